@@ -1,0 +1,50 @@
+# folioviz: one command to open the workbook, one to run every test.
+#   make lab    set up .venv and open the workbook in JupyterLab (127.0.0.1, token on)
+#   make test   set up .venv (and Debian's chromium, if missing) and run the whole test suite
+# Other targets: notebooks (re-execute the committed notebooks), bench, lint, screenshot, clean.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.folioviz-installed
+# JupyterLab refuses to start as root unless told it may.
+ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
+
+.PHONY: lab test test-fast lint notebooks bench screenshot browser-deps clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "folioviz needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) tools/lab_settings.py $(VENV)
+	@touch $@
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR)/notebooks 00_start_here.ipynb
+
+browser-deps:
+	@tools/ensure_chromium.sh
+
+test: $(STAMP) browser-deps
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+test-fast: $(STAMP)
+	$(PY) -m pytest tests -m "not browser"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check folioviz tests tools benchmarks
+
+notebooks: $(STAMP)
+	$(PY) tools/build_notebooks.py
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+screenshot: $(STAMP) browser-deps
+	$(PY) tools/screenshot.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .hypothesis

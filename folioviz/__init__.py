@@ -1,0 +1,39 @@
+"""folioviz: learn, teach and demo the rules of ``folio->mapping`` in the Linux kernel.
+
+The model lives in :mod:`folioviz.kernel` (plain Python); the widgets in :mod:`folioviz.widgets`
+are imported lazily, so ``import folioviz`` stays light for scripts and the CLI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .kernel import (
+    DEFAULT_ERA,
+    FolioVizError,
+    MappingKind,
+    decode,
+    eras,
+    get_era,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_ERA",
+    "FolioVizError",
+    "MappingKind",
+    "MappingWordWidget",
+    "__version__",
+    "decode",
+    "eras",
+    "get_era",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MappingWordWidget":
+        from .widgets.mapping_word import MappingWordWidget
+
+        return MappingWordWidget
+    raise AttributeError(f"module 'folioviz' has no attribute {name!r}")

@@ -1,0 +1,72 @@
+"""Links to the kernel source and mail that back each fact.
+
+Source links are pinned to exact releases whose files were read (see ``data/sources.toml``):
+``https://elixir.bootlin.com/linux/<release>/source/<path>#L<line>``. When no line is recorded for
+an identifier in a release, the link is Elixir's identifier search at that release, which is
+still exact about the version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from urllib.parse import quote
+
+from ._data import load_toml
+
+__all__ = ["ELIXIR", "LORE", "SourceRef", "lore_url", "source_ref"]
+
+ELIXIR = "https://elixir.bootlin.com/linux"
+LORE = "https://lore.kernel.org/all"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a kernel identifier is defined in one release.
+
+    :param identifier: the kernel's name for it (``folio_mapping``, ``PAGE_MAPPING_ANON``)
+    :param release: the exact release tag read (``v6.1.4``)
+    :param path: file in the tree (``mm/util.c``), or ``""`` when only the identifier is known
+    :param line: 1-based line in that release, or ``None``
+    """
+
+    identifier: str
+    release: str
+    path: str = ""
+    line: int | None = None
+
+    @property
+    def url(self) -> str:
+        """The Elixir link: the exact line when known, else identifier search at the release."""
+        if self.path and self.line:
+            return f"{ELIXIR}/{self.release}/source/{self.path}#L{self.line}"
+        if self.path:
+            return f"{ELIXIR}/{self.release}/source/{self.path}"
+        return f"{ELIXIR}/{self.release}/C/ident/{self.identifier}"
+
+    @property
+    def label(self) -> str:
+        """Short text for a link: ``mm/util.c:767 (v6.1.4)``."""
+        where = self.path or self.identifier
+        if self.line:
+            where = f"{where}:{self.line}"
+        return f"{where} ({self.release})"
+
+
+@cache
+def _index() -> dict[tuple[str, str], tuple[str, int | None]]:
+    table: dict[tuple[str, str], tuple[str, int | None]] = {}
+    for row in load_toml("sources.toml").get("source", []):
+        table[(row["release"], row["identifier"])] = (row["path"], row.get("line"))
+    return table
+
+
+def source_ref(identifier: str, release: str) -> SourceRef:
+    """Return where ``identifier`` lives in ``release`` (falls back to an identifier search link)."""
+    path, line = _index().get((release, identifier), ("", None))
+    return SourceRef(identifier=identifier, release=release, path=path, line=line)
+
+
+def lore_url(message_id: str) -> str:
+    """A lore.kernel.org link for a mail's Message-ID (``+`` and other specials are escaped)."""
+    return f"{LORE}/{quote(message_id.strip('<>'), safe='@.-_')}/"

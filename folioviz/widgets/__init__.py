@@ -1,0 +1,27 @@
+"""Views: widgets, SVG diagrams and figures that render model states.
+
+Pure renderers (``svg``, ``text``, ``tables``, ``theme``) import no Jupyter code; the widget
+classes are imported lazily so that the CLI and scripts stay light.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["DecodeCard", "KindQuiz", "MappingWordWidget", "NullHelperQuiz", "explain"]
+
+_LAZY = {
+    "MappingWordWidget": ".mapping_word",
+    "KindQuiz": ".exercises",
+    "NullHelperQuiz": ".exercises",
+    "DecodeCard": ".cards",
+    "explain": ".cards",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module 'folioviz.widgets' has no attribute {name!r}")

@@ -1,0 +1,128 @@
+"""Exercises with immediate feedback. The answers come from the model, never from the widget.
+
+* :class:`KindQuiz`: predict what a word is (file, anon, movable, KSM, NULL, invalid).
+* :class:`NullHelperQuiz`: tick the helpers that return NULL (or false) for a folio.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import ipywidgets as w
+
+from ..kernel import decode
+from ..kernel.mapping import MappingDecode, MappingKind, Pointer
+from .tables import style_html
+from .theme import KIND_STYLE
+
+__all__ = ["KindQuiz", "NullHelperQuiz"]
+
+
+def _feedback(ok: bool, text: str) -> str:
+    mark = "✔ Right." if ok else "✘ Not quite."
+    cls = "fv-right" if ok else "fv-wrong"
+    return f'<div class="fv-feedback {cls}" role="status" aria-live="polite"><b>{mark}</b> {escape(text)}</div>'
+
+
+class KindQuiz(w.VBox):
+    """Predict the kind of a mapping word; the answer appears as soon as you pick."""
+
+    def __init__(self, word: int | str, era: Any = None, *, prompt: str = "", **flags: Any) -> None:
+        self.answer: MappingDecode = decode(word, era, **flags)
+        kinds = [MappingKind.FILE, MappingKind.ANON, MappingKind.MOVABLE, MappingKind.KSM, MappingKind.NULL]
+        if self.answer.folio.slab:
+            kinds.append(MappingKind.SLAB)
+        if not self.answer.era.movable_tag:
+            kinds.append(MappingKind.INVALID)
+        question = prompt or (
+            f"In {self.answer.era.label}, what is a folio whose mapping word is "
+            f"<code>{self.answer.word_text}</code>"
+            + (" (and which is in the swap cache)" if self.answer.folio.swapcache else "")
+            + "?"
+        )
+        self._choices = w.ToggleButtons(
+            options=[(KIND_STYLE[k.value].label, k.value) for k in kinds],
+            value=None,
+            style={"button_width": "auto"},
+        )
+        self._choices.add_class("fv-quiz-choices")
+        self._out = w.HTML("")
+        self._choices.observe(self._on_pick, names="value")
+        super().__init__([w.HTML(style_html()), w.HTML(f"<p>{question}</p>"), self._choices, self._out])
+        self.add_class("folioviz")
+        self.add_class("fv-quiz")
+
+    def check(self, kind: str) -> bool:
+        """Answer as if the learner picked ``kind``; returns whether it was right."""
+        self._choices.value = kind
+        return self.correct
+
+    @property
+    def correct(self) -> bool:
+        return self._choices.value == self.answer.kind.value
+
+    def _on_pick(self, change: dict[str, Any]) -> None:
+        if change["new"] is None:
+            self._out.value = ""
+            return
+        a = self.answer
+        why = f"Tag 0b{a.tag:02b} in {a.era.label}: {a.explanation}"
+        self._out.value = _feedback(self.correct, why)
+
+    def __repr__(self) -> str:
+        return f"KindQuiz(word={self.answer.word_text}, era={self.answer.era.id!r})"
+
+
+class NullHelperQuiz(w.VBox):
+    """Tick every helper that returns NULL (or false) for this folio, then press Check."""
+
+    def __init__(self, word: int | str, era: Any = None, **flags: Any) -> None:
+        self.answer: MappingDecode = decode(word, era, **flags)
+        self._boxes = {
+            h.name: w.Checkbox(value=False, description=h.name, indent=False, layout=w.Layout(width="auto"))
+            for h in self.answer.helpers
+        }
+        button = w.Button(description="Check", button_style="primary", tooltip="check your answer")
+        button.on_click(lambda _: self._check())
+        self._out = w.HTML("")
+        a = self.answer
+        question = (
+            f"In {a.era.label}, for a folio whose word is <code>{a.word_text}</code>"
+            + (" and which is in the swap cache" if a.folio.swapcache else "")
+            + (" and which is a slab folio" if a.folio.slab else "")
+            + ": which of these return NULL or false?"
+        )
+        super().__init__([w.HTML(style_html()), w.HTML(f"<p>{question}</p>"), *self._boxes.values(), button, self._out])
+        self.add_class("folioviz")
+        self.add_class("fv-quiz")
+
+    @property
+    def expected(self) -> frozenset[str]:
+        """The helpers whose answer is NULL or false (from the model)."""
+        out = set()
+        for h in self.answer.helpers:
+            empty = h.value.is_null if isinstance(h.value, Pointer) else not h.value
+            if empty:
+                out.add(h.name)
+        return frozenset(out)
+
+    def check(self, ticked: set[str] | None = None) -> bool:
+        """Tick ``ticked`` (if given) and check; returns whether the answer is right."""
+        if ticked is not None:
+            unknown = set(ticked) - set(self._boxes)
+            if unknown:
+                raise ValueError(f"no such helper(s) {sorted(unknown)}; choose from {sorted(self._boxes)}")
+            for name, box in self._boxes.items():
+                box.value = name in ticked
+        return self._check()
+
+    def _check(self) -> bool:
+        ticked = {name for name, box in self._boxes.items() if box.value}
+        ok = ticked == self.expected
+        detail = "; ".join(f"{h.name} → {h.text}" for h in self.answer.helpers)
+        self._out.value = _feedback(ok, detail)
+        return ok
+
+    def __repr__(self) -> str:
+        return f"NullHelperQuiz(word={self.answer.word_text}, era={self.answer.era.id!r})"

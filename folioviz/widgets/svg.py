@@ -1,0 +1,214 @@
+"""Pure functions from model states to SVG text.
+
+SVG is deterministic text: it renders in JupyterLab, Notebook 7, VS Code, Voilà and static HTML,
+and nbval can compare it. Every shape has a text label next to its colour, and every diagram has
+a ``<title>`` and ``aria-label`` for screen readers.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from ..kernel.mapping import MappingDecode, MappingKind
+from .theme import KIND_STYLE, OKABE_ITO, theme
+
+__all__ = ["kind_badge_svg", "mapping_svg"]
+
+
+def _glyph_shape(kind: str, cx: float, cy: float, r: float) -> str:
+    """A shape per kind (square, circle, diamond, hexagon...) so kinds differ without colour."""
+    style = KIND_STYLE[kind]
+    fill = style.colour
+    if kind == "file":
+        shape = f'<rect x="{cx - r:.1f}" y="{cy - r:.1f}" width="{2 * r:.1f}" height="{2 * r:.1f}" fill="{fill}"/>'
+    elif kind == "anon":
+        shape = f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="{fill}"/>'
+    elif kind == "movable":
+        shape = (
+            f'<polygon points="{cx:.1f},{cy - r:.1f} {cx + r:.1f},{cy:.1f} {cx:.1f},{cy + r:.1f} '
+            f'{cx - r:.1f},{cy:.1f}" fill="{fill}"/>'
+        )
+    elif kind == "KSM":
+        pts = " ".join(
+            f"{cx + r * dx:.1f},{cy + r * dy:.1f}"
+            for dx, dy in ((1, 0), (0.5, 0.87), (-0.5, 0.87), (-1, 0), (-0.5, -0.87), (0.5, -0.87))
+        )
+        shape = f'<polygon points="{pts}" fill="{fill}"/>'
+    elif kind == "slab":
+        shape = (
+            f'<polygon points="{cx:.1f},{cy - r:.1f} {cx + r:.1f},{cy + r * 0.8:.1f} '
+            f'{cx - r:.1f},{cy + r * 0.8:.1f}" fill="{fill}"/>'
+        )
+    else:  # NULL, invalid
+        shape = (
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="#FFFFFF" stroke="{fill}" '
+            f'stroke-width="2" stroke-dasharray="3 2"/>'
+        )
+    text_fill = style.text_colour if kind not in ("NULL", "invalid") else fill
+    return (
+        shape + f'<text x="{cx:.1f}" y="{cy + r * 0.38:.1f}" text-anchor="middle" font-weight="700" '
+        f'font-size="{r * 1.1:.1f}" fill="{text_fill}">{escape(style.glyph)}</text>'
+    )
+
+
+def kind_badge_svg(kind: MappingKind | str, *, presenter: bool = False) -> str:
+    """A small inline badge: shape + glyph + label for a mapping kind."""
+    key = kind.value if isinstance(kind, MappingKind) else kind
+    t = theme(presenter)
+    h = 22 * t.scale
+    w = 110 * t.scale
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0f}" height="{h:.0f}" role="img" '
+        f'aria-label="kind: {escape(KIND_STYLE[key].label)}" font-family="{t.sans}">'
+        + _glyph_shape(key, h / 2, h / 2, h / 2 - 2)
+        + f'<text x="{h + 4:.0f}" y="{h * 0.72:.1f}" font-size="{t.font_px}" fill="currentColor">'
+        f"{escape(KIND_STYLE[key].label)}</text></svg>"
+    )
+
+
+def _split_word(result: MappingDecode) -> tuple[str, str]:
+    """The word's hex text split into (pointer digits, last digit), to highlight the tag nibble."""
+    text = result.word_text
+    return text[:-1], text[-1]
+
+
+def mapping_svg(result: MappingDecode, *, presenter: bool = False) -> str:
+    """The folio, its mapping word with the tag bits called out, and an arrow to what it points to.
+
+    :param result: a decoded word (from :func:`folioviz.kernel.decode`)
+    :param presenter: larger type and thicker lines for a projector
+    """
+    t = theme(presenter)
+    s = t.scale
+    kind = result.kind.value
+    style = KIND_STYLE[kind]
+    width, height = 760 * s, 230 * s
+    fs = t.font_px
+    mono = t.mono
+    ink = "#1A1A1A"
+    parts: list[str] = []
+    label = (
+        f"folio->mapping = {result.word_text}: tag 0b{result.tag:02b}, kind {style.label}"
+        + (f", points to {result.target}" if result.target else ", points to nothing")
+        + f" ({result.era.label})"
+    )
+    parts.append(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="fv-diagram" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(label)}" '
+        f'font-family="{t.sans}" font-size="{fs}">'
+        f"<title>{escape(label)}</title>"
+        "<defs>"
+        f'<marker id="fv-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="{7 * s:.1f}" '
+        f'markerHeight="{7 * s:.1f}" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{ink}"/></marker>'
+        '<pattern id="fv-hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+        f'<line x1="0" y1="0" x2="0" y2="8" stroke="#F6D5C0" stroke-width="3"/></pattern>'
+        "</defs>"
+        f'<rect x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="#FFFFFF"/>'
+    )
+    # --- the folio box
+    fx, fy, fw, fh = 14 * s, 30 * s, 330 * s, 170 * s
+    parts.append(
+        f'<rect x="{fx:.1f}" y="{fy:.1f}" width="{fw:.1f}" height="{fh:.1f}" rx="{6 * s:.1f}" fill="#F7F7F7" '
+        f'stroke="{ink}" stroke-width="{t.stroke}"/>'
+        f'<text x="{fx + 10 * s:.1f}" y="{fy - 9 * s:.1f}" font-weight="700" fill="{ink}">struct folio</text>'
+    )
+    flags = []
+    if result.folio.slab:
+        flags.append("slab")
+    if result.folio.swapcache:
+        flags.append("swapcache")
+    if result.folio.movable_ops:
+        flags.append("movable_ops")
+    parts.append(
+        f'<text x="{fx + 12 * s:.1f}" y="{fy + 28 * s:.1f}" fill="{ink}">flags: '
+        f'<tspan font-family="{mono}">{escape(" | ".join(flags) or "(none that matter here)")}</tspan></text>'
+    )
+    # the mapping word, with the last hex digit (holding the tag) boxed
+    head, last = _split_word(result)
+    wy = fy + 70 * s
+    parts.append(f'<text x="{fx + 12 * s:.1f}" y="{wy:.1f}" fill="{ink}">mapping:</text>')
+    mono_w = fs * 0.61
+    word_x = fx + 12 * s
+    word_y = wy + 30 * s
+    parts.append(
+        f'<text x="{word_x:.1f}" y="{word_y:.1f}" font-family="{mono}" font-size="{fs * 1.15:.1f}" '
+        f'fill="{ink}">{escape(head)}<tspan font-weight="700" fill="{style.colour if kind != "NULL" else ink}">'
+        f"{escape(last)}</tspan></text>"
+    )
+    digit_x = word_x + len(head) * mono_w * 1.15
+    parts.append(
+        f'<rect x="{digit_x - 2 * s:.1f}" y="{word_y - fs * 1.1:.1f}" width="{mono_w * 1.15 + 4 * s:.1f}" '
+        f'height="{fs * 1.45:.1f}" fill="none" stroke="{ink}" stroke-width="{t.stroke * 0.8:.1f}" rx="2"/>'
+    )
+    tag_text = (
+        "slab data: do not decode"
+        if result.folio.slab
+        else (f"tag bits 1..0 = {result.tag:02b}" + (f"  {result.tag_name}" if result.tag_name else "  (no tag)"))
+    )
+    parts.append(
+        f'<text x="{fx + 12 * s:.1f}" y="{word_y + 30 * s:.1f}" font-family="{mono}" '
+        f'font-size="{fs * 0.92:.1f}" fill="{ink}">{escape(tag_text)}</text>'
+    )
+    # --- the target
+    tx, ty, tw, th = 470 * s, 40 * s, 275 * s, 150 * s
+    start_x, start_y = fx + fw, wy + 18 * s
+    if kind == "NULL":
+        parts.append(
+            f'<line x1="{start_x:.1f}" y1="{start_y:.1f}" x2="{tx + 20 * s:.1f}" y2="{start_y:.1f}" '
+            f'stroke="{ink}" stroke-width="{t.stroke}"/>'
+        )
+        gx = tx + 20 * s
+        for i, half in enumerate((16, 11, 6)):
+            yy = start_y - 14 * s + i * 7 * s
+            parts.append(
+                f'<line x1="{gx + (6 + i * 4) * s:.1f}" y1="{yy:.1f}" x2="{gx + (6 + i * 4) * s:.1f}" '
+                f'y2="{yy + 2 * half * s:.1f}" stroke="{ink}" stroke-width="{t.stroke}"/>'
+            )
+        parts.append(
+            f'<text x="{gx + 36 * s:.1f}" y="{start_y + 5 * s:.1f}" font-weight="700" fill="{ink}">NULL</text>'
+            f'<text x="{tx:.1f}" y="{start_y + 40 * s:.1f}" fill="{ink}">points to nothing</text>'
+        )
+    else:
+        dashed = ' stroke-dasharray="6 4"' if kind in ("slab", "invalid") else ""
+        fill = "url(#fv-hatch)" if kind == "invalid" else "#FFFFFF"
+        parts.append(
+            f'<line x1="{start_x:.1f}" y1="{start_y:.1f}" x2="{tx - 4 * s:.1f}" y2="{ty + th / 2:.1f}" '
+            f'stroke="{ink}" stroke-width="{t.stroke}" marker-end="url(#fv-arrow)"{dashed}/>'
+            f'<rect x="{tx:.1f}" y="{ty:.1f}" width="{tw:.1f}" height="{th:.1f}" rx="{6 * s:.1f}" fill="{fill}" '
+            f'stroke="{style.colour}" stroke-width="{t.stroke * 2:.1f}"{dashed}/>'
+        )
+        parts.append(_glyph_shape(kind, tx + 26 * s, ty + 28 * s, 15 * s))
+        title = result.target or "not a valid encoding"
+        parts.append(
+            f'<text x="{tx + 50 * s:.1f}" y="{ty + 34 * s:.1f}" font-weight="700" fill="{ink}">{escape(title)}</text>'
+        )
+        if kind not in ("slab", "invalid") and result.pointer:
+            parts.append(
+                f'<text x="{tx + 14 * s:.1f}" y="{ty + 64 * s:.1f}" font-family="{mono}" '
+                f'font-size="{fs * 0.92:.1f}" fill="{ink}">at {escape(hex(result.pointer))}</text>'
+            )
+        first_line = 64 if kind in ("slab", "invalid") else 90
+        for i, line in enumerate(_wrap(result.target_note, 36)):
+            parts.append(
+                f'<text x="{tx + 14 * s:.1f}" y="{ty + (first_line + 19 * i) * s:.1f}" font-size="{fs * 0.9:.1f}" '
+                f'fill="{ink}">{escape(line)}</text>'
+            )
+    parts.append(
+        f'<text x="{width - 10 * s:.1f}" y="{height - 8 * s:.1f}" text-anchor="end" font-size="{fs * 0.85:.1f}" '
+        f'fill="{OKABE_ITO["grey"]}">{escape(result.era.label)} · rule {escape(result.rule)}</text>'
+    )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    if line:
+        lines.append(line)
+    return lines[:4]

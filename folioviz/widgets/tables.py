@@ -1,0 +1,134 @@
+"""Pure HTML renderers: the helpers table, the kind line and the widgets' shared stylesheet."""
+
+from __future__ import annotations
+
+from html import escape
+
+from ..kernel import decode, eras
+from ..kernel.mapping import MappingDecode, Pointer
+from .svg import kind_badge_svg
+from .theme import KIND_STYLE, OKABE_ITO, theme
+
+__all__ = ["era_table_html", "helpers_table_html", "kind_line_html", "style_html"]
+
+
+def style_html(presenter: bool = False) -> str:
+    """The stylesheet every folioviz widget carries (scoped under ``.folioviz``)."""
+    t = theme(presenter)
+    fs = t.font_px
+    return f"""<style>
+.folioviz {{ font-size: {fs}px; }}
+.folioviz .fv-bit button, .folioviz button.fv-bit {{ font-family: {t.mono}; font-size: {fs}px; min-width: 0; }}
+.folioviz .fv-bit.mod-active, .folioviz button.fv-bit.mod-active {{ background: #1A1A1A; color: #FFFFFF; }}
+.folioviz .fv-tag-bit {{ outline: 2px solid {OKABE_ITO["orange"]}; outline-offset: -2px; font-weight: 700; }}
+.folioviz .fv-tag-bit.mod-active {{ background: {OKABE_ITO["orange"]} !important; color: #000000 !important; }}
+.folioviz button:focus-visible {{ outline: 3px solid {OKABE_ITO["blue"]} !important; outline-offset: 1px; }}
+.folioviz .fv-byte-label {{ font-size: {fs * 0.8:.0f}px; color: #444444; font-family: {t.sans}; }}
+.folioviz .fv-tag-label {{ color: #000000; font-weight: 700; }}
+.folioviz .fv-tag-group {{ border-left: 3px double {OKABE_ITO["orange"]}; padding-left: 0.4em; }}
+.folioviz .fv-error {{ border-left: 5px solid {OKABE_ITO["vermillion"]}; background: #FCEBE0; color: #000000;
+  padding: 0.4em 0.7em; margin: 0.3em 0; }}
+.folioviz .fv-kindrow {{ display: flex; align-items: center; gap: 0.8em; flex-wrap: wrap; margin: 0.3em 0; }}
+.folioviz .fv-kind {{ font-weight: 700; font-size: {fs * 1.2:.0f}px; }}
+.folioviz table.fv-table {{ border-collapse: collapse; font-size: {fs * 0.95:.0f}px; }}
+.folioviz table.fv-table th, .folioviz table.fv-table td {{ border-bottom: 1px solid #DDDDDD; padding: 0.25em 0.6em;
+  text-align: left; vertical-align: top; }}
+.folioviz table.fv-table code {{ font-family: {t.mono}; }}
+.folioviz .fv-disagree {{ background: #FFF3D6; }}
+.folioviz .fv-note {{ color: #333333; font-size: {fs * 0.9:.0f}px; max-width: 46em; }}
+.folioviz a {{ color: {OKABE_ITO["blue"]}; }}
+</style>"""
+
+
+def kind_line_html(result: MappingDecode, *, presenter: bool = False) -> str:
+    """One line under the bits: badge, kind word, what it points to, the rule."""
+    style = KIND_STYLE[result.kind.value]
+    target = escape(result.target) if result.target else "nothing"
+    return (
+        '<div class="fv-kindrow" role="status" aria-live="polite">'
+        f"{kind_badge_svg(result.kind, presenter=presenter)}"
+        f'<span class="fv-kind" data-kind="{escape(result.kind.value)}">{escape(style.label)}</span>'
+        f"<span>tag <code>0b{result.tag:02b}</code>"
+        + (f" <code>{escape(result.tag_name)}</code>" if result.tag_name else "")
+        + f" → {target}</span>"
+        f'<span class="fv-rule">rule {escape(result.rule)} · {escape(result.era.label)}</span>'
+        "</div>"
+        f'<div class="fv-note">{escape(result.explanation)}</div>'
+    )
+
+
+def _cell_value(value: Pointer | bool, text: str) -> str:
+    if isinstance(value, Pointer) and value.is_null:
+        return "<code><b>NULL</b></code>"
+    return f"<code>{escape(text)}</code>"
+
+
+def helpers_table_html(result: MappingDecode) -> str:
+    """Every helper's return value for this folio, each with its rule and pinned source link."""
+    rows = []
+    for helper in result.helpers:
+        rows.append(
+            "<tr>"
+            f"<td><code>{escape(helper.name)}</code></td>"
+            f"<td>{_cell_value(helper.value, helper.text)}</td>"
+            f"<td>{escape(helper.rule)}</td>"
+            f'<td><a href="{escape(helper.source.url)}" target="_blank" rel="noopener">'
+            f"{escape(helper.source.label)}</a></td>"
+            "</tr>"
+            + (f'<tr><td></td><td colspan="3" class="fv-note">{escape(helper.note)}</td></tr>' if helper.note else "")
+        )
+    disagree = ' class="fv-disagree"' if result.checks_disagree else ""
+
+    def verdict(truncated: bool) -> str:
+        return "<b>truncated</b> → unlock, return 0, retry" if truncated else "present → go on"
+
+    checks = (
+        f'<table class="fv-table fv-checks"{disagree} aria-label="the two truncation checks">'
+        "<caption>The truncation check in <code>do_page_mkwrite()</code></caption>"
+        "<tr><th>check</th><th>verdict</th><th></th></tr>"
+        f"<tr><td><code>!folio-&gt;mapping</code></td><td>{verdict(result.raw_check_truncated)}</td>"
+        "<td>what the kernel tests (R11)</td></tr>"
+        f"<tr><td><code>!folio_mapping(folio)</code></td><td>{verdict(result.folio_mapping_check_truncated)}</td>"
+        "<td>the patch's first version</td></tr>"
+        + (
+            '<tr><td colspan="3"><b>They disagree.</b> ' + escape(result.notes[-1]) + "</td></tr>"
+            if result.checks_disagree and result.notes
+            else ""
+        )
+        + "</table>"
+    )
+    return (
+        f'<table class="fv-table fv-helpers" aria-label="kernel helpers for this folio">'
+        f"<caption>What each helper returns ({escape(result.era.label)}; links to {escape(result.era.release)})"
+        "</caption>"
+        "<tr><th>helper</th><th>returns</th><th>rule</th><th>source</th></tr>" + "".join(rows) + "</table>" + checks
+    )
+
+
+def era_table_html(word: int | str, **flags: bool) -> str:
+    """One row per kernel era: how the same word decodes, and whether the two checks disagree."""
+    rows = []
+    for era in eras():
+        try:
+            r = decode(word, era, **flags)
+        except ValueError as error:  # a flag that does not exist in this era
+            rows.append(f"<tr><td>{escape(era.label)}</td><td colspan='5'>{escape(str(error))}</td></tr>")
+            continue
+        style = KIND_STYLE[r.kind.value]
+        rows.append(
+            "<tr>"
+            f"<td>{escape(era.label)}<br><small>links: {escape(era.release)}</small></td>"
+            f"<td><code>{escape(r.tag_name or '(none)')}</code></td>"
+            f"<td>{style.glyph} {escape(style.label)}</td>"
+            f"<td>{escape(r.target or '(nothing)')}</td>"
+            f"<td>{_cell_value(r.helper('folio_mapping').value, r.helper('folio_mapping').text)}</td>"
+            f"<td>{'<b>yes</b>' if r.checks_disagree else 'no'}</td>"
+            "</tr>"
+        )
+    first = decode(word, None, **{k: v for k, v in flags.items() if k != "movable_ops"})
+    return (
+        style_html() + '<div class="folioviz"><table class="fv-table fv-eras" aria-label="the same word in each era">'
+        f"<caption>The word <code>{escape(first.word_text)}</code> in each kernel era</caption>"
+        "<tr><th>era</th><th>tag name</th><th>kind</th><th>points to</th><th>folio_mapping()</th>"
+        "<th>checks disagree?</th></tr>" + "".join(rows) + "</table></div>"
+    )

@@ -1,0 +1,53 @@
+"""The workbook's own pages: the notebook index and the map of rules (rendered from data/)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from ..kernel._data import load_toml
+from ..kernel.rules import EMAIL_URL, rules
+from .tables import style_html
+
+__all__ = ["notebook_index_html", "rules_map_html"]
+
+
+def _notebooks() -> list[dict[str, str]]:
+    return list(load_toml("workbook.toml")["notebook"])
+
+
+def notebook_index_html() -> str:
+    """The notebooks in reading order, linked when ready, marked when still planned."""
+    rows = []
+    for nb in _notebooks():
+        name = escape(nb["id"])
+        title = escape(nb["title"])
+        link = f'<a href="{name}.ipynb">{name}</a>' if nb["status"] == "ready" else f"<code>{name}</code>"
+        status = "ready" if nb["status"] == "ready" else "<i>planned</i>"
+        rows.append(f"<tr><td>{link}</td><td><b>{title}</b><br>{escape(nb['about'])}</td><td>{status}</td></tr>")
+    return (
+        style_html() + '<div class="folioviz"><table class="fv-table" aria-label="the notebooks">'
+        "<tr><th>notebook</th><th>what it covers</th><th>status</th></tr>" + "".join(rows) + "</table></div>"
+    )
+
+
+def rules_map_html() -> str:
+    """Every rule of the email (R1–R12) and beyond it (B1–B7): our paraphrase and where it is taught."""
+    status = {nb["id"]: nb["status"] for nb in _notebooks()}
+    rows = []
+    for rule in rules():
+        where = rule.notebook
+        where_html = (
+            f'<a href="{escape(where)}.ipynb">{escape(where)}</a>'
+            if status.get(where) == "ready"
+            else f"<code>{escape(where)}</code> <i>(planned)</i>"
+        )
+        rows.append(
+            f"<tr><td><b>{escape(rule.id)}</b></td><td><b>{escape(rule.title)}.</b> {escape(rule.text)}</td>"
+            f"<td>{where_html}</td></tr>"
+        )
+    return (
+        style_html() + '<div class="folioviz"><table class="fv-table" aria-label="the rules and where they are taught">'
+        f'<caption>R1–R12: the rules of <a href="{escape(EMAIL_URL)}">the email</a>, in our words. '
+        "B1–B7: what kernel history adds.</caption>"
+        "<tr><th>id</th><th>rule</th><th>taught in</th></tr>" + "".join(rows) + "</table></div>"
+    )

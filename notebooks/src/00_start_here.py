@@ -1,0 +1,52 @@
+# %% [markdown]
+# # folioviz · start here
+#
+# This workbook teaches one corner of Linux memory management in depth: the word
+# `folio->mapping`, what it can hold, and why `do_page_mkwrite()` tests it the way it does.
+#
+# It grew from one email. On 4 July 2023, reviewing a patch that converted `do_page_mkwrite()`
+# to folios, Matthew Wilcox explained the rules of `folio->mapping` and why the patch's
+# `folio_mapping()` check could make a fault retry for ever
+# ({{lore:ZKR0n+lkqICOrWgr@casper.infradead.org}}). The workbook numbers the rules of that email
+# **R1–R12** and adds **B1–B7**, facts that kernel history since then adds or corrects.
+#
+# ## How to use it
+#
+# * Run each notebook from the top (*Run ▸ Run All Cells*). Everything works offline.
+# * The widgets are for clicking: flip bits, paste a value from `crash` or `drgn`, switch the
+#   kernel era. Nothing you do can break them; bad input shows a message and the widget keeps
+#   its last good state.
+# * Every kernel fact names the kernel version it holds for and links to the source of a
+#   release we read, on [Elixir](https://elixir.bootlin.com/linux/v6.1.4/source), or to the
+#   mail on lore.kernel.org.
+# * **Kernel eras.** The rules changed twice: before v6.0, v6.0–v6.16 (the email's era, the
+#   default everywhere) and v6.17 onwards. Each widget shows the era it models and can switch it.
+# * Each notebook ends with exercises that check your answer at once.
+
+# %%
+from IPython.display import HTML
+
+from folioviz.widgets.workbook import notebook_index_html, rules_map_html
+
+# %% [markdown]
+# ## The notebooks
+
+# %%
+HTML(notebook_index_html())
+
+# %% [markdown]
+# ## The rules, and where each is taught
+
+# %%
+HTML(rules_map_html())
+
+# %% [markdown]
+# ## A first taste
+#
+# Click bit 0 (the rightmost button, in the orange *tag* group) and watch a file's page turn
+# into an anonymous one. Then go to `01_the_mapping_word`.
+
+# %%
+from folioviz import MappingWordWidget
+
+MappingWordWidget("0xffff888003a1c000")

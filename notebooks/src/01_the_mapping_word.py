@@ -1,0 +1,217 @@
+# %% [markdown]
+# # 01 · The mapping word
+#
+# **What you will be able to do:** read any `folio->mapping` value the way the kernel does, say
+# what it points to, predict what each helper returns for it, and explain why
+# `do_page_mkwrite()` must test the raw word and not `folio_mapping()`.
+#
+# **Which kernel:** everything below is shown for **v6.0 – v6.16**, the era of the email
+# (Matthew Wilcox, 4 July 2023, {{lore:ZKR0n+lkqICOrWgr@casper.infradead.org}}), unless a cell
+# says otherwise. Source links point to **v6.1.4**, a release in that era whose files we read;
+# the rules below are the same across the era. Two later sections switch to the eras before
+# and after it.
+#
+# Rules taught here: **R1–R7** and **R11** from the email; **B2, B3, B7** from the kernel's
+# history since (see `00_start_here` for the whole map).
+
+# %%
+from IPython.display import HTML
+
+from folioviz import MappingWordWidget
+from folioviz.widgets import KindQuiz, NullHelperQuiz, explain
+from folioviz.widgets.tables import era_table_html
+
+# %% [markdown]
+# ## One word, many jobs (R1, R3)
+#
+# `struct folio` has a single pointer-sized field called `mapping`. Its C type says
+# `struct address_space *`, but that is only true for one kind of folio. Pointers to the
+# structures stored there are at least 4-byte aligned, so their two lowest bits are always
+# zero; the kernel borrows those two bits as a **type tag**. The mask for them is
+# `PAGE_MAPPING_FLAGS` = `0x3` ({{src:PAGE_MAPPING_FLAGS@v6.1.4}}).
+#
+# The widget shows the word as 64 clickable bits, grouped by byte, with the two tag bits set
+# apart on the right. Click a bit, paste a value from `crash` or `drgn` into the box, switch the
+# kernel, or tick the folio's state; every view updates at once.
+#
+# *Keyboard:* <kbd>Tab</kbd> moves between bits and controls; <kbd>Space</kbd> or <kbd>Enter</kbd>
+# flips the focused bit.
+
+# %%
+MappingWordWidget("0xffff888003a1c000")
+
+# %% [markdown]
+# ## The four tags (R4–R7)
+#
+# | bits 1..0 | name in v6.0–v6.16 | the word, tag stripped, points to | rule |
+# |---|---|---|---|
+# | `00` | (none) | the file's `struct address_space` — or the whole word is NULL | R4 |
+# | `01` | `PAGE_MAPPING_ANON` = 0x1 ({{src:PAGE_MAPPING_ANON@v6.1.4}}) | `struct anon_vma` (not a VMA!) | R5 |
+# | `10` | `PAGE_MAPPING_MOVABLE` = 0x2 ({{src:PAGE_MAPPING_MOVABLE@v6.1.4}}) | `struct movable_operations` of a driver's non-LRU movable page | R6 |
+# | `11` | `PAGE_MAPPING_KSM` = 0x3 ({{src:PAGE_MAPPING_KSM@v6.1.4}}) | `struct ksm_stable_node` | R7 |
+#
+# Note what `01` points to: an `anon_vma` is the root of the reverse map that finds every VMA
+# that may map an anonymous folio. It is a different structure from a VMA
+# (`struct vm_area_struct`), despite the name.
+#
+# `10` is for driver memory such as balloon pages and zsmalloc pages, which can be migrated
+# by asking the driver through its `movable_operations`. Ordinary anonymous and file memory
+# can be migrated too, but it is not marked this way.
+#
+# Each card below is the same decode the widget does, for one word.
+
+# %%
+explain("0xffff888003a1c000")  # tag 00, a pointer: a page-cache folio
+
+# %%
+explain("0xffff888003a1c001")  # tag 01: anonymous
+
+# %%
+explain("0xffff888003a1c003")  # tag 11: KSM
+
+# %% [markdown]
+# ### NULL is a state, not a kind of memory (R4, R8)
+#
+# A word of all zeros has tag `00` but no pointer. A folio that was never in a file looks like
+# this, and so does a folio that **was** in a file's page cache and has been removed from it:
+# removal (truncation, hole punching, invalidation) sets `mapping` to NULL, often while other
+# threads still hold references to the folio. Notebook 02 animates that lifecycle.
+
+# %%
+explain(0)
+
+# %% [markdown]
+# ## Slab owns the word (R2)
+#
+# If the folio belongs to the slab allocator, `mapping` is not a tagged pointer at all:
+# `struct slab` is laid over the same memory as `struct page`, and the slab allocator keeps its
+# own data in that word. The tag bits mean nothing there. `folio_mapping()` tests for slab
+# first and returns NULL ({{src:folio_mapping#slab-branch@v6.1.4}}). A slab folio is never
+# mapped into user space, so `do_page_mkwrite()` never meets one; the email mentions slab
+# because `folio_mapping()` is called from other places that can.
+
+# %%
+explain("0xffff888003a1c0f2", slab=True)
+
+# %% [markdown]
+# ## Two truncation checks (R9, R11)
+#
+# `do_page_mkwrite()` runs when a task writes to a shared, file-backed page that is mapped
+# read-only. If the filesystem's `->page_mkwrite` handler is an old one that returns 0 instead of
+# locking the folio, the kernel takes the lock itself and then asks: *is this folio still in its
+# file?* In v6.1.4 that test is `!page->mapping` ({{src:do_page_mkwrite#mapping-check@v6.1.4}}); the
+# folio conversion merged in v6.6 kept the raw test as `!folio->mapping`
+# ({{src:do_page_mkwrite#mapping-check@v6.12.8}}).
+#
+# The first version of that conversion used `!folio_mapping(folio)` instead
+# ({{lore:20230703055850.227169-1-sidhartha.kumar@oracle.com}}). For file folios the two agree.
+# But `folio_mapping()` returns NULL whenever **any** tag bit is set
+# ({{src:folio_mapping#flags-test@v6.1.4}}). An old driver that mapped one of its movable pages
+# into user space would then look truncated for ever: the handler returns 0, the check says
+# "gone", the fault returns 0 to be retried, the task writes again, and nothing ever changes.
+# That endless retry is the email's warning. The widget's lower table puts the two checks side
+# by side; flip bit 1 of a file word to see them part ways.
+
+# %%
+explain("0xffff888003a1c002")  # tag 10: a driver's movable page
+
+# %% [markdown]
+# ## The rules changed twice (B2)
+#
+# The danger above exists only in **v6.0 to v6.16**:
+#
+# * **Before v6.0** the movable tag pointed at a driver's own `struct address_space`, and
+#   `page_mapping()` returned NULL only for the anon bit; for a movable page it returned the
+#   pointer with the tag masked off, which is not NULL ({{src:page_mapping#flags-test@v5.10.223}},
+#   {{src:page_mapping#return-masked-pointer@v5.10.223}}). The v6.0 change
+#   ({{commit:68f2736a858324c3ec852f6c2cddd9d1c777357d}}, "mm: Convert all PageMovable users to
+#   movable_operations") made any tag bit give NULL.
+# * **From v6.17** movable driver pages are marked by a page flag, `PG_movable_ops`
+#   ({{src:PG_movable_ops@v7.2.8}}), not by the word. The constants were renamed `FOLIO_MAPPING_*`,
+#   and 0x2 became `FOLIO_MAPPING_ANON_KSM` ({{src:FOLIO_MAPPING_ANON_KSM@v7.2.8}}), which never appears
+#   without the anon bit. A bare `10` tag is no longer a valid encoding.
+#
+# The same word, in each era:
+
+# %%
+HTML(era_table_html("0xffff888003a1c002"))
+
+# %% [markdown]
+# In the widget, switch the **Kernel** menu to *before v6.0* or *v6.17 and later* with a
+# movable word and watch the kind and the `folio_mapping()` row change.
+
+# %%
+explain("0xffff888003a1c002", "v6.17")
+
+# %% [markdown]
+# ## The `FOLIO_MAPPING_KSM` trap (B7)
+#
+# After the rename, `FOLIO_MAPPING_KSM` is `FOLIO_MAPPING_ANON | FOLIO_MAPPING_ANON_KSM` = 0x3
+# ({{src:FOLIO_MAPPING_KSM@v7.2.8}}). Code that tests `mapping & FOLIO_MAPPING_KSM` is true for
+# **every** anonymous folio, because the anon bit is part of the mask. The right test compares
+# the masked tag as a whole, as `folio_test_ksm()` does ({{src:folio_test_ksm@v7.2.8}}).
+# `/proc/kpageflags` had exactly this bug: it reported every anonymous page as KSM. A fix was
+# posted in June 2026 ({{lore:20260626013252.2846774-1-tujinjiang@huawei.com}}).
+
+# %%
+explain("0xffff888003a1c001", "v6.17")  # anon: the bit test would say KSM; folio_test_ksm() does not
+
+# %% [markdown]
+# ## The swap-cache branch (B3)
+#
+# `folio_mapping()` has one more branch the email does not mention: for a folio in the swap
+# cache it returns the swap cache's `address_space`, whatever the word holds
+# ({{src:folio_mapping#swap-cache-branch@v6.1.4}}). So through `folio_mapping()`, an anonymous
+# folio in the swap cache looks like a page-cache folio, and a check for truncation through it
+# would say "still there" even when the word is NULL. Another reason to test the raw word.
+
+# %%
+explain(0, swapcache=True)
+
+# %% [markdown]
+# ## Check your understanding
+#
+# Pick an answer; the feedback comes from the model, at once. Use the widget above to experiment
+# before you answer.
+#
+# **1.** A word you pasted from `crash`:
+
+# %%
+KindQuiz("ffff88810a2b3c41")
+
+# %% [markdown]
+# **2.** The same low bits as a question earlier, in a newer kernel:
+
+# %%
+KindQuiz("0xffff88810a2b3c42", "v6.17")
+
+# %% [markdown]
+# **3.** And in an older one:
+
+# %%
+KindQuiz("0xffff88810a2b3c42", "5.10")
+
+# %% [markdown]
+# **4.** Tick every helper that returns NULL or false for this driver page, then press *Check*.
+
+# %%
+NullHelperQuiz("0xffff88810a2b3c42", "6.4")
+
+# %% [markdown]
+# **5.** Same question for an anonymous folio in the swap cache.
+
+# %%
+NullHelperQuiz("0xffff88810a2b3c41", "6.4", swapcache=True)
+
+# %% [markdown]
+# ## From a terminal
+#
+# The same decode is a command, for pasting values during a `crash` or `drgn` session:
+#
+# ```console
+# $ folioviz decode 0xffff888003a1c002 --kernel 6.4
+# $ folioviz decode ffff888003a1c001 --swapcache --json
+# ```
+#
+# **Next:** `02_page_cache_refcounts` (coming next) shows how a folio gets a NULL word while
+# others still hold references.

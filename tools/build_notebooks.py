@@ -1,0 +1,105 @@
+"""Build the workbook: notebooks/src/*.py (percent format) -> notebooks/*.ipynb, executed in place.
+
+Usage: python tools/build_notebooks.py [NAME ...]      (default: every notebook)
+
+Source format: cells start with ``# %%`` (code) or ``# %% [markdown]`` (markdown; each line starts
+with ``# ``). In markdown, link templates are resolved from data/ so every link names an exact
+release that was read:
+
+* ``{{src:IDENT@RELEASE}}``  -> a link to IDENT's line in RELEASE (must be in data/sources.toml)
+* ``{{lore:MESSAGE-ID}}``    -> a lore.kernel.org link
+* ``{{commit:SHA}}``         -> a git.kernel.org commit link (short hash as text)
+
+Execution stores outputs (for nbval and for GitHub's preview) and the widget state; plotly keeps
+its default ``plotly_mimetype`` renderer, so outputs are small and deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from folioviz.kernel.sources import _index, lore_url, source_ref  # noqa: E402
+
+SRC = ROOT / "notebooks" / "src"
+OUT = ROOT / "notebooks"
+GIT = "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id="
+
+
+class TemplateError(ValueError):
+    pass
+
+
+def _resolve(match: re.Match[str]) -> str:
+    kind, arg = match.group(1), match.group(2)
+    if kind == "src":
+        ident, _, release = arg.partition("@")
+        if (release, ident) not in _index():
+            raise TemplateError(f"{{{{src:{arg}}}}}: no line recorded for {ident} in {release} (data/sources.toml)")
+        ref = source_ref(ident, release)
+        return f"[`{ref.path}:{ref.line}` ({release})]({ref.url})"
+    if kind == "lore":
+        return f"[lore]({lore_url(arg)})"
+    if kind == "commit":
+        return f"[`{arg[:12]}`]({GIT}{arg})"
+    raise TemplateError(f"unknown template {match.group(0)}")
+
+
+TEMPLATE = re.compile(r"\{\{(src|lore|commit):([^}]+)\}\}")
+
+
+def parse(path: Path) -> nbformat.NotebookNode:
+    cells, kind, lines = [], None, []
+
+    def flush() -> None:
+        if kind is None:
+            return
+        text = "\n".join(lines).strip("\n")
+        if kind == "markdown":
+            text = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in text.splitlines())
+            text = TEMPLATE.sub(_resolve, text)
+            cells.append(nbformat.v4.new_markdown_cell(text))
+        elif text:
+            cells.append(nbformat.v4.new_code_cell(text))
+
+    for line in path.read_text().splitlines():
+        if line.startswith("# %%"):
+            flush()
+            kind, lines = ("markdown" if "[markdown]" in line else "code"), []
+        elif kind is not None:
+            lines.append(line)
+    flush()
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"{path.stem[:2]}-{i:03d}"  # stable ids: no random churn in diffs
+    return nb
+
+
+def build(name: str) -> Path:
+    source = SRC / f"{name}.py"
+    nb = parse(source)
+    client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(OUT)}})
+    client.execute()
+    nb.metadata.pop("widgets", None) if not nb.metadata.get("widgets") else None
+    target = OUT / f"{name}.ipynb"
+    nbformat.write(nb, target)
+    return target
+
+
+def main(names: list[str]) -> None:
+    names = names or sorted(p.stem for p in SRC.glob("*.py"))
+    for name in names:
+        print(f"built {build(name).relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
