@@ -16,6 +16,7 @@ import ipywidgets as w
 from ..kernel import FolioVizError, decode_folio, eras, get_era, make_folio
 from ..kernel.mapping import MappingDecode
 from ..kernel.versions import Era
+from .bits import byte_groups, word_bits
 from .svg import mapping_svg
 from .tables import helpers_table_html, kind_line_html, style_html
 
@@ -215,11 +216,13 @@ class MappingWordWidget(w.VBox):
     def _build_bits(self) -> None:
         nbits = self._result.word_bits
         groups: list[w.Widget] = []
-        for byte in range(nbits // 8 - 1, -1, -1):
-            high = byte * 8 + 7
-            low = byte * 8 if byte else 2  # bits 1..0 get their own group: the tag
-            buttons = [self._make_bit(n) for n in range(high, low - 1, -1)]
-            label = w.HTML(f'<span class="fv-byte-label">byte {byte} · bits {high}–{byte * 8}</span>')
+        self._byte_labels: dict[int, w.HTML] = {}
+        for group in byte_groups(self._result.word, nbits):
+            shown = [n for n in group.bits if n >= 2]  # bits 1..0 get their own group: the tag
+            buttons = [self._make_bit(n) for n in shown]
+            label = w.HTML("")
+            label.add_class("fv-byte-label-box")
+            self._byte_labels[group.index] = label
             groups.append(w.VBox([label, w.HBox(buttons)], layout=w.Layout(margin="0 0.6em 0.3em 0")))
         tag_buttons = [self._make_bit(1), self._make_bit(0)]
         tag_label = w.HTML('<span class="fv-byte-label fv-tag-label">tag · bits 1–0</span>')
@@ -253,10 +256,10 @@ class MappingWordWidget(w.VBox):
             self._swapcache.value = r.folio.swapcache
             self._movable_ops.value = r.folio.movable_ops
             self._movable_ops.disabled = not r.era.movable_ops_flag
-            word = r.word
+            values = word_bits(r.word, r.word_bits)
             role = "slab data" if r.folio.slab else None
             for n, button in self._bits.items():
-                bit = bool(word >> n & 1)
+                bit = values[n]
                 if button.value != bit:
                     button.value = bit
                 label = "1" if bit else "0"
@@ -266,6 +269,15 @@ class MappingWordWidget(w.VBox):
                 tip = f"bit {n} ({kind_of_bit}) = {int(bit)}; click to flip"
                 if button.tooltip != tip:
                     button.tooltip = tip
+            for group in byte_groups(r.word, r.word_bits):
+                low = group.index * 8
+                text = (
+                    f'<span class="fv-byte-label">byte {group.index} · bits {low + 7}–{low} · '
+                    f"<code>0x{group.hex}</code></span>"
+                )
+                label_widget = self._byte_labels[group.index]
+                if label_widget.value != text:
+                    label_widget.value = text
         finally:
             self._syncing = False
 
