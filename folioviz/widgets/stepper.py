@@ -1,0 +1,158 @@
+"""One stepper for every scenario: first / back / play / next / last, a step slider and a speed.
+
+The stepper knows nothing about kernels: it holds an index into a
+:class:`folioviz.kernel.scenario.Scenario` and calls ``render(step)`` whenever the index changes.
+Because scenarios are immutable tuples of snapshots, stepping back is just a smaller index.
+
+Keyboard: every control is reachable with Tab. On the focused slider, ← and → step, Home and End
+jump to the ends (the slider's own keys, which JupyterLab does not intercept inside a widget);
+the buttons take Enter or Space.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+from typing import Any, Generic, TypeVar
+
+import ipywidgets as w
+from traitlets import Int, observe, validate
+
+from ..kernel.errors import FolioVizError
+from ..kernel.scenario import Scenario, Step
+
+__all__ = ["SPEEDS", "Stepper", "step_caption_html"]
+
+S = TypeVar("S")
+
+#: Play speeds offered, as (label, milliseconds per step).
+SPEEDS = (("slow", 2200), ("normal", 1300), ("fast", 600))
+
+
+def step_caption_html(step: Step[Any], index: int, total: int) -> str:
+    """The caption under a scenario: step number, kernel function, rule, source link, sentence."""
+    link = ""
+    if step.source is not None:
+        link = f' · <a href="{escape(step.source.url)}" target="_blank" rel="noopener">{escape(step.source.label)}</a>'
+    rule = f' · rule <b class="fv-step-rule">{escape(step.rule)}</b>' if step.rule else ""
+    return (
+        '<div class="fv-step-caption" role="status" aria-live="polite">'
+        f'<span class="fv-step-count">step {index} of {total - 1}</span> · '
+        f'<code class="fv-step-function">{escape(step.function)}</code>{rule}{link}'
+        f'<div class="fv-step-text">{escape(step.caption)}</div></div>'
+    )
+
+
+class Stepper(w.VBox, Generic[S]):
+    """Controls for stepping through a scenario.
+
+    :param scenario: the immutable scenario to step through
+    :param render: called with the current :class:`Step` on every change (and once at start)
+    :param start: the initial step index
+    """
+
+    index = Int(0, help="the current step (0-based)")
+
+    def __init__(
+        self,
+        scenario: Scenario[S],
+        render: Callable[[Step[S]], None] | None = None,
+        *,
+        start: int = 0,
+        **kwargs: Any,
+    ) -> None:
+        self._scenario = scenario
+        self._render_cb = render
+        last = len(scenario) - 1
+        self._first = self._button("⏮", "first step", "fv-first")
+        self._back = self._button("◀", "step back", "fv-back")
+        self._next = self._button("▶", "next step", "fv-next")
+        self._last = self._button("⏭", "last step", "fv-last")
+        self._play = w.Play(value=0, min=0, max=last, step=1, interval=SPEEDS[1][1], show_repeat=False)
+        self._play.description = "play"
+        self._play.add_class("fv-play")
+        self._slider = w.IntSlider(
+            value=0,
+            min=0,
+            max=last,
+            description="step",
+            continuous_update=True,
+            readout=True,
+            layout=w.Layout(width="22em"),
+        )
+        self._slider.add_class("fv-step-slider")
+        self._speed = w.Dropdown(options=SPEEDS, value=SPEEDS[1][1], description="speed", layout=w.Layout(width="11em"))
+        self._speed.style.description_width = "initial"
+        self._caption = w.HTML("")
+        w.jslink((self._play, "value"), (self._slider, "value"))
+        self._speed.observe(lambda change: setattr(self._play, "interval", change["new"]), names="value")
+        self._slider.observe(lambda change: setattr(self, "index", change["new"]), names="value")
+        self._first.on_click(lambda _: self.go(0))
+        self._back.on_click(lambda _: self.go(self.index - 1))
+        self._next.on_click(lambda _: self.go(self.index + 1))
+        self._last.on_click(lambda _: self.go(len(self._scenario) - 1))
+        controls = w.HBox(
+            [self._first, self._back, self._play, self._next, self._last, self._slider, self._speed],
+            layout=w.Layout(flex_flow="row wrap", align_items="center"),
+        )
+        super().__init__([controls, self._caption], **kwargs)
+        self.add_class("fv-stepper")
+        self.index = start
+        self._sync()
+
+    @staticmethod
+    def _button(glyph: str, label: str, cls: str) -> w.Button:
+        button = w.Button(description=glyph, tooltip=label, layout=w.Layout(width="2.8em"))
+        button.add_class("fv-step-button")
+        button.add_class(cls)
+        return button
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def scenario(self) -> Scenario[S]:
+        return self._scenario
+
+    @property
+    def step(self) -> Step[S]:
+        """The current step."""
+        return self._scenario.steps[self.index]
+
+    def go(self, index: int) -> None:
+        """Go to step ``index``; out-of-range requests stop at the first or last step."""
+        self.index = max(0, min(len(self._scenario) - 1, index))
+
+    def set_scenario(self, scenario: Scenario[S], *, keep_index: bool = False) -> None:
+        """Show another scenario (a "what if" toggle rebuilt it); start again unless ``keep_index``."""
+        self._scenario = scenario
+        last = len(scenario) - 1
+        new_index = min(self.index, last) if keep_index else 0
+        self._play.playing = False
+        self._slider.max = last
+        self._play.max = last
+        self.index = new_index
+        self._sync()
+
+    # ------------------------------------------------------------------ internals
+
+    @validate("index")
+    def _valid_index(self, proposal: dict[str, Any]) -> int:
+        value = proposal["value"]
+        if not 0 <= value < len(self._scenario):
+            raise FolioVizError(f"step {value} is out of range: this scenario has steps 0 to {len(self._scenario) - 1}")
+        return value
+
+    @observe("index")
+    def _on_index(self, change: dict[str, Any]) -> None:
+        self._sync()
+
+    def _sync(self) -> None:
+        i, last = self.index, len(self._scenario) - 1
+        if self._slider.value != i:
+            self._slider.value = i
+        self._first.disabled = self._back.disabled = i == 0
+        self._next.disabled = self._last.disabled = i == last
+        step = self._scenario.steps[i]
+        self._caption.value = step_caption_html(step, i, len(self._scenario))
+        if self._render_cb is not None:
+            self._render_cb(step)
