@@ -44,7 +44,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
 screenshot: $(STAMP) browser-deps
-	$(PY) tools/screenshot.py
+	FOLIOVIZ_UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser/test_readme_screenshot.py -q
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis

@@ -277,3 +277,19 @@ def test_parse_roundtrips_hex_text(word):
     assert parse_word(f"{word:x}") == word
     assert parse_word(f"0x{word:016X}") == word
     assert parse_word(word) == word
+
+
+def test_bare_words_with_a_meaning_of_their_own():
+    assert any("fsdax" in n for n in decode(1, "6.4").notes)
+    assert not any("fsdax" in n for n in decode(1, "6.17").notes)
+    assert not any("fsdax" in n for n in decode(PTR | 1, "6.4").notes)
+    assert any("__ClearPageMovable" in n for n in decode(2, "5.10").notes)
+    assert any("__ClearPageMovable" in n for n in decode(2, "6.4").notes)
+    assert decode(2, "5.10").helper("folio_mapping").text == "NULL"  # masked to nothing before v6.0 too
+
+
+def test_ksm_bit_test_trap_is_flagged_in_every_era():
+    for era in (PRE, EMAIL, NEW):
+        d = decode(PTR | 1, era)
+        assert d.word & d.era.KSM and not d.helper("folio_test_ksm").value
+        assert "B7" in d.helper("folio_test_ksm").note

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def key_for(identifier: str, what: str) -> str | None:
     if "/" in identifier or " " in identifier:
         return None
-    if what.startswith(("definition", "#define", "enum")):
+    if what.startswith(("definition", "#define", "enum", "value", "single", "per-type", "generated")):
         return identifier
     slug = re.sub(r"\(.*?\)", "", what).strip().lower()
     slug = re.sub(r"[^a-z0-9]+", "-", slug).strip("-")
@@ -37,11 +38,15 @@ def main() -> None:
     wanted = args.releases.split(",")
     rows = json.loads(Path(args.lines_json).read_text())
     seen: dict[tuple[str, str], tuple[str, int]] = {}
+    target = ROOT / "data" / "sources.toml"
+    if target.exists():  # keep rows added since (tools/kernel_lines.py find), unless the survey has them
+        for row in tomllib.loads(target.read_text()).get("source", []):
+            seen[(row["release"], row["identifier"])] = (row["path"], int(row["line"]))
     for row in rows:
         if row.get("absent") or row["release"] not in wanted or not row.get("line"):
             continue
         key = key_for(row["identifier"], row["what"])
-        if key and (row["release"], key) not in seen:
+        if key:
             seen[(row["release"], key)] = (row["file"], int(row["line"]))
     out = [
         "# Where each identifier folioviz links to is defined, per pinned release.",
@@ -61,7 +66,7 @@ def main() -> None:
                     f"line = {line}",
                     "",
                 ]
-    (ROOT / "data" / "sources.toml").write_text("\n".join(out))
+    target.write_text("\n".join(out))
     print(f"wrote {len(seen)} rows for {', '.join(wanted)}")
 
 

@@ -442,12 +442,6 @@ def _kind_and_target(folio: Folio, era: Era) -> tuple[MappingKind, str, str]:
     if tag == era.KSM:
         return (MappingKind.KSM, "struct ksm_stable_node", "KSM's node for this merged page")
     if era.movable_tag == "movable_operations":
-        if folio.mapping == tag:
-            return (
-                MappingKind.MOVABLE,
-                "struct movable_operations",
-                "tag only, no pointer: what __ClearPageMovable() leaves behind",
-            )
         return (
             MappingKind.MOVABLE,
             "struct movable_operations",
@@ -526,10 +520,10 @@ def decode_folio(folio: Folio, era: Era | str | None = None) -> MappingDecode:
     if era.movable_ops_flag:
         movable_note = movable_note or "v6.17+: a page flag (PG_movable_ops), not the word (B2)"
     ksm_note = slab_note
-    if not slab_note and era.movable_ops_flag and tag == era.ANON:
+    if not slab_note and tag == era.ANON:
         ksm_note = (
-            f"mapping & {era.const_name('KSM')} would be non-zero here, yet this is not KSM: "
-            "compare the masked tag, do not test a bit (B7)"
+            f"mapping & {era.const_name('KSM')} is non-zero here (the mask holds the anon bit), yet this is "
+            "not KSM: compare the masked tag, do not test bits (B7)"
         )
     helpers = (
         HelperResult(
@@ -579,6 +573,8 @@ def decode_folio(folio: Folio, era: Era | str | None = None) -> MappingDecode:
         ),
     )
     notes: list[str] = []
+    if not folio.slab and folio.mapping in era.bare_words:
+        notes.append(era.bare_words[folio.mapping])
     if folio.swapcache:
         notes.append(
             "In the swap cache, folio_mapping() does not read the word: it returns the swap cache's "

@@ -45,6 +45,8 @@ class Era:
     tag_names: tuple[str, str, str, str] = ("", "", "", "")
     provenance: tuple[dict[str, str], ...] = field(default=(), compare=False, hash=False)
     kernel_names: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    bare_words: dict[int, str] = field(default_factory=dict, compare=False, hash=False)
+    """Words that are a tag with no pointer and mean something of their own in this era."""
 
     @property
     def FLAGS(self) -> int:
@@ -100,6 +102,7 @@ def eras() -> tuple[Era, ...]:
                 tag_names=(names["0"], names["1"], names["2"], names["3"]),
                 provenance=tuple(row.get("provenance", ())),
                 kernel_names=dict(row.get("kernel_names", {})),
+                bare_words={int(k, 16): " ".join(v.split()) for k, v in row.get("bare_words", {}).items()},
             )
         )
     return tuple(result)

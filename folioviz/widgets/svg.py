@@ -52,17 +52,15 @@ def _glyph_shape(kind: str, cx: float, cy: float, r: float) -> str:
 
 
 def kind_badge_svg(kind: MappingKind | str, *, presenter: bool = False) -> str:
-    """A small inline badge: shape + glyph + label for a mapping kind."""
+    """A small inline badge for a mapping kind: its shape and glyph (the label is written beside it)."""
     key = kind.value if isinstance(kind, MappingKind) else kind
     t = theme(presenter)
-    h = 22 * t.scale
-    w = 110 * t.scale
+    h = 26 * t.scale
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0f}" height="{h:.0f}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{h:.0f}" height="{h:.0f}" role="img" '
         f'aria-label="kind: {escape(KIND_STYLE[key].label)}" font-family="{t.sans}">'
         + _glyph_shape(key, h / 2, h / 2, h / 2 - 2)
-        + f'<text x="{h + 4:.0f}" y="{h * 0.72:.1f}" font-size="{t.font_px}" fill="currentColor">'
-        f"{escape(KIND_STYLE[key].label)}</text></svg>"
+        + "</svg>"
     )
 
 

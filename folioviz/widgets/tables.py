@@ -35,7 +35,11 @@ def style_html(presenter: bool = False) -> str:
   text-align: left; vertical-align: top; }}
 .folioviz table.fv-table code {{ font-family: {t.mono}; }}
 .folioviz .fv-disagree {{ background: #FFF3D6; }}
-.folioviz .fv-note {{ color: #333333; font-size: {fs * 0.9:.0f}px; max-width: 46em; }}
+.folioviz .fv-note {{ color: #333333; font-size: {fs * 0.9:.0f}px; max-width: 52em; line-height: 1.4; }}
+.folioviz .fv-cell-note {{ color: #444444; font-size: {fs * 0.8:.0f}px; line-height: 1.3; max-width: 26em; }}
+.folioviz table.fv-table caption {{ text-align: left; font-weight: 700; padding: 0.4em 0; }}
+.folioviz table.fv-table td, .folioviz table.fv-table th {{ line-height: 1.35; }}
+.folioviz .widget-html-content {{ line-height: 1.35; }}
 .folioviz a {{ color: {OKABE_ITO["blue"]}; }}
 </style>"""
 
@@ -70,12 +74,13 @@ def helpers_table_html(result: MappingDecode) -> str:
         rows.append(
             "<tr>"
             f"<td><code>{escape(helper.name)}</code></td>"
-            f"<td>{_cell_value(helper.value, helper.text)}</td>"
+            f"<td>{_cell_value(helper.value, helper.text)}"
+            + (f'<div class="fv-cell-note">{escape(helper.note)}</div>' if helper.note else "")
+            + "</td>"
             f"<td>{escape(helper.rule)}</td>"
             f'<td><a href="{escape(helper.source.url)}" target="_blank" rel="noopener">'
             f"{escape(helper.source.label)}</a></td>"
             "</tr>"
-            + (f'<tr><td></td><td colspan="3" class="fv-note">{escape(helper.note)}</td></tr>' if helper.note else "")
         )
     disagree = ' class="fv-disagree"' if result.checks_disagree else ""
 

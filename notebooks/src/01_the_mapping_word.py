@@ -144,17 +144,24 @@ HTML(era_table_html("0xffff888003a1c002"))
 explain("0xffff888003a1c002", "v6.17")
 
 # %% [markdown]
-# ## The `FOLIO_MAPPING_KSM` trap (B7)
+# ## The KSM bit-test trap (B7)
 #
-# After the rename, `FOLIO_MAPPING_KSM` is `FOLIO_MAPPING_ANON | FOLIO_MAPPING_ANON_KSM` = 0x3
-# ({{src:FOLIO_MAPPING_KSM@v7.2.8}}). Code that tests `mapping & FOLIO_MAPPING_KSM` is true for
-# **every** anonymous folio, because the anon bit is part of the mask. The right test compares
-# the masked tag as a whole, as `folio_test_ksm()` does ({{src:folio_test_ksm@v7.2.8}}).
-# `/proc/kpageflags` had exactly this bug: it reported every anonymous page as KSM. A fix was
-# posted in June 2026 ({{lore:20260626013252.2846774-1-tujinjiang@huawei.com}}).
+# The KSM constant is both tag bits: `PAGE_MAPPING_KSM` = `PAGE_MAPPING_ANON | PAGE_MAPPING_MOVABLE`
+# = 0x3 ({{src:PAGE_MAPPING_KSM@v6.1.4}}), and after the v6.17 rename `FOLIO_MAPPING_KSM` =
+# `FOLIO_MAPPING_ANON | FOLIO_MAPPING_ANON_KSM` = 0x3 ({{src:FOLIO_MAPPING_KSM@v7.2.8}}). So a test
+# written as `mapping & ..._KSM` is true for **every** anonymous folio, because the anon bit is part
+# of the mask. The right test compares the masked tag as a whole, as `folio_test_ksm()` does
+# ({{src:folio_test_ksm@v6.1.4}}).
+#
+# `/proc/kpageflags` fell into this trap. In v6.1.4 it asked `PageKsm()`
+# ({{src:stable_page_flags#kpf-ksm-test@v6.1.4}}); by v6.12.8 it tested the bit
+# ({{src:stable_page_flags#kpf-ksm-test@v6.12.8}}) and reported every anonymous page as KSM; v7.2.8
+# compares the masked tag again ({{src:stable_page_flags#kpf-ksm-test@v7.2.8}}). The fix was posted
+# in June 2026 ({{lore:20260626013252.2846774-1-tujinjiang@huawei.com}}). The rename did not create
+# the trap, but a name like `FOLIO_MAPPING_KSM` makes a single-bit test look even more natural.
 
 # %%
-explain("0xffff888003a1c001", "v6.17")  # anon: the bit test would say KSM; folio_test_ksm() does not
+explain("0xffff888003a1c001", "v6.17")  # anon: a bit test would say KSM; folio_test_ksm() does not
 
 # %% [markdown]
 # ## The swap-cache branch (B3)

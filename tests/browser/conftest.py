@@ -1,0 +1,640 @@
+"""Real-browser tests: JupyterLab driven by Debian's chromium through Playwright.
+
+One JupyterLab server per session (``lab_server``), started on 127.0.0.1 with a random token, hermetic
+Jupyter dirs and a temporary copy of ``notebooks/`` as its root, so JupyterLab's autosave never touches the
+committed notebooks. One chromium per session (``browser``), one context/page per test (``page``).
+
+Fixtures
+  lab_server           session  LabServer: base_url, token, root_dir, open_notebook(), write_notebook(), api()
+  browser              session  playwright Browser (Debian's /usr/bin/chromium; never ``playwright install``)
+  page_log             test     PageLog: requests, external_requests, console_errors, page_errors,
+                                assert_no_errors()
+  page                 test     playwright Page in a fresh context. Teardown saves a screenshot to
+                                test-artifacts/<test>.png and fails the test if any request left loopback.
+  run_all              test     run_all(page, name, theme=LIGHT) -> page: open with a fresh kernel,
+                                clear outputs, Run > Run All Cells, wait until it has finished
+  restart_and_run_all  test     restart_and_run_all(page, name=None) -> page: Kernel > Restart Kernel and
+                                Run All Cells... on the open notebook (or open ``name`` first)
+
+Everything in this directory is marked ``browser`` (deselect with ``-m "not browser"``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+BROWSER_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BROWSER_DIR.parents[1]
+NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+
+# Needed on this machine (see the env notes): root needs --no-sandbox; without the background-networking
+# flags chromium keeps dialling Google's hosts, which the closed network refuses. Playwright gives every
+# launch() a fresh temporary profile itself (it rejects --user-data-dir in args).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 900}
+
+LIGHT = "JupyterLab Light"
+DARK = "JupyterLab Dark"
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+LOCAL_SCHEMES = frozenset({"data", "blob", "about"})
+
+SERVER_START_TIMEOUT_S = 60.0
+SERVER_STOP_TIMEOUT_S = 15.0
+NOTEBOOK_OPEN_TIMEOUT_MS = 60_000  # page load + kernel start on a cold, 2-core machine
+RUN_START_TIMEOUT_MS = 15_000
+RUN_ALL_TIMEOUT_MS = 180_000
+
+# Settings that keep JupyterLab quiet and off the network during tests.
+NOTIFICATION_PLUGIN = "@jupyterlab/apputils-extension:notification"
+THEMES_PLUGIN = "@jupyterlab/apputils-extension:themes"
+QUIET_SETTINGS = {NOTIFICATION_PLUGIN: {"fetchNews": "false", "checkForUpdates": False}}
+
+KERNEL_IDLE = ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']"
+# While the notebook loads, the indicator briefly says "idle" with "No Kernel" in the toolbar, before the
+# kernel starts (initializing, connecting, unknown, idle): wait for idle *with* a kernel name.
+KERNEL_NAME = ".jp-NotebookPanel-toolbar [data-jp-item-name='kernelName']"
+KERNEL_READY = f"""() => {{
+  const name = document.querySelector({json.dumps(KERNEL_NAME)});
+  const label = name ? name.textContent.trim() : "";
+  return document.querySelector({json.dumps(KERNEL_IDLE)}) !== null && label !== "" && label !== "No Kernel";
+}}"""
+ERROR_TEXT = re.compile(r"Traceback \(most recent call last\)|^\s*\w*(Error|Exception)\b", re.MULTILINE)
+
+
+# --------------------------------------------------------------------------------------------- markers
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselection looks at the markers
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.parent == BROWSER_DIR or BROWSER_DIR in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+# ------------------------------------------------------------------------------------- availability
+
+
+def _browser_unavailable_reason() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (Debian: apt-get install chromium; tools/ensure_chromium.sh)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the Python package playwright is not installed (pip install -e '.[dev]')"
+    return None
+
+
+def _require_browser() -> None:
+    """Skip the browser suite when chromium/playwright are missing, except in CI, where that is a failure."""
+    reason = _browser_unavailable_reason()
+    if reason is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests cannot run: {reason} (CI is set, so this fails instead of skipping)")
+    pytest.skip(f"browser tests skipped: {reason}")
+
+
+# -------------------------------------------------------------------------------------- lab server
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _child_pids(pid: int) -> list[int]:
+    """Direct children of ``pid`` (kernels run in their own sessions, so a process-group kill misses them)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def _write_settings(settings_dir: Path, plugin_id: str, values: dict[str, Any]) -> None:
+    package, plugin = plugin_id.split(":")
+    target = settings_dir / package / f"{plugin}.jupyterlab-settings"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(values, indent=2) + "\n")
+
+
+@dataclass
+class LabServer:
+    """A running JupyterLab server. ``root_dir`` is a scratch copy of ``notebooks/``."""
+
+    base_url: str
+    token: str
+    root_dir: Path
+    settings_dir: Path
+    log_path: Path
+    proc: subprocess.Popen[bytes]
+    theme: str = LIGHT
+    opened: dict[str, int] = field(default_factory=dict)
+
+    # -- URLs and REST
+    def url(self, path: str, **query: str) -> str:
+        query = {"token": self.token, **query}
+        return f"{self.base_url}/{path.lstrip('/')}?{urllib.parse.urlencode(query)}"
+
+    def notebook_url(self, name: str) -> str:
+        """``/lab/tree/<name>?token=...&reset``: ``reset`` drops the saved workspace layout."""
+        quoted = urllib.parse.quote(name)
+        return f"{self.base_url}/lab/tree/{quoted}?{urllib.parse.urlencode({'token': self.token})}&reset"
+
+    def api(self, method: str, path: str, body: Any = None, timeout: float = 10.0) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{self.base_url}/{path.lstrip('/')}",
+            data=data,
+            method=method,
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            text = response.read()
+        return json.loads(text) if text else None
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError as exc:
+            return f"(no server log: {exc})"
+
+    # -- files and settings
+    def write_notebook(self, name: str, notebook: Any) -> Path:
+        """Write an ``nbformat`` notebook into the server's root (for tests that build their own)."""
+        import nbformat
+
+        path = self.root_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, str(path))
+        return path
+
+    def write_user_settings(self, plugin_id: str, values: dict[str, Any]) -> None:
+        """Write JupyterLab user settings; pages opened afterwards use them."""
+        _write_settings(self.settings_dir, plugin_id, values)
+
+    def set_theme(self, theme: str) -> None:
+        """Theme for pages opened from now on (LIGHT or DARK; any installed theme's name works)."""
+        self.write_user_settings(THEMES_PLUGIN, {"theme": theme})
+        self.theme = theme
+
+    # -- kernels
+    def shutdown_session(self, name: str) -> bool:
+        """Shut down the kernel session of notebook ``name`` (if any): the next open gets a fresh kernel."""
+        found = False
+        for session in self.api("GET", "api/sessions"):
+            if session.get("path") == name:
+                self.api("DELETE", f"api/sessions/{session['id']}")
+                found = True
+        return found
+
+    def shutdown_kernels(self) -> None:
+        for session in self.api("GET", "api/sessions"):
+            self.api("DELETE", f"api/sessions/{session['id']}")
+        for kernel in self.api("GET", "api/kernels"):
+            self.api("DELETE", f"api/kernels/{kernel['id']}")
+
+    # -- pages
+    def open_notebook(self, page: Page, name: str, *, theme: str = LIGHT, fresh_kernel: bool = True) -> Page:
+        """Open ``name`` (relative to ``root_dir``) in JupyterLab and wait until its kernel is idle.
+
+        With ``fresh_kernel`` (the default) any kernel session left from an earlier test is shut down
+        first, so every test starts from a new kernel even when a notebook is opened twice.
+        """
+        if not (self.root_dir / name).exists():
+            raise FileNotFoundError(f"{name} is not in the lab root {self.root_dir}")
+        self.set_theme(theme)
+        if fresh_kernel:
+            self.shutdown_session(name)
+        self.opened[name] = self.opened.get(name, 0) + 1
+        started = time.monotonic()
+        page.goto(self.notebook_url(name))
+        _wait_for_selector(page, ".jp-NotebookPanel .jp-Notebook", f"the notebook {name} to render", self)
+        rendered = time.monotonic()
+        what = f"the kernel of {name} to start and become idle"
+        _wait_for_function(page, KERNEL_READY, what, self, NOTEBOOK_OPEN_TIMEOUT_MS)
+        print(
+            f"[lab] {name} (open #{self.opened[name]}, {theme}): rendered {rendered - started:.1f} s, "
+            f"kernel idle {time.monotonic() - started:.1f} s"
+        )
+        return page
+
+
+def _dialog_text(page: Page) -> str:
+    try:
+        texts = page.locator(".jp-Dialog").all_inner_texts()
+    except Exception:  # the page may be gone
+        return ""
+    return " | ".join(" ".join(text.split()) for text in texts)
+
+
+def _describe_state(page: Page, lab: LabServer | None) -> str:
+    parts = []
+    try:
+        indicator = page.locator(".jp-Notebook-ExecutionIndicator").first
+        status = indicator.get_attribute("data-status", timeout=500)
+        kernel = page.locator(KERNEL_NAME).first
+        parts.append(f"kernel indicator: {status}, kernel: {kernel.inner_text(timeout=500).strip()!r}")
+        prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        parts.append(f"prompts: {[p.strip() for p in prompts]}")
+    except Exception:
+        parts.append("kernel indicator: (not found)")
+    dialogs = _dialog_text(page)
+    if dialogs:
+        parts.append(f"open dialog(s): {dialogs}")
+    parts.append(f"url: {page.url}")
+    if lab is not None:
+        parts.append(f"server log tail:\n{lab.log_tail(15)}")
+    return "\n  ".join(parts)
+
+
+def _wait_for_selector(
+    page: Page, selector: str, what: str, lab: LabServer | None, timeout_ms: int = NOTEBOOK_OPEN_TIMEOUT_MS
+) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    try:
+        page.wait_for_selector(selector, timeout=timeout_ms)
+    except PlaywrightTimeoutError:
+        pytest.fail(
+            f"timed out after {timeout_ms / 1000:.0f} s waiting for {what} ({selector!r})\n  "
+            + _describe_state(page, lab),
+            pytrace=False,
+        )
+
+
+def _wait_for_function(page: Page, script: str, what: str, lab: LabServer | None, timeout_ms: int) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    try:
+        page.wait_for_function(script, timeout=timeout_ms, polling=100)
+    except PlaywrightTimeoutError:
+        pytest.fail(
+            f"timed out after {timeout_ms / 1000:.0f} s waiting for {what}\n  " + _describe_state(page, lab),
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    _require_browser()  # no point starting Lab when the browser tests will be skipped
+    base = tmp_path_factory.mktemp("lab")
+    root = base / "notebooks"
+    if NOTEBOOKS_DIR.is_dir():
+        shutil.copytree(NOTEBOOKS_DIR, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    else:
+        root.mkdir()
+    settings_dir = base / "user-settings"
+    workspaces_dir = base / "workspaces"
+    workspaces_dir.mkdir()
+    for plugin_id, values in QUIET_SETTINGS.items():
+        _write_settings(settings_dir, plugin_id, values)
+    _write_settings(settings_dir, THEMES_PLUGIN, {"theme": LIGHT})
+
+    env = os.environ.copy()
+    # Hermetic per-user dirs. JUPYTER_DATA_DIR only replaces the *user* data dir: the kernelspec and the
+    # prebuilt lab extensions in <sys.prefix>/share/jupyter stay on the search path.
+    for var, sub in {
+        "JUPYTER_CONFIG_DIR": "config",
+        "JUPYTER_RUNTIME_DIR": "runtime",
+        "JUPYTER_DATA_DIR": "data",
+        "IPYTHONDIR": "ipython",
+    }.items():
+        (base / sub).mkdir()
+        env[var] = str(base / sub)
+    env.pop("JUPYTER_TOKEN", None)
+    # Kernels inherit this: notebooks can `import folioviz` from the checkout without an install.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+
+    token = secrets.token_hex(16)
+    port = _free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={settings_dir}",
+        f"--LabApp.workspaces_dir={workspaces_dir}",
+        "--ServerApp.terminals_enabled=False",
+    ]
+    if os.geteuid() == 0:
+        cmd.insert(3, "--allow-root")  # as root the server refuses to start without it
+    log_path = base / "server.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=base, start_new_session=True)
+    lab = LabServer(f"http://127.0.0.1:{port}", token, root, settings_dir, log_path, proc)
+    try:
+        _wait_until_ready(lab)
+        yield lab
+    finally:
+        _stop(lab)
+
+
+def _wait_until_ready(lab: LabServer) -> None:
+    started = time.monotonic()
+    last_error = "no answer yet"
+    while time.monotonic() - started < SERVER_START_TIMEOUT_S:
+        if lab.proc.poll() is not None:
+            raise RuntimeError(
+                f"JupyterLab exited with code {lab.proc.returncode} before answering /api/status\n"
+                f"--- server log tail ---\n{lab.log_tail()}"
+            )
+        try:
+            lab.api("GET", "api/status", timeout=2)
+            break
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+            last_error = str(exc)
+            time.sleep(0.2)
+    else:
+        raise RuntimeError(
+            f"JupyterLab did not answer {lab.base_url}/api/status with 200 "
+            f"within {SERVER_START_TIMEOUT_S:.0f} s (last error: {last_error})\n"
+            f"--- server log tail ---\n{lab.log_tail()}"
+        )
+    specs = lab.api("GET", "api/kernelspecs").get("kernelspecs", {})
+    if "python3" not in specs:
+        raise RuntimeError(f"JupyterLab sees no python3 kernelspec (found {sorted(specs)}): is share/jupyter hidden?")
+
+
+def _stop(lab: LabServer) -> None:
+    if lab.proc.poll() is None:
+        try:
+            lab.shutdown_kernels()
+        except Exception as exc:  # best effort: SIGTERM shuts kernels down too
+            print(f"[lab_server] shutting kernels down over REST failed: {exc}")
+    children = _child_pids(lab.proc.pid)
+    if lab.proc.poll() is None:
+        lab.proc.terminate()
+        try:
+            lab.proc.wait(SERVER_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            print(f"[lab_server] no exit {SERVER_STOP_TIMEOUT_S:.0f} s after SIGTERM; killing")
+            os.killpg(lab.proc.pid, signal.SIGKILL)
+            lab.proc.wait(5)
+    for pid in children:  # kernels are in sessions of their own; only ours, by pid
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+# ------------------------------------------------------------------------------------ browser, page
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    except Exception:
+        playwright.stop()
+        raise
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+        playwright.stop()
+
+
+def _is_local(url: str) -> bool:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme in LOCAL_SCHEMES:
+        return True
+    return parts.scheme in {"http", "https", "ws", "wss"} and parts.hostname in LOOPBACK_HOSTS
+
+
+@dataclass
+class PageLog:
+    """What a test's page did: every request URL, the non-loopback ones, console errors, page errors."""
+
+    requests: list[str] = field(default_factory=list)
+    external_requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def record_request(self, url: str) -> None:
+        self.requests.append(url)
+        if not _is_local(url):
+            self.external_requests.append(url)
+
+    def errors(self) -> list[str]:
+        return [f"console: {e}" for e in self.console_errors] + [f"page error: {e}" for e in self.page_errors]
+
+    def assert_no_errors(self) -> None:
+        errors = self.errors()
+        assert not errors, "the page logged errors:\n  " + "\n  ".join(errors)
+
+    def assert_no_external_requests(self) -> None:
+        external = self.external_requests
+        assert not external, "requests left loopback:\n  " + "\n  ".join(external)
+
+
+@pytest.fixture
+def page_log() -> PageLog:
+    return PageLog()
+
+
+def _artifact_name(node: pytest.Item) -> str:
+    # pytest-playwright, when installed, parametrizes every test that uses `page` with browser_name;
+    # keep that id out of the file name.
+    name = re.sub(r"(?<=[\[-])chromium(?=[\]-])", "", node.name).replace("[-", "[").replace("-]", "]")
+    name = name.replace("[]", "")
+    return re.sub(r"[^\w.-]+", "_", name).strip("_")
+
+
+@pytest.fixture
+def page(browser: Browser, page_log: PageLog, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(30_000)
+    context.on("request", lambda req: page_log.record_request(req.url))
+    new_page = context.new_page()
+    new_page.on("websocket", lambda ws: page_log.record_request(ws.url))
+
+    def on_console(msg: Any) -> None:
+        if msg.type == "error":
+            where = msg.location.get("url")
+            page_log.console_errors.append(f"{msg.text} ({where})" if where else msg.text)
+
+    new_page.on("console", on_console)
+    new_page.on("pageerror", lambda exc: page_log.page_errors.append(str(exc)))
+    try:
+        yield new_page
+    finally:
+        ARTIFACTS_DIR.mkdir(exist_ok=True)
+        shot = ARTIFACTS_DIR / f"{_artifact_name(request.node)}.png"
+        try:
+            new_page.screenshot(path=str(shot), full_page=True, timeout=10_000)
+        except Exception as exc:
+            print(f"[page] screenshot {shot} failed: {exc}")
+        if page_log.errors():
+            print("[page] errors logged by the page:\n  " + "\n  ".join(page_log.errors()))
+        context.close()
+    if page_log.external_requests:
+        pytest.fail(
+            f"{len(page_log.external_requests)} request(s) went to a host other than 127.0.0.1/localhost:\n  "
+            + "\n  ".join(page_log.external_requests),
+            pytrace=False,
+        )
+
+
+# -------------------------------------------------------------------------------------- run helpers
+
+
+def _click_menu(page: Page, menu: str, item: str) -> None:
+    # exact=True matters: a loose match for "Run All Cells" can hit a hidden item, and then nothing runs.
+    page.get_by_role("menuitem", name=menu, exact=True).click()
+    page.get_by_role("menuitem", name=item, exact=True).click()
+
+
+_CODE_PROMPTS = "[...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')]"
+_RUN_STARTED = f"() => {_CODE_PROMPTS}.some(p => /\\[[*0-9]+\\]/.test(p.textContent))"
+_RUN_FINISHED = f"""() => {{
+  const prompts = {_CODE_PROMPTS};
+  const idle = document.querySelector({json.dumps(KERNEL_IDLE)}) !== null;
+  return idle && prompts.length > 0 && !prompts.some(p => p.textContent.includes("[*]"));
+}}"""
+
+
+def _error_outputs(page: Page) -> list[str]:
+    texts = page.locator(
+        ".jp-NotebookPanel .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+    ).all_inner_texts()
+    return [text for text in texts if ERROR_TEXT.search(text)]
+
+
+def _execute_and_wait(page: Page, lab: LabServer, name: str, start: Callable[[], None], *, check: bool) -> Page:
+    _click_menu(page, "Edit", "Clear Outputs of All Cells")  # prompts back to [ ]: a clean "started" signal
+    _wait_for_function(
+        page,
+        f"() => !{_CODE_PROMPTS}.some(p => /\\[[*0-9]+\\]/.test(p.textContent))",
+        f"Edit > Clear Outputs of All Cells to reset the prompts of {name}",
+        lab,
+        RUN_START_TIMEOUT_MS,
+    )
+    started = time.monotonic()
+    start()
+    what = f"the run of {name} to start (a code cell showing [*] or [n])"
+    _wait_for_function(page, _RUN_STARTED, what, lab, RUN_START_TIMEOUT_MS)
+    what = f"the run of {name} to finish (kernel idle, no cell at [*])"
+    _wait_for_function(page, _RUN_FINISHED, what, lab, RUN_ALL_TIMEOUT_MS)
+    print(f"[lab] {name}: run finished {time.monotonic() - started:.1f} s after the click")
+    if check:
+        errors = _error_outputs(page)
+        if errors:
+            pytest.fail(
+                f"running {name} raised in the kernel:\n" + "\n---\n".join(e[-2000:] for e in errors),
+                pytrace=False,
+            )
+    return page
+
+
+@pytest.fixture
+def run_all(lab_server: LabServer) -> Callable[..., Page]:
+    """``run_all(page, name, theme=LIGHT, check=True)``: open ``name`` with a fresh kernel, run all, wait.
+
+    Outputs are cleared first (Edit > Clear Outputs of All Cells) so stale outputs stored in the notebook
+    never stand in for fresh ones. With ``check`` a traceback in any output fails the test.
+    """
+
+    def _run_all(page: Page, name: str, *, theme: str = LIGHT, check: bool = True) -> Page:
+        lab_server.open_notebook(page, name, theme=theme)
+        return _execute_and_wait(page, lab_server, name, lambda: _click_menu(page, "Run", "Run All Cells"), check=check)
+
+    return _run_all
+
+
+@pytest.fixture
+def restart_and_run_all(lab_server: LabServer) -> Callable[..., Page]:
+    """``restart_and_run_all(page, name=None, theme=LIGHT, check=True)``: Kernel > Restart Kernel and Run
+    All Cells... on the notebook open in ``page`` (or open ``name`` first), accept the dialog, wait."""
+
+    def _restart_and_run_all(page: Page, name: str | None = None, *, theme: str = LIGHT, check: bool = True) -> Page:
+        if name is not None:
+            lab_server.open_notebook(page, name, theme=theme)
+        label = name or urllib.parse.unquote(urllib.parse.urlsplit(page.url).path.rpartition("/lab/tree/")[2])
+
+        def start() -> None:
+            _click_menu(page, "Kernel", "Restart Kernel and Run All Cells…")
+            dialog = page.locator(".jp-Dialog")
+            try:
+                dialog.locator(".jp-mod-accept").click(timeout=10_000)
+            except Exception:
+                pytest.fail(
+                    "no 'Restart Kernel?' dialog to confirm after "
+                    "Kernel > Restart Kernel and Run All Cells…\n  " + _describe_state(page, lab_server),
+                    pytrace=False,
+                )
+
+        return _execute_and_wait(page, lab_server, label, start, check=check)
+
+    return _restart_and_run_all
+
+
+# ----------------------------------------------------------------------------------------- timings
+
+_DURATIONS: dict[str, float] = {}
+_SKIPPED: set[str] = set()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    path = Path(str(report.fspath)).resolve()
+    if path.parent == BROWSER_DIR or BROWSER_DIR in path.parents:
+        _DURATIONS[report.nodeid] = _DURATIONS.get(report.nodeid, 0.0) + report.duration
+        if report.skipped:
+            _SKIPPED.add(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    timed = {nodeid: s for nodeid, s in _DURATIONS.items() if nodeid not in _SKIPPED}
+    if not timed:
+        return
+    terminalreporter.write_sep("-", "browser test timings (setup + call + teardown)")
+    for nodeid, seconds in sorted(timed.items(), key=lambda kv: -kv[1]):
+        terminalreporter.write_line(f"{seconds:7.2f} s  {nodeid}")
+    total = sum(timed.values())
+    terminalreporter.write_line(f"{total:7.2f} s  total (the first test pays for Lab + chromium)")
