@@ -37,12 +37,24 @@ def _patterns(ident: str) -> list[re.Pattern[str]]:
 
 def find(tree: Path, ident: str) -> tuple[str, int] | None:
     files = sorted(p for base in SEARCH for p in (tree / base).rglob("*.[ch]"))
-    for pattern in _patterns(ident):
+    for kind, pattern in enumerate(_patterns(ident)):
         for path in files:
-            for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
-                if pattern.search(line) and not line.rstrip().endswith(";"):
+            lines = path.read_text(errors="replace").splitlines()
+            for number, line in enumerate(lines, start=1):
+                if pattern.search(line) and (kind != 0 or _is_definition(lines, number - 1)):
                     return str(path.relative_to(tree)), number
     return None
+
+
+def _is_definition(lines: list[str], start: int) -> bool:
+    """A function header is a definition if its body opens before any ``;`` ends it (a prototype)."""
+    for line in lines[start : start + 6]:
+        code = line.split("//")[0].rstrip()
+        if code.endswith("{") or code == "{":
+            return True
+        if code.endswith(";"):
+            return False
+    return False
 
 
 def _body_end(lines: list[str], start: int) -> int:
@@ -75,6 +87,13 @@ def check(tree: Path, release: str) -> int:
             text = lines[line_no - 1]
             if not re.search(rf"\b{re.escape(ident)}\b", text) and stem.lower() not in text.lower():
                 print(f"{release} {ident}: {row['path']}:{line_no} does not name it")
+                problems += 1
+            elif (
+                re.match(rf"^(?![\s*/#])[\w\s\*]*?\b{re.escape(ident)}\(", text)
+                and not _is_definition(lines, line_no - 1)
+                and not text.startswith("#define")
+            ):
+                print(f"{release} {ident}: {row['path']}:{line_no} is a prototype, not the definition")
                 problems += 1
             continue
         parent = by_ident.get(ident)
