@@ -55,6 +55,23 @@ def main() -> None:
     med, best = _median_us(lambda: MappingWordWidget(), rounds=5, number=10)
     print(f"MappingWordWidget()              median {med / 1000:8.3f} ms   best {best / 1000:8.3f} ms")
 
+    from folioviz.kernel.pagecache import PAGECACHE_SCENARIOS
+    from folioviz.widgets.figures import refcount_figure
+    from folioviz.widgets.pagecache import PageCacheWidget, build_scenario
+
+    for name in PAGECACHE_SCENARIOS:
+        scenario = build_scenario(name)
+        med, _ = _median_us(lambda scenario=scenario: refcount_figure(scenario), rounds=5, number=5)
+        size = len(refcount_figure(scenario).to_json())
+        frames = len(scenario)
+        kib = size / 1024
+        print(f"refcount_figure({name:<12})  median {med / 1000:8.1f} ms   {frames:2d} frames  JSON {kib:5.1f} KiB")
+    med, _ = _median_us(lambda: build_scenario("truncation"), rounds=5, number=50)
+    print(f"truncation scenario (model)      median {med / 1000:8.3f} ms")
+    pc = PageCacheWidget("truncation")
+    med, _ = _median_us(lambda: pc.stepper.go((pc.stepper.index + 1) % len(pc.scenario)), number=100)
+    print(f"page-cache step -> redraw        median {med / 1000:8.3f} ms")
+
     print(f"import folioviz                  median {_import_ms('import folioviz'):8.1f} ms (fresh interpreter)")
     print(
         f"import folioviz.widgets.mapping_word median "

@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DecodeCard", "KindQuiz", "MappingWordWidget", "NullHelperQuiz", "explain"]
+__all__ = [
+    "DecodeCard",
+    "KindQuiz",
+    "MappingWordWidget",
+    "NullHelperQuiz",
+    "NumberQuiz",
+    "PageCacheWidget",
+    "Stepper",
+    "explain",
+    "freed_quiz",
+    "refcount_figure",
+    "refcount_quiz",
+]
 
 _LAZY = {
     "MappingWordWidget": ".mapping_word",
@@ -16,6 +28,12 @@ _LAZY = {
     "NullHelperQuiz": ".exercises",
     "DecodeCard": ".cards",
     "explain": ".cards",
+    "NumberQuiz": ".exercises",
+    "freed_quiz": ".exercises",
+    "refcount_quiz": ".exercises",
+    "PageCacheWidget": ".pagecache",
+    "Stepper": ".stepper",
+    "refcount_figure": ".figures",
 }
 
 

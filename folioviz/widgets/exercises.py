@@ -16,7 +16,7 @@ from ..kernel.mapping import MappingDecode, MappingKind, Pointer
 from .tables import style_html
 from .theme import KIND_STYLE
 
-__all__ = ["KindQuiz", "NullHelperQuiz"]
+__all__ = ["KindQuiz", "NullHelperQuiz", "NumberQuiz", "freed_quiz", "refcount_quiz"]
 
 
 def _feedback(ok: bool, text: str) -> str:
@@ -126,3 +126,52 @@ class NullHelperQuiz(w.VBox):
 
     def __repr__(self) -> str:
         return f"NullHelperQuiz(word={self.answer.word_text}, era={self.answer.era.id!r})"
+
+
+class NumberQuiz(w.VBox):
+    """Predict a number (a refcount, a step), then reveal: the answer and its reason come from the model."""
+
+    def __init__(self, question: str, answer: int, explanation: str) -> None:
+        self.answer = answer
+        self._explanation = explanation
+        self._box = w.BoundedIntText(
+            value=0, min=-1, max=10_000, description="your answer", layout=w.Layout(width="14em")
+        )
+        self._box.style.description_width = "initial"
+        button = w.Button(description="Check", button_style="primary", tooltip="check your answer")
+        button.on_click(lambda _: self.check())
+        self._out = w.HTML("")
+        super().__init__([w.HTML(style_html()), w.HTML(f"<p>{question}</p>"), w.HBox([self._box, button]), self._out])
+        self.add_class("folioviz")
+        self.add_class("fv-quiz")
+
+    def check(self, value: int | None = None) -> bool:
+        """Check ``value`` (or what is in the box); shows the feedback and returns whether it was right."""
+        if value is not None:
+            self._box.value = value
+        ok = self._box.value == self.answer
+        self._out.value = _feedback(ok, f"The answer is {self.answer}. {self._explanation}")
+        return ok
+
+    def __repr__(self) -> str:
+        return "NumberQuiz()"
+
+
+def refcount_quiz(scenario: Any, step: int) -> NumberQuiz:
+    """ "What is the refcount after step ``step``?" for a page-cache scenario."""
+    target = scenario.step(step)
+    question = (
+        f"In <i>{escape(scenario.title)}</i>, after step {step} (<code>{escape(target.function)}()</code>), "
+        "what is the folio's refcount?"
+    )
+    return NumberQuiz(question, target.state.refcount, f"{target.caption} Held by: {target.state.holders_text}.")
+
+
+def freed_quiz(scenario: Any) -> NumberQuiz:
+    """ "At which step is the folio freed?" for a page-cache scenario."""
+    steps = [i for i, s in enumerate(scenario.steps) if s.state.freed]
+    if not steps:
+        raise ValueError(f"the folio is never freed in {scenario.name!r}")
+    first = steps[0]
+    question = f"In <i>{escape(scenario.title)}</i>, at which step number is the folio freed?"
+    return NumberQuiz(question, first, scenario.step(first).caption)

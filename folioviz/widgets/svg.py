@@ -10,9 +10,10 @@ from __future__ import annotations
 from html import escape
 
 from ..kernel.mapping import MappingDecode, MappingKind
+from ..kernel.pagecache import PageCacheFolio
 from .theme import KIND_STYLE, OKABE_ITO, theme
 
-__all__ = ["kind_badge_svg", "mapping_svg"]
+__all__ = ["kind_badge_svg", "mapping_svg", "pagecache_svg"]
 
 
 def _glyph_shape(kind: str, cx: float, cy: float, r: float) -> str:
@@ -210,3 +211,127 @@ def _wrap(text: str, width: int) -> list[str]:
     if line:
         lines.append(line)
     return lines[:4]
+
+
+def pagecache_svg(state: PageCacheFolio, *, function: str = "", presenter: bool = False) -> str:
+    """One page-cache snapshot: the cache slot, the folio with its refcount, holders, lock and word.
+
+    :param state: a snapshot from a page-cache scenario
+    :param function: the kernel function that produced it (shown as the diagram's subtitle)
+    """
+    from .figures import holder_colour  # local: figures imports plotly, keep svg light otherwise
+
+    t = theme(presenter)
+    s = t.scale
+    fs = t.font_px
+    ink = "#1A1A1A"
+    width, height = 780 * s, 250 * s
+    order = [name for name, _ in state.holders]
+    in_window = state.in_window
+    label = (
+        f"folio refcount {state.refcount}, "
+        + ("freed" if state.freed else ("in the page cache" if state.in_xarray else "removed from the page cache"))
+        + f", mapping {'NULL' if state.mapping == 0 else 'set'}, "
+        + (f"locked by {state.locked_by}" if state.locked_by else "unlocked")
+    )
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="fv-pagecache" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(label)}" '
+        f'font-family="{t.sans}" font-size="{fs}"><title>{escape(label)}</title>',
+        f'<rect width="{width:.0f}" height="{height:.0f}" fill="#FFFFFF"/>',
+    ]
+    # --- the page cache (an XArray slot at the folio's index)
+    cx, cy, cw, ch = 12 * s, 40 * s, 190 * s, 150 * s
+    parts.append(
+        f'<text x="{cx:.1f}" y="{cy - 10 * s:.1f}" font-weight="700" fill="{ink}">page cache (XArray)</text>'
+        f'<rect x="{cx:.1f}" y="{cy:.1f}" width="{cw:.1f}" height="{ch:.1f}" rx="{5 * s:.1f}" fill="#F2F2F2" '
+        f'stroke="{ink}" stroke-width="{t.stroke}"/>'
+    )
+    slot_y = cy + 55 * s
+    if state.in_xarray:
+        slot_text, slot_fill = f"index {state.index} → folio", OKABE_ITO["blue"]
+    elif state.freed or state.removed:
+        slot_text, slot_fill = f"index {state.index}: no folio", OKABE_ITO["grey"]
+    else:
+        slot_text, slot_fill = "not added yet", OKABE_ITO["grey"]
+    parts.append(
+        f'<rect x="{cx + 12 * s:.1f}" y="{slot_y:.1f}" width="{cw - 24 * s:.1f}" height="{34 * s:.1f}" '
+        f'fill="#FFFFFF" stroke="{slot_fill}" stroke-width="{t.stroke * 1.5:.1f}"'
+        + ("" if state.in_xarray else ' stroke-dasharray="5 3"')
+        + "/>"
+        f'<text x="{cx + cw / 2:.1f}" y="{slot_y + 22 * s:.1f}" text-anchor="middle" fill="{ink}">'
+        f"{escape(slot_text)}</text>"
+    )
+    # --- the folio
+    fx, fy, fw, fh = 290 * s, 40 * s, 470 * s, 190 * s
+    if state.in_xarray:
+        parts.append(
+            f'<line x1="{cx + cw - 12 * s:.1f}" y1="{slot_y + 17 * s:.1f}" x2="{fx - 4 * s:.1f}" '
+            f'y2="{slot_y + 17 * s:.1f}" stroke="{OKABE_ITO["blue"]}" stroke-width="{t.stroke * 1.4:.1f}" '
+            'marker-end="url(#fv-pc-arrow)"/>'
+        )
+    parts.append(
+        "<defs>"
+        f'<marker id="fv-pc-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="{7 * s:.1f}" '
+        f'markerHeight="{7 * s:.1f}" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{OKABE_ITO["blue"]}"/></marker>'
+        "</defs>"
+    )
+    box_fill = "#EDEDED" if state.freed else ("#FFF8D6" if in_window else "#F7F7F7")
+    parts.append(
+        f'<text x="{fx:.1f}" y="{fy - 10 * s:.1f}" font-weight="700" fill="{ink}">struct folio'
+        + (f"  ·  after {escape(function)}()" if function else "")
+        + "</text>"
+        f'<rect x="{fx:.1f}" y="{fy:.1f}" width="{fw:.1f}" height="{fh:.1f}" rx="{6 * s:.1f}" fill="{box_fill}" '
+        f'stroke="{ink}" stroke-width="{t.stroke}"' + (' stroke-dasharray="6 4"' if state.freed else "") + "/>"
+    )
+    parts.append(
+        f'<text x="{fx + 14 * s:.1f}" y="{fy + 38 * s:.1f}" font-size="{fs * 1.9:.0f}" font-weight="700" '
+        f'fill="{ink}" class="fv-refcount">{state.refcount}</text>'
+        f'<text x="{fx + 22 * s + fs * 1.2 * len(str(state.refcount)):.1f}" y="{fy + 36 * s:.1f}" fill="{ink}">'
+        f"{'freed: back to the page allocator' if state.freed else 'references'}</text>"
+    )
+    # holder chips
+    x = fx + 14 * s
+    y = fy + 56 * s
+    for name, count in state.holders:
+        text = f"{name} ×{count}"
+        chip_w = (len(text) * fs * 0.62 + 16) * 1.0
+        colour = holder_colour(name, order)
+        dark_text = colour in (OKABE_ITO["orange"], OKABE_ITO["yellow"], OKABE_ITO["sky_blue"])
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{chip_w:.1f}" height="{24 * s:.1f}" rx="{4 * s:.1f}" '
+            f'fill="{colour}"/><text x="{x + 8:.1f}" y="{y + 17 * s:.1f}" '
+            f'fill="{"#000000" if dark_text else "#FFFFFF"}">{escape(text)}</text>'
+        )
+        x += chip_w + 8 * s
+    # lock and mapping rows
+    lock_text = f"locked by {state.locked_by}" if state.locked_by else "unlocked"
+    lx, ly = fx + 16 * s, fy + 98 * s
+    shackle = f"M{lx + 2 * s:.1f},{ly + 7 * s:.1f} v{-4 * s:.1f} a{5 * s:.1f},{5 * s:.1f} 0 0 1 {10 * s:.1f},0" + (
+        f" v{4 * s:.1f}" if state.locked_by else ""
+    )
+    parts.append(
+        f'<path d="{shackle}" fill="none" stroke="{ink}" stroke-width="{1.8 * s:.1f}"/>'
+        f'<rect x="{lx:.1f}" y="{ly + 7 * s:.1f}" width="{14 * s:.1f}" height="{10 * s:.1f}" rx="{1.5 * s:.1f}" '
+        f'fill="{ink if state.locked_by else "#FFFFFF"}" stroke="{ink}" stroke-width="{1.4 * s:.1f}"/>'
+        f'<text x="{fx + 38 * s:.1f}" y="{fy + 112 * s:.1f}" fill="{ink}">{escape(lock_text)}</text>'
+    )
+    mapping_kind = "NULL" if state.mapping == 0 else "file"
+    glyph = _glyph_shape(mapping_kind, fx + 24 * s, fy + 143 * s, 10 * s)
+    mapping_text = "mapping = NULL" if state.mapping == 0 else f"mapping = {state.mapping_text} (address_space)"
+    parts.append(
+        glyph + f'<text x="{fx + 42 * s:.1f}" y="{fy + 148 * s:.1f}" font-family="{t.mono}" fill="{ink}">'
+        f"{escape(mapping_text)}</text>"
+        f'<text x="{fx + 14 * s:.1f}" y="{fy + 176 * s:.1f}" fill="{ink}" font-size="{fs * 0.9:.0f}">'
+        f"index {state.index} · {state.nr_pages} page{'s' if state.nr_pages != 1 else ''}"
+        + (f" · mapped by {state.mapcount} PTE(s)" if state.mapcount else "")
+        + "</text>"
+    )
+    if in_window:
+        parts.append(
+            f'<text x="{width - 12 * s:.1f}" y="{height - 4 * s:.1f}" text-anchor="end" font-weight="700" '
+            f'fill="{ink}" font-size="{fs * 0.95:.0f}">⚠ mapping NULL while count &gt; 0: do_page_mkwrite() '
+            "can meet this folio (R9)</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,249 @@
+"""``PageCacheWidget``: step through a page-cache lifecycle and see refcount, holders, lock and word.
+
+The scenarios come from :mod:`folioviz.kernel.pagecache`; this view only picks a snapshot and draws
+it. A learner can also type their own sequence of kernel operations: an illegal one is explained
+(as the kernel's debug checks would catch it) and the last good scenario stays on screen.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import ipywidgets as w
+
+from ..kernel.errors import FolioVizError
+from ..kernel.pagecache import (
+    COMPOSER_ALIASES,
+    COMPOSER_OPS,
+    PAGECACHE_SCENARIOS,
+    CompositionError,
+    PageCacheFolio,
+    compose_scenario,
+    large_folio_scenario,
+)
+from ..kernel.scenario import Scenario, Step
+from .stepper import Stepper
+from .svg import pagecache_svg
+from .tables import style_html
+
+__all__ = ["LARGE_SIZES", "PageCacheWidget", "SequenceCard", "build_scenario"]
+
+LARGE_SIZES = (2, 4, 8, 16, 512)
+
+
+def build_scenario(name: str, *, nr_pages: int = 4, era: Any = None) -> Scenario[PageCacheFolio]:
+    """One of the model's named scenarios (``email``, ``truncation``, ``large-folio``, ``early-put``)."""
+    if name not in PAGECACHE_SCENARIOS:
+        raise FolioVizError(f"unknown scenario {name!r}; choose from {', '.join(PAGECACHE_SCENARIOS)}")
+    if name == "large-folio":
+        return large_folio_scenario(nr_pages, era=era)
+    return PAGECACHE_SCENARIOS[name](era=era)
+
+
+class PageCacheWidget(w.VBox):
+    """Step through lookup → remove → put and see who holds each reference.
+
+    :param scenario: a scenario name (see :func:`build_scenario`) or a :class:`Scenario`
+    :param nr_pages: folio size for the ``large-folio`` scenario
+    :param era: kernel era (default: the email's, v6.0–v6.16)
+    :param start: the step to show first
+    :param presenter: large type for a projector
+    """
+
+    def __init__(
+        self,
+        scenario: str | Scenario[PageCacheFolio] = "truncation",
+        *,
+        nr_pages: int = 4,
+        era: Any = None,
+        start: int = 0,
+        presenter: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        self._era = era
+        self._presenter = presenter
+        self._error = ""
+        self._syncing = False
+        if isinstance(scenario, Scenario):
+            initial, name = scenario, "truncation"
+        else:
+            initial, name = build_scenario(scenario, nr_pages=nr_pages, era=era), scenario
+        self._scenario = initial
+        self._picker = w.Dropdown(
+            options=[(self._title(key), key) for key in PAGECACHE_SCENARIOS],
+            value=name,
+            description="Scenario",
+            style={"description_width": "initial"},
+            layout=w.Layout(width="auto"),
+        )
+        self._size = w.Dropdown(
+            options=[(f"{n} pages", n) for n in LARGE_SIZES],
+            value=nr_pages if nr_pages in LARGE_SIZES else 4,
+            description="folio size",
+            style={"description_width": "initial"},
+            layout=w.Layout(width="auto"),
+        )
+        self._size.layout.display = "" if name == "large-folio" else "none"
+        self._era_label = w.HTML("")
+        self._diagram = w.HTML("")
+        self._diagram.add_class("fv-pagecache-box")
+        self._error_box = w.HTML("")
+        self._ops = w.Textarea(
+            placeholder="one operation per line, e.g.\nlookup thread A\nfind_lock_entries\nremove\nunlock truncate",
+            layout=w.Layout(width="28em", height="9em"),
+        )
+        self._run = w.Button(description="Run my sequence", tooltip="build a scenario from the lines above")
+        self._run.on_click(lambda _: self.compose(self._ops.value.splitlines()))
+        names = ", ".join(COMPOSER_OPS)
+        aliases = ", ".join(f"{k}={v}" for k, v in COMPOSER_ALIASES.items())
+        composer = w.VBox(
+            [
+                w.HTML(
+                    "<b>Compose your own</b> (starts from a cached folio; an actor such as <code>thread A</code> "
+                    "follows the name):"
+                    f'<div class="fv-cell-note">operations: {escape(names)}<br>short names: {escape(aliases)}</div>'
+                ),
+                self._ops,
+                self._run,
+            ]
+        )
+        self._stepper: Stepper[PageCacheFolio] = Stepper(initial, self._render_step, start=start)
+        self._picker.observe(self._on_pick, names="value")
+        self._size.observe(self._on_pick, names="value")
+        top = w.HBox([self._picker, self._size, self._era_label], layout=w.Layout(flex_flow="row wrap"))
+        more = w.Accordion(children=[composer], titles=("Compose your own sequence",))
+        more.selected_index = None
+        super().__init__(
+            [w.HTML(style_html(presenter)), top, self._stepper, self._error_box, self._diagram, more], **kwargs
+        )
+        self.add_class("folioviz")
+        self.add_class("folioviz-pagecache")
+        if presenter:
+            self.add_class("fv-presenter")
+        self._show_era()
+
+    @staticmethod
+    def _title(key: str) -> str:
+        return {
+            "email": "The email's three steps",
+            "truncation": "Lookup, truncate, put (the kernel's sequence)",
+            "large-folio": "A large folio",
+            "early-put": "The final put comes from truncation",
+        }.get(key, key)
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def scenario(self) -> Scenario[PageCacheFolio]:
+        return self._scenario
+
+    @property
+    def stepper(self) -> Stepper[PageCacheFolio]:
+        return self._stepper
+
+    @property
+    def step(self) -> Step[PageCacheFolio]:
+        return self._stepper.step
+
+    @property
+    def error(self) -> str:
+        return self._error
+
+    def show(self, scenario: str | Scenario[PageCacheFolio], *, nr_pages: int | None = None) -> bool:
+        """Switch to a named scenario (or a given one). Bad names are shown, not raised."""
+        try:
+            if isinstance(scenario, Scenario):
+                built = scenario
+            else:
+                size = nr_pages if nr_pages is not None else self._size.value
+                built = build_scenario(scenario, nr_pages=size, era=self._era)
+        except FolioVizError as error:
+            return self._fail(str(error))
+        self._set(built)
+        return True
+
+    def compose(self, ops: list[str]) -> bool:
+        """Build a scenario from the learner's operations (as typed in the box); errors keep the last one."""
+        lines = [line.strip() for line in ops if line.strip() and not line.strip().startswith("#")]
+        if not lines:
+            return self._fail("type at least one operation, one per line (for example: lookup thread A)")
+        try:
+            built = compose_scenario(lines, era=self._era)
+        except CompositionError as error:
+            return self._fail(str(error))
+        except FolioVizError as error:
+            return self._fail(str(error))
+        self._set(built)
+        return True
+
+    def __repr__(self) -> str:
+        sc = self._scenario
+        return f"PageCacheWidget(scenario={sc.name!r}, steps={len(sc)}, step={self._stepper.index})"
+
+    # ------------------------------------------------------------------ internals
+
+    def _fail(self, message: str) -> bool:
+        self._error = message
+        self._error_box.value = f'<div class="fv-error" role="alert"><b>Not applied:</b> {escape(message)}</div>'
+        return False
+
+    def _set(self, scenario: Scenario[PageCacheFolio]) -> None:
+        self._error = ""
+        self._error_box.value = ""
+        self._scenario = scenario
+        self._stepper.set_scenario(scenario)
+        self._show_era()
+
+    def _on_pick(self, change: dict[str, Any]) -> None:
+        self._size.layout.display = "" if self._picker.value == "large-folio" else "none"
+        self.show(self._picker.value)
+
+    def _show_era(self) -> None:
+        self._era_label.value = (
+            f'<span class="fv-cell-note">{escape(self._scenario.title)} · kernel {escape(self._scenario.era)}</span>'
+        )
+
+    def _render_step(self, step: Step[PageCacheFolio]) -> None:
+        self._diagram.value = pagecache_svg(step.state, function=step.function, presenter=self._presenter)
+
+
+class SequenceCard:
+    """A "what if" cell's answer: the steps of a learner's sequence, or why the kernel forbids it.
+
+    >>> SequenceCard(["lookup thread A", "remove"])  # doctest: +ELLIPSIS
+    Not allowed at step 2 ...
+    """
+
+    def __init__(self, ops: list[str], *, era: Any = None) -> None:
+        self.ops = list(ops)
+        self.error = ""
+        self.scenario: Scenario[PageCacheFolio] | None = None
+        try:
+            self.scenario = compose_scenario(self.ops, era=era)
+        except FolioVizError as error:
+            self.error = str(error)
+
+    def _rows(self) -> list[tuple[int, str, str]]:
+        assert self.scenario is not None
+        return [(i, step.function, step.state.describe()) for i, step in enumerate(self.scenario.steps)]
+
+    def __repr__(self) -> str:
+        if self.error:
+            return f"Not allowed at {self.error}"
+        return "\n".join(f"{i:>2}  {fn:<24} {text}" for i, fn, text in self._rows())
+
+    def _repr_html_(self) -> str:
+        if self.error:
+            return (
+                style_html() + '<div class="folioviz"><div class="fv-error" role="alert"><b>Not allowed:</b> '
+                f"{escape(self.error)}</div></div>"
+            )
+        rows = "".join(
+            f"<tr><td>{i}</td><td><code>{escape(fn)}()</code></td><td>{escape(text)}</td></tr>"
+            for i, fn, text in self._rows()
+        )
+        return (
+            style_html() + '<div class="folioviz"><table class="fv-table"><tr><th>step</th><th>function</th>'
+            f"<th>state after it</th></tr>{rows}</table></div>"
+        )

@@ -1,0 +1,138 @@
+# %% [markdown]
+# # 02 · Page-cache refcounts: how a folio gets a NULL word while others still hold it
+#
+# **What you will be able to do:** follow a folio's reference count through lookup, removal from
+# the page cache and the final put; say who holds each reference at each moment; and point at
+# the window in which `do_page_mkwrite()` can meet a folio whose `mapping` is already NULL.
+#
+# **Which kernel:** v6.0 – v6.16, the email's era. Links point to **v6.1.4**, a release we read;
+# where v6.12.8 differs it says so.
+#
+# Rules taught here: **R8** and **R9** from the email ({{lore:ZKR0n+lkqICOrWgr@casper.infradead.org}})
+# and **B4**, which kernel source adds.
+
+# %%
+from folioviz.kernel.pagecache import early_put_scenario, email_scenario, large_folio_scenario, truncation_scenario
+from folioviz.widgets import PageCacheWidget, freed_quiz, refcount_figure, refcount_quiz
+from folioviz.widgets.pagecache import SequenceCard
+
+# %% [markdown]
+# ## The email's three steps (R8)
+#
+# The email describes the common case in three moves: a thread looks the folio up in the page
+# cache, which takes a reference; the folio is removed from the page cache, which sets `mapping`
+# to NULL and drops the cache's reference; then the thread puts its own reference, which may be
+# the last one. Between the removal and the put, the folio is alive, referenced, and has a NULL
+# word.
+#
+# Step through it with the buttons or the slider (with the slider focused, <kbd>←</kbd>
+# <kbd>→</kbd> step and <kbd>Home</kbd> <kbd>End</kbd> jump). The caption names the kernel function
+# of each step and links to it.
+
+# %%
+PageCacheWidget("email")
+
+# %% [markdown]
+# In v6.1.4 the lookup-and-lock is `filemap_lock_folio()` ({{src:filemap_lock_folio@v6.1.4}}), the
+# removal `filemap_remove_folio()` ({{src:filemap_remove_folio@v6.1.4}}), which must run with the
+# folio locked; the word is cleared inside `page_cache_delete()`
+# ({{src:page_cache_delete#sets-mapping-null@v6.1.4}}), and the final put is `folio_put()`
+# ({{src:folio_put@v6.1.4}}).
+
+# %% [markdown]
+# ## The kernel's own sequence (B4)
+#
+# Real truncation does a little more than the email's sketch, and the extra steps matter:
+#
+# * it finds the folio and takes **its own** reference and the folio lock
+#   (`find_lock_entries()`, {{src:find_lock_entries@v6.1.4}});
+# * it unmaps the folio from every page table that maps it (`truncate_cleanup_folio()`,
+#   {{src:truncate_cleanup_folio#unmap-from-page-tables@v6.1.4}});
+# * it deletes the folio from the cache, which clears `mapping`, and drops the cache's references
+#   (`filemap_free_folio()`, {{src:filemap_free_folio#put-line@v6.1.4}});
+# * it unlocks and releases its own reference.
+#
+# The animation below plays the whole sequence once when it appears; use *play* and the slider to
+# replay it. The shaded steps are **the window**: `mapping` is NULL while the count is above zero.
+
+# %%
+refcount_figure(truncation_scenario())
+
+# %%
+PageCacheWidget("truncation")
+
+# %% [markdown]
+# ## Why `do_page_mkwrite()` can meet a NULL word (R9)
+#
+# Thread A in the scenario could be a write fault: it found the folio through the page tables and
+# holds a reference while it calls the filesystem's `->page_mkwrite`. Its reference keeps the
+# memory alive, but nothing stops truncation from clearing `mapping` while the folio is unlocked.
+# That is why `do_page_mkwrite()`, after locking the folio, checks the word and gives up on the
+# write if it is NULL (notebook 03 steps through that). Holding the **lock** is what makes the
+# check meaningful: removal needs the lock too, so under the lock the word cannot change.
+
+# %% [markdown]
+# ## A large folio holds `nr` references in the cache (B4)
+#
+# A folio of `nr` pages is referenced `nr` times by the page cache: adding it raises the count by
+# `folio_nr_pages()` ({{src:__filemap_add_folio#page-cache-reference@v6.12.8}}), and removing it
+# drops as many ({{src:filemap_free_folio#put-line@v6.12.8}}). In v6.1.4 hugetlb folios were the
+# exception and held a single cache reference ({{src:__filemap_add_folio#page-cache-reference@v6.1.4}});
+# by v6.12.8 that special case is gone. Pick a size in the widget and watch the jump at removal.
+
+# %%
+PageCacheWidget("large-folio", nr_pages=8)
+
+# %% [markdown]
+# ## Who puts last does not matter
+#
+# If thread A is done with the folio before truncation gets to it, truncation's own release is
+# the final put and frees the folio. The word still goes NULL before the count reaches zero.
+
+# %%
+refcount_figure(early_put_scenario())
+
+# %% [markdown]
+# ## What if...? Illegal moves
+#
+# The model catches the moves the kernel's debug checks would catch, and says why. Removing a
+# folio without holding its lock:
+
+# %%
+SequenceCard(["lookup thread A", "remove"])
+
+# %% [markdown]
+# Dropping a reference you never took:
+
+# %%
+SequenceCard(["put thread A"])
+
+# %% [markdown]
+# And a legal sequence of your own: truncation runs while thread A holds a reference.
+
+# %%
+SequenceCard(["lookup thread A", "find_lock_entries", "remove", "unlock truncate", "put truncate", "put thread A"])
+
+# %% [markdown]
+# The widgets above have a **Compose your own sequence** panel: type one operation per line and
+# press *Run my sequence*. A forbidden step is explained and the last good sequence stays.
+
+# %% [markdown]
+# ## Check your understanding
+#
+# Predict, then press *Check*.
+
+# %%
+refcount_quiz(truncation_scenario(), 4)
+
+# %%
+refcount_quiz(large_folio_scenario(8), 7)
+
+# %%
+freed_quiz(early_put_scenario())
+
+# %%
+refcount_quiz(email_scenario(), 2)
+
+# %% [markdown]
+# **Next:** `03_do_page_mkwrite` steps through the function that has to cope with the window.

@@ -1,0 +1,59 @@
+"""Notebook 02 in a real browser: step forward and back, play the stepper, play the plotly animation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+NOTEBOOK = "02_page_cache_refcounts.ipynb"
+COMMITTED = Path(__file__).resolve().parents[2] / "notebooks" / NOTEBOOK
+
+pytestmark = pytest.mark.skipif(not COMMITTED.exists(), reason=f"notebooks/{NOTEBOOK} does not exist yet")
+
+
+def test_step_forward_and_back(page, page_log, run_all):
+    run_all(page, NOTEBOOK)
+    widget = page.locator(".folioviz-pagecache").first
+    widget.scroll_into_view_if_needed()
+    count = widget.locator(".fv-refcount").first
+    caption = widget.locator(".fv-step-count").first
+    expect(caption).to_have_text("step 0 of 4")
+    expect(count).to_have_text("1")  # the email's start: the page cache's reference only
+    widget.locator("button.fv-next").first.click()
+    expect(caption).to_have_text("step 1 of 4")
+    expect(count).to_have_text("2")  # the lookup took a reference
+    widget.locator("button.fv-next").first.click()
+    expect(count).to_have_text("1")  # removal dropped the cache's
+    expect(widget.locator(".fv-pagecache").first).to_contain_text("mapping = NULL")
+    widget.locator("button.fv-back").first.click()
+    expect(caption).to_have_text("step 1 of 4")
+    expect(count).to_have_text("2")
+    expect(widget.locator(".fv-pagecache").first).not_to_contain_text("mapping = NULL")
+    widget.locator("button.fv-last").first.click()
+    expect(widget.locator(".fv-pagecache").first).to_contain_text("freed")
+    page_log.assert_no_errors()
+
+
+def test_stepper_play_button_advances(page, page_log, run_all):
+    run_all(page, NOTEBOOK)
+    widget = page.locator(".folioviz-pagecache").first
+    widget.scroll_into_view_if_needed()
+    widget.locator(".fv-play button").first.click()  # the first button of the Play widget starts it
+    expect(widget.locator(".fv-step-count").first).to_have_text("step 4 of 4", timeout=20_000)
+    page_log.assert_no_errors()
+
+
+def test_plotly_animation_plays_to_the_end(page, page_log, run_all):
+    run_all(page, NOTEBOOK)
+    plot = page.locator(".jp-RenderedPlotly").first
+    plot.scroll_into_view_if_needed()
+    expect(plot.locator(".main-svg").first).to_be_visible()
+    slider_label = plot.locator(".slider-container .slider-label").first  # "step N", the current value
+    # rewind with the figure's own slider (click its first step label), then press the figure's play button
+    plot.locator(".slider-container .slider-label-group").first.click(force=True)
+    expect(slider_label).to_have_text("step 0", timeout=10_000)
+    plot.locator(".updatemenu-button").first.click()
+    expect(slider_label, "the plotly animation did not reach the last step").to_have_text("step 10", timeout=20_000)
+    page_log.assert_no_errors()
