@@ -9,9 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "ChoiceQuiz",
     "DecodeCard",
     "KindQuiz",
     "MappingWordWidget",
+    "MkwriteSideBySide",
+    "MkwriteWidget",
     "NullHelperQuiz",
     "NumberQuiz",
     "PageCacheWidget",
@@ -20,6 +23,8 @@ __all__ = [
     "freed_quiz",
     "refcount_figure",
     "refcount_quiz",
+    "return_line_quiz",
+    "terminates_quiz",
 ]
 
 _LAZY = {
@@ -33,6 +38,11 @@ _LAZY = {
     "refcount_quiz": ".exercises",
     "PageCacheWidget": ".pagecache",
     "Stepper": ".stepper",
+    "MkwriteWidget": ".mkwrite",
+    "MkwriteSideBySide": ".mkwrite",
+    "ChoiceQuiz": ".exercises",
+    "return_line_quiz": ".exercises",
+    "terminates_quiz": ".exercises",
     "refcount_figure": ".figures",
 }
 

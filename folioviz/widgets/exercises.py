@@ -16,7 +16,16 @@ from ..kernel.mapping import MappingDecode, MappingKind, Pointer
 from .tables import style_html
 from .theme import KIND_STYLE
 
-__all__ = ["KindQuiz", "NullHelperQuiz", "NumberQuiz", "freed_quiz", "refcount_quiz"]
+__all__ = [
+    "ChoiceQuiz",
+    "KindQuiz",
+    "NullHelperQuiz",
+    "NumberQuiz",
+    "freed_quiz",
+    "refcount_quiz",
+    "return_line_quiz",
+    "terminates_quiz",
+]
 
 
 def _feedback(ok: bool, text: str) -> str:
@@ -175,3 +184,75 @@ def freed_quiz(scenario: Any) -> NumberQuiz:
     first = steps[0]
     question = f"In <i>{escape(scenario.title)}</i>, at which step number is the folio freed?"
     return NumberQuiz(question, first, scenario.step(first).caption)
+
+
+class ChoiceQuiz(w.VBox):
+    """Pick one answer; feedback at once. The answer and its explanation come from the model."""
+
+    def __init__(self, question: str, options: list[tuple[str, Any]], answer: Any, explanation: str) -> None:
+        if answer not in [value for _, value in options]:
+            raise ValueError(f"the answer {answer!r} is not among the options")
+        self.answer = answer
+        self._explanation = explanation
+        self._choices = w.ToggleButtons(options=options, value=None, style={"button_width": "auto"})
+        self._choices.add_class("fv-quiz-choices")
+        self._out = w.HTML("")
+        self._choices.observe(self._on_pick, names="value")
+        super().__init__([w.HTML(style_html()), w.HTML(f"<p>{question}</p>"), self._choices, self._out])
+        self.add_class("folioviz")
+        self.add_class("fv-quiz")
+
+    def check(self, value: Any) -> bool:
+        self._choices.value = value
+        return self._choices.value == self.answer
+
+    def _on_pick(self, change: dict[str, Any]) -> None:
+        if change["new"] is None:
+            self._out.value = ""
+            return
+        self._out.value = _feedback(change["new"] == self.answer, self._explanation)
+
+    def __repr__(self) -> str:
+        return "ChoiceQuiz()"
+
+
+def _describe_inputs(inputs: Any) -> str:
+    return (
+        f"kernel {escape(inputs.kernel)}, a <b>{escape(inputs.handler)}</b> handler, a <b>{escape(inputs.folio)}</b> "
+        f"folio, the check <code>{escape(inputs.check)}</code>" + (", on a swapfile" if inputs.swapfile else "")
+    )
+
+
+def return_line_quiz(**inputs: Any) -> ChoiceQuiz:
+    """ "On which line does do_page_mkwrite() return (or stop)?" for one input set."""
+    from ..kernel.mkwrite import MkwriteInputs, mkwrite_outcome
+
+    given = MkwriteInputs(**inputs)
+    run = mkwrite_outcome(given)
+    options = [
+        ("5: swapfile SIGBUS", 5),
+        ("9: error or NOPAGE passed up", 9),
+        ("14: return 0 (retry)", 14),
+        ("16: VM_BUG_ON fires", 16),
+        ("17: return, folio locked", 17),
+    ]
+    question = f"With {_describe_inputs(given)}: where does <code>do_page_mkwrite()</code> end?"
+    return ChoiceQuiz(
+        question, options, run.path[-1], f"It runs lines {', '.join(map(str, run.path))}. {run.explanation}"
+    )
+
+
+def terminates_quiz(**inputs: Any) -> ChoiceQuiz:
+    """ "Will this write fault ever finish?" for one input set."""
+    from ..kernel.mkwrite import MkwriteInputs, Outcome, mkwrite_outcome
+
+    given = MkwriteInputs(**inputs)
+    run = mkwrite_outcome(given)
+    question = f"With {_describe_inputs(given)}: does the write fault ever finish?"
+    answer = "no" if run.outcome is Outcome.LIVELOCK else "yes"
+    return ChoiceQuiz(
+        question,
+        [("yes, it finishes", "yes"), ("no, it retries for ever", "no")],
+        answer,
+        f"{run.outcome.name}: {run.explanation}",
+    )

@@ -64,10 +64,10 @@ class Stepper(w.VBox, Generic[S]):
         self._scenario = scenario
         self._render_cb = render
         last = len(scenario) - 1
-        self._first = self._button("⏮", "first step", "fv-first")
+        self._first = self._button("|◀", "first step", "fv-first")
         self._back = self._button("◀", "step back", "fv-back")
         self._next = self._button("▶", "next step", "fv-next")
-        self._last = self._button("⏭", "last step", "fv-last")
+        self._last = self._button("▶|", "last step", "fv-last")
         self._play = w.Play(value=0, min=0, max=last, step=1, interval=SPEEDS[1][1], show_repeat=False)
         self._play.description = "play"
         self._play.add_class("fv-play")
@@ -117,6 +117,11 @@ class Stepper(w.VBox, Generic[S]):
     def step(self) -> Step[S]:
         """The current step."""
         return self._scenario.steps[self.index]
+
+    def on_step(self, render: Callable[[Step[S]], None]) -> None:
+        """Set (or replace) the render callback and call it at once with the current step."""
+        self._render_cb = render
+        self._sync()
 
     def go(self, index: int) -> None:
         """Go to step ``index``; out-of-range requests stop at the first or last step."""

@@ -57,3 +57,28 @@ def test_plotly_animation_plays_to_the_end(page, page_log, run_all):
     plot.locator(".updatemenu-button").first.click()
     expect(slider_label, "the plotly animation did not reach the last step").to_have_text("step 10", timeout=20_000)
     page_log.assert_no_errors()
+
+
+def test_keyboard_steps_with_the_slider(page, page_log, run_all):
+    run_all(page, NOTEBOOK)
+    widget = page.locator(".folioviz-pagecache").first
+    widget.scroll_into_view_if_needed()
+    handle = widget.locator(".fv-step-slider .noUi-handle").first
+    handle.focus()
+    expect(handle).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    caption = widget.locator(".fv-step-count").first
+    expect(caption).to_have_text("step 2 of 4")
+    page.keyboard.press("ArrowLeft")
+    expect(caption).to_have_text("step 1 of 4")
+    page.keyboard.press("End")
+    expect(caption).to_have_text("step 4 of 4")
+    page.keyboard.press("Home")
+    expect(caption).to_have_text("step 0 of 4")
+    # the buttons work from the keyboard too
+    next_button = widget.locator("button.fv-next").first
+    next_button.focus()
+    page.keyboard.press("Enter")
+    expect(caption).to_have_text("step 1 of 4")
+    page_log.assert_no_errors()

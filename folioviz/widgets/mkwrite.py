@@ -1,0 +1,549 @@
+"""Step through ``do_page_mkwrite()``: code panel, state panel, outcome banner and "what if" toggles.
+
+The model (:mod:`folioviz.kernel.mkwrite`) computes every path and outcome; these views only
+render a :class:`~folioviz.kernel.scenario.Step`. :class:`MkwriteWidget` steps through one input
+set, either line by line inside the function or around the caller's retry loop;
+:class:`MkwriteSideBySide` runs the same input under ``folio->mapping`` and ``folio_mapping()``
+so the livelock and its absence stand next to each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from html import escape
+from typing import Any
+
+import ipywidgets as w
+
+from ..kernel.errors import FolioVizError
+from ..kernel.mkwrite import (
+    CALLERS,
+    CHECKS,
+    FOLIO_STATES,
+    HANDLERS,
+    FaultLoopState,
+    MkwriteInputs,
+    MkwriteRun,
+    MkwriteState,
+    Outcome,
+    PseudoLine,
+    decode_fault_flags,
+    decode_vm_fault,
+    do_page_mkwrite_scenario,
+    fault_loop_scenario,
+    mkwrite_outcome,
+    pseudo_code,
+)
+from ..kernel.scenario import Scenario, Step
+from .stepper import Stepper
+from .svg import kind_badge_svg
+from .tables import style_html
+from .theme import OKABE_ITO
+
+__all__ = [
+    "KERNELS",
+    "MkwriteSideBySide",
+    "MkwriteWidget",
+    "code_panel_html",
+    "history_table_html",
+    "outcome_html",
+    "state_html",
+]
+
+#: Kernels offered in the menu: (label, version), one per code form and mapping era.
+KERNELS = (
+    ("v5.10 (before v6.0; page form)", "5.10"),
+    ("v6.4 (the email's; page form)", "6.4"),
+    ("v6.6 (folio form merged)", "6.6"),
+    ("v6.12", "6.12"),
+    ("v6.17+ (movable tag gone)", "6.17"),
+)
+
+_GOOD = {Outcome.WRITE_PROCEEDS, Outcome.RETRY_THEN_NEW_PAGE}
+_BAD = {Outcome.LIVELOCK, Outcome.VM_BUG_ON, Outcome.LOCK_NOT_HELD}
+_GLYPH = {Outcome.WRITE_PROCEEDS: "✔", Outcome.LIVELOCK: "⟳", Outcome.VM_BUG_ON: "✘", Outcome.LOCK_NOT_HELD: "?"}
+
+_EXTRA_STYLE = f"""<style>
+.folioviz .fv-code {{ font-family: ui-monospace, 'DejaVu Sans Mono', monospace; background: #FAFAFA;
+  border: 1px solid #CCCCCC; border-radius: 4px; padding: 0.4em 0; min-width: 30em; max-width: 100%;
+  overflow-x: auto; }}
+.folioviz .fv-line {{ white-space: pre; padding: 0 0.6em; line-height: 1.5; }}
+.folioviz .fv-line .fv-ln {{ color: #777777; display: inline-block; width: 2.2em; text-align: right;
+  margin-right: 0.6em; }}
+.folioviz .fv-line .fv-mark {{ display: inline-block; width: 1.2em; }}
+.folioviz .fv-line-visited {{ background: #EEF5FB; }}
+.folioviz .fv-line-current {{ background: {OKABE_ITO["yellow"]}; font-weight: 700;
+  outline: 2px solid #1A1A1A; outline-offset: -2px; }}
+.folioviz .fv-line a {{ text-decoration: none; margin-left: 0.5em; }}
+.folioviz .fv-line .fv-comment {{ color: #555555; font-weight: 400; }}
+.folioviz .fv-outcome {{ border-left: 8px solid #1A1A1A; padding: 0.5em 0.8em; margin: 0.4em 0;
+  background: #F4F4F4; line-height: 1.4; }}
+.folioviz .fv-outcome-good {{ border-color: {OKABE_ITO["bluish_green"]}; background: #E6F5EF; }}
+.folioviz .fv-outcome-retry {{ border-color: {OKABE_ITO["blue"]}; background: #E6F0F8; }}
+.folioviz .fv-outcome-bad {{ border-color: {OKABE_ITO["vermillion"]}; background: #FCEBE0; }}
+.folioviz .fv-outcome-name {{ font-size: 1.25em; font-weight: 700; }}
+.folioviz .fv-side {{ flex: 1 1 30em; min-width: 30em; margin-right: 1em; }}
+</style>"""
+
+
+# --------------------------------------------------------------------------- pure renderers
+
+
+def code_panel_html(
+    lines: tuple[PseudoLine, ...], current: int | None, visited: tuple[int, ...] = (), *, comments: bool = True
+) -> str:
+    """Our pseudo-code of ``do_page_mkwrite()`` with the running line marked (▶ and a box) and links.
+
+    With ``comments=False`` (narrow panes) each line's comment becomes its tooltip.
+    """
+    rows = []
+    for line in lines:
+        cls = "fv-line"
+        mark = " "
+        if line.number == current:
+            cls += " fv-line-current"
+            mark = "▶"
+        elif line.number in visited:
+            cls += " fv-line-visited"
+            mark = "·"
+        link = (
+            f'<a href="{escape(line.source.url)}" target="_blank" rel="noopener" '
+            f'title="{escape(line.source.label)}">↗</a>'
+            if line.source is not None
+            else ""
+        )
+        comment = f'<span class="fv-comment">  # {escape(line.comment)}</span>' if line.comment and comments else ""
+        tip = f' title="{escape(line.comment)}"' if line.comment and not comments else ""
+        rows.append(
+            f'<div class="{cls}" data-line="{line.number}"{tip}><span class="fv-mark" aria-hidden="true">{mark}</span>'
+            f'<span class="fv-ln">{line.number}</span>{escape(line.text)}{comment}{link}</div>'
+        )
+    return (
+        '<div class="fv-code" role="region" aria-label="do_page_mkwrite() in our pseudo-code">'
+        + "".join(rows)
+        + "</div>"
+    )
+
+
+def state_html(state: MkwriteState | FaultLoopState) -> str:
+    """The state panel: flags, return value, lock, word (with its kind badge), branch or loop position."""
+    rows: list[tuple[str, str]] = []
+    if isinstance(state, MkwriteState):
+        rows.append(("vmf->flags", f"<code>{escape(decode_fault_flags(state.vmf_flags))}</code>"))
+        rows.append(("ret", "—" if state.ret is None else f"<code>{escape(decode_vm_fault(state.ret))}</code>"))
+        rows.append(("folio lock", escape(state.lock_holder or "unlocked")))
+        badge = kind_badge_svg(state.mapping_kind) if state.mapping_kind else ""
+        rows.append(
+            ("folio->mapping", f"{badge} <code>{escape(state.mapping_word)}</code> {escape(state.mapping_kind)}")
+        )
+        if state.check:
+            rows.append(("the check", escape(state.check)))
+        if state.branch:
+            rows.append(("branch", escape(state.branch)))
+    else:
+        rows.append(("fault", f"attempt {state.attempt} · retries so far <b class='fv-retries'>{state.retries}</b>"))
+        rows.append(("where", escape(state.where)))
+        rows.append(("PTE", escape(state.pte)))
+        rows.append(("folio lock", escape(state.lock_holder or "unlocked")))
+        rows.append(("folio->mapping", f"<code>{escape(state.mapping_word)}</code>"))
+        rows.append(("references", escape(state.refs)))
+        if state.ret is not None:
+            rows.append(("returned", f"<code>{escape(decode_vm_fault(state.ret))}</code>"))
+        if state.mkwrite_path:
+            rows.append(("do_page_mkwrite() ran", "lines " + ", ".join(str(n) for n in state.mkwrite_path)))
+    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return f'<table class="fv-table fv-state" aria-label="state">{body}</table>'
+
+
+def outcome_html(run: MkwriteRun) -> str:
+    """The outcome banner: what the model says this input leads to, and why."""
+    outcome = run.outcome
+    group = "good" if outcome in _GOOD else ("bad" if outcome in _BAD else "retry")
+    glyph = _GLYPH.get(outcome, "↻" if group == "retry" else "•")
+    retries = f" · detected at retry {run.retries}" if outcome is Outcome.LIVELOCK else ""
+    evidence = {"V": "read in source", "I": "inferred from source", "U": "not verifiable here"}.get(
+        outcome.evidence, ""
+    )
+    return (
+        f'<div class="fv-outcome fv-outcome-{group}" role="status" aria-live="polite" data-outcome="{outcome.name}"'
+        ">"
+        f'<span class="fv-outcome-name">{glyph} {escape(outcome.name)}</span>{escape(retries)}'
+        f" <small>({escape(evidence)}; rule {escape(outcome.rule or '—')})</small><br>"
+        f"{escape(run.explanation)}</div>"
+    )
+
+
+# --------------------------------------------------------------------------- widgets
+
+
+def _dropdown(options: Any, value: Any, description: str) -> w.Dropdown:
+    box = w.Dropdown(options=options, value=value, description=description, layout=w.Layout(width="auto"))
+    box.style.description_width = "initial"
+    return box
+
+
+class _Controls(w.VBox):
+    """The "what if" inputs, shared by both widgets. ``on_change(inputs)`` fires with a validated input."""
+
+    def __init__(self, inputs: MkwriteInputs, *, with_check: bool = True) -> None:
+        self.handler = _dropdown([(f"{k}: {v[:60]}", k) for k, v in HANDLERS.items()], inputs.handler, "handler")
+        self.folio = _dropdown([(f"{k}", k) for k in FOLIO_STATES], inputs.folio, "folio")
+        self.check = w.ToggleButtons(options=list(CHECKS), value=inputs.check, description="check")
+        self.check.style.button_width = "auto"
+        self.kernel = _dropdown(
+            list(KERNELS), inputs.kernel if inputs.kernel in dict(KERNELS).values() else "6.4", "kernel"
+        )
+        self.caller = _dropdown(list(CALLERS), inputs.caller, "caller")
+        self.swapfile = w.Checkbox(value=inputs.swapfile, description="swapfile", indent=False)
+        self.beyond_eof = w.Checkbox(
+            value=bool(inputs.truncated_beyond_eof) if inputs.truncated_beyond_eof is not None else True,
+            description="truncated beyond EOF",
+            indent=False,
+        )
+        self.debug_vm = w.Checkbox(value=inputs.debug_vm, description="CONFIG_DEBUG_VM", indent=False)
+        for box in (self.swapfile, self.beyond_eof, self.debug_vm):
+            box.layout = w.Layout(width="auto", margin="0 1em 0 0")
+        row1 = [self.kernel, self.handler]
+        row2 = [self.folio, self.caller, self.swapfile, self.beyond_eof, self.debug_vm]
+        rows = [
+            w.HBox(row1, layout=w.Layout(flex_flow="row wrap")),
+            w.HBox(row2, layout=w.Layout(flex_flow="row wrap")),
+        ]
+        if with_check:
+            rows.append(self.check)
+        super().__init__(rows)
+        self.add_class("fv-mkwrite-controls")
+
+    def widgets(self) -> list[w.Widget]:
+        return [
+            self.handler,
+            self.folio,
+            self.check,
+            self.kernel,
+            self.caller,
+            self.swapfile,
+            self.beyond_eof,
+            self.debug_vm,
+        ]
+
+    def read(self) -> dict[str, Any]:
+        return {
+            "handler": self.handler.value,
+            "folio": self.folio.value,
+            "check": self.check.value,
+            "kernel": self.kernel.value,
+            "caller": self.caller.value,
+            "swapfile": self.swapfile.value,
+            "truncated_beyond_eof": self.beyond_eof.value if self.folio.value == "truncated" else None,
+            "debug_vm": self.debug_vm.value,
+        }
+
+    def show(self, inputs: MkwriteInputs) -> None:
+        self.handler.value = inputs.handler
+        self.folio.value = inputs.folio
+        self.check.value = inputs.check
+        if inputs.kernel in dict(KERNELS).values():
+            self.kernel.value = inputs.kernel
+        self.caller.value = inputs.caller
+        self.swapfile.value = inputs.swapfile
+        self.debug_vm.value = inputs.debug_vm
+        if inputs.truncated_beyond_eof is not None:
+            self.beyond_eof.value = inputs.truncated_beyond_eof
+        self.beyond_eof.layout.display = "" if inputs.folio == "truncated" else "none"
+
+
+class _Pane(w.VBox):
+    """Code, state and outcome for one input set; renders whatever step it is given."""
+
+    def __init__(self, title: str = "", *, comments: bool = True) -> None:
+        self.comments = comments
+        self.title = w.HTML(title)
+        self.code = w.HTML("")
+        self.state = w.HTML("")
+        self.outcome = w.HTML("")
+        super().__init__(
+            [self.title, self.outcome, w.HBox([self.code, self.state], layout=w.Layout(flex_flow="row wrap"))]
+        )
+
+    def render(
+        self, lines: tuple[PseudoLine, ...], run: MkwriteRun, step: Step[Any], visited: tuple[int, ...], *, final: bool
+    ) -> None:
+        state = step.state
+        line = state.line if isinstance(state, MkwriteState) else None
+        self.code.value = code_panel_html(lines, line, visited, comments=self.comments)
+        self.state.value = state_html(state)
+        if final:
+            self.outcome.value = outcome_html(run)
+        else:
+            self.outcome.value = (
+                '<div class="fv-outcome" role="status">Outcome: predict it, then step to the end '
+                "(or press ▶|) to see it.</div>"
+            )
+
+
+class MkwriteWidget(w.VBox):
+    """Step through ``do_page_mkwrite()`` for one input set, and rebuild it with "what if" toggles.
+
+    :param view: ``"function"`` (line by line inside do_page_mkwrite) or ``"loop"`` (the caller's retries)
+    :param inputs: any :class:`MkwriteInputs` field (``handler``, ``folio``, ``check``, ``kernel``...)
+    """
+
+    def __init__(self, *, view: str = "function", presenter: bool = False, **inputs: Any) -> None:
+        if view not in ("function", "loop"):
+            raise FolioVizError(f"view must be 'function' or 'loop', not {view!r}")
+        self._inputs = MkwriteInputs(**inputs)
+        self._view = view
+        self._error = ""
+        self._syncing = False
+        self._controls = _Controls(self._inputs)
+        self._view_picker = w.ToggleButtons(
+            options=[("inside do_page_mkwrite()", "function"), ("the fault, retried", "loop")], value=view
+        )
+        self._view_picker.style.button_width = "auto"
+        self._error_box = w.HTML("")
+        self._pane = _Pane()
+        self._run = mkwrite_outcome(self._inputs)
+        self._lines = pseudo_code(self._inputs.kernel, self._inputs.check)
+        self._stepper: Stepper[Any] = Stepper(self._build())
+        self._stepper.on_step(self._render)
+        for control in self._controls.widgets():
+            control.observe(self._on_input, names="value")
+        self._view_picker.observe(self._on_view, names="value")
+        super().__init__(
+            [
+                w.HTML(style_html(presenter) + _EXTRA_STYLE),
+                self._controls,
+                self._view_picker,
+                self._error_box,
+                self._stepper,
+                self._pane,
+            ]
+        )
+        self.add_class("folioviz")
+        self.add_class("folioviz-mkwrite")
+        if presenter:
+            self.add_class("fv-presenter")
+        self._controls.show(self._inputs)
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def inputs(self) -> MkwriteInputs:
+        return self._inputs
+
+    @property
+    def run(self) -> MkwriteRun:
+        """What the model says this input leads to (outcome, path, retries, explanation)."""
+        return self._run
+
+    @property
+    def stepper(self) -> Stepper[Any]:
+        return self._stepper
+
+    @property
+    def scenario(self) -> Scenario[Any]:
+        return self._stepper.scenario
+
+    @property
+    def error(self) -> str:
+        return self._error
+
+    def update(self, **changes: Any) -> bool:
+        """Change inputs ("what if"); invalid combinations are shown and the last good state is kept."""
+        try:
+            inputs = replace(self._inputs, **changes) if changes else self._inputs
+            inputs = MkwriteInputs(**{f: getattr(inputs, f) for f in MkwriteInputs.__dataclass_fields__})
+            run = mkwrite_outcome(inputs)
+        except (FolioVizError, TypeError) as error:
+            self._error = str(error)
+            self._error_box.value = (
+                f'<div class="fv-error" role="alert"><b>Not applied:</b> {escape(self._error)}</div>'
+            )
+            self._syncing = True
+            try:
+                self._controls.show(self._inputs)
+            finally:
+                self._syncing = False
+            return False
+        self._error = ""
+        self._error_box.value = ""
+        self._inputs, self._run = inputs, run
+        self._lines = pseudo_code(inputs.kernel, inputs.check)
+        self._syncing = True
+        try:
+            self._controls.show(inputs)
+        finally:
+            self._syncing = False
+        self._stepper.set_scenario(self._build())
+        return True
+
+    def set_view(self, view: str) -> None:
+        self._view_picker.value = view
+
+    def __repr__(self) -> str:
+        i = self._inputs
+        return (
+            f"MkwriteWidget(handler={i.handler!r}, folio={i.folio!r}, check={i.check!r}, kernel={i.kernel!r}, "
+            f"outcome={self._run.outcome.name})"
+        )
+
+    # ------------------------------------------------------------------ internals
+
+    def _build(self) -> Scenario[Any]:
+        if self._view == "loop":
+            return fault_loop_scenario(self._inputs)
+        return do_page_mkwrite_scenario(self._inputs)
+
+    def _on_input(self, change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
+        self.update(**self._controls.read())
+
+    def _on_view(self, change: dict[str, Any]) -> None:
+        self._view = change["new"]
+        self._stepper.set_scenario(self._build())
+
+    def _render(self, step: Step[Any]) -> None:
+        index = self._stepper.index
+        steps = self._stepper.scenario.steps
+        visited = tuple(s.state.line for s in steps[: index + 1] if isinstance(s.state, MkwriteState))
+        self._pane.render(self._lines, self._run, step, visited, final=index == len(steps) - 1)
+
+
+class MkwriteSideBySide(w.VBox):
+    """The same input under ``folio->mapping`` (left) and ``folio_mapping()`` (right), one stepper for both."""
+
+    def __init__(self, *, presenter: bool = False, **inputs: Any) -> None:
+        inputs.pop("check", None)
+        self._inputs = MkwriteInputs(**inputs)
+        self._error = ""
+        self._syncing = False
+        self._controls = _Controls(self._inputs, with_check=False)
+        self._error_box = w.HTML("")
+        self._left = _Pane("<b>as merged: <code>!folio-&gt;mapping</code></b>")
+        self._right = _Pane("<b>the v1 patch: <code>!folio_mapping(folio)</code></b>")
+        for pane in (self._left, self._right):
+            pane.add_class("fv-side")
+        self._sides = self._compute(self._inputs)
+        self._stepper: Stepper[Any] = Stepper(self._longest())
+        self._stepper.on_step(self._render)
+        for control in self._controls.widgets():
+            control.observe(self._on_input, names="value")
+        super().__init__(
+            [
+                w.HTML(style_html(presenter) + _EXTRA_STYLE),
+                self._controls,
+                self._error_box,
+                self._stepper,
+                w.HBox([self._left, self._right], layout=w.Layout(flex_flow="row wrap")),
+            ]
+        )
+        self.add_class("folioviz")
+        self.add_class("folioviz-mkwrite-compare")
+        self._controls.show(self._inputs)
+
+    @property
+    def runs(self) -> tuple[MkwriteRun, MkwriteRun]:
+        """(raw-word run, folio_mapping() run)."""
+        return self._sides[0][1], self._sides[1][1]
+
+    @property
+    def stepper(self) -> Stepper[Any]:
+        return self._stepper
+
+    @property
+    def error(self) -> str:
+        return self._error
+
+    def update(self, **changes: Any) -> bool:
+        changes.pop("check", None)
+        try:
+            inputs = replace(self._inputs, **changes)
+            inputs = MkwriteInputs(**{f: getattr(inputs, f) for f in MkwriteInputs.__dataclass_fields__})
+            sides = self._compute(inputs)
+        except (FolioVizError, TypeError) as error:
+            self._error = str(error)
+            self._error_box.value = (
+                f'<div class="fv-error" role="alert"><b>Not applied:</b> {escape(self._error)}</div>'
+            )
+            self._syncing = True
+            try:
+                self._controls.show(self._inputs)
+            finally:
+                self._syncing = False
+            return False
+        self._error, self._error_box.value = "", ""
+        self._inputs, self._sides = inputs, sides
+        self._syncing = True
+        try:
+            self._controls.show(inputs)
+        finally:
+            self._syncing = False
+        self._stepper.set_scenario(self._longest())
+        return True
+
+    def __repr__(self) -> str:
+        raw, fm = self.runs
+        return f"MkwriteSideBySide(folio->mapping: {raw.outcome.name}, folio_mapping(): {fm.outcome.name})"
+
+    @staticmethod
+    def _compute(inputs: MkwriteInputs) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        out = []
+        for check in CHECKS:
+            variant = replace(inputs, check=check)
+            variant = MkwriteInputs(**{f: getattr(variant, f) for f in MkwriteInputs.__dataclass_fields__})
+            out.append(
+                (pseudo_code(variant.kernel, check), mkwrite_outcome(variant), do_page_mkwrite_scenario(variant))
+            )
+        return tuple(out[0]), tuple(out[1])
+
+    def _longest(self) -> Scenario[Any]:
+        a, b = self._sides[0][2], self._sides[1][2]
+        return a if len(a) >= len(b) else b
+
+    def _on_input(self, change: dict[str, Any]) -> None:
+        if not self._syncing:
+            values = self._controls.read()
+            values.pop("check", None)
+            self.update(**values)
+
+    def _render(self, step: Step[Any]) -> None:
+        index = self._stepper.index
+        for pane, (lines, run, scenario) in zip((self._left, self._right), self._sides, strict=True):
+            i = min(index, len(scenario) - 1)
+            visited = tuple(s.state.line for s in scenario.steps[: i + 1])
+            pane.render(lines, run, scenario.steps[i], visited, final=i == len(scenario) - 1)
+
+
+def history_table_html() -> str:
+    """The history of do_page_mkwrite()'s check, from ``data/mkwrite_history.toml``, with what is uncertain."""
+    from ..kernel.mkwrite import mkwrite_history
+    from ..kernel.sources import lore_url
+
+    git = "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id="
+    rows = []
+    for event in mkwrite_history():
+        links = []
+        if event.commit:
+            links.append(
+                f'<a href="{git}{escape(event.commit)}" target="_blank" rel="noopener">'
+                f"<code>{escape(event.commit[:12])}</code></a>"
+            )
+        if event.message_id:
+            links.append(f'<a href="{escape(lore_url(event.message_id))}" target="_blank" rel="noopener">mail</a>')
+        unsure = (
+            f"<br><small><i>unverified: {escape(', '.join(event.uncertain))}</i></small>" if event.uncertain else ""
+        )
+        version = escape(event.version or "—") + (" <small>(≈)</small>" if "version" in event.uncertain else "")
+        rows.append(
+            f"<tr><td>{escape(event.date)}<br><small>{escape(event.date_is)}</small></td><td>{version}</td>"
+            f"<td><b>{escape(event.title)}</b> <small>{escape(event.author)}</small><br>"
+            f"{escape(event.what)}{unsure}</td>"
+            f"<td>{' · '.join(links)}</td><td>{escape(', '.join(event.rules))}</td></tr>"
+        )
+    return (
+        style_html() + '<div class="folioviz"><table class="fv-table fv-history" aria-label="history">'
+        "<tr><th>date</th><th>release</th><th>what changed</th><th>source</th><th>rules</th></tr>"
+        + "".join(rows)
+        + "</table></div>"
+    )

@@ -1,0 +1,161 @@
+# %% [markdown]
+# # 03 · Stepping through `do_page_mkwrite()`
+#
+# **What you will be able to do:** say which branch of `do_page_mkwrite()` runs for a given
+# handler and folio; explain what its return value 0 means to the fault that called it; and show,
+# step by step, why testing `folio_mapping()` instead of the raw `folio->mapping` can make a write
+# fault retry for ever.
+#
+# **Which kernel:** the widgets start in **v6.4**, the email's kernel, where the function was still
+# page-based; links for it point to **v6.1.4**, whose `do_page_mkwrite()` reads the same
+# ({{src:do_page_mkwrite@v6.1.4}}). The folio form merged in v6.6 is linked to **v6.12.8**
+# ({{src:do_page_mkwrite@v6.12.8}}). Switch the *kernel* menu to see v5.10, v6.6, v6.12 or v6.17+.
+#
+# The code panel is **our own pseudo-code**, line for line with the kernel's logic; each line's
+# ↗ links to the real line in the pinned release.
+#
+# Rules taught here: **R9–R12**, and **B1, B2, B5, B6** from the kernel's history.
+
+# %%
+from IPython.display import HTML
+
+from folioviz.widgets import MkwriteSideBySide, MkwriteWidget, return_line_quiz, terminates_quiz
+from folioviz.widgets.mkwrite import history_table_html
+
+# %% [markdown]
+# ## The modern protocol (R10)
+#
+# A write to a shared file page that is mapped read-only faults; the kernel calls the filesystem's
+# `->page_mkwrite` so it can prepare (reserve blocks, start journalling...). A **modern** handler
+# locks the folio itself and returns `VM_FAULT_LOCKED`. If it finds the folio truncated, it unlocks
+# and returns `VM_FAULT_NOPAGE`, as the generic `filemap_page_mkwrite()` does
+# ({{src:filemap_page_mkwrite#mapping-recheck@v6.1.4}}). `do_page_mkwrite()` then only checks, on
+# debug kernels, that the folio really is locked.
+#
+# Step through it: *handler* is `modern`, the *folio* is `present`.
+
+# %%
+MkwriteWidget(handler="modern", folio="present")
+
+# %% [markdown]
+# ## The old-school path (R10, R9)
+#
+# An **old-school** handler returns 0 and leaves the folio unlocked. For those,
+# `do_page_mkwrite()` takes the lock itself ({{src:do_page_mkwrite#lock-line@v6.1.4}}) and checks
+# that the folio is still in its file ({{src:do_page_mkwrite#mapping-check@v6.1.4}}): while the
+# handler ran without the lock, truncation may have removed the folio and set its word to NULL
+# (notebook 02). If so, it unlocks and returns 0 ({{src:do_page_mkwrite#return-0@v6.1.4}}).
+#
+# Pick *folio* = `truncated` and step to the end.
+
+# %%
+MkwriteWidget(handler="old-school", folio="truncated")
+
+# %% [markdown]
+# ### What 0 means (B5)
+#
+# 0 is not an error: it means "nothing was installed; let the access happen again". The caller
+# (`wp_page_shared()`, {{src:wp_page_shared@v6.1.4}}) drops its reference and returns 0, the
+# architecture's fault handler returns to user space, and the store runs again. The email says
+# userspace is about to get a segfault; in fact the refault goes through `->fault`, and for a page
+# wholly beyond the new end of file `filemap_fault()` returns `VM_FAULT_SIGBUS`
+# ({{src:filemap_fault#eof-check-1@v6.1.4}}), so the task gets **SIGBUS**. The test works on page
+# indices: a store into the page that holds the new end of file does not fault out. After a hole
+# punch inside the file, the refault finds or creates a new page and the write goes ahead.
+#
+# Switch the view to **the fault, retried** to see the loop around the function.
+
+# %%
+MkwriteWidget(handler="old-school", folio="truncated", view="loop")
+
+# %% [markdown]
+# ## The endless loop (R11)
+#
+# Now the email's case. An old driver has mapped one of its own pages into user space, its
+# `->page_mkwrite` is old-school, and the page's word carries the **movable** tag `0b10` (a
+# `struct movable_operations` pointer with the tag, in v6.0–v6.16). The page was never truncated.
+#
+# * With the raw test, `folio->mapping` is not NULL: the write goes ahead.
+# * With `folio_mapping()`, the answer is NULL, because any tag bit gives NULL in this era
+#   ({{src:folio_mapping#flags-test@v6.1.4}}). The page looks truncated, the function returns 0, the
+#   store runs again, and comes back to exactly the same state. Nothing will ever unmap or replace
+#   the page: the task spins through the fault for ever (it stays killable, since it returns to user
+#   mode each time).
+#
+# Same input, both checks, one stepper:
+
+# %%
+MkwriteSideBySide(handler="old-school", folio="movable-tagged", kernel="6.4")
+
+# %% [markdown]
+# And the loop itself: the model detects the livelock when a retry starts from a state it has
+# already seen, and reports how many retries that took.
+
+# %%
+MkwriteWidget(handler="old-school", folio="movable-tagged", check="folio_mapping()", view="loop")
+
+# %% [markdown]
+# ### Only in v6.0 – v6.16 (B2)
+#
+# Switch the side-by-side widget's *kernel* to **v5.10**: both sides write. Before v6.0
+# `page_mapping()` masked the tag and returned the driver's `address_space`, which is not NULL
+# ({{src:page_mapping#return-masked-pointer@v5.10.223}}). Switch to **v6.17+**: the widget refuses the
+# input, because no word is tagged `0b10` alone any more; movable driver pages carry the
+# `PG_movable_ops` page flag ({{src:PG_movable_ops@v7.2.8}}). The hazard the email describes existed
+# in the releases between.
+
+# %% [markdown]
+# ## The other branches
+#
+# Every line of the function is reachable from some input. Try these in the first widget above,
+# or build one here:
+#
+# * **swapfile**: writes to an active swapfile are refused with `VM_FAULT_SIGBUS` before the handler
+#   runs ({{src:do_page_mkwrite#is-swapfile-check@v6.1.4}}; added in 2019).
+# * **error** / **nopage** handlers: their result is passed up unchanged
+#   ({{src:do_page_mkwrite#vm-fault-error-vm-fault-nopage-test@v6.1.4}}).
+# * **forgets-lock**: a handler that returns `VM_FAULT_LOCKED` without locking. With
+#   `CONFIG_DEBUG_VM` the `VM_BUG_ON` fires ({{src:do_page_mkwrite#vm-bug-on-line@v6.1.4}}); without
+#   it the check compiles to nothing and the caller carries on with a folio it believes locked. What
+#   happens next depends on code we have not modelled, and the widget says so.
+
+# %%
+MkwriteWidget(handler="forgets-lock", folio="present", debug_vm=True)
+
+# %% [markdown]
+# ## History (B1, B6, R12)
+#
+# The email dates the "modern" way to 2007. Kernel history is a little more precise: 2007 brought
+# the re-check of the mapping after `->page_mkwrite`; returning `VM_FAULT_LOCKED` and today's
+# fallback for handlers that return 0 came in 2009. The folio conversion merged in v6.6 tests the
+# raw `folio->mapping`, as the email asked. The `WARN_ON_ONCE` the email suggests for the legacy
+# path has not been added: v7.2.8's `do_page_mkwrite()` ({{src:do_page_mkwrite@v7.2.8}}) still takes
+# the old-school path silently. Old-school handlers still exist: `kernfs_vma_page_mkwrite()` returns
+# 0 when the file it wraps has no `->page_mkwrite` ({{src:kernfs_vma_page_mkwrite#ret-0@v7.2.8}}).
+#
+# Items marked *unverified* are what we could not check in source or mail.
+
+# %%
+HTML(history_table_html())
+
+# %% [markdown]
+# ## Check your understanding
+
+# %%
+return_line_quiz(handler="old-school", folio="truncated")
+
+# %%
+return_line_quiz(handler="modern", folio="present", swapfile=True)
+
+# %%
+terminates_quiz(handler="old-school", folio="movable-tagged", check="folio_mapping()", kernel="6.4")
+
+# %%
+terminates_quiz(handler="old-school", folio="movable-tagged", check="folio_mapping()", kernel="5.10")
+
+# %%
+terminates_quiz(handler="old-school", folio="truncated", check="folio_mapping()", kernel="6.12")
+
+# %% [markdown]
+# **Next:** the kernel's `->page_mkwrite` handlers surveyed, and the rules' history on a timeline
+# (notebooks 04 and 05, planned).
