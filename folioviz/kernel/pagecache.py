@@ -840,19 +840,9 @@ def truncate_cleanup_folio(state: PageCacheFolio, actor: str = TRUNCATE) -> Page
     return replace(state, refcount=state.refcount - state.mapcount, holders=holders, mapcount=0)
 
 
-def page_cache_delete(state: PageCacheFolio, actor: str = TRUNCATE) -> PageCacheFolio:
-    """``page_cache_delete()`` (``mm/filemap.c``): out of the XArray, ``->mapping`` = NULL, ``->index`` kept.
-
-    Called from ``__filemap_remove_folio()`` (after ``filemap_unaccount_folio()``, which asserts
-    the folio is no longer mapped). The folio must be locked:
-    ``VM_BUG_ON_FOLIO(!folio_test_locked(folio), folio)``. Truncation's first pass does the same
-    for a whole batch in ``page_cache_delete_batch()`` (there the check is a
-    ``WARN_ON_ONCE``). The page cache's references are **not** dropped here: that is
-    :func:`filemap_free_folio`, a moment later. From here on the folio is in the window (R9).
-    """
-    function = "page_cache_delete"
+def _check_removal(state: PageCacheFolio, actor: str, function: str, check: str, not_cached: str) -> str:
+    """What every removal from the page cache requires: a live folio, locked by the caller, still cached."""
     actor = _check_actor(actor, function)
-    check = "VM_BUG_ON_FOLIO(!folio_test_locked(folio), folio) in page_cache_delete()"
     _freed_error(state, function, check)
     _must_hold_lock(
         state,
@@ -864,11 +854,32 @@ def page_cache_delete(state: PageCacheFolio, actor: str = TRUNCATE) -> PageCache
     if not state.in_xarray:
         already = "was already removed" if state.removed else "was never added"
         raise IllegalTransitionError(
-            f"the folio {already}: it is not in the page cache, and its ->mapping is NULL, so "
-            "__filemap_remove_folio() would work on a NULL address_space (a NULL-pointer oops).",
+            f"the folio {already}: {not_cached}",
             check="NULL pointer dereference (folio->mapping is NULL)",
             function=function,
         )
+    return actor
+
+
+def page_cache_delete(state: PageCacheFolio, actor: str = TRUNCATE) -> PageCacheFolio:
+    """``page_cache_delete()`` (``mm/filemap.c``): out of the XArray, ``->mapping`` = NULL, ``->index`` kept.
+
+    Called from ``__filemap_remove_folio()`` (after ``filemap_unaccount_folio()``, which asserts
+    the folio is no longer mapped). The folio must be locked:
+    ``VM_BUG_ON_FOLIO(!folio_test_locked(folio), folio)``. Truncation's first pass does the same
+    for a whole batch in ``page_cache_delete_batch()`` (there the check is a
+    ``WARN_ON_ONCE``). The page cache's references are **not** dropped here: that is
+    :func:`filemap_free_folio`, a moment later. From here on the folio is in the window (R9).
+    """
+    function = "page_cache_delete"
+    actor = _check_removal(
+        state,
+        actor,
+        function,
+        "VM_BUG_ON_FOLIO(!folio_test_locked(folio), folio) in page_cache_delete()",
+        "it is not in the page cache, and its ->mapping is NULL, so __filemap_remove_folio() would work "
+        "on a NULL address_space (a NULL-pointer oops).",
+    )
     if state.mapcount:
         raise IllegalTransitionError(
             f"the folio is still mapped by {state.mapcount} page-table entr"
@@ -921,24 +932,14 @@ def filemap_remove_folio(state: PageCacheFolio, actor: str = TRUNCATE) -> PageCa
     (``delete_from_page_cache_batch()``), shown as two steps in :func:`truncation_scenario`.
     """
     function = "filemap_remove_folio"
-    actor = _check_actor(actor, function)
-    check = "BUG_ON(!folio_test_locked(folio)) in filemap_remove_folio()"
-    _freed_error(state, function, check)
-    _must_hold_lock(
+    actor = _check_removal(
         state,
         actor,
         function,
-        check,
-        "only the folio lock stops a concurrent lookup-and-lock from using ->mapping while it changes.",
+        "BUG_ON(!folio_test_locked(folio)) in filemap_remove_folio()",
+        "its ->mapping is NULL, and filemap_remove_folio() starts by locking folio->mapping->host "
+        "(a NULL-pointer oops).",
     )
-    if not state.in_xarray:
-        already = "was already removed" if state.removed else "was never added"
-        raise IllegalTransitionError(
-            f"the folio {already}: its ->mapping is NULL, and filemap_remove_folio() starts by "
-            "locking folio->mapping->host (a NULL-pointer oops).",
-            check="NULL pointer dereference (folio->mapping is NULL)",
-            function=function,
-        )
     try:
         return filemap_free_folio(page_cache_delete(state, actor))
     except IllegalTransitionError as err:

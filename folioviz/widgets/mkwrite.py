@@ -281,7 +281,35 @@ class _Pane(w.VBox):
             )
 
 
-class MkwriteWidget(w.VBox):
+class _InputsMixin:
+    """Shared by both widgets: show a refused input and put the controls back, or accept a new one."""
+
+    _controls: _Controls
+    _error_box: w.HTML
+    _inputs: MkwriteInputs
+    _error: str
+    _syncing: bool
+
+    def _show_controls(self, inputs: MkwriteInputs) -> None:
+        self._syncing = True
+        try:
+            self._controls.show(inputs)
+        finally:
+            self._syncing = False
+
+    def _refuse(self, message: str) -> bool:
+        self._error = message
+        self._error_box.value = f'<div class="fv-error" role="alert"><b>Not applied:</b> {escape(message)}</div>'
+        self._show_controls(self._inputs)
+        return False
+
+    def _accept(self, inputs: MkwriteInputs) -> None:
+        self._error = ""
+        self._error_box.value = ""
+        self._show_controls(inputs)
+
+
+class MkwriteWidget(_InputsMixin, w.VBox):
     """Step through ``do_page_mkwrite()`` for one input set, and rebuild it with "what if" toggles.
 
     :param view: ``"function"`` (line by line inside do_page_mkwrite) or ``"loop"`` (the caller's retries)
@@ -355,25 +383,10 @@ class MkwriteWidget(w.VBox):
             inputs = MkwriteInputs(**{f: getattr(inputs, f) for f in MkwriteInputs.__dataclass_fields__})
             run = mkwrite_outcome(inputs)
         except (FolioVizError, TypeError) as error:
-            self._error = str(error)
-            self._error_box.value = (
-                f'<div class="fv-error" role="alert"><b>Not applied:</b> {escape(self._error)}</div>'
-            )
-            self._syncing = True
-            try:
-                self._controls.show(self._inputs)
-            finally:
-                self._syncing = False
-            return False
-        self._error = ""
-        self._error_box.value = ""
+            return self._refuse(str(error))
         self._inputs, self._run = inputs, run
         self._lines = pseudo_code(inputs.kernel, inputs.check)
-        self._syncing = True
-        try:
-            self._controls.show(inputs)
-        finally:
-            self._syncing = False
+        self._accept(inputs)
         self._stepper.set_scenario(self._build())
         return True
 
@@ -410,7 +423,7 @@ class MkwriteWidget(w.VBox):
         self._pane.render(self._lines, self._run, step, visited, final=index == len(steps) - 1)
 
 
-class MkwriteSideBySide(w.VBox):
+class MkwriteSideBySide(_InputsMixin, w.VBox):
     """The same input under ``folio->mapping`` (left) and ``folio_mapping()`` (right), one stepper for both."""
 
     def __init__(self, *, presenter: bool = False, **inputs: Any) -> None:
@@ -462,23 +475,9 @@ class MkwriteSideBySide(w.VBox):
             inputs = MkwriteInputs(**{f: getattr(inputs, f) for f in MkwriteInputs.__dataclass_fields__})
             sides = self._compute(inputs)
         except (FolioVizError, TypeError) as error:
-            self._error = str(error)
-            self._error_box.value = (
-                f'<div class="fv-error" role="alert"><b>Not applied:</b> {escape(self._error)}</div>'
-            )
-            self._syncing = True
-            try:
-                self._controls.show(self._inputs)
-            finally:
-                self._syncing = False
-            return False
-        self._error, self._error_box.value = "", ""
+            return self._refuse(str(error))
         self._inputs, self._sides = inputs, sides
-        self._syncing = True
-        try:
-            self._controls.show(inputs)
-        finally:
-            self._syncing = False
+        self._accept(inputs)
         self._stepper.set_scenario(self._longest())
         return True
 
