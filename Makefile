@@ -1,7 +1,8 @@
 # folioviz: one command to open the workbook, one to run every test.
 #   make lab    set up .venv and open the workbook in JupyterLab (127.0.0.1, token on)
 #   make test   set up .venv (and Debian's chromium, if missing) and run the whole test suite
-# Other targets: notebooks (re-execute the committed notebooks), bench, lint, screenshot, clean.
+# Other targets: notebooks (re-execute the committed notebooks), provenance (check every kernel fact
+# against the real source; downloads), bench, lint, screenshot, clean.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -11,7 +12,7 @@ STAMP  := $(VENV)/.folioviz-installed
 LAB_PORT ?= 8888
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: lab test test-fast lint notebooks bench screenshot browser-deps clean
+.PHONY: lab test test-fast lint notebooks bench screenshot browser-deps provenance clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "folioviz needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
@@ -21,8 +22,9 @@ $(STAMP): pyproject.toml
 	$(PY) tools/lab_settings.py $(VENV)
 	@touch $@
 
+# make lab ERA=latest starts every notebook in another kernel era (see 00_start_here).
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+	$(if $(ERA),FOLIOVIZ_ERA=$(ERA)) $(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
 		--ServerApp.root_dir=$(CURDIR)/notebooks $(CURDIR)/notebooks/00_start_here.ipynb
 
 browser-deps:
@@ -30,7 +32,7 @@ browser-deps:
 
 test: $(STAMP) browser-deps
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+	FOLIOVIZ_ERA= $(PY) -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 test-fast: $(STAMP)
 	$(PY) -m pytest tests -m "not browser"
@@ -40,7 +42,12 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check folioviz tests tools benchmarks
 
 notebooks: $(STAMP)
-	$(PY) tools/build_notebooks.py
+	FOLIOVIZ_ERA= $(PY) tools/build_notebooks.py
+
+# Fetches each pinned kernel release from Debian's archive (about 140 MB each, cached in
+# ~/.cache/folioviz/ksrc) and checks every identifier, line and constant folioviz states.
+provenance: $(STAMP)
+	$(PY) tools/provenance.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

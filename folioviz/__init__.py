@@ -13,8 +13,10 @@ from .kernel import (
     FolioVizError,
     MappingKind,
     decode,
+    default_era,
     eras,
     get_era,
+    set_default_era,
 )
 
 __version__ = "0.1.0"
@@ -26,8 +28,10 @@ __all__ = [
     "MappingWordWidget",
     "__version__",
     "decode",
+    "default_era",
     "eras",
     "get_era",
+    "set_default_era",
 ]
 
 

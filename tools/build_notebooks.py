@@ -16,6 +16,7 @@ its default ``plotly_mimetype`` renderer, so outputs are small and deterministic
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -85,6 +86,7 @@ def parse(path: Path) -> nbformat.NotebookNode:
 
 
 def build(name: str) -> Path:
+    os.environ.pop("FOLIOVIZ_ERA", None)  # stored outputs are always in the default (the email's) era
     source = SRC / f"{name}.py"
     nb = parse(source)
     client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(OUT)}})

@@ -119,7 +119,7 @@ from .pagecache import (
     window_steps,
 )
 from .sources import SourceRef, lore_url, source_ref
-from .versions import DEFAULT_ERA, Era, era_ids, eras, get_era
+from .versions import DEFAULT_ERA, Era, default_era, era_ids, eras, get_era, set_default_era
 
 __all__ = [
     "BRANCH_TABLE",
@@ -190,6 +190,7 @@ __all__ = [
     "decode_fault_flags",
     "decode_folio",
     "decode_vm_fault",
+    "default_era",
     "do_page_mkwrite_scenario",
     "do_set_pte",
     "early_put_scenario",
@@ -232,6 +233,7 @@ __all__ = [
     "pinned_release",
     "pseudo_code",
     "render_pseudo_code",
+    "set_default_era",
     "source_ref",
     "truncate_cleanup_folio",
     "truncation_scenario",

@@ -22,7 +22,7 @@ from functools import cache
 from ._data import load_toml
 from .errors import UnknownEraError
 
-__all__ = ["DEFAULT_ERA", "Era", "era_ids", "eras", "get_era"]
+__all__ = ["DEFAULT_ERA", "Era", "default_era", "era_ids", "eras", "get_era", "set_default_era"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ class Era:
     tag_names: tuple[str, str, str, str] = ("", "", "", "")
     provenance: tuple[dict[str, str], ...] = field(default=(), compare=False, hash=False)
     kernel_names: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    example_kernel: str = ""
+    """A kernel version that stands for the era in version-based menus (``"6.4"`` for the email's)."""
     bare_words: dict[int, str] = field(default_factory=dict, compare=False, hash=False)
     """Words that are a tag with no pointer and mean something of their own in this era."""
 
@@ -102,6 +104,7 @@ def eras() -> tuple[Era, ...]:
                 tag_names=(names["0"], names["1"], names["2"], names["3"]),
                 provenance=tuple(row.get("provenance", ())),
                 kernel_names=dict(row.get("kernel_names", {})),
+                example_kernel=row.get("example_kernel", f"{row['first']}"),
                 bare_words={int(k, 16): " ".join(v.split()) for k, v in row.get("bare_words", {}).items()},
             )
         )
@@ -113,7 +116,27 @@ def era_ids() -> tuple[str, ...]:
 
 
 DEFAULT_ERA: str = load_toml("eras.toml")["default"]
-_ALIASES = {"email": DEFAULT_ERA, "default": DEFAULT_ERA}
+"""The email's era, v6.0 – v6.16: the workbook's default unless a learner or speaker picks another."""
+_ALIASES = {"email": DEFAULT_ERA}
+_current_default: list[str] = [DEFAULT_ERA]
+
+
+def default_era() -> Era:
+    """The era every model and widget uses when none is given (see :func:`set_default_era`)."""
+    return get_era(_current_default[0])
+
+
+def set_default_era(era: Era | str | None) -> Era:
+    """Pick the era every widget and model uses by default, for the whole workbook session.
+
+    ``None`` (or ``"email"``) goes back to the email's era. The environment variable
+    ``FOLIOVIZ_ERA`` sets it at import time (``make lab ERA=latest`` passes it to every notebook).
+
+    :raises UnknownEraError: for an era folioviz does not model (the default is left unchanged)
+    """
+    chosen = get_era(DEFAULT_ERA if era is None else era)
+    _current_default[0] = chosen.id
+    return chosen
 
 
 def get_era(era: Era | str | None = None) -> Era:
@@ -127,11 +150,13 @@ def get_era(era: Era | str | None = None) -> Era:
     if isinstance(era, Era):
         return era
     if era is None:
-        era = DEFAULT_ERA
+        era = _current_default[0]
     if not isinstance(era, str):
         raise UnknownEraError(
             f"kernel era must be a string such as 'v6.0-v6.16' or '6.4', not {type(era).__name__} {era!r}"
         )
+    if era.strip().lower() == "default":
+        era = _current_default[0]
     key = _ALIASES.get(era.strip().lower(), era.strip())
     if key.lower() == "latest":
         return eras()[-1]
@@ -153,3 +178,19 @@ def get_era(era: Era | str | None = None) -> Era:
         f"unknown kernel era {era!r}. Allowed: {', '.join(era_ids())}, a kernel version such as "
         "'6.4' or 'v6.12.8', 'email' (the email's era) or 'latest'."
     )
+
+
+def _from_environment() -> None:
+    import os
+
+    wanted = os.environ.get("FOLIOVIZ_ERA", "").strip()
+    if wanted:
+        try:
+            set_default_era(wanted)
+        except UnknownEraError as error:
+            import warnings
+
+            warnings.warn(f"FOLIOVIZ_ERA ignored: {error}", stacklevel=2)
+
+
+_from_environment()

@@ -35,6 +35,7 @@ from ..kernel.mkwrite import (
     pseudo_code,
 )
 from ..kernel.scenario import Scenario, Step
+from ..kernel.versions import default_era
 from .stepper import Stepper
 from .svg import kind_badge_svg
 from .tables import style_html
@@ -205,8 +206,9 @@ class _Controls(w.VBox):
             box.layout = w.Layout(width="auto", margin="0 1em 0 0")
         row1 = [self.kernel, self.handler]
         row2 = [self.folio, self.caller, self.swapfile, self.beyond_eof, self.debug_vm]
+        self.era_label = w.HTML("")
         rows = [
-            w.HBox(row1, layout=w.Layout(flex_flow="row wrap")),
+            w.HBox([*row1, self.era_label], layout=w.Layout(flex_flow="row wrap", align_items="center")),
             w.HBox(row2, layout=w.Layout(flex_flow="row wrap")),
         ]
         if with_check:
@@ -250,6 +252,10 @@ class _Controls(w.VBox):
         if inputs.truncated_beyond_eof is not None:
             self.beyond_eof.value = inputs.truncated_beyond_eof
         self.beyond_eof.layout.display = "" if inputs.folio == "truncated" else "none"
+        self.era_label.value = (
+            f'<span class="fv-cell-note">era {escape(inputs.era.label)} · {escape(inputs.form.value)} form · '
+            f"links to {escape(inputs.release)}</span>"
+        )
 
 
 class _Pane(w.VBox):
@@ -319,6 +325,7 @@ class MkwriteWidget(_InputsMixin, w.VBox):
     def __init__(self, *, view: str = "function", presenter: bool = False, **inputs: Any) -> None:
         if view not in ("function", "loop"):
             raise FolioVizError(f"view must be 'function' or 'loop', not {view!r}")
+        inputs.setdefault("kernel", default_era().example_kernel)
         self._inputs = MkwriteInputs(**inputs)
         self._view = view
         self._error = ""
@@ -428,6 +435,7 @@ class MkwriteSideBySide(_InputsMixin, w.VBox):
 
     def __init__(self, *, presenter: bool = False, **inputs: Any) -> None:
         inputs.pop("check", None)
+        inputs.setdefault("kernel", default_era().example_kernel)
         self._inputs = MkwriteInputs(**inputs)
         self._error = ""
         self._syncing = False

@@ -23,6 +23,7 @@ from ..kernel.pagecache import (
     large_folio_scenario,
 )
 from ..kernel.scenario import Scenario, Step
+from ..kernel.versions import DEFAULT_ERA, default_era, eras, get_era
 from .stepper import Stepper
 from .svg import pagecache_svg
 from .tables import style_html
@@ -61,14 +62,18 @@ class PageCacheWidget(w.VBox):
         presenter: bool = False,
         **kwargs: Any,
     ) -> None:
-        self._era = era
+        self._era_note = ""
+        if era is None and default_era().first < (6, 0):
+            era = DEFAULT_ERA
+            self._era_note = "the page-cache model starts at v6.0 (folios); showing the email's era"
+        self._era = get_era(era).id
         self._presenter = presenter
         self._error = ""
         self._syncing = False
         if isinstance(scenario, Scenario):
             initial, name = scenario, "truncation"
         else:
-            initial, name = build_scenario(scenario, nr_pages=nr_pages, era=era), scenario
+            initial, name = build_scenario(scenario, nr_pages=nr_pages, era=self._era), scenario
         self._scenario = initial
         self._picker = w.Dropdown(
             options=[(self._title(key), key) for key in PAGECACHE_SCENARIOS],
@@ -85,6 +90,14 @@ class PageCacheWidget(w.VBox):
             layout=w.Layout(width="auto"),
         )
         self._size.layout.display = "" if name == "large-folio" else "none"
+        self._era_picker = w.Dropdown(
+            options=[(e.label, e.id) for e in eras()],
+            value=self._era,
+            description="Kernel",
+            style={"description_width": "initial"},
+            layout=w.Layout(width="auto"),
+        )
+        self._era_picker.observe(self._on_era, names="value")
         self._era_label = w.HTML("")
         self._diagram = w.HTML("")
         self._diagram.add_class("fv-pagecache-box")
@@ -111,7 +124,9 @@ class PageCacheWidget(w.VBox):
         self._stepper: Stepper[PageCacheFolio] = Stepper(initial, self._render_step, start=start)
         self._picker.observe(self._on_pick, names="value")
         self._size.observe(self._on_pick, names="value")
-        top = w.HBox([self._picker, self._size, self._era_label], layout=w.Layout(flex_flow="row wrap"))
+        top = w.HBox(
+            [self._era_picker, self._picker, self._size, self._era_label], layout=w.Layout(flex_flow="row wrap")
+        )
         more = w.Accordion(children=[composer], titles=("Compose your own sequence",))
         more.selected_index = None
         super().__init__(
@@ -195,13 +210,34 @@ class PageCacheWidget(w.VBox):
         self._stepper.set_scenario(scenario)
         self._show_era()
 
+    def _on_era(self, change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
+        previous = self._era
+        self._era = change["new"]
+        if not self.show(self._picker.value):
+            self._era = previous
+            self._syncing = True
+            try:
+                self._era_picker.value = previous
+            finally:
+                self._syncing = False
+
+    @property
+    def era(self) -> str:
+        """The era id the scenarios are built for."""
+        return self._era
+
     def _on_pick(self, change: dict[str, Any]) -> None:
         self._size.layout.display = "" if self._picker.value == "large-folio" else "none"
         self.show(self._picker.value)
 
     def _show_era(self) -> None:
+        era = get_era(self._era)
+        note = f" · {escape(self._era_note)}" if self._era_note else ""
         self._era_label.value = (
-            f'<span class="fv-cell-note">{escape(self._scenario.title)} · kernel {escape(self._scenario.era)}</span>'
+            f'<span class="fv-cell-note">{escape(self._scenario.title)} · {escape(era.label)} · '
+            f"links to {escape(era.release)}{note}</span>"
         )
 
     def _render_step(self, step: Step[PageCacheFolio]) -> None:

@@ -41,6 +41,20 @@ HTML(notebook_index_html())
 HTML(rules_map_html())
 
 # %% [markdown]
+# ## Pick the kernel era
+#
+# Every widget shows the era it models and has a menu to switch it. To start the **whole
+# workbook** in another era, start JupyterLab with `make lab ERA=latest` (or `ERA=5.10`, `ERA=6.4`),
+# which sets the environment variable `FOLIOVIZ_ERA` for every notebook. Inside one notebook,
+# `set_default_era(...)` does the same for that notebook's widgets. Cells that illustrate the email
+# itself name their era explicitly, so they read the same whatever the default.
+
+# %%
+from folioviz import default_era, eras
+
+[(era.id, era.label, era.release) for era in eras()], default_era().id
+
+# %% [markdown]
 # ## A first taste
 #
 # Click bit 0 (the rightmost button, in the orange *tag* group) and watch a file's page turn

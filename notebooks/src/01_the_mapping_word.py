@@ -38,7 +38,7 @@ from folioviz.widgets.tables import era_table_html
 # flips the focused bit.
 
 # %%
-MappingWordWidget("0xffff888003a1c000")
+MappingWordWidget("0xffff888003a1c000")  # starts in the workbook's era (see 00_start_here)
 
 # %% [markdown]
 # ## The four tags (R4–R7)
@@ -61,13 +61,13 @@ MappingWordWidget("0xffff888003a1c000")
 # Each card below is the same decode the widget does, for one word.
 
 # %%
-explain("0xffff888003a1c000")  # tag 00, a pointer: a page-cache folio
+explain("0xffff888003a1c000", "email")  # tag 00, a pointer: a page-cache folio
 
 # %%
-explain("0xffff888003a1c001")  # tag 01: anonymous
+explain("0xffff888003a1c001", "email")  # tag 01: anonymous
 
 # %%
-explain("0xffff888003a1c003")  # tag 11: KSM
+explain("0xffff888003a1c003", "email")  # tag 11: KSM
 
 # %% [markdown]
 # ### NULL is a state, not a kind of memory (R4, R8)
@@ -78,7 +78,7 @@ explain("0xffff888003a1c003")  # tag 11: KSM
 # threads still hold references to the folio. Notebook 02 animates that lifecycle.
 
 # %%
-explain(0)
+explain(0, "email")
 
 # %% [markdown]
 # ## Slab owns the word (R2)
@@ -91,7 +91,7 @@ explain(0)
 # because `folio_mapping()` is called from other places that can.
 
 # %%
-explain("0xffff888003a1c0f2", slab=True)
+explain("0xffff888003a1c0f2", "email", slab=True)
 
 # %% [markdown]
 # ## Two truncation checks (R9, R11)
@@ -113,7 +113,7 @@ explain("0xffff888003a1c0f2", slab=True)
 # by side; flip bit 1 of a file word to see them part ways.
 
 # %%
-explain("0xffff888003a1c002")  # tag 10: a driver's movable page
+explain("0xffff888003a1c002", "email")  # tag 10: a driver's movable page
 
 # %% [markdown]
 # ## The rules changed twice (B2)
@@ -173,7 +173,7 @@ explain("0xffff888003a1c001", "v6.17")  # anon: a bit test would say KSM; folio_
 # would say "still there" even when the word is NULL. Another reason to test the raw word.
 
 # %%
-explain(0, swapcache=True)
+explain(0, "email", swapcache=True)
 
 # %% [markdown]
 # ## Check your understanding
@@ -184,7 +184,7 @@ explain(0, swapcache=True)
 # **1.** A word you pasted from `crash`:
 
 # %%
-KindQuiz("ffff88810a2b3c41")
+KindQuiz("ffff88810a2b3c41", "email")
 
 # %% [markdown]
 # **2.** The same low bits as a question earlier, in a newer kernel:

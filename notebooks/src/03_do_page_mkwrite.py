@@ -92,7 +92,7 @@ MkwriteSideBySide(handler="old-school", folio="movable-tagged", kernel="6.4")
 # already seen, and reports how many retries that took.
 
 # %%
-MkwriteWidget(handler="old-school", folio="movable-tagged", check="folio_mapping()", view="loop")
+MkwriteWidget(handler="old-school", folio="movable-tagged", check="folio_mapping()", kernel="6.4", view="loop")
 
 # %% [markdown]
 # ### Only in v6.0 – v6.16 (B2)

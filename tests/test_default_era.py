@@ -1,0 +1,83 @@
+"""One workbook-wide era: set_default_era() / FOLIOVIZ_ERA pick the era every model and widget starts in."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import folioviz
+from folioviz.kernel import MappingKind, UnknownEraError, decode, default_era, set_default_era
+from folioviz.widgets import MappingWordWidget, MkwriteWidget, PageCacheWidget
+
+
+@pytest.fixture(autouse=True)
+def _restore_default():
+    yield
+    set_default_era(None)
+
+
+def test_the_email_era_is_the_default():
+    assert default_era().id == "v6.0-v6.16" == folioviz.DEFAULT_ERA
+
+
+def test_every_widget_follows_the_workbook_default():
+    set_default_era("latest")
+    assert decode("0xffff888003a1c002").kind is MappingKind.INVALID
+    assert MappingWordWidget("0xffff888003a1c002").era.id == "v6.17+"
+    assert PageCacheWidget("truncation").era == "v6.17+"
+    assert PageCacheWidget("truncation").scenario[3].source.release == "v7.2.8"
+    assert MkwriteWidget().inputs.kernel == "6.17"
+    set_default_era("email")
+    assert MkwriteWidget().inputs.kernel == "6.4"
+    assert MappingWordWidget().era.id == "v6.0-v6.16"
+
+
+def test_explicit_eras_win_over_the_default():
+    set_default_era("5.10")
+    assert decode("2", "6.4").kind is MappingKind.MOVABLE
+    assert MkwriteWidget(kernel="6.12").inputs.kernel == "6.12"
+
+
+def test_page_cache_widget_explains_its_fallback_before_v6_0():
+    set_default_era("pre-v6.0")
+    widget = PageCacheWidget("email")
+    assert widget.era == "v6.0-v6.16"
+    assert "starts at v6.0" in widget._era_label.value
+
+
+def test_a_bad_default_is_refused_and_the_old_one_kept():
+    set_default_era("latest")
+    with pytest.raises(UnknownEraError, match="unknown kernel era"):
+        set_default_era("linux-2.4")
+    assert default_era().id == "v6.17+"
+
+
+def test_the_environment_variable_sets_it_for_a_whole_session():
+    code = "import folioviz; print(folioviz.default_era().id)"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"FOLIOVIZ_ERA": "latest", "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "v6.17+"
+    bad = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"FOLIOVIZ_ERA": "nope", "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert bad.stdout.strip() == "v6.0-v6.16" and "FOLIOVIZ_ERA ignored" in bad.stderr
+
+
+def test_page_cache_era_menu_switches_and_refuses_pre_v6_0():
+    widget = PageCacheWidget("truncation")
+    widget._era_picker.value = "v6.17+"
+    assert widget.era == "v6.17+" and widget.scenario[3].source.release == "v7.2.8"
+    widget._era_picker.value = "pre-v6.0"
+    assert "modelled from v6.0" in widget.error
+    assert widget.era == "v6.17+" and widget._era_picker.value == "v6.17+"
