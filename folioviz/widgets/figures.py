@@ -16,7 +16,7 @@ from ..kernel.pagecache import PageCacheFolio, window_steps
 from ..kernel.scenario import Scenario
 from .theme import OKABE_ITO, theme
 
-__all__ = ["HOLDER_COLOURS", "holder_colour", "refcount_figure"]
+__all__ = ["HOLDER_COLOURS", "history_figure", "holder_colour", "refcount_figure"]
 
 #: One colour per reference holder (Okabe–Ito); bars also carry the holder's name as text.
 HOLDER_COLOURS = {
@@ -280,4 +280,107 @@ def refcount_figure(scenario: Scenario[PageCacheFolio], *, presenter: bool = Fal
     )
     fig.update_xaxes(showgrid=False)
     fig.update_yaxes(gridcolor="#E5E5E5")
+    return fig
+
+
+#: Which lane of the timeline an event belongs to (the function, or the word's encoding).
+_WORD_EVENTS = {"movable-operations-6.0", "movable-flag-6.17", "swap-space-6.18"}
+
+#: Short labels for the timeline (presentation only; the full text is in data/mkwrite_history.toml).
+_SHORT = {
+    "recheck-2007": "re-check of ->mapping<br>after page_mkwrite",
+    "fb-defio-2007": "first driver bitten<br>(fb_defio)",
+    "locked-return-2009": "VM_FAULT_LOCKED +<br>lock/check/retry fallback",
+    "swapfile-2019": "swapfile → SIGBUS",
+    "movable-operations-6.0": "movable → movable_operations;<br>folio_mapping() NULL for any tag",
+    "v1-folio-mapping-2023": "v1 patch tests<br>folio_mapping()",
+    "email-2023": "the email",
+    "folio-conversion-6.6": "merged: tests<br>folio->mapping",
+    "movable-flag-6.17": "movable becomes a page flag;<br>FOLIO_MAPPING_*",
+    "swap-space-6.18": "one global swap_space",
+}
+
+
+def history_figure(*, presenter: bool = False) -> go.Figure:
+    """A timeline from 2007 to today: changes to ``do_page_mkwrite()`` and to the mapping word.
+
+    Events are evenly spaced (their dates label the axis) so that the four of 2022–2023 stay
+    readable. The span from the v6.0 movable_operations change to the v6.17 page-flag rework is
+    shaded: only there could a ``folio_mapping()`` check livelock on a driver page (B2). Dates are
+    the events' own (posted or committed, as ``data/mkwrite_history.toml`` says); an uncertain date
+    or release is marked ≈.
+    """
+    from ..kernel.mkwrite import mkwrite_history
+
+    t = theme(presenter)
+    events = mkwrite_history()
+    lane_names = ("do_page_mkwrite()", "the mapping word")
+    fig = go.Figure()
+    xs = list(range(len(events)))
+    lanes = [1 if e.id in _WORD_EVENTS else 0 for e in events]
+    for lane in (0, 1):
+        chosen = [i for i in xs if lanes[i] == lane]
+        fig.add_trace(
+            go.Scatter(
+                x=chosen,
+                y=[lane] * len(chosen),
+                mode="markers",
+                marker={
+                    "symbol": "diamond" if lane else "circle",
+                    "size": 16 * t.scale,
+                    "color": OKABE_ITO["orange"] if lane else OKABE_ITO["blue"],
+                    "line": {"color": "#1A1A1A", "width": 1},
+                },
+                customdata=[[events[i].date, events[i].date_is, events[i].title] for i in chosen],
+                hovertemplate="%{customdata[0]} (%{customdata[1]})<br>%{customdata[2]}<extra></extra>",
+                name=lane_names[lane],
+            )
+        )
+    for i, event in enumerate(events):
+        approx = "≈" if {"date", "version"} & set(event.uncertain) else ""
+        version = f"<b>{approx}{event.version}</b><br>" if event.version else ""
+        fig.add_annotation(
+            x=i,
+            y=lanes[i],
+            text=version + _SHORT.get(event.id, event.title[:30]),
+            showarrow=True,
+            arrowhead=0,
+            ax=0,
+            ay=-48 if i % 2 == 0 else 48,
+            font={"size": max(10, t.font_px - 2)},
+            bgcolor="rgba(255,255,255,0.85)",
+        )
+    by_id = {e.id: i for i, e in enumerate(events)}
+    x0, x1 = by_id["movable-operations-6.0"] - 0.45, by_id["movable-flag-6.17"] - 0.4
+    fig.add_vrect(x0=x0, x1=x1, fillcolor=OKABE_ITO["vermillion"], opacity=0.12, line_width=0)
+    fig.add_annotation(
+        x=(x0 + x1) / 2,
+        y=1.75,
+        showarrow=False,
+        text="v6.0 – v6.16: a folio_mapping() check could livelock (B2)",
+        font={"size": max(10, t.font_px - 1)},
+    )
+    fig.update_layout(
+        title={"text": "How the rules changed, 2007 – today", "x": 0.01},
+        height=int(440 * t.scale),
+        margin={"l": 150, "r": 30, "t": 60, "b": 60},
+        font={"size": t.font_px, "family": t.sans},
+        showlegend=False,
+        plot_bgcolor="#FFFFFF",
+        xaxis={
+            "tickmode": "array",
+            "tickvals": xs,
+            "ticktext": [e.date[:7] for e in events],
+            "range": [-0.7, len(events) - 0.3],
+            "showgrid": False,
+        },
+        yaxis={
+            "tickmode": "array",
+            "tickvals": [0, 1],
+            "ticktext": list(lane_names),
+            "range": [-0.9, 2.0],
+            "showgrid": False,
+            "zeroline": False,
+        },
+    )
     return fig

@@ -1,0 +1,151 @@
+"""``HistoryExplorer``: pick a moment in the history of the rules; the widgets switch to that era in place.
+
+For each event of ``data/mkwrite_history.toml`` it shows the event (what changed, when, the commit or
+mail, what is unverified), a :class:`MappingWordWidget` switched to the era of the kernel it landed in,
+and what the model says the email's driver page would do there under each truncation check.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import ipywidgets as w
+
+from ..kernel.errors import FolioVizError
+from ..kernel.mkwrite import CHECKS, HistoryEvent, MkwriteInputs, mkwrite_history, mkwrite_outcome
+from ..kernel.sources import lore_url
+from ..kernel.versions import Era, eras, get_era
+from .mapping_word import MappingWordWidget
+from .tables import style_html
+
+__all__ = ["HistoryExplorer", "event_era"]
+
+GIT = "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id="
+DRIVER_WORD = 0xFFFFFFFFC0A04042
+"""A driver page's word tagged movable (0b10), as in notebook 03 (an example address, not a real one)."""
+
+#: What the mapping-word widget shows for each event (presentation choices, not kernel facts).
+_SHOWCASE: dict[str, dict[str, Any]] = {
+    "swap-space-6.18": {"word": 0xFFFF888003A1C001, "swapcache": True},
+    "movable-flag-6.17": {"word": DRIVER_WORD},
+}
+
+
+def event_era(event: HistoryEvent) -> tuple[Era, str]:
+    """The era folioviz models for the kernel an event landed in, and a note when that is approximate.
+
+    Events before the oldest modelled era (the 2007/2009 changes) are shown in the oldest era,
+    v5.x, whose do_page_mkwrite() keeps the check those changes introduced.
+    """
+    if not event.version:
+        return get_era("email"), "posted during the email's era (v6.4 was current)"
+    try:
+        return get_era(event.version), ""
+    except FolioVizError:
+        oldest = eras()[0]
+        return oldest, (
+            f"{event.version} is older than folioviz models; shown in {oldest.label} ({oldest.release}), "
+            "whose do_page_mkwrite() still has the check this change introduced"
+        )
+
+
+def _event_html(event: HistoryEvent, era: Era, note: str) -> str:
+    links = []
+    if event.commit:
+        links.append(
+            f'<a href="{GIT}{escape(event.commit)}" target="_blank" rel="noopener">commit '
+            f"<code>{escape(event.commit[:12])}</code></a>"
+        )
+    if event.message_id:
+        links.append(f'<a href="{escape(lore_url(event.message_id))}" target="_blank" rel="noopener">mail</a>')
+    unsure = (
+        f'<div class="fv-cell-note"><i>Not verified: {escape(", ".join(event.uncertain))}.</i></div>'
+        if event.uncertain
+        else ""
+    )
+    version = escape(event.version) + (" (≈)" if "version" in event.uncertain else "") if event.version else "—"
+    return (
+        '<div class="fv-event" role="region" aria-label="the selected event">'
+        f"<div><b>{escape(event.date)}</b> ({escape(event.date_is)}) · release {version} · "
+        f"{escape(event.author)}</div>"
+        f'<div class="fv-kind">{escape(event.title)}</div>'
+        f'<div class="fv-note">{escape(event.what)}</div>'
+        f"<div>{' · '.join(links)} · rules {escape(', '.join(event.rules))}</div>{unsure}"
+        f'<div class="fv-cell-note">Widgets below: {escape(era.label)}, links to {escape(era.release)}'
+        + (f" ({escape(note)})" if note else "")
+        + "</div></div>"
+    )
+
+
+def _livelock_html(era: Era) -> str:
+    """The email's driver page in this era, under both checks, as the model says."""
+    rows = []
+    for check in CHECKS:
+        try:
+            run = mkwrite_outcome(
+                MkwriteInputs(handler="old-school", folio="movable-tagged", check=check, kernel=era.example_kernel)
+            )
+            verdict = f"<b>{escape(run.outcome.name)}</b>"
+        except FolioVizError as error:
+            verdict = f"<i>no such page: {escape(str(error).split('.')[0])}</i>"
+        rows.append(f"<tr><td><code>{escape(check)}</code></td><td>{verdict}</td></tr>")
+    return (
+        '<table class="fv-table fv-history-livelock" aria-label="the email\'s driver page in this era">'
+        f"<caption>An old driver's movable-tagged page, old-school handler, kernel {escape(era.example_kernel)}"
+        "</caption><tr><th>truncation check</th><th>outcome</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+class HistoryExplorer(w.VBox):
+    """Choose an event; the event card, the mapping-word widget and the livelock table follow."""
+
+    def __init__(self, start: str = "email-2023", *, presenter: bool = False) -> None:
+        self._events = {e.id: e for e in mkwrite_history()}
+        if start not in self._events:
+            raise FolioVizError(f"unknown event {start!r}; choose from {', '.join(self._events)}")
+        self._picker = w.Dropdown(
+            options=[(f"{e.date[:7]} · {e.version or '—'} · {e.title[:48]}", e.id) for e in self._events.values()],
+            value=start,
+            description="Moment",
+            layout=w.Layout(width="auto"),
+        )
+        self._picker.style.description_width = "initial"
+        self._card = w.HTML("")
+        self._livelock = w.HTML("")
+        self._word = MappingWordWidget(DRIVER_WORD, presenter=presenter)
+        self._picker.observe(lambda change: self.show(change["new"]), names="value")
+        super().__init__([w.HTML(style_html(presenter)), self._picker, self._card, self._livelock, self._word])
+        self.add_class("folioviz")
+        self.add_class("folioviz-history")
+        self.show(start)
+
+    @property
+    def event(self) -> HistoryEvent:
+        return self._events[self._picker.value]
+
+    @property
+    def word_widget(self) -> MappingWordWidget:
+        return self._word
+
+    def show(self, event_id: str) -> None:
+        """Switch to an event: its card, and every widget to its era."""
+        if event_id not in self._events:
+            raise FolioVizError(f"unknown event {event_id!r}; choose from {', '.join(self._events)}")
+        if self._picker.value != event_id:
+            self._picker.value = event_id  # comes back here through the observer
+            return
+        event = self._events[event_id]
+        era, note = event_era(event)
+        self._card.value = _event_html(event, era, note)
+        self._livelock.value = _livelock_html(era)
+        showcase = {"word": DRIVER_WORD, "swapcache": False, **_SHOWCASE.get(event_id, {})}
+        if era.movable_ops_flag and showcase["word"] == DRIVER_WORD:
+            showcase["movable_ops"] = True
+            showcase["word"] = 0  # v6.17+: the flag marks the page; the word no longer does
+        else:
+            showcase["movable_ops"] = False
+        self._word.update(era=era.id, raise_errors=True, **showcase)
+
+    def __repr__(self) -> str:
+        return f"HistoryExplorer(event={self._picker.value!r})"
