@@ -31,8 +31,16 @@ __all__ = [
     "default_era",
     "eras",
     "get_era",
+    "presenter_mode",
     "set_default_era",
 ]
+
+
+def presenter_mode(on: bool | None = None) -> bool:
+    """Presenter mode for a projector: every widget and figure created afterwards uses large type."""
+    from .widgets.theme import presenter_mode as switch
+
+    return switch(on)
 
 
 def __getattr__(name: str) -> Any:

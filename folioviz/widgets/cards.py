@@ -13,6 +13,7 @@ from ..kernel.mapping import MappingDecode
 from .svg import mapping_svg
 from .tables import helpers_table_html, kind_line_html, style_html
 from .text import decode_text
+from .theme import is_presenter
 
 __all__ = ["DecodeCard", "explain"]
 
@@ -20,9 +21,9 @@ __all__ = ["DecodeCard", "explain"]
 class DecodeCard:
     """Rich display of a :class:`MappingDecode` (HTML in Jupyter, text elsewhere)."""
 
-    def __init__(self, result: MappingDecode, *, presenter: bool = False) -> None:
+    def __init__(self, result: MappingDecode, *, presenter: bool | None = None) -> None:
         self.result = result
-        self.presenter = presenter
+        self.presenter = is_presenter(presenter)
 
     def _repr_html_(self) -> str:
         r = self.result

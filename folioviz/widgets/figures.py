@@ -65,7 +65,7 @@ def _windows(flags: Sequence[bool]) -> list[tuple[int, int]]:
     return spans
 
 
-def refcount_figure(scenario: Scenario[PageCacheFolio], *, presenter: bool = False) -> go.Figure:
+def refcount_figure(scenario: Scenario[PageCacheFolio], *, presenter: bool | None = None) -> go.Figure:
     """The refcount over the scenario's steps, who holds each reference, and the lock/cache/mapping lanes.
 
     Steps where ``mapping`` is NULL while the count is above zero are shaded: that is when
@@ -301,7 +301,7 @@ _SHORT = {
 }
 
 
-def history_figure(*, presenter: bool = False) -> go.Figure:
+def history_figure(*, presenter: bool | None = None) -> go.Figure:
     """A timeline from 2007 to today: changes to ``do_page_mkwrite()`` and to the mapping word.
 
     Events are evenly spaced (their dates label the axis) so that the four of 2022–2023 stay

@@ -18,6 +18,7 @@ from ..kernel.sources import lore_url
 from ..kernel.versions import Era, eras, get_era
 from .mapping_word import MappingWordWidget
 from .tables import style_html
+from .theme import is_presenter
 
 __all__ = ["HistoryExplorer", "event_era"]
 
@@ -100,7 +101,8 @@ def _livelock_html(era: Era) -> str:
 class HistoryExplorer(w.VBox):
     """Choose an event; the event card, the mapping-word widget and the livelock table follow."""
 
-    def __init__(self, start: str = "email-2023", *, presenter: bool = False) -> None:
+    def __init__(self, start: str = "email-2023", *, presenter: bool | None = None) -> None:
+        presenter = is_presenter(presenter)
         self._events = {e.id: e for e in mkwrite_history()}
         if start not in self._events:
             raise FolioVizError(f"unknown event {start!r}; choose from {', '.join(self._events)}")

@@ -19,6 +19,7 @@ from ..kernel.versions import Era
 from .bits import byte_groups, word_bits
 from .svg import mapping_svg
 from .tables import helpers_table_html, kind_line_html, style_html
+from .theme import is_presenter
 
 __all__ = ["MappingWordWidget"]
 
@@ -47,9 +48,10 @@ class MappingWordWidget(w.VBox):
         swapcache: bool = False,
         movable_ops: bool = False,
         word_bits: int = 64,
-        presenter: bool = False,
+        presenter: bool | None = None,
         **kwargs: Any,
     ) -> None:
+        presenter = is_presenter(presenter)
         era_obj = get_era(era)
         folio = make_folio(word, era_obj, slab=slab, swapcache=swapcache, movable_ops=movable_ops, word_bits=word_bits)
         self._result: MappingDecode = decode_folio(folio, era_obj)

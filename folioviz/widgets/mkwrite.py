@@ -39,7 +39,7 @@ from ..kernel.versions import default_era
 from .stepper import Stepper
 from .svg import kind_badge_svg
 from .tables import style_html
-from .theme import OKABE_ITO
+from .theme import OKABE_ITO, is_presenter
 
 __all__ = [
     "KERNELS",
@@ -322,7 +322,8 @@ class MkwriteWidget(_InputsMixin, w.VBox):
     :param inputs: any :class:`MkwriteInputs` field (``handler``, ``folio``, ``check``, ``kernel``...)
     """
 
-    def __init__(self, *, view: str = "function", presenter: bool = False, **inputs: Any) -> None:
+    def __init__(self, *, view: str = "function", presenter: bool | None = None, **inputs: Any) -> None:
+        presenter = is_presenter(presenter)
         if view not in ("function", "loop"):
             raise FolioVizError(f"view must be 'function' or 'loop', not {view!r}")
         inputs.setdefault("kernel", default_era().example_kernel)
@@ -433,7 +434,8 @@ class MkwriteWidget(_InputsMixin, w.VBox):
 class MkwriteSideBySide(_InputsMixin, w.VBox):
     """The same input under ``folio->mapping`` (left) and ``folio_mapping()`` (right), one stepper for both."""
 
-    def __init__(self, *, presenter: bool = False, **inputs: Any) -> None:
+    def __init__(self, *, presenter: bool | None = None, **inputs: Any) -> None:
+        presenter = is_presenter(presenter)
         inputs.pop("check", None)
         inputs.setdefault("kernel", default_era().example_kernel)
         self._inputs = MkwriteInputs(**inputs)

@@ -27,6 +27,7 @@ from ..kernel.versions import DEFAULT_ERA, default_era, eras, get_era
 from .stepper import Stepper
 from .svg import pagecache_svg
 from .tables import style_html
+from .theme import is_presenter
 
 __all__ = ["LARGE_SIZES", "PageCacheWidget", "SequenceCard", "build_scenario"]
 
@@ -59,9 +60,10 @@ class PageCacheWidget(w.VBox):
         nr_pages: int = 4,
         era: Any = None,
         start: int = 0,
-        presenter: bool = False,
+        presenter: bool | None = None,
         **kwargs: Any,
     ) -> None:
+        presenter = is_presenter(presenter)
         self._era_note = ""
         if era is None and default_era().first < (6, 0):
             era = DEFAULT_ERA

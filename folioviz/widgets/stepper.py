@@ -64,10 +64,10 @@ class Stepper(w.VBox, Generic[S]):
         self._scenario = scenario
         self._render_cb = render
         last = len(scenario) - 1
-        self._first = self._button("|◀", "first step", "fv-first")
-        self._back = self._button("◀", "step back", "fv-back")
-        self._next = self._button("▶", "next step", "fv-next")
-        self._last = self._button("▶|", "last step", "fv-last")
+        self._first = self._button("|◀ first", "first step (Home on the slider)", "fv-first")
+        self._back = self._button("◀ back", "step back (← on the slider)", "fv-back")
+        self._next = self._button("next ▶", "next step (→ on the slider)", "fv-next")
+        self._last = self._button("last ▶|", "last step (End on the slider)", "fv-last")
         self._play = w.Play(value=0, min=0, max=last, step=1, interval=SPEEDS[1][1], show_repeat=False)
         self._play.description = "play"
         self._play.add_class("fv-play")
@@ -102,7 +102,7 @@ class Stepper(w.VBox, Generic[S]):
 
     @staticmethod
     def _button(glyph: str, label: str, cls: str) -> w.Button:
-        button = w.Button(description=glyph, tooltip=label, layout=w.Layout(width="2.8em"))
+        button = w.Button(description=glyph, tooltip=label, layout=w.Layout(width="auto"))
         button.add_class("fv-step-button")
         button.add_class(cls)
         return button

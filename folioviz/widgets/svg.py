@@ -52,7 +52,7 @@ def _glyph_shape(kind: str, cx: float, cy: float, r: float) -> str:
     )
 
 
-def kind_badge_svg(kind: MappingKind | str, *, presenter: bool = False) -> str:
+def kind_badge_svg(kind: MappingKind | str, *, presenter: bool | None = None) -> str:
     """A small inline badge for a mapping kind: its shape and glyph (the label is written beside it)."""
     key = kind.value if isinstance(kind, MappingKind) else kind
     t = theme(presenter)
@@ -71,7 +71,7 @@ def _split_word(result: MappingDecode) -> tuple[str, str]:
     return text[:-1], text[-1]
 
 
-def mapping_svg(result: MappingDecode, *, presenter: bool = False) -> str:
+def mapping_svg(result: MappingDecode, *, presenter: bool | None = None) -> str:
     """The folio, its mapping word with the tag bits called out, and an arrow to what it points to.
 
     :param result: a decoded word (from :func:`folioviz.kernel.decode`)
@@ -213,7 +213,7 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines[:4]
 
 
-def pagecache_svg(state: PageCacheFolio, *, function: str = "", presenter: bool = False) -> str:
+def pagecache_svg(state: PageCacheFolio, *, function: str = "", presenter: bool | None = None) -> str:
     """One page-cache snapshot: the cache slot, the folio with its refcount, holders, lock and word.
 
     :param state: a snapshot from a page-cache scenario

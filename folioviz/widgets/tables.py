@@ -12,7 +12,7 @@ from .theme import KIND_STYLE, OKABE_ITO, theme
 __all__ = ["era_table_html", "helpers_table_html", "kind_line_html", "style_html"]
 
 
-def style_html(presenter: bool = False) -> str:
+def style_html(presenter: bool | None = None) -> str:
     """The stylesheet every folioviz widget carries (scoped under ``.folioviz``)."""
     t = theme(presenter)
     fs = t.font_px
@@ -44,7 +44,7 @@ def style_html(presenter: bool = False) -> str:
 </style>"""
 
 
-def kind_line_html(result: MappingDecode, *, presenter: bool = False) -> str:
+def kind_line_html(result: MappingDecode, *, presenter: bool | None = None) -> str:
     """One line under the bits: badge, kind word, what it points to, the rule."""
     style = KIND_STYLE[result.kind.value]
     target = escape(result.target) if result.target else "nothing"

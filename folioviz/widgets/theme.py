@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["KIND_STYLE", "OKABE_ITO", "KindStyle", "Theme", "theme"]
+__all__ = ["KIND_STYLE", "OKABE_ITO", "KindStyle", "Theme", "is_presenter", "presenter_mode", "theme"]
 
 OKABE_ITO = {
     "black": "#000000",
@@ -48,7 +48,7 @@ KIND_STYLE = {
 class Theme:
     """Sizes for one audience: a laptop screen or a projector."""
 
-    presenter: bool = False
+    presenter: bool | None = None
 
     @property
     def scale(self) -> float:
@@ -71,5 +71,26 @@ class Theme:
         return 3.0 if self.presenter else 1.6
 
 
-def theme(presenter: bool = False) -> Theme:
-    return Theme(presenter=presenter)
+_PRESENTER = [False]
+
+
+def presenter_mode(on: bool | None = None) -> bool:
+    """Switch presenter mode for every widget and figure created from now on; return the new setting.
+
+    Presenter mode is for a projector: larger type, thicker lines and outlines, bigger bit buttons.
+    ``presenter_mode()`` with no argument just reports the current setting.
+    """
+    if on is not None:
+        if not isinstance(on, bool):
+            raise ValueError(f"presenter_mode() takes True or False, not {on!r}")
+        _PRESENTER[0] = on
+    return _PRESENTER[0]
+
+
+def is_presenter(presenter: bool | None) -> bool:
+    """An explicit choice wins; ``None`` means "follow presenter_mode()"."""
+    return _PRESENTER[0] if presenter is None else presenter
+
+
+def theme(presenter: bool | None = None) -> Theme:
+    return Theme(presenter=is_presenter(presenter))
