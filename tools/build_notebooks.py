@@ -16,6 +16,8 @@ its default ``plotly_mimetype`` renderer, so outputs are small and deterministic
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import sys
@@ -89,12 +91,51 @@ def build(name: str) -> Path:
     os.environ.pop("FOLIOVIZ_ERA", None)  # stored outputs are always in the default (the email's) era
     source = SRC / f"{name}.py"
     nb = parse(source)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(OUT)}})
+    client = NotebookClient(
+        nb, timeout=300, kernel_name="python3", record_timing=False, resources={"metadata": {"path": str(OUT)}}
+    )
     client.execute()
     nb.metadata.pop("widgets", None) if not nb.metadata.get("widgets") else None
     target = OUT / f"{name}.ipynb"
-    nbformat.write(nb, target)
+    target.write_text(stable_widget_ids(nbformat.writes(nb), name) + "\n")
     return target
+
+
+def stable_widget_ids(text: str, name: str) -> str:
+    """Replace ipywidgets' random model ids with ids numbered by the notebook's structure.
+
+    The ids only link widget views in outputs to the stored widget state, so any unique string
+    works. Models are numbered in the order a reader meets them: the views in the outputs, cell by
+    cell, then depth first through the models each one references. A rebuild then changes only what
+    really changed.
+    """
+    notebook = json.loads(text)
+    models = (notebook.get("metadata", {}).get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})).get(
+        "state", {}
+    )
+    if not models:
+        return text
+    refs = re.compile(r"IPY_MODEL_([0-9a-f]{32})")
+    order: list[str] = []
+
+    def visit(model_id: str) -> None:
+        if model_id in order or model_id not in models:
+            return
+        order.append(model_id)
+        for ref in refs.findall(json.dumps(models[model_id]["state"], sort_keys=True)):
+            visit(ref)
+
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if view:
+                visit(view["model_id"])
+    masked = {m: refs.sub("IPY_MODEL_", json.dumps(models[m], sort_keys=True)) for m in models if m not in order}
+    order += sorted(masked, key=masked.__getitem__)
+    prefix = hashlib.sha1(name.encode()).hexdigest()[:8]
+    mapping = {old: f"{prefix}{i:024x}" for i, old in enumerate(order)}
+    pattern = re.compile("|".join(re.escape(old) for old in mapping))
+    return nbformat.writes(nbformat.reads(pattern.sub(lambda m: mapping[m.group(0)], text), as_version=4))
 
 
 def main(names: list[str]) -> None:
