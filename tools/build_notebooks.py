@@ -7,6 +7,7 @@ with ``# ``). In markdown, link templates are resolved from data/ so every link 
 release that was read:
 
 * ``{{src:IDENT@RELEASE}}``  -> a link to IDENT's line in RELEASE (must be in data/sources.toml)
+* ``{{survey:HANDLER@RELEASE}}`` -> a ->page_mkwrite handler's line (data/page_mkwrite_survey.toml)
 * ``{{lore:MESSAGE-ID}}``    -> a lore.kernel.org link
 * ``{{commit:SHA}}``         -> a git.kernel.org commit link (short hash as text)
 
@@ -48,6 +49,15 @@ def _resolve(match: re.Match[str]) -> str:
             raise TemplateError(f"{{{{src:{arg}}}}}: no line recorded for {ident} in {release} (data/sources.toml)")
         ref = source_ref(ident, release)
         return f"[`{ref.path}:{ref.line}` ({release})]({ref.url})"
+    if kind == "survey":
+        from folioviz.kernel.survey import find_handler
+
+        handler, _, release = arg.partition("@")
+        try:
+            row = find_handler(handler, release)
+        except Exception as error:
+            raise TemplateError(f"{{{{survey:{arg}}}}}: {error}") from error
+        return f"[`{row.path}:{row.line}` ({release})]({row.url})"
     if kind == "lore":
         return f"[lore]({lore_url(arg)})"
     if kind == "commit":
@@ -55,7 +65,7 @@ def _resolve(match: re.Match[str]) -> str:
     raise TemplateError(f"unknown template {match.group(0)}")
 
 
-TEMPLATE = re.compile(r"\{\{(src|lore|commit):([^}]+)\}\}")
+TEMPLATE = re.compile(r"\{\{(src|survey|lore|commit):([^}]+)\}\}")
 
 
 def parse(path: Path) -> nbformat.NotebookNode:

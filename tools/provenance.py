@@ -39,7 +39,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import kernel_lines  # noqa: E402
 
 CACHE = Path(os.environ.get("FOLIOVIZ_KSRC_CACHE", Path.home() / ".cache" / "folioviz" / "ksrc"))
-PARTS = ("Makefile", "mm/", "include/linux/", "fs/", "kernel/events/", "drivers/video/fbdev/core/", "arch/x86/mm/")
+BASE_PARTS = ("Makefile", "mm/", "include/linux/", "arch/x86/mm/")
+
+
+def parts() -> tuple[str, ...]:
+    """What to unpack: the base folders plus every folder a data row points into."""
+    folders = set(BASE_PARTS)
+    sources = tomllib.loads((ROOT / "data" / "sources.toml").read_text())["source"]
+    folders |= {row["path"].rsplit("/", 1)[0] + "/" for row in sources}
+    survey = ROOT / "data" / "page_mkwrite_survey.toml"
+    if survey.exists():
+        for row in tomllib.loads(survey.read_text()).get("handler", []):
+            folders |= {p.rsplit("/", 1)[0] + "/" for p in [row["path"], *(o["path"] for o in row.get("ops", []))]}
+    return tuple(sorted(folders))
+
+
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 
 
@@ -129,12 +143,13 @@ def fetch(release: dict[str, str]) -> Path:
     print(f"provenance: unpacking {tarball.name} (sha256 verified)", flush=True)
     tmp = tree.with_suffix(".partial")
     shutil.rmtree(tmp, ignore_errors=True)
+    wanted = parts()
     with tarfile.open(tarball) as archive:
         prefix = f"linux-{version}/"
         members = []
         for member in archive.getmembers():
             name = member.name.removeprefix(prefix)
-            if member.isfile() and any(name == p or name.startswith(p) for p in PARTS):
+            if member.isfile() and any(name == p or name.startswith(p) for p in wanted):
                 member.name = name
                 members.append(member)
         archive.extractall(tmp, members=members, filter="data")
@@ -250,6 +265,22 @@ def check_survey(tree: Path, tag: str) -> list[str]:
         line = lines[row["line"] - 1] if row["line"] <= len(lines) else ""
         if row["handler"] not in line:
             problems.append(f"{tag} survey {row['handler']}: {row['path']}:{row['line']} does not name it")
+        for ops in row.get("ops", []):
+            ops_file = tree / ops["path"]
+            if not ops_file.exists():
+                problems.append(f"{tag} survey {ops['name']}: {ops['path']} is not in the unpacked tree")
+                continue
+            ops_lines = ops_file.read_text(errors="replace").splitlines()
+
+            def at(n: int, lines: list[str] = ops_lines) -> str:
+                return lines[n - 1] if 0 < n <= len(lines) else ""
+
+            if ops["name"] not in at(ops["line"]):
+                problems.append(f"{tag} survey {ops['name']}: {ops['path']}:{ops['line']} does not name it")
+            if ".page_mkwrite" not in at(ops["mkwrite_line"]):
+                problems.append(
+                    f"{tag} survey {ops['name']}: {ops['path']}:{ops['mkwrite_line']} sets no .page_mkwrite"
+                )
     return problems
 
 

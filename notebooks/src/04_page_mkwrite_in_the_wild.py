@@ -1,0 +1,97 @@
+# %% [markdown]
+# # 04 · `->page_mkwrite` in the wild
+#
+# **What you will be able to do:** say how the kernel's own `->page_mkwrite` handlers behave, which
+# of them still use the old convention the email wants to retire, and what the warning the email
+# proposed would catch today.
+#
+# **Which kernels:** every handler registered in **v7.2.8** (the newest full source Debian's archive
+# served) and in **v6.1.4**, which stands in for v6.4, the email's kernel (no exact v6.4 tree was
+# available; the handlers' code is what v6.1.4 shows). Each row was read in the source; its name
+# links to the line. The data is in `data/page_mkwrite_survey.toml`, and `make provenance`
+# re-checks every line against the real files.
+#
+# Rules taught here: **R10** and **R12** (the email: "only about 30 implementations").
+
+# %%
+from IPython.display import HTML
+
+from folioviz.kernel.survey import differences, implementations, old_school
+from folioviz.widgets.survey import SurveyExplorer, survey_figure, survey_table_html
+
+# %% [markdown]
+# ## How many, and which convention (R12)
+#
+# The email guesses about 30 implementations. Counting the functions some `vm_operations_struct`
+# installs as `.page_mkwrite`: 26 in v7.2.8 and 25 in v6.1.4. Nearly all are **modern**: they lock
+# the folio and return `VM_FAULT_LOCKED`, most through a shared helper (the generic
+# `filemap_page_mkwrite()` {{survey:filemap_page_mkwrite@v7.2.8}}, iomap, the buffer-head helpers,
+# or netfs). DAX and PFN-mapped handlers have no page-cache folio to lock at all.
+
+# %%
+survey_figure("convention")
+
+# %%
+survey_figure("helper")
+
+# %% [markdown]
+# ## The whole survey
+#
+# Filter by release, convention or helper, or search for a filesystem. Each handler links to its
+# definition; the last column says whether the row was read in the source (V) or not.
+
+# %%
+SurveyExplorer()
+
+# %% [markdown]
+# ## The old-school handlers that remain
+#
+# Old-school handlers return 0 and leave the folio unlocked, so `do_page_mkwrite()` locks it and
+# checks the raw word itself (notebook 03).
+#
+# * **kernfs** (sysfs and friends) wraps the `vm_ops` that a file's own `mmap` installed. If those have
+#   no `->page_mkwrite`, it only updates the file time and returns 0: the old convention, in both
+#   releases ({{survey:kernfs_vma_page_mkwrite@v6.1.4}}, {{survey:kernfs_vma_page_mkwrite@v7.2.8}}). A
+#   2024 proposal to drop it came from the P2PDMA work; it had not landed by v7.2.8.
+# * **perf** in v6.1.4 used one function for `.fault` and `.page_mkwrite`
+#   ({{survey:perf_mmap_fault@v6.1.4}}). Its `.fault` stored the file's mapping in each page's word so
+#   that the raw check would see a non-NULL `mapping`: exactly the dependence on the raw field the
+#   email protects. By v7.2.8 perf maps its buffer as a PFN map and has only a `.pfn_mkwrite`.
+# * **fb_defio**, the framebuffer driver whose 2007 troubles are in notebook 05, is modern in both
+#   releases: it locks the page and returns `VM_FAULT_LOCKED` ({{survey:fb_deferred_io_mkwrite@v7.2.8}}).
+#
+# The rows, from the data:
+
+# %%
+HTML(survey_table_html(old_school("v6.1.4") + old_school("v7.2.8")))
+
+# %% [markdown]
+# ## What a `WARN_ON_ONCE` would catch today (R12)
+#
+# The email suggests turning the old-school path into a warning so that remaining drivers get fixed.
+# In v7.2.8 the only in-tree handler that takes that path is kernfs's, and only when the file it
+# wraps has no handler of its own; in v6.1.4 perf's was a second. Whether any sysfs file in the tree
+# actually maps pages that are written through a shared mapping (so that the warning would fire) was
+# not established: treat "kernfs" as the candidate, not as a known firing.
+#
+# ## One more use of `folio_mapping()`
+#
+# In v6.1.4, 9p's modern handler checked for truncation with `folio_mapping()`, comparing it with the
+# file's mapping after locking ({{survey:v9fs_vm_page_mkwrite@v6.1.4}}). That is harmless there: a 9p
+# page-cache folio is an ordinary file folio, for which `folio_mapping()` and the raw word agree. The
+# hazard of notebook 03 is specific to `do_page_mkwrite()`'s old-school path, which any driver's page
+# can reach. By v7.2.8, 9p hands the work to `netfs_page_mkwrite()`.
+#
+# ## What changed between the two releases
+
+# %%
+[(d.handler, d.change) for d in differences()]
+
+# %% [markdown]
+# ## Check your understanding
+#
+# How many registered handlers in v7.2.8 follow the old-school convention? Count them in the explorer
+# above (filter *convention* = old-school), then compare with the answer below.
+
+# %%
+len([h for h in implementations("v7.2.8") if h.convention == "old-school"])
