@@ -29,7 +29,10 @@ def test_environment_yml_mirrors_pyproject():
     )
     assert conda == wanted, "environment.yml and pyproject.toml list different dependencies"
     python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
-    assert python.replace("python", "") == project["requires-python"]
+    pinned = re.fullmatch(r"python=(\d+)\.(\d+)", python)
+    assert pinned, f"environment.yml should pin python=X.Y for repo2docker, has {python!r}"
+    minimum = re.fullmatch(r">=(\d+)\.(\d+)", project["requires-python"])
+    assert (int(pinned[1]), int(pinned[2])) >= (int(minimum[1]), int(minimum[2]))
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     assert "-e ." in pip_section
 

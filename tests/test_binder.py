@@ -1,0 +1,27 @@
+"""Binder: repo2docker (from PyPI; no Docker needed with --no-build) builds from our environment.yml."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_repo2docker_uses_our_environment_file():
+    exe = shutil.which("repo2docker", path=str(Path(sys.executable).parent))
+    if exe is None:
+        pytest.fail("repo2docker is missing: it is a dev dependency (pip install -e '.[dev]')")
+    out = subprocess.run(
+        [exe, "--no-build", "--debug", str(ROOT)], capture_output=True, text=True, timeout=300, check=False
+    )
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text[-3000:]
+    assert "Building conda environment for python=3.11" in text
+    assert '--file "environment.yml"' in text, "the generated build does not install our environment.yml"
+    # the environment is installed after the repository is copied in, so its `-e .` can find the package
+    assert text.index("src/ ${REPO_DIR}/") < text.index('--file "environment.yml"')
