@@ -2,7 +2,7 @@
 #   make lab    set up .venv and open the workbook in JupyterLab (127.0.0.1, token on)
 #   make test   set up .venv (and Debian's chromium, if missing) and run the whole test suite
 # Other targets: notebooks (re-execute the committed notebooks), provenance (check every kernel fact
-# against the real source; downloads), bench, lint, screenshot, clean.
+# against the real source; downloads), site (offline static HTML in site/), bench, lint, screenshot, clean.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.folioviz-installed
 LAB_PORT ?= 8888
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: lab test test-fast lint notebooks bench screenshot browser-deps provenance clean
+.PHONY: lab test test-fast lint notebooks bench screenshot browser-deps provenance site clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "folioviz needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
@@ -49,6 +49,10 @@ notebooks: $(STAMP)
 provenance: $(STAMP)
 	$(PY) tools/provenance.py
 
+# An offline static site of the workbook: site/index.html opens from file:// with no network.
+site: $(STAMP)
+	$(PY) tools/build_site.py
+
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
@@ -56,4 +60,4 @@ screenshot: $(STAMP) browser-deps
 	FOLIOVIZ_UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser/test_readme_screenshot.py -q
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist site .pytest_cache .hypothesis

@@ -82,8 +82,8 @@ def refcount_figure(scenario: Scenario[PageCacheFolio], *, presenter: bool | Non
         rows=2,
         cols=1,
         shared_xaxes=True,
-        row_heights=[0.66, 0.34],
-        vertical_spacing=0.05,
+        row_heights=[0.62, 0.38],
+        vertical_spacing=0.09,
     )
 
     def bar_y(holder: str, upto: int) -> list[int | None]:
@@ -108,7 +108,7 @@ def refcount_figure(scenario: Scenario[PageCacheFolio], *, presenter: bool | Non
         return {
             "x": [i if i <= upto else None for i in steps],
             "y": [name] * n,
-            "text": [v if i <= upto else "" for i, v in enumerate(values)],
+            "text": [v if i <= upto and (i == 0 or values[i - 1] != v) else "" for i, v in enumerate(values)],
             "marker.symbol": [lane_symbols[name](v) for v in values],
         }
 
@@ -145,6 +145,7 @@ def refcount_figure(scenario: Scenario[PageCacheFolio], *, presenter: bool | Non
                 marker={"symbol": lt["marker.symbol"], "size": 13 * t.scale, "color": "#1A1A1A"},
                 showlegend=False,
                 hoverinfo="skip",
+                cliponaxis=False,
                 name=lane_names[lane],
             ),
             row=2,
@@ -200,7 +201,7 @@ def refcount_figure(scenario: Scenario[PageCacheFolio], *, presenter: bool | Non
     )
     fig.update_xaxes(tickmode="array", tickvals=steps, ticktext=[str(i) for i in steps], row=1, col=1)
     fig.update_yaxes(title_text="refcount, by holder", range=[0, ymax + 0.8], dtick=1, row=1, col=1)
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(lane_names)), row=2, col=1)
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(lane_names)), range=[-0.5, 2.75], row=2, col=1)
 
     trace_count = len(holders) + 4
     frames = []
