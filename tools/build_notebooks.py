@@ -140,8 +140,16 @@ def stable_widget_ids(text: str, name: str) -> str:
             view = output.get("data", {}).get("application/vnd.jupyter.widget-view+json")
             if view:
                 visit(view["model_id"])
-    masked = {m: refs.sub("IPY_MODEL_", json.dumps(models[m], sort_keys=True)) for m in models if m not in order}
-    order += sorted(masked, key=masked.__getitem__)
+    # Models no view reaches (jslink's LinkModels) are ordered by what they link, named by the
+    # numbers already given; then their own references are walked too.
+    while len(order) < len(models):
+        known = {m: i for i, m in enumerate(order)}
+
+        def key(model_id: str, known: dict[str, int] = known) -> str:
+            text = json.dumps(models[model_id], sort_keys=True)
+            return refs.sub(lambda r: f"IPY_MODEL_{known.get(r.group(1), 'x')}", text)
+
+        visit(min((m for m in models if m not in order), key=key))
     prefix = hashlib.sha1(name.encode()).hexdigest()[:8]
     mapping = {old: f"{prefix}{i:024x}" for i, old in enumerate(order)}
     pattern = re.compile("|".join(re.escape(old) for old in mapping))

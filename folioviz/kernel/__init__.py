@@ -118,6 +118,8 @@ from .pagecache import (
     truncation_scenario,
     window_steps,
 )
+from .races import RaceModel, RaceOutcome, compare_variants
+from .races import explore as explore_races
 from .sources import SourceRef, lore_url, source_ref
 from .versions import DEFAULT_ERA, Era, default_era, era_ids, eras, get_era, set_default_era
 
@@ -180,11 +182,14 @@ __all__ = [
     "PageCacheFolio",
     "Pointer",
     "PseudoLine",
+    "RaceModel",
+    "RaceOutcome",
     "SourceRef",
     "UnknownEraError",
     "VMFault",
     "all_branches",
     "code_form",
+    "compare_variants",
     "compose_scenario",
     "decode",
     "decode_fault_flags",
@@ -197,6 +202,7 @@ __all__ = [
     "email_scenario",
     "era_ids",
     "eras",
+    "explore_races",
     "fault_loop_scenario",
     "filemap_add_folio",
     "filemap_alloc_folio",
