@@ -66,7 +66,7 @@ _GLYPH = {Outcome.WRITE_PROCEEDS: "✔", Outcome.LIVELOCK: "⟳", Outcome.VM_BUG
 
 _EXTRA_STYLE = f"""<style>
 .folioviz .fv-code {{ font-family: ui-monospace, 'DejaVu Sans Mono', monospace; background: #FAFAFA;
-  border: 1px solid #CCCCCC; border-radius: 4px; padding: 0.4em 0; min-width: 30em; max-width: 100%;
+  border: 1px solid #CCCCCC; border-radius: 4px; padding: 0.4em 0; min-width: 30em; max-width: 100%; color: #1A1A1A;
   overflow-x: auto; }}
 .folioviz .fv-line {{ white-space: pre; padding: 0 0.6em; line-height: 1.5; }}
 .folioviz .fv-line .fv-ln {{ color: #777777; display: inline-block; width: 2.2em; text-align: right;
@@ -76,9 +76,9 @@ _EXTRA_STYLE = f"""<style>
 .folioviz .fv-line-current {{ background: {OKABE_ITO["yellow"]}; font-weight: 700;
   outline: 2px solid #1A1A1A; outline-offset: -2px; }}
 .folioviz .fv-line a {{ text-decoration: none; margin-left: 0.5em; }}
-.folioviz .fv-line .fv-comment {{ color: #555555; font-weight: 400; }}
+.folioviz .fv-line .fv-comment {{ color: #4A4A4A; font-weight: 400; }}
 .folioviz .fv-outcome {{ border-left: 8px solid #1A1A1A; padding: 0.5em 0.8em; margin: 0.4em 0;
-  background: #F4F4F4; line-height: 1.4; }}
+  background: #F4F4F4; color: #1A1A1A; line-height: 1.4; }}
 .folioviz .fv-outcome-good {{ border-color: {OKABE_ITO["bluish_green"]}; background: #E6F5EF; }}
 .folioviz .fv-outcome-retry {{ border-color: {OKABE_ITO["blue"]}; background: #E6F0F8; }}
 .folioviz .fv-outcome-bad {{ border-color: {OKABE_ITO["vermillion"]}; background: #FCEBE0; }}

@@ -23,8 +23,9 @@ def style_html(presenter: bool | None = None) -> str:
 .folioviz .fv-tag-bit {{ outline: 2px solid {OKABE_ITO["orange"]}; outline-offset: -2px; font-weight: 700; }}
 .folioviz .fv-tag-bit.mod-active {{ background: {OKABE_ITO["orange"]} !important; color: #000000 !important; }}
 .folioviz button:focus-visible {{ outline: 3px solid {OKABE_ITO["blue"]} !important; outline-offset: 1px; }}
-.folioviz .fv-byte-label {{ font-size: {fs * 0.8:.0f}px; color: #444444; font-family: {t.sans}; }}
-.folioviz .fv-tag-label {{ color: #000000; font-weight: 700; }}
+.folioviz .fv-byte-label {{ font-size: {fs * 0.8:.0f}px; color: var(--jp-ui-font-color1, #333333);
+  font-family: {t.sans}; }}
+.folioviz .fv-tag-label {{ color: var(--jp-ui-font-color0, #000000); font-weight: 700; }}
 .folioviz .fv-tag-group {{ border-left: 3px double {OKABE_ITO["orange"]}; padding-left: 0.4em; }}
 .folioviz .fv-error {{ border-left: 5px solid {OKABE_ITO["vermillion"]}; background: #FCEBE0; color: #000000;
   padding: 0.4em 0.7em; margin: 0.3em 0; }}
@@ -34,13 +35,17 @@ def style_html(presenter: bool | None = None) -> str:
 .folioviz table.fv-table th, .folioviz table.fv-table td {{ border-bottom: 1px solid #DDDDDD; padding: 0.25em 0.6em;
   text-align: left; vertical-align: top; }}
 .folioviz table.fv-table code {{ font-family: {t.mono}; }}
-.folioviz .fv-disagree {{ background: #FFF3D6; }}
-.folioviz .fv-note {{ color: #333333; font-size: {fs * 0.9:.0f}px; max-width: 52em; line-height: 1.4; }}
-.folioviz .fv-cell-note {{ color: #444444; font-size: {fs * 0.8:.0f}px; line-height: 1.3; max-width: 26em; }}
+.folioviz .fv-disagree {{ background: #FFF3D6; color: #1A1A1A; }}
+.folioviz .fv-disagree a {{ color: #005A8E; }}
+.folioviz .fv-note {{ color: var(--jp-content-font-color1, #333333); font-size: {fs * 0.9:.0f}px; max-width: 52em;
+  line-height: 1.4; }}
+.folioviz .fv-cell-note {{ color: var(--jp-content-font-color2, #444444); font-size: {fs * 0.8:.0f}px;
+  line-height: 1.3; max-width: 26em; }}
+.folioviz svg.fv-diagram, .folioviz svg.fv-pagecache {{ max-width: 100%; height: auto; }}
 .folioviz table.fv-table caption {{ text-align: left; font-weight: 700; padding: 0.4em 0; }}
 .folioviz table.fv-table td, .folioviz table.fv-table th {{ line-height: 1.35; }}
 .folioviz .widget-html-content {{ line-height: 1.35; }}
-.folioviz a {{ color: {OKABE_ITO["blue"]}; }}
+.folioviz a {{ color: var(--jp-content-link-color, {OKABE_ITO["blue"]}); }}
 </style>"""
 
 
