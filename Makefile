@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.folioviz-installed
 LAB_PORT ?= 8888
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: lab test test-fast lint notebooks bench screenshot browser-deps provenance site clean
+.PHONY: lab app test test-fast lint notebooks bench screenshot browser-deps provenance site clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "folioviz needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
@@ -26,6 +26,15 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(if $(ERA),FOLIOVIZ_ERA=$(ERA)) $(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
 		--ServerApp.root_dir=$(CURDIR)/notebooks $(CURDIR)/notebooks/00_start_here.ipynb
+
+# make app [NB=01_the_mapping_word]: one notebook as a standalone page (Voila), for a demo. The
+# folioviz-offline template drops the stock template's two CDN stylesheets, so nothing leaves the
+# machine; Notebook 7's lab extension, which fails to load inside Voila, is left out.
+NB ?= demo_10_minutes
+app: $(STAMP)
+	$(if $(ERA),FOLIOVIZ_ERA=$(ERA)) JUPYTER_PATH=$(CURDIR)/folioviz/_jupyter $(VENV)/bin/voila \
+		--Voila.ip=127.0.0.1 --port=$(or $(APP_PORT),8866) --template=folioviz-offline \
+		--VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension notebooks/$(NB).ipynb
 
 browser-deps:
 	@tools/ensure_chromium.sh

@@ -76,6 +76,7 @@ _EXTRA_STYLE = f"""<style>
 .folioviz .fv-line-current {{ background: {OKABE_ITO["yellow"]}; font-weight: 700;
   outline: 2px solid #1A1A1A; outline-offset: -2px; }}
 .folioviz .fv-line a {{ text-decoration: none; margin-left: 0.5em; }}
+.folioviz .fv-code a {{ color: #0D47A1; }}
 .folioviz .fv-line .fv-comment {{ color: #4A4A4A; font-weight: 400; }}
 .folioviz .fv-outcome {{ border-left: 8px solid #1A1A1A; padding: 0.5em 0.8em; margin: 0.4em 0;
   background: #F4F4F4; color: #1A1A1A; line-height: 1.4; }}

@@ -455,15 +455,15 @@ def race_timeline_svg(replay: Replay, upto: int | None = None, *, presenter: boo
 
 
 _EXTRA_STYLE = f"""<style>
-.folioviz .fv-outcome {{ border-left: 8px solid #1A1A1A; padding: 0.5em 0.8em; margin: 0.4em 0;
+.folioviz .fv-outcome {{ border-left: 8px solid #1A1A1A; padding: 0.5em 0.8em; margin: 0.4em 0; color: #1A1A1A;
   background: #F4F4F4; line-height: 1.4; }}
 .folioviz .fv-outcome-good {{ background: #E6F5EF; }}
 .folioviz .fv-outcome-retry {{ background: #E6F0F8; }}
 .folioviz .fv-outcome-bad {{ background: #FCEBE0; }}
 .folioviz .fv-outcome-name {{ font-size: 1.2em; font-weight: 700; }}
-.folioviz table.fv-race-table td.fv-race-bad {{ background: #FCEBE0; font-weight: 700; }}
+.folioviz table.fv-race-table td.fv-race-bad {{ background: #FCEBE0; color: #1A1A1A; font-weight: 700; }}
 .folioviz table.fv-race-table td.fv-race-cell-current {{ outline: 3px solid #1A1A1A; outline-offset: -3px;
-  background: {OKABE_ITO["yellow"]}; font-weight: 700; }}
+  color: #1A1A1A; background: {OKABE_ITO["yellow"]}; font-weight: 700; }}
 .folioviz table.fv-race-table tr.fv-race-row-current th {{ text-decoration: underline; }}
 .folioviz table.fv-race-table td {{ white-space: nowrap; }}
 .folioviz .fv-race-state {{ font-family: ui-monospace, 'DejaVu Sans Mono', monospace; margin: 0.3em 0; }}

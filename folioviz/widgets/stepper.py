@@ -4,9 +4,9 @@ The stepper knows nothing about kernels: it holds an index into a
 :class:`folioviz.kernel.scenario.Scenario` and calls ``render(step)`` whenever the index changes.
 Because scenarios are immutable tuples of snapshots, stepping back is just a smaller index.
 
-Keyboard: every control is reachable with Tab. On the focused slider, ← and → step, Home and End
-jump to the ends (the slider's own keys, which JupyterLab does not intercept inside a widget);
-the buttons take Enter or Space.
+Keyboard: every control is reachable with Tab and the buttons take Enter or Space, in every
+frontend. In JupyterLab and Voilà the focused slider also steps with ← and → and jumps with Home and
+End; Notebook 7 keeps the arrow keys for moving between cells, so there use the buttons.
 """
 
 from __future__ import annotations

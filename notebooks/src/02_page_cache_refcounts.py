@@ -25,8 +25,8 @@ from folioviz.widgets.pagecache import SequenceCard
 # the last one. Between the removal and the put, the folio is alive, referenced, and has a NULL
 # word.
 #
-# Step through it with the buttons or the slider (with the slider focused, <kbd>←</kbd>
-# <kbd>→</kbd> step and <kbd>Home</kbd> <kbd>End</kbd> jump). The caption names the kernel function
+# Step through it with the buttons or the slider (in JupyterLab, with the slider focused, <kbd>←</kbd>
+# <kbd>→</kbd> step and <kbd>Home</kbd> <kbd>End</kbd> jump; in Notebook 7 use the buttons). The caption names the kernel function
 # of each step and links to it.
 
 # %%

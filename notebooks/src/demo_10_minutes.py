@@ -6,8 +6,9 @@
 # to click. The widgets are in **presenter mode**: large type and thick lines for a projector.
 #
 # **Keyboard, for a clicker or a laptop:** <kbd>Tab</kbd> moves between controls; <kbd>Space</kbd>
-# or <kbd>Enter</kbd> presses a button or flips a bit; with a step slider focused, <kbd>←</kbd>
-# <kbd>→</kbd> step and <kbd>Home</kbd> <kbd>End</kbd> jump to the ends.
+# or <kbd>Enter</kbd> presses a button or flips a bit; in JupyterLab or the app view (`make app`), with
+# a step slider focused, <kbd>←</kbd> <kbd>→</kbd> step and <kbd>Home</kbd> <kbd>End</kbd> jump to the
+# ends (Notebook 7 keeps the arrow keys for moving between cells).
 #
 # Kernel: the email's era, **v6.0 – v6.16** (links point to v6.1.4 and, for the folio form,
 # v6.12.8). The email: {{lore:ZKR0n+lkqICOrWgr@casper.infradead.org}}.

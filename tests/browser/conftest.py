@@ -15,6 +15,13 @@ Fixtures
                                 clear outputs, Run > Run All Cells, wait until it has finished
   restart_and_run_all  test     restart_and_run_all(page, name=None) -> page: Kernel > Restart Kernel and
                                 Run All Cells... on the open notebook (or open ``name`` first)
+  run_all_nb7          test     run_all_nb7(page, name, theme=LIGHT) -> page: the same as run_all, in
+                                Notebook 7 (``/notebooks/<name>`` on the same server)
+
+Notebook 7 shares JupyterLab's user settings (theme, notifications): the server is told to read the same
+settings directory for both. Helpers for the cross-frontend suite: ``ready_notebooks()`` (from
+data/workbook.toml), ``committed_widget_outputs(name)``, ``widget_outputs(page)``,
+``wait_for_widgets(page, expected)``, ``split_known_errors(page_log, lab)``, ``switch_theme(page, theme)``.
 
 Everything in this directory is marked ``browser`` (deselect with ``-m "not browser"``).
 """
@@ -180,6 +187,11 @@ class LabServer:
         quoted = urllib.parse.quote(name)
         return f"{self.base_url}/lab/tree/{quoted}?{urllib.parse.urlencode({'token': self.token})}&reset"
 
+    def notebook7_url(self, name: str) -> str:
+        """``/notebooks/<name>?token=...``: the same notebook in Notebook 7."""
+        quoted = urllib.parse.quote(name)
+        return f"{self.base_url}/notebooks/{quoted}?{urllib.parse.urlencode({'token': self.token})}"
+
     def api(self, method: str, path: str, body: Any = None, timeout: float = 10.0) -> Any:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
@@ -240,6 +252,18 @@ class LabServer:
         With ``fresh_kernel`` (the default) any kernel session left from an earlier test is shut down
         first, so every test starts from a new kernel even when a notebook is opened twice.
         """
+        return self._open(page, name, self.notebook_url(name), "lab", theme=theme, fresh_kernel=fresh_kernel)
+
+    def open_notebook7(self, page: Page, name: str, *, theme: str = LIGHT, fresh_kernel: bool = True) -> Page:
+        """Open ``name`` in Notebook 7 (``/notebooks/<name>``) and wait until its kernel is idle.
+
+        Notebook 7 is built from the same JupyterLab components: the notebook panel, its toolbar with the
+        kernel name and the execution indicator, and the Run/Edit/Kernel menus carry the same classes and
+        labels, so KERNEL_READY and the run helpers work unchanged.
+        """
+        return self._open(page, name, self.notebook7_url(name), "nb7", theme=theme, fresh_kernel=fresh_kernel)
+
+    def _open(self, page: Page, name: str, url: str, frontend: str, *, theme: str, fresh_kernel: bool) -> Page:
         if not (self.root_dir / name).exists():
             raise FileNotFoundError(f"{name} is not in the lab root {self.root_dir}")
         self.set_theme(theme)
@@ -247,13 +271,13 @@ class LabServer:
             self.shutdown_session(name)
         self.opened[name] = self.opened.get(name, 0) + 1
         started = time.monotonic()
-        page.goto(self.notebook_url(name))
+        page.goto(url)
         _wait_for_selector(page, ".jp-NotebookPanel .jp-Notebook", f"the notebook {name} to render", self)
         rendered = time.monotonic()
         what = f"the kernel of {name} to start and become idle"
         _wait_for_function(page, KERNEL_READY, what, self, NOTEBOOK_OPEN_TIMEOUT_MS)
         print(
-            f"[lab] {name} (open #{self.opened[name]}, {theme}): rendered {rendered - started:.1f} s, "
+            f"[{frontend}] {name} (open #{self.opened[name]}, {theme}): rendered {rendered - started:.1f} s, "
             f"kernel idle {time.monotonic() - started:.1f} s"
         )
         return page
@@ -359,6 +383,11 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
         f"--ServerApp.root_dir={root}",
         f"--LabApp.user_settings_dir={settings_dir}",
         f"--LabApp.workspaces_dir={workspaces_dir}",
+        # Notebook 7 is its own server extension with its own settings dir (default:
+        # $JUPYTER_CONFIG_DIR/lab/user-settings): point it at Lab's, as on a normal install where both share
+        # ~/.jupyter/lab/user-settings, so the theme and the quiet notification settings apply to it too.
+        # (Its workspaces dir stays the default, under the hermetic JUPYTER_CONFIG_DIR.)
+        f"--JupyterNotebookApp.user_settings_dir={settings_dir}",
         "--ServerApp.terminals_enabled=False",
     ]
     if os.geteuid() == 0:
@@ -456,6 +485,7 @@ class PageLog:
     external_requests: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+    page_error_stacks: list[str] = field(default_factory=list)  # same order as page_errors
 
     def record_request(self, url: str) -> None:
         self.requests.append(url)
@@ -501,7 +531,12 @@ def page(browser: Browser, page_log: PageLog, request: pytest.FixtureRequest) ->
             page_log.console_errors.append(f"{msg.text} ({where})" if where else msg.text)
 
     new_page.on("console", on_console)
-    new_page.on("pageerror", lambda exc: page_log.page_errors.append(str(exc)))
+
+    def on_page_error(exc: Any) -> None:
+        page_log.page_errors.append(str(exc))
+        page_log.page_error_stacks.append(getattr(exc, "stack", None) or "")
+
+    new_page.on("pageerror", on_page_error)
     try:
         yield new_page
     finally:
@@ -615,6 +650,164 @@ def restart_and_run_all(lab_server: LabServer) -> Callable[..., Page]:
     return _restart_and_run_all
 
 
+@pytest.fixture
+def run_all_nb7(lab_server: LabServer) -> Callable[..., Page]:
+    """``run_all_nb7(page, name, theme=LIGHT, check=True)``: ``run_all`` in Notebook 7 (same menus there)."""
+
+    def _run_all_nb7(page: Page, name: str, *, theme: str = LIGHT, check: bool = True) -> Page:
+        lab_server.open_notebook7(page, name, theme=theme)
+        return _execute_and_wait(page, lab_server, name, lambda: _click_menu(page, "Run", "Run All Cells"), check=check)
+
+    return _run_all_nb7
+
+
+def switch_theme(page: Page, theme: str) -> None:
+    """Settings > Theme > ``theme`` on the open page (Lab or Notebook 7): the theme changes without a reload.
+
+    The frontend saves the choice in the user settings, like ``LabServer.set_theme``; ``open_notebook`` sets
+    the theme again on every open, so no later test inherits it.
+    """
+    page.get_by_role("menuitem", name="Settings", exact=True).click()
+    # a submenu item: its accessible name is not just "Theme", so find it by its label
+    page.locator(".lm-Menu-item[data-type='submenu']:has(.lm-Menu-itemLabel:text-is('Theme'))").click()
+    page.locator(f".lm-Menu-item:has(.lm-Menu-itemLabel:text-is({json.dumps(theme)}))").click()
+    page.wait_for_function(
+        "name => document.body.dataset.jpThemeName === name", arg=theme, timeout=RUN_START_TIMEOUT_MS
+    )
+
+
+# ------------------------------------------------------------------------- the workbook, every frontend
+
+WORKBOOK_TOML = REPO_ROOT / "data" / "workbook.toml"
+WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+WIDGETS_TIMEOUT_MS = 60_000
+
+# Every top-level output of the notebook panel that is a widget output, in one of three states: a widget
+# view (the renderer holds a `.jupyter-widgets` child), "Loading widget..." (the model has not arrived), or
+# "Error displaying widget[: model not found]" (the renderer marks itself `.jupyter-widgets`). Outputs nested
+# in an Output widget are part of their parent's view and are not counted.
+WIDGET_OUTPUTS_JS = """(root) => {
+  const state = {outputs: 0, views: 0, loading: 0, errors: [], errorViews: 0, folioviz: 0};
+  for (const out of document.querySelectorAll(root + " .jp-OutputArea-output")) {
+    if (out.parentElement.closest(".jupyter-widgets")) continue;
+    const text = (out.textContent || "").trim();
+    const view = out.querySelector(":scope > .jupyter-widgets");
+    if (out.classList.contains("jupyter-widgets") || text.startsWith("Error displaying widget")) {
+      state.outputs++; state.errors.push(text.slice(0, 200));
+    } else if (view) {
+      state.outputs++;
+      if (view.classList.contains("jupyter-widgets-error-widget")) state.errors.push(text.slice(0, 200));
+      else state.views++;
+      if (view.classList.contains("folioviz")) state.folioviz++;
+    } else if (text === "Loading widget...") {
+      state.outputs++; state.loading++;
+    }
+  }
+  state.errorViews = document.querySelectorAll(root + " .jupyter-widgets-error-widget").length;
+  return state;
+}"""
+
+
+def ready_notebooks() -> list[str]:
+    """File names of the notebooks data/workbook.toml marks ``status = "ready"``, in reading order."""
+    import tomllib
+
+    book = tomllib.loads(WORKBOOK_TOML.read_text())
+    return [f"{entry['id']}.ipynb" for entry in book.get("notebook", []) if entry.get("status") == "ready"]
+
+
+def committed_widget_outputs(name: str) -> int | None:
+    """How many widget outputs the committed, executed ``notebooks/<name>`` holds (None: never executed)."""
+    notebook = json.loads((NOTEBOOKS_DIR / name).read_text())
+    code = [cell for cell in notebook.get("cells", []) if cell.get("cell_type") == "code"]
+    if not any(cell.get("execution_count") for cell in code):
+        return None
+    return sum(WIDGET_VIEW_MIME in out.get("data", {}) for cell in code for out in cell.get("outputs", []))
+
+
+def widget_outputs(page: Page, root: str = ".jp-NotebookPanel") -> dict[str, Any]:
+    """The state of the widget outputs under ``root`` (see WIDGET_OUTPUTS_JS); Voilà: ``root="body"``."""
+    return page.evaluate(WIDGET_OUTPUTS_JS, root)
+
+
+def wait_for_widgets(
+    page: Page, expected: int | None, what: str, timeout_ms: int = WIDGETS_TIMEOUT_MS, root: str = ".jp-NotebookPanel"
+) -> dict:
+    """Wait until every widget output shows a widget view (``expected`` of them, when known); fail on an
+    "Error displaying widget" box or a widget still "Loading widget..." at the timeout."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        state = widget_outputs(page, root)
+        if state["errors"] or state["errorViews"]:
+            pytest.fail(f"{what}: a widget failed to display: {state}", pytrace=False)
+        done = state["loading"] == 0 and (state["views"] == expected if expected is not None else True)
+        if done:
+            return state
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"{what}: after {timeout_ms / 1000:.0f} s, {state['views']} widget view(s) rendered, "
+                f"{state['loading']} still 'Loading widget...', expected {expected} (the committed notebook's "
+                f"widget outputs): {state}",
+                pytrace=False,
+            )
+        time.sleep(0.1)
+
+
+def stderr_outputs(page: Page) -> list[str]:
+    """Every stderr output of the open notebook (tracebacks, warnings, anything printed to stderr)."""
+    selector = ".jp-NotebookPanel .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+    return [text.strip() for text in page.locator(selector).all_text_contents()]
+
+
+# Errors of the Jupyter frontends themselves, not of folioviz, that the cross-frontend suite tolerates when
+# (and only when) their cause is confirmed. Each is matched narrowly; anything else still fails.
+#
+# 1. jupyter_server 2.x caches static-file lookups by relative path only, across handlers
+#    (FileFindHandler._static_paths in jupyter_server/base/handlers.py). JupyterLab and Notebook 7 ship
+#    files with the same hashed names (fonts): once one frontend has loaded /static/lab/X, the other's
+#    request for /static/notebook/X resolves to the cached path in Lab's static dir and is refused ("403 GET
+#    /static/notebook/X ... X is not in root static directory"), so the page logs a console error. It only
+#    happens when both frontends are used on one server; tolerated only if the server log shows that cause.
+STATIC_CACHE_403 = re.compile(
+    r"^Failed to load resource: the server responded with a status of 403 \(Forbidden\) "
+    r"\((?P<url>https?://[^/]+(?P<path>/static/(?:lab|notebook)/[\w.-]+))\)$"
+)
+# 2. Notebook 7.6 throws these two on page load, from its own bundle (notebook_core.*.js), with no
+#    folioviz code involved: the shortcuts plugin's pluginChanged handler reads the schema of a plugin the
+#    registry does not hold (every load, even with every lab extension disabled and no user settings); and
+#    the file browser's restore step (restoreBrowser) executes filebrowser:open-path, a command Notebook 7's
+#    notebook page does not register (seen once a JupyterLab page has used the same server). Tolerated only
+#    with that message *and* a stack inside notebook_core.
+NB7_CORE_STACK = re.compile(r"^\s+at .*/static/notebook/notebook_core\.[0-9a-f]+\.js")
+NB7_PAGE_ERRORS = (
+    re.compile(r"^Cannot read properties of undefined \(reading 'schema'\)$"),
+    re.compile(r"^Command 'filebrowser:open-path' not registered\.$"),
+)
+
+
+def split_known_errors(page_log: PageLog, lab: LabServer | None) -> tuple[list[str], list[str]]:
+    """``(unexplained, known)``: the page's errors, minus the known upstream ones above, each only when its
+    cause is confirmed (server log for the static 403; message and stack frames for Notebook 7's)."""
+    log = lab.log_path.read_text(errors="replace") if lab is not None else ""
+    unexplained, known = [], []
+    for error in page_log.console_errors:
+        match = STATIC_CACHE_403.match(error)
+        path = match and match["path"]
+        if path and re.search(rf"403 GET {re.escape(path)}\b.*is not in root static directory", log):
+            known.append(f"console: {error} [jupyter_server static-path cache]")
+        else:
+            unexplained.append(f"console: {error}")
+    stacks = page_log.page_error_stacks + [""] * (len(page_log.page_errors) - len(page_log.page_error_stacks))
+    for error, stack in zip(page_log.page_errors, stacks, strict=True):
+        frames = stack.splitlines()[1:]
+        in_nb7_core = bool(frames) and all(NB7_CORE_STACK.match(frame) for frame in frames if "at async" not in frame)
+        if in_nb7_core and any(pattern.match(error) for pattern in NB7_PAGE_ERRORS):
+            known.append(f"page error: {error} [Notebook 7 core]")
+        else:
+            unexplained.append(f"page error: {error}" + (f"\n    {stack}" if stack else ""))
+    return unexplained, known
+
+
 # ----------------------------------------------------------------------------------------- timings
 
 _DURATIONS: dict[str, float] = {}
@@ -625,11 +818,19 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     path = Path(str(report.fspath)).resolve()
     if path.parent == BROWSER_DIR or BROWSER_DIR in path.parents:
         _DURATIONS[report.nodeid] = _DURATIONS.get(report.nodeid, 0.0) + report.duration
-        if report.skipped:
+        if report.skipped and not hasattr(report, "wasxfail"):  # an xfail ran: keep its time in the summary
             _SKIPPED.add(report.nodeid)
 
 
+# Figures measured by tests/browser/test_figures.py (FOLIOVIZ_FIGURES=1): section title -> lines to print.
+FIGURES_SUMMARY: dict[str, list[str]] = {}
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for title, lines in FIGURES_SUMMARY.items():
+        terminalreporter.write_sep("-", title)
+        for line in lines:
+            terminalreporter.write_line(line)
     timed = {nodeid: s for nodeid, s in _DURATIONS.items() if nodeid not in _SKIPPED}
     if not timed:
         return
