@@ -67,10 +67,20 @@ SCREENSHOT_MAX_HEIGHT = 16_000  # chromium's limit for one capture is about 16k 
 # ------------------------------------------------------------------------------------- interactions
 
 
+def _scroll_to(locator) -> None:
+    """Scroll an element into view once, without Playwright's wait for a still layout.
+
+    Notebook 7 renders cells lazily as they scroll into view, which can keep moving the element;
+    ``scroll_into_view_if_needed`` then waits for stability until it times out (seen in CI).
+    """
+    locator.wait_for(state="attached")
+    locator.evaluate("el => el.scrollIntoView({block: 'center', inline: 'nearest'})")
+
+
 def _mapping_word_bit(bit: int, start: str, after: str) -> Callable[[Page], str]:
     def interact(page: Page) -> str:
         widget = page.locator(".folioviz-mapping-word").first
-        widget.scroll_into_view_if_needed()
+        _scroll_to(widget)
         kind = widget.locator(".fv-kind").first
         expect(kind).to_have_text(start)
         widget.locator(f".fv-bit-{bit}").first.click()
@@ -82,7 +92,7 @@ def _mapping_word_bit(bit: int, start: str, after: str) -> Callable[[Page], str]
 
 def _pagecache_step(page: Page) -> str:
     widget = page.locator(".folioviz-pagecache").first
-    widget.scroll_into_view_if_needed()
+    _scroll_to(widget)
     caption = widget.locator(".fv-step-count").first
     refcount = widget.locator(".fv-refcount").first
     expect(caption).to_have_text("step 0 of 4")
@@ -99,7 +109,7 @@ def _code_line(widget: Locator, text: str) -> Locator:
 
 def _mkwrite_flip_and_step(page: Page) -> str:
     widget = page.locator(".folioviz-mkwrite").first  # modern handler, folio in its file
-    widget.scroll_into_view_if_needed()
+    _scroll_to(widget)
     current = widget.locator(".fv-line-current").first
     expect(current).to_have_attribute("data-line", "1")
     expect(_code_line(widget, "if !page->mapping:")).to_have_count(1)
@@ -115,7 +125,7 @@ def _mkwrite_flip_and_step(page: Page) -> str:
 
 def _history_pick(page: Page) -> str:
     explorer = page.locator(".folioviz-history").first
-    explorer.scroll_into_view_if_needed()
+    _scroll_to(explorer)
     select = explorer.locator("select").first
     event = explorer.locator(".fv-event").first
     labels = [label.strip() for label in select.locator("option").all_text_contents()]
@@ -130,7 +140,7 @@ def _history_pick(page: Page) -> str:
 
 def _survey_filter(page: Page) -> str:
     explorer = page.locator(".folioviz-survey").first
-    explorer.scroll_into_view_if_needed()
+    _scroll_to(explorer)
     count = explorer.locator(".fv-survey-count").first
     before = (count.text_content() or "").strip()
     explorer.locator("select").first.select_option(label="old-school")
@@ -141,7 +151,7 @@ def _survey_filter(page: Page) -> str:
 
 def _races_step(page: Page) -> str:
     widget = page.locator(".folioviz-races").first
-    widget.scroll_into_view_if_needed()
+    _scroll_to(widget)
     caption = widget.locator(".fv-step-count").first
     before = (caption.text_content() or "").strip()
     widget.locator("button.fv-next").first.click()
@@ -155,7 +165,7 @@ def _generic(page: Page) -> str:
     word = page.locator(".folioviz-mapping-word")
     if word.count():
         widget = word.first
-        widget.scroll_into_view_if_needed()
+        _scroll_to(widget)
         kind = widget.locator(".fv-kind").first
         before = (kind.text_content() or "").strip()
         widget.locator(".fv-bit-0").first.click()
@@ -164,7 +174,7 @@ def _generic(page: Page) -> str:
     stepper = page.locator(".folioviz:has(button.fv-next)")
     if stepper.count():
         widget = stepper.first
-        widget.scroll_into_view_if_needed()
+        _scroll_to(widget)
         caption = widget.locator(".fv-step-count").first
         before = (caption.text_content() or "").strip()
         widget.locator("button.fv-next").first.click()
@@ -400,7 +410,7 @@ def test_mkwrite_stepper_by_keyboard_alone(frontend, lab_server, page, page_log,
     the check, Enter and Space on the step buttons, arrows/Home/End on the step slider."""
     (run_all if frontend == "lab" else run_all_nb7)(page, MKWRITE)
     widget = page.locator(".folioviz-mkwrite").first
-    widget.scroll_into_view_if_needed()
+    _scroll_to(widget)
     current = widget.locator(".fv-line-current").first
     expect(current).to_have_attribute("data-line", "1")
 
