@@ -163,6 +163,27 @@ def _child_pids(pid: int) -> list[int]:
     return children
 
 
+def hermetic_jupyter_env(base: Path) -> dict[str, str]:
+    """The environment for a test server: per-test Jupyter and IPython dirs under ``base``.
+
+    JUPYTER_DATA_DIR only replaces the *user* data dir: the kernelspec and the prebuilt lab extensions
+    in <sys.prefix>/share/jupyter stay on the search path. Kernels inherit PYTHONPATH, so notebooks can
+    ``import folioviz`` from the checkout without an install.
+    """
+    env = os.environ.copy()
+    for var, sub in {
+        "JUPYTER_CONFIG_DIR": "config",
+        "JUPYTER_RUNTIME_DIR": "runtime",
+        "JUPYTER_DATA_DIR": "data",
+        "IPYTHONDIR": "ipython",
+    }.items():
+        (base / sub).mkdir(exist_ok=True)
+        env[var] = str(base / sub)
+    env.pop("JUPYTER_TOKEN", None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
 def _write_settings(settings_dir: Path, plugin_id: str, values: dict[str, Any]) -> None:
     package, plugin = plugin_id.split(":")
     target = settings_dir / package / f"{plugin}.jupyterlab-settings"
@@ -360,20 +381,7 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
         _write_settings(settings_dir, plugin_id, values)
     _write_settings(settings_dir, THEMES_PLUGIN, {"theme": LIGHT})
 
-    env = os.environ.copy()
-    # Hermetic per-user dirs. JUPYTER_DATA_DIR only replaces the *user* data dir: the kernelspec and the
-    # prebuilt lab extensions in <sys.prefix>/share/jupyter stay on the search path.
-    for var, sub in {
-        "JUPYTER_CONFIG_DIR": "config",
-        "JUPYTER_RUNTIME_DIR": "runtime",
-        "JUPYTER_DATA_DIR": "data",
-        "IPYTHONDIR": "ipython",
-    }.items():
-        (base / sub).mkdir()
-        env[var] = str(base / sub)
-    env.pop("JUPYTER_TOKEN", None)
-    # Kernels inherit this: notebooks can `import folioviz` from the checkout without an install.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env = hermetic_jupyter_env(base)
 
     token = secrets.token_hex(16)
     port = _free_port()

@@ -49,6 +49,7 @@ from conftest import (
     _free_port,
     _require_browser,
     committed_widget_outputs,
+    hermetic_jupyter_env,
     wait_for_widgets,
 )
 from playwright.sync_api import Page, expect
@@ -97,17 +98,7 @@ def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServ
     base = tmp_path_factory.mktemp("voila")
     root = base / "notebooks"
     shutil.copytree(NOTEBOOKS_DIR, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    env = os.environ.copy()
-    for var, sub in {
-        "JUPYTER_CONFIG_DIR": "config",
-        "JUPYTER_RUNTIME_DIR": "runtime",
-        "JUPYTER_DATA_DIR": "data",
-        "IPYTHONDIR": "ipython",
-    }.items():
-        (base / sub).mkdir()
-        env[var] = str(base / sub)
-    env.pop("JUPYTER_TOKEN", None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env = hermetic_jupyter_env(base)
     # on jupyter_path(): Voilà finds the shipped template there
     shutil.copytree(SHIPPED_TEMPLATES / TEMPLATE, base / "data" / "voila" / "templates" / TEMPLATE)
 
