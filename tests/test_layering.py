@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
+from pathlib import Path
 
-HEAVY = ("ipywidgets", "plotly", "IPython", "traitlets", "ipykernel", "bitstring_display_only")
+HEAVY = ("ipywidgets", "plotly", "IPython", "traitlets", "ipykernel", "bitstring")
+ROOT = Path(__file__).resolve().parents[1]
+#: bitstring builds display-ready bit views only: the model does its rule arithmetic on plain ints.
+BITSTRING_ADAPTER = "folioviz/widgets/bits.py"
 
 
 def _modules_after(statement: str) -> set[str]:
@@ -29,3 +34,19 @@ def test_widgets_are_importable_from_the_top_level():
     import folioviz
 
     assert folioviz.MappingWordWidget.__name__ == "MappingWordWidget"
+
+
+def _imported_roots(path: Path) -> set[str]:
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_bitstring_is_imported_by_the_display_adapter_only():
+    modules = (ROOT / "folioviz").rglob("*.py")
+    importers = sorted(str(path.relative_to(ROOT)) for path in modules if "bitstring" in _imported_roots(path))
+    assert importers == [BITSTRING_ADAPTER]

@@ -7,6 +7,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -43,11 +44,36 @@ def test_readme_names_the_two_commands():
     assert "make test" in ci
 
 
+def _ready_venv(tmp_path: Path) -> Path:
+    """A stand-in for .venv whose install stamp is fresh, so `make lab` only starts the server.
+
+    Its bin/ is the running interpreter's, which already has everything installed: the fast suite must
+    never reach `pip install` (and the network) because a worktree's stamp is missing or stale.
+    """
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    (venv / "bin").symlink_to(Path(sys.executable).parent, target_is_directory=True)
+    (venv / ".folioviz-installed").touch()
+    return venv
+
+
+def _make_lab(venv: Path, port: int) -> list[str]:
+    return ["make", "--no-print-directory", "lab", f"LAB_PORT={port}", f"VENV={venv}"]
+
+
+def test_make_lab_installs_nothing_when_the_venv_is_ready(tmp_path):
+    plan = subprocess.run(
+        [*_make_lab(_ready_venv(tmp_path), 1), "--dry-run"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert "pip install" not in plan.stdout and "-m venv" not in plan.stdout, plan.stdout
+    assert "jupyter lab" in plan.stdout
+
+
 def test_make_lab_serves_the_workbook_on_loopback_with_a_token(tmp_path):
     port = _free_port()
     env = {**os.environ, "BROWSER": "true", "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
     proc = subprocess.Popen(
-        ["make", "--no-print-directory", "lab", f"LAB_PORT={port}"],
+        _make_lab(_ready_venv(tmp_path), port),
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -107,15 +107,11 @@ ERROR_TEXT = re.compile(r"Traceback \(most recent call last\)|^\s*\w*(Error|Exce
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselection looks at the markers
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # A real browser against a real server on a 2-core machine can stall once in a while (a layout that
-    # never settles, a font that loads late). One rerun, reported as RERUN in the log, keeps such a
-    # stall from failing CI; a real bug fails both runs.
-    reruns = config.pluginmanager.hasplugin("rerunfailures")
+    # No test is re-run on failure: a wait that can time out on a busy machine waits for the state it
+    # needs (kernel idle, widget rendered, animation queue empty), never for a fixed time.
     for item in items:
         if item.path.parent == BROWSER_DIR or BROWSER_DIR in item.path.parents:
             item.add_marker(pytest.mark.browser)
-            if reruns and not item.get_closest_marker("flaky"):
-                item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
 
 
 # ------------------------------------------------------------------------------------- availability

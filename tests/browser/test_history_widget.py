@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from playwright.sync_api import expect
 
 NOTEBOOK = "05_how_the_rules_changed.ipynb"
-COMMITTED = Path(__file__).resolve().parents[2] / "notebooks" / NOTEBOOK
-
-pytestmark = pytest.mark.skipif(not COMMITTED.exists(), reason=f"notebooks/{NOTEBOOK} does not exist yet")
 
 
 def test_picking_v6_17_switches_the_widget_era(page, page_log, run_all):

@@ -6,15 +6,9 @@ badge has class ``fv-kind``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from playwright.sync_api import expect
 
 NOTEBOOK = "01_the_mapping_word.ipynb"
-COMMITTED = Path(__file__).resolve().parents[2] / "notebooks" / NOTEBOOK
-
-pytestmark = pytest.mark.skipif(not COMMITTED.exists(), reason=f"notebooks/{NOTEBOOK} does not exist yet")
 
 
 def _bit0_and_kind(page):

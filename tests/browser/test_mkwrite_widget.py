@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from playwright.sync_api import expect
 
 NOTEBOOK = "03_do_page_mkwrite.ipynb"
-COMMITTED = Path(__file__).resolve().parents[2] / "notebooks" / NOTEBOOK
-
-pytestmark = pytest.mark.skipif(not COMMITTED.exists(), reason=f"notebooks/{NOTEBOOK} does not exist yet")
 
 
 def test_step_and_flip_the_check_to_see_the_livelock(page, page_log, run_all):

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from playwright.sync_api import expect
 
 from folioviz.kernel.races import RaceModel, explore
 
 NOTEBOOK = "06_races.ipynb"
-COMMITTED = Path(__file__).resolve().parents[2] / "notebooks" / NOTEBOOK
-
-pytestmark = pytest.mark.skipif(not COMMITTED.exists(), reason=f"notebooks/{NOTEBOOK} does not exist yet")
 
 
 def test_replay_a_write_on_a_truncated_folio(page, page_log, run_all):

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from playwright.sync_api import expect
 
 NOTEBOOK = "04_page_mkwrite_in_the_wild.ipynb"
-COMMITTED = Path(__file__).resolve().parents[2] / "notebooks" / NOTEBOOK
-
-pytestmark = pytest.mark.skipif(not COMMITTED.exists(), reason=f"notebooks/{NOTEBOOK} does not exist yet")
 
 
 def test_filter_to_old_school(page, page_log, run_all):
