@@ -236,7 +236,7 @@ def test_render_pseudo_code_marks_a_line():
 def test_every_anchor_the_pseudo_code_uses_is_recorded_for_every_release(release):
     rows = tomllib.loads((ROOT / "data" / "sources.toml").read_text())["source"]
     recorded = {(row["release"], row["identifier"]) for row in rows if row.get("line")}
-    for anchor, _, _ in mk._ANCHORS.values():
+    for anchor, _, _ in mk.forms._ANCHORS.values():
         assert (release, anchor) in recorded, anchor
 
 
@@ -400,7 +400,7 @@ def test_truncated_folio_matches_the_page_cache_model():
     truncation = next(step for step in loop if step.function == "truncate_inode_pages_range")
     assert truncation.rule == "R8"
     # and the page-cache model agrees that this is "the window" of R9
-    refs = mk._pagecache_refs("wp_page_shared")
+    refs = mk.loop._pagecache_refs("wp_page_shared")
     assert refs["truncated"] == "fault path 1" and refs["truncated put"] == "freed"
     assert is_the_window  # public name used by the model
 

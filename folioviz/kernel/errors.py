@@ -11,6 +11,7 @@ __all__ = [
     "ContradictoryFolioError",
     "FolioVizError",
     "IllegalTransitionError",
+    "MkwriteInputError",
     "UnknownEraError",
 ]
 
@@ -29,6 +30,10 @@ class UnknownEraError(FolioVizError):
 
 class ContradictoryFolioError(FolioVizError):
     """Folio state that no kernel could produce (for example slab and swap cache at once)."""
+
+
+class MkwriteInputError(FolioVizError):
+    """An input to the ``do_page_mkwrite()`` model that is not one of the allowed values."""
 
 
 class IllegalTransitionError(FolioVizError):

@@ -36,7 +36,6 @@ step-by-step scenario reports as an error naming the holder.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -45,7 +44,7 @@ from .errors import ContradictoryFolioError, FolioVizError, IllegalTransitionErr
 from .mapping import format_word, parse_word
 from .scenario import Scenario, Step
 from .sources import source_ref
-from .versions import Era, get_era
+from .versions import Era, get_era, release_kernel
 
 __all__ = [
     "COMPOSER_ALIASES",
@@ -985,24 +984,13 @@ class _OpSpec:
     caption: Callable[[PageCacheFolio, PageCacheFolio, str | None, Era], str]
 
 
-def _release_version(era: Era) -> tuple[int, int]:
-    match = re.match(r"v?(\d+)\.(\d+)", era.release)
-    return (int(match.group(1)), int(match.group(2))) if match else era.first
-
-
 def _era_name(name: str, era: Era) -> str:
     """The name the era's pinned release gives a function the model calls by its later name.
 
-    Verified: ``do_set_pte()`` and ``folio_try_get_rcu()`` in v6.1.4; ``set_pte_range()`` and
-    ``folio_try_get()`` (and no ``folio_try_get_rcu()``) in v6.12.8 and v7.2.8. The versions of
-    the changes in between (about v6.6 and v6.10) are not verified.
+    ``do_set_pte()`` became ``set_pte_range()``, ``folio_try_get_rcu()`` folded into ``folio_try_get()``:
+    ``data/kernels.toml`` (``kernel_names``) says which release spells which, with the evidence.
     """
-    version = _release_version(era)
-    if name == "do_set_pte" and version >= (6, 6):
-        return "set_pte_range"
-    if name == "folio_try_get" and version < (6, 10):
-        return "folio_try_get_rcu"
-    return name
+    return release_kernel(era.release).kernel_name(name)
 
 
 def _refs(n: int) -> str:
@@ -1203,7 +1191,7 @@ COMPOSER_ALIASES: dict[str, str] = {
 
 def _lifecycle_era(era: Era | str | None) -> Era:
     resolved = get_era(era)
-    if resolved.first < (6, 0):
+    if not resolved.folio_lifecycle:
         raise UnknownEraError(
             f"the page-cache lifecycle is modelled from v6.0 on, where the folio functions it mirrors "
             f"(filemap_add_folio(), filemap_remove_folio(), filemap_free_folio() ...) all exist; "

@@ -91,10 +91,11 @@ from typing import Any
 from . import pagecache as pc
 from .errors import ContradictoryFolioError, FolioVizError, IllegalTransitionError
 from .mapping import decode_folio, format_word, make_folio
-from .mkwrite import HELPER, RAW, MkwriteInputs, code_form, parse_kernel, pinned_release, pseudo_code
+from .mkwrite import MkwriteInputs, code_form, pinned_release, pseudo_code
+from .mkwrite.forms import HELPER, RAW
 from .scenario import Scenario, Step
 from .sources import SourceRef, source_ref
-from .versions import default_era, get_era
+from .versions import get_era, get_kernel
 
 __all__ = [
     "FOLIOS",
@@ -304,9 +305,9 @@ class RaceModel:
     :param folio: ``"file"`` (a page-cache folio, default) or ``"driver"`` (an old driver's
         movable-tagged page: the livelock's case)
     :param kernel: a kernel version (``"6.4"``, ``"v6.12.8"``, ``"5.10"``...); decides what ``folio_mapping()``
-        returns (:mod:`folioviz.kernel.mapping`) and which release the links point to. ``None`` (the
-        default) takes the workbook's default era (:func:`~folioviz.kernel.versions.default_era`; the
-        email's, v6.4, unless changed)
+        returns (:mod:`folioviz.kernel.mapping`) and which release the links point to. ``"default"``
+        (the default; ``None`` is taken as it) takes the workbook's default era
+        (:func:`~folioviz.kernel.versions.default_era`; the email's, v6.4, unless changed)
     :param faults: concurrent write faults on the folio, 1 to :data:`MAX_FAULTS`
     :param readers: threads that look the folio up and put it (a second lookup), 0 to :data:`MAX_READERS`
     :raises FolioVizError: a value not allowed (:class:`RaceInputError`), a kernel outside v5.10 - v7.2,
@@ -316,7 +317,7 @@ class RaceModel:
     variant: str = "kernel"
     handler: str = "old-school"
     folio: str = "file"
-    kernel: str | None = None
+    kernel: str = "default"
     faults: int = 1
     readers: int = 0
     _threads: tuple[ThreadSpec, ...] = field(init=False, repr=False, compare=False, hash=False)
@@ -326,8 +327,7 @@ class RaceModel:
         set_(self, "variant", _choice(self.variant, "variant", VARIANTS, _VARIANT_ALIASES))
         set_(self, "handler", _choice(self.handler, "handler", HANDLERS))
         set_(self, "folio", _choice(self.folio, "folio", FOLIOS))
-        version = parse_kernel(default_era().example_kernel if self.kernel is None else self.kernel)
-        set_(self, "kernel", f"{version[0]}.{version[1]}")
+        set_(self, "kernel", get_kernel(self.kernel).text)
         _count(self.faults, "faults", 1, MAX_FAULTS, "concurrent write faults on the folio")
         _count(self.readers, "readers", 0, MAX_READERS, "threads that look the folio up and put it")
         faults = [ThreadSpec(FAULT, FAULT if i == 0 else f"fault {i + 1}") for i in range(self.faults)]
@@ -363,7 +363,7 @@ class RaceModel:
     def pagecache_release(self) -> str:
         """The release page-cache links point to: v6.1.4 for kernels before v6.0, whose page-based
         truncation (``truncate_cleanup_page()``, ``pagevec_release()`` ...) has the same two passes."""
-        return "v6.1.4" if self.release == "v5.10.223" else self.release
+        return str(get_kernel(self.kernel).feature("pagecache_release"))
 
     @property
     def word(self) -> int:

@@ -11,6 +11,17 @@ The rules of ``folio->mapping`` changed twice since the movable tag appeared:
 
 An era is always an explicit input; :func:`get_era` accepts an era id (``"v6.0-v6.16"``), a kernel
 version (``"6.4"``, ``"v6.12.8"``), or the aliases ``"email"``, ``"default"`` and ``"latest"``.
+
+Inside an era some things still differ by kernel version: the shape of ``do_page_mkwrite()``, the
+release a link points to, the names of a few functions. ``data/kernels.toml`` lists them, and
+:func:`get_kernel` answers for one version: ``get_kernel("6.4").feature("mkwrite_shape")`` is
+``"page"``. This module is the only place that parses a version or compares two; everything else
+asks an :class:`Era` or a :class:`Kernel` about a feature.
+
+>>> get_kernel("v6.12.8").text, get_kernel("6.12").feature("mkwrite_release")
+('6.12', 'v6.12.8')
+>>> get_kernel("email").text
+'6.4'
 """
 
 from __future__ import annotations
@@ -18,11 +29,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from ._data import load_toml
 from .errors import UnknownEraError
 
-__all__ = ["DEFAULT_ERA", "Era", "default_era", "era_ids", "eras", "get_era", "set_default_era"]
+__all__ = [
+    "DEFAULT_ERA",
+    "NEWEST_KERNEL",
+    "OLDEST_KERNEL",
+    "Era",
+    "Kernel",
+    "default_era",
+    "era_ids",
+    "eras",
+    "get_era",
+    "get_kernel",
+    "kernel_menu",
+    "parse_kernel",
+    "release_kernel",
+    "set_default_era",
+]
 
 
 @dataclass(frozen=True)
@@ -40,6 +67,8 @@ class Era:
     movable_tag: str
     folio_mapping_nulls_all_tags: bool
     movable_ops_flag: bool
+    folio_lifecycle: bool
+    """The page-cache functions the lifecycle model mirrors (``filemap_add_folio()`` ...) exist."""
     summary: str
     constants: dict[str, int] = field(compare=False, hash=False)
     tag_names: tuple[str, str, str, str] = ("", "", "", "")
@@ -99,6 +128,7 @@ def eras() -> tuple[Era, ...]:
                 movable_tag=row["movable_tag"],
                 folio_mapping_nulls_all_tags=row["folio_mapping_nulls_all_tags"],
                 movable_ops_flag=row["movable_ops_flag"],
+                folio_lifecycle=row["folio_lifecycle"],
                 summary=" ".join(row["summary"].split()),
                 constants=dict(row["constants"]),
                 tag_names=(names["0"], names["1"], names["2"], names["3"]),
@@ -178,6 +208,151 @@ def get_era(era: Era | str | None = None) -> Era:
         f"unknown kernel era {era!r}. Allowed: {', '.join(era_ids())}, a kernel version such as "
         "'6.4' or 'v6.12.8', 'email' (the email's era) or 'latest'."
     )
+
+
+# --------------------------------------------------------------------------- kernel versions
+
+
+def _kernels_data() -> dict[str, Any]:
+    return load_toml("kernels.toml")
+
+
+def _must_parse(text: str) -> tuple[int, int]:
+    version = _parse_version(text)
+    if version is None:
+        raise UnknownEraError(f"data/kernels.toml: {text!r} is not a kernel version")
+    return version
+
+
+#: The oldest and newest kernels whose ``do_page_mkwrite()`` was read (``data/kernels.toml``).
+OLDEST_KERNEL: tuple[int, int] = _must_parse(_kernels_data()["oldest"])
+NEWEST_KERNEL: tuple[int, int] = _must_parse(_kernels_data()["newest"])
+
+
+def _text(version: tuple[int, int]) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+def _allowed_kernels() -> str:
+    menu = ", ".join(repr(kernel) for kernel, _ in kernel_menu())
+    release = _kernels_data()["feature"]["mkwrite_release"]["spans"][-2]["value"]
+    return (
+        f"a version string from {_text(OLDEST_KERNEL)} to {_text(NEWEST_KERNEL)} such as {menu} or "
+        f"{release!r}, or 'email' ({get_era('email').example_kernel}), 'default' or 'latest'"
+    )
+
+
+def _alias(text: str) -> str:
+    key = text.strip().lower()
+    if key in ("email", "default"):
+        return get_era(key).example_kernel
+    if key == "latest":
+        return _text(NEWEST_KERNEL)
+    return text.strip()
+
+
+def parse_kernel(kernel: str) -> tuple[int, int]:
+    """``"6.4"``, ``"v6.12.8"``, ``"email"``, ``"default"`` or ``"latest"`` -> ``(major, minor)``.
+
+    ``"default"`` is the kernel that stands for the workbook's default era (see
+    :func:`set_default_era`), ``"email"`` the email's (v6.4), ``"latest"`` the newest kernel read.
+
+    :raises UnknownEraError: not a version string, or outside the kernels read (``data/kernels.toml``)
+    """
+    if isinstance(kernel, bool) or not isinstance(kernel, str):
+        raise UnknownEraError(
+            f"kernel must be a version string, not {type(kernel).__name__} {kernel!r} (as a number 6.10 "
+            f"would read as 6.1). Allowed: {_allowed_kernels()}."
+        )
+    version = _parse_version(_alias(kernel))
+    if version is None:
+        raise UnknownEraError(f"kernel {kernel!r} is not a version. Allowed: {_allowed_kernels()}.")
+    oldest = _kernels_data()["feature"]["mkwrite_release"]["spans"][0]["value"]
+    newest = _kernels_data()["feature"]["mkwrite_release"]["spans"][-1]["value"]
+    if version < OLDEST_KERNEL:
+        raise UnknownEraError(
+            f"kernel {kernel!r} is older than the oldest do_page_mkwrite() folioviz has read ({oldest}); "
+            "earlier kernels differ (the swapfile check only arrived in 2019, and before 2009 the function "
+            f"had no VM_FAULT_LOCKED protocol). Allowed: {_allowed_kernels()}."
+        )
+    if version > NEWEST_KERNEL:
+        raise UnknownEraError(
+            f"kernel {kernel!r} is newer than the newest do_page_mkwrite() folioviz has read ({newest}). "
+            f"Allowed: {_allowed_kernels()}."
+        )
+    return version
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """One kernel version (``major.minor``) and what ``data/kernels.toml`` says differs in it.
+
+    Ask it about a feature instead of comparing numbers: ``kernel.feature("mkwrite_shape")``.
+    """
+
+    version: tuple[int, int]
+
+    @property
+    def text(self) -> str:
+        """``"6.4"``: the form every model keeps a kernel in."""
+        return _text(self.version)
+
+    @property
+    def era(self) -> Era:
+        """The ``folio->mapping`` era the version falls in."""
+        return _era_of(self.version)
+
+    def _span(self, name: str) -> dict[str, Any]:
+        try:
+            spans = _kernels_data()["feature"][name]["spans"]
+        except KeyError:
+            known = ", ".join(sorted(_kernels_data()["feature"]))
+            raise UnknownEraError(f"no kernel feature {name!r} in data/kernels.toml; known: {known}") from None
+        chosen = spans[0]
+        for span in spans:
+            if _must_parse(span["from"]) <= self.version:
+                chosen = span
+        return dict(chosen)
+
+    def feature(self, name: str) -> Any:
+        """The value of feature ``name`` for this version (see ``data/kernels.toml``)."""
+        return self._span(name)["value"]
+
+    def feature_text(self, name: str) -> str:
+        """The words (with evidence tags) that go with the feature's value for this version."""
+        return str(self._span(name).get("text", ""))
+
+    def has(self, name: str) -> bool:
+        return bool(self.feature(name))
+
+    def kernel_name(self, model_name: str) -> str:
+        """This version's spelling of a function the model names by its later name."""
+        names: dict[str, str] = self.feature("kernel_names")
+        return names.get(model_name, model_name)
+
+
+def get_kernel(kernel: Kernel | str | None = None) -> Kernel:
+    """Resolve a version string or alias (``None`` is ``"default"``) to a :class:`Kernel`."""
+    if isinstance(kernel, Kernel):
+        return kernel
+    return Kernel(parse_kernel("default" if kernel is None else kernel))
+
+
+def release_kernel(release: str) -> Kernel:
+    """The :class:`Kernel` of a pinned release tag (``"v6.12.8"`` -> 6.12)."""
+    return Kernel(_must_parse(release))
+
+
+def kernel_menu() -> tuple[tuple[str, str], ...]:
+    """The kernels a menu offers: ``(version, label)``, one per code form and mapping era."""
+    return tuple((row["kernel"], row["label"]) for row in _kernels_data()["menu"])
+
+
+def _era_of(version: tuple[int, int]) -> Era:
+    for candidate in eras():
+        if candidate.contains(version):
+            return candidate
+    raise UnknownEraError(f"no era holds kernel {_text(version)}")
 
 
 def _from_environment() -> None:
