@@ -81,3 +81,17 @@ def test_page_cache_era_menu_switches_and_refuses_pre_v6_0():
     widget._era_picker.value = "pre-v6.0"
     assert "modelled from v6.0" in widget.error
     assert widget.era == "v6.17+" and widget._era_picker.value == "v6.17+"
+
+
+def test_default_means_the_same_era_for_every_model():
+    """'default' (and no kernel at all) is the workbook's default era everywhere, not the email's kernel."""
+    from folioviz.kernel import MkwriteInputs, get_era
+    from folioviz.kernel.races import RaceModel
+
+    set_default_era("latest")
+    wanted = get_era("default")
+    assert wanted.id == "v6.17+"
+    for inputs in (MkwriteInputs(), MkwriteInputs(kernel="default")):
+        assert inputs.era == wanted, inputs.kernel
+    assert RaceModel().kernel == MkwriteInputs().kernel == wanted.example_kernel
+    assert MkwriteInputs(kernel="email").kernel == get_era("email").example_kernel == "6.4"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from folioviz.kernel.mkwrite import MkwriteInputs, Outcome, mkwrite_outcome, pseudo_code
 from folioviz.widgets import MkwriteSideBySide, MkwriteWidget, return_line_quiz, terminates_quiz
 from folioviz.widgets.mkwrite import code_panel_html, history_table_html, outcome_html
@@ -105,3 +107,29 @@ def test_quizzes():
         terminates_quiz(handler="old-school", folio="movable-tagged", check="folio_mapping()", kernel="5.10").answer
         == "yes"
     )
+
+
+def test_a_kernel_the_menu_lacks_is_shown_and_kept_after_an_unrelated_click():
+    """MkwriteWidget(kernel="6.10") shows 6.10, and the next click does not switch the model to 6.4."""
+    widget = MkwriteWidget(kernel="6.10")
+    assert widget._controls.kernel.value == "6.10"
+    assert widget.inputs.release == "v6.12.8" and widget.inputs.form.value == "folio"
+    widget._controls.debug_vm.value = True  # an unrelated click reads every control back
+    assert widget.inputs.kernel == "6.10" and widget.inputs.debug_vm
+    assert widget.inputs.release == "v6.12.8" and widget.inputs.form.value == "folio"
+    side = MkwriteSideBySide(kernel="6.10")
+    side._controls.debug_vm.value = True
+    assert side.runs[0].inputs.kernel == "6.10"
+
+
+def test_update_refuses_unknown_settings_and_lets_programming_errors_through(monkeypatch):
+    widget = MkwriteWidget()
+    assert widget.update(colour="red") is False
+    assert "colour" in widget.error and "handler" in widget.error
+
+    def broken(inputs):
+        raise TypeError("a bug in the model")
+
+    monkeypatch.setattr("folioviz.widgets.mkwrite.mkwrite_outcome", broken)
+    with pytest.raises(TypeError, match="a bug in the model"):
+        widget.update(handler="old-school")

@@ -118,3 +118,22 @@ def test_sequence_card_text_and_html():
     assert 'role="alert"' in bad._repr_html_()
     good = SequenceCard(["lookup thread A", "put thread A"])
     assert "filemap_get_folio" in repr(good) and "<table" in good._repr_html_()
+
+
+def test_a_given_scenario_is_labelled_as_such_and_survives_an_era_switch():
+    from folioviz.kernel.pagecache import compose_scenario
+
+    given = compose_scenario(["lookup thread A", "put thread A"])
+    widget = PageCacheWidget(given)
+    assert widget.scenario is given
+    assert widget._picker.value != "truncation"
+    assert "given" in dict((v, k) for k, v in widget._picker.options)[widget._picker.value].lower()
+    widget._era_picker.value = "v6.17+"
+    assert widget.scenario.name == given.name, "switching the era replaced the given scenario"
+    # a composed one is recomposed in the new era
+    widget = PageCacheWidget()
+    assert widget.compose(["lookup thread A", "put thread A"])
+    composed = widget.scenario
+    widget._era_picker.value = "v6.17+"
+    assert [s.function for s in widget.scenario] == [s.function for s in composed]
+    assert widget.scenario.era == "v6.17+"

@@ -193,3 +193,15 @@ def test_the_workbook_default_era_and_explicit_kernels(restore_default_era):
     odd = RaceExplorer(kernel="6.1")  # not in the menu: added to it
     assert odd._kernel.value == "6.1" and odd.model.release == "v6.1.4"
     assert odd.update(kernel="6.10") is True and odd._kernel.value == "6.10"
+
+
+def test_update_shows_input_errors_but_lets_programming_errors_through(monkeypatch):
+    explorer = RaceExplorer()
+    assert explorer.update(kernel="4.4") is False and "older" in explorer.error
+
+    def broken(*args, **kwargs):
+        raise TypeError("a bug in the model")
+
+    monkeypatch.setattr("folioviz.widgets.races.compare_variants", broken)
+    with pytest.raises(TypeError, match="a bug in the model"):
+        explorer.update(handler="modern")

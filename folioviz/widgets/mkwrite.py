@@ -35,7 +35,7 @@ from ..kernel.mkwrite import (
     pseudo_code,
 )
 from ..kernel.scenario import Scenario, Step
-from ..kernel.versions import default_era
+from ..kernel.versions import default_era, kernel_menu
 from .stepper import Stepper
 from .svg import kind_badge_svg
 from .tables import style_html
@@ -47,18 +47,32 @@ __all__ = [
     "MkwriteWidget",
     "code_panel_html",
     "history_table_html",
+    "kernel_options",
     "outcome_html",
     "state_html",
 ]
 
-#: Kernels offered in the menu: (label, version), one per code form and mapping era.
-KERNELS = (
-    ("v5.10 (before v6.0; page form)", "5.10"),
-    ("v6.4 (the email's; page form)", "6.4"),
-    ("v6.6 (folio form merged)", "6.6"),
-    ("v6.12", "6.12"),
-    ("v6.17+ (movable tag gone)", "6.17"),
-)
+#: Kernels offered in the menu: (label, version), one per code form and mapping era (``data/kernels.toml``).
+KERNELS: tuple[tuple[str, str], ...] = tuple((label, kernel) for kernel, label in kernel_menu())
+
+
+def kernel_options(kernel: str) -> list[tuple[str, str]]:
+    """The kernel menu: one version per code form and era, plus ``kernel`` if the menu lacks it."""
+    options = list(KERNELS)
+    if kernel not in [value for _, value in options]:
+        options.append((f"v{kernel}", kernel))
+    return options
+
+
+#: What the "what if" controls and ``update()`` may change.
+_SETTINGS = tuple(MkwriteInputs.__dataclass_fields__)
+
+
+def _refuse_unknown(changes: dict[str, Any]) -> None:
+    unknown = sorted(set(changes) - set(_SETTINGS))
+    if unknown:
+        raise FolioVizError(f"unknown setting(s) {unknown}; allowed: {', '.join(_SETTINGS)}")
+
 
 _GOOD = {Outcome.WRITE_PROCEEDS, Outcome.RETRY_THEN_NEW_PAGE}
 _BAD = {Outcome.LIVELOCK, Outcome.VM_BUG_ON, Outcome.LOCK_NOT_HELD}
@@ -192,9 +206,7 @@ class _Controls(w.VBox):
         self.folio = _dropdown([(f"{k}", k) for k in FOLIO_STATES], inputs.folio, "folio")
         self.check = w.ToggleButtons(options=list(CHECKS), value=inputs.check, description="check")
         self.check.style.button_width = "auto"
-        self.kernel = _dropdown(
-            list(KERNELS), inputs.kernel if inputs.kernel in dict(KERNELS).values() else "6.4", "kernel"
-        )
+        self.kernel = _dropdown(kernel_options(inputs.kernel), inputs.kernel, "kernel")
         self.caller = _dropdown(list(CALLERS), inputs.caller, "caller")
         self.swapfile = w.Checkbox(value=inputs.swapfile, description="swapfile", indent=False)
         self.beyond_eof = w.Checkbox(
@@ -245,8 +257,9 @@ class _Controls(w.VBox):
         self.handler.value = inputs.handler
         self.folio.value = inputs.folio
         self.check.value = inputs.check
-        if inputs.kernel in dict(KERNELS).values():
-            self.kernel.value = inputs.kernel
+        if inputs.kernel not in [value for _, value in self.kernel.options]:
+            self.kernel.options = kernel_options(inputs.kernel)
+        self.kernel.value = inputs.kernel
         self.caller.value = inputs.caller
         self.swapfile.value = inputs.swapfile
         self.debug_vm.value = inputs.debug_vm
@@ -388,10 +401,11 @@ class MkwriteWidget(_InputsMixin, w.VBox):
     def update(self, **changes: Any) -> bool:
         """Change inputs ("what if"); invalid combinations are shown and the last good state is kept."""
         try:
+            _refuse_unknown(changes)
             inputs = replace(self._inputs, **changes) if changes else self._inputs
-            inputs = MkwriteInputs(**{f: getattr(inputs, f) for f in MkwriteInputs.__dataclass_fields__})
+            inputs = MkwriteInputs(**{f: getattr(inputs, f) for f in _SETTINGS})
             run = mkwrite_outcome(inputs)
-        except (FolioVizError, TypeError) as error:
+        except FolioVizError as error:
             return self._refuse(str(error))
         self._inputs, self._run = inputs, run
         self._lines = pseudo_code(inputs.kernel, inputs.check)
@@ -482,10 +496,11 @@ class MkwriteSideBySide(_InputsMixin, w.VBox):
     def update(self, **changes: Any) -> bool:
         changes.pop("check", None)
         try:
+            _refuse_unknown(changes)
             inputs = replace(self._inputs, **changes)
-            inputs = MkwriteInputs(**{f: getattr(inputs, f) for f in MkwriteInputs.__dataclass_fields__})
+            inputs = MkwriteInputs(**{f: getattr(inputs, f) for f in _SETTINGS})
             sides = self._compute(inputs)
-        except (FolioVizError, TypeError) as error:
+        except FolioVizError as error:
             return self._refuse(str(error))
         self._inputs, self._sides = inputs, sides
         self._accept(inputs)

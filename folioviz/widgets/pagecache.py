@@ -17,7 +17,6 @@ from ..kernel.pagecache import (
     COMPOSER_ALIASES,
     COMPOSER_OPS,
     PAGECACHE_SCENARIOS,
-    CompositionError,
     PageCacheFolio,
     compose_scenario,
     large_folio_scenario,
@@ -32,6 +31,9 @@ from .theme import is_presenter
 __all__ = ["LARGE_SIZES", "PageCacheWidget", "SequenceCard", "build_scenario"]
 
 LARGE_SIZES = (2, 4, 8, 16, 512)
+#: Picker values for a scenario the caller passed in, and for one the learner composed.
+GIVEN, COMPOSED = "given", "composed"
+_OWN_TITLES = {GIVEN: "The scenario given (fixed to its era)", COMPOSED: "Your own sequence"}
 
 
 def build_scenario(name: str, *, nr_pages: int = 4, era: Any = None) -> Scenario[PageCacheFolio]:
@@ -65,20 +67,22 @@ class PageCacheWidget(w.VBox):
     ) -> None:
         presenter = is_presenter(presenter)
         self._era_note = ""
-        if era is None and default_era().first < (6, 0):
+        if era is None and not default_era().folio_lifecycle:
             era = DEFAULT_ERA
             self._era_note = "the page-cache model starts at v6.0 (folios); showing the email's era"
         self._era = get_era(era).id
         self._presenter = presenter
         self._error = ""
         self._syncing = False
+        self._given: Scenario[PageCacheFolio] | None = None
+        self._composed: list[str] = []
         if isinstance(scenario, Scenario):
-            initial, name = scenario, "truncation"
+            initial, name, self._given = scenario, GIVEN, scenario
         else:
             initial, name = build_scenario(scenario, nr_pages=nr_pages, era=self._era), scenario
         self._scenario = initial
         self._picker = w.Dropdown(
-            options=[(self._title(key), key) for key in PAGECACHE_SCENARIOS],
+            options=self._picker_options(),
             value=name,
             description="Scenario",
             style={"description_width": "initial"},
@@ -140,6 +144,23 @@ class PageCacheWidget(w.VBox):
             self.add_class("fv-presenter")
         self._show_era()
 
+    def _picker_options(self) -> list[tuple[str, str]]:
+        options = [(self._title(key), key) for key in PAGECACHE_SCENARIOS]
+        if self._given is not None:
+            options.append((_OWN_TITLES[GIVEN], GIVEN))
+        if self._composed:
+            options.append((_OWN_TITLES[COMPOSED], COMPOSED))
+        return options
+
+    def _point_picker(self, value: str) -> None:
+        """Show ``value`` in the picker without treating it as the learner's pick."""
+        self._syncing = True
+        try:
+            self._picker.options = self._picker_options()
+            self._picker.value = value
+        finally:
+            self._syncing = False
+
     @staticmethod
     def _title(key: str) -> str:
         return {
@@ -171,13 +192,20 @@ class PageCacheWidget(w.VBox):
         """Switch to a named scenario (or a given one). Bad names are shown, not raised."""
         try:
             if isinstance(scenario, Scenario):
-                built = scenario
+                built, name = scenario, GIVEN
+            elif scenario == GIVEN and self._given is not None:
+                built, name = self._given, GIVEN
+            elif scenario == COMPOSED and self._composed:
+                built, name = compose_scenario(self._composed, era=self._era), COMPOSED
             else:
                 size = nr_pages if nr_pages is not None else self._size.value
-                built = build_scenario(scenario, nr_pages=size, era=self._era)
+                built, name = build_scenario(scenario, nr_pages=size, era=self._era), scenario
         except FolioVizError as error:
             return self._fail(str(error))
+        if name == GIVEN:
+            self._given = built
         self._set(built)
+        self._point_picker(name)
         return True
 
     def compose(self, ops: list[str]) -> bool:
@@ -187,11 +215,11 @@ class PageCacheWidget(w.VBox):
             return self._fail("type at least one operation, one per line (for example: lookup thread A)")
         try:
             built = compose_scenario(lines, era=self._era)
-        except CompositionError as error:
-            return self._fail(str(error))
         except FolioVizError as error:
             return self._fail(str(error))
+        self._composed = lines
         self._set(built)
+        self._point_picker(COMPOSED)
         return True
 
     def __repr__(self) -> str:
@@ -217,7 +245,14 @@ class PageCacheWidget(w.VBox):
             return
         previous = self._era
         self._era = change["new"]
-        if not self.show(self._picker.value):
+        if self._picker.value == GIVEN and self._given is not None and self._given.era != self._era:
+            refused = self._fail(
+                f"the scenario given to this widget was built for {self._given.era} and is shown as given; "
+                "pick a named scenario, or compose one, to see it in another era"
+            )
+        else:
+            refused = not self.show(self._picker.value)
+        if refused:
             self._era = previous
             self._syncing = True
             try:
@@ -231,6 +266,8 @@ class PageCacheWidget(w.VBox):
         return self._era
 
     def _on_pick(self, change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
         self._size.layout.display = "" if self._picker.value == "large-folio" else "none"
         self.show(self._picker.value)
 

@@ -39,7 +39,7 @@ from ..kernel.races import (
     unsafe_variants,
 )
 from ..kernel.scenario import Step
-from .mkwrite import KERNELS
+from .mkwrite import kernel_options
 from .stepper import Stepper
 from .tables import style_html
 from .theme import OKABE_ITO, is_presenter, theme
@@ -471,12 +471,7 @@ _EXTRA_STYLE = f"""<style>
 </style>"""
 
 
-def _kernel_options(kernel: str) -> list[tuple[str, str]]:
-    """The kernel menu: one version per code form and era, plus ``kernel`` if the menu lacks it."""
-    options = list(KERNELS)
-    if kernel not in [value for _, value in options]:
-        options.append((f"v{kernel}", kernel))
-    return options
+_kernel_options = kernel_options
 
 
 def _dropdown(options: Any, value: Any, description: str, cls: str) -> w.Dropdown:
@@ -643,7 +638,7 @@ class RaceExplorer(w.VBox):
                 outcome = self._outcome if keep else exploration.outcomes[0].name
             name = exploration.report(outcome).name
             replay = exploration.replay(name)
-        except (FolioVizError, TypeError) as error:
+        except FolioVizError as error:
             return self._refuse(str(error))
         self._model, self._comparison, self._outcome, self._replay = new, comparison, name, replay
         self._error = ""
