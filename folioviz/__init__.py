@@ -19,6 +19,7 @@ from .kernel import (
     set_default_era,
 )
 
+#: The one place the package version is written (pyproject.toml reads it from here).
 __version__ = "0.1.0"
 
 __all__ = [

@@ -74,3 +74,15 @@ def test_wheel_carries_the_data_and_works_outside_the_repo(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "movable"
+
+
+def test_the_version_number_is_written_in_one_place():
+    import tomllib
+    from importlib import metadata
+
+    import folioviz
+
+    root = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    assert "version" not in project and "version" in project["dynamic"]
+    assert metadata.version("folioviz") == folioviz.__version__

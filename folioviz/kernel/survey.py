@@ -44,12 +44,12 @@ __all__ = [
 
 SURVEY_FILE = "page_mkwrite_survey.toml"
 
-#: The releases read, newest first.
-RELEASES: tuple[str, ...] = ("v7.2.8", "v6.1.4")
-RECENT_RELEASE = "v7.2.8"
+#: The releases read, newest first (``data/page_mkwrite_survey.toml``).
+RELEASES: tuple[str, ...] = tuple(load_toml(SURVEY_FILE)["releases"])
+RECENT_RELEASE: str = load_toml(SURVEY_FILE)["recent"]
 #: The release read in place of v6.4 (the email's era), which could not be obtained.
-EMAIL_ERA_RELEASE = "v6.1.4"
-STANDS_IN_FOR: dict[str, str] = {"v6.1.4": "v6.4"}
+EMAIL_ERA_RELEASE: str = load_toml(SURVEY_FILE)["email_era"]
+STANDS_IN_FOR: dict[str, str] = dict(load_toml(SURVEY_FILE)["stands_in_for"])
 
 #: What a row's ``convention`` may be, in display order.
 CONVENTIONS: tuple[str, ...] = ("modern", "old-school", "dax", "pfn-map", "refuses", "helper")
@@ -170,7 +170,8 @@ def _release(release: object) -> str:
             return tag
     raise FolioVizError(
         f"the page_mkwrite survey covers releases {', '.join(RELEASES)} "
-        f"({EMAIL_ERA_RELEASE} stands in for v6.4, which could not be read), not {release!r}"
+        f"({EMAIL_ERA_RELEASE} stands in for {STANDS_IN_FOR[EMAIL_ERA_RELEASE]}, which could not be read), "
+        f"not {release!r}"
     )
 
 

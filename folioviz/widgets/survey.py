@@ -8,17 +8,20 @@ from typing import Any
 import ipywidgets as w
 import plotly.graph_objects as go
 
-from ..kernel.survey import CONVENTIONS, HELPERS, RELEASES, PageMkwriteHandler, survey
+from ..kernel.survey import CONVENTIONS, HELPERS, RELEASES, STANDS_IN_FOR, PageMkwriteHandler, survey
 from .tables import style_html
 from .theme import OKABE_ITO, is_presenter, theme
 
 __all__ = ["SurveyExplorer", "survey_figure", "survey_table_html"]
 
 #: A colour and a pattern per release, so the two bars differ without colour too.
-_RELEASE_STYLE = {
-    "v7.2.8": (OKABE_ITO["blue"], ""),
-    "v6.1.4": (OKABE_ITO["orange"], "/"),
-}
+_RELEASE_STYLE = dict(zip(RELEASES, [(OKABE_ITO["blue"], ""), (OKABE_ITO["orange"], "/")], strict=True))
+
+
+def _stands_in(release: str) -> str:
+    return f" (stands in for {STANDS_IN_FOR[release]})" if release in STANDS_IN_FOR else ""
+
+
 _CONVENTION_GLYPH = {"modern": "✔", "old-school": "⚠", "dax": "◇", "pfn-map": "◆", "refuses": "✘", "helper": "⚙"}
 
 
@@ -128,7 +131,7 @@ class SurveyExplorer(w.VBox):
         total = len(survey(self._release.value))
         self._count.value = (
             f'<div class="fv-survey-count" role="status">{len(rows)} of {total} rows in {escape(self._release.value)}'
-            f"{' (stands in for v6.4)' if self._release.value == 'v6.1.4' else ''}</div>"
+            f"{_stands_in(self._release.value)}</div>"
         )
         self._table.value = survey_table_html(rows)
 
