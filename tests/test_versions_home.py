@@ -41,11 +41,12 @@ def _offences(path: Path) -> list[str]:
     docs = _docstrings(tree)
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__version__" for t in node.targets):
-            docs.add(id(node.value))  # the package's own version (written once, in folioviz/__init__.py)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
-            if BARE_VERSION.fullmatch(node.value.strip()):
-                found.append(f"{path.name}:{node.lineno}: version string {node.value!r}")
+        names = [t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)]
+        if "__version__" in names:
+            docs.add(id(node.value))  # type: ignore[attr-defined]  # the package's own version, written once
+        text = node.value if isinstance(node, ast.Constant) and id(node) not in docs else None
+        if isinstance(text, str) and BARE_VERSION.fullmatch(text.strip()):
+            found.append(f"{path.name}:{node.lineno}: version string {node.value!r}")
         if isinstance(node, ast.Compare) and any(_is_version_tuple(n) for n in [node.left, *node.comparators]):
             found.append(f"{path.name}:{node.lineno}: compares with a version tuple")
         if isinstance(node, ast.Assign | ast.AnnAssign) and _is_version_tuple(node.value):
