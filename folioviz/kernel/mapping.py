@@ -500,6 +500,19 @@ def decode(
     return decode_folio(folio, era)
 
 
+def _folio_mapping_note(folio: Folio, era: Era, tag: int) -> str:
+    """Why ``folio_mapping()`` gives what it gives for this folio, in a few words."""
+    if folio.slab:
+        return "slab folios give NULL (R2)"
+    if folio.swapcache:
+        return "swap-cache folios give the swap cache's address_space, whatever the word says (B3)"
+    if not era.folio_mapping_nulls_all_tags and tag and not tag & era.ANON:
+        return "before v6.0 only the anon bit gave NULL; other tags were masked off (B2)"
+    if era.folio_mapping_nulls_all_tags and tag:
+        return "any tag bit gives NULL"
+    return ""
+
+
 def decode_folio(folio: Folio, era: Era | str | None = None) -> MappingDecode:
     """Decode an already validated :class:`Folio` (see :func:`decode`)."""
     era = get_era(era)
@@ -507,15 +520,7 @@ def decode_folio(folio: Folio, era: Era | str | None = None) -> MappingDecode:
     kind, target, target_note = _kind_and_target(folio, era)
     slab_note = "meaningless for a slab folio: the kernel would test slab data (R2)" if folio.slab else ""
     fm = folio_mapping(folio, era)
-    fm_note = ""
-    if folio.slab:
-        fm_note = "slab folios give NULL (R2)"
-    elif folio.swapcache:
-        fm_note = "swap-cache folios give the swap cache's address_space, whatever the word says (B3)"
-    elif not era.folio_mapping_nulls_all_tags and tag and not tag & era.ANON:
-        fm_note = "before v6.0 only the anon bit gave NULL; other tags were masked off (B2)"
-    elif era.folio_mapping_nulls_all_tags and tag:
-        fm_note = "any tag bit gives NULL"
+    fm_note = _folio_mapping_note(folio, era, tag)
     movable_note = slab_note
     if era.movable_ops_flag:
         movable_note = movable_note or "v6.17+: a page flag (PG_movable_ops), not the word (B2)"

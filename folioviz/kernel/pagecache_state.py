@@ -82,10 +82,20 @@ class PageCacheFolio:
     mapcount: int = 0
 
     def __post_init__(self) -> None:
+        """Refuse a state no kernel could produce (each message says which rule it breaks)."""
+        self._check_fields()
+        self._check_references()
+        self._check_cache_and_mappings()
+
+    def _check_fields(self) -> None:
         _check_nr_pages(self.nr_pages, error=ContradictoryFolioError)
         for name, value in (("refcount", self.refcount), ("index", self.index), ("mapcount", self.mapcount)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ContradictoryFolioError(f"{name} must be a whole number >= 0, not {value!r}")
+        if self.locked_by is not None and (not isinstance(self.locked_by, str) or not self.locked_by.strip()):
+            raise ContradictoryFolioError(f"the lock holder must be a non-empty name, not {self.locked_by!r}")
+
+    def _check_references(self) -> None:
         seen: set[str] = set()
         for pair in self.holders:
             if not (isinstance(pair, tuple) and len(pair) == 2):
@@ -111,6 +121,8 @@ class PageCacheFolio:
             )
         if self.freed and (self.locked_by is not None or self.in_xarray or self.mapping or self.mapcount):
             raise ContradictoryFolioError("a freed folio is unlocked, unmapped and in no page cache")
+
+    def _check_cache_and_mappings(self) -> None:
         if self.mapping & 0x3:
             raise ContradictoryFolioError(
                 f"a page-cache folio's ->mapping has both tag bits clear (R4), not {format_word(self.mapping)}"
@@ -135,8 +147,6 @@ class PageCacheFolio:
             )
         if self.mapcount and not self.in_xarray:
             raise ContradictoryFolioError("only a folio in the page cache can be mapped from it")
-        if self.locked_by is not None and (not isinstance(self.locked_by, str) or not self.locked_by.strip()):
-            raise ContradictoryFolioError(f"the lock holder must be a non-empty name, not {self.locked_by!r}")
 
     # ---- kernel-named readings
 

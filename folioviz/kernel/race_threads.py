@@ -7,6 +7,7 @@ how an ended run ended. See :mod:`folioviz.kernel.races` for the threads' steps 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache, partial
 
@@ -223,137 +224,155 @@ def _word(model: RaceModel, folio: pc.PageCacheFolio) -> int:
     return folio.mapping if model.folio == "file" else model.word
 
 
-def _fault_step(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+def _fault_fault(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+    model = plan.model
+    f = state.folio
+    retried = state.results[i] == "retried"
+    mv = partial(_move, plan, i, me)
+    again = "again " if retried else ""
+    if model.folio == "driver":
+        new = pc.folio_get(f, me)
+        cap = (
+            f"The store faults {again}(do_shared_fault()): the driver's ->fault returns its page with a "
+            f"reference (count {new.refcount}); __do_fault() locks it and do_shared_fault() unlocks it before "
+            "do_page_mkwrite()."
+        )
+        return _set(state, i, new, "mkwrite"), mv("->fault", f"->fault {again}finds the page", cap, "R10", "fault")
+    if not f.in_xarray:
+        result = RaceOutcome.RETRY if retried else RaceOutcome.MISSED
+        cap = (
+            f"The store faults {again}: filemap_fault() finds no folio at this index, because truncation has "
+            "deleted it. Beyond the new end of file it returns VM_FAULT_SIGBUS; after a hole punch it would "
+            "read a new folio. This fault never touches the truncated folio."
+        )
+        label = "finds no folio" if not retried else "refault finds no folio"
+        return _set(state, i, at=DONE, result=result.name), mv("filemap_fault", label, cap, "B5", "fault")
+    new = pc.filemap_get_folio(f, me)
+    cap = (
+        f"The store faults {again}(do_shared_fault()): filemap_fault() finds the folio, takes a reference "
+        f"(count {new.refcount}), locks it, sees ->mapping is still the file's, and returns it locked; "
+        "do_shared_fault() unlocks it before do_page_mkwrite(). From here the fault holds a reference but no "
+        "lock: truncation can run."
+    )
+    return _set(state, i, new, "mkwrite"), mv("filemap_fault", f"->fault {again}finds it, +1 ref", cap, "R8", "fault")
+
+
+def _fault_mkwrite(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
     model = plan.model
     variant = model.variant_info
     f = state.folio
-    at = state.pcs[i]
-    retried = state.results[i] == "retried"
     mv = partial(_move, plan, i, me)
+    if model.handler == "old-school":
+        nxt = "check" if variant.check_first else "lock"
+        cap = (
+            "The old-school ->page_mkwrite does its work and returns 0: success, but it did not lock the "
+            "folio. Anything may have happened to the folio meanwhile."
+        )
+        return _set(state, i, at=nxt), mv("->page_mkwrite", "->page_mkwrite returns 0", cap, "R10", "mkwrite-call")
+    new = pc.folio_lock(f, me)
+    cap = "The modern ->page_mkwrite (filemap_page_mkwrite()) takes the folio lock itself."
+    return _set(state, i, new, "h-check"), mv("filemap_page_mkwrite", "handler locks", cap, "R10", "h-lock")
 
-    if at == "fault":
-        again = "again " if retried else ""
+
+def _fault_h_check(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+    model = plan.model
+    f = state.folio
+    mv = partial(_move, plan, i, me)
+    gone = model.folio == "file" and not f.in_xarray
+    if gone:
+        cap = (
+            "filemap_page_mkwrite() sees ->mapping is no longer the file's: the folio was truncated. It "
+            "will unlock and return VM_FAULT_NOPAGE."
+        )
+        return _set(state, i, at="h-unlock"), mv("filemap_page_mkwrite", "handler: truncated!", cap, "R9", "h-check")
+    cap = (
+        "filemap_page_mkwrite() sees ->mapping is still the file's and returns VM_FAULT_LOCKED with the "
+        "lock held: truncation cannot remove the folio now."
+    )
+    return _set(state, i, at="write"), mv("filemap_page_mkwrite", "handler: VM_FAULT_LOCKED", cap, "R10", "h-check")
+
+
+def _fault_h_unlock(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+    f = state.folio
+    mv = partial(_move, plan, i, me)
+    new = pc.folio_unlock(f, me)
+    cap = "filemap_page_mkwrite() unlocks the truncated folio and returns VM_FAULT_NOPAGE."
+    return _set(state, i, new, "put-retry"), mv(
+        "filemap_page_mkwrite", "handler unlocks: NOPAGE", cap, "R10", "h-nopage"
+    )
+
+
+def _fault_lock(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+    model = plan.model
+    variant = model.variant_info
+    f = state.folio
+    mv = partial(_move, plan, i, me)
+    new = pc.folio_lock(f, me)
+    nxt = "write" if (variant.check is None or variant.check_first) else "check"
+    extra = {
+        "check-before-lock": " (hypothetical: it checked before taking it, so it will not look again)",
+        "no-check": " (hypothetical: it will not check at all)",
+    }.get(variant.id, ": from now on truncation cannot delete the folio")
+    cap = f"do_page_mkwrite() takes the folio lock for the old-school handler ({model.lock_call}){extra}."
+    return _set(state, i, new, nxt), mv("do_page_mkwrite", "takes the folio lock", cap, "R10", "lock")
+
+
+def _fault_check(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+    model = plan.model
+    variant = model.variant_info
+    f = state.folio
+    mv = partial(_move, plan, i, me)
+    check = variant.check or RAW
+    truncated, seen = plan.verdict(_word(model, f), check)
+    expr = model.check_expr
+    locked = f.locked_by == me
+    how = "under the lock" if locked else "without the lock (hypothetical)"
+    if truncated:
+        nxt = "unlock-retry" if locked else "put-retry"
+        why = ""
         if model.folio == "driver":
-            new = pc.folio_get(f, me)
-            cap = (
-                f"The store faults {again}(do_shared_fault()): the driver's ->fault returns its page with a "
-                f"reference (count {new.refcount}); __do_fault() locks it and do_shared_fault() unlocks it before "
-                "do_page_mkwrite()."
-            )
-            return _set(state, i, new, "mkwrite"), mv("->fault", f"->fault {again}finds the page", cap, "R10", "fault")
-        if not f.in_xarray:
-            result = RaceOutcome.RETRY if retried else RaceOutcome.MISSED
-            cap = (
-                f"The store faults {again}: filemap_fault() finds no folio at this index, because truncation has "
-                "deleted it. Beyond the new end of file it returns VM_FAULT_SIGBUS; after a hole punch it would "
-                "read a new folio. This fault never touches the truncated folio."
-            )
-            label = "finds no folio" if not retried else "refault finds no folio"
-            return _set(state, i, at=DONE, result=result.name), mv("filemap_fault", label, cap, "B5", "fault")
-        new = pc.filemap_get_folio(f, me)
-        cap = (
-            f"The store faults {again}(do_shared_fault()): filemap_fault() finds the folio, takes a reference "
-            f"(count {new.refcount}), locks it, sees ->mapping is still the file's, and returns it locked; "
-            "do_shared_fault() unlocks it before do_page_mkwrite(). From here the fault holds a reference but no "
-            "lock: truncation can run."
-        )
-        return _set(state, i, new, "mkwrite"), mv(
-            "filemap_fault", f"->fault {again}finds it, +1 ref", cap, "R8", "fault"
-        )
+            why = " But this page was never truncated: folio_mapping() is NULL for any tag bit in this era (R11)."
+        cap = f"do_page_mkwrite() tests {expr} {how}: it reads {seen}, so the folio looks truncated.{why}"
+        rule = "R11" if model.folio == "driver" else "R9"
+        return _set(state, i, at=nxt), mv("do_page_mkwrite", f"{expr}: {seen} → retry", cap, rule, "check")
+    nxt = "lock" if (variant.check_first and variant.locks) else "write"
+    after = {
+        "no-lock": " It carries on without the lock: nothing stops truncation now.",
+        "check-before-lock": " It will now take the lock; the answer may be stale by then.",
+    }.get(variant.id, "")
+    cap = f"do_page_mkwrite() tests {expr} {how}: it reads {seen}, so the folio is still in place.{after}"
+    short = "present" if len(seen) > 12 else seen
+    return _set(state, i, at=nxt), mv("do_page_mkwrite", f"{expr}: {short} → go on", cap, "R10", "check")
 
-    if at == "mkwrite":
-        if model.handler == "old-school":
-            nxt = "check" if variant.check_first else "lock"
-            cap = (
-                "The old-school ->page_mkwrite does its work and returns 0: success, but it did not lock the "
-                "folio. Anything may have happened to the folio meanwhile."
-            )
-            return _set(state, i, at=nxt), mv("->page_mkwrite", "->page_mkwrite returns 0", cap, "R10", "mkwrite-call")
-        new = pc.folio_lock(f, me)
-        cap = "The modern ->page_mkwrite (filemap_page_mkwrite()) takes the folio lock itself."
-        return _set(state, i, new, "h-check"), mv("filemap_page_mkwrite", "handler locks", cap, "R10", "h-lock")
 
-    if at == "h-check":
-        gone = model.folio == "file" and not f.in_xarray
-        if gone:
-            cap = (
-                "filemap_page_mkwrite() sees ->mapping is no longer the file's: the folio was truncated. It "
-                "will unlock and return VM_FAULT_NOPAGE."
-            )
-            return _set(state, i, at="h-unlock"), mv(
-                "filemap_page_mkwrite", "handler: truncated!", cap, "R9", "h-check"
-            )
-        cap = (
-            "filemap_page_mkwrite() sees ->mapping is still the file's and returns VM_FAULT_LOCKED with the "
-            "lock held: truncation cannot remove the folio now."
-        )
-        return _set(state, i, at="write"), mv("filemap_page_mkwrite", "handler: VM_FAULT_LOCKED", cap, "R10", "h-check")
+def _fault_unlock_retry(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+    f = state.folio
+    mv = partial(_move, plan, i, me)
+    new = pc.folio_unlock(f, me)
+    cap = "do_page_mkwrite() unlocks the folio and returns 0: 'retry the fault', not an error (B5)."
+    return _set(state, i, new, "put-retry"), mv("do_page_mkwrite", "unlocks, returns 0", cap, "B5", "unlock-retry")
 
-    if at == "h-unlock":
-        new = pc.folio_unlock(f, me)
-        cap = "filemap_page_mkwrite() unlocks the truncated folio and returns VM_FAULT_NOPAGE."
-        return _set(state, i, new, "put-retry"), mv(
-            "filemap_page_mkwrite", "handler unlocks: NOPAGE", cap, "R10", "h-nopage"
-        )
 
-    if at == "lock":
-        new = pc.folio_lock(f, me)
-        nxt = "write" if (variant.check is None or variant.check_first) else "check"
-        extra = {
-            "check-before-lock": " (hypothetical: it checked before taking it, so it will not look again)",
-            "no-check": " (hypothetical: it will not check at all)",
-        }.get(variant.id, ": from now on truncation cannot delete the folio")
-        cap = f"do_page_mkwrite() takes the folio lock for the old-school handler ({model.lock_call}){extra}."
-        return _set(state, i, new, nxt), mv("do_page_mkwrite", "takes the folio lock", cap, "R10", "lock")
+def _fault_put_retry(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+    f = state.folio
+    mv = partial(_move, plan, i, me)
+    new = pc.folio_put(f, me)
+    tail = "the folio is freed" if new.freed else f"count {new.refcount}"
+    cap = (
+        f"do_shared_fault() sees the retry verdict, drops its reference ({tail}) and returns. The store runs "
+        "again and faults again."
+    )
+    return _set(state, i, new, "fault", "retried"), mv(
+        "do_shared_fault", "puts its ref; store retried", cap, "B5", "put-retry"
+    )
 
-    if at == "check":
-        check = variant.check or RAW
-        truncated, seen = plan.verdict(_word(model, f), check)
-        expr = model.check_expr
-        locked = f.locked_by == me
-        how = "under the lock" if locked else "without the lock (hypothetical)"
-        if truncated:
-            nxt = "unlock-retry" if locked else "put-retry"
-            why = ""
-            if model.folio == "driver":
-                why = " But this page was never truncated: folio_mapping() is NULL for any tag bit in this era (R11)."
-            cap = f"do_page_mkwrite() tests {expr} {how}: it reads {seen}, so the folio looks truncated.{why}"
-            rule = "R11" if model.folio == "driver" else "R9"
-            return _set(state, i, at=nxt), mv("do_page_mkwrite", f"{expr}: {seen} → retry", cap, rule, "check")
-        nxt = "lock" if (variant.check_first and variant.locks) else "write"
-        after = {
-            "no-lock": " It carries on without the lock: nothing stops truncation now.",
-            "check-before-lock": " It will now take the lock; the answer may be stale by then.",
-        }.get(variant.id, "")
-        cap = f"do_page_mkwrite() tests {expr} {how}: it reads {seen}, so the folio is still in place.{after}"
-        short = "present" if len(seen) > 12 else seen
-        return _set(state, i, at=nxt), mv("do_page_mkwrite", f"{expr}: {short} → go on", cap, "R10", "check")
 
-    if at == "unlock-retry":
-        new = pc.folio_unlock(f, me)
-        cap = "do_page_mkwrite() unlocks the folio and returns 0: 'retry the fault', not an error (B5)."
-        return _set(state, i, new, "put-retry"), mv("do_page_mkwrite", "unlocks, returns 0", cap, "B5", "unlock-retry")
-
-    if at == "put-retry":
-        new = pc.folio_put(f, me)
-        tail = "the folio is freed" if new.freed else f"count {new.refcount}"
-        cap = (
-            f"do_shared_fault() sees the retry verdict, drops its reference ({tail}) and returns. The store runs "
-            "again and faults again."
-        )
-        return _set(state, i, new, "fault", "retried"), mv(
-            "do_shared_fault", "puts its ref; store retried", cap, "B5", "put-retry"
-        )
-
-    if at == "write":
-        return _fault_write(plan, state, i, me)
-
-    if at == "unlock":
-        new = pc.folio_unlock(f, me)
-        cap = "fault_dirty_shared_page() has dirtied the folio and unlocks it; the store completes."
-        return _set(state, i, new, DONE), mv("fault_dirty_shared_page", "dirties, unlocks", cap, "R10", "dirty")
-
-    raise FolioVizError(f"internal: unknown step {at!r} of {me}")  # pragma: no cover
+def _fault_unlock(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+    f = state.folio
+    mv = partial(_move, plan, i, me)
+    new = pc.folio_unlock(f, me)
+    cap = "fault_dirty_shared_page() has dirtied the folio and unlocks it; the store completes."
+    return _set(state, i, new, DONE), mv("fault_dirty_shared_page", "dirties, unlocks", cap, "R10", "dirty")
 
 
 def _fault_write(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
@@ -398,35 +417,85 @@ def _fault_write(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceSt
     )
 
 
+#: The write fault's program: each step's name -> the function that takes it.
+_FAULT_STEPS: dict[str, Callable[[_Plan, RaceState, int, str], tuple[RaceState, Move]]] = {
+    "fault": _fault_fault,
+    "mkwrite": _fault_mkwrite,
+    "h-check": _fault_h_check,
+    "h-unlock": _fault_h_unlock,
+    "lock": _fault_lock,
+    "check": _fault_check,
+    "unlock-retry": _fault_unlock_retry,
+    "put-retry": _fault_put_retry,
+    "write": _fault_write,
+    "unlock": _fault_unlock,
+}
+
+
+def _fault_step(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+    at = state.pcs[i]
+    if at not in _FAULT_STEPS:  # pragma: no cover
+        raise FolioVizError(f"internal: unknown step {at!r} of {me}")
+    return _FAULT_STEPS[at](plan, state, i, me)
+
+
+def _truncate_find(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+    f = state.folio
+    mv = partial(_move, plan, i, me)
+    if not f.in_xarray:
+        what = (
+            "the driver's page was never in the file's page cache"
+            if plan.model.folio == "driver"
+            else "the folio is no longer in the page cache"
+        )
+        cap = f"Truncation's first pass (find_lock_entries()) finds nothing at this index: {what}."
+        return _set(state, i, at=DONE), mv("find_lock_entries", "finds nothing", cap, "R8", "find")
+    if f.locked_by is not None:
+        cap = (
+            f"Truncation's first pass takes a reference and trylocks the folio, but {f.locked_by} holds the "
+            "lock: folio_trylock() fails, the pass drops its reference and skips the folio. The second pass "
+            "will wait for the lock."
+        )
+        return _set(state, i, at="find-get", result=SECOND_PASS), mv(
+            "find_lock_entries", "trylock fails: skip", cap, "B4", "find"
+        )
+    new = pc.find_lock_entries(f)
+    cap = (
+        f"Truncation's first pass (find_lock_entries()) takes its own reference (count {new.refcount}) and "
+        "trylocks the folio: truncation holds the lock from here to its unlock."
+    )
+    return _set(state, i, new, "cleanup"), mv("find_lock_entries", "+1 ref, trylock", cap, "B4", "find")
+
+
+def _truncate_delete(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+    f = state.folio
+    mv = partial(_move, plan, i, me)
+    function = "page_cache_delete" if state.results[i] == SECOND_PASS else "page_cache_delete_batch"
+    src = "delete-2" if function == "page_cache_delete" else "delete"
+    try:
+        new = pc.page_cache_delete(f, me)
+    except IllegalTransitionError as err:
+        cap = (
+            "Truncation deletes the folio from the page cache, but a fault has mapped it again since the "
+            f"unmap: the page-cache model refuses ({err})"
+        )
+        return _broken(state, i, function, RaceOutcome.WRITE_DURING_TRUNCATION, err), mv(
+            function, "deletes a mapped folio!", cap, "R9", src
+        )
+    cap = (
+        f"Truncation deletes the folio from the page cache: ->mapping becomes NULL, but the count is still "
+        f"{new.refcount} (R8). Whoever still holds a reference now holds a truncated folio."
+    )
+    return _set(state, i, new, "free"), mv(function, "deletes: mapping NULL", cap, "R8", src)
+
+
 def _truncate_step(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
     f = state.folio
     at = state.pcs[i]
     mv = partial(_move, plan, i, me)
 
     if at == "find":
-        if not f.in_xarray:
-            what = (
-                "the driver's page was never in the file's page cache"
-                if plan.model.folio == "driver"
-                else "the folio is no longer in the page cache"
-            )
-            cap = f"Truncation's first pass (find_lock_entries()) finds nothing at this index: {what}."
-            return _set(state, i, at=DONE), mv("find_lock_entries", "finds nothing", cap, "R8", "find")
-        if f.locked_by is not None:
-            cap = (
-                f"Truncation's first pass takes a reference and trylocks the folio, but {f.locked_by} holds the "
-                "lock: folio_trylock() fails, the pass drops its reference and skips the folio. The second pass "
-                "will wait for the lock."
-            )
-            return _set(state, i, at="find-get", result=SECOND_PASS), mv(
-                "find_lock_entries", "trylock fails: skip", cap, "B4", "find"
-            )
-        new = pc.find_lock_entries(f)
-        cap = (
-            f"Truncation's first pass (find_lock_entries()) takes its own reference (count {new.refcount}) and "
-            "trylocks the folio: truncation holds the lock from here to its unlock."
-        )
-        return _set(state, i, new, "cleanup"), mv("find_lock_entries", "+1 ref, trylock", cap, "B4", "find")
+        return _truncate_find(plan, state, i, me)
 
     if at == "find-get":
         new = pc.find_get_entries(f)
@@ -454,23 +523,7 @@ def _truncate_step(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[Race
         return _set(state, i, new, "delete"), mv("truncate_cleanup_folio", "unmaps it", cap, "B4", "cleanup")
 
     if at == "delete":
-        function = "page_cache_delete" if state.results[i] == SECOND_PASS else "page_cache_delete_batch"
-        src = "delete-2" if function == "page_cache_delete" else "delete"
-        try:
-            new = pc.page_cache_delete(f, me)
-        except IllegalTransitionError as err:
-            cap = (
-                "Truncation deletes the folio from the page cache, but a fault has mapped it again since the "
-                f"unmap: the page-cache model refuses ({err})"
-            )
-            return _broken(state, i, function, RaceOutcome.WRITE_DURING_TRUNCATION, err), mv(
-                function, "deletes a mapped folio!", cap, "R9", src
-            )
-        cap = (
-            f"Truncation deletes the folio from the page cache: ->mapping becomes NULL, but the count is still "
-            f"{new.refcount} (R8). Whoever still holds a reference now holds a truncated folio."
-        )
-        return _set(state, i, new, "free"), mv(function, "deletes: mapping NULL", cap, "R8", src)
+        return _truncate_delete(plan, state, i, me)
 
     if at == "free":
         new = pc.filemap_free_folio(f)

@@ -309,6 +309,94 @@ def _trim(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _folio_cell(replay: Replay, state: Any, lx: float, lw: float, y: float, t: Any, row_h: float) -> str:
+    """The folio column of one timeline row: refcount, lock, ->mapping and where the folio is."""
+    s, fs, ink = t.scale, t.font_px, "#1A1A1A"
+    view = folio_view(replay.model, state)
+    lock = f"locked by {view.locked_by}" if view.locked_by else "unlocked"
+    if view.mapping_is_null:
+        mapping = "mapping NULL"
+    else:
+        mapping = "mapping: movable tag" if replay.model.folio == "driver" else "mapping: the file"
+    line1 = f"ref {view.refcount} · {lock}"
+    line2 = f"{mapping} · {view.where}" + (f" · mapped {view.mapcount}x" if view.mapcount else "")
+    null = view.mapping_is_null and view.where != "freed"
+    fill = "#FFF3D6" if null else "#F4F4F4"
+    return (
+        f'<rect x="{lx:.1f}" y="{y + 3 * s:.1f}" width="{lw:.1f}" height="{row_h - 6 * s:.1f}" '
+        f'rx="{4 * s:.1f}" fill="{fill}" stroke="#BBBBBB"/>'
+        f'<text x="{lx + 8 * s:.1f}" y="{y + 17 * s:.1f}" fill="{ink}" font-size="{fs * 0.92:.0f}">'
+        f"{escape(line1)}</text>"
+        f'<text x="{lx + 8 * s:.1f}" y="{y + 32 * s:.1f}" fill="{ink}" font-size="{fs * 0.85:.0f}">'
+        f"{'⚠ ' if null else ''}{escape(_trim(line2, 40))}</text>"
+    )
+
+
+def _move_cell(move: Any, colour: str, lx: float, lw: float, y: float, t: Any, row_h: float, future: bool) -> str:
+    """The cell of the lane that moved: a box in its colour, and (unless in the future) what it did."""
+    s, fs, ink = t.scale, t.font_px, "#1A1A1A"
+    box = (
+        f'<rect x="{lx:.1f}" y="{y + 3 * s:.1f}" width="{lw:.1f}" height="{row_h - 6 * s:.1f}" '
+        f'rx="{4 * s:.1f}" fill="#FFFFFF" stroke="{colour}" stroke-width="{t.stroke * 1.6:.1f}"/>'
+        f'<rect x="{lx:.1f}" y="{y + 3 * s:.1f}" width="{6 * s:.1f}" height="{row_h - 6 * s:.1f}" '
+        f'fill="{colour}"/>'
+    )
+    if future:
+        return box
+    return box + (
+        f'<text class="fv-race-move" x="{lx + 12 * s:.1f}" y="{y + 17 * s:.1f}" fill="{ink}" '
+        f'font-family="{t.mono}" font-size="{fs * 0.88:.0f}">{escape(_trim(move.function, 30))}</text>'
+        f'<text x="{lx + 12 * s:.1f}" y="{y + 32 * s:.1f}" fill="{ink}" '
+        f'font-size="{fs * 0.88:.0f}">{escape(_trim(move.label, 34))}</text>'
+    )
+
+
+def _wait_cell(holder: str, colour: str, lx: float, lw: float, y: float, t: Any, row_h: float) -> str:
+    """The dashed cell of a lane waiting for the folio lock."""
+    s, fs, ink = t.scale, t.font_px, "#1A1A1A"
+    return (
+        f'<rect x="{lx:.1f}" y="{y + 3 * s:.1f}" width="{lw:.1f}" height="{row_h - 6 * s:.1f}" '
+        f'rx="{4 * s:.1f}" fill="none" stroke="{colour}" stroke-dasharray="5 3"/>'
+        f'<text class="fv-race-wait" x="{lx + 10 * s:.1f}" y="{y + row_h / 2 + fs * 0.35:.1f}" '
+        f'fill="{ink}" font-size="{fs * 0.88:.0f}">… waits for the lock ({escape(holder)})</text>'
+    )
+
+
+def _lane_headers(xs: list[tuple[int | None, float, float]], lanes: tuple[str, ...], t: Any) -> list[str]:
+    """The timeline's column heads: each lane's glyph and name, and the folio column's title."""
+    s, ink = t.scale, "#1A1A1A"
+    out: list[str] = []
+    for lane, lx, lw in xs:
+        if lane is None:
+            out.append(
+                f'<text x="{lx + lw / 2:.1f}" y="{22 * s:.1f}" text-anchor="middle" font-weight="700" fill="{ink}">'
+                "the folio after the step</text>"
+            )
+            continue
+        name = lanes[lane]
+        colour, glyph = LANE_STYLE.get(name, (OKABE_ITO["grey"], name[:2].upper()))
+        out.append(
+            f'<rect x="{lx:.1f}" y="{6 * s:.1f}" width="{26 * s:.1f}" height="{22 * s:.1f}" rx="{4 * s:.1f}" '
+            f'fill="{colour}"/><text x="{lx + 13 * s:.1f}" y="{22 * s:.1f}" text-anchor="middle" font-weight="700" '
+            f'fill="{"#000000" if colour in _DARK_TEXT else "#FFFFFF"}">{escape(glyph)}</text>'
+            f'<text x="{lx + 32 * s:.1f}" y="{22 * s:.1f}" font-weight="700" fill="{ink}">{escape(name)}</text>'
+        )
+    return out
+
+
+def _row_notes(replay: Replay, i: int, last: int) -> list[str]:
+    """What a timeline row marks: the point of no return, the state a livelock loops back to, a broken rule."""
+    notes = []
+    if replay.decided_at == i and replay.outcome.kinds == (RaceOutcome.LIVELOCK,):
+        notes.append("point of no return")
+    if replay.loops_to == i:
+        notes.append(f"⟲ step {last} is this state again")
+    state = replay.scenario.steps[i].state
+    if i == last and state.broken is not None:
+        notes.append(f"✘ {state.broken.outcome.name}")
+    return notes
+
+
 def race_timeline_svg(replay: Replay, upto: int | None = None, *, presenter: bool | None = None) -> str:
     """One interleaving as lanes: the fault, the folio's state between, truncation, then any extra threads.
 
@@ -349,21 +437,7 @@ def race_timeline_svg(replay: Replay, upto: int | None = None, *, presenter: boo
     ]
     # header
     parts.append(f'<text x="{6 * s:.1f}" y="{22 * s:.1f}" font-weight="700" fill="{ink}">step</text>')
-    for lane, lx, lw in xs:
-        if lane is None:
-            parts.append(
-                f'<text x="{lx + lw / 2:.1f}" y="{22 * s:.1f}" text-anchor="middle" font-weight="700" fill="{ink}">'
-                "the folio after the step</text>"
-            )
-            continue
-        name = lanes[lane]
-        colour, glyph = LANE_STYLE.get(name, (OKABE_ITO["grey"], name[:2].upper()))
-        parts.append(
-            f'<rect x="{lx:.1f}" y="{6 * s:.1f}" width="{26 * s:.1f}" height="{22 * s:.1f}" rx="{4 * s:.1f}" '
-            f'fill="{colour}"/><text x="{lx + 13 * s:.1f}" y="{22 * s:.1f}" text-anchor="middle" font-weight="700" '
-            f'fill="{"#000000" if colour in _DARK_TEXT else "#FFFFFF"}">{escape(glyph)}</text>'
-            f'<text x="{lx + 32 * s:.1f}" y="{22 * s:.1f}" font-weight="700" fill="{ink}">{escape(name)}</text>'
-        )
+    parts.extend(_lane_headers(xs, lanes, t))
     for i, step in enumerate(steps):
         y = head + row_h * i
         future = i > upto
@@ -391,56 +465,15 @@ def race_timeline_svg(replay: Replay, upto: int | None = None, *, presenter: boo
             if lane is None:
                 if future:
                     continue
-                view = folio_view(replay.model, step.state)
-                lock = f"locked by {view.locked_by}" if view.locked_by else "unlocked"
-                if view.mapping_is_null:
-                    mapping = "mapping NULL"
-                else:
-                    mapping = "mapping: movable tag" if replay.model.folio == "driver" else "mapping: the file"
-                line1 = f"ref {view.refcount} · {lock}"
-                line2 = f"{mapping} · {view.where}" + (f" · mapped {view.mapcount}x" if view.mapcount else "")
-                null = view.mapping_is_null and view.where != "freed"
-                fill = "#FFF3D6" if null else "#F4F4F4"
-                parts.append(
-                    f'<rect x="{lx:.1f}" y="{y + 3 * s:.1f}" width="{lw:.1f}" height="{row_h - 6 * s:.1f}" '
-                    f'rx="{4 * s:.1f}" fill="{fill}" stroke="#BBBBBB"/>'
-                    f'<text x="{lx + 8 * s:.1f}" y="{y + 17 * s:.1f}" fill="{ink}" font-size="{fs * 0.92:.0f}">'
-                    f"{escape(line1)}</text>"
-                    f'<text x="{lx + 8 * s:.1f}" y="{y + 32 * s:.1f}" fill="{ink}" font-size="{fs * 0.85:.0f}">'
-                    f"{'⚠ ' if null else ''}{escape(_trim(line2, 40))}</text>"
-                )
+                parts.append(_folio_cell(replay, step.state, lx, lw, y, t, row_h))
                 continue
             name = lanes[lane]
             colour, _ = LANE_STYLE.get(name, (OKABE_ITO["grey"], ""))
             if moved[i] == lane:
-                move = replay.moves[i - 1]
-                parts.append(
-                    f'<rect x="{lx:.1f}" y="{y + 3 * s:.1f}" width="{lw:.1f}" height="{row_h - 6 * s:.1f}" '
-                    f'rx="{4 * s:.1f}" fill="#FFFFFF" stroke="{colour}" stroke-width="{t.stroke * 1.6:.1f}"/>'
-                    f'<rect x="{lx:.1f}" y="{y + 3 * s:.1f}" width="{6 * s:.1f}" height="{row_h - 6 * s:.1f}" '
-                    f'fill="{colour}"/>'
-                )
-                if not future:
-                    parts.append(
-                        f'<text class="fv-race-move" x="{lx + 12 * s:.1f}" y="{y + 17 * s:.1f}" fill="{ink}" '
-                        f'font-family="{t.mono}" font-size="{fs * 0.88:.0f}">{escape(_trim(move.function, 30))}</text>'
-                        f'<text x="{lx + 12 * s:.1f}" y="{y + 32 * s:.1f}" fill="{ink}" '
-                        f'font-size="{fs * 0.88:.0f}">{escape(_trim(move.label, 34))}</text>'
-                    )
+                parts.append(_move_cell(replay.moves[i - 1], colour, lx, lw, y, t, row_h, future))
             elif lane in waiting:
-                parts.append(
-                    f'<rect x="{lx:.1f}" y="{y + 3 * s:.1f}" width="{lw:.1f}" height="{row_h - 6 * s:.1f}" '
-                    f'rx="{4 * s:.1f}" fill="none" stroke="{colour}" stroke-dasharray="5 3"/>'
-                    f'<text class="fv-race-wait" x="{lx + 10 * s:.1f}" y="{y + row_h / 2 + fs * 0.35:.1f}" '
-                    f'fill="{ink}" font-size="{fs * 0.88:.0f}">… waits for the lock ({escape(waiting[lane])})</text>'
-                )
-        notes = []
-        if replay.decided_at == i and replay.outcome.kinds == (RaceOutcome.LIVELOCK,) and not future:
-            notes.append("point of no return")
-        if replay.loops_to == i and not future:
-            notes.append(f"⟲ step {last} is this state again")
-        if i == last and step.state.broken is not None and not future:
-            notes.append(f"✘ {step.state.broken.outcome.name}")
+                parts.append(_wait_cell(waiting[lane], colour, lx, lw, y, t, row_h))
+        notes = [] if future else _row_notes(replay, i, last)
         if notes:
             parts.append(
                 f'<text x="{width - 6 * s:.1f}" y="{y + 12 * s:.1f}" text-anchor="end" font-weight="700" '

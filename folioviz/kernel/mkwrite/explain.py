@@ -13,23 +13,7 @@ def explain(inputs: MkwriteInputs, outcome: Outcome, retries: int) -> str:
     """The outcome's explanation for these inputs, with evidence tags."""
     unit = "page" if inputs.form in (CodeForm.PAGE, CodeForm.PAGE_HELPER) else "folio"
     if outcome is Outcome.WRITE_PROCEEDS:
-        extra = ""
-        if inputs.folio == "movable-tagged":
-            extra = (
-                f" The old driver's {unit} is not a page-cache {unit}, but its word is not NULL, so the check "
-                "lets it through, as it should."
-            )
-            if inputs.check == HELPER:
-                extra += (
-                    f" Here even {inputs.era.kernel_name('folio_mapping')}() is safe: before v6.0 it masked the "
-                    "tag off and returned the driver's pointer, not NULL (B2)."
-                )
-        return (
-            f"do_page_mkwrite() returned with the {unit} locked and VM_FAULT_LOCKED set. The caller makes the "
-            "PTE writable (finish_mkwrite_fault(), or finish_fault() in do_shared_fault()), marks the "
-            f"{unit} dirty and unlocks it (fault_dirty_shared_page()); back in user space the store completes "
-            f"[V: the callers in {inputs.release}].{extra}"
-        )
+        return _write_proceeds(inputs, unit)
     if outcome is Outcome.SIGBUS_SWAPFILE:
         return (
             "The VMA maps a file that has become an active swapfile. do_page_mkwrite() returns VM_FAULT_SIGBUS "
@@ -97,7 +81,31 @@ def explain(inputs: MkwriteInputs, outcome: Outcome, retries: int) -> str:
             "which dies (the machine panics if panic_on_oops is set) [I]. That is the check's purpose: to "
             "catch such a handler in testing."
         )
-    # LOCK_NOT_HELD
+    return _lock_not_held(inputs, unit)
+
+
+def _write_proceeds(inputs: MkwriteInputs, unit: str) -> str:
+    extra = ""
+    if inputs.folio == "movable-tagged":
+        extra = (
+            f" The old driver's {unit} is not a page-cache {unit}, but its word is not NULL, so the check "
+            "lets it through, as it should."
+        )
+        if inputs.check == HELPER:
+            extra += (
+                f" Here even {inputs.era.kernel_name('folio_mapping')}() is safe: before v6.0 it masked the "
+                "tag off and returned the driver's pointer, not NULL (B2)."
+            )
+    return (
+        f"do_page_mkwrite() returned with the {unit} locked and VM_FAULT_LOCKED set. The caller makes the "
+        "PTE writable (finish_mkwrite_fault(), or finish_fault() in do_shared_fault()), marks the "
+        f"{unit} dirty and unlocks it (fault_dirty_shared_page()); back in user space the store completes "
+        f"[V: the callers in {inputs.release}].{extra}"
+    )
+
+
+def _lock_not_held(inputs: MkwriteInputs, unit: str) -> str:
+    """LOCK_NOT_HELD: what the code says, since the kernel's behaviour cannot be verified here."""
     tail = ""
     if inputs.folio == "truncated" and inputs.caller == "wp_page_shared":
         tail = (
