@@ -41,6 +41,7 @@ browser-deps:
 
 test: $(STAMP) browser-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	FOLIOVIZ_ERA= $(PY) -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 test-fast: $(STAMP)
@@ -49,6 +50,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check folioviz tests tools benchmarks
+	$(VENV)/bin/mypy
 
 notebooks: $(STAMP)
 	FOLIOVIZ_ERA= $(PY) tools/build_notebooks.py

@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from typing import Literal
 
 from .errors import FolioVizError, IllegalTransitionError
-from .pagecache import TRUNCATE, PageCacheFolio, _check_nr_pages, filemap_alloc_folio
+from .pagecache import TRUNCATE, PageCacheFolio, filemap_alloc_folio
 from .pagecache_captions import _OPS, COMPOSER_ALIASES, COMPOSER_OPS
 from .pagecache_scenarios import _Builder, _cached_caption, _cached_start, _lifecycle_era
+from .pagecache_state import _check_nr_pages
 from .scenario import Scenario
 from .versions import Era
 

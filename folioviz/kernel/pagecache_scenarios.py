@@ -16,7 +16,6 @@ from .pagecache import (
     READAHEAD,
     TRUNCATE,
     PageCacheFolio,
-    _check_nr_pages,
     filemap_add_folio,
     filemap_alloc_folio,
     folio_put,
@@ -24,6 +23,7 @@ from .pagecache import (
     is_the_window,
 )
 from .pagecache_captions import _OPS, _cache_refs, _era_name, _refs, _sentence
+from .pagecache_state import _check_nr_pages
 from .scenario import Scenario, Step
 from .sources import source_ref
 from .versions import Era, get_era

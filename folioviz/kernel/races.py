@@ -448,7 +448,7 @@ class Comparison:
 def compare_variants(
     handler: str = "old-school",
     folio: str = "file",
-    kernel: str | None = None,
+    kernel: str = "default",
     *,
     faults: int = 1,
     readers: int = 0,
@@ -458,7 +458,7 @@ def compare_variants(
     return Comparison(base, tuple(explore(base.replace(variant=v)) for v in VARIANTS))
 
 
-def unsafe_variants(handler: str = "old-school", folio: str = "file", kernel: str | None = None) -> tuple[str, ...]:
+def unsafe_variants(handler: str = "old-school", folio: str = "file", kernel: str = "default") -> tuple[str, ...]:
     """The variants under which some order writes to a truncated folio (``WRITE_ON_TRUNCATED`` or
     ``WRITE_DURING_TRUNCATION``): the exercises' answer, computed by the explorer."""
     bad = {RaceOutcome.WRITE_ON_TRUNCATED, RaceOutcome.WRITE_DURING_TRUNCATION}

@@ -151,7 +151,9 @@ def race_summary_figure(*comparisons: Comparison, presenter: bool | None = None)
         for name in order:
             outcome = all_outcomes[name]
             colour, glyph, pattern = _style(outcome)
-            xs, texts, hovers = [], [], []
+            xs: list[float] = []
+            texts: list[str] = []
+            hovers: list[str] = []
             for e in comparison:
                 try:
                     report = e.report(name)
@@ -264,7 +266,7 @@ def race_table_html(comparison: Comparison, *, variant: str | None = None, outco
 
 def growth_table_html(variant: str = "kernel", **inputs: Any) -> str:
     """States, moves and orders as threads are added (no timings: those are in ``benchmarks/races.py``)."""
-    sizes = (
+    sizes: tuple[tuple[str, dict[str, Any]], ...] = (
         ("fault + truncate", {}),
         ("+ a reader", {"readers": 1}),
         ("+ a second fault", {"faults": 2}),
@@ -551,7 +553,12 @@ class RaceExplorer(w.VBox):
             raise FolioVizError(f"threads must be one of {[v for _, v in THREAD_CHOICES]}, not {threads!r}")
         threads = (threads[0], threads[1])
         model = RaceModel(
-            variant=variant, handler=handler, folio=folio, kernel=kernel, faults=threads[0], readers=threads[1]
+            variant=variant,
+            handler=handler,
+            folio=folio,
+            kernel=kernel or "default",
+            faults=threads[0],
+            readers=threads[1],
         )
         self._model = model
         self._comparison = compare_variants(handler, folio, model.kernel, faults=threads[0], readers=threads[1])
@@ -765,7 +772,7 @@ class UnsafeVariantsQuiz(w.VBox):
     """Tick every variant under which some order writes to a truncated folio; the answer comes from the explorer."""
 
     def __init__(self, handler: str = "old-school", folio: str = "file", kernel: str | None = None) -> None:
-        self.model = RaceModel(handler=handler, folio=folio, kernel=kernel)
+        self.model = RaceModel(handler=handler, folio=folio, kernel=kernel or "default")
         kernel = self.model.kernel
         self.answer = frozenset(unsafe_variants(handler, folio, kernel))
         self._comparison = compare_variants(handler, folio, kernel)
