@@ -30,11 +30,10 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from folioviz.kernel.sources import _index, lore_url, source_ref  # noqa: E402
+from folioviz.kernel.sources import _index, commit_url, lore_url, source_ref  # noqa: E402
 
 SRC = ROOT / "notebooks" / "src"
 OUT = ROOT / "notebooks"
-GIT = "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id="
 
 
 class TemplateError(ValueError):
@@ -61,7 +60,7 @@ def _resolve(match: re.Match[str]) -> str:
     if kind == "lore":
         return f"[lore]({lore_url(arg)})"
     if kind == "commit":
-        return f"[`{arg[:12]}`]({GIT}{arg})"
+        return f"[`{arg[:12]}`]({commit_url(arg)})"
     raise TemplateError(f"unknown template {match.group(0)}")
 
 

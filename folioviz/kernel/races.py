@@ -176,14 +176,12 @@ class OutcomeReport:
         point of no return; 1 when no step can avoid it, the empty order)
     :param shortest: the lane of each move of one shortest such order (for a livelock, continued until
         the run comes back to a state it was in, so the loop shows)
-    :param end_states: how many distinct states end in it
     :param certain: the outcome is reached whatever the order (every order ends in it)
     """
 
     outcome: RunOutcome
     interleavings: int
     shortest: tuple[int, ...]
-    end_states: int
     certain: bool = False
 
     @property
@@ -281,14 +279,12 @@ def _summarise(model: RaceModel, g: statespace.Graph[RaceState]) -> Exploration:
     reports = []
     for outcome, members in by_outcome.items():
         best = min(members, key=lambda i: (g.depth[i], i))
-        reports.append(
-            OutcomeReport(outcome, sum(counts.paths[i] for i in members), statespace.path_to(g, best), len(members))
-        )
+        reports.append(OutcomeReport(outcome, sum(counts.paths[i] for i in members), statespace.path_to(g, best)))
     if counts.entries:
         entry = min(counts.entries, key=lambda i: (g.depth[i], i))
         trapped = {i for i, ok in enumerate(finish) if not ok}
         order = statespace.path_to(g, entry) + statespace.lasso(g, entry, trapped)
-        reports.append(OutcomeReport(RunOutcome((RaceOutcome.LIVELOCK,)), counts.stuck, order, len(trapped)))
+        reports.append(OutcomeReport(RunOutcome((RaceOutcome.LIVELOCK,)), counts.stuck, order))
     reports.sort(key=lambda r: r.outcome.sort_key)
     if len(reports) == 1:
         reports = [replace(reports[0], certain=True)]

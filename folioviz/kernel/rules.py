@@ -23,10 +23,6 @@ class Rule:
     notebook: str
     widget: str = ""
 
-    @property
-    def from_email(self) -> bool:
-        return self.id.startswith("R")
-
 
 @cache
 def rules() -> tuple[Rule, ...]:

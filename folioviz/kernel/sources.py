@@ -14,10 +14,12 @@ from urllib.parse import quote
 
 from ._data import load_toml
 
-__all__ = ["ELIXIR", "LORE", "SourceRef", "lore_url", "source_ref"]
+__all__ = ["ELIXIR", "GIT_COMMIT", "LORE", "SourceRef", "commit_url", "lore_url", "source_ref"]
 
 ELIXIR = "https://elixir.bootlin.com/linux"
 LORE = "https://lore.kernel.org/all"
+#: Linus's tree on git.kernel.org: the one place a commit link is built (:func:`commit_url`).
+GIT_COMMIT = "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id="
 
 
 @dataclass(frozen=True)
@@ -70,3 +72,12 @@ def source_ref(identifier: str, release: str) -> SourceRef:
 def lore_url(message_id: str) -> str:
     """A lore.kernel.org link for a mail's Message-ID (``+`` and other specials are escaped)."""
     return f"{LORE}/{quote(message_id.strip('<>'), safe='@.-_')}/"
+
+
+def commit_url(sha: str) -> str:
+    """The git.kernel.org link for a commit of Linus's tree.
+
+    >>> commit_url("b827e496c893")
+    'https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id=b827e496c893'
+    """
+    return f"{GIT_COMMIT}{sha.strip()}"

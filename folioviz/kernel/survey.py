@@ -137,15 +137,6 @@ class PageMkwriteHandler:
     def is_helper(self) -> bool:
         return self.convention == "helper"
 
-    @property
-    def verified(self) -> bool:
-        return self.evidence == "V"
-
-    @property
-    def stands_in_for(self) -> str:
-        """The release this row represents when it was read elsewhere (``v6.4`` for v6.1.4), else ""."""
-        return STANDS_IN_FOR.get(self.release, "")
-
 
 @dataclass(frozen=True)
 class SurveyDifference:

@@ -58,7 +58,6 @@ class Era:
 
     id: str
     label: str
-    span: str
     first: tuple[int, int]
     last: tuple[int, int] | None
     release: str
@@ -72,7 +71,6 @@ class Era:
     summary: str
     constants: dict[str, int] = field(compare=False, hash=False)
     tag_names: tuple[str, str, str, str] = ("", "", "", "")
-    provenance: tuple[dict[str, str], ...] = field(default=(), compare=False, hash=False)
     kernel_names: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     example_kernel: str = ""
     """A kernel version that stands for the era in version-based menus (``"6.4"`` for the email's)."""
@@ -120,7 +118,6 @@ def eras() -> tuple[Era, ...]:
             Era(
                 id=row["id"],
                 label=row["label"],
-                span=row["span"],
                 first=_parse_version(row["first"]) or (0, 0),
                 last=last,
                 release=row["release"],
@@ -132,7 +129,6 @@ def eras() -> tuple[Era, ...]:
                 summary=" ".join(row["summary"].split()),
                 constants=dict(row["constants"]),
                 tag_names=(names["0"], names["1"], names["2"], names["3"]),
-                provenance=tuple(row.get("provenance", ())),
                 kernel_names=dict(row.get("kernel_names", {})),
                 example_kernel=row.get("example_kernel", f"{row['first']}"),
                 bare_words={int(k, 16): " ".join(v.split()) for k, v in row.get("bare_words", {}).items()},

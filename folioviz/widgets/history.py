@@ -14,7 +14,7 @@ import ipywidgets as w
 
 from ..kernel.errors import FolioVizError
 from ..kernel.mkwrite import CHECKS, HistoryEvent, MkwriteInputs, mkwrite_history, mkwrite_outcome
-from ..kernel.sources import lore_url
+from ..kernel.sources import commit_url, lore_url
 from ..kernel.versions import Era, eras, get_era
 from .mapping_word import MappingWordWidget
 from .tables import style_html
@@ -22,7 +22,6 @@ from .theme import is_presenter
 
 __all__ = ["HistoryExplorer", "event_era"]
 
-GIT = "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id="
 DRIVER_WORD = 0xFFFFFFFFC0A04042
 """A driver page's word tagged movable (0b10), as in notebook 03 (an example address, not a real one)."""
 
@@ -55,7 +54,7 @@ def _event_html(event: HistoryEvent, era: Era, note: str) -> str:
     links = []
     if event.commit:
         links.append(
-            f'<a href="{GIT}{escape(event.commit)}" target="_blank" rel="noopener">commit '
+            f'<a href="{escape(commit_url(event.commit))}" target="_blank" rel="noopener">commit '
             f"<code>{escape(event.commit[:12])}</code></a>"
         )
     if event.message_id:

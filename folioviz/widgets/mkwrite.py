@@ -543,15 +543,14 @@ class MkwriteSideBySide(_InputsMixin, w.VBox):
 def history_table_html() -> str:
     """The history of do_page_mkwrite()'s check, from ``data/mkwrite_history.toml``, with what is uncertain."""
     from ..kernel.mkwrite import mkwrite_history
-    from ..kernel.sources import lore_url
+    from ..kernel.sources import commit_url, lore_url
 
-    git = "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id="
     rows = []
     for event in mkwrite_history():
         links = []
         if event.commit:
             links.append(
-                f'<a href="{git}{escape(event.commit)}" target="_blank" rel="noopener">'
+                f'<a href="{escape(commit_url(event.commit))}" target="_blank" rel="noopener">'
                 f"<code>{escape(event.commit[:12])}</code></a>"
             )
         if event.message_id:

@@ -43,12 +43,6 @@ class HistoryEvent:
         """A lore.kernel.org link for the mail, or ""."""
         return lore_url(self.message_id) if self.message_id else ""
 
-    @property
-    def commit_url(self) -> str:
-        if not self.commit:
-            return ""
-        return f"https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id={self.commit}"
-
     def is_certain(self, field_name: str) -> bool:
         return field_name not in self.uncertain
 
