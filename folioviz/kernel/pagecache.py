@@ -354,8 +354,9 @@ def filemap_get_folio(state: PageCacheFolio, actor: str) -> PageCacheFolio:
 
     * Folio in the page cache: ``actor`` gets a reference (+1).
     * Folio removed but still alive (the window): the slot no longer points to it, so the
-      lookup finds nothing and the state is unchanged. The caller gets NULL in v6.1.4
-      (``ERR_PTR(-ENOENT)`` from v6.4, commit ``66dabbb65d67``).
+      lookup finds nothing and the state is unchanged. The caller gets NULL in v6.1.4. Since Linux
+      kernel commit 66dabbb65d67 ("mm: return an ERR_PTR from __filemap_get_folio") (in v6.4) it gets
+      ``ERR_PTR(-ENOENT)``.
     * Folio freed: raises; the freed folio is out of the model (a real lookup would find the
       slot empty, or fail ``folio_try_get()`` on count 0 and retry, and return nothing).
     """

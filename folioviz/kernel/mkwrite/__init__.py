@@ -5,8 +5,8 @@ The fault path (``wp_page_shared()`` or ``do_shared_fault()`` in ``mm/memory.c``
 to the folio but not its lock, and calls ``do_page_mkwrite()``, which asks the file's
 ``->page_mkwrite`` handler to get ready for the write:
 
-* a **modern** handler (the protocol since 2009, ``b827e496c893``) locks the folio itself and
-  returns ``VM_FAULT_LOCKED``;
+* a **modern** handler locks the folio itself and returns ``VM_FAULT_LOCKED``. Since Linux kernel
+  commit b827e496c893 ("mm: close page_mkwrite races") (in v2.6.30) that is the protocol;
 * an **old-school** handler returns 0; ``do_page_mkwrite()`` then locks the folio and checks that it
   was not truncated meanwhile. If ``->mapping`` is NULL it unlocks and returns 0, which means
   "retry the fault", not "error" (R9, R10, B5).
