@@ -12,7 +12,10 @@ from typing import Any
 import ipywidgets as w
 
 from ..kernel import decode
+from ..kernel.errors import FolioVizError
 from ..kernel.mapping import MappingDecode, MappingKind, Pointer
+from ..kernel.races import VARIANTS, RaceModel, compare_variants, explore, unsafe_variants
+from .race_style import _orders
 from .tables import style_html
 from .theme import KIND_STYLE
 
@@ -256,3 +259,75 @@ def terminates_quiz(**inputs: Any) -> ChoiceQuiz:
         answer,
         f"{run.outcome.name}: {run.explanation}",
     )
+
+
+# --------------------------------------------------------------------------- the race explorer's quizzes
+
+
+class UnsafeVariantsQuiz(w.VBox):
+    """Tick every variant under which some order writes to a truncated folio; the answer comes from the explorer."""
+
+    def __init__(self, handler: str = "old-school", folio: str = "file", kernel: str | None = None) -> None:
+        self.model = RaceModel(handler=handler, folio=folio, kernel=kernel or "default")
+        kernel = self.model.kernel
+        self.answer = frozenset(unsafe_variants(handler, folio, kernel))
+        self._comparison = compare_variants(handler, folio, kernel)
+        self._boxes = {
+            v: w.Checkbox(value=False, description=VARIANTS[v].label, indent=False, layout=w.Layout(width="auto"))
+            for v in VARIANTS
+        }
+        button = w.Button(description="Check", button_style="primary", tooltip="check your answer")
+        button.on_click(lambda _: self._check())
+        self._out = w.HTML("")
+        folio_text = "a file's folio" if folio == "file" else "an old driver's movable-tagged page"
+        question = (
+            f"With {escape(handler)} <code>->page_mkwrite</code> handlers, {folio_text} and kernel v{escape(kernel)}: "
+            "under which variants can some interleaving write to a folio that truncation has already removed "
+            "(or is removing)? Tick all that apply."
+        )
+        super().__init__([w.HTML(style_html()), w.HTML(f"<p>{question}</p>"), *self._boxes.values(), button, self._out])
+        self.add_class("folioviz")
+        self.add_class("fv-quiz")
+
+    def check(self, ticked: set[str] | None = None) -> bool:
+        """Tick ``ticked`` (variant ids) if given, then check; returns whether the answer is right."""
+        if ticked is not None:
+            unknown = set(ticked) - set(self._boxes)
+            if unknown:
+                raise FolioVizError(f"no such variant(s) {sorted(unknown)}; choose from {list(self._boxes)}")
+            for name, box in self._boxes.items():
+                box.value = name in ticked
+        return self._check()
+
+    def _check(self) -> bool:
+        ticked = frozenset(name for name, box in self._boxes.items() if box.value)
+        ok = ticked == self.answer
+        lines = []
+        for e in self._comparison:
+            bad = [r for r in e.outcomes if r.outcome.harmful]
+            verdict = ", ".join(f"{r.name} in {_orders(r)}" for r in bad) if bad else "never"
+            lines.append(f"<li><b>{escape(VARIANTS[e.model.variant].label)}</b>: {escape(verdict)}</li>")
+        mark = "✔ Right." if ok else "✘ Not quite."
+        cls = "fv-right" if ok else "fv-wrong"
+        self._out.value = (
+            f'<div class="fv-feedback {cls}" role="status" aria-live="polite"><b>{mark}</b> '
+            f"Harmful outcomes per variant, from the explorer:<ul>{''.join(lines)}</ul></div>"
+        )
+        return ok
+
+    def __repr__(self) -> str:
+        m = self.model
+        return f"UnsafeVariantsQuiz(handler={m.handler!r}, folio={m.folio!r}, kernel={m.kernel!r})"
+
+
+def orders_quiz(variant: str, outcome: str, question: str, *, hint: str = "", **inputs: Any) -> Any:
+    """ "How many orders end in ``outcome``?" for one variant: a NumberQuiz whose answer is the explorer's count."""
+    exploration = explore(RaceModel(variant=variant, **inputs))
+    report = exploration.report(outcome)
+    explanation = (
+        f"The explorer counts {report.interleavings} of the {exploration.total} orders of "
+        f"{VARIANTS[exploration.model.variant].label}; the shortest takes {len(report.shortest)} steps."
+    )
+    if hint:
+        explanation = f"{explanation} {hint}"
+    return NumberQuiz(question, report.interleavings, explanation)

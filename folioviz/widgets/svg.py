@@ -8,9 +8,12 @@ a ``<title>`` and ``aria-label`` for screen readers.
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from ..kernel.mapping import MappingDecode, MappingKind
 from ..kernel.pagecache import PageCacheFolio
+from ..kernel.races import RaceOutcome, Replay, folio_view
+from .race_style import _DARK_TEXT, LANE_STYLE
 from .theme import KIND_STYLE, OKABE_ITO, theme
 
 __all__ = ["kind_badge_svg", "mapping_svg", "pagecache_svg"]
@@ -333,5 +336,187 @@ def pagecache_svg(state: PageCacheFolio, *, function: str = "", presenter: bool 
             f'fill="{ink}" font-size="{fs * 0.95:.0f}">⚠ mapping NULL while count &gt; 0: do_page_mkwrite() '
             "can meet this folio (R9)</text>"
         )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------- the race explorer's timeline
+
+
+def _trim(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _folio_cell(replay: Replay, state: Any, lx: float, lw: float, y: float, t: Any, row_h: float) -> str:
+    """The folio column of one timeline row: refcount, lock, ->mapping and where the folio is."""
+    s, fs, ink = t.scale, t.font_px, "#1A1A1A"
+    view = folio_view(replay.model, state)
+    lock = f"locked by {view.locked_by}" if view.locked_by else "unlocked"
+    if view.mapping_is_null:
+        mapping = "mapping NULL"
+    else:
+        mapping = "mapping: movable tag" if replay.model.folio == "driver" else "mapping: the file"
+    line1 = f"ref {view.refcount} · {lock}"
+    line2 = f"{mapping} · {view.where}" + (f" · mapped {view.mapcount}x" if view.mapcount else "")
+    null = view.mapping_is_null and view.where != "freed"
+    fill = "#FFF3D6" if null else "#F4F4F4"
+    return (
+        f'<rect x="{lx:.1f}" y="{y + 3 * s:.1f}" width="{lw:.1f}" height="{row_h - 6 * s:.1f}" '
+        f'rx="{4 * s:.1f}" fill="{fill}" stroke="#BBBBBB"/>'
+        f'<text x="{lx + 8 * s:.1f}" y="{y + 17 * s:.1f}" fill="{ink}" font-size="{fs * 0.92:.0f}">'
+        f"{escape(line1)}</text>"
+        f'<text x="{lx + 8 * s:.1f}" y="{y + 32 * s:.1f}" fill="{ink}" font-size="{fs * 0.85:.0f}">'
+        f"{'⚠ ' if null else ''}{escape(_trim(line2, 40))}</text>"
+    )
+
+
+def _move_cell(move: Any, colour: str, lx: float, lw: float, y: float, t: Any, row_h: float, future: bool) -> str:
+    """The cell of the lane that moved: a box in its colour, and (unless in the future) what it did."""
+    s, fs, ink = t.scale, t.font_px, "#1A1A1A"
+    box = (
+        f'<rect x="{lx:.1f}" y="{y + 3 * s:.1f}" width="{lw:.1f}" height="{row_h - 6 * s:.1f}" '
+        f'rx="{4 * s:.1f}" fill="#FFFFFF" stroke="{colour}" stroke-width="{t.stroke * 1.6:.1f}"/>'
+        f'<rect x="{lx:.1f}" y="{y + 3 * s:.1f}" width="{6 * s:.1f}" height="{row_h - 6 * s:.1f}" '
+        f'fill="{colour}"/>'
+    )
+    if future:
+        return box
+    return box + (
+        f'<text class="fv-race-move" x="{lx + 12 * s:.1f}" y="{y + 17 * s:.1f}" fill="{ink}" '
+        f'font-family="{t.mono}" font-size="{fs * 0.88:.0f}">{escape(_trim(move.function, 30))}</text>'
+        f'<text x="{lx + 12 * s:.1f}" y="{y + 32 * s:.1f}" fill="{ink}" '
+        f'font-size="{fs * 0.88:.0f}">{escape(_trim(move.label, 34))}</text>'
+    )
+
+
+def _wait_cell(holder: str, colour: str, lx: float, lw: float, y: float, t: Any, row_h: float) -> str:
+    """The dashed cell of a lane waiting for the folio lock."""
+    s, fs, ink = t.scale, t.font_px, "#1A1A1A"
+    return (
+        f'<rect x="{lx:.1f}" y="{y + 3 * s:.1f}" width="{lw:.1f}" height="{row_h - 6 * s:.1f}" '
+        f'rx="{4 * s:.1f}" fill="none" stroke="{colour}" stroke-dasharray="5 3"/>'
+        f'<text class="fv-race-wait" x="{lx + 10 * s:.1f}" y="{y + row_h / 2 + fs * 0.35:.1f}" '
+        f'fill="{ink}" font-size="{fs * 0.88:.0f}">… waits for the lock ({escape(holder)})</text>'
+    )
+
+
+def _lane_headers(xs: list[tuple[int | None, float, float]], lanes: tuple[str, ...], t: Any) -> list[str]:
+    """The timeline's column heads: each lane's glyph and name, and the folio column's title."""
+    s, ink = t.scale, "#1A1A1A"
+    out: list[str] = []
+    for lane, lx, lw in xs:
+        if lane is None:
+            out.append(
+                f'<text x="{lx + lw / 2:.1f}" y="{22 * s:.1f}" text-anchor="middle" font-weight="700" fill="{ink}">'
+                "the folio after the step</text>"
+            )
+            continue
+        name = lanes[lane]
+        colour, glyph = LANE_STYLE.get(name, (OKABE_ITO["grey"], name[:2].upper()))
+        out.append(
+            f'<rect x="{lx:.1f}" y="{6 * s:.1f}" width="{26 * s:.1f}" height="{22 * s:.1f}" rx="{4 * s:.1f}" '
+            f'fill="{colour}"/><text x="{lx + 13 * s:.1f}" y="{22 * s:.1f}" text-anchor="middle" font-weight="700" '
+            f'fill="{"#000000" if colour in _DARK_TEXT else "#FFFFFF"}">{escape(glyph)}</text>'
+            f'<text x="{lx + 32 * s:.1f}" y="{22 * s:.1f}" font-weight="700" fill="{ink}">{escape(name)}</text>'
+        )
+    return out
+
+
+def _row_notes(replay: Replay, i: int, last: int) -> list[str]:
+    """What a timeline row marks: the point of no return, the state a livelock loops back to, a broken rule."""
+    notes = []
+    if replay.decided_at == i and replay.outcome.kinds == (RaceOutcome.LIVELOCK,):
+        notes.append("point of no return")
+    if replay.loops_to == i:
+        notes.append(f"⟲ step {last} is this state again")
+    state = replay.scenario.steps[i].state
+    if i == last and state.broken is not None:
+        notes.append(f"✘ {state.broken.outcome.name}")
+    return notes
+
+
+def race_timeline_svg(replay: Replay, upto: int | None = None, *, presenter: bool | None = None) -> str:
+    """One interleaving as lanes: the fault, the folio's state between, truncation, then any extra threads.
+
+    Rows are steps; row ``upto`` (default: the last) is highlighted and later rows are drawn faint,
+    showing who will move but not what happens. A thread waiting for the folio lock gets a dashed
+    "waits" box; the point of no return of a livelock, the state it loops back to, and a step that
+    broke a page-cache rule are marked.
+    """
+    steps = replay.scenario.steps
+    last = len(steps) - 1
+    upto = last if upto is None else max(0, min(last, upto))
+    t = theme(presenter)
+    s, fs = t.scale, t.font_px
+    ink = "#1A1A1A"
+    lanes = replay.lanes
+    col_num, col_lane, col_folio = 46 * s, 236 * s, 262 * s
+    order = [0, None, *range(1, len(lanes))]  # fault lane, folio column, truncation, extras
+    xs: list[tuple[int | None, float, float]] = []
+    x = col_num
+    for lane in order:
+        width = col_folio if lane is None else col_lane
+        xs.append((lane, x, width))
+        x += width + 6 * s
+    width = x + 4 * s
+    head, row_h = 34 * s, 40 * s
+    height = head + row_h * len(steps) + 8 * s
+    moved = [replay.mover(i) for i in range(len(steps))]
+    now = steps[upto]
+    label = (
+        f"Interleaving of {', '.join(lanes)}: {len(steps) - 1} steps, outcome {replay.outcome.name}. "
+        f"At step {upto}: {now.caption}"
+    )
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="fv-race-timeline" width="{width:.0f}" '
+        f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(label)}" '
+        f'font-family="{t.sans}" font-size="{fs}" data-step="{upto}"><title>{escape(label)}</title>',
+        f'<rect width="{width:.0f}" height="{height:.0f}" fill="#FFFFFF"/>',
+    ]
+    # header
+    parts.append(f'<text x="{6 * s:.1f}" y="{22 * s:.1f}" font-weight="700" fill="{ink}">step</text>')
+    parts.extend(_lane_headers(xs, lanes, t))
+    for i, step in enumerate(steps):
+        y = head + row_h * i
+        future = i > upto
+        current = i == upto
+        classes = "fv-race-row" + (" fv-race-current" if current else "") + (" fv-race-future" if future else "")
+        opacity = ' opacity="0.3"' if future else ""
+        parts.append(f'<g class="{classes}" data-step="{i}"{opacity}>')
+        if current:
+            parts.append(
+                f'<rect x="{1 * s:.1f}" y="{y + 1:.1f}" width="{width - 2 * s:.1f}" height="{row_h - 2:.1f}" '
+                f'fill="{OKABE_ITO["yellow"]}" fill-opacity="0.35" stroke="{ink}" stroke-width="{t.stroke}"/>'
+            )
+        marker = "▶ " if current else ""
+        weight = ' font-weight="700"' if current else ""
+        parts.append(
+            f'<text x="{6 * s:.1f}" y="{y + row_h / 2 + fs * 0.35:.1f}" fill="{ink}"{weight}>{marker}{i}</text>'
+        )
+        waiting = {} if future else replay.waiting(i)
+        if i == 0:
+            parts.append(
+                f'<text x="{xs[0][1] + 10 * s:.1f}" y="{y + row_h / 2 + fs * 0.35:.1f}" fill="#555555" '
+                f'font-style="italic">start: no thread has moved</text>'
+            )
+        for lane, lx, lw in xs:
+            if lane is None:
+                if future:
+                    continue
+                parts.append(_folio_cell(replay, step.state, lx, lw, y, t, row_h))
+                continue
+            name = lanes[lane]
+            colour, _ = LANE_STYLE.get(name, (OKABE_ITO["grey"], ""))
+            if moved[i] == lane:
+                parts.append(_move_cell(replay.moves[i - 1], colour, lx, lw, y, t, row_h, future))
+            elif lane in waiting:
+                parts.append(_wait_cell(waiting[lane], colour, lx, lw, y, t, row_h))
+        notes = [] if future else _row_notes(replay, i, last)
+        if notes:
+            parts.append(
+                f'<text x="{width - 6 * s:.1f}" y="{y + 12 * s:.1f}" text-anchor="end" font-weight="700" '
+                f'fill="{ink}" font-size="{fs * 0.8:.0f}">{escape(" · ".join(notes))}</text>'
+            )
+        parts.append("</g>")
     parts.append("</svg>")
     return "".join(parts)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from ..kernel import decode, eras
+from ..kernel.errors import FolioVizError
 from ..kernel.mapping import MappingDecode, Pointer
+from ..kernel.races import VARIANTS, Comparison, OutcomeReport, RaceModel, RaceOutcome, explore
+from .race_style import _glyphs, _orders, _style
 from .svg import kind_badge_svg
 from .theme import KIND_STYLE, OKABE_ITO, theme
 
@@ -141,4 +145,85 @@ def era_table_html(word: int | str, **flags: bool) -> str:
         f"<caption>The word <code>{escape(first.word_text)}</code> in each kernel era</caption>"
         "<tr><th>era</th><th>tag name</th><th>kind</th><th>points to</th><th>folio_mapping()</th>"
         "<th>checks disagree?</th></tr>" + "".join(rows) + "</table></div>"
+    )
+
+
+# --------------------------------------------------------------------------- the race explorer's tables
+
+
+def race_table_html(comparison: Comparison, *, variant: str | None = None, outcome: str | None = None) -> str:
+    """Variants × outcomes: how many orders end in each (``—`` for none), and the states explored.
+
+    The cell for ``variant`` / ``outcome`` is marked (the explorer's current choice).
+    """
+    names = comparison.outcome_names
+    outcomes = {r.name: r.outcome for e in comparison for r in e.outcomes}
+    head = "".join(f'<th scope="col">{_glyphs(outcomes[n])} {escape(n)}</th>' for n in names)
+    rows = []
+    for e in comparison:
+        v = e.model.variant
+        cells = []
+        for n in names:
+            mark = v == variant and n == outcome
+            try:
+                report = e.report(n)
+                text = _orders(report)
+                harmful = ' class="fv-race-bad"' if report.outcome.harmful else ""
+            except FolioVizError:
+                text, harmful = "—", ""
+            cls = ' class="fv-race-cell-current"' if mark else harmful
+            here = ' aria-current="true"' if mark else ""
+            cells.append(f'<td{cls}{here} data-variant="{escape(v)}" data-outcome="{escape(n)}">{text}</td>')
+        tag = "" if VARIANTS[v].merged else " <small>(hypothetical)</small>"
+        current = ' class="fv-race-row-current"' if v == variant else ""
+        rows.append(
+            f'<tr{current}><th scope="row">{escape(VARIANTS[v].label)}{tag}</th>{"".join(cells)}'
+            f"<td>{e.states}</td><td>{e.total:,}</td></tr>"
+        )
+    return (
+        f'<table class="fv-table fv-race-table" aria-label="outcomes per variant">'
+        f"<caption>Outcomes per variant: {escape(comparison.title)}</caption>"
+        f'<tr><th scope="col">variant</th>{head}<th scope="col">states</th><th scope="col">orders</th></tr>'
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def growth_table_html(variant: str = "kernel", **inputs: Any) -> str:
+    """States, moves and orders as threads are added (no timings: those are in ``benchmarks/races.py``)."""
+    sizes: tuple[tuple[str, dict[str, Any]], ...] = (
+        ("fault + truncate", {}),
+        ("+ a reader", {"readers": 1}),
+        ("+ a second fault", {"faults": 2}),
+        ("+ a second fault and a reader", {"faults": 2, "readers": 1}),
+    )
+    rows = []
+    for label, extra in sizes:
+        e = explore(RaceModel(variant=variant, **inputs, **extra))
+        rows.append(
+            f"<tr><td>{escape(label)}</td><td>{len(e.model.threads)}</td><td>{e.states:,}</td>"
+            f"<td>{e.transitions:,}</td><td>{e.total:,}</td><td>{len(e.outcomes)}</td></tr>"
+        )
+    return (
+        style_html() + '<div class="folioviz"><table class="fv-table fv-race-growth" aria-label="growth">'
+        f"<caption>How the model grows ({escape(VARIANTS[variant].label)})</caption>"
+        "<tr><th>threads</th><th>#</th><th>distinct states</th><th>moves</th><th>orders</th><th>outcomes</th></tr>"
+        + "".join(rows)
+        + "</table></div>"
+    )
+
+
+def outcome_banner_html(report: OutcomeReport, model: RaceModel) -> str:
+    """The chosen outcome: its name, glyph, how many orders reach it, and what it means."""
+    colour, _, _ = _style(report.outcome)
+    group = (
+        "bad" if report.outcome.harmful else ("good" if report.outcome.kinds == (RaceOutcome.WRITE_OK,) else "retry")
+    )
+    certain = " — whatever the order" if report.certain else ""
+    return (
+        f'<div class="fv-outcome fv-outcome-{group} fv-race-banner" role="status" aria-live="polite" '
+        f'data-outcome="{escape(report.name)}" style="border-left-color: {colour}">'
+        f'<span class="fv-outcome-name">{_glyphs(report.outcome)} {escape(report.name)}</span> · '
+        f"{escape(_orders(report))}{certain} · shortest: {len(report.shortest)} steps · "
+        f"{escape(VARIANTS[model.variant].label)}<br>{escape(report.outcome.summary)}</div>"
     )
