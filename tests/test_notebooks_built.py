@@ -41,3 +41,13 @@ def test_committed_notebook_matches_its_source(source):
     assert _cells(committed) == _cells(expected), (
         f"notebooks/{source.stem}.ipynb is not what notebooks/src/{source.name} builds: run `make notebooks`"
     )
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda path: path.stem)
+def test_no_cell_assembles_html_by_hand(source):
+    """A cell calls one friendly function; the HTML (and its style) comes from the package."""
+    import re
+
+    for cell in _builder().parse(source).cells:
+        if cell.cell_type == "code":
+            assert "style_html" not in cell.source and not re.search(r"""['"]<[a-z]""", cell.source), cell.source

@@ -38,7 +38,7 @@ from .mkwrite import kernel_options
 from .race_style import LANE_STYLE, OUTCOME_STYLE, THREAD_CHOICES, VARIANT_SHORT, _glyphs, _orders
 from .stepper import Stepper
 from .svg import race_timeline_svg
-from .tables import growth_table_html, outcome_banner_html, race_table_html, style_html
+from .tables import growth_table_html, outcome_banner_html, race_comparison_html, race_table_html, style_html
 from .theme import OKABE_ITO, is_presenter
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "growth_table_html",
     "orders_quiz",
     "outcome_banner_html",
+    "race_comparison_html",
     "race_summary_figure",
     "race_table_html",
     "race_timeline_svg",

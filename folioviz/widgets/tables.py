@@ -8,7 +8,7 @@ from typing import Any
 from ..kernel import decode, eras
 from ..kernel.errors import FolioVizError
 from ..kernel.mapping import MappingDecode, Pointer
-from ..kernel.races import VARIANTS, Comparison, OutcomeReport, RaceModel, RaceOutcome, explore
+from ..kernel.races import VARIANTS, Comparison, OutcomeReport, RaceModel, RaceOutcome, compare_variants, explore
 from .race_style import _glyphs, _orders, _style
 from .svg import kind_badge_svg
 from .theme import KIND_STYLE, OKABE_ITO, theme
@@ -187,6 +187,13 @@ def race_table_html(comparison: Comparison, *, variant: str | None = None, outco
         + "".join(rows)
         + "</table>"
     )
+
+
+def race_comparison_html(**inputs: Any) -> str:
+    """Every variant explored with the same inputs (``handler``, ``folio``, ``kernel``, ``faults``,
+    ``readers``; see :func:`~folioviz.kernel.races.compare_variants`), as a styled table for a notebook cell.
+    """
+    return style_html() + '<div class="folioviz">' + race_table_html(compare_variants(**inputs)) + "</div>"
 
 
 def growth_table_html(variant: str = "kernel", **inputs: Any) -> str:

@@ -22,10 +22,9 @@ from folioviz.widgets.races import (
     UnsafeVariantsQuiz,
     growth_table_html,
     orders_quiz,
+    race_comparison_html,
     race_summary_figure,
-    race_table_html,
 )
-from folioviz.widgets.tables import style_html
 
 # %% [markdown]
 # ## Why the lock, and why the check
@@ -181,7 +180,7 @@ RaceExplorer(folio="driver", variant="folio_mapping")
 # variant then has the same orders and the same outcomes:
 
 # %%
-HTML(style_html() + '<div class="folioviz">' + race_table_html(compare_variants(handler="modern")) + "</div>")
+HTML(race_comparison_html(handler="modern"))
 
 # %% [markdown]
 # ## More threads
