@@ -6,7 +6,9 @@ from playwright.sync_api import expect
 
 # plotly's own bookkeeping of a running animation (plotly.js: _transitionData._animationRaf is the pending
 # animation frame, _frameQueue the frames still to play).
-PLOTLY_IDLE = """gd => {
+# The graph div is the output element itself or a div inside it: the one plotly gave a _fullLayout.
+PLOTLY_IDLE = """root => {
+  const gd = root._fullLayout ? root : [...root.querySelectorAll("div")].find(node => node._fullLayout);
   const td = gd && gd._transitionData;
   return !!td && !td._animationRaf && !(td._frameQueue && td._frameQueue.length);
 }"""
@@ -54,7 +56,7 @@ def test_plotly_animation_plays_to_the_end(page, page_log, run_all):
     # The figure plays itself once when it appears; a rewind clicked while that autoplay still runs is
     # overtaken by it. So wait for the state that matters, plotly's animation queue being empty, not for time.
     expect(slider_label).to_have_text("step 10", timeout=30_000)
-    graph = plot.locator(".js-plotly-plot").first.element_handle()
+    graph = plot.element_handle()
     page.wait_for_function(PLOTLY_IDLE, arg=graph, timeout=30_000)
     # rewind with the figure's own slider (click its first step label), then press the figure's play button
     plot.locator(".slider-container .slider-label-group").first.click(force=True)
