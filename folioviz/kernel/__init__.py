@@ -121,7 +121,18 @@ from .pagecache import (
 from .races import RaceModel, RaceOutcome, compare_variants
 from .races import explore as explore_races
 from .sources import SourceRef, lore_url, source_ref
-from .versions import DEFAULT_ERA, Era, default_era, era_ids, eras, get_era, set_default_era
+from .versions import (
+    DEFAULT_ERA,
+    Era,
+    Kernel,
+    default_era,
+    era_ids,
+    eras,
+    get_era,
+    get_kernel,
+    kernel_menu,
+    set_default_era,
+)
 
 __all__ = [
     "BRANCH_TABLE",
@@ -172,6 +183,7 @@ __all__ = [
     "HelperResult",
     "HistoryEvent",
     "IllegalTransitionError",
+    "Kernel",
     "MappingDecode",
     "MappingKind",
     "MkwriteInputError",
@@ -227,7 +239,9 @@ __all__ = [
     "folio_unlock",
     "format_word",
     "get_era",
+    "get_kernel",
     "is_the_window",
+    "kernel_menu",
     "large_folio_scenario",
     "lore_url",
     "make_folio",
