@@ -231,7 +231,7 @@ def _text(version: tuple[int, int]) -> str:
 
 def _allowed_kernels() -> str:
     menu = ", ".join(repr(kernel) for kernel, _ in kernel_menu())
-    release = _kernels_data()["feature"]["mkwrite_release"]["spans"][-2]["value"]
+    release = Kernel(NEWEST_KERNEL).feature("pagecache_release")
     return (
         f"a version string from {_text(OLDEST_KERNEL)} to {_text(NEWEST_KERNEL)} such as {menu} or "
         f"{release!r}, or 'email' ({get_era('email').example_kernel}), 'default' or 'latest'"
@@ -263,8 +263,7 @@ def parse_kernel(kernel: str) -> tuple[int, int]:
     version = _parse_version(_alias(kernel))
     if version is None:
         raise UnknownEraError(f"kernel {kernel!r} is not a version. Allowed: {_allowed_kernels()}.")
-    oldest = _kernels_data()["feature"]["mkwrite_release"]["spans"][0]["value"]
-    newest = _kernels_data()["feature"]["mkwrite_release"]["spans"][-1]["value"]
+    oldest, newest = (Kernel(v).feature("mkwrite_release") for v in (OLDEST_KERNEL, NEWEST_KERNEL))
     if version < OLDEST_KERNEL:
         raise UnknownEraError(
             f"kernel {kernel!r} is older than the oldest do_page_mkwrite() folioviz has read ({oldest}); "
