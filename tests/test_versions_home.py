@@ -97,3 +97,12 @@ def test_every_menu_kernel_and_pinned_release_is_one_the_project_read():
     assert parse_kernel("latest") == versions.NEWEST_KERNEL
     with pytest.raises(UnknownEraError, match="older"):
         parse_kernel("4.19")
+
+
+def test_every_kernel_feature_in_the_data_is_asked_by_the_code():
+    import tomllib
+
+    features = tomllib.loads((ROOT / "data" / "kernels.toml").read_text())["feature"]
+    code = "\n".join(path.read_text() for path in (ROOT / "folioviz").rglob("*.py"))
+    unused = [name for name in features if f'"{name}"' not in code and f"'{name}'" not in code]
+    assert not unused, f"data/kernels.toml features no code asks about: {unused}"
