@@ -4,19 +4,27 @@ The widget holds no kernel logic: each change builds a new
 :class:`folioviz.kernel.MappingDecode` through :func:`folioviz.kernel.make_folio` and
 :func:`folioviz.kernel.decode_folio`, then re-renders. Bad input (a bad paste, a contradictory
 toggle) shows an inline error and keeps the last good state.
+
+Its state is public: the traits ``word``, ``era``, ``slab``, ``swapcache`` and ``movable_ops``.
+Setting one updates every view; ``observe`` and ``ipywidgets.link`` work on them. The bits are one
+:class:`~folioviz.widgets.bitfield.BitField` (anywidget), and the children share one layout and
+one style model per kind, so a widget is fewer than 20 widget models.
 """
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_bool import CheckboxStyle
+from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
+from traitlets import Bool, Int, Unicode, observe, validate
 
 from ..kernel import FolioVizError, decode_folio, eras, get_era, make_folio
+from ..kernel.bitroles import bit_roles
 from ..kernel.mapping import MappingDecode
-from ..kernel.versions import Era
-from .bits import byte_groups, word_bits
+from .base import GuardedInputs
+from .bitfield import BitField
 from .svg import mapping_svg
 from .tables import helpers_table_html, kind_line_html, style_html
 from .theme import is_presenter
@@ -24,9 +32,10 @@ from .theme import is_presenter
 __all__ = ["MappingWordWidget"]
 
 _NO_CHANGE = object()
+_INPUTS = ("word", "era", "slab", "swapcache", "movable_ops")
 
 
-class MappingWordWidget(w.VBox):
+class MappingWordWidget(GuardedInputs, w.VBox):
     """Explore ``folio->mapping``: click bits, paste a word, switch kernel era, toggle folio state.
 
     :param word: the initial word (int or hex string as crash/drgn/printk print it)
@@ -36,13 +45,20 @@ class MappingWordWidget(w.VBox):
     :param movable_ops: v6.17+ only: the ``PG_movable_ops`` page flag
     :param word_bits: 64 (default) or 32
     :param presenter: large type for a projector
-    :raises FolioVizError: if the initial values are invalid (later bad input is shown, not raised)
+    :raises FolioVizError: if the initial values are invalid (later bad input is shown, not raised;
+        a bad value assigned to a trait is shown and raised, and the trait keeps its value)
     """
+
+    word = Int(help="folio->mapping: the raw word as an unsigned int (bit 0 is the least significant)")
+    era = Unicode(help="the kernel era shown, by id ('pre-v6.0', 'v6.0-v6.16', 'v6.17+'); a version such as '6.4' works")
+    slab = Bool(False, help="the folio belongs to the slab allocator: the word is slab data, no tag is read")
+    swapcache = Bool(False, help="the folio is in the swap cache (PG_swapcache)")
+    movable_ops = Bool(False, help="v6.17+ only: the PG_movable_ops page flag of a driver page")
 
     def __init__(
         self,
         word: int | str = 0xFFFF888003A1C000,
-        era: Era | str | None = None,
+        era: Any = None,
         *,
         slab: bool = False,
         swapcache: bool = False,
@@ -51,64 +67,74 @@ class MappingWordWidget(w.VBox):
         presenter: bool | None = None,
         **kwargs: Any,
     ) -> None:
+        self._syncing = True  # the traits are set below, from the first decode
         presenter = is_presenter(presenter)
         era_obj = get_era(era)
         folio = make_folio(word, era_obj, slab=slab, swapcache=swapcache, movable_ops=movable_ops, word_bits=word_bits)
         self._result: MappingDecode = decode_folio(folio, era_obj)
         self._presenter = presenter
-        self._syncing = False
-        self._error = ""
 
-        self._style = w.HTML(style_html(presenter))
+        # One layout and one style model per kind, shared by every child: each would otherwise be a model.
+        layout = w.Layout()
+        text_style = TextStyle(description_width="initial")
+        box_style = CheckboxStyle()
+        html_style = HTMLStyle()
+
+        def html(cls: str = "", value: str = "") -> w.HTML:
+            box = w.HTML(value, layout=layout, style=html_style)
+            if cls:
+                box.add_class(cls)
+            return box
+
         self._era_picker = w.Dropdown(
             options=[(e.label, e.id) for e in eras()],
             value=era_obj.id,
             description="Kernel",
-            layout=w.Layout(width="auto"),
-            style={"description_width": "initial"},
+            layout=layout,
+            style=text_style,
         )
         self._text = w.Text(
             value=self._result.word_text,
             description="folio->mapping",
             placeholder="paste e.g. 0xffff888003a1c001",
             continuous_update=False,
-            layout=w.Layout(width="30em"),
-            style={"description_width": "initial"},
+            layout=layout,
+            style=text_style,
         )
-        self._slab = w.Checkbox(value=slab, description="slab folio", indent=False)
-        self._swapcache = w.Checkbox(value=swapcache, description="in swap cache", indent=False)
-        self._movable_ops = w.Checkbox(value=movable_ops, description="PG_movable_ops (v6.17+)", indent=False)
-        for box in (self._slab, self._swapcache, self._movable_ops):
-            box.layout = w.Layout(width="auto", margin="0 1.2em 0 0")
-        self._error_box = w.HTML("")
-        self._error_box.add_class("fv-error-box")
-        self._kind = w.HTML("")
-        self._kind.add_class("fv-kind-line")
-        self._diagram = w.HTML("")
-        self._diagram.add_class("fv-diagram-box")
-        self._table = w.HTML("")
-        self._table.add_class("fv-table-box")
-        self._bits: dict[int, w.ToggleButton] = {}
-        self._bits_box = w.HBox(layout=w.Layout(flex_flow="row wrap", align_items="flex-end"))
-        self._build_bits()
+        self._text.add_class("fv-word-box")
+        self._slab = w.Checkbox(value=slab, description="slab folio", indent=False, layout=layout, style=box_style)
+        self._swapcache = w.Checkbox(
+            value=swapcache, description="in swap cache", indent=False, layout=layout, style=box_style
+        )
+        self._movable_ops = w.Checkbox(
+            value=movable_ops, description="PG_movable_ops (v6.17+)", indent=False, layout=layout, style=box_style
+        )
+        self._bits = BitField(layout=layout)
+        self._make_error_box(layout=layout, style=html_style)
+        self._kind = html("fv-kind-line")
+        self._diagram = html("fv-diagram-box")
+        self._table = html("fv-table-box")
 
-        self._era_picker.observe(self._on_era, names="value")
-        self._text.observe(self._on_text, names="value")
-        self._slab.observe(lambda change: self._on_flag("slab", change), names="value")
-        self._swapcache.observe(lambda change: self._on_flag("swapcache", change), names="value")
-        self._movable_ops.observe(lambda change: self._on_flag("movable_ops", change), names="value")
+        self._era_picker.observe(lambda change: self._from_control("era", change), names="value")
+        self._text.observe(lambda change: self._from_control("word", change), names="value")
+        self._slab.observe(lambda change: self._from_control("slab", change), names="value")
+        self._swapcache.observe(lambda change: self._from_control("swapcache", change), names="value")
+        self._movable_ops.observe(lambda change: self._from_control("movable_ops", change), names="value")
+        self._bits.observe(self._on_bits, names="word")
 
         controls = w.HBox(
-            [self._era_picker, self._text],
-            layout=w.Layout(flex_flow="row wrap", align_items="center"),
+            [self._era_picker, self._text, self._slab, self._swapcache, self._movable_ops], layout=layout
         )
-        toggles = w.HBox([self._slab, self._swapcache, self._movable_ops], layout=w.Layout(flex_flow="row wrap"))
-        body = w.HBox([self._diagram, self._table], layout=w.Layout(flex_flow="row wrap"))
-        super().__init__([self._style, controls, toggles, self._error_box, self._bits_box, self._kind, body], **kwargs)
+        controls.add_class("fv-wrap")
+        body = w.HBox([self._diagram, self._table], layout=layout)
+        body.add_class("fv-wrap")
+        children = [html(value=style_html(presenter)), controls, self._error_box, self._bits, self._kind, body]
+        super().__init__(children, layout=layout, **kwargs)
         self.add_class("folioviz")
         self.add_class("folioviz-mapping-word")
         if presenter:
             self.add_class("fv-presenter")
+        self._syncing = False
         self._render()
 
     # ------------------------------------------------------------------ public API
@@ -117,19 +143,6 @@ class MappingWordWidget(w.VBox):
     def result(self) -> MappingDecode:
         """The current decode (immutable)."""
         return self._result
-
-    @property
-    def word(self) -> int:
-        return self._result.word
-
-    @property
-    def era(self) -> Era:
-        return self._result.era
-
-    @property
-    def error(self) -> str:
-        """The message of the last rejected input, or ``""`` when the last input was good."""
-        return self._error
 
     def update(
         self,
@@ -146,33 +159,15 @@ class MappingWordWidget(w.VBox):
         Bad input is shown in the widget and the last good state is kept; with
         ``raise_errors=True`` the :class:`FolioVizError` is raised as well.
         """
-        current = self._result
-        folio = current.folio
         try:
-            new_era = current.era if era is _NO_CHANGE else get_era(era)
-            new_movable = folio.movable_ops if movable_ops is _NO_CHANGE else movable_ops
-            if era is not _NO_CHANGE and not new_era.movable_ops_flag and movable_ops is _NO_CHANGE:
-                new_movable = False  # the flag does not exist before v6.17: drop it with the era
-            new_folio = make_folio(
-                folio.mapping if word is _NO_CHANGE else word,
-                new_era,
-                slab=folio.slab if slab is _NO_CHANGE else slab,
-                swapcache=folio.swapcache if swapcache is _NO_CHANGE else swapcache,
-                movable_ops=new_movable,
-                word_bits=folio.word_bits,
-            )
-            result = decode_folio(new_folio, new_era)
+            result = self._decode(word=word, era=era, slab=slab, swapcache=swapcache, movable_ops=movable_ops)
         except FolioVizError as error:
-            self._error = str(error)
-            self._render_controls()  # put the controls back to the last good state
-            self._error_box.value = (
-                f'<div class="fv-error" role="alert"><b>Not applied:</b> {escape(self._error)}</div>'
-            )
+            self._refuse(str(error))
             if raise_errors:
                 raise
             return False
-        self._error = ""
         self._result = result
+        self._clear_error()
         self._render()
         return True
 
@@ -191,102 +186,98 @@ class MappingWordWidget(w.VBox):
         r = self._result
         return f"MappingWordWidget(word={r.word_text}, era={r.era.id!r}, kind={r.kind.value!r})"
 
+    # ------------------------------------------------------------------ the model
+
+    def _decode(
+        self,
+        *,
+        word: Any = _NO_CHANGE,
+        era: Any = _NO_CHANGE,
+        slab: Any = _NO_CHANGE,
+        swapcache: Any = _NO_CHANGE,
+        movable_ops: Any = _NO_CHANGE,
+    ) -> MappingDecode:
+        """The decode these changes lead to (raises :class:`FolioVizError`; changes nothing)."""
+        current = self._result
+        folio = current.folio
+        new_era = current.era if era is _NO_CHANGE else get_era(era)
+        new_movable = folio.movable_ops if movable_ops is _NO_CHANGE else movable_ops
+        if era is not _NO_CHANGE and not new_era.movable_ops_flag and movable_ops is _NO_CHANGE:
+            new_movable = False  # the flag does not exist before v6.17: drop it with the era
+        new_folio = make_folio(
+            folio.mapping if word is _NO_CHANGE else word,
+            new_era,
+            slab=folio.slab if slab is _NO_CHANGE else slab,
+            swapcache=folio.swapcache if swapcache is _NO_CHANGE else swapcache,
+            movable_ops=new_movable,
+            word_bits=folio.word_bits,
+        )
+        return decode_folio(new_folio, new_era)
+
     # ------------------------------------------------------------------ events
 
-    def _on_era(self, change: dict[str, Any]) -> None:
-        if not self._syncing:
-            self.update(era=change["new"])
+    @validate(*_INPUTS)
+    def _valid_input(self, proposal: Any) -> Any:
+        value = proposal["value"]
+        if self._syncing:
+            return value
+        name = proposal["trait"].name
+        try:
+            result = self._decode(**{name: value})
+        except FolioVizError as error:
+            self._refuse(str(error))
+            raise
+        return result.era.id if name == "era" else value
 
-    def _on_text(self, change: dict[str, Any]) -> None:
+    @observe(*_INPUTS)
+    def _on_input(self, change: dict[str, Any]) -> None:
         if not self._syncing:
-            self.update(word=change["new"])
+            self.update(**{change["name"]: change["new"]})
 
-    def _on_flag(self, name: str, change: dict[str, Any]) -> None:
+    def _from_control(self, name: str, change: dict[str, Any]) -> None:
         if not self._syncing:
             self.update(**{name: change["new"]})
 
-    def _on_bit(self, bit: int, change: dict[str, Any]) -> None:
-        if self._syncing:
-            return
-        wanted = bool(change["new"])
-        current = bool(self._result.word >> bit & 1)
-        if wanted != current:
-            self.update(word=self._result.word ^ (1 << bit))
+    def _on_bits(self, change: dict[str, Any]) -> None:
+        if not self._syncing:
+            self.update(word=change["new"])
 
     # ------------------------------------------------------------------ rendering
 
-    def _build_bits(self) -> None:
-        nbits = self._result.word_bits
-        groups: list[w.Widget] = []
-        self._byte_labels: dict[int, w.HTML] = {}
-        for group in byte_groups(self._result.word, nbits):
-            shown = [n for n in group.bits if n >= 2]  # bits 1..0 get their own group: the tag
-            buttons = [self._make_bit(n) for n in shown]
-            label = w.HTML("")
-            label.add_class("fv-byte-label-box")
-            self._byte_labels[group.index] = label
-            groups.append(w.VBox([label, w.HBox(buttons)], layout=w.Layout(margin="0 0.6em 0.3em 0")))
-        tag_buttons = [self._make_bit(1), self._make_bit(0)]
-        tag_label = w.HTML('<span class="fv-byte-label fv-tag-label">tag · bits 1–0</span>')
-        tag_group = w.VBox([tag_label, w.HBox(tag_buttons)], layout=w.Layout(margin="0 0 0.3em 0.4em"))
-        tag_group.add_class("fv-tag-group")
-        groups.append(tag_group)
-        self._bits_box.children = groups
-
-    def _make_bit(self, n: int) -> w.ToggleButton:
-        button = w.ToggleButton(
-            value=False,
-            description="0",
-            tooltip=f"bit {n}",
-            layout=w.Layout(width="1.9em", padding="0", margin="1px"),
-        )
-        button.add_class("fv-bit")
-        button.add_class(f"fv-bit-{n}")
-        if n < 2:
-            button.add_class("fv-tag-bit")
-        button.observe(lambda change, n=n: self._on_bit(n, change), names="value")
-        self._bits[n] = button
-        return button
+    def _refuse(self, message: str) -> None:
+        self._show_error(message)
+        self._render_controls()  # put the controls (and the bits) back to the last good state
 
     def _render_controls(self) -> None:
         r = self._result
-        self._syncing = True
-        try:
+        with self._quietly():
+            for name, value in (
+                ("word", r.word),
+                ("era", r.era.id),
+                ("slab", r.folio.slab),
+                ("swapcache", r.folio.swapcache),
+                ("movable_ops", r.folio.movable_ops),
+            ):
+                if getattr(self, name) != value:
+                    setattr(self, name, value)
             self._era_picker.value = r.era.id
             self._text.value = r.word_text
             self._slab.value = r.folio.slab
             self._swapcache.value = r.folio.swapcache
             self._movable_ops.value = r.folio.movable_ops
             self._movable_ops.disabled = not r.era.movable_ops_flag
-            values = word_bits(r.word, r.word_bits)
-            role = "slab data" if r.folio.slab else None
-            for n, button in self._bits.items():
-                bit = values[n]
-                if button.value != bit:
-                    button.value = bit
-                label = "1" if bit else "0"
-                if button.description != label:
-                    button.description = label
-                kind_of_bit = role or ("tag" if n < 2 else "pointer")
-                tip = f"bit {n} ({kind_of_bit}) = {int(bit)}; click to flip"
-                if button.tooltip != tip:
-                    button.tooltip = tip
-            for group in byte_groups(r.word, r.word_bits):
-                low = group.index * 8
-                text = (
-                    f'<span class="fv-byte-label">byte {group.index} · bits {low + 7}–{low} · '
-                    f"<code>0x{group.hex}</code></span>"
-                )
-                label_widget = self._byte_labels[group.index]
-                if label_widget.value != text:
-                    label_widget.value = text
-        finally:
-            self._syncing = False
+            roles = list(bit_roles(r.folio, r.era))
+            with self._bits.hold_sync():
+                if self._bits.width != r.word_bits:
+                    self._bits.width = r.word_bits
+                if self._bits.roles != roles:
+                    self._bits.roles = roles
+                if self._bits.word != r.word_text:
+                    self._bits.word = r.word_text
 
     def _render(self) -> None:
         r = self._result
         self._render_controls()
-        self._error_box.value = ""
         self._kind.value = kind_line_html(r, presenter=self._presenter)
         self._diagram.value = mapping_svg(r, presenter=self._presenter)
         self._table.value = helpers_table_html(r)

@@ -22,15 +22,10 @@ def style_html(presenter: bool | None = None) -> str:
     fs = t.font_px
     return f"""<style>
 .folioviz {{ font-size: {fs}px; }}
-.folioviz .fv-bit button, .folioviz button.fv-bit {{ font-family: {t.mono}; font-size: {fs}px; min-width: 0; }}
-.folioviz .fv-bit.mod-active, .folioviz button.fv-bit.mod-active {{ background: #1A1A1A; color: #FFFFFF; }}
-.folioviz .fv-tag-bit {{ outline: 2px solid {OKABE_ITO["orange"]}; outline-offset: -2px; font-weight: 700; }}
-.folioviz .fv-tag-bit.mod-active {{ background: {OKABE_ITO["orange"]} !important; color: #000000 !important; }}
 .folioviz button:focus-visible {{ outline: 3px solid {OKABE_ITO["blue"]} !important; outline-offset: 1px; }}
-.folioviz .fv-byte-label {{ font-size: {fs * 0.8:.0f}px; color: var(--jp-ui-font-color1, #333333);
-  font-family: {t.sans}; }}
-.folioviz .fv-tag-label {{ color: var(--jp-ui-font-color0, #000000); font-weight: 700; }}
-.folioviz .fv-tag-group {{ border-left: 3px double {OKABE_ITO["orange"]}; padding-left: 0.4em; }}
+.folioviz .fv-wrap {{ flex-wrap: wrap; align-items: center; gap: 0 1.2em; }}
+.folioviz .fv-wrap > .widget-checkbox {{ width: auto; }}
+.folioviz .fv-wrap > .fv-word-box {{ width: 30em; max-width: 100%; }}
 .folioviz .fv-error {{ border-left: 5px solid {OKABE_ITO["vermillion"]}; background: #FCEBE0; color: #000000;
   padding: 0.4em 0.7em; margin: 0.3em 0; }}
 .folioviz .fv-kindrow {{ display: flex; align-items: center; gap: 0.8em; flex-wrap: wrap; margin: 0.3em 0; }}
