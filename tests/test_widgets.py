@@ -21,12 +21,12 @@ def kind_shown(widget: MappingWordWidget) -> str:
 def test_click_on_bit_0_turns_a_file_word_into_an_anon_one():
     widget = MappingWordWidget(FILE_WORD)
     assert kind_shown(widget) == "file"
-    widget._bits[0].value = True  # what a click on the button does
+    widget._bits.word = "0xffff888003a1c001"  # what a click on bit 0 sends from the browser
     assert widget.result.kind is MappingKind.ANON
     assert kind_shown(widget) == "anon"
     assert "struct anon_vma" in widget._diagram.value
     assert widget._text.value == "0xffff888003a1c001"
-    assert widget._bits[0].description == "1"
+    assert widget.word == 0xFFFF888003A1C001
 
 
 def test_every_view_follows_one_click():
@@ -107,19 +107,35 @@ def test_programmatic_bad_input_raises_and_keeps_state():
         MappingWordWidget(era="linux")
 
 
-def test_bits_are_grouped_by_byte_with_the_tag_set_apart():
+def test_the_bit_field_gets_each_bits_role_from_the_model():
     widget = MappingWordWidget()
-    groups = widget._bits_box.children
-    assert len(groups) == 9  # 8 bytes (byte 0 holds bits 7..2) + the tag group
-    assert "fv-tag-group" in groups[-1]._dom_classes
-    assert len(widget._bits) == 64
-    assert all(f"fv-bit-{n}" in b._dom_classes for n, b in widget._bits.items())
-    assert "fv-tag-bit" in widget._bits[0]._dom_classes and "fv-tag-bit" not in widget._bits[2]._dom_classes
+    bits = widget._bits
+    assert (bits.width, bits.word) == (64, "0xffff888003a1c000")
+    assert bits.roles[:2] == ["tag", "tag"] and set(bits.roles[2:]) == {"pointer"} and len(bits.roles) == 64
+    widget.slab = True
+    assert bits.roles == ["slab data"] * 64
+
+
+def test_a_refused_click_puts_the_bits_back():
+    widget = MappingWordWidget(FILE_WORD | 1, swapcache=True)
+    widget._bits.word = "0xffff888003a1c002"  # a driver's movable page is never in the swap cache
+    assert "never in the swap cache" in widget.error
+    assert widget._bits.word == "0xffff888003a1c001" and widget.word == FILE_WORD | 1
+
+
+def test_the_bit_field_front_end_ships_in_the_package():
+    from folioviz.widgets.bitfield import BitField
+
+    text, css = str(BitField._esm), str(BitField._css)
+    assert "export default" in text and "import " not in text  # self-contained: nothing from a CDN
+    assert len(text.encode()) < 6000, "the front-end is stored in every notebook's widget state: keep it small"
+    assert len(css.encode()) < 2500
+    assert "aria-label" in text and "ArrowLeft" in text and "Home" in text
 
 
 def test_32_bit_widget_has_32_buttons():
     widget = MappingWordWidget(0xC0000000, word_bits=32)
-    assert len(widget._bits) == 32
+    assert widget._bits.width == 32 and len(widget._bits.roles) == 32
     widget.toggle_bit(0)
     assert widget.result.word_text == "0xc0000001"
 
