@@ -25,13 +25,13 @@ def test_the_email_era_is_the_default():
 def test_every_widget_follows_the_workbook_default():
     set_default_era("latest")
     assert decode("0xffff888003a1c002").kind is MappingKind.INVALID
-    assert MappingWordWidget("0xffff888003a1c002").era.id == "v6.17+"
+    assert MappingWordWidget("0xffff888003a1c002").era == "v6.17+"
     assert PageCacheWidget("truncation").era == "v6.17+"
     assert PageCacheWidget("truncation").scenario[3].source.release == "v7.2.8"
     assert MkwriteWidget().inputs.kernel == "6.17"
     set_default_era("email")
     assert MkwriteWidget().inputs.kernel == "6.4"
-    assert MappingWordWidget().era.id == "v6.0-v6.16"
+    assert MappingWordWidget().era == "v6.0-v6.16"
 
 
 def test_explicit_eras_win_over_the_default():

@@ -35,7 +35,7 @@ def test_timeline_has_every_event_and_the_hazard_window():
 def test_explorer_switches_the_widgets_to_the_events_era(event_id, era_id, livelock_under_folio_mapping):
     explorer = HistoryExplorer()
     explorer._picker.value = event_id
-    assert explorer.word_widget.era.id == era_id
+    assert explorer.word_widget.era == era_id
     assert (explorer._livelock.value.count("LIVELOCK") == 1) is livelock_under_folio_mapping
     assert explorer.event.id == event_id
 

@@ -35,7 +35,7 @@ def test_buttons_move_and_render_is_called():
 def test_slider_and_index_stay_in_step():
     stepper = Stepper(SCENARIO)
     stepper._slider.value = 3  # what dragging, or the Play button through jslink, does
-    assert stepper.index == 3 and stepper.step.state == 3
+    assert stepper.index == 3 and stepper.current.state == 3
     stepper.index = 1
     assert stepper._slider.value == 1
 

@@ -50,10 +50,10 @@ class MappingWordWidget(GuardedInputs, w.VBox):
     """
 
     word = Int(help="folio->mapping: the raw word as an unsigned int (bit 0 is the least significant)")
-    era = Unicode(help="the kernel era shown, by id ('pre-v6.0', 'v6.0-v6.16', 'v6.17+'); a version such as '6.4' works")
+    era = Unicode(help=f"the kernel era shown, by id ({', '.join(e.id for e in eras())}); a kernel version works too")
     slab = Bool(False, help="the folio belongs to the slab allocator: the word is slab data, no tag is read")
     swapcache = Bool(False, help="the folio is in the swap cache (PG_swapcache)")
-    movable_ops = Bool(False, help="v6.17+ only: the PG_movable_ops page flag of a driver page")
+    movable_ops = Bool(False, help="the PG_movable_ops page flag of a driver page (only in eras that have the flag)")
 
     def __init__(
         self,
@@ -122,9 +122,7 @@ class MappingWordWidget(GuardedInputs, w.VBox):
         self._movable_ops.observe(lambda change: self._from_control("movable_ops", change), names="value")
         self._bits.observe(self._on_bits, names="word")
 
-        controls = w.HBox(
-            [self._era_picker, self._text, self._slab, self._swapcache, self._movable_ops], layout=layout
-        )
+        controls = w.HBox([self._era_picker, self._text, self._slab, self._swapcache, self._movable_ops], layout=layout)
         controls.add_class("fv-wrap")
         body = w.HBox([self._diagram, self._table], layout=layout)
         body.add_class("fv-wrap")

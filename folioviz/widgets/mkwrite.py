@@ -14,6 +14,7 @@ from html import escape
 from typing import Any
 
 import ipywidgets as w
+from traitlets import Bool, HasTraits, Unicode, observe, validate
 
 from ..kernel.errors import FolioVizError
 from ..kernel.mkwrite import (
@@ -36,6 +37,7 @@ from ..kernel.mkwrite import (
 )
 from ..kernel.scenario import Scenario, Step
 from ..kernel.versions import default_era, kernel_menu
+from .base import GuardedInputs
 from .stepper import Stepper
 from .svg import kind_badge_svg
 from .tables import style_html
@@ -301,40 +303,98 @@ class _Pane(w.VBox):
             )
 
 
-class _InputsMixin:
-    """Shared by both widgets: show a refused input and put the controls back, or accept a new one."""
+_CHOICES = ("handler", "folio", "kernel", "caller", "swapfile", "truncated_beyond_eof", "debug_vm")
+
+
+class _InputsMixin(GuardedInputs, HasTraits):
+    """Shared by both widgets: the inputs as public traits; show a refused input and put the controls back.
+
+    Setting a trait is the same as picking that value in the controls: the views follow, a refused
+    value is shown in the error box and raised, and the trait keeps its last good value.
+    """
+
+    handler = Unicode(help="the ->page_mkwrite handler: " + ", ".join(HANDLERS))
+    folio = Unicode(help="the folio the fault holds: " + ", ".join(FOLIO_STATES))
+    kernel = Unicode(help=f"the kernel, 'major.minor' ({', '.join(v for _, v in KERNELS)}); picks the code form")
+    caller = Unicode(help="the fault path that calls do_page_mkwrite(): " + ", ".join(CALLERS))
+    swapfile = Bool(False, help="the VMA's file has become an active swapfile (IS_SWAPFILE)")
+    truncated_beyond_eof = Bool(
+        None,
+        allow_none=True,
+        help="folio='truncated' only: the page now lies wholly beyond EOF (True) or inside the file (False)",
+    )
+    debug_vm = Bool(False, help="the kernel is built with CONFIG_DEBUG_VM (VM_BUG_ON_*() checks at run time)")
 
     _controls: _Controls
-    _error_box: w.HTML
     _inputs: MkwriteInputs
-    _error: str
-    _syncing: bool
+
+    def _try(self, **changes: Any) -> MkwriteInputs:
+        """The inputs these changes lead to (raises :class:`FolioVizError`; changes nothing)."""
+        raise NotImplementedError
+
+    @validate(*_CHOICES, "check")
+    def _valid_choice(self, proposal: Any) -> Any:
+        value = proposal["value"]
+        if self._syncing:
+            return value
+        name = proposal["trait"].name
+        try:
+            inputs = self._try(**_with_folio_default({name: value}))
+        except FolioVizError as error:
+            self._refuse(str(error))
+            raise
+        return getattr(inputs, name)
+
+    @observe(*_CHOICES, "check")
+    def _on_choice(self, change: Any) -> None:
+        if not self._syncing:
+            self.update(**{change["name"]: change["new"]})
 
     def _show_controls(self, inputs: MkwriteInputs) -> None:
-        self._syncing = True
-        try:
+        with self._quietly():
             self._controls.show(inputs)
-        finally:
-            self._syncing = False
+            for name in self._choice_names():
+                value = getattr(inputs, name)
+                if getattr(self, name) != value:
+                    setattr(self, name, value)
+
+    def _choice_names(self) -> tuple[str, ...]:
+        return _CHOICES
 
     def _refuse(self, message: str) -> bool:
-        self._error = message
-        self._error_box.value = f'<div class="fv-error" role="alert"><b>Not applied:</b> {escape(message)}</div>'
+        self._show_error(message)
         self._show_controls(self._inputs)
         return False
 
     def _accept(self, inputs: MkwriteInputs) -> None:
-        self._error = ""
-        self._error_box.value = ""
+        self._clear_error()
         self._show_controls(inputs)
+
+
+def _with_folio_default(changes: dict[str, Any]) -> dict[str, Any]:
+    """A new folio state without a word on truncation: leave truncated_beyond_eof to its default."""
+    if "folio" in changes and "truncated_beyond_eof" not in changes:
+        return {**changes, "truncated_beyond_eof": None}
+    return changes
+
+
+def _inputs_with(inputs: MkwriteInputs, **changes: Any) -> MkwriteInputs:
+    changed = replace(inputs, **changes) if changes else inputs
+    return MkwriteInputs(**{f: getattr(changed, f) for f in _SETTINGS})
 
 
 class MkwriteWidget(_InputsMixin, w.VBox):
     """Step through ``do_page_mkwrite()`` for one input set, and rebuild it with "what if" toggles.
 
+    Every choice is a public trait (``handler``, ``folio``, ``check``, ``kernel``, ``caller``,
+    ``swapfile``, ``truncated_beyond_eof``, ``debug_vm``, ``view``): set one, observe it or link it.
+
     :param view: ``"function"`` (line by line inside do_page_mkwrite) or ``"loop"`` (the caller's retries)
     :param inputs: any :class:`MkwriteInputs` field (``handler``, ``folio``, ``check``, ``kernel``...)
     """
+
+    check = Unicode(help="the truncation test: 'folio->mapping' (as merged) or 'folio_mapping()' (the v1 patch)")
+    view = Unicode("function", help="'function' (line by line inside do_page_mkwrite()) or 'loop' (the retried fault)")
 
     def __init__(self, *, view: str = "function", presenter: bool | None = None, **inputs: Any) -> None:
         presenter = is_presenter(presenter)
@@ -343,14 +403,12 @@ class MkwriteWidget(_InputsMixin, w.VBox):
         inputs.setdefault("kernel", default_era().example_kernel)
         self._inputs = MkwriteInputs(**inputs)
         self._view = view
-        self._error = ""
-        self._syncing = False
         self._controls = _Controls(self._inputs)
         self._view_picker = w.ToggleButtons(
             options=[("inside do_page_mkwrite()", "function"), ("the fault, retried", "loop")], value=view
         )
         self._view_picker.style.button_width = "auto"
-        self._error_box = w.HTML("")
+        self._make_error_box()
         self._pane = _Pane()
         self._run = mkwrite_outcome(self._inputs)
         self._lines = pseudo_code(self._inputs.kernel, self._inputs.check)
@@ -373,7 +431,9 @@ class MkwriteWidget(_InputsMixin, w.VBox):
         self.add_class("folioviz-mkwrite")
         if presenter:
             self.add_class("fv-presenter")
-        self._controls.show(self._inputs)
+        self._show_controls(self._inputs)
+        with self._quietly():
+            self.view = view
 
     # ------------------------------------------------------------------ public API
 
@@ -394,16 +454,11 @@ class MkwriteWidget(_InputsMixin, w.VBox):
     def scenario(self) -> Scenario[Any]:
         return self._stepper.scenario
 
-    @property
-    def error(self) -> str:
-        return self._error
-
     def update(self, **changes: Any) -> bool:
         """Change inputs ("what if"); invalid combinations are shown and the last good state is kept."""
         try:
             _refuse_unknown(changes)
-            inputs = replace(self._inputs, **changes) if changes else self._inputs
-            inputs = MkwriteInputs(**{f: getattr(inputs, f) for f in _SETTINGS})
+            inputs = self._try(**changes)
             run = mkwrite_outcome(inputs)
         except FolioVizError as error:
             return self._refuse(str(error))
@@ -414,7 +469,7 @@ class MkwriteWidget(_InputsMixin, w.VBox):
         return True
 
     def set_view(self, view: str) -> None:
-        self._view_picker.value = view
+        self.view = view
 
     def __repr__(self) -> str:
         i = self._inputs
@@ -424,6 +479,29 @@ class MkwriteWidget(_InputsMixin, w.VBox):
         )
 
     # ------------------------------------------------------------------ internals
+
+    def _try(self, **changes: Any) -> MkwriteInputs:
+        inputs = _inputs_with(self._inputs, **_with_folio_default(changes))
+        mkwrite_outcome(inputs)
+        return inputs
+
+    def _choice_names(self) -> tuple[str, ...]:
+        return (*_CHOICES, "check")
+
+    @validate("view")
+    def _valid_view(self, proposal: Any) -> str:
+        if proposal["value"] not in ("function", "loop"):
+            raise FolioVizError(f"view must be 'function' or 'loop', not {proposal['value']!r}")
+        return proposal["value"]
+
+    @observe("view")
+    def _on_view_trait(self, change: Any) -> None:
+        if self._syncing:
+            return
+        with self._quietly():
+            self._view_picker.value = change["new"]
+        self._view = change["new"]
+        self._stepper.set_scenario(self._build())
 
     def _build(self) -> Scenario[Any]:
         if self._view == "loop":
@@ -436,8 +514,8 @@ class MkwriteWidget(_InputsMixin, w.VBox):
         self.update(**self._controls.read())
 
     def _on_view(self, change: dict[str, Any]) -> None:
-        self._view = change["new"]
-        self._stepper.set_scenario(self._build())
+        if not self._syncing:
+            self.view = change["new"]
 
     def _render(self, step: Step[Any]) -> None:
         index = self._stepper.index
@@ -447,17 +525,19 @@ class MkwriteWidget(_InputsMixin, w.VBox):
 
 
 class MkwriteSideBySide(_InputsMixin, w.VBox):
-    """The same input under ``folio->mapping`` (left) and ``folio_mapping()`` (right), one stepper for both."""
+    """The same input under ``folio->mapping`` (left) and ``folio_mapping()`` (right), one stepper for both.
+
+    Every choice is a public trait (``handler``, ``folio``, ``kernel``, ``caller``, ``swapfile``,
+    ``truncated_beyond_eof``, ``debug_vm``): set one, observe it or link it.
+    """
 
     def __init__(self, *, presenter: bool | None = None, **inputs: Any) -> None:
         presenter = is_presenter(presenter)
         inputs.pop("check", None)
         inputs.setdefault("kernel", default_era().example_kernel)
         self._inputs = MkwriteInputs(**inputs)
-        self._error = ""
-        self._syncing = False
         self._controls = _Controls(self._inputs, with_check=False)
-        self._error_box = w.HTML("")
+        self._make_error_box()
         self._left = _Pane("<b>as merged: <code>!folio-&gt;mapping</code></b>")
         self._right = _Pane("<b>the v1 patch: <code>!folio_mapping(folio)</code></b>")
         for pane in (self._left, self._right):
@@ -478,7 +558,7 @@ class MkwriteSideBySide(_InputsMixin, w.VBox):
         )
         self.add_class("folioviz")
         self.add_class("folioviz-mkwrite-compare")
-        self._controls.show(self._inputs)
+        self._show_controls(self._inputs)
 
     @property
     def runs(self) -> tuple[MkwriteRun, MkwriteRun]:
@@ -489,16 +569,12 @@ class MkwriteSideBySide(_InputsMixin, w.VBox):
     def stepper(self) -> Stepper[Any]:
         return self._stepper
 
-    @property
-    def error(self) -> str:
-        return self._error
-
     def update(self, **changes: Any) -> bool:
+        """Change inputs ("what if") for both sides; invalid combinations are shown and the last good kept."""
         changes.pop("check", None)
         try:
             _refuse_unknown(changes)
-            inputs = replace(self._inputs, **changes)
-            inputs = MkwriteInputs(**{f: getattr(inputs, f) for f in _SETTINGS})
+            inputs = _inputs_with(self._inputs, **_with_folio_default(changes))
             sides = self._compute(inputs)
         except FolioVizError as error:
             return self._refuse(str(error))
@@ -510,6 +586,11 @@ class MkwriteSideBySide(_InputsMixin, w.VBox):
     def __repr__(self) -> str:
         raw, fm = self.runs
         return f"MkwriteSideBySide(folio->mapping: {raw.outcome.name}, folio_mapping(): {fm.outcome.name})"
+
+    def _try(self, **changes: Any) -> MkwriteInputs:
+        inputs = _inputs_with(self._inputs, **_with_folio_default(changes))
+        self._compute(inputs)
+        return inputs
 
     @staticmethod
     def _compute(inputs: MkwriteInputs) -> tuple[tuple[Any, ...], tuple[Any, ...]]:

@@ -23,6 +23,7 @@ from ..kernel.pagecache import (
 )
 from ..kernel.scenario import Scenario, Step
 from ..kernel.versions import DEFAULT_ERA, default_era, eras, get_era
+from .base import GuardedInputs, error_html
 from .stepper import Stepper
 from .svg import pagecache_svg
 from .tables import style_html
@@ -45,7 +46,7 @@ def build_scenario(name: str, *, nr_pages: int = 4, era: Any = None) -> Scenario
     return PAGECACHE_SCENARIOS[name](era=era)
 
 
-class PageCacheWidget(w.VBox):
+class PageCacheWidget(GuardedInputs, w.VBox):
     """Step through lookup → remove → put and see who holds each reference.
 
     :param scenario: a scenario name (see :func:`build_scenario`) or a :class:`Scenario`
@@ -72,8 +73,6 @@ class PageCacheWidget(w.VBox):
             self._era_note = "the page-cache model starts at v6.0 (folios); showing the email's era"
         self._era = get_era(era).id
         self._presenter = presenter
-        self._error = ""
-        self._syncing = False
         self._given: Scenario[PageCacheFolio] | None = None
         self._composed: list[str] = []
         if isinstance(scenario, Scenario):
@@ -107,7 +106,7 @@ class PageCacheWidget(w.VBox):
         self._era_label = w.HTML("")
         self._diagram = w.HTML("")
         self._diagram.add_class("fv-pagecache-box")
-        self._error_box = w.HTML("")
+        self._make_error_box()
         self._ops = w.Textarea(
             placeholder="one operation per line, e.g.\nlookup thread A\nfind_lock_entries\nremove\nunlock truncate",
             layout=w.Layout(width="28em", height="9em"),
@@ -154,12 +153,9 @@ class PageCacheWidget(w.VBox):
 
     def _point_picker(self, value: str) -> None:
         """Show ``value`` in the picker without treating it as the learner's pick."""
-        self._syncing = True
-        try:
+        with self._quietly():
             self._picker.options = self._picker_options()
             self._picker.value = value
-        finally:
-            self._syncing = False
 
     @staticmethod
     def _title(key: str) -> str:
@@ -182,11 +178,7 @@ class PageCacheWidget(w.VBox):
 
     @property
     def step(self) -> Step[PageCacheFolio]:
-        return self._stepper.step
-
-    @property
-    def error(self) -> str:
-        return self._error
+        return self._stepper.current
 
     def show(self, scenario: str | Scenario[PageCacheFolio], *, nr_pages: int | None = None) -> bool:
         """Switch to a named scenario (or a given one). Bad names are shown, not raised."""
@@ -229,13 +221,11 @@ class PageCacheWidget(w.VBox):
     # ------------------------------------------------------------------ internals
 
     def _fail(self, message: str) -> bool:
-        self._error = message
-        self._error_box.value = f'<div class="fv-error" role="alert"><b>Not applied:</b> {escape(message)}</div>'
+        self._show_error(message)
         return False
 
     def _set(self, scenario: Scenario[PageCacheFolio]) -> None:
-        self._error = ""
-        self._error_box.value = ""
+        self._clear_error()
         self._scenario = scenario
         self._stepper.set_scenario(scenario)
         self._show_era()
@@ -254,11 +244,8 @@ class PageCacheWidget(w.VBox):
             refused = not self.show(self._picker.value)
         if refused:
             self._era = previous
-            self._syncing = True
-            try:
+            with self._quietly():
                 self._era_picker.value = previous
-            finally:
-                self._syncing = False
 
     @property
     def era(self) -> str:
@@ -310,10 +297,7 @@ class SequenceCard:
 
     def _repr_html_(self) -> str:
         if self.error:
-            return (
-                style_html() + '<div class="folioviz"><div class="fv-error" role="alert"><b>Not allowed:</b> '
-                f"{escape(self.error)}</div></div>"
-            )
+            return style_html() + f'<div class="folioviz">{error_html(self.error, "Not allowed")}</div>'
         rows = "".join(
             f"<tr><td>{i}</td><td><code>{escape(fn)}()</code></td><td>{escape(text)}</td></tr>"
             for i, fn, text in self._rows()

@@ -51,7 +51,7 @@ class Stepper(w.VBox, Generic[S]):
     :param start: the initial step index
     """
 
-    index = Int(0, help="the current step (0-based)")
+    step = Int(0, help="the current step, 0-based; setting it moves the stepper and re-renders the view")
 
     def __init__(
         self,
@@ -86,7 +86,7 @@ class Stepper(w.VBox, Generic[S]):
         self._caption = w.HTML("")
         w.jslink((self._play, "value"), (self._slider, "value"))
         self._speed.observe(lambda change: setattr(self._play, "interval", change["new"]), names="value")
-        self._slider.observe(lambda change: setattr(self, "index", change["new"]), names="value")
+        self._slider.observe(lambda change: setattr(self, "step", change["new"]), names="value")
         self._first.on_click(lambda _: self.go(0))
         self._back.on_click(lambda _: self.go(self.index - 1))
         self._next.on_click(lambda _: self.go(self.index + 1))
@@ -97,7 +97,7 @@ class Stepper(w.VBox, Generic[S]):
         )
         super().__init__([controls, self._caption], **kwargs)
         self.add_class("fv-stepper")
-        self.index = start
+        self.step = start
         self._sync()
 
     @staticmethod
@@ -114,9 +114,18 @@ class Stepper(w.VBox, Generic[S]):
         return self._scenario
 
     @property
-    def step(self) -> Step[S]:
-        """The current step."""
-        return self._scenario.steps[self.index]
+    def index(self) -> int:
+        """The current step's number: the same as the ``step`` trait."""
+        return self.step
+
+    @index.setter
+    def index(self, value: int) -> None:
+        self.step = value
+
+    @property
+    def current(self) -> Step[S]:
+        """The current :class:`Step` of the scenario."""
+        return self._scenario.steps[self.step]
 
     def on_step(self, render: Callable[[Step[S]], None]) -> None:
         """Set (or replace) the render callback and call it at once with the current step."""
@@ -135,24 +144,24 @@ class Stepper(w.VBox, Generic[S]):
         self._play.playing = False
         self._slider.max = last
         self._play.max = last
-        self.index = new_index
+        self.step = new_index
         self._sync()
 
     # ------------------------------------------------------------------ internals
 
-    @validate("index")
+    @validate("step")
     def _valid_index(self, proposal: dict[str, Any]) -> int:
         value = proposal["value"]
         if not 0 <= value < len(self._scenario):
             raise FolioVizError(f"step {value} is out of range: this scenario has steps 0 to {len(self._scenario) - 1}")
         return value
 
-    @observe("index")
+    @observe("step")
     def _on_index(self, change: dict[str, Any]) -> None:
         self._sync()
 
     def _sync(self) -> None:
-        i, last = self.index, len(self._scenario) - 1
+        i, last = self.step, len(self._scenario) - 1
         if self._slider.value != i:
             self._slider.value = i
         self._first.disabled = self._back.disabled = i == 0
