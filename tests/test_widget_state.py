@@ -104,3 +104,76 @@ def test_link_keeps_two_widgets_equal():
     assert (a.word, a.era, a.slab, a.swapcache) == (b.word, b.era, b.slab, b.swapcache)
     for link in links:
         link.unlink()
+
+
+def _public_traits(widget, names):
+    for name in names:
+        trait = widget.traits()[name]
+        assert trait.help, f"{type(widget).__name__}.{name} has no help"
+
+
+def test_the_steppers_step_is_a_trait():
+    from folioviz.widgets import PageCacheWidget
+
+    widget = PageCacheWidget("truncation")
+    stepper = widget.stepper
+    _public_traits(stepper, ["step"])
+    seen = []
+    stepper.observe(lambda change: seen.append(change["new"]), names="step")
+    stepper.step = 2
+    assert seen == [2] and stepper._slider.value == 2 and widget.step is stepper.current
+    assert "step 2 of" in stepper._caption.value
+    with pytest.raises(FolioVizError, match="out of range"):
+        stepper.step = 999
+    assert stepper.step == 2
+
+
+def test_mkwrite_choices_are_traits():
+    from folioviz.kernel.mkwrite import Outcome
+    from folioviz.widgets import MkwriteSideBySide, MkwriteWidget
+
+    widget = MkwriteWidget(handler="old-school", folio="truncated")
+    _public_traits(widget, ["handler", "folio", "check", "kernel", "caller", "swapfile", "debug_vm", "view"])
+    assert (widget.handler, widget.folio, widget.check, widget.truncated_beyond_eof) == (
+        "old-school",
+        "truncated",
+        "folio->mapping",
+        True,
+    )
+    widget.check = "folio_mapping()"
+    assert widget.inputs.check == "folio_mapping()" and widget._controls.check.value == "folio_mapping()"
+    assert widget.run.inputs.check == "folio_mapping()" and widget.run.outcome is Outcome.RETRY_THEN_SIGBUS
+    widget._controls.check.value = "folio->mapping"  # a click sets the trait
+    assert widget.check == "folio->mapping"
+    widget.folio = "present"
+    assert widget.truncated_beyond_eof is None and widget.error == ""
+    widget.view = "loop"
+    assert widget._view_picker.value == "loop"
+    with pytest.raises(FolioVizError):
+        widget.handler = "nonsense"
+    assert widget.handler == "old-school" and "nonsense" in widget.error
+
+    left, right = MkwriteSideBySide(), MkwriteSideBySide()
+    link = w.link((left, "folio"), (right, "folio"))
+    left.folio = "truncated"
+    assert right.runs[0].inputs.folio == "truncated" and right._controls.folio.value == "truncated"
+    link.unlink()
+
+
+def test_race_choices_are_traits():
+    from folioviz.widgets import RaceExplorer
+
+    widget = RaceExplorer()
+    _public_traits(widget, ["variant", "handler", "folio", "kernel", "threads", "outcome"])
+    seen = []
+    widget.observe(lambda change: seen.append(change["name"]), names=["variant", "threads"])
+    widget.variant = "no-lock"
+    widget.threads = (2, 0)
+    assert seen == ["variant", "threads"]
+    assert widget._variant.value == "no-lock" and widget._threads.value == (2, 0)
+    assert widget.model.faults == 2 and widget.outcome in widget.exploration.outcome_set
+    widget._kernel.value = "6.17"  # the menu sets the trait
+    assert widget.kernel == "6.17"
+    with pytest.raises(FolioVizError, match="movable"):
+        widget.folio = "driver"
+    assert widget.folio == "file" and widget.error

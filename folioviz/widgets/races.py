@@ -19,6 +19,7 @@ from html import escape
 from typing import Any
 
 import ipywidgets as w
+from traitlets import Int, Tuple, Unicode, observe, validate
 
 from ..kernel.errors import FolioVizError
 from ..kernel.races import (
@@ -32,6 +33,7 @@ from ..kernel.races import (
     folio_view,
 )
 from ..kernel.scenario import Step
+from .base import GuardedInputs
 from .exercises import UnsafeVariantsQuiz, orders_quiz
 from .figures import race_summary_figure
 from .mkwrite import kernel_options
@@ -87,7 +89,10 @@ def _dropdown(options: Any, value: Any, description: str, cls: str) -> w.Dropdow
     return box
 
 
-class RaceExplorer(w.VBox):
+_RACE_CHOICES = ("variant", "handler", "folio", "kernel", "threads", "outcome")
+
+
+class RaceExplorer(GuardedInputs, w.VBox):
     """Explore every interleaving of a write fault against truncation, and replay any outcome.
 
     Pick the handler, the folio, the kernel and the threads; the table compares all five variants
@@ -102,7 +107,17 @@ class RaceExplorer(w.VBox):
         default: the workbook's default era (the email's, v6.4, unless changed)
     :param threads: ``(faults, readers)``, one of :data:`THREAD_CHOICES`
     :param outcome: the outcome to replay (default: the variant's first)
+
+    Every choice is a public trait (``variant``, ``handler``, ``folio``, ``kernel``, ``threads``,
+    ``outcome``): set one, observe it or link it. A refused value is shown, raised, and not kept.
     """
+
+    variant = Unicode(help="how do_page_mkwrite()'s old-school path is written: " + ", ".join(VARIANTS))
+    handler = Unicode(help="the ->page_mkwrite handler: 'old-school' or 'modern'")
+    folio = Unicode(help="'file' (a file's folio) or 'driver' (an old driver's movable-tagged page)")
+    kernel = Unicode(help="the kernel version, 'major.minor'; decides what folio_mapping() returns")
+    threads = Tuple(Int(), Int(), default_value=(1, 0), help="(write faults, readers) racing one truncation")
+    outcome = Unicode(help="the outcome replayed, step by step, as a timeline")
 
     def __init__(
         self,
@@ -118,8 +133,8 @@ class RaceExplorer(w.VBox):
     ) -> None:
         presenter = is_presenter(presenter)
         self._presenter = presenter
-        self._error = ""
-        self._syncing = False
+        self._syncing = True  # the traits are set at the end, from the first exploration
+        self._planned: tuple[str, Any, Any] | None = None
         if tuple(threads) not in [v for _, v in THREAD_CHOICES]:
             raise FolioVizError(f"threads must be one of {[v for _, v in THREAD_CHOICES]}, not {threads!r}")
         threads = (threads[0], threads[1])
@@ -154,7 +169,7 @@ class RaceExplorer(w.VBox):
         self._variant.style.button_width = "auto"
         self._variant.add_class("fv-race-variant")
         self._outcome_picker = _dropdown(self._outcome_options(), self._outcome, "replay", "fv-race-outcome-picker")
-        self._error_box = w.HTML("")
+        self._make_error_box()
         self._table = w.HTML("")
         self._banner = w.HTML("")
         self._state = w.HTML("")
@@ -188,6 +203,8 @@ class RaceExplorer(w.VBox):
         self.add_class("folioviz-races")
         if presenter:
             self.add_class("fv-presenter")
+        self._syncing = False
+        self._sync_controls()
         self._show_summary()
 
     # ------------------------------------------------------------------ public API
@@ -209,16 +226,8 @@ class RaceExplorer(w.VBox):
         return self._replay
 
     @property
-    def outcome(self) -> str:
-        return self._outcome
-
-    @property
     def stepper(self) -> Stepper[Any]:
         return self._stepper
-
-    @property
-    def error(self) -> str:
-        return self._error
 
     def update(self, **changes: Any) -> bool:
         """Change ``handler``, ``folio``, ``kernel``, ``threads``, ``variant`` or ``outcome``.
@@ -226,38 +235,44 @@ class RaceExplorer(w.VBox):
         Returns False and shows the reason when the combination is not allowed; the last good
         exploration stays on screen.
         """
-        allowed = {"handler", "folio", "kernel", "threads", "variant", "outcome"}
-        unknown = set(changes) - allowed
-        if unknown:
-            return self._refuse(f"unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
-        model = self._model
-        threads = changes.pop("threads", (model.faults, model.readers))
-        outcome = changes.pop("outcome", None)
         try:
-            if threads not in [v for _, v in THREAD_CHOICES]:
-                raise FolioVizError(f"threads must be one of {[v for _, v in THREAD_CHOICES]}, not {threads!r}")
-            new = model.replace(**changes, faults=threads[0], readers=threads[1])
-            comparison = (
-                self._comparison
-                if (new.handler, new.folio, new.kernel, new.faults, new.readers)
-                == (model.handler, model.folio, model.kernel, model.faults, model.readers)
-                else compare_variants(new.handler, new.folio, new.kernel, faults=new.faults, readers=new.readers)
-            )
-            exploration = comparison[new.variant]
-            if outcome is None:
-                keep = self._outcome in exploration.outcome_set
-                outcome = self._outcome if keep else exploration.outcomes[0].name
-            name = exploration.report(outcome).name
-            replay = exploration.replay(name)
+            plan = self._plan(**changes)
         except FolioVizError as error:
             return self._refuse(str(error))
-        self._model, self._comparison, self._outcome, self._replay = new, comparison, name, replay
-        self._error = ""
-        self._error_box.value = ""
-        self._sync_controls()
-        self._stepper.set_scenario(replay.scenario)
-        self._show_summary()
+        self._apply(plan)
         return True
+
+    def _plan(self, **changes: Any) -> tuple[Any, ...]:
+        """What these changes lead to: (model, comparison, outcome, replay); raises, changes nothing."""
+        allowed = set(_RACE_CHOICES)
+        unknown = set(changes) - allowed
+        if unknown:
+            raise FolioVizError(f"unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+        model = self._model
+        threads = tuple(changes.pop("threads", (model.faults, model.readers)))
+        outcome = changes.pop("outcome", None)
+        if threads not in [v for _, v in THREAD_CHOICES]:
+            raise FolioVizError(f"threads must be one of {[v for _, v in THREAD_CHOICES]}, not {threads!r}")
+        new = model.replace(**changes, faults=threads[0], readers=threads[1])
+        comparison = (
+            self._comparison
+            if (new.handler, new.folio, new.kernel, new.faults, new.readers)
+            == (model.handler, model.folio, model.kernel, model.faults, model.readers)
+            else compare_variants(new.handler, new.folio, new.kernel, faults=new.faults, readers=new.readers)
+        )
+        exploration = comparison[new.variant]
+        if outcome is None:
+            keep = self._outcome in exploration.outcome_set
+            outcome = self._outcome if keep else exploration.outcomes[0].name
+        name = exploration.report(outcome).name
+        return new, comparison, name, exploration.replay(name)
+
+    def _apply(self, plan: tuple[Any, ...]) -> None:
+        self._model, self._comparison, self._outcome, self._replay = plan
+        self._clear_error()
+        self._sync_controls()
+        self._stepper.set_scenario(self._replay.scenario)
+        self._show_summary()
 
     def show(self, variant: str | None = None, outcome: str | None = None) -> bool:
         """Replay ``outcome`` of ``variant`` (either may be left as it is)."""
@@ -280,16 +295,57 @@ class RaceExplorer(w.VBox):
     def _outcome_options(self) -> list[tuple[str, str]]:
         return [(f"{_glyphs(r.outcome)} {r.name} · {_orders(r)}", r.name) for r in self.exploration.outcomes]
 
+    @validate(*_RACE_CHOICES)
+    def _valid_choice(self, proposal: Any) -> Any:
+        value = proposal["value"]
+        if self._syncing:
+            return value
+        name = proposal["trait"].name
+        try:
+            plan = self._plan(**{name: value})
+        except FolioVizError as error:
+            self._refuse(str(error))
+            raise
+        model = plan[0]
+        value = {
+            "variant": model.variant,
+            "handler": model.handler,
+            "folio": model.folio,
+            "kernel": model.kernel,
+            "threads": (model.faults, model.readers),
+            "outcome": plan[2],
+        }[name]
+        self._planned = (name, value, plan)  # the observer applies it without exploring again
+        return value
+
+    @observe(*_RACE_CHOICES)
+    def _on_choice(self, change: Any) -> None:
+        if self._syncing:
+            return
+        planned, self._planned = self._planned, None
+        if planned is not None and planned[:2] == (change["name"], change["new"]):
+            self._apply(planned[2])
+        else:
+            self.update(**{change["name"]: change["new"]})
+
     def _refuse(self, message: str) -> bool:
-        self._error = message
-        self._error_box.value = f'<div class="fv-error" role="alert"><b>Not applied:</b> {escape(message)}</div>'
+        self._show_error(message)
         self._sync_controls()
         return False
 
     def _sync_controls(self) -> None:
-        self._syncing = True
-        try:
+        with self._quietly():
             m = self._model
+            for name, value in (
+                ("variant", m.variant),
+                ("handler", m.handler),
+                ("folio", m.folio),
+                ("kernel", m.kernel),
+                ("threads", (m.faults, m.readers)),
+                ("outcome", self._outcome),
+            ):
+                if getattr(self, name) != value:
+                    setattr(self, name, value)
             self._handler.value = m.handler
             self._folio.value = m.folio
             if m.kernel not in [value for _, value in self._kernel.options]:
@@ -299,8 +355,6 @@ class RaceExplorer(w.VBox):
             self._variant.value = m.variant
             self._outcome_picker.options = self._outcome_options()
             self._outcome_picker.value = self._outcome
-        finally:
-            self._syncing = False
 
     def _on_inputs(self, change: dict[str, Any]) -> None:
         if self._syncing:
