@@ -23,6 +23,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
@@ -105,9 +106,94 @@ def build(name: str) -> Path:
     )
     client.execute()
     nb.metadata.pop("widgets", None) if not nb.metadata.get("widgets") else None
+    lean_widget_state(nb)
     target = OUT / f"{name}.ipynb"
     target.write_text(stable_widget_ids(nbformat.writes(nb), name) + "\n")
     return target
+
+
+def _default_states() -> dict[tuple[str, str], dict[str, Any]]:
+    """Each widget model's default state, from its Python class: (model module, model name) -> state."""
+    import anywidget  # noqa: F401  (registers its widget classes)
+    import ipywidgets
+    from ipywidgets.widgets.widget import _instances
+
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    todo = [ipywidgets.Widget]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        traits = cls.class_traits(sync=True)
+        if "_model_name" not in traits or not cls.__module__.startswith(("ipywidgets", "anywidget")):
+            continue
+        key = (traits["_model_module"].default_value, traits["_model_name"].default_value)
+        if key in found:
+            continue
+        try:
+            widget = cls()
+            state = widget.get_state()
+            _instances.pop(widget.model_id, None)
+        except Exception:  # a model that needs arguments (jslink's LinkModel): its traits' plain defaults
+            state = {
+                name: trait.default_value
+                for name, trait in traits.items()
+                if trait.default_value is None or isinstance(trait.default_value, str | int | float)
+            }
+        state = json.loads(json.dumps(state, default=list))  # as stored: tuples are lists
+        found[key] = {k: v for k, v in state.items() if not isinstance(v, str) or "IPY_MODEL_" not in v}
+    return found
+
+
+#: Display-only models: sharing one between two views changes nothing a reader can do.
+_SHAREABLE = ("LayoutModel", "StyleModel", "HTMLModel", "HTMLMathModel", "LabelModel", "BoxModel")
+
+
+def lean_widget_state(nb: nbformat.NotebookNode) -> None:
+    """Keep only what a view needs in the stored widget state.
+
+    * Keys equal to the model's default are dropped: html-manager, JupyterLab and Notebook 7 fill
+      every model's defaults back in when they load the state.
+    * Models with the same state are stored once: the views that used copies share one (the stored
+      state has no kernel behind it, so nothing can change one of them).
+    """
+    widgets = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    models = widgets.get("state", {})
+    if not models:
+        return
+    defaults = _default_states()
+    for model in models.values():
+        default = defaults.get((model["model_module"], model["model_name"]))
+        if default is None:
+            continue
+        model["state"] = {k: v for k, v in model["state"].items() if k not in default or default[k] != v}
+    # Merge models with the same state, from the leaves up: identical layouts and styles first, then
+    # the views whose state became identical with them (a stylesheet every widget carries, say). Only
+    # display-only models are merged (never a control: two menus must not move together), and only
+    # models no output shows directly, so every output keeps its own model id.
+    shown = {
+        output.get("data", {}).get("application/vnd.jupyter.widget-view+json", {}).get("model_id")
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+    }
+    refs = re.compile(r"IPY_MODEL_([0-9a-f]{32})")
+    while True:
+        first: dict[str, str] = {}
+        merged: dict[str, str] = {}
+        for model_id, model in models.items():
+            if model_id in shown or not model["model_name"].endswith(_SHAREABLE):
+                continue
+            key = json.dumps([model["model_module"], model["model_name"], model["state"]], sort_keys=True)
+            keep = first.setdefault(key, model_id)
+            if keep != model_id:
+                merged[model_id] = keep
+        if not merged:
+            return
+        for old in merged:
+            del models[old]
+        for model in models.values():
+            text = json.dumps(model["state"])
+            if "IPY_MODEL_" in text:
+                model["state"] = json.loads(refs.sub(lambda m, to=merged: f"IPY_MODEL_{to.get(m[1], m[1])}", text))
 
 
 def stable_widget_ids(text: str, name: str) -> str:
@@ -150,7 +236,7 @@ def stable_widget_ids(text: str, name: str) -> str:
 
         visit(min((m for m in models if m not in order), key=key))
     prefix = hashlib.sha1(name.encode()).hexdigest()[:8]
-    mapping = {old: f"{prefix}{i:024x}" for i, old in enumerate(order)}
+    mapping = {old: f"{prefix}{i:04x}" for i, old in enumerate(order)}  # short: every reference repeats it
     pattern = re.compile("|".join(re.escape(old) for old in mapping))
     return nbformat.writes(nbformat.reads(pattern.sub(lambda m: mapping[m.group(0)], text), as_version=4))
 
