@@ -107,8 +107,10 @@ def build(name: str) -> Path:
     client.execute()
     nb.metadata.pop("widgets", None) if not nb.metadata.get("widgets") else None
     lean_widget_state(nb)
+    lean_plotly_templates(nb)
     target = OUT / f"{name}.ipynb"
-    target.write_text(stable_widget_ids(nbformat.writes(nb), name) + "\n")
+    text = stable_widget_ids(nbformat.writes(nb), name)
+    target.write_text(dumps_notebook(json.loads(text)) + "\n")
     return target
 
 
@@ -142,6 +144,19 @@ def _default_states() -> dict[tuple[str, str], dict[str, Any]]:
         state = json.loads(json.dumps(state, default=list))  # as stored: tuples are lists
         found[key] = {k: v for k, v in state.items() if not isinstance(v, str) or "IPY_MODEL_" not in v}
     return found
+
+
+def lean_plotly_templates(nb: nbformat.NotebookNode) -> None:
+    """Keep a plotly figure's template only for the trace types the figure draws (it carries ~25)."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            figure = output.get("data", {}).get("application/vnd.plotly.v1+json")
+            if not figure:
+                continue
+            template = figure.get("layout", {}).get("template", {})
+            used = {trace.get("type", "scatter") for trace in figure.get("data", [])}
+            if "data" in template:
+                template["data"] = {kind: value for kind, value in template["data"].items() if kind in used}
 
 
 #: Display-only models: sharing one between two views changes nothing a reader can do.
@@ -239,6 +254,42 @@ def stable_widget_ids(text: str, name: str) -> str:
     mapping = {old: f"{prefix}{i:04x}" for i, old in enumerate(order)}  # short: every reference repeats it
     pattern = re.compile("|".join(re.escape(old) for old in mapping))
     return nbformat.writes(nbformat.reads(pattern.sub(lambda m: mapping[m.group(0)], text), as_version=4))
+
+
+def _flat(items: list[Any]) -> bool:
+    """A list written on one line: numbers, booleans, nulls and strings that are not lines of text."""
+    return all(
+        item is None or isinstance(item, bool | int | float) or (isinstance(item, str) and "\n" not in item)
+        for item in items
+    ) and not (items and all(isinstance(item, str) for item in items) and len(items) > 1 and _texty(items))
+
+
+def _texty(items: list[str]) -> bool:
+    # a cell's source or a stream's text split into lines keeps one line per line (readable diffs)
+    return any(" " in item and len(item) > 40 for item in items)
+
+
+def dumps_notebook(notebook: Any, level: int = 0) -> str:
+    """nbformat's JSON (sorted keys, indent 1, UTF-8), but lists of plain values on one line.
+
+    A plotly figure's arrays and a widget's list of children otherwise take one line per value.
+    """
+    pad, inner = " " * level, " " * (level + 1)
+    if isinstance(notebook, dict):
+        if not notebook:
+            return "{}"
+        body = ",\n".join(
+            f"{inner}{json.dumps(key, ensure_ascii=False)}: {dumps_notebook(notebook[key], level + 1)}"
+            for key in sorted(notebook)
+        )
+        return "{\n" + body + "\n" + pad + "}"
+    if isinstance(notebook, list):
+        if not notebook:
+            return "[]"
+        if _flat(notebook):
+            return json.dumps(notebook, ensure_ascii=False, separators=(", ", ": "))
+        return "[\n" + ",\n".join(inner + dumps_notebook(item, level + 1) for item in notebook) + "\n" + pad + "]"
+    return json.dumps(notebook, ensure_ascii=False)
 
 
 def main(names: list[str]) -> None:
