@@ -21,7 +21,9 @@ function render({ model, el }) {
     model.save_changes();
     move(n);
   };
+  // On window, in the capture phase: before Notebook 7's command-mode shortcuts take the arrow keys.
   const key = (e) => {
+    if (!e.target.classList || !e.target.classList.contains("fv-bit") || !el.contains(e.target)) return;
     const i = order.indexOf(cur), last = order.length - 1;
     const to = { ArrowLeft: i - 1, ArrowUp: i - 1, ArrowRight: i + 1, ArrowDown: i + 1, Home: 0, End: last }[e.key];
     if (e.key === " " || e.key === "Enter") flip(cur);
@@ -59,7 +61,6 @@ function render({ model, el }) {
         b.tabIndex = -1;
         b.onclick = () => flip(n);
         b.onfocus = () => move(n);
-        b.onkeydown = key;
         b.onkeyup = (e) => e.key === " " && e.preventDefault();
         btns[n] = b;
         order.push(n);
@@ -81,8 +82,10 @@ function render({ model, el }) {
   };
   model.on("change:word", paint);
   model.on("change:roles change:width", build);
+  window.addEventListener("keydown", key, true);
   build();
   return () => {
+    window.removeEventListener("keydown", key, true);
     model.off("change:word", paint);
     model.off("change:roles change:width", build);
   };
