@@ -41,7 +41,7 @@ def test_clicks_names_and_keys(frontend, lab_server, page, page_log, run_all, ru
     # every bit has a name that says its number, its role in this era and its value
     labels = bits.evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
     parsed = [LABEL.match(label or "") for label in labels]
-    assert all(parsed), f"bits without a proper aria-label: {[lab for lab, m in zip(labels, parsed) if not m]}"
+    assert all(parsed), f"bits without a proper aria-label: {[x for x, m in zip(labels, parsed, strict=True) if not m]}"
     roles = {int(m[1]): m[2] for m in parsed}
     assert sorted(roles) == list(range(64)) and roles[0] == roles[1] == "tag" and roles[2] == "pointer"
     word = int("".join(m[3] for m in sorted(parsed, key=lambda m: -int(m[1]))), 2)
@@ -116,8 +116,10 @@ def test_screenshots_light_dark_and_presenter(theme, lab_server, page, page_log,
     normal = widgets.nth(0).locator(".fv-bit-5").bounding_box()
     big = widgets.nth(1).locator(".fv-bit-5").bounding_box()
     assert big["width"] > normal["width"] * 1.3, (normal, big)
-    colours = widgets.nth(0).locator(".fv-bit-5").evaluate(
-        "el => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]"
+    colours = (
+        widgets.nth(0)
+        .locator(".fv-bit-5")
+        .evaluate("el => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]")
     )
     assert colours[0] != colours[1], colours
     assert widgets.nth(2).locator(".fv-bit-0").get_attribute("aria-label") == "bit 0, slab data, 0"

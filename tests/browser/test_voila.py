@@ -213,6 +213,18 @@ def test_mapping_word_click_in_app_mode(voila_server, page, page_log):
     request leaves 127.0.0.1 (the ``page`` fixture fails the test otherwise)."""
     _render(page, voila_server, MAPPING_WORD, template=TEMPLATE)
     _click_bit0(page)
+    widget = page.locator(".folioviz-mapping-word").first
+    labels = widget.locator("button.fv-bit").evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
+    assert len(labels) == 64 and all(re.fullmatch(r"bit \d+, (pointer|tag|slab data), [01]", x or "") for x in labels)
+    expect(widget.locator("input[type=text]").first).to_have_value("0xffff888003a1c001")
+    widget.locator(".fv-bit-0").focus()
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "bit 1, tag, 0"
+    page.keyboard.press("Home")
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "bit 63, pointer, 1"
+    page.keyboard.press("End")
+    page.keyboard.press("Space")
+    expect(widget.locator(".fv-kind").first, "Space on bit 0 in Voilà").to_have_text("file")
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     page.locator(".folioviz-mapping-word").first.screenshot(path=str(ARTIFACTS_DIR / "voila-mapping-word.png"))
     page_log.assert_no_errors()
