@@ -67,6 +67,7 @@ site: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/races.py
+	$(PY) benchmarks/lean.py
 
 # Browser figures: time from Run All to every widget (median of 3 per notebook), animation paint rate.
 figures: $(STAMP) browser-deps
