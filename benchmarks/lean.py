@@ -56,7 +56,8 @@ def main() -> None:
         state = notebook.get("metadata", {}).get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
         models = state.get("state", {})
         stored = len(json.dumps(models, indent=1, ensure_ascii=False).encode())
-        print(f"  {path.name:36s} {size / 1000:7.1f} KB   widget state {stored / 1000:6.1f} KB in {len(models):3d} models")
+        kb = f"{size / 1000:7.1f} KB   widget state {stored / 1000:6.1f} KB"
+        print(f"  {path.name:36s} {kb} in {len(models):3d} models")
     print(f"  {'together':36s} {total / 1000:7.1f} KB")
 
 

@@ -107,7 +107,6 @@ def build(name: str) -> Path:
     client.execute()
     nb.metadata.pop("widgets", None) if not nb.metadata.get("widgets") else None
     lean_widget_state(nb)
-    lean_plotly_templates(nb)
     target = OUT / f"{name}.ipynb"
     text = stable_widget_ids(nbformat.writes(nb), name)
     target.write_text(dumps_notebook(json.loads(text)) + "\n")
@@ -144,19 +143,6 @@ def _default_states() -> dict[tuple[str, str], dict[str, Any]]:
         state = json.loads(json.dumps(state, default=list))  # as stored: tuples are lists
         found[key] = {k: v for k, v in state.items() if not isinstance(v, str) or "IPY_MODEL_" not in v}
     return found
-
-
-def lean_plotly_templates(nb: nbformat.NotebookNode) -> None:
-    """Keep a plotly figure's template only for the trace types the figure draws (it carries ~25)."""
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            figure = output.get("data", {}).get("application/vnd.plotly.v1+json")
-            if not figure:
-                continue
-            template = figure.get("layout", {}).get("template", {})
-            used = {trace.get("type", "scatter") for trace in figure.get("data", [])}
-            if "data" in template:
-                template["data"] = {kind: value for kind, value in template["data"].items() if kind in used}
 
 
 #: Display-only models: sharing one between two views changes nothing a reader can do.

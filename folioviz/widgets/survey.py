@@ -9,6 +9,7 @@ import ipywidgets as w
 import plotly.graph_objects as go
 
 from ..kernel.survey import CONVENTIONS, HELPERS, RELEASES, STANDS_IN_FOR, PageMkwriteHandler, survey
+from .figures import lean_template
 from .tables import style_html
 from .theme import OKABE_ITO, is_presenter, theme
 
@@ -78,7 +79,7 @@ def survey_figure(by: str = "convention", *, presenter: bool | None = None) -> g
         legend={"title": {"text": "release read"}},
         yaxis={"title": {"text": "handlers"}, "gridcolor": "#E5E5E5", "dtick": 2},
     )
-    return fig
+    return lean_template(fig)
 
 
 class SurveyExplorer(w.VBox):
