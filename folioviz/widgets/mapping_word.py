@@ -74,7 +74,7 @@ class MappingWordWidget(GuardedInputs, w.VBox):
         self._result: MappingDecode = decode_folio(folio, era_obj)
         self._presenter = presenter
 
-        # One layout and one style model per kind, shared by every child: each would otherwise be a model.
+        # One layout and one style model per kind, shared by the children: each would otherwise be a model.
         layout = w.Layout()
         text_style = TextStyle(description_width="initial")
         box_style = CheckboxStyle()
@@ -127,7 +127,8 @@ class MappingWordWidget(GuardedInputs, w.VBox):
         body = w.HBox([self._diagram, self._table], layout=layout)
         body.add_class("fv-wrap")
         children = [html(value=style_html(presenter)), controls, self._error_box, self._bits, self._kind, body]
-        super().__init__(children, layout=layout, **kwargs)
+        # The widget itself gets its own layout: a reader may style it (a border, a width) without its parts.
+        super().__init__(children, layout=kwargs.pop("layout", None) or w.Layout(), **kwargs)
         self.add_class("folioviz")
         self.add_class("folioviz-mapping-word")
         if presenter:
