@@ -60,6 +60,8 @@ def test_wheel_carries_the_data_and_works_outside_the_repo(tmp_path):
     assert data_files, "data/ has no TOML files"
     for name in data_files:
         assert f"folioviz/_data/{name}" in names
+    # the bit field's front-end ships in the wheel (anywidget loads it from there, never from a CDN)
+    assert {"folioviz/widgets/static/bitfield.js", "folioviz/widgets/static/bitfield.css"} <= set(names)
     # Import from the wheel alone, from a directory that is not the repository.
     code = (
         "import folioviz.kernel as k, folioviz.kernel._data as d;"
