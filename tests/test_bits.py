@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from folioviz.widgets.bits import byte_groups, word_bits
+from folioviz.widgets.bits import byte_groups, word_bits, word_hex
 
 
 @given(st.integers(0, (1 << 64) - 1))
@@ -27,3 +27,9 @@ def test_known_word():
     groups = byte_groups(0xFFFF888003A1C002, 64)
     assert groups[0].hex == "ff" and groups[-1].hex == "02"
     assert word_bits(0b10, 64)[:2] == (False, True)
+
+
+@given(st.integers(0, 2**64 - 1))
+def test_word_hex_is_the_word_zero_padded(word):
+    assert word_hex(word, 64) == f"0x{word:016x}"
+    assert int(word_hex(word & 0xFFFFFFFF, 32), 16) == word & 0xFFFFFFFF and len(word_hex(0, 32)) == 10

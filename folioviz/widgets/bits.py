@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bitstring import BitArray
 
-__all__ = ["ByteGroup", "byte_groups", "word_bits"]
+__all__ = ["ByteGroup", "byte_groups", "word_bits", "word_hex"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,11 @@ def word_bits(word: int, nbits: int = 64) -> tuple[bool, ...]:
     """The word's bits, indexed by bit number (``[0]`` is the least significant bit)."""
     msb_first = BitArray(u=word, length=nbits).bin
     return tuple(ch == "1" for ch in reversed(msb_first))
+
+
+def word_hex(word: int, nbits: int = 64) -> str:
+    """The word as the bit field's front-end takes it: ``0x`` and every nibble (``0x0000000000000001``)."""
+    return "0x" + BitArray(u=word, length=nbits).hex
 
 
 def byte_groups(word: int, nbits: int = 64) -> tuple[ByteGroup, ...]:

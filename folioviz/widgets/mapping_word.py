@@ -25,6 +25,7 @@ from ..kernel.bitroles import bit_roles
 from ..kernel.mapping import MappingDecode
 from .base import GuardedInputs
 from .bitfield import BitField
+from .bits import word_hex
 from .svg import mapping_svg
 from .tables import helpers_table_html, kind_line_html, style_html
 from .theme import is_presenter
@@ -271,8 +272,9 @@ class MappingWordWidget(GuardedInputs, w.VBox):
                     self._bits.width = r.word_bits
                 if self._bits.roles != roles:
                     self._bits.roles = roles
-                if self._bits.word != r.word_text:
-                    self._bits.word = r.word_text
+                text = word_hex(r.word, r.word_bits)
+                if self._bits.word != text:
+                    self._bits.word = text
 
     def _render(self) -> None:
         r = self._result

@@ -332,6 +332,10 @@ class _InputsMixin(GuardedInputs, HasTraits):
         """The inputs these changes lead to (raises :class:`FolioVizError`; changes nothing)."""
         raise NotImplementedError
 
+    def update(self, **changes: Any) -> bool:
+        """Change inputs ("what if"); each widget defines it."""
+        raise NotImplementedError
+
     @validate(*_CHOICES, "check")
     def _valid_choice(self, proposal: Any) -> Any:
         value = proposal["value"]
