@@ -46,6 +46,9 @@ def step_caption_html(step: Step[Any], index: int, total: int) -> str:
 class Stepper(w.VBox, Generic[S]):
     """Controls for stepping through a scenario.
 
+    The public state is the ``step`` trait (an int; ``index`` is the same number, ``current`` the
+    :class:`Step`): set it, ``observe`` it or ``ipywidgets.link`` it to another stepper's.
+
     :param scenario: the immutable scenario to step through
     :param render: called with the current :class:`Step` on every change (and once at start)
     :param start: the initial step index
