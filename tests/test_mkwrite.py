@@ -653,7 +653,7 @@ def test_history_has_the_four_milestones_with_provenance():
     assert events["recheck-2007"].commit.startswith("d0217ac04ca6") and events["recheck-2007"].year == 2007
     assert events["locked-return-2009"].commit.startswith("b827e496c893")
     assert events["locked-return-2009"].title == "mm: close page_mkwrite races"
-    assert events["swapfile-2019"].year == 2019 and events["swapfile-2019"].commit == "dc617f29dbe5"
+    assert events["swapfile-2019"].year == 2019 and events["swapfile-2019"].commit.startswith("dc617f29dbe5")
     assert events["folio-conversion-6.6"].version == "v6.6" and "B6" in events["folio-conversion-6.6"].rules
     assert not events["folio-conversion-6.6"].is_certain("commit")
     assert events["email-2023"].lore == "https://lore.kernel.org/all/ZKR0n%2BlkqICOrWgr@casper.infradead.org/"

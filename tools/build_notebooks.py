@@ -10,6 +10,11 @@ release that was read:
 * ``{{survey:HANDLER@RELEASE}}`` -> a ->page_mkwrite handler's line (data/page_mkwrite_survey.toml)
 * ``{{lore:MESSAGE-ID}}``    -> a lore.kernel.org link
 * ``{{commit:SHA}}``         -> a git.kernel.org commit link (short hash as text)
+* ``{{glossary}}`` (a whole markdown cell) -> the glossary of data/glossary.toml, one cell per term with
+  the id ``glossary-<term>`` (the primer uses it; links point to ``00_the_primer.ipynb#cell-id=...``)
+
+Then the first use of every glossary term in each notebook's prose is linked to its entry in the
+primer (folioviz.glossary.link_first_uses; tests/test_glossary.py checks the built notebooks).
 
 Execution stores outputs (for nbval and for GitHub's preview) and the widget state; plotly keeps
 its default ``plotly_mimetype`` renderer, so outputs are small and deterministic.
@@ -31,6 +36,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from folioviz.glossary import glossary_cells, link_first_uses  # noqa: E402
 from folioviz.kernel.sources import _index, commit_url, lore_url, source_ref  # noqa: E402
 
 SRC = ROOT / "notebooks" / "src"
@@ -70,6 +76,7 @@ TEMPLATE = re.compile(r"\{\{(src|survey|lore|commit):([^}]+)\}\}")
 
 def parse(path: Path) -> nbformat.NotebookNode:
     cells, kind, lines = [], None, []
+    preset_ids: dict[int, str] = {}  # cell index -> id (the glossary's cells, which links point to)
 
     def flush() -> None:
         if kind is None:
@@ -77,6 +84,11 @@ def parse(path: Path) -> nbformat.NotebookNode:
         text = "\n".join(lines).strip("\n")
         if kind == "markdown":
             text = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in text.splitlines())
+            if text.strip() == "{{glossary}}":
+                for cell_id, entry in glossary_cells():
+                    preset_ids[len(cells)] = cell_id
+                    cells.append(nbformat.v4.new_markdown_cell(entry))
+                return
             text = TEMPLATE.sub(_resolve, text)
             cells.append(nbformat.v4.new_markdown_cell(text))
         elif text:
@@ -89,11 +101,15 @@ def parse(path: Path) -> nbformat.NotebookNode:
         elif kind is not None:
             lines.append(line)
     flush()
+    # The first use of every glossary term links to its entry in the primer (data/glossary.toml).
+    markdown = [cell for cell in cells if cell.cell_type == "markdown"]
+    for cell, linked in zip(markdown, link_first_uses([c.source for c in markdown], path.stem), strict=True):
+        cell.source = linked
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     for i, cell in enumerate(nb.cells):
-        cell["id"] = f"{path.stem[:2]}-{i:03d}"  # stable ids: no random churn in diffs
+        cell["id"] = preset_ids.get(i, f"{path.stem[:2]}-{i:03d}")  # stable ids: no random churn in diffs
     return nb
 
 

@@ -118,7 +118,8 @@ def fetch(release: dict[str, str]) -> Path:
     """Return an unpacked tree of ``release`` under the cache, downloading it if needed."""
     version = release["tag"].lstrip("v")
     tree = CACHE / version
-    if (tree / "Makefile").exists():
+    wanted = parts()
+    if (tree / "Makefile").exists() and _has_parts(tree, wanted):
         return tree
     if shutil.which("apt-get") is None:
         raise SystemExit("provenance: apt-get is needed to fetch kernel sources (Debian or Ubuntu)")
@@ -143,7 +144,6 @@ def fetch(release: dict[str, str]) -> Path:
     print(f"provenance: unpacking {tarball.name} (sha256 verified)", flush=True)
     tmp = tree.with_suffix(".partial")
     shutil.rmtree(tmp, ignore_errors=True)
-    wanted = parts()
     with tarfile.open(tarball) as archive:
         prefix = f"linux-{version}/"
         members = []
@@ -153,8 +153,21 @@ def fetch(release: dict[str, str]) -> Path:
                 member.name = name
                 members.append(member)
         archive.extractall(tmp, members=members, filter="data")
+    (tmp / PARTS_FILE).write_text("\n".join(wanted) + "\n")
+    shutil.rmtree(tree, ignore_errors=True)  # an older unpacking with fewer folders
     tmp.rename(tree)
     return tree
+
+
+PARTS_FILE = ".folioviz-parts"
+
+
+def _has_parts(tree: Path, wanted: tuple[str, ...]) -> bool:
+    """Whether ``tree`` was unpacked with every folder the data now points into (else unpack again)."""
+    record = tree / PARTS_FILE
+    if not record.exists():  # unpacked before the record existed: unpack once more
+        return False
+    return set(wanted) <= set(record.read_text().split())
 
 
 def _makefile_version(tree: Path) -> str:

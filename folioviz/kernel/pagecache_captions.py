@@ -180,8 +180,9 @@ def _cap_cleanup(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: E
 
 def _cap_delete(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: Era) -> str:
     return (
-        f"The folio is deleted from the page cache: its XArray slot is cleared and ->mapping becomes "
-        f"NULL, but ->index stays {a.index} and the count is still {a.refcount} (R8)."
+        f"page_cache_delete() takes the folio out of the page cache: its XArray slot is cleared and "
+        f"->mapping becomes NULL, but ->index stays {a.index} and the count is still {a.refcount}; the "
+        "cache's references are dropped next, by filemap_free_folio() (R8)."
     )
 
 
@@ -200,8 +201,8 @@ def _cap_remove(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: Er
     n = b.refs_of(PAGE_CACHE)
     tail = "the folio is freed" if a.freed else f"count {a.refcount}"
     return (
-        f"{_who(actor)} removes the folio from the page cache: ->mapping becomes NULL and "
-        f"{_cache_refs(n)} {'is' if n == 1 else 'are'} dropped ({tail})."
+        f"{_who(actor)} removes the folio from the page cache: page_cache_delete() sets ->mapping to NULL, "
+        f"then filemap_free_folio() drops {_cache_refs(n)} ({tail})."
     )
 
 

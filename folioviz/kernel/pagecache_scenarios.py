@@ -138,8 +138,9 @@ def email_scenario(era: Era | str | None = None) -> Scenario[PageCacheFolio]:
     b.apply(
         "filemap_remove_folio",
         "thread A",
-        caption="Thread A removes the folio from the page cache: ->mapping becomes NULL and the cache's "
-        "reference is dropped (count 1). Only thread A's reference keeps the folio alive now.",
+        caption="Thread A removes the folio from the page cache: page_cache_delete() sets ->mapping to NULL, "
+        "then filemap_free_folio() drops the cache's reference (count 1). Only thread A's reference keeps the "
+        "folio alive now.",
     )
     b.apply("folio_unlock", "thread A")
     b.apply(
@@ -177,9 +178,9 @@ def _full_sequence(b: _Builder, nr_pages: int) -> None:
     b.apply(
         "page_cache_delete",
         function="page_cache_delete_batch",
-        caption="Truncation deletes the folio from the page cache (delete_from_page_cache_batch(), for "
-        f"a whole batch): the XArray slot is cleared and ->mapping becomes NULL, but ->index is kept and "
-        f"the count is still {b.state.refcount} (R8).",
+        caption="Truncation deletes the folio from the page cache: page_cache_delete_batch(), the batch twin "
+        "of page_cache_delete(), clears the XArray slot and sets ->mapping to NULL, but ->index is kept and "
+        f"the count is still {b.state.refcount}; filemap_free_folio() drops the cache's references next (R8).",
     )
     b.apply("filemap_free_folio")
     b.apply(
@@ -293,8 +294,9 @@ def early_put_scenario(era: Era | str | None = None) -> Scenario[PageCacheFolio]
     b.apply(
         "page_cache_delete",
         function="page_cache_delete_batch",
-        caption="Truncation deletes the folio from the page cache: ->mapping becomes NULL; the count "
-        "is still 2 (the cache's reference and truncation's).",
+        caption="Truncation deletes the folio from the page cache: page_cache_delete_batch() (the batch twin "
+        "of page_cache_delete()) sets ->mapping to NULL; the count is still 2 (the cache's reference and "
+        "truncation's) until filemap_free_folio().",
     )
     b.apply("filemap_free_folio")
     b.apply("folio_unlock", TRUNCATE)

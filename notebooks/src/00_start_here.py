@@ -29,6 +29,29 @@ from IPython.display import HTML
 from folioviz.widgets.workbook import notebook_index_html, rules_map_html
 
 # %% [markdown]
+# ## New to Linux memory management?
+#
+# Read `00_the_primer` first. It is short: one picture of how a page, a folio, its `mapping`
+# word and the structures it points to fit together, one of what happens on the first write to a
+# shared file mapping, and a glossary. In every notebook the first use of a term links to it.
+#
+# ## The 30-minute route
+#
+# For readers and speakers in a hurry. Each stop names the section to read; skip the rest of the
+# notebook and come back later.
+#
+# | minutes | notebook | read |
+# |---|---|---|
+# | 5 | `00_the_primer` | the two pictures; look terms up as you go |
+# | 7 | `01_the_mapping_word` | *One word, many jobs*, *The four tags*, *Two truncation checks* (the core: click a tag bit and watch the two checks part ways) |
+# | 6 | `02_page_cache_refcounts` | *The email's three steps*: step the widget through lookup, removal and put |
+# | 7 | `03_do_page_mkwrite` | *The endless loop*: the side-by-side stepper, then *Only in v6.0 – v6.16* |
+# | 5 | `05_how_the_rules_changed` | *The timeline* and *The email's dates, checked* |
+#
+# Then, with more time: `04` surveys the kernel's real handlers, and `06` tries every order of a
+# write fault against truncation.
+
+# %% [markdown]
 # ## The notebooks
 
 # %%
@@ -58,7 +81,8 @@ from folioviz import default_era, eras
 # ## A first taste
 #
 # Click bit 0 (the rightmost button, in the orange *tag* group) and watch a file's page turn
-# into an anonymous one. Then go to `01_the_mapping_word`.
+# into an anonymous one. Then go to `00_the_primer`, or straight to `01_the_mapping_word` if the
+# words page cache, folio and `anon_vma` are already familiar.
 
 # %%
 from folioviz import MappingWordWidget

@@ -19,6 +19,7 @@ from IPython.display import HTML
 
 from folioviz import MappingWordWidget
 from folioviz.widgets import KindQuiz, NullHelperQuiz, explain
+from folioviz.widgets.primer import folio_mapping_order_svg
 from folioviz.widgets.tables import era_table_html
 
 # %% [markdown]
@@ -94,6 +95,26 @@ explain(0, "email")
 explain("0xffff888003a1c0f2", "email", slab=True)
 
 # %% [markdown]
+# ## How `folio_mapping()` decides: the order of its tests (R2, B2, B3)
+#
+# `folio_mapping()` asks three questions, always in this order, and the first "yes" decides
+# (v6.1.4, `mm/util.c`):
+#
+# 1. Is the folio a slab folio? Then NULL ({{src:folio_mapping#slab-branch@v6.1.4}}).
+# 2. Is it in the swap cache? Then the swap cache's `address_space`, **whatever the word holds**
+#    ({{src:folio_mapping#swap-cache-branch@v6.1.4}}).
+# 3. Is either tag bit of the word set? Then NULL ({{src:folio_mapping#flags-test@v6.1.4}}).
+#
+# Otherwise it returns the word: a file's `address_space`, or NULL once the folio has left the page
+# cache. Read in this order, the two rules that look contradictory are not: "NULL whenever a tag bit
+# is set" only applies to folios that are neither slab nor in the swap cache. Before v6.0 the third
+# test looked only at the anon bit, and a movable word came back with its tag masked off
+# ({{src:page_mapping#flags-test@v5.10.223}}).
+
+# %%
+HTML(folio_mapping_order_svg("email"))
+
+# %% [markdown]
 # ## Two truncation checks (R9, R11)
 #
 # `do_page_mkwrite()` runs when a task writes to a shared, file-backed page that is mapped
@@ -105,8 +126,8 @@ explain("0xffff888003a1c0f2", "email", slab=True)
 #
 # The first version of that conversion used `!folio_mapping(folio)` instead
 # ({{lore:20230703055850.227169-1-sidhartha.kumar@oracle.com}}). For file folios the two agree.
-# But `folio_mapping()` returns NULL whenever **any** tag bit is set
-# ({{src:folio_mapping#flags-test@v6.1.4}}). An old driver that mapped one of its movable pages
+# But for a folio that is not slab and not in the swap cache, `folio_mapping()` returns NULL whenever
+# **any** tag bit is set (its third test, above; {{src:folio_mapping#flags-test@v6.1.4}}). An old driver that mapped one of its movable pages
 # into user space would then look truncated for ever: the handler returns 0, the check says
 # "gone", the fault returns 0 to be retried, the task writes again, and nothing ever changes.
 # That endless retry is the email's warning. The widget's lower table puts the two checks side
@@ -118,7 +139,8 @@ explain("0xffff888003a1c002", "email")  # tag 10: a driver's movable page
 # %% [markdown]
 # ## The rules changed twice (B2)
 #
-# The danger above exists only in **v6.0 to v6.16**:
+# The danger above could exist only in **v6.0 to v6.16**, and only in code that was never merged (the
+# v1 patch; every released `do_page_mkwrite()` tests the raw word, notebook 03):
 #
 # * **Before v6.0** the movable tag pointed at a driver's own `struct address_space`, and
 #   `page_mapping()` returned NULL only for the anon bit; for a movable page it returned the
@@ -166,11 +188,22 @@ explain("0xffff888003a1c001", "v6.17")  # anon: a bit test would say KSM; folio_
 # %% [markdown]
 # ## The swap-cache branch (B3)
 #
-# `folio_mapping()` has one more branch the email does not mention: for a folio in the swap
-# cache it returns the swap cache's `address_space`, whatever the word holds
-# ({{src:folio_mapping#swap-cache-branch@v6.1.4}}). So through `folio_mapping()`, an anonymous
-# folio in the swap cache looks like a page-cache folio, and a check for truncation through it
-# would say "still there" even when the word is NULL. Another reason to test the raw word.
+# `folio_mapping()`'s second test is one the email does not mention: for a folio in the swap cache
+# it returns the swap cache's `address_space`, whatever the word holds
+# ({{src:folio_mapping#swap-cache-branch@v6.1.4}}). Two different folios meet it:
+#
+# * **An anonymous folio in the swap cache.** Its word is *not* NULL: it is tagged `01` and points to
+#   its `anon_vma`. On its own, that tag would make `folio_mapping()` return NULL (third test); because
+#   the swap-cache test comes first, it returns the swap cache's space instead.
+# * **A tmpfs (shmem) folio on its way to swap.** Here the word *is* NULL: `shmem_writepage()` adds the
+#   folio to the swap cache ({{src:shmem_writepage#add-to-swap-cache@v6.1.4}}) and then takes it out of
+#   its file's page cache ({{src:shmem_writepage#delete-from-page-cache@v6.1.4}}), which sets `mapping`
+#   to NULL ({{src:shmem_delete_from_page_cache#sets-mapping-null@v6.1.4}}). `folio_mapping()` still
+#   answers with the swap cache's space.
+#
+# In both cases `folio_mapping()` gives a non-NULL answer that is not the folio's file. A truncation check
+# written with it would, for the second folio, say "still in a file" although the folio has left its file.
+# Another reason to test the raw word. The card below is the second case: word NULL, in the swap cache.
 
 # %%
 explain(0, "email", swapcache=True)
@@ -220,5 +253,5 @@ NullHelperQuiz("0xffff88810a2b3c41", "6.4", swapcache=True)
 # $ folioviz decode ffff888003a1c001 --swapcache --json
 # ```
 #
-# **Next:** `02_page_cache_refcounts` (coming next) shows how a folio gets a NULL word while
-# others still hold references.
+# **Next:** `02_page_cache_refcounts` shows how a folio gets a NULL word while others still hold
+# references.

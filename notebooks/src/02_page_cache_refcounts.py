@@ -33,23 +33,34 @@ from folioviz.widgets.pagecache import SequenceCard
 PageCacheWidget("email")
 
 # %% [markdown]
-# In v6.1.4 the lookup-and-lock is `filemap_lock_folio()` ({{src:filemap_lock_folio@v6.1.4}}), the
-# removal `filemap_remove_folio()` ({{src:filemap_remove_folio@v6.1.4}}), which must run with the
-# folio locked; the word is cleared inside `page_cache_delete()`
-# ({{src:page_cache_delete#sets-mapping-null@v6.1.4}}), and the final put is `folio_put()`
-# ({{src:folio_put@v6.1.4}}).
+# In v6.1.4 the lookup-and-lock is `filemap_lock_folio()` ({{src:filemap_lock_folio@v6.1.4}}) and the
+# removal `filemap_remove_folio()` ({{src:filemap_remove_folio@v6.1.4}}), which must run with the folio
+# locked. Removal is two functions, and the workbook always names them the same way:
+#
+# * **`page_cache_delete()` clears `mapping`**: it takes the folio out of the file's index and sets the
+#   word to NULL ({{src:page_cache_delete#sets-mapping-null@v6.1.4}}; reached through
+#   `__filemap_remove_folio()`, {{src:__filemap_remove_folio#calls-page-cache-delete@v6.1.4}}).
+# * **`filemap_free_folio()` drops the cache's references**, after the clearing
+#   ({{src:filemap_remove_folio#calls-filemap-free-folio@v6.1.4}}, {{src:filemap_free_folio#put-line@v6.1.4}}).
+#
+# The final put is `folio_put()` ({{src:folio_put@v6.1.4}}).
 
 # %% [markdown]
 # ## The kernel's own sequence (B4)
 #
 # Real truncation does a little more than the email's sketch, and the extra steps matter:
 #
-# * it finds the folio and takes **its own** reference and the folio lock
-#   (`find_lock_entries()`, {{src:find_lock_entries@v6.1.4}});
+# * it finds the folio and takes **its own** reference, then only *tries* the folio lock
+#   (`find_lock_entries()`, {{src:find_lock_entries#trylock@v6.1.4}}). A folio that someone else has
+#   locked is skipped here and left to a second pass, which waits for the lock in `folio_lock()`
+#   ({{src:truncate_inode_pages_range#second-pass-folio-lock@v6.1.4}}). The animation shows the first
+#   pass, where the trylock succeeds;
 # * it unmaps the folio from every page table that maps it (`truncate_cleanup_folio()`,
 #   {{src:truncate_cleanup_folio#unmap-from-page-tables@v6.1.4}});
-# * it deletes the folio from the cache, which clears `mapping`, and drops the cache's references
-#   (`filemap_free_folio()`, {{src:filemap_free_folio#put-line@v6.1.4}});
+# * `page_cache_delete()` clears `mapping` (truncation deletes a batch of folios at once, through its
+#   batch twin `page_cache_delete_batch()`, {{src:page_cache_delete_batch#sets-mapping-null@v6.1.4}});
+# * `filemap_free_folio()` drops the cache's references
+#   ({{src:delete_from_page_cache_batch#calls-filemap-free-folio@v6.1.4}}, {{src:filemap_free_folio#put-line@v6.1.4}});
 # * it unlocks and releases its own reference.
 #
 # The animation below plays the whole sequence once when it appears; use *play* and the slider to

@@ -23,6 +23,41 @@ from folioviz.widgets import MkwriteSideBySide, MkwriteWidget, return_line_quiz,
 from folioviz.widgets.mkwrite import history_table_html
 
 # %% [markdown]
+# ## Who calls it, and when
+#
+# Two functions of the write-fault path call `do_page_mkwrite()`, both only when the mapping has a
+# `->page_mkwrite` (v6.1.4):
+#
+# * **`wp_page_shared()`** runs when the page is already in the page table but read-only, which is how
+#   dirty tracking maps a shared writable page until its first write (notebook 00, the primer):
+#   `do_wp_page()` sends a write to such an entry of a shared writable mapping there
+#   ({{src:do_wp_page#calls-wp-page-shared@v6.1.4}}). Its call: {{src:wp_page_shared#call-of-do-page-mkwrite@v6.1.4}}.
+# * **`do_shared_fault()`** runs when there is no entry yet and the first access through this mapping is
+#   a store: `do_fault()` picks it for a write to a shared mapping ({{src:do_fault#calls-do-shared-fault@v6.1.4}}).
+#   It first gets the folio, locked, from the file's `->fault`, unlocks it, then calls `do_page_mkwrite()`
+#   ({{src:do_shared_fault#call-of-do-page-mkwrite@v6.1.4}}).
+#
+# Either way the caller holds a reference to the folio but not its lock while the handler runs, and
+# treats the result the same: 0, an error or `VM_FAULT_NOPAGE` make it drop its reference and return
+# that value; anything else means "locked, carry on". This notebook's steppers and notebook 06's races
+# follow `do_shared_fault()`; `wp_page_shared()` differs only in how it finds the folio and in a re-check
+# of the page-table entry afterwards.
+#
+# ## Every way out, by return value
+#
+# `do_page_mkwrite()` has five exits (v6.1.4; the folio form read in v6.12.8 and v7.2.8 returns the same
+# values):
+#
+# | path | returns | where |
+# |---|---|---|
+# | the file is an active swap file | `VM_FAULT_SIGBUS`, before the handler runs | {{src:do_page_mkwrite#return-vm-fault-sigbus@v6.1.4}} |
+# | the handler failed, or handled the fault itself | the handler's value unchanged: a `VM_FAULT_ERROR` bit such as `VM_FAULT_SIGBUS` or `VM_FAULT_OOM`, or `VM_FAULT_NOPAGE` | {{src:do_page_mkwrite#return-handler-error@v6.1.4}} |
+# | old-school handler (returned 0), folio truncated meanwhile | 0: "retry the fault" | {{src:do_page_mkwrite#return-0@v6.1.4}} |
+# | old-school handler, folio still in its file | the handler's value with `VM_FAULT_LOCKED` added, folio locked by the kernel | {{src:do_page_mkwrite#adds-vm-fault-locked@v6.1.4}}, {{src:do_page_mkwrite#return-ret@v6.1.4}} |
+# | modern handler (returned `VM_FAULT_LOCKED`) | its value, `VM_FAULT_LOCKED` included, after a debug-only check that the folio is locked | {{src:do_page_mkwrite#vm-bug-on-line@v6.1.4}}, {{src:do_page_mkwrite#return-ret@v6.1.4}} |
+#
+# The sections below step through each one.
+#
 # ## The modern protocol (R10)
 #
 # A write to a shared file page that is mapped read-only faults; the kernel calls the filesystem's
@@ -30,7 +65,7 @@ from folioviz.widgets.mkwrite import history_table_html
 # locks the folio itself and returns `VM_FAULT_LOCKED`. If it finds the folio truncated, it unlocks
 # and returns `VM_FAULT_NOPAGE`, as the generic `filemap_page_mkwrite()` does
 # ({{src:filemap_page_mkwrite#mapping-recheck@v6.1.4}}). `do_page_mkwrite()` then only checks, on
-# debug kernels, that the folio really is locked.
+# debug kernels, that the folio really is locked, and returns the handler's value, `VM_FAULT_LOCKED`.
 #
 # Step through it: *handler* is `modern`, the *folio* is `present`.
 
@@ -44,7 +79,9 @@ MkwriteWidget(handler="modern", folio="present")
 # `do_page_mkwrite()` takes the lock itself ({{src:do_page_mkwrite#lock-line@v6.1.4}}) and checks
 # that the folio is still in its file ({{src:do_page_mkwrite#mapping-check@v6.1.4}}): while the
 # handler ran without the lock, truncation may have removed the folio and set its word to NULL
-# (notebook 02). If so, it unlocks and returns 0 ({{src:do_page_mkwrite#return-0@v6.1.4}}).
+# (notebook 02). If so, it unlocks and returns 0 ({{src:do_page_mkwrite#return-0@v6.1.4}}). If not, it
+# keeps the lock and returns `VM_FAULT_LOCKED`, as a modern handler would have
+# ({{src:do_page_mkwrite#adds-vm-fault-locked@v6.1.4}}).
 #
 # Pick *folio* = `truncated` and step to the end.
 
@@ -101,8 +138,20 @@ MkwriteWidget(handler="old-school", folio="movable-tagged", check="folio_mapping
 # `page_mapping()` masked the tag and returned the driver's `address_space`, which is not NULL
 # ({{src:page_mapping#return-masked-pointer@v5.10.223}}). Switch to **v6.17+**: the widget refuses the
 # input, because no word is tagged `0b10` alone any more; movable driver pages carry the
-# `PG_movable_ops` page flag ({{src:PG_movable_ops@v7.2.8}}). The hazard the email describes existed
-# in the releases between.
+# `PG_movable_ops` page flag ({{src:PG_movable_ops@v7.2.8}}).
+#
+# **What could have happened, and what did.** The endless retry needs three things at once: the
+# `folio_mapping()` test in `do_page_mkwrite()`, a `folio_mapping()` that returns NULL for a movable
+# tag (v6.0 to v6.16), and an old-school handler whose page carries that tag. The test was only ever in
+# the first version of the July 2023 patch, which was not merged; the conversion that was merged, in
+# v6.6, tests the raw word. So it *could* have happened only in v6.6 to v6.16, had that version been
+# merged, and **no released kernel had it**: every `do_page_mkwrite()` we read tests the raw word
+# (`!page->mapping` in v5.10.223 and v6.1.4, {{src:do_page_mkwrite#mapping-check@v6.1.4}}; `!folio->mapping`
+# in v6.12.8 and v7.2.8, {{src:do_page_mkwrite#mapping-check@v7.2.8}}). Nor do we know of a driver that could
+# have met it: of the old-school handlers in notebook 04's survey, perf's pages carried its file's mapping
+# (tag `00`), and among the sysfs files whose mappings kernfs wraps we found none that maps a movable
+# driver page. The email's warning was
+# about code under review, and it kept that code out.
 
 # %% [markdown]
 # ## The other branches
@@ -111,7 +160,10 @@ MkwriteWidget(handler="old-school", folio="movable-tagged", check="folio_mapping
 # or build one here:
 #
 # * **swapfile**: writes to an active swapfile are refused with `VM_FAULT_SIGBUS` before the handler
-#   runs ({{src:do_page_mkwrite#is-swapfile-check@v6.1.4}}; added in 2019).
+#   runs ({{src:do_page_mkwrite#is-swapfile-check@v6.1.4}}; added by
+#   {{commit:dc617f29dbe5ef0c8ced65ce62c464af1daaab3d}}, "vfs: don't allow writes to swap files", merged for
+#   v5.4, which also made `write()` to an active swap file fail with `-ETXTBSY`; that refusal is still in
+#   v7.2.8, {{src:generic_write_checks_count#swapfile-etxtbsy@v7.2.8}}).
 # * **error** / **nopage** handlers: their result is passed up unchanged
 #   ({{src:do_page_mkwrite#vm-fault-error-vm-fault-nopage-test@v6.1.4}}).
 # * **forgets-lock**: a handler that returns `VM_FAULT_LOCKED` without locking. With
@@ -125,9 +177,10 @@ MkwriteWidget(handler="forgets-lock", folio="present", debug_vm=True)
 # %% [markdown]
 # ## History (B1, B6, R12)
 #
-# The email dates the "modern" way to 2007. Kernel history is a little more precise: 2007 brought
-# the re-check of the mapping after `->page_mkwrite`; returning `VM_FAULT_LOCKED` and today's
-# fallback for handlers that return 0 came in 2009. The folio conversion merged in v6.6 tests the
+# The email dates the "modern" way to 2007. Kernel history is a little more precise: in 2007 the
+# *kernel* began to lock the page and re-check its mapping after `->page_mkwrite` returned; in 2009 the
+# *handler* got the right to lock it itself and return `VM_FAULT_LOCKED`, and the 2007 check became the
+# fallback for handlers that return 0. The folio conversion merged in v6.6 tests the
 # raw `folio->mapping`, as the email asked. The `WARN_ON_ONCE` the email suggests for the legacy
 # path has not been added: v7.2.8's `do_page_mkwrite()` ({{src:do_page_mkwrite@v7.2.8}}) still takes
 # the old-school path silently. Old-school handlers still exist: `kernfs_vma_page_mkwrite()` returns
@@ -157,5 +210,5 @@ terminates_quiz(handler="old-school", folio="movable-tagged", check="folio_mappi
 terminates_quiz(handler="old-school", folio="truncated", check="folio_mapping()", kernel="6.12")
 
 # %% [markdown]
-# **Next:** the kernel's `->page_mkwrite` handlers surveyed, and the rules' history on a timeline
-# (notebooks 04 and 05, planned).
+# **Next:** the kernel's `->page_mkwrite` handlers surveyed (notebook 04), and the rules' history on a
+# timeline (notebook 05).

@@ -6,7 +6,7 @@
 # proposed would catch today.
 #
 # **Which kernels:** every handler registered in **v7.2.8** (the newest full source Debian's archive
-# served) and in **v6.1.4**, which stands in for v6.4, the email's kernel (no exact v6.4 tree was
+# served on the day of the survey, 26 November 2026; newer releases have appeared since) and in **v6.1.4**, which stands in for v6.4, the email's kernel (no exact v6.4 tree was
 # available; the handlers' code is what v6.1.4 shows). Each row was read in the source; its name
 # links to the line. The data is in `data/page_mkwrite_survey.toml`, and `make provenance`
 # re-checks every line against the real files.
@@ -16,7 +16,8 @@
 # %%
 from IPython.display import HTML
 
-from folioviz.kernel.survey import differences, implementations, old_school
+from folioviz.kernel.survey import differences, implementations, old_school, survey
+from folioviz.widgets.exercises import NumberQuiz
 from folioviz.widgets.survey import SurveyExplorer, survey_figure, survey_table_html
 
 # %% [markdown]
@@ -39,6 +40,24 @@ survey_figure("helper")
 #
 # Filter by release, convention or helper, or search for a filesystem. Each handler links to its
 # definition; the last column says whether the row was read in the source (V) or not.
+#
+# The explorer lists more rows than there are handlers: besides the functions that some
+# `vm_operations_struct` registers as `.page_mkwrite`, it lists the **shared helpers** they call
+# (convention *helper*: `block_page_mkwrite()`, `iomap_page_mkwrite()` and the like), so that a handler's
+# *helper* column can be followed. `filemap_page_mkwrite()` is both a helper and registered directly, so
+# it is one row and counts as a registered handler. So the rows are the registered handlers plus the
+# helpers that nobody registers. The counts, from the data:
+
+# %%
+[
+    (
+        release,
+        f"{len(survey(release))} rows",
+        f"= {len(implementations(release))} registered handlers",
+        f"+ {len(survey(release)) - len(implementations(release))} helpers nobody registers",
+    )
+    for release in ("v7.2.8", "v6.1.4")
+]
 
 # %%
 SurveyExplorer()
@@ -49,16 +68,28 @@ SurveyExplorer()
 # Old-school handlers return 0 and leave the folio unlocked, so `do_page_mkwrite()` locks it and
 # checks the raw word itself (notebook 03).
 #
-# * **kernfs** (sysfs and friends) wraps the `vm_ops` that a file's own `mmap` installed. If those have
-#   no `->page_mkwrite`, it only updates the file time and returns 0: the old convention, in both
-#   releases ({{survey:kernfs_vma_page_mkwrite@v6.1.4}}, {{survey:kernfs_vma_page_mkwrite@v7.2.8}}). A
-#   2024 proposal to drop it came from the P2PDMA work; it had not landed by v7.2.8.
+# * **kernfs** (sysfs and friends) wraps the `vm_ops` that a file's own `mmap` installed. It is
+#   old-school **only when those wrapped ops have no `->page_mkwrite`**: then it just updates the file
+#   time and returns 0 ({{src:kernfs_vma_page_mkwrite#ret-0@v6.1.4}}); when they have one, it forwards
+#   the call and returns whatever that handler returns
+#   ({{src:kernfs_vma_page_mkwrite#forwards-to-wrapped-page-mkwrite@v6.1.4}}). The same in both releases
+#   ({{survey:kernfs_vma_page_mkwrite@v6.1.4}}, {{survey:kernfs_vma_page_mkwrite@v7.2.8}}). No in-tree ops
+#   that kernfs wraps define one, so in-tree it takes the 0 path. A 2024 proposal to drop it came from
+#   the P2PDMA work; it had not landed by v7.2.8.
 # * **perf** in v6.1.4 used one function for `.fault` and `.page_mkwrite`
-#   ({{survey:perf_mmap_fault@v6.1.4}}). Its `.fault` stored the file's mapping in each page's word so
-#   that the raw check would see a non-NULL `mapping`: exactly the dependence on the raw field the
-#   email protects. By v7.2.8 perf maps its buffer as a PFN map and has only a `.pfn_mkwrite`.
+#   ({{survey:perf_mmap_fault@v6.1.4}}). It is old-school **only for page 0** of its buffer, the control
+#   page: on a write-notify call it starts from `VM_FAULT_SIGBUS` ({{src:perf_mmap_fault#mkwrite-sigbus-by-default@v6.1.4}})
+#   and returns 0 only when the page offset is 0 ({{src:perf_mmap_fault#mkwrite-page-0-returns-0@v6.1.4}}).
+#   And its `.fault` stored the file's mapping in each page's `mapping` word
+#   ({{src:perf_mmap_fault#writes-a-file-mapping-into-page-mapping@v6.1.4}}), so the raw check in
+#   `do_page_mkwrite()` sees a non-NULL word: exactly the dependence on the raw field the email protects.
+#   By v7.2.8 perf maps its buffer as a PFN map and has only a `.pfn_mkwrite`.
 # * **fb_defio**, the framebuffer driver whose 2007 troubles are in notebook 05, is modern in both
-#   releases: it locks the page and returns `VM_FAULT_LOCKED` ({{survey:fb_deferred_io_mkwrite@v7.2.8}}).
+#   releases, and already was in v5.10.223: its handler locks the page and returns `VM_FAULT_LOCKED`
+#   ({{src:fb_deferred_io_mkwrite#returns-vm-fault-locked@v5.10.223}}, {{survey:fb_deferred_io_mkwrite@v6.1.4}},
+#   {{survey:fb_deferred_io_mkwrite@v7.2.8}}). What changed is its `.fault`: in v6.1.4 it stores the file's
+#   mapping in `page->mapping` ({{src:fb_deferred_io_fault#sets-page-mapping@v6.1.4}}), in v7.2.8 it does
+#   not ({{src:fb_deferred_io_fault@v7.2.8}}).
 #
 # The rows, from the data:
 
@@ -70,7 +101,7 @@ HTML(survey_table_html(old_school("v6.1.4") + old_school("v7.2.8")))
 #
 # The email suggests turning the old-school path into a warning so that remaining drivers get fixed.
 # In v7.2.8 the only in-tree handler that takes that path is kernfs's, and only when the file it
-# wraps has no handler of its own; in v6.1.4 perf's was a second. Whether any sysfs file in the tree
+# wraps has no handler of its own; in v6.1.4 perf's was a second, for page 0 of its buffer only. Whether any sysfs file in the tree
 # actually maps pages that are written through a shared mapping (so that the warning would fire) was
 # not established: treat "kernfs" as the candidate, not as a known firing.
 #
@@ -90,8 +121,22 @@ HTML(survey_table_html(old_school("v6.1.4") + old_school("v7.2.8")))
 # %% [markdown]
 # ## Check your understanding
 #
-# How many registered handlers in v7.2.8 follow the old-school convention? Count them in the explorer
-# above (filter *convention* = old-school), then compare with the answer below.
+# Count them in the explorer above (filter *convention* = old-school), type your answer, then press
+# *Check*: the answer comes from the survey data and shows only after you check.
 
 # %%
-len([h for h in implementations("v7.2.8") if h.convention == "old-school"])
+NumberQuiz(
+    "How many registered <code>->page_mkwrite</code> handlers in v7.2.8 follow the old-school convention "
+    "(return 0 with the folio unlocked)?",
+    len(old_school("v7.2.8")),
+    "Old-school in v7.2.8: " + ", ".join(h.handler for h in old_school("v7.2.8"))
+    + ". kernfs's is old-school only when the ops it wraps have no ->page_mkwrite.",
+)
+
+# %%
+NumberQuiz(
+    "And in v6.1.4?",
+    len(old_school("v6.1.4")),
+    "Old-school in v6.1.4: " + ", ".join(h.handler for h in old_school("v6.1.4"))
+    + ". perf's is old-school only for page 0 of its buffer (SIGBUS for the rest).",
+)

@@ -14,6 +14,9 @@
 # %%
 from IPython.display import HTML
 
+from folioviz import eras
+from folioviz.kernel.mkwrite import CodeForm, mkwrite_history
+from folioviz.widgets.exercises import ChoiceQuiz, NumberQuiz
 from folioviz.widgets.figures import history_figure
 from folioviz.widgets.history import HistoryExplorer
 from folioviz.widgets.mkwrite import history_table_html
@@ -24,7 +27,8 @@ from folioviz.widgets.tables import era_table_html
 #
 # Blue circles changed `do_page_mkwrite()` or how it is called; orange diamonds changed what the
 # mapping word can hold. The shaded span is the only stretch in which testing `folio_mapping()`
-# could make a fault retry for ever (B2). Hover a marker for its date and title.
+# could have made a fault retry for ever (B2), had that test been merged; no released kernel had it
+# (notebook 03). Hover a marker for its date and title.
 
 # %%
 history_figure()
@@ -44,10 +48,17 @@ HistoryExplorer("email-2023")
 # ## The email's dates, checked (B1)
 #
 # The email dates the "modern" protocol to 2007, commit {{commit:d0217ac04ca6591841e5665f518e38064f4e65bd}}.
-# That commit added the re-check of the mapping after `->page_mkwrite`. Returning `VM_FAULT_LOCKED`,
-# and the fallback for handlers that still return 0 (lock, check, retry), came two years later with
-# {{commit:b827e496c893de0c0f142abfaeb8730a2fd6b37f}}, "mm: close page_mkwrite races". Both halves are
-# still in v7.2.8's `do_page_mkwrite()` ({{src:do_page_mkwrite#vm-fault-locked-test@v7.2.8}},
+# The history took two steps, and they did different things:
+#
+# * **2007** ({{commit:d0217ac04ca6591841e5665f518e38064f4e65bd}}, "mm: fault feedback #1"): the *kernel*
+#   started checking after the handler. `->page_mkwrite` always returned with the page unlocked; the
+#   fault path then locked it and treated a NULL `mapping` as a truncation that happened meanwhile.
+# * **2009** ({{commit:b827e496c893de0c0f142abfaeb8730a2fd6b37f}}, "mm: close page_mkwrite races"): the
+#   *handler* may lock the page itself and say so with `VM_FAULT_LOCKED`, so its own check stays true
+#   until the fault is done. That is the "modern" protocol. Handlers that still return 0 get the 2007
+#   check as a fallback: lock, return 0 to retry if `mapping` is NULL.
+#
+# Both halves are still in v7.2.8's `do_page_mkwrite()` ({{src:do_page_mkwrite#vm-fault-locked-test@v7.2.8}},
 # {{src:do_page_mkwrite#mapping-check@v7.2.8}}).
 
 # %% [markdown]
@@ -72,15 +83,72 @@ HTML(era_table_html("0xffffffffc0a04042"))
 #
 # The folio conversion that prompted the email was merged in v6.6 testing the raw `folio->mapping`
 # ({{src:do_page_mkwrite#mapping-check@v6.12.8}}). The `WARN_ON_ONCE` the email proposed for handlers
-# that still return 0 was not added: the old-school path in v7.2.8 is unchanged and silent. Two
-# users of the old convention changed their ways: perf wrote a file mapping into its pages' words so
-# they would pass the check ({{src:perf_mmap_fault#sets-page-mapping@v6.12.8}}) and no longer does by
-# v6.18.15, and fb_defio's handler locks the page and returns `VM_FAULT_LOCKED`
-# ({{src:fb_deferred_io_track_page#returns-vm-fault-locked@v7.2.8}}). kernfs still returns 0 when
-# the file it wraps has no handler ({{src:kernfs_vma_page_mkwrite#ret-0@v7.2.8}}).
+# that still return 0 was not added: the old-school path in v7.2.8 is unchanged and silent.
+#
+# Two drivers stopped storing a file's mapping in the `mapping` word of their own pages, the trick that
+# made the raw check see a non-NULL word for driver memory:
+#
+# * **perf**'s `.fault` still does it in v6.12.8 ({{src:perf_mmap_fault#sets-page-mapping@v6.12.8}}); by
+#   v7.2.8 perf maps its buffer as a PFN map and registers only a `.pfn_mkwrite`. Its `.page_mkwrite`
+#   had been old-school for page 0 of the buffer only (notebook 04).
+# * **fb_defio**'s `.fault` does it in v5.10.223, v6.1.4 and v6.12.8
+#   ({{src:fb_deferred_io_fault#sets-page-mapping@v6.1.4}}, {{src:fb_deferred_io_fault#sets-page-mapping@v6.12.8}})
+#   and no longer in v7.2.8 ({{src:fb_deferred_io_fault@v7.2.8}}), which keeps the file's mapping in its
+#   own state instead. Its `->page_mkwrite` did not change convention: it already locked the page and
+#   returned `VM_FAULT_LOCKED` in v5.10.223 ({{src:fb_deferred_io_mkwrite#returns-vm-fault-locked@v5.10.223}})
+#   and v6.1.4 ({{src:fb_deferred_io_track_page#returns-vm-fault-locked@v6.1.4}}), as in v7.2.8
+#   ({{src:fb_deferred_io_track_page#returns-vm-fault-locked@v7.2.8}}). The patch, "fb_defio: do not use
+#   deprecated page->mapping, index fields", was posted in early 2025
+#   ({{lore:81171ab16c14e3df28f6de9d14982cee528d8519.1739029358.git.lorenzo.stoakes@oracle.com}}); which
+#   release first shipped it was not checked (after v6.12.8, by v7.2.8).
+#
+# kernfs still returns 0 when the ops it wraps have no `->page_mkwrite`
+# ({{src:kernfs_vma_page_mkwrite#ret-0@v7.2.8}}).
 
 # %%
 HTML(history_table_html())
 
 # %% [markdown]
-# **Next:** `06_races` explores every interleaving of a write fault against truncation (planned).
+# ## Check your understanding
+#
+# The answers come from the history data and the model; each shows once you answer.
+
+# %%
+livelock_eras = [era for era in eras() if era.movable_tag and era.folio_mapping_nulls_all_tags]
+ChoiceQuiz(
+    "In which kernel era would a <code>folio_mapping()</code> check in <code>do_page_mkwrite()</code> make "
+    "an old driver's movable page retry for ever?",
+    [(era.label, era.id) for era in eras()],
+    livelock_eras[0].id,
+    livelock_eras[0].summary,
+)
+
+# %%
+locked_return = next(event for event in mkwrite_history() if event.id == "locked-return-2009")
+NumberQuiz(
+    "In which year could a <code>->page_mkwrite</code> handler first hand the page back locked "
+    "(<code>VM_FAULT_LOCKED</code>)?",
+    locked_return.year,
+    f"{locked_return.commit[:12]}, \"{locked_return.title}\": {locked_return.what}",
+)
+
+# %%
+swapfile = next(event for event in mkwrite_history() if event.id == "swapfile-2019")
+ChoiceQuiz(
+    "The first thing <code>do_page_mkwrite()</code> checks is whether the file is an active swap file. "
+    "In which release did that check arrive?",
+    [(version, version) for version in ("v2.6.30", "v5.4", "v6.0", "v6.6")],
+    swapfile.version,
+    f"{swapfile.commit[:12]}, \"{swapfile.title}\": {swapfile.what}",
+)
+
+# %%
+ChoiceQuiz(
+    "Did any released kernel test <code>folio_mapping()</code> in <code>do_page_mkwrite()</code>?",
+    [("yes", True), ("no", False)],
+    CodeForm.FOLIO_V1.merged,
+    CodeForm.FOLIO_V1.description,
+)
+
+# %% [markdown]
+# **Next:** `06_races` explores every interleaving of a write fault against truncation.

@@ -38,9 +38,10 @@ from folioviz.widgets.races import (
 # reference and only *tries* the lock ({{src:find_lock_entries@v6.1.4}}); a folio someone else has
 # locked is left to the second pass, which waits for the lock
 # ({{src:truncate_inode_pages_range@v6.1.4}}). Holding it, truncation unmaps the folio
-# ({{src:truncate_cleanup_folio#unmap-from-page-tables@v6.1.4}}), deletes it from the cache, which sets
-# `->mapping` to NULL ({{src:page_cache_delete_batch@v6.1.4}}), drops the cache's reference
-# ({{src:filemap_free_folio#put-line@v6.1.4}}), and only then unlocks.
+# ({{src:truncate_cleanup_folio#unmap-from-page-tables@v6.1.4}}); `page_cache_delete()` clears `->mapping`
+# (here its batch twin `page_cache_delete_batch()`, {{src:page_cache_delete_batch#sets-mapping-null@v6.1.4}});
+# `filemap_free_folio()` drops the cache's reference ({{src:filemap_free_folio#put-line@v6.1.4}}); and only
+# then truncation unlocks.
 #
 # That is why the fault needs both, in this order:
 #
@@ -72,8 +73,8 @@ from folioviz.widgets.races import (
 # |---|---|
 # | `->fault`: find the folio, take a reference (waits while the folio is locked) | first pass: take a reference and *try* the lock; if someone holds it, skip to the second pass, which takes a reference and waits for the lock |
 # | `->page_mkwrite`: old-school returns 0; modern locks and checks | unmap (`truncate_cleanup_folio()`) |
-# | `do_page_mkwrite()`: lock, check (as the *variant* says) | delete from the cache: `->mapping` = NULL |
-# | retry: unlock, drop the reference, the store faults again | drop the cache's reference (`filemap_free_folio()`) |
+# | `do_page_mkwrite()`: lock, check (as the *variant* says) | `page_cache_delete()`: `->mapping` = NULL |
+# | retry: unlock, drop the reference, the store faults again | `filemap_free_folio()`: drop the cache's reference |
 # | proceed: `finish_fault()` maps the folio ({{src:do_set_pte@v6.1.4}}), `fault_dirty_shared_page()` dirties and unlocks it | unlock, then release truncation's own reference |
 #
 # A thread whose next step needs the lock that another thread holds waits. The explorer tries every
@@ -86,7 +87,8 @@ from folioviz.widgets.races import (
 # writeback, dirty bits, RCU or XArray. An order also ends when a step breaks a rule of the page-cache
 # model (the kernel would carry on, silently or into a debug check), or, for a livelock, at the first
 # state from which no order can finish. The model follows `do_shared_fault()`, the caller for a store
-# to an empty page-table entry. The other caller, `wp_page_shared()` ({{src:wp_page_shared@v6.1.4}}),
+# to an empty page-table entry (notebook 03 explains when each of the two callers runs). The other
+# caller, `wp_page_shared()` ({{src:wp_page_shared@v6.1.4}}),
 # reaches the folio through a page-table entry that truncation clears before it deletes the folio, and
 # after `do_page_mkwrite()` its `finish_mkwrite_fault()` re-checks that entry under the page-table lock
 # ({{src:finish_mkwrite_fault@v6.1.4}}). We infer that this second guard would turn most of the bad

@@ -183,8 +183,19 @@ def _generic(page: Page) -> str:
     return ""
 
 
+def _primer_pictures(page: Page) -> str:
+    """The primer's two pictures render as SVG, with their labels, and the glossary has its headings."""
+    pictures = page.locator("svg.fv-primer")
+    _scroll_to(pictures.first)
+    expect(pictures).to_have_count(2)
+    expect(pictures.first.locator("text", has_text="struct address_space")).to_have_count(1)
+    expect(pictures.nth(1).locator("text", has_text="VM_FAULT_LOCKED")).to_have_count(1)
+    return "two primer pictures rendered"
+
+
 INTERACTIONS: dict[str, Callable[[Page], str]] = {
     "00_start_here.ipynb": _mapping_word_bit(0, "file", "anon"),
+    "00_the_primer.ipynb": _primer_pictures,
     "01_the_mapping_word.ipynb": _mapping_word_bit(1, "file", "movable"),  # a tag bit
     "02_page_cache_refcounts.ipynb": _pagecache_step,
     "03_do_page_mkwrite.ipynb": _mkwrite_flip_and_step,

@@ -1,0 +1,84 @@
+# %% [markdown]
+# # 00 · The primer: a map of the words
+#
+# **What you will be able to do:** name the structures this workbook keeps returning to (page,
+# folio, `mapping`, `address_space`, `anon_vma`), say why the first write to a shared file mapping
+# faults, and look up any term the notebooks use. This is a map, not a textbook: two pictures and a
+# glossary. Every later notebook links the first use of each term back to its entry here.
+#
+# **Which kernel:** v6.0 – v6.16, the era of the email (Matthew Wilcox, 4 July 2023,
+# {{lore:ZKR0n+lkqICOrWgr@casper.infradead.org}}); links point to **v6.1.4**, a release in that
+# era whose files we read.
+
+# %%
+from IPython.display import HTML
+
+from folioviz.widgets.primer import folio_map_svg, write_fault_svg
+
+# %% [markdown]
+# ## From a page to what it belongs to
+#
+# The kernel manages physical memory in pages, each described by a `struct page`
+# ({{src:page@v6.1.4}}). A folio is a run of one or more of those pages that the kernel handles as
+# one unit; `struct folio` ({{src:folio@v6.1.4}}) lies over the first page's descriptor, so the
+# folio's fields are that page's fields.
+#
+# One of those fields is `mapping`: a single word that says what the folio belongs to. For a folio
+# of a file it points to the file's `struct address_space` ({{src:address_space@v6.1.4}}), which
+# indexes the file's folios in the page cache. For anonymous memory it points, with its lowest bit
+# set, to a `struct anon_vma` ({{src:anon_vma@v6.1.4}}), from which the kernel finds every VMA that
+# may map the folio. The two lowest bits are a tag; notebook 01 decodes all four tags, and slab.
+
+# %%
+HTML(folio_map_svg())
+
+# %% [markdown]
+# ## Why the first write to a shared mapping faults
+#
+# When a process maps a file shared and writable, the kernel wants to hear about the first store
+# to each page: the filesystem may need to reserve space or start a journal entry, and writeback
+# must know which folios are dirty. So, when the mapping has a `->page_mkwrite` (or the file is
+# written back at all), `vma_wants_writenotify()` says yes ({{src:vma_wants_writenotify#page-mkwrite-test@v6.1.4}})
+# and `vma_set_page_prot()` builds the VMA's page-table entries without write permission
+# ({{src:vma_set_page_prot#write-notify-drops-shared@v6.1.4}}). That is dirty tracking.
+#
+# The first store then faults, and one of two paths runs, both of which call `do_page_mkwrite()`:
+#
+# * **`wp_page_shared()`** when the page is already mapped, read-only: a store after a read, or
+#   after writeback made the entry read-only again. `do_wp_page()` sends shared writable mappings
+#   there ({{src:do_wp_page#calls-wp-page-shared@v6.1.4}}); its call is at
+#   {{src:wp_page_shared#call-of-do-page-mkwrite@v6.1.4}}.
+# * **`do_shared_fault()`** when there is no entry yet: the very first touch of the page through
+#   this mapping is a store. `do_fault()` picks it for a write to a shared mapping
+#   ({{src:do_fault#calls-do-shared-fault@v6.1.4}}); it reads the folio in through `->fault`, then
+#   calls `do_page_mkwrite()` ({{src:do_shared_fault#call-of-do-page-mkwrite@v6.1.4}}).
+#
+# `do_page_mkwrite()` calls the file's `->page_mkwrite` and judges the answer, as the picture shows.
+
+# %%
+HTML(write_fault_svg())
+
+# %% [markdown]
+# The answers are `VM_FAULT_*` bits, values of `enum vm_fault_reason` ({{src:vm_fault_reason@v6.1.4}}).
+# The ones this workbook meets:
+#
+# | code | value | what `do_page_mkwrite()` makes of it |
+# |---|---|---|
+# | 0 | 0x0 | an old-school handler succeeded; the kernel locks the folio and checks `mapping` itself (notebook 03) |
+# | `VM_FAULT_LOCKED` | 0x200 ({{src:VM_FAULT_LOCKED@v6.1.4}}) | a modern handler locked the folio: go on |
+# | `VM_FAULT_NOPAGE` | 0x100 ({{src:VM_FAULT_NOPAGE@v6.1.4}}) | the handler dealt with it (or found the folio truncated): return; the store runs again |
+# | `VM_FAULT_SIGBUS` | 0x2 ({{src:VM_FAULT_SIGBUS@v6.1.4}}) | fail the access; one of the bits of `VM_FAULT_ERROR` ({{src:VM_FAULT_ERROR@v6.1.4}}) |
+# | `VM_FAULT_OOM` | 0x1 ({{src:VM_FAULT_OOM@v6.1.4}}) | out of memory: also in `VM_FAULT_ERROR` |
+# | `VM_FAULT_RETRY` | 0x400 ({{src:VM_FAULT_RETRY@v6.1.4}}) | a handler dropped the locks to wait; the whole fault starts again |
+
+# %% [markdown]
+# ## Glossary
+#
+# Each entry says what the term means here, in a sentence or three, and links to where the kernel
+# defines it in v6.1.4.
+
+# %% [markdown]
+# {{glossary}}
+
+# %% [markdown]
+# **Next:** `01_the_mapping_word`, or pick a route in `00_start_here` (there is a 30-minute one).

@@ -1,0 +1,139 @@
+"""The facts issue 12 found wrong or doubtful, held where the data states them.
+
+Each was re-read in the release trees of data/kernel_releases.toml (``make provenance`` re-checks the
+lines); these tests keep the data and the prose from drifting back to the old claims.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from folioviz.kernel.mkwrite import mkwrite_history
+from folioviz.kernel.pagecache import email_scenario, truncation_scenario
+from folioviz.kernel.survey import find_handler, old_school
+from folioviz.kernel.versions import get_era
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "notebooks" / "src"
+ROWS = tomllib.loads((ROOT / "data" / "sources.toml").read_text())["source"]
+
+
+def _recorded(identifier: str) -> set[str]:
+    """The releases in which data/sources.toml records a line for ``identifier``."""
+    return {row["release"] for row in ROWS if row["identifier"] == identifier}
+
+
+def _prose(name: str) -> str:
+    text = (SRC / f"{name}.py").read_text()
+    return re.sub(r"\s+", " ", re.sub(r"^# ?", "", text, flags=re.M))
+
+
+# 1. fb_defio: its ->page_mkwrite was modern all along; its ->fault stopped storing the file's mapping.
+def test_fb_defio_handler_was_modern_in_every_release_read():
+    for release in ("v6.1.4", "v7.2.8"):
+        row = find_handler("fb_deferred_io_mkwrite", release)
+        assert (row.convention, row.success) == ("modern", "VM_FAULT_LOCKED"), release
+    assert "v5.10.223" in _recorded("fb_deferred_io_mkwrite#returns-vm-fault-locked")
+
+
+def test_fb_defio_fault_stored_the_mapping_until_after_v6_12():
+    assert find_handler("fb_deferred_io_mkwrite", "v6.1.4").fault_sets_mapping is True
+    assert find_handler("fb_deferred_io_mkwrite", "v7.2.8").fault_sets_mapping is False
+    assert _recorded("fb_deferred_io_fault#sets-page-mapping") == {"v5.10.223", "v6.1.4", "v6.12.8"}
+    assert "v7.2.8" in _recorded("fb_deferred_io_fault")
+
+
+def test_notebook_05_does_not_say_fb_defio_changed_its_handler():
+    text = _prose("05_how_the_rules_changed")
+    assert "changed their ways" not in text
+    assert "did not change convention" in text and "fb_deferred_io_fault" in text
+
+
+# 2. DAX: the marker is verified present in v6.12.8 and gone by v7.2.8; no release is claimed for its removal.
+def test_dax_marker_claims_only_what_was_read():
+    note = get_era("email").bare_words[0x1]
+    assert "v6.18" not in note
+    assert "v6.12.8" in note and "v7.2.8" in note and "not verified" in note
+    assert "v6.12.8" in _recorded("PAGE_MAPPING_DAX_SHARED")
+
+
+# 3. The 2019 swap-file commit: full id, v5.4, and the write() refusal still holds in every tree read.
+def test_swapfile_commit_is_complete_and_the_write_refusal_is_not_said_to_be_gone():
+    event = next(e for e in mkwrite_history() if e.id == "swapfile-2019")
+    assert event.commit == "dc617f29dbe5ef0c8ced65ce62c464af1daaab3d"
+    assert (event.version, event.date, event.date_is) == ("v5.4", "2019-08-20", "committed")
+    assert "version" not in event.uncertain and "commit" not in event.uncertain
+    assert not re.search(r"revert", event.what, re.I)
+    assert "v5.10.223 to v7.2.8" in event.what
+    assert _recorded("generic_write_checks#swapfile-etxtbsy") == {"v5.10.223"}
+    assert _recorded("generic_write_checks_count#swapfile-etxtbsy") >= {"v6.1.4", "v7.2.8"}
+    for release in ("v5.10.223", "v6.1.4", "v6.12.8", "v7.2.8"):
+        assert release in _recorded("do_page_mkwrite#is-swapfile-check")
+
+
+def test_the_2007_and_2009_events_say_different_things():
+    events = {e.id: e for e in mkwrite_history()}
+    first, second = events["recheck-2007"].what, events["locked-return-2009"].what
+    assert "VM_FAULT_LOCKED" in second and "fallback" in second
+    assert "no way yet to return it locked" in first
+    words = lambda text: set(re.findall(r"[a-z_>-]+", text.lower()))  # noqa: E731
+    overlap = len(words(first) & words(second)) / len(words(first) | words(second))
+    assert overlap < 0.4, overlap
+
+
+# 4. Truncation's first pass only try-locks; the second pass waits in folio_lock().
+def test_truncation_trylock_is_stated_and_recorded():
+    assert "v6.1.4" in _recorded("find_lock_entries#trylock")
+    assert "v6.1.4" in _recorded("truncate_inode_pages_range#second-pass-folio-lock")
+    text = _prose("02_page_cache_refcounts")
+    assert "takes **its own** reference and the folio lock" not in text
+    assert "only *tries* the folio lock" in text and "second pass" in text
+
+
+# 5. perf and kernfs are old-school only under a condition, and the workbook says which.
+def test_perf_is_old_school_for_page_0_only_and_its_fault_stores_a_mapping():
+    perf = find_handler("perf_mmap_fault", "v6.1.4")
+    assert perf.convention == "old-school" and perf.fault_sets_mapping is True
+    assert "page 0" in perf.notes and "SIGBUS" in perf.notes
+    assert "v6.1.4" in _recorded("perf_mmap_fault#mkwrite-page-0-returns-0")
+    assert "**only for page 0**" in _prose("04_page_mkwrite_in_the_wild")
+
+
+def test_kernfs_is_old_school_only_without_a_wrapped_handler():
+    for release in ("v6.1.4", "v7.2.8"):
+        kernfs = find_handler("kernfs_vma_page_mkwrite", release)
+        assert kernfs in old_school(release)
+        assert "forwards" in kernfs.notes or "Same logic" in kernfs.notes
+    assert "**only when those wrapped ops have no `->page_mkwrite`**" in _prose("04_page_mkwrite_in_the_wild")
+
+
+# 6. "The newest full source the archive served" was true on the survey's day: every use is dated.
+@pytest.mark.parametrize(
+    "path",
+    ["data/kernel_releases.toml", "data/page_mkwrite_survey.toml", "data/eras.toml", "docs/provenance.md",
+     "notebooks/src/04_page_mkwrite_in_the_wild.py"],
+)  # fmt: skip
+def test_newest_release_claims_are_dated(path):
+    text = re.sub(r"\s+#?\s*", " ", (ROOT / path).read_text())
+    for match in re.finditer(r"newest (?:full source|release)", text):
+        assert "2026" in text[match.start() : match.start() + 160], text[match.start() : match.start() + 160]
+
+
+# One story: page_cache_delete() clears mapping, filemap_free_folio() drops the cache's references.
+def test_the_model_names_both_functions_where_the_mapping_is_cleared():
+    remove = next(step for step in email_scenario().steps if step.function == "filemap_remove_folio")
+    assert "page_cache_delete()" in remove.caption and "filemap_free_folio()" in remove.caption
+    steps = {step.function: step.caption for step in truncation_scenario().steps}
+    assert "page_cache_delete()" in steps["page_cache_delete_batch"] and "NULL" in steps["page_cache_delete_batch"]
+    assert "filemap_free_folio()" in steps["filemap_free_folio"]
+
+
+@pytest.mark.parametrize("name", ["02_page_cache_refcounts", "06_races"])
+def test_the_notebooks_tell_it_the_same_way(name):
+    text = _prose(name)
+    assert re.search(r"`page_cache_delete\(\)` clears `(->)?mapping`", text)
+    assert re.search(r"`filemap_free_folio\(\)`:? drops? the cache's reference", text)
