@@ -205,41 +205,40 @@ def link_first_uses(cells: list[str], notebook: str) -> list[str]:
     return out
 
 
+def _piece_uses(piece: Piece, pending: dict[str, Term]) -> list[tuple[Term, str, str]]:
+    """The uses of pending terms in one piece: (term, the words used, the link target or "")."""
+    if piece.kind == "link":
+        # Only links into the glossary carry uses; other links' texts are file:line labels.
+        page, _, fragment = piece.target.partition("#")
+        if page != f"{PRIMER}.ipynb" or fragment not in {t.anchor for t in terms()}:
+            return []
+        inner = piece.inner
+        code = inner[1:-1] if inner.startswith("`") and inner.endswith("`") else None
+        term = _code_term(code, pending) if code is not None else None
+        hits = [term] if term else [hit for _, _, hit in _uses_in_prose(inner, pending)]
+        return [(hit, inner, piece.target) for hit in hits]
+    if piece.kind == "code":
+        term = _code_term(piece.inner, pending)
+        return [(term, piece.text, "")] if term is not None else []
+    if piece.kind == "prose":
+        return [(hit, piece.text[start:stop], "") for start, stop, hit in _uses_in_prose(piece.text, pending)]
+    return []
+
+
 def prose_uses(cells: list[str]) -> dict[str, tuple[str, str]]:
     """For each term, its first use in ``cells`` as (the words used, the link target or "").
 
-    Used by the tests: a use inside a link counts with that link's target; a use in plain prose or
-    a plain code span has target "".
+    Used by the tests: a use inside a link into the glossary counts with that link's target; a use in
+    plain prose or a plain code span has target "".
     """
     first: dict[str, tuple[str, str]] = {}
     pending = {t.id: t for t in terms()}
-    anchors = {t.anchor for t in terms()}
     for cell in cells:
-        for searchable, line in _lines(cell):
+        for searchable, block in _lines(cell):
             if not searchable:
                 continue
-            for piece in _pieces(line):
-                if not pending:
-                    return first
-                if piece.kind == "link":
-                    # Only links into the glossary carry uses; other links' texts are file:line labels.
-                    page, _, fragment = piece.target.partition("#")
-                    if page != f"{PRIMER}.ipynb" or fragment not in anchors:
-                        continue
-                    inner = piece.inner
-                    code = inner[1:-1] if inner.startswith("`") and inner.endswith("`") else None
-                    term = _code_term(code, pending) if code is not None else None
-                    hits = [term] if term else [hit for _, _, hit in _uses_in_prose(inner, pending)]
-                    for hit in hits:
-                        first[hit.id] = (inner, piece.target)
-                        del pending[hit.id]
-                elif piece.kind == "code":
-                    term = _code_term(piece.inner, pending)
-                    if term is not None:
-                        first[term.id] = (piece.text, "")
-                        del pending[term.id]
-                elif piece.kind == "prose":
-                    for start, stop, hit in _uses_in_prose(piece.text, pending):
-                        first[hit.id] = (piece.text[start:stop], "")
-                        del pending[hit.id]
+            for piece in _pieces(block):
+                for term, words, target in _piece_uses(piece, pending):
+                    first[term.id] = (words, target)
+                    del pending[term.id]
     return first

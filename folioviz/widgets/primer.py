@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..kernel.versions import get_era
+from ..kernel.versions import Era, get_era
 from .theme import KIND_STYLE, OKABE_ITO, theme
 
 __all__ = ["folio_map_svg", "folio_mapping_order_svg", "write_fault_svg"]
@@ -266,7 +266,7 @@ def write_fault_svg(*, presenter: bool | None = None) -> str:
     return "".join(p)
 
 
-def folio_mapping_order_svg(era: object = None, *, presenter: bool | None = None) -> str:
+def folio_mapping_order_svg(era: Era | str | None = None, *, presenter: bool | None = None) -> str:
     """``folio_mapping()``'s three tests in the order the kernel makes them: slab, swap cache, tag bits.
 
     The first test that says yes decides the answer, which is why "NULL for any tag bit" and "the swap
