@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from playwright.sync_api import expect
 
 from folioviz.glossary import PRIMER
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-
-pytestmark = pytest.mark.skipif(
-    not (NOTEBOOKS / f"{PRIMER}.ipynb").exists(), reason=f"notebooks/{PRIMER}.ipynb does not exist yet"
-)
+NOTEBOOK = "01_the_mapping_word.ipynb"
 
 
 def test_a_glossary_link_opens_the_primer_at_its_term(page, page_log, lab_server):
-    lab_server.open_notebook(page, "01_the_mapping_word.ipynb")
+    lab_server.open_notebook(page, NOTEBOOK)
     link = page.locator(".jp-RenderedMarkdown a", has_text="page cache").first
     link.evaluate("el => el.scrollIntoView({block: 'center'})")
     expect(link).to_be_visible()
