@@ -85,8 +85,9 @@ HTML(era_table_html("0xffffffffc0a04042"))
 # ({{src:do_page_mkwrite#mapping-check@v6.12.8}}). The `WARN_ON_ONCE` the email proposed for handlers
 # that still return 0 was not added: the old-school path in v7.2.8 is unchanged and silent.
 #
-# Two drivers stopped storing a file's mapping in the `mapping` word of their own pages, the trick that
-# made the raw check see a non-NULL word for driver memory:
+# Two drivers stopped storing a file's mapping in the `mapping` word of their own pages. perf did it so
+# that the raw check would see a non-NULL word for its driver memory; fb_defio so that the kernel could
+# find the page-table entries of its pages and write-protect them again (`page_mkclean()`):
 #
 # * **perf**'s `.fault` still does it in v6.12.8 ({{src:perf_mmap_fault#sets-page-mapping@v6.12.8}}); by
 #   v7.2.8 perf maps its buffer as a PFN map and registers only a `.pfn_mkwrite`. Its `.page_mkwrite`
