@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.folioviz-installed
 LAB_PORT ?= 8888
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: lab app test test-fast lint notebooks bench figures screenshot browser-deps provenance site clean
+.PHONY: lab app test test-lite test-fast lint notebooks bench bench-lite figures screenshot browser-deps provenance site lite lite-serve clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "folioviz needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
@@ -42,10 +42,11 @@ browser-deps:
 test: $(STAMP) browser-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
-	FOLIOVIZ_ERA= $(PY) -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+	FOLIOVIZ_ERA= $(PY) -m pytest tests notebooks --ignore=tests/lite --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(MAKE) test-lite
 
 test-fast: $(STAMP)
-	$(PY) -m pytest tests -m "not browser"
+	$(PY) -m pytest tests --ignore=tests/lite -m "not browser"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -69,6 +70,32 @@ bench: $(STAMP)
 	$(PY) benchmarks/races.py
 	$(PY) benchmarks/lean.py
 
+# JupyterLab and a Python kernel (Pyodide) in the browser, as a folder of static files: lite/ (see README,
+# "Try it in your browser"). The builder and the front-end extensions live in their own env (.venv-lite);
+# Pyodide (npm) and the kernel's wheels (PyPI) are pinned by hash and cached in ~/.cache/folioviz/lite.
+LITE_VENV  ?= .venv-lite
+LITE_STAMP := $(LITE_VENV)/.folioviz-lite-installed
+LITE_PORT  ?= 8000
+
+$(LITE_STAMP): tools/lite-build-requirements.txt
+	$(PYTHON) -m venv $(LITE_VENV)
+	$(LITE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LITE_VENV)/bin/python -m pip install --quiet -r tools/lite-build-requirements.txt
+	@touch $@
+
+lite: $(STAMP) $(LITE_STAMP)
+	$(PY) tools/build_lite.py --jupyter $(LITE_VENV)/bin/jupyter
+
+lite-serve: lite
+	$(PY) tools/serve_lite.py --port $(LITE_PORT)
+
+# The browser tests of the lite site (built first); `make test` runs them after the other tests.
+test-lite: lite browser-deps
+	$(PY) -m pytest tests/lite -q
+
+bench-lite: lite browser-deps
+	$(PY) benchmarks/lite.py
+
 # Browser figures: time from Run All to every widget (median of 3 per notebook), animation paint rate.
 figures: $(STAMP) browser-deps
 	FOLIOVIZ_FIGURES=1 $(PY) -m pytest tests/browser/test_figures.py -q -s
@@ -77,4 +104,4 @@ screenshot: $(STAMP) browser-deps
 	FOLIOVIZ_UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser/test_readme_screenshot.py -q
 
 clean:
-	rm -rf $(VENV) build dist site .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LITE_VENV) build dist site lite .pytest_cache .hypothesis

@@ -1,0 +1,604 @@
+"""Build the workbook as an offline JupyterLite site: JupyterLab and a Python kernel running in the browser.
+
+Usage: python tools/build_lite.py [--out lite] [--cache-dir DIR] [--jupyter PATH]
+
+Output (``lite/`` by default, git-ignored): a folder of static files. Serve it on any static HTTP server
+(``make lite-serve``; it does not work from file://) and open ``lab/index.html``. It holds
+
+    lab/, build/, extensions/ ...   JupyterLab-in-the-browser (the ``lab`` app only) and four extensions:
+                                    the Pyodide kernel, ipywidgets' manager, anywidget, plotly's renderer
+    files/                          every notebook of notebooks/, with its stored outputs
+    static/pyodide/                 Pyodide's runtime (npm ``pyodide``) and every wheel the kernel may load,
+                                    with a pyodide-lock.json that lists exactly those wheels
+    jupyter-lite.json               the kernel points at static/pyodide/; the PyPI fallback is off
+    NOTICE-folioviz.txt             where every shipped file came from, with versions and hashes
+
+Where each piece comes from, all by pinned version and hash (a mismatch stops the build):
+
+* Pyodide's runtime: the npm tarball ``pyodide@PYODIDE_VERSION`` (sha512 integrity pinned), via ``npm pack``.
+  It holds no package wheels, so:
+* the wheels (``WHEELS``): from PyPI with ``pip download``, each checked against its pinned sha256.
+  bitstring is pinned to 4.4 because bitstring 5 needs ``tibs``, which has no WebAssembly wheel; bitarray is
+  PyPI's own build for Pyodide's ABI. Three wheels are slimmed after the check (files the browser kernel never
+  uses: plotly.js copies, the labextensions that the site serves anyway, sample data sets); the lock lists the
+  slimmed wheel's own sha256.
+* the kernel's own wheels (piplite, pyodide-kernel and the ipykernel/widgetsnbextension shims) from the
+  ``jupyterlite-pyodide-kernel`` package of the build environment, checked against pinned sha256 too;
+* folioviz: a wheel built from this checkout.
+
+Downloads are cached in ``~/.cache/folioviz/lite`` (like ``make site``'s assets); later builds need no network.
+
+The lock. Pyodide's own pyodide-lock.json names 356 packages on a CDN with Pyodide's rebuilt wheels, whose
+hashes differ from PyPI's. It is rewritten to list exactly the wheels shipped in ``static/pyodide/``, each with
+its real sha256, its top-level imports and its dependencies (from the wheel's metadata, evaluated for
+Emscripten and Python 3.14, restricted to shipped packages). With it, ``import folioviz`` in a cell makes the
+kernel load folioviz and everything it needs, from the site, by itself.
+
+Start-up. The kernel's own packages (ipykernel, comm, pyodide-kernel, IPython, piplite, micropip) are fetched in
+parallel while Pyodide starts (``loadPyodideOptions.packages``), instead of one after another.
+
+Exit status: 0 built; 1 build error; 3 a pinned download is neither cached nor downloadable (offline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import email.parser
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build_site import (  # noqa: E402  (tools/ is not a package)
+    AssetsUnavailableError,
+    NpmAsset,
+    SiteBuildError,
+    fetch_npm_asset,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+DEFAULT_OUT = ROOT / "lite"
+DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "folioviz" / "lite"
+MARKER = ".folioviz-lite"  # written into the output; only a dir holding it (or an empty one) is replaced
+
+PYODIDE_DIR = "static/pyodide"
+PYODIDE_VERSION = "314.0.6"
+PYODIDE = NpmAsset(
+    name="pyodide",
+    version=PYODIDE_VERSION,
+    integrity="sha512-BKDTJyIqFxC4BExLqeRS3f5xvXZIjOt8C3zGLN/Cc7tFxSwvKVhVkchQQ2AGLOtR4YrVOIFxbV8poyDOOmWwxQ==",
+    licence="MPL-2.0",
+    # The ES module entry point, the runtime and the standard library; pyodide-lock.json only for its "info".
+    # Left out: pyodide.js (the classic-script twin of pyodide.mjs), source maps, type declarations, consoles.
+    files=(
+        (r"package/pyodide\.mjs", PYODIDE_DIR),
+        (r"package/pyodide\.asm\.mjs", PYODIDE_DIR),
+        (r"package/pyodide\.asm\.wasm", PYODIDE_DIR),
+        (r"package/python_stdlib\.zip", PYODIDE_DIR),
+        (r"package/pyodide-lock\.json", PYODIDE_DIR),
+    ),
+)
+# Pyodide 314's ABI, as its lock's "info" names it and PyPI's wasm wheel tags spell it.
+PYODIDE_PLATFORM = "pyemscripten_2026_0_wasm32"
+PYTHON_VERSION = "3.14"
+
+
+@dataclass(frozen=True)
+class Wheel:
+    """One wheel from PyPI, pinned by version and sha256."""
+
+    name: str
+    version: str
+    sha256: str
+    filename: str
+
+
+# The versions are Pyodide 314.0.6's own where it has the package (tested together by Pyodide), else the
+# newest that works. jedi and parso are IPython's completer: the kernel installs jedi at start whatever happens
+# (and fails without it), so they are shipped and fetched with the rest.
+WHEELS = (
+    # the kernel's packages
+    Wheel("micropip", "0.11.1", "768de165adb8e66906039d8fec4127a57f522dfdf8e6fbff877a4616941ecfd3", "micropip-0.11.1-py3-none-any.whl"),
+    Wheel("packaging", "26.1", "5d9c0669c6285e491e0ced2eee587eaf67b670d94a19e94e3984a481aba6802f", "packaging-26.1-py3-none-any.whl"),
+    Wheel("comm", "0.2.3", "c615d91d75f7f04f095b30d1c1711babd43bdc6419c1be9886a85f2f4e489417", "comm-0.2.3-py3-none-any.whl"),
+    Wheel("ipython", "9.12.0", "0f2701e8ee86e117e37f50563205d36feaa259d2e08d4a6bc6b6d74b18ce128d", "ipython-9.12.0-py3-none-any.whl"),
+    Wheel("ipython-pygments-lexers", "1.1.1", "a9462224a505ade19a605f71f8fa63c2048833ce50abc86768a0d81d876dc81c", "ipython_pygments_lexers-1.1.1-py3-none-any.whl"),
+    Wheel("asttokens", "3.0.1", "15a3ebc0f43c2d0a50eeafea25e19046c68398e487b9f1f5b517f7c0f40f976a", "asttokens-3.0.1-py3-none-any.whl"),
+    Wheel("decorator", "5.2.1", "d316bb415a2d9e2d2b3abcc4084c6502fc09240e292cd76a76afc106a1c8e04a", "decorator-5.2.1-py3-none-any.whl"),
+    Wheel("executing", "2.2.1", "760643d3452b4d777d295bb167ccc74c64a81df23fb5e08eff250c425a4b2017", "executing-2.2.1-py2.py3-none-any.whl"),
+    Wheel("matplotlib-inline", "0.2.1", "d56ce5156ba6085e00a9d54fead6ed29a9c47e215cd1bba2e976ef39f5710a76", "matplotlib_inline-0.2.1-py3-none-any.whl"),
+    Wheel("prompt-toolkit", "3.0.52", "9aac639a3bbd33284347de5ad8d68ecc044b91a762dc39b7c21095fcd6a19955", "prompt_toolkit-3.0.52-py3-none-any.whl"),
+    Wheel("pure-eval", "0.2.3", "1db8e35b67b3d218d818ae653e27f06c3aa420901fa7b081ca98cbedc874e0d0", "pure_eval-0.2.3-py3-none-any.whl"),
+    Wheel("pygments", "2.20.0", "81a9e26dd42fd28a23a2d169d86d7ac03b46e2f8b59ed4698fb4785f946d0176", "pygments-2.20.0-py3-none-any.whl"),
+    Wheel("stack-data", "0.6.3", "d5558e0c25a4cb0853cddad3d77da9891a08cb85dd9f9f91b9f8cd66e511e695", "stack_data-0.6.3-py3-none-any.whl"),
+    Wheel("traitlets", "5.14.3", "b74e89e397b1ed28cc831db7aea759ba6640cb3de13090ca145426688ff1ac4f", "traitlets-5.14.3-py3-none-any.whl"),
+    Wheel("jedi", "0.19.2", "a8ef22bde8490f57fe5c7681a3c83cb58874daf72b4784de3cce5b6ef6edb5b9", "jedi-0.19.2-py2.py3-none-any.whl"),
+    Wheel("parso", "0.8.6", "2c549f800b70a5c4952197248825584cb00f033b29c692671d3bf08bf380baff", "parso-0.8.6-py2.py3-none-any.whl"),
+    Wheel("wcwidth", "0.6.0", "1a3a1e510b553315f8e146c54764f4fb6264ffad731b3d78088cdb1478ffbdad", "wcwidth-0.6.0-py3-none-any.whl"),
+    # folioviz's dependencies
+    Wheel("ipywidgets", "8.1.9", "f2b8cbcaae10252b809fbe4d7470db75c09b769a32cbf816d20e5ca6d3c5a79d", "ipywidgets-8.1.9-py3-none-any.whl"),
+    Wheel("anywidget", "0.11.0", "c574d9acc6503ad27b37a9acea48f957a8ba7c9c9876cfcb37898931c098ce9d", "anywidget-0.11.0-py3-none-any.whl"),
+    Wheel("psygnal", "0.16.1", "93b96894d8c46f0a3c0bfaaf8abe73f0d6db2c20cc6d303624cf08f85abc3c92", "psygnal-0.16.1-py3-none-any.whl"),
+    Wheel("typing-extensions", "4.15.0", "f0fa19c6845758ab08074a0cfa8b7aecb71c999ca73d62883bc25cc018c4e548", "typing_extensions-4.15.0-py3-none-any.whl"),
+    Wheel("plotly", "7.1.0", "dbb7fa18afce40d0a8e80d1bf162eceb3faa0ce5a77fe741ad09a74cf78f53f3", "plotly-7.1.0-py3-none-any.whl"),
+    Wheel("narwhals", "2.18.1", "a0a8bb80205323851338888ba3a12b4f65d352362c8a94be591244faf36504ad", "narwhals-2.18.1-py3-none-any.whl"),
+    Wheel("bitstring", "4.4.0", "feac49524fcf3ef27e6081e86f02b10d2adf6c3773bf22fbe0e7eea9534bc737", "bitstring-4.4.0-py3-none-any.whl"),
+    Wheel("bitarray", "3.12.3", "841b1aad10f4291463bc16fa65066d29f3fed65a8ff115c8f7e93c26787103d5", f"bitarray-3.12.3-cp314-cp314-{PYODIDE_PLATFORM}.whl"),
+)  # fmt: skip
+
+# The kernel's own wheels, as jupyterlite-pyodide-kernel (pinned in tools/lite-build-requirements.txt) ships them.
+KERNEL_EXTENSION = "@jupyterlite/pyodide-kernel-extension"
+KERNEL_WHEELS = {
+    "piplite-0.8.6-py3-none-any.whl": "9628f2b38154d960c12e4844b4f1aaf496156e19ba7081f0a300971fadc80f60",
+    "pyodide_kernel-0.8.6-py3-none-any.whl": "edee0de1587d27f02e3c612f0de9ea84e30febb2eafd1d87e958ba8f3cdd8348",
+    "ipykernel-6.9.2-py3-none-any.whl": "8447aa1ccb644458ce5a9af98745155fdfa693f68dd71cee1d721c6278583391",
+    "widgetsnbextension-4.0.999-py3-none-any.whl": "039c50f98888362a78424addc7eef90e2051f9736c4c800b2cca11686af925fc",
+}
+
+# Files cut from wheels after their hash is checked (the lock carries the slimmed wheel's sha256):
+# the front-end halves (the site serves each labextension once, from extensions/), plotly.js copies used only
+# to write standalone HTML, FigureWidget's bundle (folioviz uses plain figures) and plotly's sample data sets.
+SLIM = {
+    "plotly": (
+        r"plotly-[^/]+\.data/data/share/.*",
+        r"plotly/labextension/.*",
+        r"plotly/package_data/(plotly\.min\.js|widgetbundle\.js)",
+        r"plotly/package_data/datasets/.*",
+    ),
+    "anywidget": (r"anywidget-[^/]+\.data/data/share/.*", r"anywidget/(nbextension|labextension)/.*"),
+    "ipywidgets": (r"ipywidgets/tests/.*", r"ipywidgets/widgets/tests/.*"),
+}
+
+# Packages the kernel needs before its first cell: fetched in parallel while Pyodide boots.
+# (The kernel installs each of ipykernel, comm, pyodide-kernel, jedi and ipython one after another unless listed.)
+PREFETCH = ("micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython", "widgetsnbextension")
+
+# Front-end extensions copied into the site (from the build environment's share/jupyter/labextensions).
+LABEXTENSIONS = (KERNEL_EXTENSION, "@jupyter-widgets/jupyterlab-manager", "anywidget", "jupyterlab-plotly")
+
+# TEMPORARY, until folioviz displays figures through its own mime bundle (the "plotly without nbformat" work):
+# plotly's renderer refuses to display without nbformat, which cannot be installed in Pyodide (jsonschema needs
+# the compiled rpds-py). This one-file stand-in lives only in the lite site's wheels; remove it then.
+NBFORMAT_SHIM = ("nbformat", "5.10.4")
+
+CDN_PATTERN = re.compile(r"https?://(?!127\.0\.0\.1|localhost)[^\s\"']+", re.I)
+
+
+class LiteBuildError(SiteBuildError):
+    pass
+
+
+# ------------------------------------------------------------------------------------------------ wheels
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def fetch_wheels(wheels: Sequence[Wheel], cache_dir: Path, pip: Sequence[str]) -> dict[str, Path]:
+    """The pinned wheels in ``cache_dir/wheels``, downloaded with pip when missing, each checked by sha256."""
+    wheel_dir = cache_dir / "wheels"
+    wheel_dir.mkdir(parents=True, exist_ok=True)
+    missing = []
+    for wheel in wheels:
+        path = wheel_dir / wheel.filename
+        if path.is_file() and sha256_of(path) != wheel.sha256:
+            path.unlink()
+            raise LiteBuildError(f"{path} does not match its pinned sha256 {wheel.sha256}; removed. Build again.")
+        if not path.is_file():
+            missing.append(wheel)
+    if missing:
+        with tempfile.TemporaryDirectory(dir=wheel_dir, prefix=".pip-download-") as scratch:
+            reqs = Path(scratch) / "requirements.txt"
+            reqs.write_text("".join(f"{w.name}=={w.version} --hash=sha256:{w.sha256}\n" for w in missing))
+            cmd = [*pip, "download", "--no-deps", "--only-binary=:all:", "--require-hashes", "--quiet"]
+            cmd += ["--python-version", PYTHON_VERSION, "--implementation", "cp", "--abi", "cp314"]
+            cmd += ["--platform", PYODIDE_PLATFORM, "--platform", "any", "-d", scratch, "-r", str(reqs)]
+            try:
+                done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+            except subprocess.TimeoutExpired:
+                raise AssetsUnavailableError("pip download timed out after 600 s (offline?)") from None
+            if done.returncode != 0:
+                tail = "\n    ".join((done.stderr or done.stdout).strip().splitlines()[-6:])
+                raise AssetsUnavailableError(
+                    f"pip download of {len(missing)} pinned wheel(s) failed (exit {done.returncode}); "
+                    f"is the package index reachable?\n    {tail}\n"
+                    f"Or place the wheels in {wheel_dir}."
+                )
+            for wheel in missing:
+                got = Path(scratch) / wheel.filename
+                if not got.is_file():
+                    raise LiteBuildError(f"pip download did not produce {wheel.filename}")
+                if sha256_of(got) != wheel.sha256:
+                    raise LiteBuildError(f"{wheel.filename}: sha256 {sha256_of(got)} != pinned {wheel.sha256}")
+                os.replace(got, wheel_dir / wheel.filename)
+        print(f"fetched {len(missing)} wheel(s) into {wheel_dir} (sha256 verified)")
+    return {w.name: wheel_dir / w.filename for w in wheels}
+
+
+def _zip_bytes(entries: Iterable[tuple[str, bytes]]) -> bytes:
+    """A wheel (zip) with fixed timestamps and order, so the same input gives the same sha256."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=(2020, 2, 2, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            out.writestr(info, data)
+    return buf.getvalue()
+
+
+def slim_wheel(source: Path, target: Path, patterns: Sequence[str]) -> int:
+    """Copy ``source`` to ``target`` without the members matching ``patterns`` (RECORD updated); files cut."""
+    cut = [re.compile(p) for p in patterns]
+    entries: list[tuple[str, bytes]] = []
+    removed: set[str] = set()
+    record_name = None
+    with zipfile.ZipFile(source) as whl:
+        for info in whl.infolist():
+            if info.is_dir():
+                continue
+            if any(p.fullmatch(info.filename) for p in cut):
+                removed.add(info.filename)
+                continue
+            if info.filename.endswith(".dist-info/RECORD"):
+                record_name = info.filename
+                continue
+            entries.append((info.filename, whl.read(info)))
+        record = whl.read(record_name).decode() if record_name else ""
+    if record_name:
+        kept = [line for line in record.splitlines() if line and line.split(",", 1)[0] not in removed]
+        entries.append((record_name, ("\n".join(kept) + "\n").encode()))
+    target.write_bytes(_zip_bytes(entries))
+    return len(removed)
+
+
+def shim_wheel(target_dir: Path, name: str, version: str) -> Path:
+    """A one-module wheel that only reports a version (see NBFORMAT_SHIM)."""
+    dist = f"{name}-{version}.dist-info"
+    module = (
+        f'"""Stand-in for {name} in folioviz\'s browser build only: plotly checks its version, nothing more."""\n'
+        f'__version__ = "{version}"\n'
+    )
+    metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    wheel = "Wheel-Version: 1.0\nGenerator: folioviz tools/build_lite.py\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    files = [(f"{name}/__init__.py", module.encode()), (f"{dist}/METADATA", metadata.encode())]
+    files.append((f"{dist}/WHEEL", wheel.encode()))
+    files.append((f"{dist}/RECORD", "".join(f"{n},,\n" for n, _ in files).encode() + f"{dist}/RECORD,,\n".encode()))
+    path = target_dir / f"{name}-{version}-py3-none-any.whl"
+    path.write_bytes(_zip_bytes(files))
+    return path
+
+
+def build_folioviz_wheel(target_dir: Path) -> Path:
+    """folioviz as a wheel, built from this checkout (hatchling, no network)."""
+    with tempfile.TemporaryDirectory(prefix="folioviz-wheel-") as scratch:
+        cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", scratch]
+        done = subprocess.run([*cmd, str(ROOT)], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise LiteBuildError(f"building the folioviz wheel failed:\n{done.stderr or done.stdout}")
+        (built,) = Path(scratch).glob("folioviz-*.whl")
+        return Path(shutil.copy2(built, target_dir / built.name))
+
+
+# -------------------------------------------------------------------------------------------------- lock
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def wheel_metadata(path: Path) -> tuple[str, str, list[str], list[str]]:
+    """(name, version, Requires-Dist lines, top-level import names) of a wheel."""
+    with zipfile.ZipFile(path) as whl:
+        names = whl.namelist()
+        (meta_name,) = [n for n in names if re.fullmatch(r"[^/]+\.dist-info/METADATA", n)]
+        meta = email.parser.Parser().parsestr(whl.read(meta_name).decode())
+        top_level = [n for n in names if re.fullmatch(r"[^/]+\.dist-info/top_level\.txt", n)]
+        if top_level:
+            imports = [line.strip() for line in whl.read(top_level[0]).decode().splitlines() if line.strip()]
+        else:
+            imports = sorted(
+                {
+                    n.split("/", 1)[0].removesuffix(".py")
+                    for n in names
+                    if not n.split("/", 1)[0].endswith((".dist-info", ".data"))
+                    and (n.endswith(".py") or "/" in n)
+                    and not n.split("/", 1)[0].endswith((".pth", ".so"))
+                }
+            )
+    imports = [i for i in imports if i.isidentifier() and not i.startswith("_")]
+    return meta["Name"], meta["Version"], meta.get_all("Requires-Dist") or [], imports
+
+
+def _depends(requires: Sequence[str], shipped: set[str]) -> tuple[list[str], list[str]]:
+    """(shipped dependencies, dropped ones) of Requires-Dist lines, for Emscripten and Python 3.14, no extras."""
+    from packaging.requirements import Requirement
+
+    env = {
+        "python_version": PYTHON_VERSION,
+        "python_full_version": f"{PYTHON_VERSION}.2",
+        "sys_platform": "emscripten",
+        "platform_system": "Emscripten",
+        "platform_machine": "wasm32",
+        "os_name": "posix",
+        "implementation_name": "cpython",
+        "platform_python_implementation": "CPython",
+        "extra": "",
+    }
+    keep, drop = [], []
+    for line in requires:
+        req = Requirement(line)
+        if req.marker is not None and not req.marker.evaluate(env):
+            continue
+        (keep if canonical(req.name) in shipped else drop).append(canonical(req.name))
+    return sorted(set(keep)), sorted(set(drop))
+
+
+def write_lock(pyodide_dir: Path, wheel_files: Sequence[Path]) -> dict[str, Any]:
+    """Rewrite ``pyodide_dir/pyodide-lock.json`` to list exactly ``wheel_files``; returns the lock."""
+    original = json.loads((pyodide_dir / "pyodide-lock.json").read_text())
+    metas = {path: wheel_metadata(path) for path in wheel_files}
+    shipped = {canonical(name) for name, *_ in metas.values()}
+    packages: dict[str, Any] = {}
+    dropped: dict[str, list[str]] = {}
+    for path, (name, version, requires, imports) in sorted(metas.items(), key=lambda kv: canonical(kv[1][0])):
+        depends, drop = _depends(requires, shipped)
+        if drop:
+            dropped[canonical(name)] = drop
+        packages[canonical(name)] = {
+            "name": canonical(name),
+            "version": version,
+            "file_name": path.name,
+            "install_dir": "site",
+            "sha256": sha256_of(path),
+            "package_type": "package",
+            "imports": imports,
+            "depends": depends,
+            "unvendored_tests": False,
+        }
+    lock = {"info": original["info"], "packages": packages}
+    (pyodide_dir / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True) + "\n")
+    lock["_dropped"] = dropped
+    return lock
+
+
+# ------------------------------------------------------------------------------------------------- build
+
+
+def lite_config(prefetch: Sequence[str]) -> dict[str, Any]:
+    """jupyter-lite.json for the lite dir: local Pyodide, no PyPI fallback, the kernel's packages prefetched."""
+    pyodide_url = f"./{PYODIDE_DIR}/pyodide.mjs"
+    return {
+        "jupyter-lite-schema-version": 0,
+        "jupyter-config-data": {
+            "appName": "folioviz (in the browser)",
+            "defaultKernelName": "python",
+            "litePluginSettings": {
+                f"{KERNEL_EXTENSION}:kernel": {
+                    "pyodideUrl": pyodide_url,
+                    "disablePyPIFallback": True,
+                    "pipliteUrls": [],
+                    "loadPyodideOptions": {
+                        "lockFileURL": f"./{PYODIDE_DIR}/pyodide-lock.json",
+                        "packages": list(prefetch),
+                        # plotly's renderer: the mime bundle JupyterLab's plotly extension draws (its automatic
+                        # choice in this kernel would also embed plotly.js as HTML).
+                        "env": {"HOME": "/home/pyodide", "PLOTLY_RENDERER": "plotly_mimetype"},
+                    },
+                }
+            },
+        },
+    }
+
+
+def stage_labextensions(jupyter: Path, target: Path) -> list[str]:
+    """Copy the wanted labextensions from the build environment into ``target`` (so nothing else is taken)."""
+    share = jupyter.absolute().parent.parent / "share" / "jupyter" / "labextensions"
+    found = []
+    for name in LABEXTENSIONS:
+        source = share / name
+        if not (source / "package.json").is_file():
+            raise LiteBuildError(f"labextension {name} is not installed in {share}; run `make lite` to set it up")
+        shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("*.map"))
+        version = json.loads((source / "package.json").read_text())["version"]
+        found.append(f"{name} {version}")
+    return found
+
+
+def kernel_wheels(staged_ext: Path, target_dir: Path) -> list[Path]:
+    pypi = staged_ext / KERNEL_EXTENSION / "static" / "pypi"
+    out = []
+    for filename, pinned in KERNEL_WHEELS.items():
+        path = pypi / filename
+        if not path.is_file():
+            raise LiteBuildError(f"{path} missing: is jupyterlite-pyodide-kernel the pinned version?")
+        if sha256_of(path) != pinned:
+            raise LiteBuildError(f"{filename}: sha256 {sha256_of(path)} != pinned {pinned}")
+        out.append(Path(shutil.copy2(path, target_dir / filename)))
+    return out
+
+
+def external_urls(text: str) -> list[str]:
+    return CDN_PATTERN.findall(text)
+
+
+def check_config(out: Path) -> list[str]:
+    """Problems with the site's configuration: any URL off the site, a CDN pyodideUrl, PyPI fallback on."""
+    problems = []
+    configs = sorted(out.rglob("jupyter-lite.json"))
+    if not configs:
+        problems.append("no jupyter-lite.json")
+    for config in configs:
+        rel = config.relative_to(out).as_posix()
+        for url in external_urls(config.read_text()):
+            problems.append(f"{rel} refers to {url}")
+    root = json.loads((out / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    settings = root.get("litePluginSettings", {}).get(f"{KERNEL_EXTENSION}:kernel", {})
+    if settings.get("disablePyPIFallback") is not True:
+        problems.append("disablePyPIFallback is not true")
+    url = settings.get("pyodideUrl", "")
+    if not url.startswith("./") or not (out / url).is_file():
+        problems.append(f"pyodideUrl {url!r} is not a file in the site")
+    lock = out / PYODIDE_DIR / "pyodide-lock.json"
+    for name, pkg in json.loads(lock.read_text())["packages"].items():
+        wheel = out / PYODIDE_DIR / pkg["file_name"]
+        if "/" in pkg["file_name"] or not wheel.is_file():
+            problems.append(f"lock entry {name}: {pkg['file_name']} is not a file in {PYODIDE_DIR}/")
+        elif sha256_of(wheel) != pkg["sha256"]:
+            problems.append(f"lock entry {name}: sha256 does not match {pkg['file_name']}")
+    return problems
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
+        raise LiteBuildError(f"{out} is not empty and was not made by this builder ({MARKER} missing); not touching it")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.0f} kB"
+
+
+def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
+    started = time.monotonic()
+    _check_out(out)
+    tarball = fetch_npm_asset(PYODIDE, cache_dir)
+    pinned = fetch_wheels(WHEELS, cache_dir, [sys.executable, "-m", "pip"])
+    notebooks = sorted(NOTEBOOKS.glob("*.ipynb"))
+    if not notebooks:
+        raise LiteBuildError(f"no notebooks in {NOTEBOOKS}")
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-building-"))
+    try:
+        lite_dir, contents, exts, site = work / "lite-dir", work / "contents", work / "labextensions", work / "out"
+        for d in (lite_dir, contents, exts):
+            d.mkdir()
+        extensions = stage_labextensions(jupyter, exts)
+        for nb in notebooks:
+            shutil.copy2(nb, contents / nb.name)
+
+        # Pyodide's runtime and the wheels, in the lite dir's static/ (copied to the site as they are).
+        pyodide_dir = lite_dir / PYODIDE_DIR
+        pyodide_dir.mkdir(parents=True)
+        with tarfile.open(tarball) as tar:
+            for member in tar.getmembers():
+                if any(re.fullmatch(p, member.name) for p, _ in PYODIDE.files):
+                    data = tar.extractfile(member)
+                    assert data is not None
+                    (pyodide_dir / Path(member.name).name).write_bytes(data.read())
+        wheels: list[Path] = []
+        slimmed: dict[str, int] = {}
+        for wheel in WHEELS:
+            target = pyodide_dir / wheel.filename
+            if wheel.name in SLIM:
+                slimmed[wheel.name] = slim_wheel(pinned[wheel.name], target, SLIM[wheel.name])
+            else:
+                shutil.copy2(pinned[wheel.name], target)
+            wheels.append(target)
+        wheels += kernel_wheels(exts, pyodide_dir)
+        wheels.append(build_folioviz_wheel(pyodide_dir))
+        wheels.append(shim_wheel(pyodide_dir, *NBFORMAT_SHIM))
+        lock = write_lock(pyodide_dir, wheels)
+        prefetch = [p for p in PREFETCH if p in lock["packages"]]
+
+        (lite_dir / "jupyter-lite.json").write_text(json.dumps(lite_config(prefetch), indent=2) + "\n")
+        cmd = [str(jupyter), "lite", "build", "--lite-dir", str(lite_dir), "--output-dir", str(site)]
+        cmd += ["--contents", str(contents), "--apps", "lab", "--no-sourcemaps", "--no-unused-shared-packages"]
+        cmd += ["--ignore-sys-prefix", f"--FederatedExtensionAddon.extra_labextensions_path={exts}"]
+        done = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise LiteBuildError(f"jupyter lite build failed:\n{(done.stderr or done.stdout)[-4000:]}")
+        # The kernel's piplite index and wheels duplicate static/pyodide/ (the lock serves them); drop them.
+        for stale in (site / "extensions" / KERNEL_EXTENSION / "static" / "pypi").glob("*"):
+            stale.unlink()
+        notice = [
+            "folioviz in the browser: where the shipped files came from.",
+            f"static/pyodide/: npm {PYODIDE.spec} ({PYODIDE.licence}), integrity {PYODIDE.integrity}",
+        ]
+        for wheel in WHEELS:
+            how = f", slimmed ({slimmed[wheel.name]} files cut)" if wheel.name in slimmed else ""
+            notice.append(f"  {wheel.filename}: PyPI, sha256 {wheel.sha256}{how}")
+        notice += [f"  {name}: jupyterlite-pyodide-kernel, sha256 {sha}" for name, sha in KERNEL_WHEELS.items()]
+        notice.append("  nbformat-*.whl: a temporary version-only stand-in written by tools/build_lite.py")
+        notice.append("  folioviz-*.whl: built from this repository")
+        notice.append("extensions/: " + ", ".join(extensions))
+        (site / "NOTICE-folioviz.txt").write_text("\n".join(notice) + "\n")
+        (site / MARKER).write_text("made by tools/build_lite.py; the whole directory is replaced on every build\n")
+        problems = check_config(site)
+        if problems:
+            raise LiteBuildError("the built site is not self-contained:\n  " + "\n  ".join(problems))
+        _check_out(out)
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(site, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    files = [p for p in out.rglob("*") if p.is_file()]
+    by_dir: dict[str, int] = {}
+    for p in files:
+        top = p.relative_to(out).parts[0]
+        by_dir[top] = by_dir.get(top, 0) + p.stat().st_size
+    return {
+        "out": out,
+        "files": len(files),
+        "bytes": sum(by_dir.values()),
+        "by_dir": by_dir,
+        "notebooks": [nb.name for nb in notebooks],
+        "packages": sorted(lock["packages"]),
+        "dropped": lock["_dropped"],
+        "extensions": extensions,
+        "seconds": time.monotonic() - started,
+    }
+
+
+def report(summary: dict[str, Any]) -> str:
+    lines = [
+        f"built {summary['out']}/ in {summary['seconds']:.1f} s: {_size(summary['bytes'])}, {summary['files']} files"
+    ]
+    for top, size in sorted(summary["by_dir"].items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {top:28} {_size(size):>9}")
+    lines.append(f"  notebooks: {', '.join(summary['notebooks'])}")
+    lines.append(f"  wheels in the lock ({len(summary['packages'])}): {', '.join(summary['packages'])}")
+    if summary["dropped"]:
+        dropped = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(summary["dropped"].items()))
+        lines.append(f"  declared dependencies not shipped (not needed in the browser): {dropped}")
+    lines.append(f"  extensions: {', '.join(summary['extensions'])}")
+    lines.append("serve it: make lite-serve")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default: lite/)")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE, help=f"download cache ({DEFAULT_CACHE})")
+    parser.add_argument(
+        "--jupyter", type=Path, default=ROOT / ".venv-lite" / "bin" / "jupyter", help="the build env's jupyter"
+    )
+    args = parser.parse_args(argv)
+    try:
+        summary = build_lite(args.out.resolve(), args.cache_dir, args.jupyter.absolute())
+    except SiteBuildError as exc:
+        print(f"build_lite: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(report(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Serve the JupyterLite site (lite/) on 127.0.0.1 and print its URL.
+
+Usage: python tools/serve_lite.py [--dir lite] [--port 8000]
+
+Any static server works; this one only binds to 127.0.0.1, sends the MIME types the browser insists on
+(application/wasm, text/javascript for .mjs) and asks the browser not to cache, so a rebuilt site is seen at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TYPES = {
+    ".wasm": "application/wasm",
+    ".mjs": "text/javascript",
+    ".js": "text/javascript",
+    ".json": "application/json",
+    ".whl": "application/zip",
+    ".zip": "application/zip",
+    ".ipynb": "application/json",
+}
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **TYPES}
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002  (the stdlib's name)
+        if self.server.verbose:  # type: ignore[attr-defined]
+            super().log_message(format, *args)
+
+
+def make_server(directory: Path, port: int = 0, verbose: bool = False) -> http.server.ThreadingHTTPServer:
+    """A threaded server for ``directory`` on 127.0.0.1 (port 0: any free port)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Handler, directory=str(directory)))
+    server.verbose = verbose  # type: ignore[attr-defined]
+    server.daemon_threads = True
+    return server
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dir", type=Path, default=ROOT / "lite")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+    if not (args.dir / "lab" / "index.html").is_file():
+        print(f"serve_lite: {args.dir} holds no JupyterLite site; run `make lite` first", file=sys.stderr)
+        return 1
+    server = make_server(args.dir, args.port, args.verbose)
+    port = server.server_address[1]
+    print(f"folioviz in the browser: http://127.0.0.1:{port}/lab/index.html?path=00_start_here.ipynb", flush=True)
+    print("(serving the folder; Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
