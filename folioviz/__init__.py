@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .browser import browser_note, in_browser
 from .kernel import (
     DEFAULT_ERA,
     FolioVizError,
@@ -28,10 +29,12 @@ __all__ = [
     "MappingKind",
     "MappingWordWidget",
     "__version__",
+    "browser_note",
     "decode",
     "default_era",
     "eras",
     "get_era",
+    "in_browser",
     "presenter_mode",
     "set_default_era",
 ]

@@ -73,8 +73,9 @@ HTML(rules_map_html())
 # itself name their era explicitly, so they read the same whatever the default.
 
 # %%
-from folioviz import default_era, eras
+from folioviz import browser_note, default_era, eras
 
+browser_note("era")  # prints a note only in the browser version (JupyterLite)
 [(era.id, era.label, era.release) for era in eras()], default_era().id
 
 # %% [markdown]

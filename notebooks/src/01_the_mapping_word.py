@@ -252,6 +252,12 @@ NullHelperQuiz("0xffff88810a2b3c41", "6.4", swapcache=True)
 # $ folioviz decode 0xffff888003a1c002 --kernel 6.4
 # $ folioviz decode ffff888003a1c001 --swapcache --json
 # ```
-#
+
+# %%
+from folioviz import browser_note
+
+browser_note("cli")  # prints a note only in the browser version (JupyterLite)
+
+# %% [markdown]
 # **Next:** `02_page_cache_refcounts` shows how a folio gets a NULL word while others still hold
 # references.
