@@ -17,7 +17,7 @@ Where each piece comes from, all by pinned version and hash (a mismatch stops th
 
 * Pyodide's runtime: the npm tarball ``pyodide@PYODIDE_VERSION`` (sha512 integrity pinned), via ``npm pack``.
   It holds no package wheels, so:
-* the wheels (``WHEELS``): from PyPI with ``pip download``, each checked against its pinned sha256.
+* the wheels (``tools/lite-wheels.txt``): from PyPI with ``pip download``, each checked against its pinned sha256.
   bitstring is pinned to 4.4 because bitstring 5 needs ``tibs``, which has no WebAssembly wheel; bitarray is
   PyPI's own build for Pyodide's ABI. Three wheels are slimmed after the check (files the browser kernel never
   uses: plotly.js copies, the labextensions that the site serves anyway, sample data sets); the lock lists the
@@ -62,7 +62,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_site import (  # noqa: E402  (tools/ is not a package)
+from build_site import (  # tools/ is not a package
     AssetsUnavailableError,
     NpmAsset,
     SiteBuildError,
@@ -107,38 +107,25 @@ class Wheel:
     filename: str
 
 
-# The versions are Pyodide 314.0.6's own where it has the package (tested together by Pyodide), else the
-# newest that works. jedi and parso are IPython's completer: the kernel installs jedi at start whatever happens
-# (and fails without it), so they are shipped and fetched with the rest.
-WHEELS = (
-    # the kernel's packages
-    Wheel("micropip", "0.11.1", "768de165adb8e66906039d8fec4127a57f522dfdf8e6fbff877a4616941ecfd3", "micropip-0.11.1-py3-none-any.whl"),
-    Wheel("packaging", "26.1", "5d9c0669c6285e491e0ced2eee587eaf67b670d94a19e94e3984a481aba6802f", "packaging-26.1-py3-none-any.whl"),
-    Wheel("comm", "0.2.3", "c615d91d75f7f04f095b30d1c1711babd43bdc6419c1be9886a85f2f4e489417", "comm-0.2.3-py3-none-any.whl"),
-    Wheel("ipython", "9.12.0", "0f2701e8ee86e117e37f50563205d36feaa259d2e08d4a6bc6b6d74b18ce128d", "ipython-9.12.0-py3-none-any.whl"),
-    Wheel("ipython-pygments-lexers", "1.1.1", "a9462224a505ade19a605f71f8fa63c2048833ce50abc86768a0d81d876dc81c", "ipython_pygments_lexers-1.1.1-py3-none-any.whl"),
-    Wheel("asttokens", "3.0.1", "15a3ebc0f43c2d0a50eeafea25e19046c68398e487b9f1f5b517f7c0f40f976a", "asttokens-3.0.1-py3-none-any.whl"),
-    Wheel("decorator", "5.2.1", "d316bb415a2d9e2d2b3abcc4084c6502fc09240e292cd76a76afc106a1c8e04a", "decorator-5.2.1-py3-none-any.whl"),
-    Wheel("executing", "2.2.1", "760643d3452b4d777d295bb167ccc74c64a81df23fb5e08eff250c425a4b2017", "executing-2.2.1-py2.py3-none-any.whl"),
-    Wheel("matplotlib-inline", "0.2.1", "d56ce5156ba6085e00a9d54fead6ed29a9c47e215cd1bba2e976ef39f5710a76", "matplotlib_inline-0.2.1-py3-none-any.whl"),
-    Wheel("prompt-toolkit", "3.0.52", "9aac639a3bbd33284347de5ad8d68ecc044b91a762dc39b7c21095fcd6a19955", "prompt_toolkit-3.0.52-py3-none-any.whl"),
-    Wheel("pure-eval", "0.2.3", "1db8e35b67b3d218d818ae653e27f06c3aa420901fa7b081ca98cbedc874e0d0", "pure_eval-0.2.3-py3-none-any.whl"),
-    Wheel("pygments", "2.20.0", "81a9e26dd42fd28a23a2d169d86d7ac03b46e2f8b59ed4698fb4785f946d0176", "pygments-2.20.0-py3-none-any.whl"),
-    Wheel("stack-data", "0.6.3", "d5558e0c25a4cb0853cddad3d77da9891a08cb85dd9f9f91b9f8cd66e511e695", "stack_data-0.6.3-py3-none-any.whl"),
-    Wheel("traitlets", "5.14.3", "b74e89e397b1ed28cc831db7aea759ba6640cb3de13090ca145426688ff1ac4f", "traitlets-5.14.3-py3-none-any.whl"),
-    Wheel("jedi", "0.19.2", "a8ef22bde8490f57fe5c7681a3c83cb58874daf72b4784de3cce5b6ef6edb5b9", "jedi-0.19.2-py2.py3-none-any.whl"),
-    Wheel("parso", "0.8.6", "2c549f800b70a5c4952197248825584cb00f033b29c692671d3bf08bf380baff", "parso-0.8.6-py2.py3-none-any.whl"),
-    Wheel("wcwidth", "0.6.0", "1a3a1e510b553315f8e146c54764f4fb6264ffad731b3d78088cdb1478ffbdad", "wcwidth-0.6.0-py3-none-any.whl"),
-    # folioviz's dependencies
-    Wheel("ipywidgets", "8.1.9", "f2b8cbcaae10252b809fbe4d7470db75c09b769a32cbf816d20e5ca6d3c5a79d", "ipywidgets-8.1.9-py3-none-any.whl"),
-    Wheel("anywidget", "0.11.0", "c574d9acc6503ad27b37a9acea48f957a8ba7c9c9876cfcb37898931c098ce9d", "anywidget-0.11.0-py3-none-any.whl"),
-    Wheel("psygnal", "0.16.1", "93b96894d8c46f0a3c0bfaaf8abe73f0d6db2c20cc6d303624cf08f85abc3c92", "psygnal-0.16.1-py3-none-any.whl"),
-    Wheel("typing-extensions", "4.15.0", "f0fa19c6845758ab08074a0cfa8b7aecb71c999ca73d62883bc25cc018c4e548", "typing_extensions-4.15.0-py3-none-any.whl"),
-    Wheel("plotly", "7.1.0", "dbb7fa18afce40d0a8e80d1bf162eceb3faa0ce5a77fe741ad09a74cf78f53f3", "plotly-7.1.0-py3-none-any.whl"),
-    Wheel("narwhals", "2.18.1", "a0a8bb80205323851338888ba3a12b4f65d352362c8a94be591244faf36504ad", "narwhals-2.18.1-py3-none-any.whl"),
-    Wheel("bitstring", "4.4.0", "feac49524fcf3ef27e6081e86f02b10d2adf6c3773bf22fbe0e7eea9534bc737", "bitstring-4.4.0-py3-none-any.whl"),
-    Wheel("bitarray", "3.12.3", "841b1aad10f4291463bc16fa65066d29f3fed65a8ff115c8f7e93c26787103d5", f"bitarray-3.12.3-cp314-cp314-{PYODIDE_PLATFORM}.whl"),
-)  # fmt: skip
+# The wheels' pins live in tools/lite-wheels.txt (pip's hash-checking format; see the comments there).
+WHEELS_FILE = Path(__file__).resolve().parent / "lite-wheels.txt"
+_PIN = re.compile(
+    r"^(?P<name>[A-Za-z0-9._-]+)==(?P<version>\S+)\s+--hash=sha256:(?P<sha>[0-9a-f]{64})\s+#\s*(?P<file>\S+\.whl)"
+)
+
+
+def read_wheels(path: Path = WHEELS_FILE) -> tuple[Wheel, ...]:
+    """The pinned wheels of ``path``: one ``name==version --hash=sha256:HEX  # FILE.whl`` per line."""
+    wheels = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = _PIN.match(line.strip())
+        if not match:
+            raise LiteBuildError(f"{path.name}:{number}: expected 'name==version --hash=sha256:HEX  # file.whl'")
+        wheels.append(Wheel(match["name"], match["version"], match["sha"], match["file"]))
+    return tuple(wheels)
+
 
 # The kernel's own wheels, as jupyterlite-pyodide-kernel (pinned in tools/lite-build-requirements.txt) ships them.
 KERNEL_EXTENSION = "@jupyterlite/pyodide-kernel-extension"
@@ -477,7 +464,8 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
     started = time.monotonic()
     _check_out(out)
     tarball = fetch_npm_asset(PYODIDE, cache_dir)
-    pinned = fetch_wheels(WHEELS, cache_dir, [sys.executable, "-m", "pip"])
+    wheels_pinned = read_wheels()
+    pinned = fetch_wheels(wheels_pinned, cache_dir, [sys.executable, "-m", "pip"])
     notebooks = sorted(NOTEBOOKS.glob("*.ipynb"))
     if not notebooks:
         raise LiteBuildError(f"no notebooks in {NOTEBOOKS}")
@@ -503,7 +491,7 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
                     (pyodide_dir / Path(member.name).name).write_bytes(data.read())
         wheels: list[Path] = []
         slimmed: dict[str, int] = {}
-        for wheel in WHEELS:
+        for wheel in wheels_pinned:
             target = pyodide_dir / wheel.filename
             if wheel.name in SLIM:
                 slimmed[wheel.name] = slim_wheel(pinned[wheel.name], target, SLIM[wheel.name])
@@ -530,7 +518,7 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
             "folioviz in the browser: where the shipped files came from.",
             f"static/pyodide/: npm {PYODIDE.spec} ({PYODIDE.licence}), integrity {PYODIDE.integrity}",
         ]
-        for wheel in WHEELS:
+        for wheel in wheels_pinned:
             how = f", slimmed ({slimmed[wheel.name]} files cut)" if wheel.name in slimmed else ""
             notice.append(f"  {wheel.filename}: PyPI, sha256 {wheel.sha256}{how}")
         notice += [f"  {name}: jupyterlite-pyodide-kernel, sha256 {sha}" for name, sha in KERNEL_WHEELS.items()]
