@@ -379,7 +379,6 @@ def lite_config(prefetch: Sequence[str]) -> dict[str, Any]:
                 f"{KERNEL_EXTENSION}:kernel": {
                     "pyodideUrl": pyodide_url,
                     "disablePyPIFallback": True,
-                    "pipliteUrls": [],
                     "loadPyodideOptions": {
                         "lockFileURL": f"./{PYODIDE_DIR}/pyodide-lock.json",
                         "packages": list(prefetch),
@@ -424,6 +423,20 @@ def external_urls(text: str) -> list[str]:
     return CDN_PATTERN.findall(text)
 
 
+def schema_defaults(node: Any) -> list[Any]:
+    """Every ``default`` value in a JSON schema (the settings a kernel gets when the config says nothing)."""
+    found = []
+    if isinstance(node, dict):
+        if "default" in node:
+            found.append(node["default"])
+        for value in node.values():
+            found += schema_defaults(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += schema_defaults(value)
+    return found
+
+
 def check_config(out: Path) -> list[str]:
     """Problems with the site's configuration: any URL off the site, a CDN pyodideUrl, PyPI fallback on."""
     problems = []
@@ -434,10 +447,16 @@ def check_config(out: Path) -> list[str]:
         rel = config.relative_to(out).as_posix()
         for url in external_urls(config.read_text()):
             problems.append(f"{rel} refers to {url}")
+    for schema in sorted((out / "extensions" / KERNEL_EXTENSION).rglob("*.schema.json")):
+        for url in external_urls(json.dumps(schema_defaults(json.loads(schema.read_text())))):
+            problems.append(f"{schema.relative_to(out).as_posix()} has a default setting {url}")
     root = json.loads((out / "jupyter-lite.json").read_text())["jupyter-config-data"]
     settings = root.get("litePluginSettings", {}).get(f"{KERNEL_EXTENSION}:kernel", {})
     if settings.get("disablePyPIFallback") is not True:
         problems.append("disablePyPIFallback is not true")
+    for index in settings.get("pipliteUrls", []):
+        if not index.startswith("./") or not (out / index.split("?", 1)[0]).is_file():
+            problems.append(f"pipliteUrls entry {index!r} is not a file in the site")
     url = settings.get("pyodideUrl", "")
     if not url.startswith("./") or not (out / url).is_file():
         problems.append(f"pyodideUrl {url!r} is not a file in the site")
@@ -511,9 +530,13 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
         done = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise LiteBuildError(f"jupyter lite build failed:\n{(done.stderr or done.stdout)[-4000:]}")
-        # The kernel's piplite index and wheels duplicate static/pyodide/ (the lock serves them); drop them.
-        for stale in (site / "extensions" / KERNEL_EXTENSION / "static" / "pypi").glob("*"):
-            stale.unlink()
+        # The kernel's settings schema names Pyodide's CDN as the default pyodideUrl (jupyter-lite.json overrides
+        # it); point the default at the site's own copy too, so no setting anywhere names a CDN.
+        schema = site / "extensions" / KERNEL_EXTENSION / "static" / "schema" / "kernel.v0.schema.json"
+        if schema.is_file():
+            doc = json.loads(schema.read_text())
+            doc["properties"]["pyodideUrl"]["default"] = f"./{PYODIDE_DIR}/pyodide.mjs"
+            schema.write_text(json.dumps(doc, indent=2) + "\n")
         notice = [
             "folioviz in the browser: where the shipped files came from.",
             f"static/pyodide/: npm {PYODIDE.spec} ({PYODIDE.licence}), integrity {PYODIDE.integrity}",
