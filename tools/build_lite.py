@@ -12,6 +12,7 @@ Output (``lite/`` by default, git-ignored): a folder of static files. Serve it o
                                     with a pyodide-lock.json that lists exactly those wheels
     jupyter-lite.json               the kernel points at static/pyodide/; the PyPI fallback is off
     NOTICE-folioviz.txt             where every shipped file came from, with versions and hashes
+    serve.py                        ``python3 serve.py`` serves the folder it is in on 127.0.0.1 (a USB stick)
 
 Where each piece comes from, all by pinned version and hash (a mismatch stops the build):
 
@@ -137,13 +138,14 @@ KERNEL_WHEELS = {
 }
 
 # Files cut from wheels after their hash is checked (the lock carries the slimmed wheel's sha256):
-# the front-end halves (the site serves each labextension once, from extensions/), plotly.js copies used only
-# to write standalone HTML, FigureWidget's bundle (folioviz uses plain figures) and plotly's sample data sets.
+# the front-end halves (the site serves each labextension once, from extensions/), FigureWidget's bundle
+# (folioviz uses plain figures) and plotly's sample data sets.
 SLIM = {
     "plotly": (
         r"plotly-[^/]+\.data/data/share/.*",
         r"plotly/labextension/.*",
-        r"plotly/package_data/(plotly\.min\.js|widgetbundle\.js)",
+        # plotly.min.js stays: Figure._repr_html_ reads it (for a hash), and this kernel asks for that repr.
+        r"plotly/package_data/widgetbundle\.js",
         r"plotly/package_data/datasets/.*",
     ),
     "anywidget": (r"anywidget-[^/]+\.data/data/share/.*", r"anywidget/(nbextension|labextension)/.*"),
@@ -392,6 +394,18 @@ def lite_config(prefetch: Sequence[str]) -> dict[str, Any]:
     }
 
 
+def prune_font_twins(build: Path) -> int:
+    """Remove the .eot/.ttf/.svg/.woff copies of every font that also ships as .woff2; returns bytes cut."""
+    cut = 0
+    for woff2 in build.rglob("*.woff2"):
+        for ext in (".eot", ".ttf", ".svg", ".woff"):
+            twin = woff2.with_suffix(ext)
+            if twin.is_file():
+                cut += twin.stat().st_size
+                twin.unlink()
+    return cut
+
+
 def stage_labextensions(jupyter: Path, target: Path) -> list[str]:
     """Copy the wanted labextensions from the build environment into ``target`` (so nothing else is taken)."""
     share = jupyter.absolute().parent.parent / "share" / "jupyter" / "labextensions"
@@ -522,6 +536,7 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
         wheels.append(shim_wheel(pyodide_dir, *NBFORMAT_SHIM))
         lock = write_lock(pyodide_dir, wheels)
         prefetch = [p for p in PREFETCH if p in lock["packages"]]
+        prefetch.append(NBFORMAT_SHIM[0])  # TEMPORARY (see NBFORMAT_SHIM): nothing imports it by name
 
         (lite_dir / "jupyter-lite.json").write_text(json.dumps(lite_config(prefetch), indent=2) + "\n")
         cmd = [str(jupyter), "lite", "build", "--lite-dir", str(lite_dir), "--output-dir", str(site)]
@@ -530,6 +545,9 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
         done = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise LiteBuildError(f"jupyter lite build failed:\n{(done.stderr or done.stdout)[-4000:]}")
+        # Fonts: every @font-face that lists a .woff2 lists it before its .eot/.ttf/.svg/.woff twins, and every
+        # browser that runs JupyterLab takes the woff2; the twins are never fetched.
+        fonts_cut = prune_font_twins(site / "build")
         # The kernel's settings schema names Pyodide's CDN as the default pyodideUrl (jupyter-lite.json overrides
         # it); point the default at the site's own copy too, so no setting anywhere names a CDN.
         schema = site / "extensions" / KERNEL_EXTENSION / "static" / "schema" / "kernel.v0.schema.json"
@@ -548,7 +566,9 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
         notice.append("  nbformat-*.whl: a temporary version-only stand-in written by tools/build_lite.py")
         notice.append("  folioviz-*.whl: built from this repository")
         notice.append("extensions/: " + ", ".join(extensions))
+        notice.append(f"build/: JupyterLab (the lab app); {fonts_cut / 1e6:.1f} MB of non-woff2 font copies left out")
         (site / "NOTICE-folioviz.txt").write_text("\n".join(notice) + "\n")
+        shutil.copy2(Path(__file__).with_name("serve_lite.py"), site / "serve.py")  # python3 serve.py
         (site / MARKER).write_text("made by tools/build_lite.py; the whole directory is replaced on every build\n")
         problems = check_config(site)
         if problems:

@@ -1,6 +1,7 @@
 """Serve the JupyterLite site (lite/) on 127.0.0.1 and print its URL.
 
 Usage: python tools/serve_lite.py [--dir lite] [--port 8000]
+       python3 serve.py [--port 8000]          (the copy inside a built site: serves the folder it is in)
 
 Any static server works; this one only binds to 127.0.0.1, sends the MIME types the browser insists on
 (application/wasm, text/javascript for .mjs) and asks the browser not to cache, so a rebuilt site is seen at once.
@@ -15,7 +16,10 @@ import sys
 from pathlib import Path
 from typing import ClassVar
 
-ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+# The build puts a copy of this file at the top of the site, so a copied folder serves itself.
+DEFAULT_DIR = HERE if (HERE / "lab" / "index.html").is_file() else ROOT / "lite"
 TYPES = {
     ".wasm": "application/wasm",
     ".mjs": "text/javascript",
@@ -49,12 +53,12 @@ def make_server(directory: Path, port: int = 0, verbose: bool = False) -> http.s
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dir", type=Path, default=ROOT / "lite")
+    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     if not (args.dir / "lab" / "index.html").is_file():
-        print(f"serve_lite: {args.dir} holds no JupyterLite site; run `make lite` first", file=sys.stderr)
+        print(f"serve_lite: {args.dir} holds no JupyterLite site; build it with `make lite`", file=sys.stderr)
         return 1
     server = make_server(args.dir, args.port, args.verbose)
     port = server.server_address[1]
