@@ -1,0 +1,182 @@
+"""The JupyterLite build (``make lite``): its configuration names no CDN, and in a browser with the network cut
+every notebook runs, the widgets answer clicks, the figures draw and the quizzes check answers.
+
+The mapping word's bits are found by ``bit_button()``: today's ToggleButtons carry ``fv-bit-<n>``; the one-widget
+bit field carries <button aria-label="bit N, role, value">. Either matches.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from litekit import REPO_ROOT, LitePage, notebooks
+from playwright.sync_api import expect
+
+sys.path.insert(0, str(REPO_ROOT / "tools"))
+from build_lite import KERNEL_EXTENSION, PYODIDE_DIR, check_config, external_urls
+
+pytestmark = pytest.mark.lite
+
+
+def bit_button(scope, n: int):  # type: ignore[no-untyped-def]
+    """Bit ``n`` of the first mapping word in ``scope`` (a page or a locator)."""
+    return scope.locator(f'button[aria-label^="bit {n},"], .fv-bit-{n}').first
+
+
+def assert_clean(lite: LitePage) -> None:
+    errors = lite.error_outputs()
+    assert errors == [], "error output(s) after Run All:\n" + "\n---\n".join(errors)
+    broken = lite.page.locator(".jp-OutputArea-output", has_text="Error displaying widget").count()
+    assert broken == 0, f"{broken} widget output(s) say 'Error displaying widget'"
+    assert lite.page_errors == [], f"page errors: {lite.page_errors}"
+    assert lite.external == [], f"requests tried to leave 127.0.0.1: {lite.external}"
+
+
+# ------------------------------------------------------------------------------------------- no browser
+
+
+def test_site_configuration_names_no_cdn(lite_dir):
+    assert check_config(lite_dir) == []
+    configs = sorted(lite_dir.rglob("jupyter-lite.json"))
+    assert configs, "no jupyter-lite.json in the site"
+    for config in configs:
+        assert external_urls(config.read_text()) == [], f"{config} names a URL outside the site"
+    settings = json.loads((lite_dir / "jupyter-lite.json").read_text())["jupyter-config-data"]["litePluginSettings"]
+    kernel = settings[f"{KERNEL_EXTENSION}:kernel"]
+    assert kernel["disablePyPIFallback"] is True
+    assert kernel["pyodideUrl"] == f"./{PYODIDE_DIR}/pyodide.mjs"
+    assert kernel["loadPyodideOptions"]["lockFileURL"] == f"./{PYODIDE_DIR}/pyodide-lock.json"
+    for index in kernel.get("pipliteUrls", []):  # the kernel's own piplite index, in the site
+        assert index.startswith("./") and (lite_dir / index.split("?")[0]).is_file(), index
+    schema = lite_dir / "extensions" / KERNEL_EXTENSION / "static" / "schema" / "kernel.v0.schema.json"
+    default = json.loads(schema.read_text())["properties"]["pyodideUrl"]["default"]
+    assert default == f"./{PYODIDE_DIR}/pyodide.mjs"
+
+
+def test_the_lock_lists_exactly_the_shipped_wheels(lite_dir):
+    pyodide = lite_dir / PYODIDE_DIR
+    lock = json.loads((pyodide / "pyodide-lock.json").read_text())["packages"]
+    assert sorted(p["file_name"] for p in lock.values()) == sorted(p.name for p in pyodide.glob("*.whl"))
+    assert lock["bitstring"]["version"].startswith("4.4."), "bitstring 5 needs tibs, which Pyodide cannot load"
+    for name in ("folioviz", "ipywidgets", "plotly", "bitarray", "anywidget", "psygnal", "typing-extensions"):
+        assert name in lock, f"{name} is not in the site's pyodide-lock.json"
+    assert set(lock["folioviz"]["depends"]) >= {"bitstring", "ipywidgets", "plotly"}
+
+
+def test_every_notebook_is_shipped(lite_dir):
+    repo = sorted(p.name for p in (REPO_ROOT / "notebooks").glob("*.ipynb"))
+    assert sorted(p.name for p in (lite_dir / "files").glob("*.ipynb")) == repo
+
+
+# ------------------------------------------------------------------------------------------- browser
+
+
+def test_requests_off_loopback_are_aborted_and_counted(lite_page):
+    """The guard itself: a fetch from the page and one from a web worker are both caught."""
+    lite = lite_page
+    lite.page.goto(lite.url("00_start_here.ipynb"))
+    lite.page.wait_for_selector(".jp-NotebookPanel")
+    lite.page.evaluate(
+        """async () => {
+          await fetch("https://cdn.jsdelivr.net/probe-from-page").catch(() => null);
+          const code = 'fetch("https://cdn.jsdelivr.net/probe-from-worker").catch(() => 0).then(() => postMessage(1))';
+          const worker = new Worker(URL.createObjectURL(new Blob([code], {type: "text/javascript"})));
+          await new Promise(resolve => { worker.onmessage = resolve; });
+        }"""
+    )
+    assert sorted(lite.external) == [
+        "https://cdn.jsdelivr.net/probe-from-page",
+        "https://cdn.jsdelivr.net/probe-from-worker",
+    ]
+    lite.external.clear()  # counted as expected; the fixture's own check must not fail on them
+
+
+@pytest.mark.parametrize("name", notebooks())
+def test_run_all_completes_offline(lite_page, name):
+    lite = lite_page
+    times = lite.open(name)
+    took = lite.run_all()
+    print(f"[lite] {name}: shown {times['shown']:.1f} s, kernel {times['kernel']:.1f} s, Run All {took:.1f} s")
+    assert_clean(lite)
+    assert any(r.endswith("pyodide.asm.wasm") for r in lite.requests), "the kernel's requests were not seen"
+    committed = json.loads((REPO_ROOT / "notebooks" / name).read_text())
+    views = sum(
+        "application/vnd.jupyter.widget-view+json" in out.get("data", {})
+        for cell in committed["cells"]
+        for out in cell.get("outputs", [])
+    )
+    if views:
+        rendered = lite.page.locator(".jp-OutputArea-output .jupyter-widgets").count()
+        assert rendered >= views, f"{name}: {rendered} widget views rendered, {views} in the committed notebook"
+
+
+def test_the_mapping_word_answers_a_bit_click(lite_page):
+    lite = lite_page
+    lite.open("01_the_mapping_word.ipynb")
+    lite.run_all()
+    widget = lite.page.locator(".folioviz-mapping-word").first
+    widget.scroll_into_view_if_needed()
+    kind = widget.locator(".fv-kind").first
+    expect(kind).to_have_text("file")
+    bit_button(widget, 0).click()
+    expect(kind, "the kind did not change after clicking bit 0 in the browser kernel").to_have_text("anon")
+    bit_button(widget, 0).click()
+    expect(kind).to_have_text("file")
+    assert_clean(lite)
+
+
+def test_a_plotly_figure_draws(lite_page):
+    lite = lite_page
+    lite.open("02_page_cache_refcounts.ipynb")
+    lite.run_all()
+    figure = lite.page.locator(".js-plotly-plot").first
+    figure.scroll_into_view_if_needed()
+    expect(figure.locator(".main-svg").first, "plotly drew no SVG").to_be_visible()
+    expect(figure.locator(".main-svg .trace, .main-svg .barlayer, .main-svg .scatterlayer").first).to_be_attached()
+    assert_clean(lite)
+
+
+def test_a_quiz_checks_an_answer(lite_page):
+    from folioviz.widgets import NullHelperQuiz
+
+    expected = NullHelperQuiz("0xffff88810a2b3c42", "6.4").expected  # the model's answer, natively
+    lite = lite_page
+    lite.open("01_the_mapping_word.ipynb")
+    lite.run_all()
+    quiz = lite.page.locator(".fv-quiz", has=lite.page.locator("input[type=checkbox]")).first
+    quiz.scroll_into_view_if_needed()
+    quiz.get_by_role("button", name="Check").click()
+    expect(quiz.locator(".fv-feedback.fv-wrong"), "nothing ticked should be wrong").to_be_visible()
+    for name in expected:
+        quiz.get_by_role("checkbox", name=name, exact=True).check()
+    quiz.get_by_role("button", name="Check").click()
+    expect(quiz.locator(".fv-feedback.fv-right"), f"ticking {sorted(expected)} should be right").to_be_visible()
+    assert_clean(lite)
+
+
+def test_browser_notes_era_default_and_presenter_mode(lite_page):
+    lite = lite_page
+    lite.open("00_start_here.ipynb")
+    lite.run_all()
+    page = lite.page
+    expect(
+        page.locator(".jp-OutputArea-output", has_text="In the browser: there is no `make lab ERA=...`")
+    ).to_have_count(1)
+    expect(page.locator(".jp-OutputArea-output", has_text="'v6.0-v6.16'").first).to_be_attached()
+    # A cell of the reader's own: switch the default era and presenter mode, then make a widget.
+    last = page.locator(".jp-NotebookPanel .jp-Cell").last
+    last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.type(
+        'import folioviz; folioviz.set_default_era("latest"); folioviz.presenter_mode(True); '
+        'folioviz.MappingWordWidget("0xffff888003a1c002")'
+    )
+    page.keyboard.press("Shift+Enter")
+    widget = page.locator(".folioviz-mapping-word.fv-presenter")
+    expect(widget, "no presenter-mode widget after presenter_mode(True)").to_have_count(1)
+    expect(widget.locator(".fv-kind").first, "the movable tag is no encoding in v6.17+").to_have_text("invalid")
+    assert_clean(lite)
