@@ -451,29 +451,38 @@ def schema_defaults(node: Any) -> list[Any]:
     return found
 
 
-def check_config(out: Path) -> list[str]:
-    """Problems with the site's configuration: any URL off the site, a CDN pyodideUrl, PyPI fallback on."""
+def _config_urls(out: Path) -> list[str]:
+    """URLs off the site in any jupyter-lite.json, or in a default of the kernel's settings schemas."""
     problems = []
     configs = sorted(out.rglob("jupyter-lite.json"))
     if not configs:
         problems.append("no jupyter-lite.json")
     for config in configs:
-        rel = config.relative_to(out).as_posix()
-        for url in external_urls(config.read_text()):
-            problems.append(f"{rel} refers to {url}")
+        problems += [
+            f"{config.relative_to(out).as_posix()} refers to {url}" for url in external_urls(config.read_text())
+        ]
     for schema in sorted((out / "extensions" / KERNEL_EXTENSION).rglob("*.schema.json")):
-        for url in external_urls(json.dumps(schema_defaults(json.loads(schema.read_text())))):
-            problems.append(f"{schema.relative_to(out).as_posix()} has a default setting {url}")
+        defaults = json.dumps(schema_defaults(json.loads(schema.read_text())))
+        problems += [
+            f"{schema.relative_to(out).as_posix()} has a default setting {url}" for url in external_urls(defaults)
+        ]
+    return problems
+
+
+def _kernel_settings(out: Path) -> list[str]:
+    """The kernel's settings: PyPI fallback off, Pyodide and the piplite index served by the site."""
     root = json.loads((out / "jupyter-lite.json").read_text())["jupyter-config-data"]
     settings = root.get("litePluginSettings", {}).get(f"{KERNEL_EXTENSION}:kernel", {})
-    if settings.get("disablePyPIFallback") is not True:
-        problems.append("disablePyPIFallback is not true")
-    for index in settings.get("pipliteUrls", []):
-        if not index.startswith("./") or not (out / index.split("?", 1)[0]).is_file():
-            problems.append(f"pipliteUrls entry {index!r} is not a file in the site")
-    url = settings.get("pyodideUrl", "")
-    if not url.startswith("./") or not (out / url).is_file():
-        problems.append(f"pyodideUrl {url!r} is not a file in the site")
+    problems = [] if settings.get("disablePyPIFallback") is True else ["disablePyPIFallback is not true"]
+    local = [*settings.get("pipliteUrls", []), settings.get("pyodideUrl", "")]
+    for url in local:
+        if not url.startswith("./") or not (out / url.split("?", 1)[0]).is_file():
+            problems.append(f"{url!r} (kernel settings) is not a file in the site")
+    return problems
+
+
+def _lock_matches_wheels(out: Path) -> list[str]:
+    problems = []
     lock = out / PYODIDE_DIR / "pyodide-lock.json"
     for name, pkg in json.loads(lock.read_text())["packages"].items():
         wheel = out / PYODIDE_DIR / pkg["file_name"]
@@ -482,6 +491,12 @@ def check_config(out: Path) -> list[str]:
         elif sha256_of(wheel) != pkg["sha256"]:
             problems.append(f"lock entry {name}: sha256 does not match {pkg['file_name']}")
     return problems
+
+
+def check_config(out: Path) -> list[str]:
+    """Problems with the site's configuration: any URL off the site, a CDN pyodideUrl, PyPI fallback on,
+    a lock entry without its wheel."""
+    return _config_urls(out) + _kernel_settings(out) + _lock_matches_wheels(out)
 
 
 def _check_out(out: Path) -> None:
@@ -493,12 +508,82 @@ def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.0f} kB"
 
 
+def stage_pyodide(
+    tarball: Path, pyodide_dir: Path, pinned_wheels: Sequence[Wheel], pinned: dict[str, Path], exts: Path
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """Pyodide's runtime, every wheel and the rewritten lock in ``pyodide_dir``; returns (lock, files slimmed)."""
+    pyodide_dir.mkdir(parents=True)
+    with tarfile.open(tarball) as tar:
+        for member in tar.getmembers():
+            if any(re.fullmatch(p, member.name) for p, _ in PYODIDE.files):
+                data = tar.extractfile(member)
+                assert data is not None
+                (pyodide_dir / Path(member.name).name).write_bytes(data.read())
+    wheels: list[Path] = []
+    slimmed: dict[str, int] = {}
+    for wheel in pinned_wheels:
+        target = pyodide_dir / wheel.filename
+        if wheel.name in SLIM:
+            slimmed[wheel.name] = slim_wheel(pinned[wheel.name], target, SLIM[wheel.name])
+        else:
+            shutil.copy2(pinned[wheel.name], target)
+        wheels.append(target)
+    wheels += kernel_wheels(exts, pyodide_dir)
+    wheels.append(build_folioviz_wheel(pyodide_dir))
+    wheels.append(shim_wheel(pyodide_dir, *NBFORMAT_SHIM))
+    return write_lock(pyodide_dir, wheels), slimmed
+
+
+def finish_site(site: Path) -> int:
+    """Trim and patch the built site in place; returns the bytes of fonts cut."""
+    # Fonts: every @font-face that lists a .woff2 lists it before its .eot/.ttf/.svg/.woff twins, and every
+    # browser that runs JupyterLab takes the woff2; the twins are never fetched.
+    fonts_cut = prune_font_twins(site / "build")
+    # The kernel's settings schema names Pyodide's CDN as the default pyodideUrl (jupyter-lite.json overrides
+    # it); point the default at the site's own copy too, so no setting anywhere names a CDN.
+    schema = site / "extensions" / KERNEL_EXTENSION / "static" / "schema" / "kernel.v0.schema.json"
+    if schema.is_file():
+        doc = json.loads(schema.read_text())
+        doc["properties"]["pyodideUrl"]["default"] = f"./{PYODIDE_DIR}/pyodide.mjs"
+        schema.write_text(json.dumps(doc, indent=2) + "\n")
+    shutil.copy2(Path(__file__).with_name("serve_lite.py"), site / "serve.py")  # python3 serve.py
+    (site / MARKER).write_text("made by tools/build_lite.py; the whole directory is replaced on every build\n")
+    return fonts_cut
+
+
+def notice_text(
+    pinned_wheels: Sequence[Wheel], slimmed: dict[str, int], extensions: Sequence[str], fonts_cut: int
+) -> str:
+    notice = [
+        "folioviz in the browser: where the shipped files came from.",
+        f"static/pyodide/: npm {PYODIDE.spec} ({PYODIDE.licence}), integrity {PYODIDE.integrity}",
+    ]
+    for wheel in pinned_wheels:
+        how = f", slimmed ({slimmed[wheel.name]} files cut)" if wheel.name in slimmed else ""
+        notice.append(f"  {wheel.filename}: PyPI, sha256 {wheel.sha256}{how}")
+    notice += [f"  {name}: jupyterlite-pyodide-kernel, sha256 {sha}" for name, sha in KERNEL_WHEELS.items()]
+    notice.append("  nbformat-*.whl: a temporary version-only stand-in written by tools/build_lite.py")
+    notice.append("  folioviz-*.whl: built from this repository")
+    notice.append("extensions/: " + ", ".join(extensions))
+    notice.append(f"build/: JupyterLab (the lab app); {fonts_cut / 1e6:.1f} MB of non-woff2 font copies left out")
+    return "\n".join(notice) + "\n"
+
+
+def run_jupyter_lite(jupyter: Path, work: Path, lite_dir: Path, contents: Path, exts: Path, site: Path) -> None:
+    cmd = [str(jupyter), "lite", "build", "--lite-dir", str(lite_dir), "--output-dir", str(site)]
+    cmd += ["--contents", str(contents), "--apps", "lab", "--no-sourcemaps", "--no-unused-shared-packages"]
+    cmd += ["--ignore-sys-prefix", f"--FederatedExtensionAddon.extra_labextensions_path={exts}"]
+    done = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise LiteBuildError(f"jupyter lite build failed:\n{(done.stderr or done.stdout)[-4000:]}")
+
+
 def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
     started = time.monotonic()
     _check_out(out)
     tarball = fetch_npm_asset(PYODIDE, cache_dir)
-    wheels_pinned = read_wheels()
-    pinned = fetch_wheels(wheels_pinned, cache_dir, [sys.executable, "-m", "pip"])
+    pinned_wheels = read_wheels()
+    pinned = fetch_wheels(pinned_wheels, cache_dir, [sys.executable, "-m", "pip"])
     notebooks = sorted(NOTEBOOKS.glob("*.ipynb"))
     if not notebooks:
         raise LiteBuildError(f"no notebooks in {NOTEBOOKS}")
@@ -512,64 +597,14 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
         extensions = stage_labextensions(jupyter, exts)
         for nb in notebooks:
             shutil.copy2(nb, contents / nb.name)
-
-        # Pyodide's runtime and the wheels, in the lite dir's static/ (copied to the site as they are).
-        pyodide_dir = lite_dir / PYODIDE_DIR
-        pyodide_dir.mkdir(parents=True)
-        with tarfile.open(tarball) as tar:
-            for member in tar.getmembers():
-                if any(re.fullmatch(p, member.name) for p, _ in PYODIDE.files):
-                    data = tar.extractfile(member)
-                    assert data is not None
-                    (pyodide_dir / Path(member.name).name).write_bytes(data.read())
-        wheels: list[Path] = []
-        slimmed: dict[str, int] = {}
-        for wheel in wheels_pinned:
-            target = pyodide_dir / wheel.filename
-            if wheel.name in SLIM:
-                slimmed[wheel.name] = slim_wheel(pinned[wheel.name], target, SLIM[wheel.name])
-            else:
-                shutil.copy2(pinned[wheel.name], target)
-            wheels.append(target)
-        wheels += kernel_wheels(exts, pyodide_dir)
-        wheels.append(build_folioviz_wheel(pyodide_dir))
-        wheels.append(shim_wheel(pyodide_dir, *NBFORMAT_SHIM))
-        lock = write_lock(pyodide_dir, wheels)
+        # Pyodide's runtime and the wheels go in the lite dir's static/ (copied to the site as they are).
+        lock, slimmed = stage_pyodide(tarball, lite_dir / PYODIDE_DIR, pinned_wheels, pinned, exts)
         prefetch = [p for p in PREFETCH if p in lock["packages"]]
         prefetch.append(NBFORMAT_SHIM[0])  # TEMPORARY (see NBFORMAT_SHIM): nothing imports it by name
-
         (lite_dir / "jupyter-lite.json").write_text(json.dumps(lite_config(prefetch), indent=2) + "\n")
-        cmd = [str(jupyter), "lite", "build", "--lite-dir", str(lite_dir), "--output-dir", str(site)]
-        cmd += ["--contents", str(contents), "--apps", "lab", "--no-sourcemaps", "--no-unused-shared-packages"]
-        cmd += ["--ignore-sys-prefix", f"--FederatedExtensionAddon.extra_labextensions_path={exts}"]
-        done = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise LiteBuildError(f"jupyter lite build failed:\n{(done.stderr or done.stdout)[-4000:]}")
-        # Fonts: every @font-face that lists a .woff2 lists it before its .eot/.ttf/.svg/.woff twins, and every
-        # browser that runs JupyterLab takes the woff2; the twins are never fetched.
-        fonts_cut = prune_font_twins(site / "build")
-        # The kernel's settings schema names Pyodide's CDN as the default pyodideUrl (jupyter-lite.json overrides
-        # it); point the default at the site's own copy too, so no setting anywhere names a CDN.
-        schema = site / "extensions" / KERNEL_EXTENSION / "static" / "schema" / "kernel.v0.schema.json"
-        if schema.is_file():
-            doc = json.loads(schema.read_text())
-            doc["properties"]["pyodideUrl"]["default"] = f"./{PYODIDE_DIR}/pyodide.mjs"
-            schema.write_text(json.dumps(doc, indent=2) + "\n")
-        notice = [
-            "folioviz in the browser: where the shipped files came from.",
-            f"static/pyodide/: npm {PYODIDE.spec} ({PYODIDE.licence}), integrity {PYODIDE.integrity}",
-        ]
-        for wheel in wheels_pinned:
-            how = f", slimmed ({slimmed[wheel.name]} files cut)" if wheel.name in slimmed else ""
-            notice.append(f"  {wheel.filename}: PyPI, sha256 {wheel.sha256}{how}")
-        notice += [f"  {name}: jupyterlite-pyodide-kernel, sha256 {sha}" for name, sha in KERNEL_WHEELS.items()]
-        notice.append("  nbformat-*.whl: a temporary version-only stand-in written by tools/build_lite.py")
-        notice.append("  folioviz-*.whl: built from this repository")
-        notice.append("extensions/: " + ", ".join(extensions))
-        notice.append(f"build/: JupyterLab (the lab app); {fonts_cut / 1e6:.1f} MB of non-woff2 font copies left out")
-        (site / "NOTICE-folioviz.txt").write_text("\n".join(notice) + "\n")
-        shutil.copy2(Path(__file__).with_name("serve_lite.py"), site / "serve.py")  # python3 serve.py
-        (site / MARKER).write_text("made by tools/build_lite.py; the whole directory is replaced on every build\n")
+        run_jupyter_lite(jupyter, work, lite_dir, contents, exts, site)
+        fonts_cut = finish_site(site)
+        (site / "NOTICE-folioviz.txt").write_text(notice_text(pinned_wheels, slimmed, extensions, fonts_cut))
         problems = check_config(site)
         if problems:
             raise LiteBuildError("the built site is not self-contained:\n  " + "\n  ".join(problems))
