@@ -1,0 +1,119 @@
+"""tools/build_lite.py without building: the pins, the wheel slimming, the lock's dependencies, the config check.
+
+The built site itself is tested in tests/lite (``make test-lite``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import build_lite  # noqa: E402  (tools/ is not a package)
+
+
+def test_every_pin_names_a_version_a_sha256_and_its_file():
+    wheels = build_lite.read_wheels()
+    names = [w.name for w in wheels]
+    assert len(names) == len(set(names))
+    for wheel in wheels:
+        assert len(wheel.sha256) == 64
+        stem = wheel.filename.split("-")
+        assert build_lite.canonical(stem[0]) == build_lite.canonical(wheel.name), wheel
+        assert stem[1] == wheel.version, wheel
+    pins = {w.name: w for w in wheels}
+    assert pins["bitstring"].version.startswith("4.4."), "bitstring 5 needs tibs, which has no WebAssembly wheel"
+    assert build_lite.PYODIDE_PLATFORM in pins["bitarray"].filename
+    assert {"ipywidgets", "plotly", "anywidget", "psygnal", "typing-extensions"} <= set(pins)
+
+
+def test_a_malformed_pin_is_refused_with_its_line(tmp_path):
+    bad = tmp_path / "pins.txt"
+    bad.write_text("# comment\nplotly>=7\n")
+    with pytest.raises(build_lite.LiteBuildError, match=r"pins.txt:2: expected 'name==version --hash=sha256:HEX"):
+        build_lite.read_wheels(bad)
+
+
+def _wheel(path: Path, files: dict[str, bytes]) -> Path:
+    record = "".join(f"{name},sha256=x,1\n" for name in files) + "demo-1.0.dist-info/RECORD,,\n"
+    with zipfile.ZipFile(path, "w") as whl:
+        for name, data in files.items():
+            whl.writestr(name, data)
+        whl.writestr("demo-1.0.dist-info/RECORD", record)
+    return path
+
+
+def test_slimming_cuts_the_members_and_their_record_lines_and_is_reproducible(tmp_path):
+    source = _wheel(
+        tmp_path / "demo-1.0-py3-none-any.whl",
+        {
+            "demo/__init__.py": b"x = 1\n",
+            "demo/labextension/static/big.js": b"//" * 1000,
+            "demo-1.0.data/data/share/jupyter/labextensions/demo/package.json": b"{}",
+            "demo-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n",
+        },
+    )
+    patterns = (r"demo/labextension/.*", r"demo-[^/]+\.data/data/share/.*")
+    one, two = tmp_path / "one.whl", tmp_path / "two.whl"
+    assert build_lite.slim_wheel(source, one, patterns) == 2
+    build_lite.slim_wheel(source, two, patterns)
+    assert hashlib.sha256(one.read_bytes()).digest() == hashlib.sha256(two.read_bytes()).digest()
+    with zipfile.ZipFile(one) as whl:
+        names = set(whl.namelist())
+        record = whl.read("demo-1.0.dist-info/RECORD").decode()
+    assert names == {"demo/__init__.py", "demo-1.0.dist-info/METADATA", "demo-1.0.dist-info/RECORD"}
+    assert "labextension" not in record and "demo/__init__.py" in record
+
+
+def test_dependencies_are_evaluated_for_pyodide_and_limited_to_shipped_wheels():
+    requires = [
+        "traitlets>=5",
+        "pexpect>4.3; sys_platform != 'win32' and sys_platform != 'emscripten'",
+        "typing_extensions>=4.6; python_version < '3.12'",
+        "pytest; extra == 'test'",
+        "tibs>=0.5",
+    ]
+    keep, drop = build_lite._depends(requires, {"traitlets", "pexpect", "typing-extensions", "pytest"})
+    assert keep == ["traitlets"]
+    assert drop == ["tibs"]
+
+
+def _site(tmp_path: Path, settings: dict) -> Path:
+    site = tmp_path / "site"
+    pyodide = site / build_lite.PYODIDE_DIR
+    pyodide.mkdir(parents=True)
+    (pyodide / "pyodide.mjs").write_text("// runtime")
+    wheel = _wheel(pyodide / "demo-1.0-py3-none-any.whl", {"demo/__init__.py": b""})
+    lock = {"demo": {"file_name": wheel.name, "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest()}}
+    (pyodide / "pyodide-lock.json").write_text(json.dumps({"info": {}, "packages": lock}))
+    config = {"jupyter-config-data": {"litePluginSettings": {f"{build_lite.KERNEL_EXTENSION}:kernel": settings}}}
+    (site / "jupyter-lite.json").write_text(json.dumps(config))
+    return site
+
+
+def test_the_config_check_passes_a_local_site(tmp_path):
+    settings = build_lite.lite_config(["micropip"])["jupyter-config-data"]["litePluginSettings"]
+    site = _site(tmp_path, settings[f"{build_lite.KERNEL_EXTENSION}:kernel"])
+    assert build_lite.check_config(site) == []
+
+
+def test_the_config_check_names_a_cdn_and_the_pypi_fallback(tmp_path):
+    cdn = "https://cdn.jsdelivr.net/pyodide/v314.0.6/full/pyodide.mjs"
+    site = _site(tmp_path, {"pyodideUrl": cdn, "disablePyPIFallback": False})
+    problems = build_lite.check_config(site)
+    assert f"jupyter-lite.json refers to {cdn}" in problems
+    assert "disablePyPIFallback is not true" in problems
+    assert any("is not a file in the site" in p for p in problems)
+
+
+def test_the_config_check_notices_a_wheel_that_does_not_match_the_lock(tmp_path):
+    settings = build_lite.lite_config([])["jupyter-config-data"]["litePluginSettings"]
+    site = _site(tmp_path, settings[f"{build_lite.KERNEL_EXTENSION}:kernel"])
+    (site / build_lite.PYODIDE_DIR / "demo-1.0-py3-none-any.whl").write_bytes(b"tampered")
+    assert build_lite.check_config(site) == ["lock entry demo: sha256 does not match demo-1.0-py3-none-any.whl"]
