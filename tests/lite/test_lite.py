@@ -1,8 +1,8 @@
 """The JupyterLite build (``make lite``): its configuration names no CDN, and in a browser with the network cut
 every notebook runs, the widgets answer clicks, the figures draw and the quizzes check answers.
 
-The mapping word's bits are found by ``bit_button()``: today's ToggleButtons carry ``fv-bit-<n>``; the one-widget
-bit field carries <button aria-label="bit N, role, value">. Either matches.
+The mapping word's bits are found by ``bit_button()``: the anywidget bit field's <button aria-label="bit N, role,
+value"> (or the older ToggleButtons' ``fv-bit-<n>`` class). Clicking one goes through the browser kernel and back.
 """
 
 from __future__ import annotations
