@@ -21,8 +21,8 @@ Where each piece comes from, all by pinned version and hash (a mismatch stops th
 * the wheels (``tools/lite-wheels.txt``): from PyPI with ``pip download``, each checked against its pinned sha256.
   bitstring is pinned to 4.4 because bitstring 5 needs ``tibs``, which has no WebAssembly wheel; bitarray is
   PyPI's own build for Pyodide's ABI. Three wheels are slimmed after the check (files the browser kernel never
-  uses: plotly.js copies, the labextensions that the site serves anyway, sample data sets); the lock lists the
-  slimmed wheel's own sha256.
+  uses: FigureWidget's bundle, the labextensions that the site serves anyway, sample data sets, tests); the lock
+  lists the slimmed wheel's own sha256.
 * the kernel's own wheels (piplite, pyodide-kernel and the ipykernel/widgetsnbextension shims) from the
   ``jupyterlite-pyodide-kernel`` package of the build environment, checked against pinned sha256 too;
 * folioviz: a wheel built from this checkout.
@@ -35,8 +35,13 @@ its real sha256, its top-level imports and its dependencies (from the wheel's me
 Emscripten and Python 3.14, restricted to shipped packages). With it, ``import folioviz`` in a cell makes the
 kernel load folioviz and everything it needs, from the site, by itself.
 
-Start-up. The kernel's own packages (ipykernel, comm, pyodide-kernel, IPython, piplite, micropip) are fetched in
-parallel while Pyodide starts (``loadPyodideOptions.packages``), instead of one after another.
+Start-up. The notebook shows as soon as JupyterLab has loaded; the kernel boots behind it. The kernel's own
+packages (ipykernel, comm, pyodide-kernel, jedi, IPython, piplite, micropip) are fetched in parallel while Pyodide
+starts (``loadPyodideOptions.packages``), instead of one after another; folioviz and its dependencies load when a
+cell first imports them (prefetching them too made the kernel ready later and the first widget no sooner).
+
+Not cut yet (the next candidates for size): about 7 MB of JupyterLab chunks that no notebook requests (mermaid
+and its layout engines, vega, the terminal), which would need their plugins disabled first.
 
 Exit status: 0 built; 1 build error; 3 a pinned download is neither cached nor downloadable (offline).
 """
