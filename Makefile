@@ -30,11 +30,19 @@ lab: $(STAMP)
 # make app [NB=01_the_mapping_word]: one notebook as a standalone page (Voila), for a demo. The
 # folioviz-offline template drops the stock template's two CDN stylesheets, so nothing leaves the
 # machine; Notebook 7's lab extension, which fails to load inside Voila, is left out.
+# Speed (benchmarks/voila_first_widget.py): a kernel is kept pre-heated (it has already run the
+# notebook when the page is asked for; after a request the next one heats up 10 s later), and the
+# jupyterlab-plotly extension is left out: the template draws the figures itself, loading the
+# installed plotly's plotly.js (tools/app_assets.py) after the first widget is up.
 NB ?= demo_10_minutes
+APP_FLAGS := --template=folioviz-offline --VoilaConfiguration.preheat_kernel=True \
+	--VoilaKernelManager.fill_delay=10 \
+	--VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension \
+	--VoilaConfiguration.extension_denylist=jupyterlab-plotly
 app: $(STAMP)
+	$(PY) tools/app_assets.py $(VENV)/share/jupyter
 	$(if $(ERA),FOLIOVIZ_ERA=$(ERA)) JUPYTER_PATH=$(CURDIR)/folioviz/_jupyter $(VENV)/bin/voila \
-		--Voila.ip=127.0.0.1 --port=$(or $(APP_PORT),8866) --template=folioviz-offline \
-		--VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension notebooks/$(NB).ipynb
+		--Voila.ip=127.0.0.1 --port=$(or $(APP_PORT),8866) $(APP_FLAGS) notebooks/$(NB).ipynb
 
 browser-deps:
 	@tools/ensure_chromium.sh
@@ -96,9 +104,11 @@ test-lite: lite browser-deps
 bench-lite: lite browser-deps
 	$(PY) benchmarks/lite.py
 
-# Browser figures: time from Run All to every widget (median of 3 per notebook), animation paint rate.
+# Browser figures: time from Run All to every widget (median of 3 per notebook), animation paint rate;
+# the speaker's view: `make app` (Voila) from page request to the first widget (benchmarks/voila_first_widget.py).
 figures: $(STAMP) browser-deps
 	FOLIOVIZ_FIGURES=1 $(PY) -m pytest tests/browser/test_figures.py -q -s
+	$(PY) benchmarks/voila_first_widget.py
 
 screenshot: $(STAMP) browser-deps
 	FOLIOVIZ_UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser/test_readme_screenshot.py -q

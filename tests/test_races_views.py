@@ -115,7 +115,7 @@ def test_table_numbers_come_from_the_model():
 def test_the_summary_figure_is_a_plain_figure_with_the_models_shares():
     file_, driver = compare_variants(), compare_variants(folio="driver")
     fig = race_summary_figure(file_, driver)
-    assert type(fig) is go.Figure and not fig.frames
+    assert isinstance(fig, go.Figure) and not isinstance(fig, go.FigureWidget) and not fig.frames
     totals: dict[tuple[str, str], float] = {}
     for trace in fig.data:
         axis = trace.yaxis

@@ -356,3 +356,22 @@ def test_output_dir_is_replaced_only_when_the_builder_made_it(tmp_path: Path) ->
     (ours / "old.html").write_text("stale")
     bs._prepare_out(ours)
     assert sorted(p.name for p in ours.iterdir()) == [bs.MARKER]
+
+
+def test_widget_modules_and_a_foreign_one_is_refused():
+    nb = _notebook()
+    state = copy.deepcopy(STATE)
+    state["state"]["m2"] = {
+        "model_name": "AnyModel",
+        "model_module": "anywidget",
+        "model_module_version": "~0.9.*",
+        "state": {"_view_module": "anywidget", "_esm": "export default {}"},
+    }
+    nb.metadata["widgets"] = {bs.WIDGET_STATE_MIME: copy.deepcopy(state)}
+    assert bs.widget_modules(nb) == {"@jupyter-widgets/controls", "anywidget"}
+    assert bs.AMD_PATHS["anywidget"] == "static/widgets/anywidget"
+    assert set(bs.widget_modules(nb)) <= set(bs.LOCAL_WIDGET_MODULES)
+    state["state"]["m3"] = {"model_name": "X", "model_module": "some-cdn-widget", "state": {}}
+    nb.metadata["widgets"] = {bs.WIDGET_STATE_MIME: state}
+    assert "some-cdn-widget" in bs.widget_modules(nb)
+    assert "some-cdn-widget" not in bs.LOCAL_WIDGET_MODULES  # _build_into refuses such a page

@@ -10,6 +10,8 @@ Output (``site/`` by default, git-ignored)::
     static/require.js           require.js (npm ``requirejs``, pinned below)
     static/widgets/embed-amd.js the ipywidgets HTML manager (npm ``@jupyter-widgets/html-manager``, pinned)
     static/widgets/*.woff2      its icon fonts (Font Awesome), for the Play widget's buttons
+    static/widgets/anywidget.js anywidget's front-end (AMD), from the installed anywidget package, for
+                                folioviz's anywidget-based widgets (the bit field)
     static/notebook/*.css       JupyterLab's notebook CSS (from nbconvert's lab template), shared by the pages
     static/NOTICE.txt           where each asset came from, its version, integrity and licence
 
@@ -21,6 +23,13 @@ Assets. plotly.js ships inside the plotly Python package. The widget manager and
 ship in any installed Python package, so the build runs ``npm pack NAME@VERSION`` once into a cache
 directory (default ``~/.cache/folioviz/site-assets``) and checks each tarball against the sha512
 integrity pinned in ``NPM_ASSETS``; later builds reuse the verified tarballs and need no network.
+
+anywidget. A widget built on anywidget names the AMD module ``anywidget``; the html-manager asks
+require.js for it and, when require.js cannot find it, falls back to a CDN. The site maps ``anywidget``
+to ``static/widgets/anywidget.js``: the AMD build the anywidget Python package itself ships
+(``anywidget/nbextension/index.js``), so no download is needed; each widget's own ES module is in its
+stored state (``_esm``). A page whose widgets need any other third-party module is refused (it would
+reach for a CDN).
 
 Plotly. The committed notebooks keep plotly's ``plotly_mimetype`` output, which nbconvert's HTML does
 not render. Each such output becomes a div with a deterministic id (``plotly-<notebook>-c<cell>-o<output>``)
@@ -64,6 +73,7 @@ PLOTLY_JS = "static/plotly.min.js"
 REQUIRE_JS = "static/require.js"
 WIDGETS_DIR = "static/widgets/"
 EMBED_AMD = "static/widgets/embed-amd.js"
+ANYWIDGET_JS = "static/widgets/anywidget.js"
 NOTEBOOK_CSS_DIR = "static/notebook/"  # JupyterLab's CSS as nbconvert's lab template ships it, one copy
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -76,6 +86,9 @@ AMD_PATHS = {
     f"@jupyter-widgets/{module}": f"{WIDGETS_DIR}{module.rsplit('/', 1)[-1]}"
     for module in ("base", "controls", "base7", "controls7", "html-manager", "html-manager/dist/libembed-amd")
 }
+AMD_PATHS["anywidget"] = ANYWIDGET_JS.removesuffix(".js")
+# Widget model modules the site can serve: the html-manager's own, and anywidget's.
+LOCAL_WIDGET_MODULES = ("@jupyter-widgets/base", "@jupyter-widgets/controls", "@jupyter-widgets/output", "anywidget")
 PLOTLY_CONFIG = {"responsive": True, "displaylogo": False}
 
 EXIT_BUILD_ERROR = 1
@@ -232,6 +245,30 @@ def plotly_js_source() -> tuple[Path, str]:
     if not path.is_file():
         raise SiteBuildError(f"plotly {plotly.__version__} ships no {path}; cannot build the site offline")
     return path, get_plotlyjs_version()
+
+
+def anywidget_js_source() -> tuple[Path, str] | None:
+    """The installed anywidget package's AMD front-end and its version, or None when anywidget is not installed."""
+    try:
+        import anywidget
+    except ImportError:
+        return None
+    path = Path(anywidget.__file__).parent / "nbextension" / "index.js"
+    if not path.is_file():
+        raise SiteBuildError(f"anywidget {anywidget.__version__} ships no {path}; cannot serve its front-end offline")
+    return path, anywidget.__version__
+
+
+def widget_modules(nb: Any) -> set[str]:
+    """The JavaScript modules the notebook's stored widget models and views need."""
+    state = (nb.metadata.get("widgets") or {}).get(WIDGET_STATE_MIME, {}).get("state", {})
+    modules = set()
+    for model in state.values():
+        modules.add(model.get("model_module", ""))
+        view = (model.get("state") or {}).get("_view_module")
+        if view:
+            modules.add(view)
+    return modules - {""}
 
 
 # ------------------------------------------------------------------------------------- notebooks → HTML
@@ -656,6 +693,13 @@ def _build_into(
         notice.append(f"npm {asset.spec} ({asset.licence}), integrity {asset.integrity}:")
         notice += [f"    {p.relative_to(out).as_posix()}" for p in sorted(written)]
     notice.append("The *.woff2 files are Font Awesome's fonts (SIL OFL 1.1), as the html-manager bundles them.")
+    anywidget_js = anywidget_js_source()
+    if anywidget_js is not None:
+        shutil.copyfile(anywidget_js[0], out / ANYWIDGET_JS)
+        notice.append(
+            f"{ANYWIDGET_JS}: anywidget's front-end (MIT), nbextension/index.js of the Python package "
+            f"anywidget {anywidget_js[1]}"
+        )
     notice.append("static/notebook/*.css: JupyterLab's CSS (BSD-3-Clause) from nbconvert's lab template.")
     (out / STATIC / "NOTICE.txt").write_text("\n".join(notice) + "\n")
 
@@ -664,6 +708,14 @@ def _build_into(
     for i, notebook in enumerate(notebooks):
         t0 = time.monotonic()
         nb = load_notebook(notebook, execute=execute)
+        foreign = sorted(widget_modules(nb) - set(LOCAL_WIDGET_MODULES))
+        if foreign:
+            raise SiteBuildError(
+                f"{notebook.id}'s widgets need {', '.join(foreign)}, which the site does not serve: the page "
+                "would fetch it from a CDN"
+            )
+        if "anywidget" in widget_modules(nb) and anywidget_js is None:
+            raise SiteBuildError(f"{notebook.id} has anywidget widgets but anywidget is not installed here")
         prev = notebooks[i - 1] if i > 0 else None
         next_ = notebooks[i + 1] if i + 1 < len(notebooks) else None
         body, counts = export_page(nb, notebook, prev=prev, next_=next_, exporter=exporter, page_links=page_ids)
@@ -693,6 +745,7 @@ def _build_into(
         "folioviz": folioviz.__version__,
         "plotly.js": plotly_js_version,
         **{asset.name: asset.version for asset, _ in tarballs},
+        **({"anywidget": anywidget_js[1]} if anywidget_js else {}),
     }
     index = index_html(notebooks, versions)
     (out / "index.html").write_text(index, encoding="utf-8")

@@ -36,8 +36,32 @@ class DecodeCard:
             + "</div>"
         )
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """HTML, and plain text: the whole decode in a terminal; in a notebook kernel one line.
+
+        A notebook stores both forms of every output, and every frontend that reads notebooks shows
+        the HTML, so there the plain text is only a fallback: one line (kind, target, rule) keeps the
+        committed notebooks within their size budget. A terminal (IPython, or ``repr()``) gets it all.
+        """
+        text = repr(self)
+        if _in_kernel():
+            r = self.result
+            text = f"DecodeCard({r.word_text}, {r.era.label}): {r.kind.value} → {r.target or 'nothing'} ({r.rule})"
+        return {"text/html": self._repr_html_(), "text/plain": text}
+
     def __repr__(self) -> str:
         return decode_text(self.result, sources=False)
+
+
+def _in_kernel() -> bool:
+    """True inside a Jupyter kernel (an IPython shell with a kernel), False in a terminal or plain Python."""
+    import sys
+
+    if "IPython" not in sys.modules:
+        return False
+    from IPython import get_ipython
+
+    return getattr(get_ipython(), "kernel", None) is not None
 
 
 def explain(word: int | str, era: Any = None, **flags: Any) -> DecodeCard:

@@ -16,6 +16,7 @@ from ..kernel.errors import FolioVizError
 from ..kernel.mapping import MappingDecode, MappingKind, Pointer
 from ..kernel.races import VARIANTS, RaceModel, compare_variants, explore, unsafe_variants
 from .race_style import _orders
+from .snapshot import SnapshotMixin, quiz_html
 from .tables import style_html
 from .theme import KIND_STYLE
 
@@ -37,7 +38,7 @@ def _feedback(ok: bool, text: str) -> str:
     return f'<div class="fv-feedback {cls}" role="status" aria-live="polite"><b>{mark}</b> {escape(text)}</div>'
 
 
-class KindQuiz(w.VBox):
+class KindQuiz(SnapshotMixin, w.VBox):
     """Predict the kind of a mapping word; the answer appears as soon as you pick."""
 
     def __init__(self, word: int | str, era: Any = None, *, prompt: str = "", **flags: Any) -> None:
@@ -82,11 +83,14 @@ class KindQuiz(w.VBox):
         why = f"Tag 0b{a.tag:02b} in {a.era.label}: {a.explanation}"
         self._out.value = _feedback(self.correct, why)
 
+    def _snapshot_html(self) -> str:
+        return quiz_html(self, [label for label, _ in self._choices.options])
+
     def __repr__(self) -> str:
         return f"KindQuiz(word={self.answer.word_text}, era={self.answer.era.id!r})"
 
 
-class NullHelperQuiz(w.VBox):
+class NullHelperQuiz(SnapshotMixin, w.VBox):
     """Tick every helper that returns NULL (or false) for this folio, then press Check."""
 
     def __init__(self, word: int | str, era: Any = None, **flags: Any) -> None:
@@ -136,11 +140,14 @@ class NullHelperQuiz(w.VBox):
         self._out.value = _feedback(ok, detail)
         return ok
 
+    def _snapshot_html(self) -> str:
+        return quiz_html(self, list(self._boxes), many=True)
+
     def __repr__(self) -> str:
         return f"NullHelperQuiz(word={self.answer.word_text}, era={self.answer.era.id!r})"
 
 
-class NumberQuiz(w.VBox):
+class NumberQuiz(SnapshotMixin, w.VBox):
     """Predict a number (a refcount, a step), then reveal: the answer and its reason come from the model."""
 
     def __init__(self, question: str, answer: int, explanation: str) -> None:
@@ -164,6 +171,9 @@ class NumberQuiz(w.VBox):
         ok = self._box.value == self.answer
         self._out.value = _feedback(ok, f"The answer is {self.answer}. {self._explanation}")
         return ok
+
+    def _snapshot_html(self) -> str:
+        return quiz_html(self, answer_box=True)
 
     def __repr__(self) -> str:
         return "NumberQuiz()"
@@ -189,7 +199,7 @@ def freed_quiz(scenario: Any) -> NumberQuiz:
     return NumberQuiz(question, first, scenario.step(first).caption)
 
 
-class ChoiceQuiz(w.VBox):
+class ChoiceQuiz(SnapshotMixin, w.VBox):
     """Pick one answer; feedback at once. The answer and its explanation come from the model."""
 
     def __init__(self, question: str, options: list[tuple[str, Any]], answer: Any, explanation: str) -> None:
@@ -214,6 +224,9 @@ class ChoiceQuiz(w.VBox):
             self._out.value = ""
             return
         self._out.value = _feedback(change["new"] == self.answer, self._explanation)
+
+    def _snapshot_html(self) -> str:
+        return quiz_html(self, [label for label, _ in self._choices.options])
 
     def __repr__(self) -> str:
         return "ChoiceQuiz()"
@@ -264,7 +277,7 @@ def terminates_quiz(**inputs: Any) -> ChoiceQuiz:
 # --------------------------------------------------------------------------- the race explorer's quizzes
 
 
-class UnsafeVariantsQuiz(w.VBox):
+class UnsafeVariantsQuiz(SnapshotMixin, w.VBox):
     """Tick every variant under which some order writes to a truncated folio; the answer comes from the explorer."""
 
     def __init__(self, handler: str = "old-school", folio: str = "file", kernel: str | None = None) -> None:
@@ -314,6 +327,9 @@ class UnsafeVariantsQuiz(w.VBox):
             f"Harmful outcomes per variant, from the explorer:<ul>{''.join(lines)}</ul></div>"
         )
         return ok
+
+    def _snapshot_html(self) -> str:
+        return quiz_html(self, [VARIANTS[v].label for v in self._boxes], many=True)
 
     def __repr__(self) -> str:
         m = self.model

@@ -1,13 +1,26 @@
 """Pure functions from scenarios to plotly Figures, with frames so they animate without a kernel.
 
-The figures are plain ``go.Figure`` objects (no ``FigureWidget``): in a notebook they render
-through plotly's default mimetype, and in a static HTML export their own Play button and slider
-still work, because the frames live in the figure.
+The figures are :class:`FolioFigure` objects: plain ``go.Figure`` s (no ``FigureWidget``) that
+display through folioviz's own mime bundle (:func:`figure_bundle`):
+
+* ``application/vnd.plotly.v1+json``: the figure, data, layout and frames. JupyterLab, Notebook 7,
+  Voilà and VS Code draw it (plotly's renderer ranks above ``text/html``), and in a static HTML
+  export its own Play button and slider still work, because the frames live in the figure.
+* ``text/html``: a static fallback for readers without plotly.js (GitHub's preview, nbviewer,
+  ``nbconvert --to html``): a sentence saying what the figure shows and a small table of its data.
+* ``text/plain``: the sentence.
+
+Building the bundle ourselves, instead of through ``plotly.io.show()``, also means displaying a
+figure never imports ``nbformat`` (plotly's mimetype renderer insists on it, and it cannot load in
+an in-browser kernel).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
+from html import escape
+from typing import Any
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -16,10 +29,85 @@ from ..kernel.errors import FolioVizError
 from ..kernel.pagecache import PageCacheFolio, window_steps
 from ..kernel.races import VARIANTS, Comparison, Exploration, RaceOutcome, RunOutcome
 from ..kernel.scenario import Scenario
-from .race_style import _DARK_TEXT, _orders, _style
+from .race_style import _DARK_TEXT, _counts_text, _orders, _style
 from .theme import OKABE_ITO, theme
 
-__all__ = ["HOLDER_COLOURS", "history_figure", "holder_colour", "lean_template", "refcount_figure"]
+__all__ = [
+    "HOLDER_COLOURS",
+    "PLOTLY_MIME",
+    "FolioFigure",
+    "data_table_html",
+    "figure_bundle",
+    "folio_figure",
+    "history_figure",
+    "holder_colour",
+    "lean_template",
+    "refcount_figure",
+]
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+
+def figure_bundle(fig: go.Figure, summary: str, fallback_html: str = "") -> dict[str, Any]:
+    """The display bundle of a figure: plotly's JSON, a static HTML fallback, and a plain-text summary.
+
+    The JSON is what plotly's own ``plotly_mimetype`` renderer stores (``to_json``, uids kept, no
+    config), so outputs stay deterministic and the static site converts them as before.
+    """
+    from plotly.io import to_json
+
+    figure = json.loads(to_json(fig.to_dict(), validate=False, remove_uids=False))
+    note = f'<p class="fv-figure-note"><b>Figure.</b> {escape(summary)}</p>'
+    return {
+        PLOTLY_MIME: figure,
+        "text/html": f'<div class="folioviz fv-figure-fallback">{note}{fallback_html}</div>',
+        "text/plain": f"Figure: {summary}",
+    }
+
+
+class FolioFigure(go.Figure):
+    """A ``go.Figure`` that displays through :func:`figure_bundle` (never through ``plotly.io.show``).
+
+    Everything else is plotly's: ``update_layout``, ``to_dict``, ``write_html``... ``show()`` with
+    no arguments displays the same bundle; with a renderer it is plotly's own ``show``.
+    """
+
+    _fv_summary: str = ""
+    _fv_fallback: Callable[[], str] | None = None
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
+        fallback = self._fv_fallback() if self._fv_fallback is not None else ""
+        return figure_bundle(self, self._fv_summary or "a plotly chart (run the notebook to see it).", fallback)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self._repr_mimebundle_(), raw=True)
+
+    def show(self, *args: Any, **kwargs: Any) -> None:
+        if args or kwargs:
+            return super().show(*args, **kwargs)
+        self._ipython_display_()
+        return None
+
+
+def folio_figure(fig: go.Figure, summary: str, fallback: Callable[[], str] | None = None) -> FolioFigure:
+    """Wrap ``fig`` as a :class:`FolioFigure` with a one-sentence ``summary`` and a static ``fallback``.
+
+    :param fallback: called at display time; returns HTML (a small table of the figure's data)
+    """
+    out = fig if isinstance(fig, FolioFigure) else FolioFigure(fig, skip_invalid=True)
+    out._fv_summary = summary
+    out._fv_fallback = fallback
+    return out
+
+
+def data_table_html(caption: str, head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A small HTML table; cells are given as (already escaped) HTML."""
+    th = "".join(f"<th>{h}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><caption>{caption}</caption><tr>{th}</tr>{body}</table>"
+
 
 #: One colour per reference holder (Okabe–Ito); bars also carry the holder's name as text.
 HOLDER_COLOURS = {
@@ -103,6 +191,7 @@ def refcount_figure(scenario: Scenario[PageCacheFolio], *, presenter: bool | Non
         shared_xaxes=True,
         row_heights=[0.62, 0.38],
         vertical_spacing=0.09,
+        figure=FolioFigure(),
     )
 
     def bar_y(holder: str, upto: int) -> list[int | None]:
@@ -300,7 +389,23 @@ def refcount_figure(scenario: Scenario[PageCacheFolio], *, presenter: bool | Non
     )
     fig.update_xaxes(showgrid=False)
     fig.update_yaxes(gridcolor="#E5E5E5")
-    return lean_template(fig)
+    from ..kernel.versions import get_era
+
+    summary = (
+        f"The folio's refcount at each of the {n} steps of “{scenario.title}” ({get_era(scenario.era).label}), "
+        "split by who holds each reference, with lanes for the folio lock, the page cache and ->mapping. "
+        "Shaded: steps where ->mapping is NULL while references remain (R9). Its play button and slider step "
+        "through it."
+    )
+
+    def fallback() -> str:
+        counts = (
+            f"{i} <code>{escape(step.function)}</code>: {'freed' if state.freed else state.refcount}"
+            for i, (step, state) in enumerate(zip(scenario.steps, states, strict=True))
+        )
+        return "<p>The refcount after each step: " + " · ".join(counts) + ".</p>"
+
+    return folio_figure(lean_template(fig), summary, fallback)
 
 
 #: Which lane of the timeline an event belongs to (the function, or the word's encoding).
@@ -335,7 +440,7 @@ def history_figure(*, presenter: bool | None = None) -> go.Figure:
     t = theme(presenter)
     events = mkwrite_history()
     lane_names = ("do_page_mkwrite()", "the mapping word")
-    fig = go.Figure()
+    fig = FolioFigure()
     xs = list(range(len(events)))
     lanes = [1 if e.id in _WORD_EVENTS else 0 for e in events]
     for lane in (0, 1):
@@ -403,7 +508,24 @@ def history_figure(*, presenter: bool | None = None) -> go.Figure:
             "zeroline": False,
         },
     )
-    return lean_template(fig)
+    summary = (
+        "A timeline from 2007 to today of the changes to do_page_mkwrite() (circles) and to the mapping word "
+        "(diamonds). Shaded: v6.0 to v6.16, when a folio_mapping() check could livelock on a driver page (B2)."
+    )
+
+    def fallback() -> str:
+        rows = [
+            (
+                escape(e.date) + (" ≈" if "date" in e.uncertain else ""),
+                escape(e.version or "—") + (" ≈" if e.version and "version" in e.uncertain else ""),
+                lane_names[lanes[i]],
+                escape(e.title),
+            )
+            for i, e in enumerate(events)
+        ]
+        return data_table_html("The figure's events", ("date", "release", "what changed", "event"), rows)
+
+    return folio_figure(lean_template(fig), summary, fallback)
 
 
 # --------------------------------------------------------------------------- the race explorer's chart
@@ -430,6 +552,7 @@ def race_summary_figure(*comparisons: Comparison, presenter: bool | None = None)
         cols=1,
         subplot_titles=[c.title for c in comparisons],
         vertical_spacing=0.16 if len(comparisons) > 1 else 0.1,
+        figure=FolioFigure(),
     )
     shown: set[str] = set()
     all_outcomes: dict[str, RunOutcome] = {}
@@ -515,4 +638,17 @@ def race_summary_figure(*comparisons: Comparison, presenter: bool | None = None)
         bargap=0.3,
     )
     fig.update_xaxes(gridcolor="#E5E5E5")
-    return lean_template(fig)
+    summary = (
+        "For each variant of the code, the share of all orders of steps (interleavings of a write fault and "
+        "truncation) that ends in each outcome; " + "; ".join(c.title for c in comparisons) + "."
+    )
+
+    def fallback() -> str:
+        return "".join(
+            f"<p><b>{escape(c.title)}</b></p><ul>"
+            + "".join(f"<li>{escape(VARIANTS[e.model.variant].label)}: {escape(_counts_text(e))}</li>" for e in c)
+            + "</ul>"
+            for c in comparisons
+        )
+
+    return folio_figure(lean_template(fig), summary, fallback)

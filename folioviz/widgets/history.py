@@ -17,6 +17,7 @@ from ..kernel.mkwrite import CHECKS, HistoryEvent, MkwriteInputs, mkwrite_histor
 from ..kernel.sources import commit_url, lore_url
 from ..kernel.versions import Era, eras, get_era
 from .mapping_word import MappingWordWidget
+from .snapshot import SnapshotMixin, decode_snapshot_html
 from .tables import style_html
 from .theme import is_presenter
 
@@ -97,7 +98,7 @@ def _livelock_html(era: Era) -> str:
     )
 
 
-class HistoryExplorer(w.VBox):
+class HistoryExplorer(SnapshotMixin, w.VBox):
     """Choose an event; the event card, the mapping-word widget and the livelock table follow."""
 
     def __init__(self, start: str = "email-2023", *, presenter: bool | None = None) -> None:
@@ -147,6 +148,14 @@ class HistoryExplorer(w.VBox):
         else:
             showcase["movable_ops"] = False
         self._word.update(era=era.id, raise_errors=True, **showcase)
+
+    def _snapshot_html(self) -> str:
+        era, note = event_era(self.event)
+        return (
+            _event_html(self.event, era, note)
+            + _livelock_html(era)
+            + decode_snapshot_html(self.word_widget.result, diagram=True)
+        )
 
     def __repr__(self) -> str:
         return f"HistoryExplorer(event={self._picker.value!r})"

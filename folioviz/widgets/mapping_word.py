@@ -26,6 +26,7 @@ from ..kernel.mapping import MappingDecode
 from .base import GuardedInputs
 from .bitfield import BitField
 from .bits import word_hex
+from .snapshot import SnapshotMixin, decode_snapshot_html
 from .svg import mapping_svg
 from .tables import helpers_table_html, kind_line_html, style_html
 from .theme import is_presenter
@@ -36,7 +37,7 @@ _NO_CHANGE = object()
 _INPUTS = ("word", "era", "slab", "swapcache", "movable_ops")
 
 
-class MappingWordWidget(GuardedInputs, w.VBox):
+class MappingWordWidget(SnapshotMixin, GuardedInputs, w.VBox):
     """Explore ``folio->mapping``: click bits, paste a word, switch kernel era, toggle folio state.
 
     :param word: the initial word (int or hex string as crash/drgn/printk print it)
@@ -181,6 +182,9 @@ class MappingWordWidget(GuardedInputs, w.VBox):
         """Type ``text`` into the word box, as a user would (errors are shown, not raised)."""
         self._text.value = text
         return not self._error
+
+    def _snapshot_html(self) -> str:
+        return decode_snapshot_html(self.result)
 
     def __repr__(self) -> str:  # short and deterministic (it is stored in notebooks)
         r = self._result

@@ -38,6 +38,7 @@ from ..kernel.mkwrite import (
 from ..kernel.scenario import Scenario, Step
 from ..kernel.versions import default_era, kernel_menu
 from .base import GuardedInputs
+from .snapshot import SnapshotMixin, mkwrite_inputs_html, mkwrite_pane_html, step_html
 from .stepper import Stepper
 from .svg import kind_badge_svg
 from .tables import style_html
@@ -387,7 +388,7 @@ def _inputs_with(inputs: MkwriteInputs, **changes: Any) -> MkwriteInputs:
     return MkwriteInputs(**{f: getattr(changed, f) for f in _SETTINGS})
 
 
-class MkwriteWidget(_InputsMixin, w.VBox):
+class MkwriteWidget(SnapshotMixin, _InputsMixin, w.VBox):
     """Step through ``do_page_mkwrite()`` for one input set, and rebuild it with "what if" toggles.
 
     Every choice is a public trait (``handler``, ``folio``, ``check``, ``kernel``, ``caller``,
@@ -475,6 +476,19 @@ class MkwriteWidget(_InputsMixin, w.VBox):
     def set_view(self, view: str) -> None:
         self.view = view
 
+    def _snapshot_html(self) -> str:
+        stepper, steps = self.stepper, self.scenario.steps
+        index = stepper.index
+        visited = tuple(s.state.line for s in steps[: index + 1] if isinstance(s.state, MkwriteState))
+        view = "the fault, retried" if self._view == "loop" else "inside do_page_mkwrite()"
+        lines = pseudo_code(self.inputs.kernel, self.inputs.check)
+        return (
+            mkwrite_inputs_html(self.inputs)
+            + f"<p>View: {view}</p>"
+            + step_html(steps[index], index, len(steps))
+            + mkwrite_pane_html(lines, self.run, steps[index], visited, final=index == len(steps) - 1)
+        )
+
     def __repr__(self) -> str:
         i = self._inputs
         return (
@@ -528,7 +542,7 @@ class MkwriteWidget(_InputsMixin, w.VBox):
         self._pane.render(self._lines, self._run, step, visited, final=index == len(steps) - 1)
 
 
-class MkwriteSideBySide(_InputsMixin, w.VBox):
+class MkwriteSideBySide(SnapshotMixin, _InputsMixin, w.VBox):
     """The same input under ``folio->mapping`` (left) and ``folio_mapping()`` (right), one stepper for both.
 
     Every choice is a public trait (``handler``, ``folio``, ``kernel``, ``caller``, ``swapfile``,
@@ -586,6 +600,25 @@ class MkwriteSideBySide(_InputsMixin, w.VBox):
         self._accept(inputs)
         self._stepper.set_scenario(self._longest())
         return True
+
+    def _snapshot_html(self) -> str:
+        index = self.stepper.index
+        panes = []
+        for check, (lines, run, scenario) in zip(CHECKS, self._sides, strict=True):
+            i = min(index, len(scenario) - 1)
+            visited = tuple(s.state.line for s in scenario.steps[: i + 1])
+            heading = (
+                f"<b>{'as merged' if check == next(iter(CHECKS)) else 'the v1 patch'}: <code>{escape(check)}</code></b>"
+            )
+            panes.append(
+                mkwrite_pane_html(lines, run, scenario.steps[i], visited, final=i == len(scenario) - 1, title=heading)
+            )
+        steps = self.stepper.scenario.steps
+        return (
+            mkwrite_inputs_html(self._inputs).replace(f" · check <code>{escape(self._inputs.check)}</code>", "")
+            + step_html(steps[index], index, len(steps))
+            + "".join(panes)
+        )
 
     def __repr__(self) -> str:
         raw, fm = self.runs

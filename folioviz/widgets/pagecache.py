@@ -24,6 +24,7 @@ from ..kernel.pagecache import (
 from ..kernel.scenario import Scenario, Step
 from ..kernel.versions import DEFAULT_ERA, default_era, eras, get_era
 from .base import GuardedInputs, error_html
+from .snapshot import SnapshotMixin, step_html, steps_table_html
 from .stepper import Stepper
 from .svg import pagecache_svg
 from .tables import style_html
@@ -46,7 +47,7 @@ def build_scenario(name: str, *, nr_pages: int = 4, era: Any = None) -> Scenario
     return PAGECACHE_SCENARIOS[name](era=era)
 
 
-class PageCacheWidget(GuardedInputs, w.VBox):
+class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
     """Step through lookup → remove → put and see who holds each reference.
 
     :param scenario: a scenario name (see :func:`build_scenario`) or a :class:`Scenario`
@@ -213,6 +214,15 @@ class PageCacheWidget(GuardedInputs, w.VBox):
         self._set(built)
         self._point_picker(COMPOSED)
         return True
+
+    def _snapshot_html(self) -> str:
+        sc, i, step = self.scenario, self.stepper.index, self.step
+        era = get_era(self.era)
+        return (
+            f"<p>Scenario <b>{escape(sc.title)}</b> · {escape(era.label)} · links to {escape(era.release)}</p>"
+            + step_html(step, i, len(sc))
+            + steps_table_html(sc.steps, i, lambda state: state.describe())
+        )
 
     def __repr__(self) -> str:
         sc = self._scenario

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..kernel.races import OUTCOME_ORDER, OutcomeReport, RaceOutcome, RunOutcome
+from ..kernel.races import OUTCOME_ORDER, Exploration, OutcomeReport, RaceOutcome, RunOutcome
 from .theme import OKABE_ITO
 
 __all__ = ["LANE_STYLE", "OUTCOME_STYLE", "THREAD_CHOICES", "VARIANT_SHORT"]
@@ -61,3 +61,9 @@ def _orders(report: OutcomeReport) -> str:
     if report.certain and report.outcome.kinds == (RaceOutcome.LIVELOCK,):
         return "every order"
     return f"{report.interleavings:,} order{'s' if report.interleavings != 1 else ''}"
+
+
+def _counts_text(e: Exploration) -> str:
+    """One line: how many orders end in each outcome (the chart's and the table's numbers)."""
+    parts = [f"{_glyphs(r.outcome)} {r.name} {_orders(r)}" for r in e.outcomes]
+    return " · ".join(parts) + f" (of {e.total:,} orders, {e.states} states)"

@@ -37,7 +37,8 @@ from .base import GuardedInputs
 from .exercises import UnsafeVariantsQuiz, orders_quiz
 from .figures import race_summary_figure
 from .mkwrite import kernel_options
-from .race_style import LANE_STYLE, OUTCOME_STYLE, THREAD_CHOICES, VARIANT_SHORT, _glyphs, _orders
+from .race_style import LANE_STYLE, OUTCOME_STYLE, THREAD_CHOICES, VARIANT_SHORT, _counts_text, _glyphs, _orders
+from .snapshot import SnapshotMixin, plain_table_html, step_html
 from .stepper import Stepper
 from .svg import race_timeline_svg
 from .tables import growth_table_html, outcome_banner_html, race_comparison_html, race_table_html, style_html
@@ -92,7 +93,7 @@ def _dropdown(options: Any, value: Any, description: str, cls: str) -> w.Dropdow
 _RACE_CHOICES = ("variant", "handler", "folio", "kernel", "threads", "outcome")
 
 
-class RaceExplorer(GuardedInputs, w.VBox):
+class RaceExplorer(SnapshotMixin, GuardedInputs, w.VBox):
     """Explore every interleaving of a write fault against truncation, and replay any outcome.
 
     Pick the handler, the folio, the kernel and the threads; the table compares all five variants
@@ -282,6 +283,20 @@ class RaceExplorer(GuardedInputs, w.VBox):
         if outcome is not None:
             changes["outcome"] = outcome
         return self.update(**changes)
+
+    def _snapshot_html(self) -> str:
+        m, index = self._model, self.stepper.index
+        step = self._replay.scenario.steps[index]
+        view = folio_view(m, step.state)
+        return (
+            f"<p>handler <b>{escape(m.handler)}</b> · folio <b>{escape(m.folio)}</b> · kernel {escape(m.kernel)} · "
+            f"threads {m.faults} fault(s), {m.readers} reader(s) · variant <b>{escape(VARIANT_SHORT[m.variant])}</b>"
+            f" · replaying <b>{escape(self._outcome)}</b></p>"
+            + f"<p>{escape(VARIANT_SHORT[m.variant])}: {escape(_counts_text(self.exploration))}</p>"
+            + plain_table_html(outcome_banner_html(self._replay.report, m))
+            + step_html(step, index, len(self._replay.scenario))
+            + f"<p>folio: {escape(view.line())} · held by {escape(view.holders)}</p>"
+        )
 
     def __repr__(self) -> str:
         m = self._model

@@ -20,6 +20,7 @@ from traitlets import Int, observe, validate
 
 from ..kernel.errors import FolioVizError
 from ..kernel.scenario import Scenario, Step
+from .snapshot import SnapshotMixin, step_html
 
 __all__ = ["SPEEDS", "Stepper", "step_caption_html"]
 
@@ -43,7 +44,7 @@ def step_caption_html(step: Step[Any], index: int, total: int) -> str:
     )
 
 
-class Stepper(w.VBox, Generic[S]):
+class Stepper(SnapshotMixin, w.VBox, Generic[S]):
     """Controls for stepping through a scenario.
 
     The public state is the ``step`` trait (an int; ``index`` is the same number, ``current`` the
@@ -149,6 +150,9 @@ class Stepper(w.VBox, Generic[S]):
         self._play.max = last
         self.step = new_index
         self._sync()
+
+    def _snapshot_html(self) -> str:
+        return step_html(self._scenario.steps[self.index], self.index, len(self._scenario))
 
     # ------------------------------------------------------------------ internals
 

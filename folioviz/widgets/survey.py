@@ -9,7 +9,8 @@ import ipywidgets as w
 import plotly.graph_objects as go
 
 from ..kernel.survey import CONVENTIONS, HELPERS, RELEASES, STANDS_IN_FOR, PageMkwriteHandler, survey
-from .figures import lean_template
+from .figures import FolioFigure, data_table_html, folio_figure, lean_template
+from .snapshot import SnapshotMixin
 from .tables import style_html
 from .theme import OKABE_ITO, is_presenter, theme
 
@@ -53,10 +54,12 @@ def survey_figure(by: str = "convention", *, presenter: bool | None = None) -> g
         raise ValueError(f"by must be 'convention' or 'helper', not {by!r}")
     t = theme(presenter)
     categories = list(CONVENTIONS) if by == "convention" else list(HELPERS)
-    fig = go.Figure()
+    fig = FolioFigure()
+    table: dict[str, list[int]] = {}
     for release in RELEASES:
         rows = [r for r in survey(release) if r.registered]
         counts = [sum(1 for r in rows if getattr(r, by) == c) for c in categories]
+        table[release] = counts
         colour, pattern = _RELEASE_STYLE.get(release, (OKABE_ITO["grey"], "."))
         fig.add_trace(
             go.Bar(
@@ -79,10 +82,18 @@ def survey_figure(by: str = "convention", *, presenter: bool | None = None) -> g
         legend={"title": {"text": "release read"}},
         yaxis={"title": {"text": "handlers"}, "gridcolor": "#E5E5E5", "dtick": 2},
     )
-    return lean_template(fig)
+    summary = (
+        f"How many registered ->page_mkwrite handlers use each {by}, one bar per release read ({', '.join(RELEASES)})."
+    )
+
+    def fallback() -> str:
+        rows = [(escape(c), *(str(table[r][i]) for r in RELEASES)) for i, c in enumerate(categories)]
+        return data_table_html(f"Handlers per {by}", (by, *RELEASES), rows)
+
+    return folio_figure(lean_template(fig), summary, fallback)
 
 
-class SurveyExplorer(w.VBox):
+class SurveyExplorer(SnapshotMixin, w.VBox):
     """Filter the survey by release, convention and helper, or search by name; the table follows."""
 
     def __init__(self, release: str = RELEASES[0], *, presenter: bool | None = None, **kwargs: Any) -> None:
@@ -135,6 +146,23 @@ class SurveyExplorer(w.VBox):
             f"{_stands_in(self._release.value)}</div>"
         )
         self._table.value = survey_table_html(rows)
+
+    def _snapshot_html(self) -> str:
+        rows = "".join(
+            f"<tr><td><code>{escape(r.handler)}</code></td><td>{_CONVENTION_GLYPH.get(r.convention, '')} "
+            f"{escape(r.convention)}</td><td>{escape(r.helper)}</td></tr>"
+            for r in self.rows
+        )
+        filters = ", ".join(
+            f"{name} {escape(control.value)}"
+            for name, control in (("convention", self._convention), ("helper", self._helper), ("search", self._search))
+            if control.value
+        )
+        return (
+            self._count.value
+            + (f"<p>Filtered by {filters}.</p>" if filters else "")
+            + f"<table><tr><th>handler</th><th>convention</th><th>helper</th></tr>{rows}</table>"
+        )
 
     def __repr__(self) -> str:
         return f"SurveyExplorer(release={self._release.value!r}, rows={len(self.rows)})"

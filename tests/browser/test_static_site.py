@@ -305,3 +305,83 @@ def test_plotly_animation_plays_offline(offline_page: tuple[Page, OfflineLog], s
         f"({(frames - 1) / elapsed:.2f} steps/s); chromium painted {painted / elapsed:.0f} frames/s meanwhile"
     )
     assert prefix == "" or last.startswith(prefix)
+
+
+# ------------------------------------------------------------------------------------ an anywidget widget
+
+# A tiny anywidget (folioviz's bit field is one): its front-end must come from the site, not a CDN.
+ANYWIDGET_CELL = '''
+import anywidget, traitlets
+
+class Tiny(anywidget.AnyWidget):
+    _esm = """export default { render({ model, el }) {
+      const b = document.createElement("button");
+      b.className = "fv-any-test";
+      b.setAttribute("aria-label", "word " + model.get("word"));
+      b.textContent = model.get("word");
+      el.appendChild(b);
+    } };"""
+    word = traitlets.Unicode("0xffff888003a1c001").tag(sync=True)
+
+Tiny()
+'''
+
+
+def _load_builder() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("folioviz_build_site_browser", BUILDER)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_an_anywidget_renders_offline_from_the_site(
+    browser: Browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The site serves anywidget's AMD front-end itself: an anywidget's stored state renders from file://, offline."""
+    pytest.importorskip("anywidget")
+    import nbformat
+    from nbclient import NotebookClient
+
+    bs = _load_builder()
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(ANYWIDGET_CELL)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    assert "anywidget" in bs.widget_modules(nb)
+    nbformat.write(nb, notebooks / "tiny_anywidget.ipynb")
+    monkeypatch.setattr(bs, "NOTEBOOKS", notebooks)
+    monkeypatch.setattr(bs, "ready_notebooks", lambda: [bs.Notebook("tiny_anywidget", "A tiny anywidget", "")])
+    try:
+        summary = bs.build_site(tmp_path / "site")
+    except bs.AssetsUnavailableError as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"the static site cannot be built here: {exc}")
+    root = summary["out"]
+    assert (root / bs.ANYWIDGET_JS).is_file()
+    html = (root / "tiny_anywidget.html").read_text()
+    assert '"anywidget":"static/widgets/anywidget"' in html.replace(" ", "")
+
+    log = OfflineLog(root)
+    context = browser.new_context(viewport=VIEWPORT, offline=True)
+    context.on("request", lambda req: log.record(req.url))
+    context.on("requestfailed", lambda req: log.failed.append(f"{req.url} ({req.failure})"))
+    context.route(re.compile(r"^(?!file:|data:|blob:|about:)"), lambda route: route.abort("internetdisconnected"))
+    try:
+        page = context.new_page()
+        page.on("console", lambda msg: msg.type == "error" and log.console_errors.append(msg.text))
+        page.on("pageerror", lambda exc: log.page_errors.append(str(exc)))
+        page.goto((root / "tiny_anywidget.html").as_uri(), wait_until="load")
+        button = page.locator("button.fv-any-test")
+        button.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+        assert button.inner_text() == "0xffff888003a1c001"
+        assert page.evaluate(WIDGET_FAILURES) == []
+        assert any(u.endswith("/static/widgets/anywidget.js") for u in log.requests)
+    finally:
+        context.close()
+    assert not log.problems(), "\n".join(log.problems())

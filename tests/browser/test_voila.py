@@ -54,7 +54,11 @@ from conftest import (
 )
 from playwright.sync_api import Page, expect
 
+sys.path.insert(0, str(REPO_ROOT / "tools"))
+from app_assets import install as install_plotly_js
+
 MAPPING_WORD = "01_the_mapping_word.ipynb"
+DEMO = "demo_10_minutes.ipynb"
 MKWRITE = "03_do_page_mkwrite.ipynb"
 TEMPLATE = "folioviz-offline"
 START_TIMEOUT_S = 60.0
@@ -101,6 +105,7 @@ def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServ
     env = hermetic_jupyter_env(base)
     # on jupyter_path(): Voilà finds the shipped template there
     shutil.copytree(SHIPPED_TEMPLATES / TEMPLATE, base / "data" / "voila" / "templates" / TEMPLATE)
+    install_plotly_js(base / "data")  # as `make app` does into .venv/share/jupyter
 
     token = secrets.token_hex(16)
     port = _free_port()
@@ -115,6 +120,7 @@ def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServ
         "--Voila.port_retries=0",
         f"--Voila.token={token}",
         "--VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension",
+        "--VoilaConfiguration.extension_denylist=jupyterlab-plotly",  # as `make app`: the template draws figures
     ]
     log_path = base / "voila.log"
     with log_path.open("wb") as log:
@@ -286,3 +292,30 @@ def test_stock_template_needs_the_cdn_for_nothing(voila_server, browser):
     # The refused stylesheets show up as console errors ("net::ERR_INTERNET_DISCONNECTED"); nothing else may.
     others = [e for e in log.console_errors if "ERR_INTERNET_DISCONNECTED" not in e] + log.page_errors
     assert not others, "the page logged errors:\n  " + "\n  ".join(others)
+
+
+def test_figures_draw_and_animate_in_app_mode(voila_server, page, page_log):
+    """The demo as an app, without the jupyterlab-plotly extension: the folioviz-offline template draws each
+    figure with the installed plotly's plotly.js, served from 127.0.0.1, once the widgets are up; the first
+    figure keeps its frames (its play button animates it)."""
+    _render(page, voila_server, DEMO, template=TEMPLATE)
+    figures = page.locator(".fv-voila-plotly")
+    assert figures.count() == sum(
+        "application/vnd.plotly.v1+json" in o.get("data", {}) for o in _outputs(NOTEBOOKS_DIR / DEMO)
+    )
+    first = figures.first
+    first.scroll_into_view_if_needed()
+    expect(first.locator(".main-svg").first).to_be_visible(timeout=60_000)
+    frames = first.locator(".plotly-graph-div").evaluate("gd => (gd._transitionData._frames || []).length")
+    assert frames > 0, "the figure lost its animation frames"
+    assert any(u.endswith("/voila/templates/folioviz-offline/static/plotly.min.js") for u in page_log.requests)
+    assert not page.locator(".fv-figure-fallback").count(), "the static fallback shows instead of the figure"
+    page_log.assert_no_errors()
+    page_log.assert_no_external_requests()
+
+
+def _outputs(path: Path) -> list[dict]:
+    import json
+
+    nb = json.loads(path.read_text())
+    return [o for c in nb["cells"] for o in c.get("outputs", [])]
