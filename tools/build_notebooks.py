@@ -161,6 +161,9 @@ def _default_states() -> dict[tuple[str, str], dict[str, Any]]:
     return found
 
 
+#: A view's class: kept for third-party models (see lean_widget_state).
+_VIEW_KEYS = ("_view_name", "_view_module", "_view_module_version")
+
 #: Display-only models: sharing one between two views changes nothing a reader can do.
 _SHAREABLE = ("LayoutModel", "StyleModel", "HTMLModel", "HTMLMathModel", "LabelModel", "BoxModel")
 
@@ -169,7 +172,10 @@ def lean_widget_state(nb: nbformat.NotebookNode) -> None:
     """Keep only what a view needs in the stored widget state.
 
     * Keys equal to the model's default are dropped: html-manager, JupyterLab and Notebook 7 fill
-      every model's defaults back in when they load the state.
+      every model's defaults back in when they load the state. Not a third-party model's view keys
+      (``_view_name``, ``_view_module``, ``_view_module_version``): anywidget's front-end model has no
+      defaults for them (its Python side sends them), and without them html-manager looks for a
+      view class ``null`` and the static site draws nothing.
     * Models with the same state are stored once: the views that used copies share one (the stored
       state has no kernel behind it, so nothing can change one of them).
     """
@@ -182,7 +188,8 @@ def lean_widget_state(nb: nbformat.NotebookNode) -> None:
         default = defaults.get((model["model_module"], model["model_name"]))
         if default is None:
             continue
-        model["state"] = {k: v for k, v in model["state"].items() if k not in default or default[k] != v}
+        keep = () if model["model_module"].startswith("@jupyter-widgets/") else _VIEW_KEYS
+        model["state"] = {k: v for k, v in model["state"].items() if k in keep or k not in default or default[k] != v}
     # Merge models with the same state, from the leaves up: identical layouts and styles first, then
     # the views whose state became identical with them (a stylesheet every widget carries, say). Only
     # display-only models are merged (never a control: two menus must not move together), and only
