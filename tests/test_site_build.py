@@ -375,3 +375,16 @@ def test_widget_modules_and_a_foreign_one_is_refused():
     nb.metadata["widgets"] = {bs.WIDGET_STATE_MIME: state}
     assert "some-cdn-widget" in bs.widget_modules(nb)
     assert "some-cdn-widget" not in bs.LOCAL_WIDGET_MODULES  # _build_into refuses such a page
+
+
+def test_stored_anywidget_models_name_their_view():
+    """html-manager builds a view from the stored state alone; anywidget's model has no default view name."""
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        nb = json.loads(path.read_text())
+        models = nb["metadata"].get("widgets", {}).get(bs.WIDGET_STATE_MIME, {}).get("state", {})
+        for model_id, model in models.items():
+            if model["model_module"] == "anywidget":
+                state = model["state"]
+                assert state.get("_view_name") == "AnyView" and state.get("_view_module") == "anywidget", (
+                    f"{path.name}: {model_id} {sorted(state)}"
+                )
