@@ -275,7 +275,7 @@ def test_the_refcount_figure_fallback_holds_every_steps_count():
     html = refcount_figure(scenario)._repr_mimebundle_()["text/html"]
     for i, state in enumerate(scenario.states):
         count = "freed" if state.freed else str(state.refcount)
-        assert f"{i} <code>{escape(scenario.steps[i].function)}</code>: {count}" in html
+        assert f"{i}: {count}" in html
 
 
 def test_the_race_figure_fallback_holds_every_variants_counts():

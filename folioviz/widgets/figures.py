@@ -61,7 +61,7 @@ def figure_bundle(fig: go.Figure, summary: str, fallback_html: str = "") -> dict
     return {
         PLOTLY_MIME: figure,
         "text/html": f'<div class="folioviz fv-figure-fallback">{note}{fallback_html}</div>',
-        "text/plain": f"Figure: {summary}",
+        "text/plain": "Figure: " + summary.split(". ")[0].rstrip(".") + ".",
     }
 
 
@@ -399,11 +399,8 @@ def refcount_figure(scenario: Scenario[PageCacheFolio], *, presenter: bool | Non
     )
 
     def fallback() -> str:
-        counts = (
-            f"{i} <code>{escape(step.function)}</code>: {'freed' if state.freed else state.refcount}"
-            for i, (step, state) in enumerate(zip(scenario.steps, states, strict=True))
-        )
-        return "<p>The refcount after each step: " + " · ".join(counts) + ".</p>"
+        counts = (f"{i}: {'freed' if state.freed else state.refcount}" for i, state in enumerate(states))
+        return "<p>The refcount after each step (step: count): " + " · ".join(counts) + ".</p>"
 
     return folio_figure(lean_template(fig), summary, fallback)
 

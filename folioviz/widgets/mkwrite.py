@@ -483,8 +483,7 @@ class MkwriteWidget(SnapshotMixin, _InputsMixin, w.VBox):
         view = "the fault, retried" if self._view == "loop" else "inside do_page_mkwrite()"
         lines = pseudo_code(self.inputs.kernel, self.inputs.check)
         return (
-            mkwrite_inputs_html(self.inputs)
-            + f"<p>View: {view}</p>"
+            mkwrite_inputs_html(self.inputs).replace("</p>", f" · view: {view}</p>", 1)
             + step_html(steps[index], index, len(steps))
             + mkwrite_pane_html(lines, self.run, steps[index], visited, final=index == len(steps) - 1)
         )

@@ -51,7 +51,7 @@ __all__ = [
 MARK = f'<mark style="background:{OKABE_ITO["yellow"]};color:#000">'
 
 #: The sentence every snapshot starts with (tests look for it in nbconvert's HTML).
-SNAPSHOT_NOTE = "static snapshot; run the notebook to use it."
+SNAPSHOT_NOTE = "static snapshot (run the notebook to use it)"
 
 
 def snapshot_html(kind: str, body: str) -> str:
@@ -60,7 +60,7 @@ def snapshot_html(kind: str, body: str) -> str:
     :param kind: the widget's class name, written into the note and ``data-fv-snapshot``
     """
     return (
-        f'<div class="fv-snapshot" data-fv-snapshot="{escape(kind)}"><p><i>{escape(kind)} · {SNAPSHOT_NOTE}</i></p>'
+        f'<div class="fv-snapshot" data-fv-snapshot="{escape(kind)}"><p><i>{escape(kind)}, {SNAPSHOT_NOTE}</i></p>'
         f"{body}</div>"
     )
 
@@ -100,8 +100,8 @@ def word_bits_html(word: int, nbits: int = 64) -> str:
     bits = format(word, f"0{nbits}b")
     groups = " ".join(bits[i : i + 8] for i in range(0, nbits - 8, 8))
     return (
-        f"<p>bits {nbits - 1}…0, a byte per group: <code>{groups} {bits[-8:-2]}·<b>{bits[-2:]}</b></code> "
-        f"(tag bits 1–0: <b>{bits[-2:]}</b>)</p>"
+        f"<p>bits {nbits - 1}…0, a byte per group, tag bits 1–0 last: <code>{groups} {bits[-8:-2]}·<b>{bits[-2:]}</b>"
+        "</code></p>"
     )
 
 
@@ -143,7 +143,7 @@ def plain_table_html(html: str) -> str:
     """A live view's table without its classes, ARIA and data attributes (the snapshot's is read, not styled);
     a cell marked current (``fv-race-cell-current``) becomes ``<mark>``."""
     html = re.sub(r'<td class="fv-race-cell-current"[^>]*>(.*?)</td>', rf"<td>▶ {MARK}\1</mark></td>", html)
-    return re.sub(r' (?:class|aria-[a-z]+|data-[a-z]+|scope|role)="[^"]*"', "", html)
+    return re.sub(r' (?:class|aria-[a-z]+|data-[a-z]+|scope|role|target|rel)="[^"]*"', "", html)
 
 
 def options_html(options: Iterable[str], *, many: bool = False) -> str:
@@ -194,7 +194,7 @@ def decode_snapshot_html(result: Any, *, diagram: bool = False) -> str:
         f"{escape(KIND_STYLE[result.kind.value].label)}</b> · tag <code>0b{result.tag:02b}</code>{tag} → "
         f"{escape(result.target or 'nothing')} · rule {escape(result.rule)}<br>{escape(result.explanation)}</p>"
         + (mapping_svg(result) if diagram else "")
-        + plain_table_html(helpers_table_html(result))
+        + plain_table_html(helpers_table_html(result)).replace(f" ({escape(result.era.release)})</a>", "</a>")
     )
 
 
@@ -229,5 +229,5 @@ def mkwrite_pane_html(lines: Any, run: Any, step: Any, visited: Sequence[int], *
     else:
         outcome = "<p>Outcome: shown at the last step.</p>"
     head = f"<p>{title}</p>" if title else ""
-    state_table = re.sub(r"<svg\b.*?</svg>\s*", "", state_html(state))  # the kind is written beside its badge
+    state_table = plain_table_html(re.sub(r"<svg\b.*?</svg>\s*", "", state_html(state)))  # kind written beside
     return head + code_listing_html(lines, line, visited) + state_table + outcome
