@@ -84,7 +84,7 @@ class KindQuiz(SnapshotMixin, w.VBox):
         self._out.value = _feedback(self.correct, why)
 
     def _snapshot_html(self) -> str:
-        return quiz_html(self, [label for label, _ in self._choices.options])
+        return quiz_html(self)  # the choices are the kinds the notebook has just taught
 
     def __repr__(self) -> str:
         return f"KindQuiz(word={self.answer.word_text}, era={self.answer.era.id!r})"
