@@ -24,7 +24,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"folioviz {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     dec = sub.add_parser("decode", help="decode a mapping word", description="Decode folio->mapping words.")
-    dec.add_argument("words", nargs="+", metavar="WORD", help="e.g. 0xffff888003a1c001 or ffff888003a1c001")
+    dec.add_argument(
+        "words",
+        nargs="+",
+        metavar="WORD",
+        help="e.g. 0xffff888003a1c001, ffff888003a1c001, a quoted crash/drgn member line, or - to read one "
+        "paste (a crash or drgn struct dump, a dmesg dump_page() report) from standard input",
+    )
     dec.add_argument(
         "--kernel",
         default=None,
@@ -52,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{era.id:<12} {era.label:<28} links to {era.release}\n    {era.summary}\n")
             return 0
         era = get_era(args.kernel)
+        if args.words == ["-"]:
+            args.words = [sys.stdin.read()]
         results = [
             decode(
                 word,

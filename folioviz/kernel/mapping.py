@@ -34,6 +34,7 @@ from enum import Enum
 from typing import Any
 
 from .errors import BadWordError, ContradictoryFolioError
+from .paste import Paste, is_paste, parse_number, parse_paste
 from .sources import SourceRef, source_ref
 from .versions import Era, get_era
 
@@ -130,6 +131,8 @@ class Folio:
     swapcache: bool = False
     movable_ops: bool = False
     word_bits: int = 64
+    paste: Paste | None = field(default=None, compare=False, repr=False)
+    """What a pasted dump said (see :mod:`folioviz.kernel.paste`), when the folio came from one."""
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,7 @@ class MappingDecode:
                 "disagree": self.checks_disagree,
             },
             "notes": list(self.notes),
+            **({"paste": self.folio.paste.to_dict()} if self.folio.paste is not None else {}),
         }
 
 
@@ -249,7 +253,9 @@ def parse_word(value: int | str, word_bits: int = 64) -> int:
     Accepts a Python ``int``, or a string as crash, drgn or printk print it: ``0xffff888003a1c001``,
     ``ffff888003a1c001``, upper or lower case, with ``_`` separators, and optionally behind a C cast
     such as drgn's ``(struct address_space *)0xffff888003a1c001``. ``NULL``, ``(null)`` and ``0``
-    mean 0. Strings are always read as hexadecimal, as those tools print them.
+    mean 0. Strings are read as hexadecimal, as those tools print them; C suffixes (``UL``) are
+    dropped and a ``0b`` prefix means binary. A whole paste (a crash or drgn struct dump, a
+    ``dump_page()`` report) gives its mapping word: see :func:`folioviz.kernel.paste.parse_paste`.
 
     :raises BadWordError: not a number, negative, or wider than ``word_bits``.
     """
@@ -272,13 +278,12 @@ def parse_word(value: int | str, word_bits: int = 64) -> int:
             )
         if text.startswith("-"):
             raise BadWordError(f"{value!r} is negative; a mapping word is an unsigned {word_bits}-bit value")
-        match = _HEX.match(text)
-        if not match:
-            raise BadWordError(
-                f"{value!r} is not a hexadecimal word. Allowed: digits 0-9 and a-f, optionally "
-                "with 0x in front, e.g. '0xffff888003a1c001' or 'ffff888003a1c001'."
-            )
-        number = int(match.group(1).replace("_", ""), 16)
+        if is_paste(text):
+            number = parse_paste(text, word_bits=word_bits).word
+        elif _HEX.match(text) and not text[:2].lower() == "0b":
+            number = int(_HEX.match(text).group(1).replace("_", ""), 16)  # type: ignore[union-attr]
+        else:
+            number = parse_number(text)
     else:
         number = value
     if number < 0:
@@ -308,6 +313,13 @@ def make_folio(
 ) -> Folio:
     """Build a :class:`Folio`, rejecting states that no kernel of ``era`` could produce."""
     era = get_era(era)
+    paste = None
+    if isinstance(word, str) and is_paste(word):
+        paste = parse_paste(word, era, word_bits)
+        slab = slab or bool(paste.slab)
+        swapcache = swapcache or bool(paste.swapcache)
+        movable_ops = movable_ops or bool(paste.movable_ops)
+        word = paste.word
     mapping = parse_word(word, word_bits)
     for name, flag in (("slab", slab), ("swapcache", swapcache), ("movable_ops", movable_ops)):
         if not isinstance(flag, bool):
@@ -333,7 +345,7 @@ def make_folio(
             "a driver's movable page (tag 0b10) is never in the swap cache; swap cache folios "
             "are anonymous (tag 0b01), KSM (0b11) or shmem"
         )
-    return Folio(mapping, slab=slab, swapcache=swapcache, movable_ops=movable_ops, word_bits=word_bits)
+    return Folio(mapping, slab=slab, swapcache=swapcache, movable_ops=movable_ops, word_bits=word_bits, paste=paste)
 
 
 # --------------------------------------------------------------------------- the kernel's helpers
@@ -578,7 +590,11 @@ def decode_folio(folio: Folio, era: Era | str | None = None) -> MappingDecode:
         ),
     )
     notes: list[str] = []
-    if not folio.slab and folio.mapping in era.bare_words:
+    if folio.paste is not None:
+        notes.append(f"Read from a {folio.paste.source} paste: the word is {folio.paste.word_from}.")
+        notes.extend(folio.paste.notes)
+        notes.extend(f"Read: {line}" for line in folio.paste.bits_read)
+    if not folio.slab and folio.mapping in era.bare_words and not (folio.paste and folio.paste.placeholder):
         notes.append(era.bare_words[folio.mapping])
     if folio.swapcache:
         notes.append(

@@ -1,0 +1,293 @@
+"""A small BTF reader that gives drgn a kernel's real types when no DWARF debug info is at hand.
+
+BTF ("BPF Type Format") is the compact type description that kernels built with
+``CONFIG_DEBUG_INFO_BTF`` carry in the ``.BTF`` section of vmlinux and expose at
+``/sys/kernel/btf/vmlinux``. The format is documented in the kernel's
+``Documentation/bpf/btf.rst`` (https://docs.kernel.org/bpf/btf.html); this module follows that
+document, not any other implementation.
+
+drgn 0.3.0 has no BTF type finder of its own, so folioviz's tests use this one to run drgn's real
+helpers (``compound_head()``, ``PageSlab()``, ``xa_for_each()``...) on real kernel types over memory
+they lay out byte by byte. A mentor with only BTF (no vmlinux debug info) can use it too::
+
+    from folioviz.drgn.btf import Btf
+    Btf.from_file("/sys/kernel/btf/vmlinux").register(prog)
+
+Parsing (:class:`Btf`) is plain Python; only :meth:`Btf.register` needs drgn.
+"""
+
+from __future__ import annotations
+
+import lzma
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Btf", "BtfError", "BtfType"]
+
+BTF_MAGIC = 0xEB9F
+
+# Kind numbers (Documentation/bpf/btf.rst, "BTF Type Encoding").
+INT, PTR, ARRAY, STRUCT, UNION, ENUM, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT = range(1, 12)
+FUNC, FUNC_PROTO, VAR, DATASEC, FLOAT, DECL_TAG, TYPE_TAG, ENUM64 = range(12, 20)
+
+INT_SIGNED, INT_CHAR, INT_BOOL = 1, 2, 4
+
+
+class BtfError(ValueError):
+    """The data is not BTF this reader understands."""
+
+
+@dataclass(frozen=True)
+class BtfType:
+    """One BTF type record: ``kind``, ``name``, and the kind's own data in ``info``."""
+
+    id: int
+    kind: int
+    name: str
+    kind_flag: bool
+    size_or_type: int
+    items: tuple[Any, ...]
+    """Members ``(name, type_id, bit_offset, bitfield_size)``, enumerators ``(name, value)``,
+    parameters ``(name, type_id)``, an array's ``(elem_type, index_type, nelems)`` or an int's
+    ``(encoding, offset, bits)``."""
+
+
+class Btf:
+    """The types of one BTF blob, by id and by name."""
+
+    def __init__(self, data: bytes) -> None:
+        if len(data) < 24:
+            raise BtfError("too short to be BTF")
+        magic, version, _flags, hdr_len = struct.unpack_from("<HBBI", data, 0)
+        if magic != BTF_MAGIC:
+            raise BtfError(f"bad BTF magic {magic:#x} (want {BTF_MAGIC:#x}; big-endian BTF is not supported)")
+        if version != 1:
+            raise BtfError(f"BTF version {version} is not supported (want 1)")
+        type_off, type_len, str_off, str_len = struct.unpack_from("<IIII", data, 8)
+        self._strings = data[hdr_len + str_off : hdr_len + str_off + str_len]
+        self.types: list[BtfType | None] = [None]  # id 0 is void
+        self._parse(data[hdr_len + type_off : hdr_len + type_off + type_len])
+        self.by_name: dict[str, list[int]] = {}
+        self.enumerators: dict[str, tuple[int, int]] = {}
+        for t in self.types[1:]:
+            assert t is not None
+            if t.name:
+                self.by_name.setdefault(t.name, []).append(t.id)
+            if t.kind in (ENUM, ENUM64):
+                for name, value in t.items:
+                    self.enumerators.setdefault(name, (t.id, value))
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Btf:
+        """Read raw BTF (``/sys/kernel/btf/vmlinux``) or an ``.xz``-compressed copy of it."""
+        raw = Path(path).read_bytes()
+        if raw[:6] == b"\xfd7zXZ\x00":
+            raw = lzma.decompress(raw)
+        return cls(raw)
+
+    def _str(self, offset: int) -> str:
+        end = self._strings.index(b"\0", offset)
+        return self._strings[offset:end].decode()
+
+    def _parse(self, blob: bytes) -> None:
+        pos, n = 0, len(blob)
+        next_id = 1
+        while pos < n:
+            name_off, info, size_or_type = struct.unpack_from("<III", blob, pos)
+            pos += 12
+            vlen, kind, kind_flag = info & 0xFFFF, (info >> 24) & 0x1F, bool(info >> 31)
+            items: tuple[Any, ...] = ()
+            if kind == INT:
+                (enc,) = struct.unpack_from("<I", blob, pos)
+                pos += 4
+                items = ((enc >> 24) & 0xF, (enc >> 16) & 0xFF, enc & 0xFF)
+            elif kind == ARRAY:
+                items = struct.unpack_from("<III", blob, pos)
+                pos += 12
+            elif kind in (STRUCT, UNION):
+                members = []
+                for _ in range(vlen):
+                    m_name, m_type, m_off = struct.unpack_from("<III", blob, pos)
+                    pos += 12
+                    if kind_flag:
+                        members.append((self._str(m_name), m_type, m_off & 0xFFFFFF, m_off >> 24))
+                    else:
+                        members.append((self._str(m_name), m_type, m_off, 0))
+                items = tuple(members)
+            elif kind == ENUM:
+                values = []
+                for _ in range(vlen):
+                    e_name, e_val = struct.unpack_from("<Ii", blob, pos)
+                    pos += 8
+                    values.append((self._str(e_name), e_val if kind_flag else e_val & 0xFFFFFFFF))
+                items = tuple(values)
+            elif kind == ENUM64:
+                values = []
+                for _ in range(vlen):
+                    e_name, lo, hi = struct.unpack_from("<III", blob, pos)
+                    pos += 12
+                    value = (hi << 32) | lo
+                    if kind_flag and value >> 63:
+                        value -= 1 << 64
+                    values.append((self._str(e_name), value))
+                items = tuple(values)
+            elif kind == FUNC_PROTO:
+                params = []
+                for _ in range(vlen):
+                    p_name, p_type = struct.unpack_from("<II", blob, pos)
+                    pos += 8
+                    params.append((self._str(p_name), p_type))
+                items = tuple(params)
+            elif kind == VAR or kind == DECL_TAG:
+                pos += 4
+            elif kind == DATASEC:
+                pos += 12 * vlen
+            elif kind not in (PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FLOAT, TYPE_TAG):
+                raise BtfError(f"unknown BTF kind {kind} at type id {next_id}")
+            self.types.append(BtfType(next_id, kind, self._str(name_off), kind_flag, size_or_type, items))
+            next_id += 1
+
+    def __len__(self) -> int:
+        return len(self.types) - 1
+
+    def named(self, name: str, kinds: tuple[int, ...]) -> Iterator[BtfType]:
+        for type_id in self.by_name.get(name, ()):
+            t = self.types[type_id]
+            if t is not None and t.kind in kinds:
+                yield t
+
+    def enum_values(self, tag: str) -> dict[str, int]:
+        """The enumerators of ``enum <tag>`` (e.g. ``pageflags``), by name."""
+        for t in self.named(tag, (ENUM, ENUM64)):
+            return dict(t.items)
+        raise KeyError(f"no enum {tag!r} in this BTF")
+
+    # ------------------------------------------------------------------ drgn
+
+    def register(self, prog: Any, name: str = "folioviz-btf") -> None:
+        """Register a type finder and an enumerator object finder for these types on a drgn Program."""
+        _DrgnTypes(self, prog).register(name)
+
+
+class _DrgnTypes:
+    def __init__(self, btf: Btf, prog: Any) -> None:
+        import drgn
+
+        self.drgn = drgn
+        self.btf = btf
+        self.prog = prog
+        self.cache: dict[int, Any] = {}
+
+    def register(self, name: str) -> None:
+        self.prog.register_type_finder(name, self.find_type, enable_index=0)
+        self.prog.register_object_finder(name, self.find_object, enable_index=0)
+
+    def find_type(self, prog: Any, kinds: Any, name: str, filename: str | None) -> Any:
+        drgn = self.drgn
+        wanted = []
+        for kind in kinds:
+            wanted.extend(
+                {
+                    drgn.TypeKind.STRUCT: (STRUCT,),
+                    drgn.TypeKind.UNION: (UNION,),
+                    drgn.TypeKind.ENUM: (ENUM, ENUM64),
+                    drgn.TypeKind.TYPEDEF: (TYPEDEF,),
+                    drgn.TypeKind.INT: (INT,),
+                    drgn.TypeKind.BOOL: (INT,),
+                    drgn.TypeKind.FLOAT: (FLOAT,),
+                }.get(kind, ())
+            )
+        for t in self.btf.named(name, tuple(wanted)):
+            return self.get(t.id)
+        # A forward declaration stands in only when no complete type exists.
+        for kind in kinds:
+            if kind in (drgn.TypeKind.STRUCT, drgn.TypeKind.UNION):
+                for t in self.btf.named(name, (FWD,)):
+                    if bool(t.kind_flag) == (kind == drgn.TypeKind.UNION):
+                        return self.get(t.id)
+        return None
+
+    def find_object(self, prog: Any, name: str, flags: Any, filename: str | None) -> Any:
+        if not flags & self.drgn.FindObjectFlags.CONSTANT or name not in self.btf.enumerators:
+            return None
+        type_id, value = self.btf.enumerators[name]
+        return self.drgn.Object(prog, self.get(type_id), value)
+
+    def get(self, type_id: int) -> Any:
+        try:
+            return self.cache[type_id]
+        except KeyError:
+            pass
+        result = self._make(type_id)
+        self.cache[type_id] = result
+        return result
+
+    def _lazy(self, type_id: int, bit_field_size: int = 0) -> Any:
+        if bit_field_size:
+            return lambda: self.drgn.Object(self.prog, self.get(type_id), bit_field_size=bit_field_size)
+        return lambda: self.get(type_id)
+
+    def _make(self, type_id: int) -> Any:
+        drgn, prog = self.drgn, self.prog
+        if type_id == 0:
+            return prog.void_type()
+        t = self.btf.types[type_id]
+        assert t is not None
+        kind = t.kind
+        if kind == INT:
+            encoding = t.items[0]
+            if encoding & INT_BOOL:
+                return prog.bool_type(t.name, t.size_or_type)
+            return prog.int_type(t.name, t.size_or_type, bool(encoding & INT_SIGNED))
+        if kind == FLOAT:
+            return prog.float_type(t.name, t.size_or_type)
+        if kind == PTR:
+            return prog.pointer_type(self.get(t.size_or_type), 8)
+        if kind == ARRAY:
+            elem, _index, nelems = t.items
+            return prog.array_type(self.get(elem), nelems)
+        if kind in (STRUCT, UNION):
+            members = [
+                drgn.TypeMember(self._lazy(m_type, bits), m_name or None, bit_off)
+                for m_name, m_type, bit_off, bits in t.items
+            ]
+            make = prog.struct_type if kind == STRUCT else prog.union_type
+            return make(t.name or None, t.size_or_type, members)
+        if kind in (ENUM, ENUM64):
+            signed = t.kind_flag
+            compatible = prog.int_type(
+                ("" if signed else "unsigned ") + ("int" if t.size_or_type <= 4 else "long"), t.size_or_type, signed
+            )
+            if not t.items:
+                return prog.enum_type(t.name or None)
+            return prog.enum_type(
+                t.name or None, compatible, [drgn.TypeEnumerator(name, value) for name, value in t.items]
+            )
+        if kind == FWD:
+            return (prog.union_type if t.kind_flag else prog.struct_type)(t.name or None)
+        if kind == TYPEDEF:
+            return prog.typedef_type(t.name, self._lazy_type(t.size_or_type))
+        if kind in (VOLATILE, CONST, RESTRICT, TYPE_TAG):
+            inner = self.get(t.size_or_type)
+            qualifier = {
+                VOLATILE: drgn.Qualifiers.VOLATILE,
+                CONST: drgn.Qualifiers.CONST,
+                RESTRICT: drgn.Qualifiers.RESTRICT,
+            }.get(kind)
+            if qualifier is None:
+                return inner
+            return inner.qualified(inner.qualifiers | qualifier)
+        if kind == FUNC_PROTO:
+            params = [drgn.TypeParameter(self._lazy(p_type), p_name or None) for p_name, p_type in t.items if p_type]
+            variadic = bool(t.items) and t.items[-1][1] == 0
+            return prog.function_type(self.get(t.size_or_type), params, variadic)
+        if kind == FUNC:
+            return self.get(t.size_or_type)
+        raise BtfError(f"BTF kind {kind} (type id {type_id}) is not a type drgn can use")
+
+    def _lazy_type(self, type_id: int) -> Any:
+        # typedef_type() takes a Type, not a thunk; typedefs of structs resolve their members lazily anyway.
+        return self.get(type_id)
