@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.folioviz-installed
 LAB_PORT ?= 8888
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: lab app test test-lite test-fast lint notebooks bench bench-lite figures screenshot browser-deps provenance site lite lite-serve clean
+.PHONY: lab app test test-lite test-fast lint notebooks bench bench-lite figures screenshot browser-deps provenance site lite lite-serve clean drgn-fixtures
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "folioviz needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
@@ -115,3 +115,7 @@ screenshot: $(STAMP) browser-deps
 
 clean:
 	rm -rf $(VENV) $(LITE_VENV) build dist site lite .pytest_cache .hypothesis
+
+# Opt-in: remake the BTF fixtures the drgn tests use (downloads a ~70 MB Debian kernel package).
+drgn-fixtures: $(STAMP)
+	$(PY) tools/btf_fixtures.py

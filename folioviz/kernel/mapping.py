@@ -591,7 +591,7 @@ def decode_folio(folio: Folio, era: Era | str | None = None) -> MappingDecode:
     )
     notes: list[str] = []
     if folio.paste is not None:
-        notes.append(f"Read from a {folio.paste.source} paste: the word is {folio.paste.word_from}.")
+        notes.append(f"Source: {folio.paste.source}; the word is {folio.paste.word_from}.")
         notes.extend(folio.paste.notes)
         notes.extend(f"Read: {line}" for line in folio.paste.bits_read)
     if not folio.slab and folio.mapping in era.bare_words and not (folio.paste and folio.paste.placeholder):

@@ -284,6 +284,10 @@ def _struct_dump(text: str, era: Era) -> Paste:
     members = _struct_members(text)
     source = "drgn" if re.search(r"^\s*\.\w+\s*=|\(\s*(?:struct\s+)?\w+\s*\*?\s*\)", text, re.M) else "crash"
     mapping_text = _member(members, "mapping")
+    pointed = re.match(r"^\s*\*\(\s*(?:const\s+)?struct\s+(\w+)\s*\*\)\s*(0x[0-9a-fA-F]+)\s*=\s*\{", text)
+    if mapping_text is None and pointed and pointed.group(1) not in ("page", "folio"):
+        # drgn prints a pointer member (page->mapping) by dereferencing it: the header holds the word.
+        return Paste("drgn", parse_number(pointed.group(2)), f"the pointer drgn dereferenced (struct {pointed.group(1)} *)")
     if mapping_text is None:
         raise BadWordError(
             "this looks like a crash or drgn struct dump but it has no 'mapping' member. Paste the "

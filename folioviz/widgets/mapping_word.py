@@ -286,3 +286,10 @@ class MappingWordWidget(SnapshotMixin, GuardedInputs, w.VBox):
         self._kind.value = kind_line_html(r, presenter=self._presenter)
         self._diagram.value = mapping_svg(r, presenter=self._presenter)
         self._table.value = helpers_table_html(r)
+
+    @classmethod
+    def from_drgn(cls, obj: Any, era: Era | str | None = None, **kwargs: Any) -> MappingWordWidget:
+        """The folio of a drgn ``struct folio *``/``struct page *``, read from its kernel (needs drgn)."""
+        from ..drgn import mapping_word_widget
+
+        return mapping_word_widget(obj, era, **kwargs)

@@ -1,0 +1,129 @@
+"""A file's page cache read from a real kernel (:func:`folioviz.drgn.pagecache`), as a table whose
+rows open in the mapping-word widget.
+
+The widget takes the walk's plain entries, so it needs drgn only to make them, not to show them.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import ipywidgets as w
+
+from ..kernel import FolioVizError
+from .mapping_word import MappingWordWidget
+from .tables import style_html
+from .theme import is_presenter
+
+__all__ = ["PageCacheWalkWidget", "pagecache_table_html"]
+
+
+def pagecache_table_html(entries: tuple[Any, ...], selected: int | None = None) -> str:
+    """The walk as an HTML table (also the widget's static snapshot)."""
+    rows = []
+    for i, e in enumerate(entries):
+        if e.kind == "folio":
+            what = escape(e.summary)
+            refcount = str(e.refcount)
+            order = str(e.order)
+        else:
+            what = f"<b>value entry</b> <code>{e.value:#x}</code>: {escape(e.note)}"
+            refcount = order = "—"
+        mark = ' class="fv-disagree" aria-current="true"' if selected == i else ""
+        rows.append(
+            f"<tr{mark}><td>{i}</td><td><code>{e.index}</code></td><td><code>{e.entry:#x}</code></td>"
+            f"<td>{refcount}</td><td>{order}</td><td>{what}</td></tr>"
+        )
+    body = "".join(rows) or '<tr><td colspan="6">the page cache is empty</td></tr>'
+    return (
+        '<table class="fv-table fv-pagecache-walk"><caption>Page cache (address_space-&gt;i_pages), '
+        "one row per entry; a large folio is listed once, at its first index</caption>"
+        "<thead><tr><th>row</th><th>index</th><th>entry</th><th>refcount</th><th>order</th><th>what</th></tr>"
+        f"</thead><tbody>{body}</tbody></table>"
+    )
+
+
+class PageCacheWalkWidget(w.VBox):
+    """The page-cache table, a row picker, and the picked folio in a :class:`MappingWordWidget`."""
+
+    def __init__(self, entries: tuple[Any, ...], *, presenter: bool | None = None, **kwargs: Any) -> None:
+        self.entries = tuple(entries)
+        self._presenter = is_presenter(presenter)
+        self._error = ""
+        self._table = w.HTML(pagecache_table_html(self.entries))
+        options = [
+            (f"row {i}: index {e.index} — {e.summary if e.kind == 'folio' else 'value entry'}", i)
+            for i, e in enumerate(self.entries)
+        ]
+        self._picker = w.Dropdown(
+            options=options,
+            value=options[0][1] if options else None,
+            description="Entry",
+            layout=w.Layout(width="auto"),
+            style={"description_width": "initial"},
+        )
+        self._open = w.Button(description="Open in mapping-word widget", layout=w.Layout(width="auto"))
+        self._open.add_class("fv-open-row")
+        self._message = w.HTML("")
+        self._detail = w.VBox([])
+        self._open.on_click(lambda _button: self.open_row(self._picker.value))
+        super().__init__(
+            [
+                w.HTML(style_html(self._presenter)),
+                self._table,
+                w.HBox([self._picker, self._open], layout=w.Layout(flex_flow="row wrap")),
+                self._message,
+                self._detail,
+            ],
+            **kwargs,
+        )
+        self.add_class("folioviz")
+        self.add_class("folioviz-pagecache-walk")
+        self.opened: MappingWordWidget | None = None
+
+    @property
+    def error(self) -> str:
+        return self._error
+
+    def open_row(self, row: int | None) -> MappingWordWidget | None:
+        """Show row ``row`` below the table; a value entry is explained instead (it has no word)."""
+        if row is None or isinstance(row, bool) or not isinstance(row, int) or not 0 <= row < len(self.entries):
+            self._error = f"row must be an int from 0 to {len(self.entries) - 1}, not {row!r}"
+            self._message.value = f'<div class="fv-error" role="alert">{escape(self._error)}</div>'
+            return None
+        self._error = ""
+        entry = self.entries[row]
+        self._table.value = pagecache_table_html(self.entries, selected=row)
+        if entry.kind != "folio" or entry.decode is None:
+            self._message.value = (
+                f'<div class="fv-note" role="status">Index {entry.index} holds a value entry '
+                f"(<code>{entry.value:#x}</code>): {escape(entry.note)}. There is no folio, so no mapping word.</div>"
+            )
+            self._detail.children = ()
+            self.opened = None
+            return None
+        d = entry.decode
+        try:
+            widget = MappingWordWidget(
+                d.word,
+                d.era,
+                slab=d.folio.slab,
+                swapcache=d.folio.swapcache,
+                movable_ops=d.folio.movable_ops,
+                presenter=self._presenter,
+            )
+        except FolioVizError as error:  # pragma: no cover - the walk only holds valid decodes
+            self._error = str(error)
+            self._message.value = f'<div class="fv-error" role="alert">{escape(self._error)}</div>'
+            return None
+        self._message.value = (
+            f'<div class="fv-note" role="status">Index {entry.index}: refcount {entry.refcount}, '
+            f"order {entry.order}.</div>"
+        )
+        self._detail.children = (widget,)
+        self.opened = widget
+        return widget
+
+    def __repr__(self) -> str:
+        return f"PageCacheWalkWidget(entries={len(self.entries)})"

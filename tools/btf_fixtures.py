@@ -1,0 +1,113 @@
+"""Make the BTF fixtures that folioviz's drgn tests use (``make drgn-fixtures``; opt-in, downloads).
+
+Each fixture is the ``.BTF`` section of a real kernel build, xz-compressed, in tests/fixtures/btf/:
+
+* ``vmlinux-6.1.192-amd64.btf.xz`` (era v6.0 – v6.16): from Debian bookworm's
+  ``linux-image-6.1.0-56-amd64-unsigned`` package, fetched with ``apt-get download``. The BTF sits in
+  the vmlinux that is xz-compressed inside the package's bzImage ``/boot/vmlinuz-*``.
+* ``vmlinux-6.18.44.btf.xz`` (era v6.17+): ``/sys/kernel/btf/vmlinux`` of the machine the fixtures
+  were made on (6.18.44); run on another machine, it copies that machine's running kernel instead
+  and names the file after ``uname -r``.
+
+    python tools/btf_fixtures.py            # (re)make the fixtures
+    python tools/btf_fixtures.py --print-flags   # print enum pageflags/pagetype of each fixture
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import lzma
+import os
+import platform
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "tests" / "fixtures" / "btf"
+DEBIAN_PACKAGE = "linux-image-6.1.0-56-amd64-unsigned"
+DEBIAN_NAME = "vmlinux-6.1.192-amd64.btf.xz"
+
+
+def btf_from_vmlinuz(vmlinuz: bytes) -> bytes:
+    """The .BTF section of the ELF vmlinux inside an xz-compressed x86 bzImage."""
+    start = vmlinuz.find(b"\xfd7zXZ\x00")
+    if start < 0:
+        raise SystemExit("no xz stream in this vmlinuz (only xz-compressed bzImages are handled)")
+    elf = lzma.LZMADecompressor(format=lzma.FORMAT_XZ).decompress(vmlinuz[start:])
+    if elf[:4] != b"\x7fELF":
+        raise SystemExit("the decompressed kernel is not an ELF file")
+    (shoff,) = struct.unpack_from("<Q", elf, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", elf, 0x3A)
+
+    def header(i: int) -> tuple[int, ...]:
+        return struct.unpack_from("<IIQQQQIIQQ", elf, shoff + i * shentsize)
+
+    names = header(shstrndx)[4]
+    for i in range(shnum):
+        h = header(i)
+        name = elf[names + h[0] : elf.index(b"\0", names + h[0])]
+        if name == b".BTF":
+            return elf[h[4] : h[4] + h[5]]
+    raise SystemExit("this vmlinux has no .BTF section (built without CONFIG_DEBUG_INFO_BTF)")
+
+
+def debian_fixture() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["apt-get", "download", DEBIAN_PACKAGE], cwd=tmp, check=True)
+        deb = glob.glob(os.path.join(tmp, "*.deb"))[0]
+        subprocess.run(["dpkg-deb", "-x", deb, os.path.join(tmp, "x")], check=True)
+        vmlinuz = glob.glob(os.path.join(tmp, "x", "boot", "vmlinuz-*"))[0]
+        btf = btf_from_vmlinuz(Path(vmlinuz).read_bytes())
+    (OUT / DEBIAN_NAME).write_bytes(lzma.compress(btf, preset=9))
+    print(f"wrote {OUT / DEBIAN_NAME} ({len(btf)} bytes of BTF)")
+
+
+def running_kernel_fixture() -> None:
+    source = Path("/sys/kernel/btf/vmlinux")
+    if not source.exists():
+        print("no /sys/kernel/btf/vmlinux here: keeping the committed v6.17+ fixture", file=sys.stderr)
+        return
+    release = platform.release().split("-")[0]
+    target = OUT / f"vmlinux-{release}.btf.xz"
+    target.write_bytes(lzma.compress(source.read_bytes(), preset=9))
+    print(f"wrote {target}")
+
+
+def print_flags() -> None:
+    sys.path.insert(0, str(ROOT))
+    from folioviz.drgn.btf import Btf
+
+    for path in sorted(OUT.glob("*.btf.xz")):
+        btf = Btf.from_file(path)
+        print(f"# {path.name}: {len(btf)} types")
+        for name, value in sorted(btf.enum_values("pageflags").items(), key=lambda kv: kv[1]):
+            print(f"  {name} = {value}")
+        try:
+            for name, value in btf.enum_values("pagetype").items():
+                print(f"  {name} = {value:#x}")
+        except KeyError:
+            print("  (no enum pagetype)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--print-flags", action="store_true")
+    args = parser.parse_args()
+    if args.print_flags:
+        print_flags()
+        return
+    OUT.mkdir(parents=True, exist_ok=True)
+    if shutil.which("apt-get") and shutil.which("dpkg-deb"):
+        debian_fixture()
+    else:
+        print("apt-get/dpkg-deb not found: cannot fetch the Debian kernel package", file=sys.stderr)
+    running_kernel_fixture()
+
+
+if __name__ == "__main__":
+    main()
