@@ -113,11 +113,8 @@ def folio_of(obj: Any) -> Any:
     """``struct folio *`` for a folio, a page or a tail page (drgn's ``compound_head()``)."""
     drgn = _need_drgn()
     obj = _as_pointer(obj)
-    prog = obj.prog_
-    if obj.type_.type.unqualified().type_name() == "struct folio":
-        page = drgn.cast("struct page *", obj)
-    else:
-        page = obj
+    is_folio = obj.type_.type.unqualified().type_name() == "struct folio"
+    page = drgn.cast("struct page *", obj) if is_folio else obj
     head = _mm().compound_head(page)
     return drgn.cast("struct folio *", head)
 

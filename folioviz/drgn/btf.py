@@ -141,7 +141,7 @@ class Btf:
                     pos += 8
                     params.append((self._str(p_name), p_type))
                 items = tuple(params)
-            elif kind == VAR or kind == DECL_TAG:
+            elif kind in (VAR, DECL_TAG):
                 pos += 4
             elif kind == DATASEC:
                 pos += 12 * vlen

@@ -280,7 +280,7 @@ def parse_word(value: int | str, word_bits: int = 64) -> int:
             raise BadWordError(f"{value!r} is negative; a mapping word is an unsigned {word_bits}-bit value")
         if is_paste(text):
             number = parse_paste(text, word_bits=word_bits).word
-        elif _HEX.match(text) and not text[:2].lower() == "0b":
+        elif _HEX.match(text) and text[:2].lower() != "0b":
             number = int(_HEX.match(text).group(1).replace("_", ""), 16)  # type: ignore[union-attr]
         else:
             number = parse_number(text)

@@ -217,7 +217,9 @@ def parse_paste(text: str, era: Era | str | None = None, word_bits: int = 64) ->
         raise BadWordError(f"a paste must be text, not {type(text).__name__}")
     era = get_era(era)
     if not text.strip():
-        raise BadWordError("the paste is empty: paste a mapping word, a crash or drgn struct dump, or a dump_page() report")
+        raise BadWordError(
+            "the paste is empty: paste a mapping word, a crash or drgn struct dump, or a dump_page() report"
+        )
     if _DUMP_HEAD.search(text):
         return _finish(_dump_page(text, era), era, word_bits)
     if _KMEM_HEADER.search(text):
@@ -287,7 +289,9 @@ def _struct_dump(text: str, era: Era) -> Paste:
     pointed = re.match(r"^\s*\*\(\s*(?:const\s+)?struct\s+(\w+)\s*\*\)\s*(0x[0-9a-fA-F]+)\s*=\s*\{", text)
     if mapping_text is None and pointed and pointed.group(1) not in ("page", "folio"):
         # drgn prints a pointer member (page->mapping) by dereferencing it: the header holds the word.
-        return Paste("drgn", parse_number(pointed.group(2)), f"the pointer drgn dereferenced (struct {pointed.group(1)} *)")
+        return Paste(
+            "drgn", parse_number(pointed.group(2)), f"the pointer drgn dereferenced (struct {pointed.group(1)} *)"
+        )
     if mapping_text is None:
         raise BadWordError(
             "this looks like a crash or drgn struct dump but it has no 'mapping' member. Paste the "
@@ -389,7 +393,9 @@ def _dump_page(text: str, era: Era) -> Paste:
     placeholder = False
     if raw_word is not None:
         word, word_from = raw_word
-        notes.append(f"The raw word comes from the report's hex dump of struct page ({word_from}), which is not hashed.")
+        notes.append(
+            f"The raw word comes from the report's hex dump of struct page ({word_from}), which is not hashed."
+        )
     elif report_kind in ("anon", "ksm"):
         tag = era.ANON if report_kind == "anon" else era.KSM
         word, word_from, placeholder = PLACEHOLDER_POINTER | tag, f"the report's '{report_kind}' label", True

@@ -20,7 +20,11 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "btf"
 KERNELS = {
     "v6.0-v6.16": ("vmlinux-6.1.192-amd64.btf.xz", "6.1.0-56-amd64", ""),
     # v6.12+: slab is a page type; PAGE_SLAB_MAPCOUNT_VALUE is PGTY_slab << 24, as a signed int.
-    "v6.17+": ("vmlinux-6.18.44.btf.xz", "6.18.44-fc-v509", f"NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)={0xF5000000 - (1 << 32)}\n"),
+    "v6.17+": (
+        "vmlinux-6.18.44.btf.xz",
+        "6.18.44-fc-v509",
+        f"NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)={0xF5000000 - (1 << 32)}\n",
+    ),
 }
 
 VMEMMAP = 0xFFFFEA0000000000
