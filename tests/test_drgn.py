@@ -184,4 +184,16 @@ def test_bad_objects_are_refused_clearly(kernel):
     with pytest.raises(TypeError, match="struct folio \\* or struct page \\*"):
         decode(drgn.Object(kernel.prog, "int", 3))
     with pytest.raises(TypeError, match="drgn Object"):
-        decode(0xFFFFEA0000000000)
+        decode("0xffffea0000000000")
+
+
+def test_a_bare_address_uses_drgns_default_program(kernel):
+    page = kernel.folio(mapping=ANON_VMA | 1)[0]
+    drgn.set_default_prog(None)
+    with pytest.raises(TypeError, match="no default program"):
+        decode(page)
+    drgn.set_default_prog(kernel.prog)
+    try:
+        assert decode(page).kind is MappingKind.ANON
+    finally:
+        drgn.set_default_prog(None)

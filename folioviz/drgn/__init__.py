@@ -96,8 +96,21 @@ def era_of(prog: Any) -> Era:
 
 def _as_pointer(obj: Any) -> Any:
     drgn = _need_drgn()
+    if isinstance(obj, int) and not isinstance(obj, bool):
+        # An address typed at the drgn prompt (say, from a crash or dmesg line): a struct page *
+        # in drgn's default program (the one the drgn command line opened).
+        try:
+            prog = drgn.get_default_prog()
+        except drgn.NoDefaultProgramError:
+            raise TypeError(
+                f"{obj:#x} is a bare address and drgn has no default program: pass "
+                "Object(prog, 'struct page *', address) instead"
+            ) from None
+        obj = drgn.Object(prog, "struct page *", obj)
     if not isinstance(obj, drgn.Object):
-        raise TypeError(f"expected a drgn Object (struct folio * or struct page *), not {type(obj).__name__}")
+        raise TypeError(
+            f"expected a drgn Object (struct folio * or struct page *) or a page address, not {type(obj).__name__}"
+        )
     kind = obj.type_.unaliased_kind()
     if kind == drgn.TypeKind.STRUCT:
         obj = obj.address_of_()
@@ -265,7 +278,8 @@ def _decode_reading(reading: FolioReading, era: Era | str | None = None) -> Mapp
 
 
 def decode(obj: Any, era: Era | str | None = None) -> MappingDecode:
-    """folioviz's decode of the folio of ``obj`` (a ``struct folio *`` or ``struct page *``).
+    """folioviz's decode of the folio of ``obj`` (a ``struct folio *`` or ``struct page *``, or the
+    address of a struct page in drgn's default program).
 
     The era is the kernel's own (from ``UTS_RELEASE``) unless ``era`` is given.
     """
