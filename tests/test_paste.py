@@ -3,6 +3,10 @@
 The formats follow the tools' own source and documentation (see folioviz/kernel/paste.py): crash's
 help pages for ``struct`` and ``kmem``, drgn's object formatting (test_drgn.py feeds drgn's own
 output back), and ``__dump_page()``/``__dump_folio()`` in mm/debug.c of v5.10, v6.1 and v6.18.
+
+No crash binary or crash dump was at hand: the crash examples are written out in crash's documented
+layout (its help pages), not captured from crash. One dump_page() report is real (see
+DUMP_PAGE_REAL_ANON); the others follow mm/debug.c's format strings.
 """
 
 from __future__ import annotations
@@ -153,8 +157,30 @@ def test_dump_page_no_hash_pointers_prints_the_pointer():
     assert not p.hashed
 
 
-def test_dump_page_v6_8_and_later_with_a_page_type():
-    # v6.8+ drops the page pointer ("page: refcount:"); v6.12+ prints "page_type: <byte>(<name>)".
+# A real report, quoted in the message of commit 1b0449544c64 ("mm/vmscan: don't try to reclaim
+# hwpoison folio", v6.15-rc1), from an arm64 6.6 kernel; line breaks put back where each pr_warn()
+# ends. https://git.kernel.org/torvalds/c/1b0449544c6482179ac84530b61fc192a6527bfd
+DUMP_PAGE_REAL_ANON = """\
+page: refcount:2 mapcount:0 mapping:0000000000000000 index:0x20ffd pfn:0x18b00e
+memcg:ffff0000dd6d9000
+anon flags: 0x5ffffe00482011(locked|dirty|arch_1|swapbacked|hwpoison|node=0|zone=2|lastcpupid=0xfffff)
+raw: 005ffffe00482011 dead000000000100 dead000000000122 ffff0000e232a7c9
+raw: 0000000000020ffd 0000000000000000 00000002ffffffff ffff0000dd6d9000
+page dumped because: VM_BUG_ON_FOLIO(!folio_test_uptodate(folio))
+"""
+
+
+def test_a_real_dump_page_report():
+    d = decode(DUMP_PAGE_REAL_ANON, "6.6")
+    p = d.folio.paste
+    assert d.word == 0xFFFF0000E232A7C9 and d.kind is MappingKind.ANON
+    assert p.report_kind == "anon" and (p.refcount, p.mapcount, p.index) == (2, 0, 0x20FFD)
+    assert "swapbacked" in p.flag_names and not d.folio.swapcache  # no owner_priv_1: not yet in the swap cache
+    assert d.helper("folio_anon_vma").value.address == 0xFFFF0000E232A7C8
+
+
+def test_dump_page_newer_format_with_a_page_type():
+    # Newer kernels drop the page pointer ("page: refcount:"); v6.12+ print "page_type: <byte>(<name>)".
     balloon = """page: refcount:1 mapcount:0 mapping:0000000000000000 index:0x0 pfn:0x1a2b3
 flags: 0x4000000000000008(uptodate|zone=1)
 page_type: f1(offline)

@@ -14,9 +14,11 @@ bits it read and what they mean in the era. Formats, as the tools document or pr
   and a single member as ``(struct address_space *)0x...`` (https://drgn.readthedocs.io/en/latest/
   user_guide.html). folioviz's tests feed this parser drgn's own formatting of real kernel types.
 * **dump_page()** (``mm/debug.c``): ``page:<%p> refcount:N mapcount:N mapping:<%p> index:0x...
-  pfn:0x...`` (``page: refcount:...`` without the page pointer from v6.8), then ``head: ...
-  order:N ...`` for a large folio, ``aops:<symbol> ino:...`` for a file, ``anon flags:`` or ``ksm
-  flags:`` or ``flags:`` with ``0x...(name|name|...)``, from v6.9 a ``page_type:`` line, and
+  pfn:0x...`` (newer kernels, whose ``__dump_folio()`` does the work, print ``page: refcount:...``
+  without the page pointer), then ``head: ... order:N ...`` for a large folio, ``aops:<symbol>
+  ino:...`` for a file, ``anon flags:`` or ``ksm flags:`` or ``flags:`` with
+  ``0x...(name|name|...)``, in newer kernels a ``page_type:`` line (one type in the top byte from
+  v6.12, commit 4ffca5a96678 "mm: support only one page_type per page"), and
   ``raw:``/``head:`` hex dumps of ``struct page``. ``%p`` prints a hashed value unless the kernel
   booted with ``no_hash_pointers`` (Documentation/core-api/printk-formats.rst), so a hashed
   ``mapping:`` says nothing about tag bits; the ``raw:`` lines are printed unhashed and their
@@ -491,7 +493,7 @@ def _finish(paste: Paste, era: Era, word_bits: int) -> Paste:
     slab: bool | None = None
     if table.slab == "flag" or "slab" in names:
         slab = "slab" in names
-        bits_read.append(bit_line("slab", "PG_slab, the slab allocator owns the page (a flag before v6.10)"))
+        bits_read.append(bit_line("slab", "PG_slab, the slab allocator owns the page"))
     if paste.page_type:
         slab = paste.page_type == "slab" or bool(slab)
         bits_read.append(f"page type: {paste.page_type}")
