@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _name_spec(requirement: str) -> tuple[str, str]:
+    requirement = requirement.split(";")[0]  # environment markers: conda has none (Binder is Linux x86-64)
     match = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", requirement)
     assert match, requirement
     return match.group(1).lower().replace("_", "-"), match.group(2).replace(" ", "")
