@@ -137,6 +137,16 @@ def test_dump_page_with_raw_lines_gives_the_real_word():
     assert any("hashed" in n and "no_hash_pointers" in n for n in d.notes)
 
 
+@pytest.mark.parametrize("joiner", ["", " "])
+def test_a_block_pasted_into_a_one_line_box(joiner):
+    # An <input type=text> drops (or, in some browsers, blanks) the newlines of a pasted block.
+    d = decode(DUMP_PAGE_REAL_ANON.replace("\n", joiner), "6.6")
+    assert d.word == 0xFFFF0000E232A7C9 and d.folio.paste.report_kind == "anon"
+    assert "swapbacked" in d.folio.paste.flag_names
+    d = decode(CRASH_STRUCT_PAGE_61.replace("\n", joiner), "6.1")
+    assert d.word == 0xFFFF8881036D7A69 and d.folio.swapcache and d.folio.paste.refcount == 2
+
+
 def test_dump_page_without_raw_lines_teaches_from_the_labels():
     head, *_ = DUMP_PAGE_61_FILE.split("[ 1022.118425]")
     d = decode(head, "6.1")

@@ -226,7 +226,7 @@ def parse_paste(text: str, era: Era | str | None = None, word_bits: int = 64) ->
         return _finish(_dump_page(text, era), era, word_bits)
     if _KMEM_HEADER.search(text):
         return _finish(_crash_kmem(text, era), era, word_bits)
-    if re.search(r"^\s*\.?\w+\s*=", text, re.M) or "= {" in text:
+    if re.search(r"(?:^|[\s{,])\.?[A-Za-z_]\w*\s*=", text):
         return _finish(_struct_dump(text, era), era, word_bits)
     word = text.strip()
     cast = re.match(r"^\(\s*(?:const\s+)?(?:struct\s+)?[A-Za-z_]\w*\s*\*\s*\)\s*", word)
@@ -377,7 +377,8 @@ def _dump_page(text: str, era: Era) -> Paste:
     notes = []
     raw_word = _raw_mapping_word(text)
     report_kind = ""
-    flag_line = re.search(r"^(?:.*?\]\s*)?(anon |ksm )?flags:\s*(0x[0-9a-fA-F]+)\(([^)]*)\)", text, re.M)
+    # No line anchors: a browser's one-line text box drops the newlines of a pasted block.
+    flag_line = re.search(r"(anon |ksm )?(?<![A-Za-z_])flags:\s*(0x[0-9a-fA-F]+)\(([^)]*)\)", text)
     if flag_line and flag_line.group(1):
         report_kind = flag_line.group(1).strip()
     elif re.search(r"\baops:", text):
@@ -447,7 +448,7 @@ def _dump_page(text: str, era: Era) -> Paste:
 def _raw_mapping_word(text: str) -> tuple[int, str] | None:
     """The fourth word of the folio's struct page from dump_page()'s hex dump, when present."""
     for prefix in ("head", "raw"):
-        match = re.search(rf"^(?:.*?\]\s*)?{prefix}:\s+((?:[0-9a-fA-F]{{16}}\s+){{3}}[0-9a-fA-F]{{16}})", text, re.M)
+        match = re.search(rf"(?<![A-Za-z_]){prefix}:\s+((?:[0-9a-fA-F]{{16}}\s+){{3}}[0-9a-fA-F]{{16}})", text)
         if match:
             words = match.group(1).split()
             where = "the first 'head:' line" if prefix == "head" else "the first 'raw:' line"
