@@ -27,7 +27,7 @@ from folioviz.drgn import (  # noqa: E402
 from folioviz.kernel import MappingKind  # noqa: E402
 from folioviz.widgets import MappingWordWidget  # noqa: E402
 
-ERAS = ("v6.0-v6.16", "v6.17+")
+ERAS = ("pre-v6.0", "v6.0-v6.16", "v6.17+")
 AS = DIRECT_MAP + 0x80000  # where "the file's address_space" sits (any aligned address will do)
 ANON_VMA = DIRECT_MAP + 0x90000
 STABLE_NODE = DIRECT_MAP + 0x98000
@@ -117,8 +117,8 @@ def test_tail_page_goes_to_its_folio(kernel):
     reading = read_folio(kernel.page_ptr(pages[3]))
     assert reading.tail and reading.folio == pages[0] and reading.page == pages[3]
     assert (reading.order, reading.refcount, reading.word) == (2, 5, AS)
-    folio_ptr = kernel.page_ptr(pages[0], "struct folio")
-    assert decode(folio_ptr).word == decode(kernel.page_ptr(pages[2])).word == AS
+    head_type = "struct folio" if kernel.has("struct folio", "") else "struct page"  # no folios before v5.16
+    assert decode(kernel.page_ptr(pages[0], head_type)).word == decode(kernel.page_ptr(pages[2])).word == AS
 
 
 def test_page_cache_walk_with_a_value_entry_and_a_large_folio(kernel):
@@ -170,7 +170,7 @@ def test_drgn_object_output_pastes_back(kernel):
     """drgn's own formatting of a real struct page/folio is a paste folioviz reads."""
     from folioviz.kernel import decode as decode_word
 
-    for type_name in ("struct page", "struct folio"):
+    for type_name in ("struct page", "struct folio")[: 2 if kernel.has("struct folio", "") else 1]:
         page = kernel.folio(mapping=ANON_VMA | 1, flags=("PG_uptodate", "PG_swapbacked", "PG_swapcache"), refcount=2)[0]
         text = str(kernel.page_ptr(page, type_name)[0])
         for pasted in (text, text.replace("\n", "")):  # whole, or through a one-line text box

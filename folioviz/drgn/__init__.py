@@ -123,13 +123,25 @@ def _as_pointer(obj: Any) -> Any:
 
 
 def folio_of(obj: Any) -> Any:
-    """``struct folio *`` for a folio, a page or a tail page (drgn's ``compound_head()``)."""
+    """``struct folio *`` for a folio, a page or a tail page (drgn's ``compound_head()``).
+
+    Kernels before struct folio existed (it arrived in v5.16) get the head ``struct page *``, which
+    has the same members folioviz reads (``flags``, ``mapping``, ``_refcount``).
+    """
     drgn = _need_drgn()
     obj = _as_pointer(obj)
     is_folio = obj.type_.type.unqualified().type_name() == "struct folio"
     page = drgn.cast("struct page *", obj) if is_folio else obj
     head = _mm().compound_head(page)
-    return drgn.cast("struct folio *", head)
+    return drgn.cast(_folio_type(obj.prog_), head)
+
+
+def _folio_type(prog: Any) -> str:
+    try:
+        prog.type("struct folio")
+    except LookupError:
+        return "struct page *"
+    return "struct folio *"
 
 
 @dataclass(frozen=True)
@@ -384,7 +396,7 @@ def pagecache(target: Any, prog: Any = None, era: Era | str | None = None) -> tu
                 CacheEntry(index, entry.value_(), "value", value=int(xa_to_value(entry).value_()), note=VALUE_NOTE)
             )
             continue
-        reading = read_folio(drgn.cast("struct folio *", entry))
+        reading = read_folio(drgn.cast(_folio_type(prog), entry))
         entries.append(
             CacheEntry(
                 index,

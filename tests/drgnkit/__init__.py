@@ -18,6 +18,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "btf"
 
 #: (fixture, UTS release, VMCOREINFO extras) per era folioviz tests with real types.
 KERNELS = {
+    # No BTF to be had for this era: types hand-built from v5.10.223's headers (drgnkit/v5_10.py).
+    "pre-v6.0": ("", "5.10.0-30-amd64", ""),
     "v6.0-v6.16": ("vmlinux-6.1.192-amd64.btf.xz", "6.1.0-56-amd64", ""),
     # v6.12+: slab is a page type; PAGE_SLAB_MAPCOUNT_VALUE is PGTY_slab << 24, as a signed int.
     "v6.17+": (
@@ -63,7 +65,12 @@ class Kernel:
             f"OSRELEASE={release}\nPAGESIZE=4096\nSYMBOL(swapper_pg_dir)=ffffffff82a0b000\nKERNELOFFSET=0\n{extra}"
         )
         self.prog.set_linux_kernel_custom(vmcoreinfo, False)
-        _btf(fixture).register(self.prog)
+        if fixture:
+            _btf(fixture).register(self.prog)
+        else:
+            from . import v5_10
+
+            v5_10.register(self.prog)
         for base in (VMEMMAP, DIRECT_MAP):
             buf = bytearray(REGION)
             self.memory[base] = buf
@@ -173,7 +180,10 @@ class Kernel:
         if order:
             # v6.1-v6.5: folio->_folio_order; from v6.6 the low byte of folio->_flags_1
             # (the first tail page's flags word); drgn's compound_order() reads the same places.
-            if self.has("struct folio", "_folio_order"):
+            # Before struct folio (v5.16): the first tail page's compound_order.
+            if not self.has("struct folio", ""):
+                self.write(pages[1], "struct page", "compound_order", order)
+            elif self.has("struct folio", "_folio_order"):
                 self.write(head, "struct folio", "_folio_order", order)
             else:
                 self.write(head, "struct folio", "_flags_1", order)
