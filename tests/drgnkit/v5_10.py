@@ -53,7 +53,6 @@ def register(prog: Any) -> None:
     pgoff_t = prog.typedef_type("pgoff_t", ulong)
     gfp_t = prog.typedef_type("gfp_t", uint)
     spinlock_t = prog.typedef_type("spinlock_t", prog.struct_type(None, 4, [m(uint, "raw_lock", 0)]))
-    list_head = prog.struct_type("list_head", 16, [])  # completed below (it points to itself)
     list_head = prog.struct_type(
         "list_head", 16, [m(lambda: prog.pointer_type(types["list_head"]), "next", 0),
                           m(lambda: prog.pointer_type(types["list_head"]), "prev", 8)]
@@ -79,13 +78,11 @@ def register(prog: Any) -> None:
         ],
     )
     types["xa_node"] = xa_node
-    inode_fwd = prog.struct_type("inode")
     address_space = prog.struct_type(
         "address_space", 208, [m(lambda: prog.pointer_type(types["inode"]), "host", 0), m(xarray, "i_pages", 8)]
     )
     types["address_space"] = address_space
     types["inode"] = prog.struct_type("inode", 600, [m(prog.pointer_type(address_space), "i_mapping", 48)])
-    del inode_fwd
     mapped = prog.struct_type(
         None,
         40,
