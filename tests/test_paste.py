@@ -16,6 +16,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from folioviz.cli import main
 from folioviz.kernel import BadWordError, MappingKind, decode
@@ -293,3 +295,29 @@ def test_page_cache_walk_widget_without_drgn():
     assert widget.open_row(1) is None
     assert widget.open_row(7) is None and "row must be" in widget.error
     assert "value entry" in widget._table.value
+
+
+WORDS = st.integers(min_value=0, max_value=(1 << 64) - 1)
+
+
+@given(WORDS)
+def test_every_word_survives_each_tool_s_spelling(word):
+    spellings = [
+        f"{word:#x}UL",
+        f"0b{word:b}",
+        f"  mapping = {word:#x},",
+        f".mapping = (struct address_space *){word:#x},",
+        f"struct page {{\n  flags = 0,\n  mapping = {word:#x},\n  _refcount = {{\n    counter = 1\n  }}\n}}",
+    ]
+    for text in spellings:
+        assert parse_paste(text).word == word, text
+
+
+@given(WORDS, st.sampled_from(["pre-v6.0", "v6.0-v6.16", "v6.17+"]))
+def test_flag_bits_read_back_by_name(flags, era):
+    table = flag_table(era)
+    names = set(table.names(flags))
+    assert names == {n for n, b in table.bits.items() if flags >> b & 1}
+    p = parse_paste(f"  flags = {flags},\n  mapping = 0x0,", era)
+    assert set(p.flag_names) == names
+    assert p.swapcache == ("owner_priv_1" in names and "swapbacked" in names and not p.slab)
