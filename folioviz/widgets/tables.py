@@ -13,7 +13,7 @@ from .race_style import _glyphs, _orders, _style
 from .svg import kind_badge_svg
 from .theme import KIND_STYLE, OKABE_ITO, theme
 
-__all__ = ["era_table_html", "helpers_table_html", "kind_line_html", "style_html"]
+__all__ = ["era_table_html", "helpers_table_html", "kind_line_html", "paste_html", "style_html"]
 
 
 def style_html(presenter: bool | None = None) -> str:
@@ -111,6 +111,20 @@ def helpers_table_html(result: MappingDecode) -> str:
         f"<caption>What each helper returns ({escape(result.era.label)}; links to {escape(result.era.release)})"
         "</caption>"
         "<tr><th>helper</th><th>returns</th><th>rule</th><th>source</th></tr>" + "".join(rows) + "</table>" + checks
+    ) + paste_html(result)
+
+
+def paste_html(result: MappingDecode) -> str:
+    """What folioviz read from a pasted dump or report (nothing for a bare word)."""
+    paste = result.folio.paste
+    if paste is None or paste.source == "word":
+        return ""
+    items = [f"the word is {escape(paste.word_from)}"]
+    items += [escape(note) for note in paste.notes]
+    items += [f"read: {escape(line)}" for line in paste.bits_read]
+    return (
+        f'<details class="fv-paste" open><summary>Read from a {escape(paste.source)} paste</summary>'
+        '<ul class="fv-note">' + "".join(f"<li>{item}</li>" for item in items) + "</ul></details>"
     )
 
 

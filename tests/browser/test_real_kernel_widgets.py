@@ -88,4 +88,5 @@ def test_a_multi_line_crash_dump_in_the_paste_box(lab_server, page, page_log, ru
     expect(widget.locator(".fv-kind").first).to_have_text("anon")
     expect(widget.locator(".fv-error")).to_have_count(0)
     expect(widget.get_by_label("in swap cache")).to_be_checked()
+    expect(widget.locator(".fv-paste").first).to_contain_text("bit 10 owner_priv_1: set")
     page_log.assert_no_errors()
