@@ -325,3 +325,44 @@ def test_flag_bits_read_back_by_name(flags, era):
     p = parse_paste(f"  flags = {flags},\n  mapping = 0x0,", era)
     assert set(p.flag_names) == names
     assert p.swapcache == ("owner_priv_1" in names and "swapbacked" in names and not p.slab)
+
+
+@pytest.mark.parametrize(
+    ("era", "fixture"), [("v6.0-v6.16", "vmlinux-6.1.192-amd64.btf.xz"), ("v6.17+", "vmlinux-6.18.44.btf.xz")]
+)
+def test_page_flag_numbers_match_the_kernel_build_they_name(era, fixture):
+    """data/page_flags.toml against enum pageflags/pagetype in the BTF of the build it cites."""
+    from pathlib import Path
+
+    from folioviz.drgn.btf import Btf
+
+    btf = Btf.from_file(Path(__file__).parent / "fixtures" / "btf" / fixture)
+    table = flag_table(era)
+    assert fixture.split("-")[1].split(".btf")[0] in table.numbered_from  # the build it names
+    kernel = btf.enum_values("pageflags")
+    assert table.bits == {name[3:]: bit for name, bit in kernel.items() if name[3:] in table.bits}
+    assert len(table.bits) == kernel["__NR_PAGEFLAGS"]  # every bit, none missing
+    if table.page_types:
+        assert table.page_types == {
+            n[5:]: v for n, v in btf.enum_values("pagetype").items() if n[5:] in table.page_types
+        }
+    if table.movable_ops_alias:
+        assert kernel["PG_movable_ops"] == kernel[f"PG_{table.movable_ops_alias}"]
+    assert kernel["PG_swapcache"] == kernel["PG_owner_priv_1"]
+
+
+def test_pre_v6_0_page_flag_numbers_match_the_v5_10_header():
+    """The era without BTF: data/page_flags.toml against enum pageflags in v5.10.223's page-flags.h,
+    when `make provenance` has cached that release (otherwise skipped)."""
+    import re
+    from pathlib import Path
+
+    header = Path.home() / ".cache/folioviz/ksrc/5.10.223/include/linux/page-flags.h"
+    if not header.exists():
+        pytest.skip("v5.10.223 is not cached (make provenance fetches it)")
+    body = re.search(r"enum pageflags \{(.*?)__NR_PAGEFLAGS", header.read_text(), re.S).group(1)
+    body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
+    # Debian's x86-64 build: every #ifdef block in this enum is configured in (MMU, PG_uncached,
+    # MEMORY_FAILURE, IDLE_PAGE_TRACKING && 64BIT, 64BIT).
+    names = re.findall(r"\bPG_(\w+)\s*,", body)
+    assert flag_table("pre-v6.0").bits == {name: bit for bit, name in enumerate(names)}
