@@ -77,6 +77,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/races.py
 	$(PY) benchmarks/lean.py
+	$(PY) benchmarks/real_kernel.py
 
 # JupyterLab and a Python kernel (Pyodide) in the browser, as a folder of static files: lite/ (see README,
 # "Try it in your browser"). The builder and the front-end extensions live in their own env (.venv-lite);
