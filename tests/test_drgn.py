@@ -198,3 +198,14 @@ def test_a_bare_address_uses_drgns_default_program(kernel):
         assert decode(page).kind is MappingKind.ANON
     finally:
         drgn.set_default_prog(None)
+
+
+def test_the_readme_one_liner_as_drgn_e_runs_it(kernel, capsys):
+    """``drgn -e CODE`` runs CODE with drgn's default program set (no kernel here to run drgn itself on)."""
+    page = kernel.folio(mapping=STABLE_NODE | 3)[0]
+    drgn.set_default_prog(kernel.prog)
+    try:
+        exec(f"from folioviz.drgn import explain; explain({page:#x})", {"prog": kernel.prog})
+    finally:
+        drgn.set_default_prog(None)
+    assert "KSM" in capsys.readouterr().out
