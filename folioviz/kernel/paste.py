@@ -31,7 +31,7 @@ Pure Python and no Jupyter: the CLI, the widget's paste box and :mod:`folioviz.d
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -329,8 +329,6 @@ def _int_member(members: list[tuple[str, str]], *suffixes: str) -> int | None:
 def _with_page_type_value(paste: Paste, page_type: int, era: Era) -> Paste:
     table = flag_table(era)
     name = table.page_type_name(page_type) if table.page_types else ""
-    from dataclasses import replace
-
     return replace(paste, page_type=name)
 
 
@@ -460,8 +458,6 @@ def _raw_mapping_word(text: str) -> tuple[int, str] | None:
 
 
 def _finish(paste: Paste, era: Era, word_bits: int) -> Paste:
-    from dataclasses import replace
-
     if paste.word >= 1 << word_bits or paste.word < 0:
         raise BadWordError(f"{paste.word:#x} does not fit in a {word_bits}-bit word")
     if paste.flags is None and not paste.flag_names and not paste.page_type:
