@@ -163,6 +163,15 @@ page dumped because: folioviz test"""
     assert decode(ksm, "6.1").kind is MappingKind.KSM
 
 
+def test_dump_page_early_in_boot_prints_ptrval():
+    text = (
+        "page:(____ptrval____) refcount:1 mapcount:0 mapping:(____ptrval____) index:0x0 pfn:0x1000\n"
+        "aops:def_blk_aops ino:0\nflags: 0x0()"
+    )
+    d = decode(text, "6.1")
+    assert d.folio.paste.hashed and d.folio.paste.placeholder and d.kind is MappingKind.FILE
+
+
 def test_dump_page_no_hash_pointers_prints_the_pointer():
     text = DUMP_PAGE_61_FILE.split("[ 1022.118425]")[0].replace("mapping:000000005d3d2b1c", "mapping:ffff8881036d7a68")
     p = parse_paste(text, "6.1")

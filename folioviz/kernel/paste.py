@@ -204,7 +204,7 @@ def is_paste(text: str) -> bool:
 
 
 _DUMP_HEAD = re.compile(
-    r"page:\s*(?P<page>[0-9a-fA-Fx]+)?\s*refcount:(?P<ref>-?\d+)\s+mapcount:(?P<map>-?\d+)\s+"
+    r"page:\s*(?P<page>[0-9a-fA-Fx]+|\(_*ptrval_*\))?\s*refcount:(?P<ref>-?\d+)\s+mapcount:(?P<map>-?\d+)\s+"
     r"mapping:(?P<mapping>\S+)\s+index:(?P<index>0x[0-9a-fA-F]+|\d+)"
 )
 _KMEM_HEADER = re.compile(r"^\s*PAGE\s+PHYSICAL\s+MAPPING\s+INDEX\s+CNT\s+FLAGS", re.M)
@@ -366,6 +366,9 @@ def _dump_page(text: str, era: Era) -> Paste:
     mapping_text = head.group("mapping")
     printed = 0 if mapping_text.lower() in ("0000000000000000", "00000000", "(null)") else None
     hashed = False
+    if printed is None and "ptrval" in mapping_text:
+        # Before the hash key is ready, %p prints "(____ptrval____)" instead of a hash.
+        hashed, printed = True, -1
     if printed is None:
         value = parse_number(mapping_text)
         # %p hashes to 32 bits on 64-bit kernels (printed as 00000000xxxxxxxx); a kernel pointer
