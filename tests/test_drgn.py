@@ -181,6 +181,11 @@ def test_drgn_object_output_pastes_back(kernel):
     assert decode_word(member, kernel.era).word == ANON_VMA | 1
 
 
+def test_an_address_outside_memory_is_refused_clearly(kernel):
+    with pytest.raises(ValueError, match="cannot read the struct page/folio at 0xffffea00ffff0000"):
+        decode(kernel.page_ptr(0xFFFFEA00FFFF0000))
+
+
 def test_bad_objects_are_refused_clearly(kernel):
     with pytest.raises(TypeError, match="struct folio \\* or struct page \\*"):
         decode(drgn.Object(kernel.prog, "int", 3))

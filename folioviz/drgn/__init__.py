@@ -198,8 +198,18 @@ def _constant(prog: Any, name: str) -> int | None:
 def read_folio(obj: Any) -> FolioReading:
     """Read the mapping word, flags, page type, refcount and order of the folio of ``obj``."""
     drgn = _need_drgn()
-    mm = _mm()
     obj = _as_pointer(obj)
+    try:
+        return _read_folio(drgn, obj)
+    except drgn.FaultError as error:
+        raise ValueError(
+            f"cannot read the struct page/folio at {obj.value_():#x} in this program's memory ({error}); "
+            "is it the address of a struct page (for example, from crash's kmem or dump_page()'s %px)?"
+        ) from error
+
+
+def _read_folio(drgn: Any, obj: Any) -> FolioReading:
+    mm = _mm()
     prog = obj.prog_
     folio = folio_of(obj)
     page = drgn.cast("struct page *", folio)
