@@ -321,11 +321,15 @@ def explain(obj: Any, era: Era | str | None = None, *, file: Any = None) -> Mapp
 
 
 def mapping_word_widget(obj: Any, era: Era | str | None = None, **kwargs: Any) -> Any:
-    """A :class:`~folioviz.widgets.MappingWordWidget` showing the folio of ``obj``."""
+    """A :class:`~folioviz.widgets.MappingWordWidget` showing the folio of ``obj``, with what was read
+    from the kernel listed under it."""
+    import ipywidgets
+
     from ..widgets.mapping_word import MappingWordWidget
+    from ..widgets.tables import paste_html
 
     result = decode(obj, era)
-    return MappingWordWidget(
+    widget = MappingWordWidget(
         result.word,
         result.era,
         slab=result.folio.slab,
@@ -333,6 +337,10 @@ def mapping_word_widget(obj: Any, era: Era | str | None = None, **kwargs: Any) -
         movable_ops=result.folio.movable_ops,
         **kwargs,
     )
+    read = ipywidgets.HTML(paste_html(result))
+    read.add_class("fv-read-from-kernel")
+    widget.children = (*widget.children, read)
+    return widget
 
 
 # --------------------------------------------------------------------------- the page cache

@@ -119,11 +119,16 @@ def paste_html(result: MappingDecode) -> str:
     paste = result.folio.paste
     if paste is None or paste.source == "word":
         return ""
+    summary = (
+        "Read by drgn from the kernel's memory"
+        if paste.source.startswith("drgn (kernel")
+        else f"Read from a {paste.source} paste"
+    )
     items = [f"the word is {escape(paste.word_from)}"]
     items += [escape(note) for note in paste.notes]
     items += [f"read: {escape(line)}" for line in paste.bits_read]
     return (
-        f'<details class="fv-paste" open><summary>Read from a {escape(paste.source)} paste</summary>'
+        f'<details class="fv-paste" open><summary>{escape(summary)}</summary>'
         '<ul class="fv-note">' + "".join(f"<li>{item}</li>" for item in items) + "</ul></details>"
     )
 
