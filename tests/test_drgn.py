@@ -165,7 +165,7 @@ def test_mapping_word_widget_from_drgn(kernel):
     assert widget.result.kind is MappingKind.KSM and widget.era.id == kernel.era
     assert mapping_word_widget(kernel.page_ptr(page)).word == STABLE_NODE | 3
     read = widget.children[-1].value
-    assert "Read by drgn from the kernel's memory" in read
+    assert "Read by drgn from the kernel memory" in read
     assert "drgn PageSlab()" in read and "drgn compound_order()" in read
 
 

@@ -120,7 +120,7 @@ def paste_html(result: MappingDecode) -> str:
     if paste is None or paste.source == "word":
         return ""
     summary = (
-        "Read by drgn from the kernel's memory"
+        "Read by drgn from the kernel memory"
         if paste.source.startswith("drgn (kernel")
         else f"Read from a {paste.source} paste"
     )
