@@ -9,7 +9,6 @@ xarray byte by byte with ``add_memory_segment()``. drgn's own helpers then run o
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -213,7 +212,3 @@ class Kernel:
             count += 1 << order
         self.write(node, "struct xa_node", "count", count)
         self.write(mapping, "struct address_space", "i_pages.xa_head", node | 2)
-
-
-def pack_words(*words: int) -> bytes:
-    return struct.pack(f"<{len(words)}Q", *words)
