@@ -2,7 +2,8 @@
 #   make lab    set up .venv and open the workbook in JupyterLab (127.0.0.1, token on)
 #   make test   set up .venv (and Debian's chromium, if missing) and run the whole test suite
 # Other targets: notebooks (re-execute the committed notebooks), provenance (check every kernel fact
-# against the real source; downloads), site (offline static HTML in site/), bench, lint, screenshot, clean.
+# against the real source; downloads), site (offline static HTML in site/), bench, lint, screenshot, clean,
+# drgn-fixtures (remake the BTF fixtures of the drgn tests; downloads a Debian kernel package).
 
 PYTHON ?= python3
 VENV   ?= .venv
