@@ -180,6 +180,9 @@ def test_drgn_object_output_pastes_back(kernel):
             d = decode_word(pasted, kernel.era)
             assert d.word == ANON_VMA | 1 and d.folio.swapcache, text[:400]
             assert d.folio.paste.refcount == 2 and d.folio.paste.source == "drgn"
+    tail = kernel.folio(mapping=ANON_VMA | 1, order=1)[1]
+    d = decode_word(str(kernel.page_ptr(tail)[0]), kernel.era)
+    assert any(f"head page at {tail - kernel.page_size:#x}" in note for note in d.notes)
     member = str(kernel.page_ptr(page).mapping)
     assert decode_word(member, kernel.era).word == ANON_VMA | 1
 

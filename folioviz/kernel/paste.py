@@ -312,7 +312,16 @@ def _struct_dump(text: str, era: Era) -> Paste:
     refcount = _int_member(members, "_refcount.counter", "_refcount")
     mapcount = _int_member(members, "_mapcount.counter", "_mapcount")
     page_type = _int_member(members, "page_type")
-    paste = Paste(source, word, "the mapping member", flags=flags, refcount=refcount, mapcount=mapcount)
+    notes: tuple[str, ...] = ()
+    compound = _int_member(members, "compound_head", "compound_info")
+    if compound is not None and compound & 1:
+        # compound_head() (include/linux/page-flags.h): bit 0 of this word marks a tail page.
+        notes = (
+            f"This is a TAIL page: bit 0 of compound_head is set, so the folio is the head page at "
+            f"{compound - 1:#x}. A tail page's own mapping word is not the folio's; dump the head "
+            f"(crash: struct page {compound - 1:x}) and paste that.",
+        )
+    paste = Paste(source, word, "the mapping member", flags=flags, refcount=refcount, mapcount=mapcount, notes=notes)
     if page_type is not None:
         paste = _with_page_type_value(paste, page_type & 0xFFFFFFFF, era)
     return paste
