@@ -37,6 +37,7 @@ folioviz imports and works without drgn; only this module needs it.
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -45,8 +46,9 @@ from ..kernel import MappingDecode, decode_folio, get_era, make_folio
 from ..kernel.paste import Paste, flag_table
 from ..kernel.versions import Era
 
+_drgn: Any
 try:  # drgn is an optional extra
-    import drgn as _drgn
+    _drgn = importlib.import_module("drgn")
 except ImportError:  # pragma: no cover - exercised where drgn is absent
     _drgn = None
 

@@ -99,56 +99,67 @@ class Btf:
             name_off, info, size_or_type = struct.unpack_from("<III", blob, pos)
             pos += 12
             vlen, kind, kind_flag = info & 0xFFFF, (info >> 24) & 0x1F, bool(info >> 31)
-            items: tuple[Any, ...] = ()
-            if kind == INT:
-                (enc,) = struct.unpack_from("<I", blob, pos)
-                pos += 4
-                items = ((enc >> 24) & 0xF, (enc >> 16) & 0xFF, enc & 0xFF)
-            elif kind == ARRAY:
-                items = struct.unpack_from("<III", blob, pos)
-                pos += 12
-            elif kind in (STRUCT, UNION):
-                members = []
-                for _ in range(vlen):
-                    m_name, m_type, m_off = struct.unpack_from("<III", blob, pos)
-                    pos += 12
-                    if kind_flag:
-                        members.append((self._str(m_name), m_type, m_off & 0xFFFFFF, m_off >> 24))
-                    else:
-                        members.append((self._str(m_name), m_type, m_off, 0))
-                items = tuple(members)
-            elif kind == ENUM:
-                values = []
-                for _ in range(vlen):
-                    e_name, e_val = struct.unpack_from("<Ii", blob, pos)
-                    pos += 8
-                    values.append((self._str(e_name), e_val if kind_flag else e_val & 0xFFFFFFFF))
-                items = tuple(values)
-            elif kind == ENUM64:
-                values = []
-                for _ in range(vlen):
-                    e_name, lo, hi = struct.unpack_from("<III", blob, pos)
-                    pos += 12
-                    value = (hi << 32) | lo
-                    if kind_flag and value >> 63:
-                        value -= 1 << 64
-                    values.append((self._str(e_name), value))
-                items = tuple(values)
-            elif kind == FUNC_PROTO:
-                params = []
-                for _ in range(vlen):
-                    p_name, p_type = struct.unpack_from("<II", blob, pos)
-                    pos += 8
-                    params.append((self._str(p_name), p_type))
-                items = tuple(params)
-            elif kind in (VAR, DECL_TAG):
-                pos += 4
-            elif kind == DATASEC:
-                pos += 12 * vlen
-            elif kind not in (PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FLOAT, TYPE_TAG):
+            reader = _READERS.get(kind)
+            if reader is None:
                 raise BtfError(f"unknown BTF kind {kind} at type id {next_id}")
+            items, pos = reader(self, blob, pos, vlen, kind_flag)
             self.types.append(BtfType(next_id, kind, self._str(name_off), kind_flag, size_or_type, items))
             next_id += 1
+
+    # One reader per kind: what follows the 12-byte struct btf_type (Documentation/bpf/btf.rst).
+
+    def _int(self, blob: bytes, pos: int, vlen: int, kind_flag: bool) -> tuple[tuple[Any, ...], int]:
+        (enc,) = struct.unpack_from("<I", blob, pos)
+        return ((enc >> 24) & 0xF, (enc >> 16) & 0xFF, enc & 0xFF), pos + 4
+
+    def _array(self, blob: bytes, pos: int, vlen: int, kind_flag: bool) -> tuple[tuple[Any, ...], int]:
+        return struct.unpack_from("<III", blob, pos), pos + 12
+
+    def _members(self, blob: bytes, pos: int, vlen: int, kind_flag: bool) -> tuple[tuple[Any, ...], int]:
+        members = []
+        for _ in range(vlen):
+            m_name, m_type, m_off = struct.unpack_from("<III", blob, pos)
+            pos += 12
+            # With kind_flag, the offset word holds the bitfield size (top 8 bits) and the bit offset.
+            bit_offset, bits = (m_off & 0xFFFFFF, m_off >> 24) if kind_flag else (m_off, 0)
+            members.append((self._str(m_name), m_type, bit_offset, bits))
+        return tuple(members), pos
+
+    def _enum(self, blob: bytes, pos: int, vlen: int, kind_flag: bool) -> tuple[tuple[Any, ...], int]:
+        values = []
+        for _ in range(vlen):
+            e_name, e_val = struct.unpack_from("<Ii", blob, pos)
+            pos += 8
+            values.append((self._str(e_name), e_val if kind_flag else e_val & 0xFFFFFFFF))
+        return tuple(values), pos
+
+    def _enum64(self, blob: bytes, pos: int, vlen: int, kind_flag: bool) -> tuple[tuple[Any, ...], int]:
+        values = []
+        for _ in range(vlen):
+            e_name, lo, hi = struct.unpack_from("<III", blob, pos)
+            pos += 12
+            value = (hi << 32) | lo
+            if kind_flag and value >> 63:
+                value -= 1 << 64
+            values.append((self._str(e_name), value))
+        return tuple(values), pos
+
+    def _params(self, blob: bytes, pos: int, vlen: int, kind_flag: bool) -> tuple[tuple[Any, ...], int]:
+        params = []
+        for _ in range(vlen):
+            p_name, p_type = struct.unpack_from("<II", blob, pos)
+            pos += 8
+            params.append((self._str(p_name), p_type))
+        return tuple(params), pos
+
+    def _skip4(self, blob: bytes, pos: int, vlen: int, kind_flag: bool) -> tuple[tuple[Any, ...], int]:
+        return (), pos + 4
+
+    def _datasec(self, blob: bytes, pos: int, vlen: int, kind_flag: bool) -> tuple[tuple[Any, ...], int]:
+        return (), pos + 12 * vlen
+
+    def _nothing(self, blob: bytes, pos: int, vlen: int, kind_flag: bool) -> tuple[tuple[Any, ...], int]:
+        return (), pos
 
     def __len__(self) -> int:
         return len(self.types) - 1
@@ -172,6 +183,21 @@ class Btf:
         _DrgnTypes(self, prog).register(name)
 
 
+_READERS = {
+    INT: Btf._int,
+    ARRAY: Btf._array,
+    STRUCT: Btf._members,
+    UNION: Btf._members,
+    ENUM: Btf._enum,
+    ENUM64: Btf._enum64,
+    FUNC_PROTO: Btf._params,
+    VAR: Btf._skip4,
+    DECL_TAG: Btf._skip4,
+    DATASEC: Btf._datasec,
+    **{kind: Btf._nothing for kind in (PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FLOAT, TYPE_TAG)},
+}
+
+
 class _DrgnTypes:
     def __init__(self, btf: Btf, prog: Any) -> None:
         import drgn
@@ -187,7 +213,7 @@ class _DrgnTypes:
 
     def find_type(self, prog: Any, kinds: Any, name: str, filename: str | None) -> Any:
         drgn = self.drgn
-        wanted = []
+        wanted: list[int] = []
         for kind in kinds:
             wanted.extend(
                 {
@@ -231,62 +257,69 @@ class _DrgnTypes:
         return lambda: self.get(type_id)
 
     def _make(self, type_id: int) -> Any:
-        drgn, prog = self.drgn, self.prog
         if type_id == 0:
-            return prog.void_type()
+            return self.prog.void_type()
         t = self.btf.types[type_id]
         assert t is not None
-        kind = t.kind
-        if kind == INT:
-            encoding = t.items[0]
-            if encoding & INT_BOOL:
-                return prog.bool_type(t.name, t.size_or_type)
-            return prog.int_type(t.name, t.size_or_type, bool(encoding & INT_SIGNED))
-        if kind == FLOAT:
-            return prog.float_type(t.name, t.size_or_type)
-        if kind == PTR:
-            return prog.pointer_type(self.get(t.size_or_type), 8)
-        if kind == ARRAY:
-            elem, _index, nelems = t.items
-            return prog.array_type(self.get(elem), nelems)
-        if kind in (STRUCT, UNION):
-            members = [
-                drgn.TypeMember(self._lazy(m_type, bits), m_name or None, bit_off)
-                for m_name, m_type, bit_off, bits in t.items
-            ]
-            make = prog.struct_type if kind == STRUCT else prog.union_type
-            return make(t.name or None, t.size_or_type, members)
-        if kind in (ENUM, ENUM64):
-            signed = t.kind_flag
-            compatible = prog.int_type(
-                ("" if signed else "unsigned ") + ("int" if t.size_or_type <= 4 else "long"), t.size_or_type, signed
-            )
-            if not t.items:
-                return prog.enum_type(t.name or None)
-            return prog.enum_type(
-                t.name or None, compatible, [drgn.TypeEnumerator(name, value) for name, value in t.items]
-            )
-        if kind == FWD:
-            return (prog.union_type if t.kind_flag else prog.struct_type)(t.name or None)
-        if kind == TYPEDEF:
-            return prog.typedef_type(t.name, self._lazy_type(t.size_or_type))
-        if kind in (VOLATILE, CONST, RESTRICT, TYPE_TAG):
-            inner = self.get(t.size_or_type)
-            qualifier = {
-                VOLATILE: drgn.Qualifiers.VOLATILE,
-                CONST: drgn.Qualifiers.CONST,
-                RESTRICT: drgn.Qualifiers.RESTRICT,
-            }.get(kind)
-            if qualifier is None:
-                return inner
-            return inner.qualified(inner.qualifiers | qualifier)
-        if kind == FUNC_PROTO:
-            params = [drgn.TypeParameter(self._lazy(p_type), p_name or None) for p_name, p_type in t.items if p_type]
-            variadic = bool(t.items) and t.items[-1][1] == 0
-            return prog.function_type(self.get(t.size_or_type), params, variadic)
-        if kind == FUNC:
-            return self.get(t.size_or_type)
-        raise BtfError(f"BTF kind {kind} (type id {type_id}) is not a type drgn can use")
+        maker = {
+            INT: self._int,
+            FLOAT: lambda t: self.prog.float_type(t.name, t.size_or_type),
+            PTR: lambda t: self.prog.pointer_type(self.get(t.size_or_type), 8),
+            ARRAY: lambda t: self.prog.array_type(self.get(t.items[0]), t.items[2]),
+            STRUCT: self._compound,
+            UNION: self._compound,
+            ENUM: self._enum,
+            ENUM64: self._enum,
+            FWD: lambda t: (self.prog.union_type if t.kind_flag else self.prog.struct_type)(t.name or None),
+            TYPEDEF: lambda t: self.prog.typedef_type(t.name, self._lazy_type(t.size_or_type)),
+            VOLATILE: self._qualified,
+            CONST: self._qualified,
+            RESTRICT: self._qualified,
+            TYPE_TAG: lambda t: self.get(t.size_or_type),
+            FUNC_PROTO: self._function,
+            FUNC: lambda t: self.get(t.size_or_type),
+        }.get(t.kind)
+        if maker is None:
+            raise BtfError(f"BTF kind {t.kind} (type id {type_id}) is not a type drgn can use")
+        return maker(t)
+
+    def _int(self, t: BtfType) -> Any:
+        encoding = t.items[0]
+        if encoding & INT_BOOL:
+            return self.prog.bool_type(t.name, t.size_or_type)
+        return self.prog.int_type(t.name, t.size_or_type, bool(encoding & INT_SIGNED))
+
+    def _compound(self, t: BtfType) -> Any:
+        members = [
+            self.drgn.TypeMember(self._lazy(m_type, bits), m_name or None, bit_off)
+            for m_name, m_type, bit_off, bits in t.items
+        ]
+        make = self.prog.struct_type if t.kind == STRUCT else self.prog.union_type
+        return make(t.name or None, t.size_or_type, members)
+
+    def _enum(self, t: BtfType) -> Any:
+        if not t.items:
+            return self.prog.enum_type(t.name or None)
+        signed = t.kind_flag
+        compatible = self.prog.int_type(
+            ("" if signed else "unsigned ") + ("int" if t.size_or_type <= 4 else "long"), t.size_or_type, signed
+        )
+        enumerators = [self.drgn.TypeEnumerator(name, value) for name, value in t.items]
+        return self.prog.enum_type(t.name or None, compatible, enumerators)
+
+    def _qualified(self, t: BtfType) -> Any:
+        inner = self.get(t.size_or_type)
+        qualifier = {
+            VOLATILE: self.drgn.Qualifiers.VOLATILE,
+            CONST: self.drgn.Qualifiers.CONST,
+            RESTRICT: self.drgn.Qualifiers.RESTRICT,
+        }[t.kind]
+        return inner.qualified(inner.qualifiers | qualifier)
+
+    def _function(self, t: BtfType) -> Any:
+        params = [self.drgn.TypeParameter(self._lazy(p_type), p_name or None) for p_name, p_type in t.items if p_type]
+        variadic = bool(t.items) and t.items[-1][1] == 0
+        return self.prog.function_type(self.get(t.size_or_type), params, variadic)
 
     def _lazy_type(self, type_id: int) -> Any:
         # typedef_type() takes a Type, not a thunk; typedefs of structs resolve their members lazily anyway.

@@ -17,8 +17,8 @@ bits it read and what they mean in the era. Formats, as the tools document or pr
   pfn:0x...`` (newer kernels, whose ``__dump_folio()`` does the work, print ``page: refcount:...``
   without the page pointer), then ``head: ... order:N ...`` for a large folio, ``aops:<symbol>
   ino:...`` for a file, ``anon flags:`` or ``ksm flags:`` or ``flags:`` with
-  ``0x...(name|name|...)``, in newer kernels a ``page_type:`` line (one type in the top byte from
-  v6.12, commit 4ffca5a96678 "mm: support only one page_type per page"), and
+  ``0x...(name|name|...)``, in newer kernels a ``page_type:`` line (Since Linux kernel commit
+  4ffca5a96678 ("mm: support only one page_type per page") (in v6.12), one type in the top byte), and
   ``raw:``/``head:`` hex dumps of ``struct page``. ``%p`` prints a hashed value unless the kernel
   booted with ``no_hash_pointers`` (Documentation/core-api/printk-formats.rst), so a hashed
   ``mapping:`` says nothing about tag bits; the ``raw:`` lines are printed unhashed and their
@@ -369,30 +369,70 @@ def _crash_kmem(text: str, era: Era) -> Paste:
 # --------------------------------------------------------------------------- dump_page()
 
 
+def _printed_mapping(mapping_text: str) -> tuple[int, bool]:
+    """dump_page()'s ``mapping:`` value and whether it is hashed (-1 when it is no number at all)."""
+    if mapping_text.lower() in ("0000000000000000", "00000000", "(null)"):
+        return 0, False
+    if "ptrval" in mapping_text:
+        # Before the hash key is ready, %p prints "(____ptrval____)" instead of a hash.
+        return -1, True
+    value = parse_number(mapping_text)
+    # %p hashes to 32 bits on 64-bit kernels (printed as 00000000xxxxxxxx); a kernel pointer
+    # printed with no_hash_pointers starts with the kernel's high bits.
+    return value, value >> 32 == 0
+
+
+def _dump_page_word(text: str, era: Era, printed: int, hashed: bool, report_kind: str) -> tuple[int, str, bool, str]:
+    """(word, where it came from, whether it is a placeholder, a note) for a dump_page() report."""
+    raw_word = _raw_mapping_word(text)
+    if raw_word is not None:
+        word, word_from = raw_word
+        return (
+            word,
+            word_from,
+            False,
+            (f"The raw word comes from the report's hex dump of struct page ({word_from}), which is not hashed."),
+        )
+    if report_kind in ("anon", "ksm"):
+        tag = era.ANON if report_kind == "anon" else era.KSM
+        return (
+            PLACEHOLDER_POINTER | tag,
+            f"the report's '{report_kind}' label",
+            True,
+            (
+                f"The report says '{report_kind}', so the tag is {tag:#04b}; the pointer part of the word is a "
+                f"placeholder ({PLACEHOLDER_POINTER:#x}), since the report hides the real one."
+            ),
+        )
+    if report_kind == "file":
+        return (
+            PLACEHOLDER_POINTER,
+            "the report's 'aops:' line",
+            True,
+            (
+                "The report names the file's address_space operations (aops:), so this is a page-cache folio "
+                f"with tag 0b00; the pointer is a placeholder ({PLACEHOLDER_POINTER:#x}) for the hashed one."
+            ),
+        )
+    if printed == 0:
+        return 0, "the report's 'mapping:' (NULL, and no anon/ksm label)", False, ""
+    if not hashed:
+        return printed, "the report's 'mapping:' (printed unhashed, no_hash_pointers)", False, ""
+    return PLACEHOLDER_POINTER, "the report's 'mapping:' (hashed)", True, ""
+
+
 def _dump_page(text: str, era: Era) -> Paste:
     head = _DUMP_HEAD.search(text)
     assert head is not None
-    mapping_text = head.group("mapping")
-    printed = 0 if mapping_text.lower() in ("0000000000000000", "00000000", "(null)") else None
-    hashed = False
-    if printed is None and "ptrval" in mapping_text:
-        # Before the hash key is ready, %p prints "(____ptrval____)" instead of a hash.
-        hashed, printed = True, -1
-    if printed is None:
-        value = parse_number(mapping_text)
-        # %p hashes to 32 bits on 64-bit kernels (printed as 00000000xxxxxxxx); a kernel pointer
-        # printed with no_hash_pointers starts with the kernel's high bits.
-        hashed = value >> 32 == 0
-        printed = value
-    notes = []
-    raw_word = _raw_mapping_word(text)
-    report_kind = ""
+    printed, hashed = _printed_mapping(head.group("mapping"))
     # No line anchors: a browser's one-line text box drops the newlines of a pasted block.
     flag_line = re.search(r"(anon |ksm )?(?<![A-Za-z_])flags:\s*(0x[0-9a-fA-F]+)\(([^)]*)\)", text)
+    report_kind = ""
     if flag_line and flag_line.group(1):
         report_kind = flag_line.group(1).strip()
     elif re.search(r"\baops:", text):
         report_kind = "file"
+    notes = []
     if hashed:
         notes.append(
             "dump_page() printed the pointers hashed (printk %p), as every kernel does unless booted "
@@ -403,39 +443,11 @@ def _dump_page(text: str, era: Era) -> Paste:
         "dump_page()'s 'mapping:' is what folio_mapping() returned (NULL for anon and KSM), not the "
         "raw folio->mapping word."
     )
-    placeholder = False
-    if raw_word is not None:
-        word, word_from = raw_word
-        notes.append(
-            f"The raw word comes from the report's hex dump of struct page ({word_from}), which is not hashed."
-        )
-    elif report_kind in ("anon", "ksm"):
-        tag = era.ANON if report_kind == "anon" else era.KSM
-        word, word_from, placeholder = PLACEHOLDER_POINTER | tag, f"the report's '{report_kind}' label", True
-        notes.append(
-            f"The report says '{report_kind}', so the tag is {tag:#04b}; the pointer part of the word is a "
-            f"placeholder ({PLACEHOLDER_POINTER:#x}), since the report hides the real one."
-        )
-    elif report_kind == "file":
-        word, word_from, placeholder = PLACEHOLDER_POINTER, "the report's 'aops:' line", True
-        notes.append(
-            "The report names the file's address_space operations (aops:), so this is a page-cache folio "
-            f"with tag 0b00; the pointer is a placeholder ({PLACEHOLDER_POINTER:#x}) for the hashed one."
-        )
-    elif printed == 0:
-        word, word_from = 0, "the report's 'mapping:' (NULL, and no anon/ksm label)"
-    elif not hashed:
-        word, word_from = printed, "the report's 'mapping:' (printed unhashed, no_hash_pointers)"
-    else:
-        word, word_from, placeholder = PLACEHOLDER_POINTER, "the report's 'mapping:' (hashed)", True
-    order = None
+    word, word_from, placeholder, note = _dump_page_word(text, era, printed, hashed, report_kind)
+    if note:
+        notes.append(note)
     order_match = re.search(r"\border:(\d+)", text)
-    if order_match:
-        order = int(order_match.group(1))
-    page_type = ""
-    pt = re.search(r"page_type:\s*(?:0x)?([0-9a-fA-F]+)\s*\(([^)]*)\)", text)
-    if pt:
-        page_type = pt.group(2).strip()
+    page_type = re.search(r"page_type:\s*(?:0x)?([0-9a-fA-F]+)\s*\(([^)]*)\)", text)
     return Paste(
         "dump_page",
         word,
@@ -445,11 +457,11 @@ def _dump_page(text: str, era: Era) -> Paste:
         flags=parse_number(flag_line.group(2)) if flag_line else None,
         flag_names=tuple(n for n in flag_line.group(3).split("|") if n and "=" not in n) if flag_line else (),
         flag_names_from="the report's flags: line" if flag_line else "",
-        page_type=page_type,
+        page_type=page_type.group(2).strip() if page_type else "",
         refcount=int(head.group("ref")),
         mapcount=int(head.group("map")),
         index=parse_number(head.group("index")),
-        order=order,
+        order=int(order_match.group(1)) if order_match else None,
         report_kind=report_kind,
         notes=tuple(notes),
     )
