@@ -162,7 +162,7 @@ def test_explain_prints_the_decode_and_what_was_read(kernel):
 def test_mapping_word_widget_from_drgn(kernel):
     page = kernel.folio(mapping=STABLE_NODE | 3)[0]
     widget = MappingWordWidget.from_drgn(kernel.page_ptr(page))
-    assert widget.result.kind is MappingKind.KSM and widget.era.id == kernel.era
+    assert widget.result.kind is MappingKind.KSM and widget.result.era.id == kernel.era
     assert mapping_word_widget(kernel.page_ptr(page)).word == STABLE_NODE | 3
     read = widget.children[-1].value
     assert "Read by drgn from the kernel memory" in read

@@ -288,7 +288,7 @@ class MappingWordWidget(SnapshotMixin, GuardedInputs, w.VBox):
         self._table.value = helpers_table_html(r)
 
     @classmethod
-    def from_drgn(cls, obj: Any, era: Era | str | None = None, **kwargs: Any) -> MappingWordWidget:
+    def from_drgn(cls, obj: Any, era: Any = None, **kwargs: Any) -> MappingWordWidget:
         """The folio of a drgn ``struct folio *``/``struct page *``, read from its kernel (needs drgn)."""
         from ..drgn import mapping_word_widget
 
