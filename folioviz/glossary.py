@@ -32,6 +32,7 @@ class Term:
     source: str
     match: tuple[re.Pattern[str], ...]
     code: tuple[re.Pattern[str], ...]
+    also: tuple[str, ...] = ()
 
     @property
     def cell_id(self) -> str:
@@ -70,6 +71,7 @@ def terms() -> tuple[Term, ...]:
                 source=row["source"],
                 match=tuple(re.compile(p, flags) for p in row["match"]),
                 code=tuple(re.compile(rf"(?:{p})\Z") for p in row.get("code", [])),
+                also=tuple(row.get("also", ())),
             )
         )
     return tuple(out)
@@ -79,13 +81,18 @@ def glossary_cells() -> list[tuple[str, str]]:
     """The glossary as markdown cells, one per term: (cell id, heading + definition + source link)."""
     from .kernel.sources import source_ref
 
-    cells = []
-    for term in terms():
-        ident, _, release = term.source.rpartition("@")
+    def link(term: Term, source: str) -> str:
+        ident, _, release = source.rpartition("@")
         ref = source_ref(ident, release)
         if ref.line is None:
-            raise ValueError(f"glossary term {term.id!r}: no line recorded for {term.source} (data/sources.toml)")
-        text = f"#### {term.heading}\n\n{term.definition} *Source:* [`{ref.path}:{ref.line}` ({release})]({ref.url})"
+            raise ValueError(f"glossary term {term.id!r}: no line recorded for {source} (data/sources.toml)")
+        return f"[`{ref.path}:{ref.line}` ({release})]({ref.url})"
+
+    cells = []
+    for term in terms():
+        text = f"#### {term.heading}\n\n{term.definition} *Source:* {link(term, term.source)}"
+        if term.also:
+            text += "; *see also* " + ", ".join(link(term, s) for s in term.also)
         cells.append((term.cell_id, text))
     return cells
 

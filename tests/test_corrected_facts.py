@@ -137,3 +137,32 @@ def test_the_notebooks_tell_it_the_same_way(name):
     text = _prose(name)
     assert re.search(r"`page_cache_delete\(\)` clears `(->)?mapping`", text)
     assert re.search(r"`filemap_free_folio\(\)`:? drops? the cache's reference", text)
+
+
+# ------------------------------------------------------------------ the review of the merge
+
+
+def _term(term_id: str):
+    from folioviz.glossary import terms
+
+    return next(t for t in terms() if t.id == term_id)
+
+
+def _glossary_entry(term_id: str) -> str:
+    from folioviz.glossary import glossary_cells
+
+    return dict(glossary_cells())[f"glossary-{term_id}"]
+
+
+# Non-LRU movable pages: tag 0b10 up to v6.16 (a driver's address_space before v6.0, its
+# movable_operations from v6.0), a page flag from v6.17 -- each release named is also linked.
+def test_non_lru_movable_glossary_entry_tells_all_three_eras():
+    text = _term("non-lru-movable-page").definition
+    assert "From v6.0 to v6.16" not in text, "the tag did not start in v6.0"
+    assert re.search(r"before v6\.0 \(v5\.10\.223\).*`address_space`", text)
+    assert re.search(r"from v6\.0 \(v6\.1\.4\).*`struct movable_operations`", text)
+    assert "Up to v6.16" in text and "From v6.17 (v7.2.8)" in text and "`PG_movable_ops`" in text
+    assert get_era("pre-v6.0").movable_tag == "address_space"
+    entry = _glossary_entry("non-lru-movable-page")
+    for release in ("v5.10.223", "v6.1.4", "v7.2.8"):
+        assert re.search(rf"\]\(https://elixir\.bootlin\.com/linux/{re.escape(release)}/source/[^)]+\)", entry), release
