@@ -166,3 +166,17 @@ def test_non_lru_movable_glossary_entry_tells_all_three_eras():
     entry = _glossary_entry("non-lru-movable-page")
     for release in ("v5.10.223", "v6.1.4", "v7.2.8"):
         assert re.search(rf"\]\(https://elixir\.bootlin\.com/linux/{re.escape(release)}/source/[^)]+\)", entry), release
+
+
+# A folio's struct is not only the head page's: in v6.1.4 it also overlays the second struct page.
+def test_the_folio_is_said_to_span_more_than_the_head_page_descriptor():
+    from folioviz.widgets.primer import folio_map_svg
+
+    assert "v6.1.4" in _recorded("_flags_1")  # a field of the second page's descriptor
+    primer = _prose("00_the_primer")
+    assert "the folio's fields are that page's fields" not in primer
+    assert "head" in primer and "{{src:_flags_1@v6.1.4}}" in primer and "next page's descriptor" in primer
+    folio = _term("folio").definition
+    assert "head" in folio and "`_flags_1`" in folio and "v6.1.4" in folio
+    svg = folio_map_svg()
+    assert "holds its fields" not in svg and "head (first) page" in svg

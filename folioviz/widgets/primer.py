@@ -121,7 +121,7 @@ def folio_map_svg(*, presenter: bool | None = None) -> str:
         f'L{right:.1f},{brace_y - 6 * s:.1f}" fill="none" stroke="{INK}" stroke-width="{t.stroke:.1f}"/>'
     )
     p.append(_text(px, brace_y + 20 * s, "one folio = 1, 2, 4 ... contiguous pages;", size=small))
-    p.append(_text(px, brace_y + 38 * s, "the first page's struct page holds its fields", size=small))
+    p.append(_text(px, brace_y + 38 * s, "flags, mapping: the head (first) page's fields", size=small))
     # --- the folio's fields
     fx, fy, fw, fh = 16 * s, 176 * s, 228 * s, 132 * s
     p.append(_box(fx, fy, fw, fh, fill="#F7F7F7", width=t.stroke))

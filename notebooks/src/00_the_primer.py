@@ -20,8 +20,10 @@ from folioviz.widgets.primer import folio_map_svg, write_fault_svg
 #
 # The kernel manages physical memory in pages, each described by a `struct page`
 # ({{src:page@v6.1.4}}). A folio is a run of one or more of those pages that the kernel handles as
-# one unit; `struct folio` ({{src:folio@v6.1.4}}) lies over the first page's descriptor, so the
-# folio's fields are that page's fields.
+# one unit. `struct folio` ({{src:folio@v6.1.4}}) is laid over the pages' own descriptors, starting
+# at the first (head) page's: a folio's `flags`, `mapping` and `_refcount` are the head page's
+# fields. A large folio's struct goes on into the next page's descriptor, which holds what only a
+# multi-page folio needs, such as its order and `_folio_nr_pages` ({{src:_flags_1@v6.1.4}}).
 #
 # One of those fields is `mapping`: a single word that says what the folio belongs to. For a folio
 # of a file it points to the file's `struct address_space` ({{src:address_space@v6.1.4}}), which
