@@ -180,3 +180,12 @@ def test_the_folio_is_said_to_span_more_than_the_head_page_descriptor():
     assert "head" in folio and "`_flags_1`" in folio and "v6.1.4" in folio
     svg = folio_map_svg()
     assert "holds its fields" not in svg and "head (first) page" in svg
+
+
+# vma_set_page_prot() sets the protection (vm_page_prot) that faults later give the entries; it builds none.
+def test_vma_set_page_prot_is_said_to_set_the_protection_not_to_build_entries():
+    primer = _prose("00_the_primer")
+    assert "builds the VMA's page-table entries" not in primer
+    assert "`vma_set_page_prot()` leaves write permission out of `vm_page_prot`" in primer
+    assert "It builds no entry itself" in primer
+    assert "v6.1.4" in _recorded("vma_set_page_prot#write-notify-drops-shared") & _recorded("do_set_pte")

@@ -41,8 +41,11 @@ HTML(folio_map_svg())
 # to each page: the filesystem may need to reserve space or start a journal entry, and writeback
 # must know which folios are dirty. So, when the mapping has a `->page_mkwrite` (or the file is
 # written back at all), `vma_wants_writenotify()` says yes ({{src:vma_wants_writenotify#page-mkwrite-test@v6.1.4}})
-# and `vma_set_page_prot()` builds the VMA's page-table entries without write permission
-# ({{src:vma_set_page_prot#write-notify-drops-shared@v6.1.4}}). That is dirty tracking.
+# and `vma_set_page_prot()` leaves write permission out of `vm_page_prot`, the protection the VMA's
+# page-table entries will be given, by working it out as for a private mapping
+# ({{src:vma_set_page_prot#write-notify-drops-shared@v6.1.4}}). It builds no entry itself: each is made
+# later, by a fault, from that protection ({{src:do_set_pte@v6.1.4}}), and only a write fault makes one
+# writable. That is dirty tracking.
 #
 # The first store then faults, and one of two paths runs, both of which call `do_page_mkwrite()`:
 #
