@@ -32,6 +32,7 @@ __all__ = [
     "SUCCESS_VALUES",
     "OpsRef",
     "PageMkwriteHandler",
+    "RowCounts",
     "SurveyDifference",
     "by_convention",
     "by_helper",
@@ -39,6 +40,7 @@ __all__ = [
     "find_handler",
     "implementations",
     "old_school",
+    "row_counts",
     "survey",
 ]
 
@@ -102,6 +104,8 @@ class PageMkwriteHandler:
     ``also_pfn_mkwrite`` is true when the same function is also the ops' ``.pfn_mkwrite``;
     ``fault_sets_mapping`` when the ops' ``.fault`` stores a file mapping in ``page->mapping`` (the old
     trick that lets the legacy path's ``->mapping`` test pass for driver memory).
+    ``old_school_when`` says, for a handler that returns 0 only on some calls, on which ones (``only
+    for page 0 of its buffer ...``); it is "" when the convention holds for every call.
     """
 
     release: str
@@ -117,6 +121,7 @@ class PageMkwriteHandler:
     ops: tuple[OpsRef, ...] = ()
     also_pfn_mkwrite: bool = False
     fault_sets_mapping: bool = False
+    old_school_when: str = ""
 
     @property
     def source(self) -> SourceRef:
@@ -223,6 +228,7 @@ def _all_rows() -> tuple[PageMkwriteHandler, ...]:
                 ops=_ops(raw.get("ops", ()), raw["release"], where),
                 also_pfn_mkwrite=bool(raw.get("also_pfn_mkwrite", False)),
                 fault_sets_mapping=bool(raw.get("fault_sets_mapping", False)),
+                old_school_when=" ".join(str(raw.get("old_school_when", "")).split()),
             )
         )
     return tuple(rows)
@@ -247,6 +253,31 @@ def implementations(release: str = RECENT_RELEASE) -> tuple[PageMkwriteHandler, 
     """The functions some ``vm_operations_struct`` registers as ``.page_mkwrite`` in ``release``
     (the email's "about 30 implementations"; ``filemap_page_mkwrite`` counts once)."""
     return tuple(row for row in survey(_release(release)) if row.registered)
+
+
+@dataclass(frozen=True)
+class RowCounts:
+    """How the survey's rows for one release split: ``rows == handlers + helpers``.
+
+    ``handlers`` are the functions some ``vm_operations_struct`` registers (:func:`implementations`);
+    ``helpers`` are the shared helpers listed so that a handler's *helper* column can be followed, which
+    nothing registers as ``.page_mkwrite``.
+    """
+
+    release: str
+    rows: int
+    handlers: int
+    helpers: int
+
+
+def row_counts(release: str | None = None) -> tuple[RowCounts, ...]:
+    """The row counts of ``release``, or of every surveyed release (newest first) when ``None``."""
+    releases = RELEASES if release is None else (_release(release),)
+    out = []
+    for tag in releases:
+        rows, handlers = len(survey(tag)), len(implementations(tag))
+        out.append(RowCounts(tag, rows, handlers, rows - handlers))
+    return tuple(out)
 
 
 def _group(rows: Iterable[PageMkwriteHandler], attr: str, order: tuple[str, ...]) -> dict[str, tuple[Any, ...]]:

@@ -98,6 +98,17 @@ class Era:
         """The name this era's kernel gives a helper (``folio_mapping`` was ``page_mapping`` in v5.10)."""
         return self.kernel_names.get(model_name, model_name)
 
+    @property
+    def folio_mapping_check_livelocks(self) -> bool:
+        """Whether a ``folio_mapping()`` test in ``do_page_mkwrite()`` would retry an old driver's movable page forever.
+
+        It would when tag 0b10 marks a driver's movable page (``movable_tag``) and ``folio_mapping()``
+        returns NULL for any tag bit: the old-school path would then take the page for truncated, return 0
+        and fault again, every time. Before v6.0 ``folio_mapping()`` masked the tag and gave a pointer; from
+        v6.17 no page carries the movable tag.
+        """
+        return bool(self.movable_tag) and self.folio_mapping_nulls_all_tags
+
     def contains(self, version: tuple[int, int]) -> bool:
         return self.first <= version and (self.last is None or version <= self.last)
 

@@ -26,6 +26,10 @@ __all__ = [
     "NullHelperQuiz",
     "NumberQuiz",
     "freed_quiz",
+    "history_release_quiz",
+    "history_year_quiz",
+    "livelock_era_quiz",
+    "old_school_quiz",
     "refcount_quiz",
     "return_line_quiz",
     "terminates_quiz",
@@ -347,3 +351,62 @@ def orders_quiz(variant: str, outcome: str, question: str, *, hint: str = "", **
     if hint:
         explanation = f"{explanation} {hint}"
     return NumberQuiz(question, report.interleavings, explanation)
+
+
+# --------------------------------------------------------------------------- the survey's and history's quizzes
+
+
+def old_school_quiz(release: str, question: str = "") -> NumberQuiz:
+    """ "How many registered ->page_mkwrite handlers in ``release`` are old-school?" from the survey.
+
+    The explanation names them and, for each that returns 0 only on some calls, says on which: the
+    survey's ``old_school_when`` (``data/page_mkwrite_survey.toml``).
+    """
+    from ..kernel.survey import old_school
+
+    rows = old_school(release)
+    tag = rows[0].release if rows else release
+    question = question or (
+        f"How many registered <code>->page_mkwrite</code> handlers in {escape(tag)} follow the old-school "
+        "convention (return 0 with the folio unlocked)?"
+    )
+    names = ", ".join(row.handler for row in rows) or "none"
+    conditions = " ".join(f"{row.handler} is old-school {row.old_school_when}." for row in rows if row.old_school_when)
+    return NumberQuiz(question, len(rows), f"Old-school in {tag}: {names}. {conditions}".strip())
+
+
+def livelock_era_quiz() -> ChoiceQuiz:
+    """ "In which era would a folio_mapping() check in do_page_mkwrite() livelock an old driver's movable page?" """
+    from ..kernel.versions import eras
+
+    options = [(era.label, era.id) for era in eras()]
+    hits = [era for era in eras() if era.folio_mapping_check_livelocks]
+    if len(hits) != 1:
+        raise FolioVizError(f"expected exactly one era where a folio_mapping() check livelocks, found {len(hits)}")
+    question = (
+        "In which kernel era would a <code>folio_mapping()</code> check in <code>do_page_mkwrite()</code> make "
+        "an old driver's movable page retry for ever?"
+    )
+    return ChoiceQuiz(question, options, hits[0].id, hits[0].summary)
+
+
+def _event_explanation(event: Any) -> str:
+    return f'{event.commit[:12]}, "{event.title}": {event.what}'
+
+
+def history_year_quiz(event_id: str, question: str) -> NumberQuiz:
+    """ "In which year ...?" about one event of ``do_page_mkwrite()``'s history (``data/mkwrite_history.toml``)."""
+    from ..kernel.mkwrite import history_event
+
+    event = history_event(event_id)
+    return NumberQuiz(question, event.year, _event_explanation(event))
+
+
+def history_release_quiz(event_id: str, question: str, releases: tuple[str, ...]) -> ChoiceQuiz:
+    """ "In which release ...?" about one history event; ``releases`` are the choices and must hold its version."""
+    from ..kernel.mkwrite import history_event
+
+    event = history_event(event_id)
+    if event.version not in releases:
+        raise FolioVizError(f"{event_id!r} landed in {event.version}, which is not among the choices {releases}")
+    return ChoiceQuiz(question, [(release, release) for release in releases], event.version, _event_explanation(event))

@@ -8,13 +8,22 @@ from typing import Any
 import ipywidgets as w
 import plotly.graph_objects as go
 
-from ..kernel.survey import CONVENTIONS, HELPERS, RELEASES, STANDS_IN_FOR, PageMkwriteHandler, survey
+from ..kernel.survey import (
+    CONVENTIONS,
+    HELPERS,
+    RELEASES,
+    STANDS_IN_FOR,
+    PageMkwriteHandler,
+    differences,
+    row_counts,
+    survey,
+)
 from .figures import FolioFigure, data_table_html, folio_figure, lean_template
 from .snapshot import SnapshotMixin
 from .tables import style_html
 from .theme import OKABE_ITO, is_presenter, theme
 
-__all__ = ["SurveyExplorer", "survey_figure", "survey_table_html"]
+__all__ = ["SurveyExplorer", "row_counts_html", "survey_differences_html", "survey_figure", "survey_table_html"]
 
 #: A colour and a pattern per release, so the two bars differ without colour too.
 _RELEASE_STYLE = dict(zip(RELEASES, [(OKABE_ITO["blue"], ""), (OKABE_ITO["orange"], "/")], strict=True))
@@ -166,3 +175,33 @@ class SurveyExplorer(SnapshotMixin, w.VBox):
 
     def __repr__(self) -> str:
         return f"SurveyExplorer(release={self._release.value!r}, rows={len(self.rows)})"
+
+
+def row_counts_html() -> str:
+    """Per release read: the survey's rows = registered handlers + helpers nobody registers."""
+    body = "".join(
+        f"<tr><td>{escape(c.release)}{escape(_stands_in(c.release))}</td><td>{c.rows}</td>"
+        f"<td>{c.handlers}</td><td>{c.helpers}</td></tr>"
+        for c in row_counts()
+    )
+    return (
+        style_html() + '<div class="folioviz"><table class="fv-table" aria-label="survey rows per release">'
+        "<tr><th>release</th><th>rows</th><th>= registered handlers</th><th>+ helpers nobody registers</th></tr>"
+        + body
+        + "</table></div>"
+    )
+
+
+def survey_differences_html() -> str:
+    """What differs between the two releases read, handler by handler (removed, added, changed: which fields)."""
+    body = "".join(
+        f"<tr><td><code>{escape(d.handler)}</code></td><td>{escape(d.change)}</td>"
+        f"<td>{escape(', '.join(d.fields))}</td></tr>"
+        for d in differences()
+    )
+    return (
+        style_html() + '<div class="folioviz"><table class="fv-table" aria-label="survey differences">'
+        f"<tr><th>handler</th><th>{escape(' → '.join(reversed(RELEASES)))}</th><th>fields that differ</th></tr>"
+        + body
+        + "</table></div>"
+    )

@@ -6,9 +6,10 @@ from html import escape
 
 from ..kernel._data import load_toml
 from ..kernel.rules import EMAIL_URL, rules
+from ..kernel.versions import default_era, eras
 from .tables import style_html
 
-__all__ = ["notebook_index_html", "rules_map_html"]
+__all__ = ["eras_table_html", "notebook_index_html", "rules_map_html"]
 
 
 def _notebooks() -> list[dict[str, str]]:
@@ -50,4 +51,20 @@ def rules_map_html() -> str:
         f'<caption>R1–R12: the rules of <a href="{escape(EMAIL_URL)}">the email</a>, in our words. '
         "B1–B7: what kernel history adds.</caption>"
         "<tr><th>id</th><th>rule</th><th>taught in</th></tr>" + "".join(rows) + "</table></div>"
+    )
+
+
+def eras_table_html() -> str:
+    """The modelled eras (id to pass to ``set_default_era``, label, release read), the default marked."""
+    default = default_era().id
+    rows = []
+    for era in eras():
+        mark = " <b>(default)</b>" if era.id == default else ""
+        rows.append(
+            f"<tr><td><code>{escape(era.id)}</code>{mark}</td><td>{escape(era.label)}</td>"
+            f"<td>{escape(era.release)}</td></tr>"
+        )
+    return (
+        style_html() + '<div class="folioviz"><table class="fv-table" aria-label="the kernel eras">'
+        "<tr><th>era id</th><th>kernels</th><th>release read</th></tr>" + "".join(rows) + "</table></div>"
     )

@@ -26,7 +26,7 @@
 # %%
 from IPython.display import HTML
 
-from folioviz.widgets.workbook import notebook_index_html, rules_map_html
+from folioviz.widgets.workbook import eras_table_html, notebook_index_html, rules_map_html
 
 # %% [markdown]
 # ## New to Linux memory management?
@@ -73,10 +73,10 @@ HTML(rules_map_html())
 # itself name their era explicitly, so they read the same whatever the default.
 
 # %%
-from folioviz import browser_note, default_era, eras
+from folioviz import browser_note
 
 browser_note("era")  # prints a note only in the browser version (JupyterLite)
-[(era.id, era.label, era.release) for era in eras()], default_era().id
+HTML(eras_table_html())
 
 # %% [markdown]
 # ## A first taste

@@ -16,9 +16,15 @@
 # %%
 from IPython.display import HTML
 
-from folioviz.kernel.survey import differences, implementations, old_school, survey
-from folioviz.widgets.exercises import NumberQuiz
-from folioviz.widgets.survey import SurveyExplorer, survey_figure, survey_table_html
+from folioviz.kernel.survey import old_school
+from folioviz.widgets.exercises import old_school_quiz
+from folioviz.widgets.survey import (
+    SurveyExplorer,
+    row_counts_html,
+    survey_differences_html,
+    survey_figure,
+    survey_table_html,
+)
 
 # %% [markdown]
 # ## How many, and which convention (R12)
@@ -49,15 +55,7 @@ survey_figure("helper")
 # helpers that nobody registers. The counts, from the data:
 
 # %%
-[
-    (
-        release,
-        f"{len(survey(release))} rows",
-        f"= {len(implementations(release))} registered handlers",
-        f"+ {len(survey(release)) - len(implementations(release))} helpers nobody registers",
-    )
-    for release in ("v7.2.8", "v6.1.4")
-]
+HTML(row_counts_html())
 
 # %%
 SurveyExplorer()
@@ -116,7 +114,7 @@ HTML(survey_table_html(old_school("v6.1.4") + old_school("v7.2.8")))
 # ## What changed between the two releases
 
 # %%
-[(d.handler, d.change) for d in differences()]
+HTML(survey_differences_html())
 
 # %% [markdown]
 # ## Check your understanding
@@ -125,18 +123,7 @@ HTML(survey_table_html(old_school("v6.1.4") + old_school("v7.2.8")))
 # *Check*: the answer comes from the survey data and shows only after you check.
 
 # %%
-NumberQuiz(
-    "How many registered <code>->page_mkwrite</code> handlers in v7.2.8 follow the old-school convention "
-    "(return 0 with the folio unlocked)?",
-    len(old_school("v7.2.8")),
-    "Old-school in v7.2.8: " + ", ".join(h.handler for h in old_school("v7.2.8"))
-    + ". kernfs's is old-school only when the ops it wraps have no ->page_mkwrite.",
-)
+old_school_quiz("v7.2.8")
 
 # %%
-NumberQuiz(
-    "And in v6.1.4?",
-    len(old_school("v6.1.4")),
-    "Old-school in v6.1.4: " + ", ".join(h.handler for h in old_school("v6.1.4"))
-    + ". perf's is old-school only for page 0 of its buffer (SIGBUS for the rest).",
-)
+old_school_quiz("v6.1.4", "And in v6.1.4?")

@@ -14,9 +14,8 @@
 # %%
 from IPython.display import HTML
 
-from folioviz import eras
-from folioviz.kernel.mkwrite import CodeForm, mkwrite_history
-from folioviz.widgets.exercises import ChoiceQuiz, NumberQuiz
+from folioviz.kernel.mkwrite import CodeForm
+from folioviz.widgets.exercises import ChoiceQuiz, history_release_quiz, history_year_quiz, livelock_era_quiz
 from folioviz.widgets.figures import history_figure
 from folioviz.widgets.history import HistoryExplorer
 from folioviz.widgets.mkwrite import history_table_html
@@ -115,32 +114,21 @@ HTML(history_table_html())
 # The answers come from the history data and the model; each shows once you answer.
 
 # %%
-livelock_eras = [era for era in eras() if era.movable_tag and era.folio_mapping_nulls_all_tags]
-ChoiceQuiz(
-    "In which kernel era would a <code>folio_mapping()</code> check in <code>do_page_mkwrite()</code> make "
-    "an old driver's movable page retry for ever?",
-    [(era.label, era.id) for era in eras()],
-    livelock_eras[0].id,
-    livelock_eras[0].summary,
-)
+livelock_era_quiz()
 
 # %%
-locked_return = next(event for event in mkwrite_history() if event.id == "locked-return-2009")
-NumberQuiz(
+history_year_quiz(
+    "locked-return-2009",
     "In which year could a <code>->page_mkwrite</code> handler first hand the page back locked "
     "(<code>VM_FAULT_LOCKED</code>)?",
-    locked_return.year,
-    f"{locked_return.commit[:12]}, \"{locked_return.title}\": {locked_return.what}",
 )
 
 # %%
-swapfile = next(event for event in mkwrite_history() if event.id == "swapfile-2019")
-ChoiceQuiz(
+history_release_quiz(
+    "swapfile-2019",
     "The first thing <code>do_page_mkwrite()</code> checks is whether the file is an active swap file. "
     "In which release did that check arrive?",
-    [(version, version) for version in ("v2.6.30", "v5.4", "v6.0", "v6.6")],
-    swapfile.version,
-    f"{swapfile.commit[:12]}, \"{swapfile.title}\": {swapfile.what}",
+    ("v2.6.30", "v5.4", "v6.0", "v6.6"),
 )
 
 # %%

@@ -95,7 +95,7 @@ from .forms import (
     pseudo_code,
     render_pseudo_code,
 )
-from .history import HistoryEvent, mkwrite_history
+from .history import HistoryEvent, history_event, mkwrite_history
 from .inputs import CALLERS, FOLIO_STATES, HANDLERS, FaultLoopState, MkwriteInputs, MkwriteState, Outcome
 from .loop import MkwriteRun, do_page_mkwrite_scenario, fault_loop_scenario, mkwrite_outcome
 
@@ -151,6 +151,7 @@ __all__ = [
     "decode_vm_fault",
     "do_page_mkwrite_scenario",
     "fault_loop_scenario",
+    "history_event",
     "mkwrite_history",
     "mkwrite_outcome",
     "parse_kernel",

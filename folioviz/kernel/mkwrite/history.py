@@ -9,7 +9,7 @@ from .._data import load_toml
 from ..errors import FolioVizError
 from ..sources import lore_url
 
-__all__ = ["HistoryEvent", "mkwrite_history"]
+__all__ = ["HistoryEvent", "history_event", "mkwrite_history"]
 
 
 @dataclass(frozen=True)
@@ -63,3 +63,15 @@ def mkwrite_history() -> tuple[HistoryEvent, ...]:
             raise FolioVizError(f"history event {event.id!r} has evidence {event.evidence!r}; allowed: {_EVIDENCE}")
         events.append(event)
     return tuple(sorted(events, key=lambda e: e.date))
+
+
+def history_event(event_id: str) -> HistoryEvent:
+    """The event of :func:`mkwrite_history` with id ``event_id`` (``"swapfile-2019"``).
+
+    :raises FolioVizError: for an id the history does not hold, naming the ids it does
+    """
+    for event in mkwrite_history():
+        if event.id == event_id:
+            return event
+    known = ", ".join(event.id for event in mkwrite_history())
+    raise FolioVizError(f"no history event {event_id!r} in data/mkwrite_history.toml; the events are: {known}")
