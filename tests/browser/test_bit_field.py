@@ -2,7 +2,8 @@
 
 Contract with the front-end (folioviz/widgets/static/bitfield.js): each bit is a ``button.fv-bit.fv-bit-<n>``
 with ``aria-label`` "bit <n>, <role>, <value>"; the field is one Tab stop (roving tabindex) in which the
-arrow keys move, Home/End jump and Space/Enter flip. Voilà has its own test in test_voila.py.
+arrow keys move, Home/End jump and Space/Enter flip; keys with a modifier (Shift+Enter: run the cell) are left to
+the notebook. Voilà has its own test in test_voila.py.
 """
 
 from __future__ import annotations
@@ -125,3 +126,30 @@ def test_screenshots_light_dark_and_presenter(theme, lab_server, page, page_log,
     assert widgets.nth(2).locator(".fv-bit-0").get_attribute("aria-label") == "bit 0, slab data, 0"
     expect(widgets.nth(2).locator(".fv-bf-tag")).to_have_count(0)
     page_log.assert_no_errors()
+
+
+KEYS = "bit_field_keys.ipynb"
+
+
+def test_modified_enter_on_a_focused_bit_is_left_to_the_notebook(lab_server, page, page_log, run_all):
+    """Shift+Enter / Ctrl+Enter (run the cell) with a bit focused must not flip the bit; plain Enter still does."""
+    cells = ["from folioviz import MappingWordWidget", 'MappingWordWidget("0xffff888003a1c000")']
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    lab_server.write_notebook(KEYS, notebook)
+    run_all(page, KEYS)
+    widget = _first_widget(page)
+    expect(widget.locator("button.fv-bit")).to_have_count(64)
+    for keys in ("Shift+Enter", "Control+Enter", "Shift+Space"):
+        bit = _first_widget(page).locator(".fv-bit-5")
+        bit.focus()
+        assert _focused_bit(page) == "bit 5, pointer, 0", (keys, _focused_bit(page))
+        page.keyboard.press(keys)
+        expect(_first_widget(page).locator(".fv-bit-5")).to_have_attribute("aria-label", "bit 5, pointer, 0")
+        expect(_first_widget(page).locator("input[type=text]").first).to_have_value("0xffff888003a1c000")
+    # the plain key still flips: the test above is not passing because keys never reach the bit
+    _first_widget(page).locator(".fv-bit-5").focus()
+    page.keyboard.press("Enter")
+    expect(_first_widget(page).locator(".fv-bit-5")).to_have_attribute("aria-label", "bit 5, pointer, 1")
+    unexplained, _known = split_known_errors(page_log, lab_server)
+    assert not unexplained, unexplained

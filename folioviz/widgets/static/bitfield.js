@@ -1,7 +1,7 @@
 // folioviz bit field (anywidget): one <button> per bit of folio->mapping, grouped by byte, tag bits set apart.
 // Python sends the word (hex), the width and each bit's role; a click flips the bit here at once, then syncs.
 function render({ model, el }) {
-  let btns = [], order = [], cur = -1;
+  let btns = [], order = [], cur = -1, notebookKey = false;
   const mk = (tag, cls, text) => {
     const e = document.createElement(tag);
     e.className = cls;
@@ -22,8 +22,13 @@ function render({ model, el }) {
     move(n);
   };
   // On window, in the capture phase: before Notebook 7's command-mode shortcuts take the arrow keys.
+  // Keys with a modifier (Shift+Enter, Ctrl+Enter: run the cell) belong to the notebook: they pass
+  // untouched, and the click a browser makes for Enter/Space on a button does not flip the bit.
   const key = (e) => {
     if (!e.target.classList || !e.target.classList.contains("fv-bit") || !el.contains(e.target)) return;
+    const modified = e.ctrlKey || e.metaKey || e.altKey || e.shiftKey;
+    notebookKey = modified && (e.key === " " || e.key === "Enter");
+    if (modified) return;
     const i = order.indexOf(cur), last = order.length - 1;
     const to = { ArrowLeft: i - 1, ArrowUp: i - 1, ArrowRight: i + 1, ArrowDown: i + 1, Home: 0, End: last }[e.key];
     if (e.key === " " || e.key === "Enter") flip(cur);
@@ -59,7 +64,10 @@ function render({ model, el }) {
         if (role === "tag") b.classList.add("fv-tag-bit");
         b.type = "button";
         b.tabIndex = -1;
-        b.onclick = () => flip(n);
+        b.onclick = (e) => {
+          if (e.detail === 0 && notebookKey) notebookKey = false; // the browser's click for Shift+Enter
+          else flip(n);
+        };
         b.onfocus = () => move(n);
         b.onkeyup = (e) => e.key === " " && e.preventDefault();
         btns[n] = b;
