@@ -388,3 +388,32 @@ def test_stored_anywidget_models_name_their_view():
                 assert state.get("_view_name") == "AnyView" and state.get("_view_module") == "anywidget", (
                     f"{path.name}: {model_id} {sorted(state)}"
                 )
+
+
+# ------------------------------------------------------------------------------- glossary anchors
+
+
+def test_the_primer_page_carries_the_anchor_of_every_glossary_link(exporter) -> None:
+    """Every link into the glossary, on every page of the site, finds its entry on the primer's page.
+
+    The links end in ``#cell-id=glossary-<id>`` (folioviz.glossary); nbconvert gives each cell the element
+    id ``cell-id=<cell id>``, so the static site keeps them working.
+    """
+    from folioviz.glossary import PRIMER, terms
+
+    notebooks = bs.ready_notebooks()
+    names = [n.id for n in notebooks]
+    assert PRIMER in names
+    pages = {
+        n.id: bs.export_page(nbformat.read(NOTEBOOKS / f"{n.id}.ipynb", as_version=4), n, exporter=exporter,
+                             page_links=names)[0]
+        for n in notebooks
+    }  # fmt: skip
+    ids = set(re.findall(r'\bid="([^"]+)"', pages[PRIMER]))
+    assert {t.anchor for t in terms()} <= ids, sorted({t.anchor for t in terms()} - ids)
+    into = re.compile(rf'href="{PRIMER}\.html#([^"]+)"')
+    links = {(name, frag) for name, body in pages.items() for frag in into.findall(body)}
+    assert len({name for name, _ in links}) >= len(names) - 1, "every other notebook links into the glossary"
+    missing = sorted((name, frag) for name, frag in links if frag not in ids)
+    assert not missing, f"glossary links with no matching anchor on {PRIMER}.html: {missing}"
+    assert not re.search(rf'href="{PRIMER}\.ipynb#', "".join(pages.values())), "links rewritten to the site's pages"
