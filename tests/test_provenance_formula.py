@@ -29,6 +29,16 @@ def _walk_rows(value: object):
             yield from _walk_rows(item)
 
 
+def inferred_commits() -> set[str]:
+    """The commits whose release data/ marks as inferred (evidence I), by full sha."""
+    return {
+        row["commit"]
+        for path in sorted((ROOT / "data").glob("*.toml"))
+        for row in _walk_rows(tomllib.loads(path.read_text()))
+        if isinstance(row.get("commit"), str) and row.get("evidence") == "I"
+    }
+
+
 def known_commits() -> dict[str, tuple[str, str]]:
     """sha (full, as written in data/) -> (title, release), from every data file row with a commit."""
     known = {}
@@ -94,3 +104,18 @@ def test_comments_and_docstrings_cite_commits_with_the_formula():
                 if said != (title, release):
                     problems.append(f"{where}: the formula says {said}, data/ says {(title, release)}")
     assert not problems, "\n".join(problems)
+
+
+def test_a_release_data_marks_inferred_is_said_to_be_inferred_where_it_is_cited():
+    """The formula's ``(in vX.Y)`` reads as a fact; for a release data/ infers, the citation says so."""
+    inferred = inferred_commits()
+    assert inferred, "data/commits.toml has inferred releases; the check below must not be vacuous"
+    problems = []
+    for path in sorted((ROOT / "folioviz").rglob("*.py")):
+        for line, text in _comments_and_docstrings(path):
+            for match in FORMULA.finditer(text):
+                if any(full.startswith(match.group(1)) for full in inferred):
+                    after = " ".join(text[match.end() : match.end() + 120].split())
+                    if "inferred" not in after:
+                        problems.append(f"{path.relative_to(ROOT)}:{line}: {match.group(0)} -- {after!r}")
+    assert not problems, "releases data/ marks inferred, cited as facts:\n" + "\n".join(problems)

@@ -144,9 +144,9 @@ def _lookup_freed(state: PageCacheFolio, function: str, who: str) -> None:
         raise IllegalTransitionError(
             f"the folio has been freed, so {who} cannot get it: its XArray slot is empty, and a lookup "
             "that raced with the final put fails folio_try_get() on the count of 0, retries and then "
-            "finds the empty slot. The lookup returns nothing (NULL in v6.1.4, ERR_PTR(-ENOENT) from "
-            f"v6.4) and takes no reference. The story of this folio ended at its free; nothing may "
-            "touch it any more.",
+            "finds the empty slot. The lookup returns nothing (NULL in v6.1.4, ERR_PTR(-ENOENT) in "
+            "v6.12.8 and, by inference from the change's date, from v6.4) and takes no reference. The story "
+            "of this folio ended at its free; nothing may touch it any more.",
             check="",
             function=function,
         )
@@ -354,9 +354,10 @@ def filemap_get_folio(state: PageCacheFolio, actor: str) -> PageCacheFolio:
 
     * Folio in the page cache: ``actor`` gets a reference (+1).
     * Folio removed but still alive (the window): the slot no longer points to it, so the
-      lookup finds nothing and the state is unchanged. The caller gets NULL in v6.1.4. Since Linux
-      kernel commit 66dabbb65d67 ("mm: return an ERR_PTR from __filemap_get_folio") (in v6.4) it gets
-      ``ERR_PTR(-ENOENT)``.
+      lookup finds nothing and the state is unchanged. The caller gets NULL in v6.1.4 and
+      ``ERR_PTR(-ENOENT)`` in v6.12.8.
+      Since Linux kernel commit 66dabbb65d67 ("mm: return an ERR_PTR from __filemap_get_folio") (in v6.4):
+      a release inferred [I] from the commit's date (data/commits.toml), bounded by those two trees.
     * Folio freed: raises; the freed folio is out of the model (a real lookup would find the
       slot empty, or fail ``folio_try_get()`` on count 0 and retry, and return nothing).
     """

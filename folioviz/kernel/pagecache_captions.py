@@ -93,7 +93,8 @@ def _cap_lookup(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: Er
     if a == b:
         return (
             f"{_who(actor)} looks the folio up but finds nothing: it is no longer in the page cache, so no "
-            "reference is taken (the lookup returns NULL in v6.1.4, ERR_PTR(-ENOENT) from v6.4)."
+            "reference is taken (the lookup returns NULL in v6.1.4, ERR_PTR(-ENOENT) in v6.12.8 and, by "
+            "inference from the change's date, from v6.4)."
         )
     return (
         f"{_who(actor)} looks the folio up: {_era_name('folio_try_get', era)}() raises the count to "
