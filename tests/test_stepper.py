@@ -63,3 +63,17 @@ def test_set_scenario_rebuilds_the_controls():
 def test_empty_scenarios_are_rejected():
     with pytest.raises(FolioVizError, match="no steps"):
         Scenario(name="e", title="e", era="x", steps=())
+
+
+def test_an_out_of_range_step_is_shown_in_the_error_box_and_the_last_good_step_kept():
+    seen: list[int] = []
+    stepper = Stepper(SCENARIO, render=lambda step: seen.append(step.state), start=2)
+    assert stepper.error == "" and stepper._error_box in stepper.children
+    with pytest.raises(FolioVizError, match="out of range"):
+        stepper.step = 7
+    assert "step 7 is out of range" in stepper.error
+    assert 'role="alert"' in stepper._error_box.value and "steps 0 to 4" in stepper._error_box.value
+    assert stepper.step == 2 and stepper._slider.value == 2 and seen[-1] == 2
+    assert "step 2 of 4" in stepper._caption.value
+    stepper.step = 3  # a good step clears the box
+    assert stepper.error == "" and stepper._error_box.value == ""

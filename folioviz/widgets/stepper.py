@@ -20,6 +20,7 @@ from traitlets import Int, observe, validate
 
 from ..kernel.errors import FolioVizError
 from ..kernel.scenario import Scenario, Step
+from .base import GuardedInputs
 from .snapshot import SnapshotMixin, step_html
 
 __all__ = ["SPEEDS", "Stepper", "step_caption_html"]
@@ -44,11 +45,12 @@ def step_caption_html(step: Step[Any], index: int, total: int) -> str:
     )
 
 
-class Stepper(SnapshotMixin, w.VBox, Generic[S]):
+class Stepper(SnapshotMixin, GuardedInputs, w.VBox, Generic[S]):
     """Controls for stepping through a scenario.
 
     The public state is the ``step`` trait (an int; ``index`` is the same number, ``current`` the
-    :class:`Step`): set it, ``observe`` it or ``ipywidgets.link`` it to another stepper's.
+    :class:`Step`): set it, ``observe`` it or ``ipywidgets.link`` it to another stepper's. A step out
+    of range is shown in the error box and raised, and the stepper stays at its last good step.
 
     :param scenario: the immutable scenario to step through
     :param render: called with the current :class:`Step` on every change (and once at start)
@@ -99,7 +101,7 @@ class Stepper(SnapshotMixin, w.VBox, Generic[S]):
             [self._first, self._back, self._play, self._next, self._last, self._slider, self._speed],
             layout=w.Layout(flex_flow="row wrap", align_items="center"),
         )
-        super().__init__([controls, self._caption], **kwargs)
+        super().__init__([controls, self._make_error_box(), self._caption], **kwargs)
         self.add_class("fv-stepper")
         self.step = start
         self._sync()
@@ -160,11 +162,14 @@ class Stepper(SnapshotMixin, w.VBox, Generic[S]):
     def _valid_index(self, proposal: dict[str, Any]) -> int:
         value = proposal["value"]
         if not 0 <= value < len(self._scenario):
-            raise FolioVizError(f"step {value} is out of range: this scenario has steps 0 to {len(self._scenario) - 1}")
+            message = f"step {value} is out of range: this scenario has steps 0 to {len(self._scenario) - 1}"
+            self._show_error(message)
+            raise FolioVizError(message)
         return value
 
     @observe("step")
     def _on_index(self, change: dict[str, Any]) -> None:
+        self._clear_error()
         self._sync()
 
     def _sync(self) -> None:
