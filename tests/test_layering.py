@@ -50,3 +50,17 @@ def test_bitstring_is_imported_by_the_display_adapter_only():
     modules = (ROOT / "folioviz").rglob("*.py")
     importers = sorted(str(path.relative_to(ROOT)) for path in modules if "bitstring" in _imported_roots(path))
     assert importers == [BITSTRING_ADAPTER]
+
+
+def test_no_module_imports_a_private_name_the_review_flagged():
+    """exercises.py used race_style's private ``_orders``; it is public now as ``orders_text``."""
+    import ast
+
+    from folioviz.widgets import race_style
+
+    assert "orders_text" in race_style.__all__
+    for path in sorted((ROOT / "folioviz").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                names = {alias.name for alias in node.names}
+                assert "_orders" not in names, f"{path.relative_to(ROOT)} imports the private _orders"

@@ -15,7 +15,7 @@ from ..kernel import decode
 from ..kernel.errors import FolioVizError
 from ..kernel.mapping import MappingDecode, MappingKind, Pointer
 from ..kernel.races import VARIANTS, RaceModel, compare_variants, explore, unsafe_variants
-from .race_style import _orders
+from .race_style import orders_text
 from .snapshot import SnapshotMixin, quiz_html
 from .tables import style_html
 from .theme import KIND_STYLE
@@ -322,7 +322,7 @@ class UnsafeVariantsQuiz(SnapshotMixin, w.VBox):
         lines = []
         for e in self._comparison:
             bad = [r for r in e.outcomes if r.outcome.harmful]
-            verdict = ", ".join(f"{r.name} in {_orders(r)}" for r in bad) if bad else "never"
+            verdict = ", ".join(f"{r.name} in {orders_text(r)}" for r in bad) if bad else "never"
             lines.append(f"<li><b>{escape(VARIANTS[e.model.variant].label)}</b>: {escape(verdict)}</li>")
         mark = "✔ Right." if ok else "✘ Not quite."
         cls = "fv-right" if ok else "fv-wrong"

@@ -29,7 +29,7 @@ from ..kernel.errors import FolioVizError
 from ..kernel.pagecache import PageCacheFolio, window_steps
 from ..kernel.races import VARIANTS, Comparison, Exploration, RaceOutcome, RunOutcome
 from ..kernel.scenario import Scenario
-from .race_style import _DARK_TEXT, _counts_text, _orders, _style
+from .race_style import _DARK_TEXT, _counts_text, _style, orders_text
 from .theme import OKABE_ITO, theme
 
 __all__ = [
@@ -576,8 +576,10 @@ def race_summary_figure(*comparisons: Comparison, presenter: bool | None = None)
                     continue
                 share = 100.0 if report.certain else 100.0 * report.interleavings / e.total
                 xs.append(round(share, 2))
-                texts.append(f"{glyph} {'every order' if _orders(report) == 'every order' else report.interleavings}")
-                hovers.append(f"{name}: {_orders(report)} of {e.total:,} ({share:.1f}%)")
+                texts.append(
+                    f"{glyph} {'every order' if orders_text(report) == 'every order' else report.interleavings}"
+                )
+                hovers.append(f"{name}: {orders_text(report)} of {e.total:,} ({share:.1f}%)")
             if not any(xs):
                 continue
             fig.add_trace(

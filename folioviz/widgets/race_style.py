@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..kernel.races import OUTCOME_ORDER, Exploration, OutcomeReport, RaceOutcome, RunOutcome
 from .theme import OKABE_ITO
 
-__all__ = ["LANE_STYLE", "OUTCOME_STYLE", "THREAD_CHOICES", "VARIANT_SHORT"]
+__all__ = ["LANE_STYLE", "OUTCOME_STYLE", "THREAD_CHOICES", "VARIANT_SHORT", "orders_text"]
 
 
 #: Colour, glyph and plotly pattern for each outcome: never the colour alone.
@@ -57,7 +57,9 @@ def _glyphs(outcome: RunOutcome) -> str:
     return "".join(OUTCOME_STYLE[k][1] for k in outcome.kinds)
 
 
-def _orders(report: OutcomeReport) -> str:
+def orders_text(report: OutcomeReport) -> str:
+    """How many orders end in ``report``'s outcome, for people: "1 order", "1,234 orders", or "every order"
+    when the explorer proved that every order ends there (a livelock)."""
     if report.certain and report.outcome.kinds == (RaceOutcome.LIVELOCK,):
         return "every order"
     return f"{report.interleavings:,} order{'s' if report.interleavings != 1 else ''}"
@@ -65,5 +67,5 @@ def _orders(report: OutcomeReport) -> str:
 
 def _counts_text(e: Exploration) -> str:
     """One line: how many orders end in each outcome (the chart's and the table's numbers)."""
-    parts = [f"{_glyphs(r.outcome)} {r.name} {_orders(r)}" for r in e.outcomes]
+    parts = [f"{_glyphs(r.outcome)} {r.name} {orders_text(r)}" for r in e.outcomes]
     return " · ".join(parts) + f" (of {e.total:,} orders, {e.states} states)"

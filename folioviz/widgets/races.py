@@ -37,7 +37,7 @@ from .base import GuardedInputs
 from .exercises import UnsafeVariantsQuiz, orders_quiz
 from .figures import race_summary_figure
 from .mkwrite import kernel_options
-from .race_style import LANE_STYLE, OUTCOME_STYLE, THREAD_CHOICES, VARIANT_SHORT, _counts_text, _glyphs, _orders
+from .race_style import LANE_STYLE, OUTCOME_STYLE, THREAD_CHOICES, VARIANT_SHORT, _counts_text, _glyphs, orders_text
 from .snapshot import SnapshotMixin, plain_table_html, step_html
 from .stepper import Stepper
 from .svg import race_timeline_svg
@@ -308,7 +308,7 @@ class RaceExplorer(SnapshotMixin, GuardedInputs, w.VBox):
     # ------------------------------------------------------------------ internals
 
     def _outcome_options(self) -> list[tuple[str, str]]:
-        return [(f"{_glyphs(r.outcome)} {r.name} · {_orders(r)}", r.name) for r in self.exploration.outcomes]
+        return [(f"{_glyphs(r.outcome)} {r.name} · {orders_text(r)}", r.name) for r in self.exploration.outcomes]
 
     @validate(*_RACE_CHOICES)
     def _valid_choice(self, proposal: Any) -> Any:

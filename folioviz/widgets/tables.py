@@ -9,7 +9,7 @@ from ..kernel import decode, eras
 from ..kernel.errors import FolioVizError
 from ..kernel.mapping import MappingDecode, Pointer
 from ..kernel.races import VARIANTS, Comparison, OutcomeReport, RaceModel, RaceOutcome, compare_variants, explore
-from .race_style import _glyphs, _orders, _style
+from .race_style import _glyphs, _style, orders_text
 from .svg import kind_badge_svg
 from .theme import KIND_STYLE, OKABE_ITO, theme
 
@@ -181,7 +181,7 @@ def race_table_html(comparison: Comparison, *, variant: str | None = None, outco
             mark = v == variant and n == outcome
             try:
                 report = e.report(n)
-                text = _orders(report)
+                text = orders_text(report)
                 harmful = ' class="fv-race-bad"' if report.outcome.harmful else ""
             except FolioVizError:
                 text, harmful = "—", ""
@@ -245,6 +245,6 @@ def outcome_banner_html(report: OutcomeReport, model: RaceModel) -> str:
         f'<div class="fv-outcome fv-outcome-{group} fv-race-banner" role="status" aria-live="polite" '
         f'data-outcome="{escape(report.name)}" style="border-left-color: {colour}">'
         f'<span class="fv-outcome-name">{_glyphs(report.outcome)} {escape(report.name)}</span> · '
-        f"{escape(_orders(report))}{certain} · shortest: {len(report.shortest)} steps · "
+        f"{escape(orders_text(report))}{certain} · shortest: {len(report.shortest)} steps · "
         f"{escape(VARIANTS[model.variant].label)}<br>{escape(report.outcome.summary)}</div>"
     )
