@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from folioviz.kernel.mkwrite import mkwrite_history
+from folioviz.kernel.mkwrite import history_event, mkwrite_history
 from folioviz.kernel.pagecache import email_scenario, truncation_scenario
 from folioviz.kernel.survey import find_handler, old_school
 from folioviz.kernel.versions import get_era
@@ -199,3 +199,11 @@ def test_the_err_ptr_release_is_bounded_by_the_trees_and_called_inferred():
     state = email_scenario().steps[0].state
     for text in (_cap_lookup(state, state, "B", get_era("email")),):
         assert "ERR_PTR(-ENOENT) from v6.4" not in text and "in v6.12.8" in text and "inference" in text
+
+
+# The hibernation exception in blkdev_write_iter(): two steps found in the list archives, each named.
+def test_the_hibernation_exception_names_its_commits_as_far_as_they_were_found():
+    note = history_event("swapfile-2019").note
+    assert "the commit that added the exception was not identified" not in note
+    assert "56939e014a6c212b317414faa307029e2e80c3b9" in note and "5.7" in note and "[V-mirror]" in note
+    assert "Restrict writes to the resume device" in note and "5.8" in note and "is_hibernate_resume_dev()" in note
