@@ -18,7 +18,8 @@ bits it read and what they mean in the era. Formats, as the tools document or pr
   without the page pointer), then ``head: ... order:N ...`` for a large folio, ``aops:<symbol>
   ino:...`` for a file, ``anon flags:`` or ``ksm flags:`` or ``flags:`` with
   ``0x...(name|name|...)``, in newer kernels a ``page_type:`` line (Since Linux kernel commit
-  4ffca5a96678 ("mm: support only one page_type per page") (in v6.12), one type in the top byte), and
+  4ffca5a96678 ("mm: support only one page_type per page") (in v6.12), a release inferred [I]: the
+  PGTY_* types are in v6.12.8's headers, not in v6.1.4's; one type in the top byte), and
   ``raw:``/``head:`` hex dumps of ``struct page``. ``%p`` prints a hashed value unless the kernel
   booted with ``no_hash_pointers`` (Documentation/core-api/printk-formats.rst), so a hashed
   ``mapping:`` says nothing about tag bits; the ``raw:`` lines are printed unhashed and their
