@@ -28,7 +28,7 @@ class DecodeCard:
     def _repr_html_(self) -> str:
         r = self.result
         return (
-            style_html(self.presenter)
+            style_html(self.presenter, controls=False)
             + '<div class="folioviz fv-card">'
             + kind_line_html(r, presenter=self.presenter)
             + mapping_svg(r, presenter=self.presenter)

@@ -683,7 +683,7 @@ def history_table_html() -> str:
             f"<td>{' · '.join(links)}</td><td>{escape(', '.join(event.rules))}</td></tr>"
         )
     return (
-        style_html() + '<div class="folioviz"><table class="fv-table fv-history" aria-label="history">'
+        style_html(controls=False) + '<div class="folioviz"><table class="fv-table fv-history" aria-label="history">'
         "<tr><th>date</th><th>release</th><th>what changed</th><th>source</th><th>rules</th></tr>"
         + "".join(rows)
         + "</table></div>"

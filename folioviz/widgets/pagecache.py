@@ -307,12 +307,13 @@ class SequenceCard:
 
     def _repr_html_(self) -> str:
         if self.error:
-            return style_html() + f'<div class="folioviz">{error_html(self.error, "Not allowed")}</div>'
+            return style_html(controls=False) + f'<div class="folioviz">{error_html(self.error, "Not allowed")}</div>'
         rows = "".join(
             f"<tr><td>{i}</td><td><code>{escape(fn)}()</code></td><td>{escape(text)}</td></tr>"
             for i, fn, text in self._rows()
         )
         return (
-            style_html() + '<div class="folioviz"><table class="fv-table"><tr><th>step</th><th>function</th>'
+            style_html(controls=False)
+            + '<div class="folioviz"><table class="fv-table"><tr><th>step</th><th>function</th>'
             f"<th>state after it</th></tr>{rows}</table></div>"
         )

@@ -16,36 +16,69 @@ from .theme import KIND_STYLE, OKABE_ITO, theme
 __all__ = ["era_table_html", "helpers_table_html", "kind_line_html", "paste_html", "style_html"]
 
 
-def style_html(presenter: bool | None = None) -> str:
-    """The stylesheet every folioviz widget carries (scoped under ``.folioviz``)."""
+def style_html(presenter: bool | None = None, *, controls: bool = True) -> str:
+    """The stylesheet every folioviz widget carries (scoped under ``.folioviz``).
+
+    :param controls: ``False`` for static HTML (a card, a table): leaves out the rules that only
+        style ipywidgets controls (buttons' focus ring, the wrapping control rows, HTML widgets'
+        line height), which such an output, stored once per cell, would carry for nothing.
+    """
     t = theme(presenter)
     fs = t.font_px
-    return f"""<style>
-.folioviz {{ font-size: {fs}px; }}
-.folioviz button:focus-visible {{ outline: 3px solid {OKABE_ITO["blue"]} !important; outline-offset: 1px; }}
-.folioviz .fv-wrap {{ flex-wrap: wrap; align-items: center; gap: 0 1.2em; }}
-.folioviz .fv-wrap > .widget-checkbox {{ width: auto; }}
-.folioviz .fv-wrap > .fv-word-box {{ width: 30em; max-width: 100%; }}
-.folioviz .fv-error {{ border-left: 5px solid {OKABE_ITO["vermillion"]}; background: #FCEBE0; color: #000000;
-  padding: 0.4em 0.7em; margin: 0.3em 0; }}
-.folioviz .fv-kindrow {{ display: flex; align-items: center; gap: 0.8em; flex-wrap: wrap; margin: 0.3em 0; }}
-.folioviz .fv-kind {{ font-weight: 700; font-size: {fs * 1.2:.0f}px; }}
-.folioviz table.fv-table {{ border-collapse: collapse; font-size: {fs * 0.95:.0f}px; }}
-.folioviz table.fv-table th, .folioviz table.fv-table td {{ border-bottom: 1px solid #DDDDDD; padding: 0.25em 0.6em;
-  text-align: left; vertical-align: top; }}
-.folioviz table.fv-table code {{ font-family: {t.mono}; }}
-.folioviz .fv-disagree {{ background: #FFF3D6; color: #1A1A1A; }}
-.folioviz .fv-disagree a {{ color: #005A8E; }}
-.folioviz .fv-note {{ color: var(--jp-content-font-color1, #333333); font-size: {fs * 0.9:.0f}px; max-width: 52em;
-  line-height: 1.4; }}
-.folioviz .fv-cell-note {{ color: var(--jp-content-font-color2, #444444); font-size: {fs * 0.8:.0f}px;
-  line-height: 1.3; max-width: 26em; }}
-.folioviz svg.fv-diagram, .folioviz svg.fv-pagecache {{ max-width: 100%; height: auto; }}
-.folioviz table.fv-table caption {{ text-align: left; font-weight: 700; padding: 0.4em 0; }}
-.folioviz table.fv-table td, .folioviz table.fv-table th {{ line-height: 1.35; }}
-.folioviz .widget-html-content {{ line-height: 1.35; }}
-.folioviz a {{ color: var(--jp-content-link-color, {OKABE_ITO["blue"]}); }}
-</style>"""
+    rules = [
+        (False, f".folioviz {{ font-size: {fs}px; }}"),
+        (
+            True,
+            f".folioviz button:focus-visible {{ outline: 3px solid {OKABE_ITO['blue']} !important; "
+            "outline-offset: 1px; }",
+        ),
+        (True, ".folioviz .fv-wrap { flex-wrap: wrap; align-items: center; gap: 0 1.2em; }"),
+        (True, ".folioviz .fv-wrap > .widget-checkbox { width: auto; }"),
+        (True, ".folioviz .fv-wrap > .fv-word-box { width: 30em; max-width: 100%; }"),
+        (
+            False,
+            f".folioviz .fv-error {{ border-left: 5px solid {OKABE_ITO['vermillion']}; "
+            "background: #FCEBE0; color: #000000;\n"
+            "  padding: 0.4em 0.7em; margin: 0.3em 0; }",
+        ),
+        (
+            False,
+            ".folioviz .fv-kindrow { display: flex; align-items: center; gap: 0.8em; flex-wrap: wrap; "
+            "margin: 0.3em 0; }",
+        ),
+        (False, f".folioviz .fv-kind {{ font-weight: 700; font-size: {fs * 1.2:.0f}px; }}"),
+        (False, f".folioviz table.fv-table {{ border-collapse: collapse; font-size: {fs * 0.95:.0f}px; }}"),
+        (
+            False,
+            ".folioviz table.fv-table th, .folioviz table.fv-table td { border-bottom: 1px solid #DDDDDD; "
+            "padding: 0.25em 0.6em;\n"
+            "  text-align: left; vertical-align: top; }",
+        ),
+        (False, f".folioviz table.fv-table code {{ font-family: {t.mono}; }}"),
+        (False, ".folioviz .fv-disagree { background: #FFF3D6; color: #1A1A1A; }"),
+        (False, ".folioviz .fv-disagree a { color: #005A8E; }"),
+        (
+            False,
+            f".folioviz .fv-note {{ color: var(--jp-content-font-color1, #333333); font-size: {fs * 0.9:.0f}px; "
+            "max-width: 52em;\n"
+            "  line-height: 1.4; }",
+        ),
+        (
+            False,
+            f".folioviz .fv-cell-note {{ color: var(--jp-content-font-color2, #444444); font-size: {fs * 0.8:.0f}px;\n"
+            "  line-height: 1.3; max-width: 26em; }",
+        ),
+        (False, ".folioviz svg.fv-diagram, .folioviz svg.fv-pagecache { max-width: 100%; height: auto; }"),
+        (False, ".folioviz table.fv-table caption { text-align: left; font-weight: 700; padding: 0.4em 0; }"),
+        (False, ".folioviz table.fv-table td, .folioviz table.fv-table th { line-height: 1.35; }"),
+        (True, ".folioviz .widget-html-content { line-height: 1.35; }"),
+        (False, f".folioviz a {{ color: var(--jp-content-link-color, {OKABE_ITO['blue']}); }}"),
+    ]
+    return (
+        "<style>\n"
+        + "".join(rule + "\n" for only_controls, rule in rules if controls or not only_controls)
+        + "</style>"
+    )
 
 
 def kind_line_html(result: MappingDecode, *, presenter: bool | None = None) -> str:
@@ -155,7 +188,8 @@ def era_table_html(word: int | str, **flags: bool) -> str:
         )
     first = decode(word, None, **{k: v for k, v in flags.items() if k != "movable_ops"})
     return (
-        style_html() + '<div class="folioviz"><table class="fv-table fv-eras" aria-label="the same word in each era">'
+        style_html(controls=False)
+        + '<div class="folioviz"><table class="fv-table fv-eras" aria-label="the same word in each era">'
         f"<caption>The word <code>{escape(first.word_text)}</code> in each kernel era</caption>"
         "<tr><th>era</th><th>tag name</th><th>kind</th><th>points to</th><th>folio_mapping()</th>"
         "<th>checks disagree?</th></tr>" + "".join(rows) + "</table></div>"
@@ -207,7 +241,9 @@ def race_comparison_html(**inputs: Any) -> str:
     """Every variant explored with the same inputs (``handler``, ``folio``, ``kernel``, ``faults``,
     ``readers``; see :func:`~folioviz.kernel.races.compare_variants`), as a styled table for a notebook cell.
     """
-    return style_html() + '<div class="folioviz">' + race_table_html(compare_variants(**inputs)) + "</div>"
+    return (
+        style_html(controls=False) + '<div class="folioviz">' + race_table_html(compare_variants(**inputs)) + "</div>"
+    )
 
 
 def growth_table_html(variant: str = "kernel", **inputs: Any) -> str:
@@ -226,7 +262,7 @@ def growth_table_html(variant: str = "kernel", **inputs: Any) -> str:
             f"<td>{e.transitions:,}</td><td>{e.total:,}</td><td>{len(e.outcomes)}</td></tr>"
         )
     return (
-        style_html() + '<div class="folioviz"><table class="fv-table fv-race-growth" aria-label="growth">'
+        style_html(controls=False) + '<div class="folioviz"><table class="fv-table fv-race-growth" aria-label="growth">'
         f"<caption>How the model grows ({escape(VARIANTS[variant].label)})</caption>"
         "<tr><th>threads</th><th>#</th><th>distinct states</th><th>moves</th><th>orders</th><th>outcomes</th></tr>"
         + "".join(rows)

@@ -26,7 +26,7 @@ def notebook_index_html() -> str:
         status = "ready" if nb["status"] == "ready" else "<i>planned</i>"
         rows.append(f"<tr><td>{link}</td><td><b>{title}</b><br>{escape(nb['about'])}</td><td>{status}</td></tr>")
     return (
-        style_html() + '<div class="folioviz"><table class="fv-table" aria-label="the notebooks">'
+        style_html(controls=False) + '<div class="folioviz"><table class="fv-table" aria-label="the notebooks">'
         "<tr><th>notebook</th><th>what it covers</th><th>status</th></tr>" + "".join(rows) + "</table></div>"
     )
 
@@ -47,7 +47,8 @@ def rules_map_html() -> str:
             f"<td>{where_html}</td></tr>"
         )
     return (
-        style_html() + '<div class="folioviz"><table class="fv-table" aria-label="the rules and where they are taught">'
+        style_html(controls=False)
+        + '<div class="folioviz"><table class="fv-table" aria-label="the rules and where they are taught">'
         f'<caption>R1–R12: the rules of <a href="{escape(EMAIL_URL)}">the email</a>, in our words. '
         "B1–B7: what kernel history adds.</caption>"
         "<tr><th>id</th><th>rule</th><th>taught in</th></tr>" + "".join(rows) + "</table></div>"
