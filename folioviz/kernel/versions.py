@@ -113,6 +113,7 @@ class Era:
         return self.first <= version and (self.last is None or version <= self.last)
 
 
+@cache  # pure; the race explorer asks kernels.toml's spans thousands of times per exploration
 def _parse_version(text: str) -> tuple[int, int] | None:
     match = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?(?:-rc\d+)?", text.strip())
     return (int(match.group(1)), int(match.group(2))) if match else None
