@@ -79,6 +79,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/races.py
 	$(PY) benchmarks/lean.py
 	$(PY) benchmarks/real_kernel.py
+	$(PY) benchmarks/kernel_times.py
 
 # JupyterLab and a Python kernel (Pyodide) in the browser, as a folder of static files: lite/ (see README,
 # "Try it in your browser"). The builder and the front-end extensions live in their own env (.venv-lite);
