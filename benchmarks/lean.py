@@ -55,7 +55,10 @@ def main() -> None:
         notebook = json.loads(path.read_text())
         state = notebook.get("metadata", {}).get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
         models = state.get("state", {})
-        stored = len(json.dumps(models, indent=1, ensure_ascii=False).encode())
+        # as the builder writes it: one line per model (tools/build_notebooks.py, dumps_notebook)
+        stored = sum(
+            len(json.dumps(m, ensure_ascii=False, separators=(", ", ": ")).encode()) + 20 for m in models.values()
+        )
         kb = f"{size / 1000:7.1f} KB   widget state {stored / 1000:6.1f} KB"
         print(f"  {path.name:36s} {kb} in {len(models):3d} models")
     print(f"  {'together':36s} {total / 1000:7.1f} KB")
