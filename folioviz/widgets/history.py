@@ -55,11 +55,11 @@ def _event_html(event: HistoryEvent, era: Era, note: str) -> str:
     links = []
     if event.commit:
         links.append(
-            f'<a href="{escape(commit_url(event.commit))}" target="_blank" rel="noopener">commit '
+            f'<a href="{escape(commit_url(event.commit))}" target="_blank">commit '
             f"<code>{escape(event.commit[:12])}</code></a>"
         )
     if event.message_id:
-        links.append(f'<a href="{escape(lore_url(event.message_id))}" target="_blank" rel="noopener">mail</a>')
+        links.append(f'<a href="{escape(lore_url(event.message_id))}" target="_blank">mail</a>')
     unsure = (
         f'<div class="fv-cell-note"><i>Not verified: {escape(", ".join(event.uncertain))}.</i></div>'
         if event.uncertain

@@ -126,8 +126,7 @@ def code_panel_html(
             cls += " fv-line-visited"
             mark = "·"
         link = (
-            f'<a href="{escape(line.source.url)}" target="_blank" rel="noopener" '
-            f'title="{escape(line.source.label)}">↗</a>'
+            f'<a href="{escape(line.source.url)}" target="_blank" title="{escape(line.source.label)}">↗</a>'
             if line.source is not None
             else ""
         )
@@ -667,11 +666,11 @@ def history_table_html() -> str:
         links = []
         if event.commit:
             links.append(
-                f'<a href="{escape(commit_url(event.commit))}" target="_blank" rel="noopener">'
+                f'<a href="{escape(commit_url(event.commit))}" target="_blank">'
                 f"<code>{escape(event.commit[:12])}</code></a>"
             )
         if event.message_id:
-            links.append(f'<a href="{escape(lore_url(event.message_id))}" target="_blank" rel="noopener">mail</a>')
+            links.append(f'<a href="{escape(lore_url(event.message_id))}" target="_blank">mail</a>')
         unsure = (
             f"<br><small><i>unverified: {escape(', '.join(event.uncertain))}</i></small>" if event.uncertain else ""
         )

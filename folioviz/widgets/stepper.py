@@ -35,7 +35,7 @@ def step_caption_html(step: Step[Any], index: int, total: int) -> str:
     """The caption under a scenario: step number, kernel function, rule, source link, sentence."""
     link = ""
     if step.source is not None:
-        link = f' · <a href="{escape(step.source.url)}" target="_blank" rel="noopener">{escape(step.source.label)}</a>'
+        link = f' · <a href="{escape(step.source.url)}" target="_blank">{escape(step.source.label)}</a>'
     rule = f' · rule <b class="fv-step-rule">{escape(step.rule)}</b>' if step.rule else ""
     return (
         '<div class="fv-step-caption" role="status" aria-live="polite">'

@@ -44,7 +44,7 @@ def survey_table_html(rows: tuple[PageMkwriteHandler, ...] | list[PageMkwriteHan
         notes = escape(row.notes[:260]) + ("…" if len(row.notes) > 260 else "")
         body.append(
             f'<tr data-convention="{escape(row.convention)}">'
-            f'<td><a href="{escape(row.url)}" target="_blank" rel="noopener"><code>{escape(row.handler)}</code></a>'
+            f'<td><a href="{escape(row.url)}" target="_blank"><code>{escape(row.handler)}</code></a>'
             f'<div class="fv-cell-note">{escape(row.path)}:{row.line}</div></td>'
             f"<td>{glyph} {escape(row.convention)}</td><td>{escape(row.helper)}</td>"
             f"<td><code>{escape(row.success)}</code></td><td>{escape(row.truncation_check)}"

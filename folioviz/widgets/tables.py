@@ -115,7 +115,7 @@ def helpers_table_html(result: MappingDecode) -> str:
             + (f'<div class="fv-cell-note">{escape(helper.note)}</div>' if helper.note else "")
             + "</td>"
             f"<td>{escape(helper.rule)}</td>"
-            f'<td><a href="{escape(helper.source.url)}" target="_blank" rel="noopener">'
+            f'<td><a href="{escape(helper.source.url)}" target="_blank">'
             f"{escape(helper.source.label)}</a></td>"
             "</tr>"
         )
