@@ -21,8 +21,9 @@ Where each piece comes from, all by pinned version and hash (a mismatch stops th
 * the wheels (``tools/lite-wheels.txt``): from PyPI with ``pip download``, each checked against its pinned sha256.
   bitstring is pinned to 4.4 because bitstring 5 needs ``tibs``, which has no WebAssembly wheel; bitarray is
   PyPI's own build for Pyodide's ABI. Three wheels are slimmed after the check (files the browser kernel never
-  uses: FigureWidget's bundle, the labextensions that the site serves anyway, sample data sets, tests); the lock
-  lists the slimmed wheel's own sha256.
+  uses: plotly.js and FigureWidget's bundle, the labextensions that the site serves anyway, sample data sets,
+  tests); the lock lists the slimmed wheel's own sha256. No nbformat is shipped: folioviz's figures display their
+  own mime bundle (``FolioFigure``), so nothing in the kernel imports it.
 * the kernel's own wheels (piplite, pyodide-kernel and the ipykernel/widgetsnbextension shims) from the
   ``jupyterlite-pyodide-kernel`` package of the build environment, checked against pinned sha256 too;
 * folioviz: a wheel built from this checkout.
@@ -149,7 +150,9 @@ SLIM = {
     "plotly": (
         r"plotly-[^/]+\.data/data/share/.*",
         r"plotly/labextension/.*",
-        # plotly.min.js stays: Figure._repr_html_ reads it (for a hash), and this kernel asks for that repr.
+        # plotly.js itself: the site's plotly labextension draws the figures; folioviz's figures display their
+        # own mime bundle (FolioFigure), so the kernel never builds plotly's HTML repr, which embeds this file.
+        r"plotly/package_data/plotly\.min\.js",
         r"plotly/package_data/widgetbundle\.js",
         r"plotly/package_data/datasets/.*",
     ),
@@ -163,11 +166,6 @@ PREFETCH = ("micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi"
 
 # Front-end extensions copied into the site (from the build environment's share/jupyter/labextensions).
 LABEXTENSIONS = (KERNEL_EXTENSION, "@jupyter-widgets/jupyterlab-manager", "anywidget", "jupyterlab-plotly")
-
-# TEMPORARY, until folioviz displays figures through its own mime bundle (the "plotly without nbformat" work):
-# plotly's renderer refuses to display without nbformat, which cannot be installed in Pyodide (jsonschema needs
-# the compiled rpds-py). This one-file stand-in lives only in the lite site's wheels; remove it then.
-NBFORMAT_SHIM = ("nbformat", "5.10.4")
 
 CDN_PATTERN = re.compile(r"https?://(?!127\.0\.0\.1|localhost)[^\s\"']+", re.I)
 
@@ -259,23 +257,6 @@ def slim_wheel(source: Path, target: Path, patterns: Sequence[str]) -> int:
         entries.append((record_name, ("\n".join(kept) + "\n").encode()))
     target.write_bytes(_zip_bytes(entries))
     return len(removed)
-
-
-def shim_wheel(target_dir: Path, name: str, version: str) -> Path:
-    """A one-module wheel that only reports a version (see NBFORMAT_SHIM)."""
-    dist = f"{name}-{version}.dist-info"
-    module = (
-        f'"""Stand-in for {name} in folioviz\'s browser build only: plotly checks its version, nothing more."""\n'
-        f'__version__ = "{version}"\n'
-    )
-    metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-    wheel = "Wheel-Version: 1.0\nGenerator: folioviz tools/build_lite.py\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-    files = [(f"{name}/__init__.py", module.encode()), (f"{dist}/METADATA", metadata.encode())]
-    files.append((f"{dist}/WHEEL", wheel.encode()))
-    files.append((f"{dist}/RECORD", "".join(f"{n},,\n" for n, _ in files).encode() + f"{dist}/RECORD,,\n".encode()))
-    path = target_dir / f"{name}-{version}-py3-none-any.whl"
-    path.write_bytes(_zip_bytes(files))
-    return path
 
 
 def build_folioviz_wheel(target_dir: Path) -> Path:
@@ -535,7 +516,6 @@ def stage_pyodide(
         wheels.append(target)
     wheels += kernel_wheels(exts, pyodide_dir)
     wheels.append(build_folioviz_wheel(pyodide_dir))
-    wheels.append(shim_wheel(pyodide_dir, *NBFORMAT_SHIM))
     return write_lock(pyodide_dir, wheels), slimmed
 
 
@@ -567,7 +547,6 @@ def notice_text(
         how = f", slimmed ({slimmed[wheel.name]} files cut)" if wheel.name in slimmed else ""
         notice.append(f"  {wheel.filename}: PyPI, sha256 {wheel.sha256}{how}")
     notice += [f"  {name}: jupyterlite-pyodide-kernel, sha256 {sha}" for name, sha in KERNEL_WHEELS.items()]
-    notice.append("  nbformat-*.whl: a temporary version-only stand-in written by tools/build_lite.py")
     notice.append("  folioviz-*.whl: built from this repository")
     notice.append("extensions/: " + ", ".join(extensions))
     notice.append(f"build/: JupyterLab (the lab app); {fonts_cut / 1e6:.1f} MB of non-woff2 font copies left out")
@@ -605,7 +584,6 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
         # Pyodide's runtime and the wheels go in the lite dir's static/ (copied to the site as they are).
         lock, slimmed = stage_pyodide(tarball, lite_dir / PYODIDE_DIR, pinned_wheels, pinned, exts)
         prefetch = [p for p in PREFETCH if p in lock["packages"]]
-        prefetch.append(NBFORMAT_SHIM[0])  # TEMPORARY (see NBFORMAT_SHIM): nothing imports it by name
         (lite_dir / "jupyter-lite.json").write_text(json.dumps(lite_config(prefetch), indent=2) + "\n")
         run_jupyter_lite(jupyter, work, lite_dir, contents, exts, site)
         fonts_cut = finish_site(site)

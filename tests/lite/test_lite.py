@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import zipfile
 
 import pytest
 from litekit import REPO_ROOT, LitePage, notebooks
@@ -23,6 +24,17 @@ pytestmark = pytest.mark.lite
 def bit_button(scope, n: int):  # type: ignore[no-untyped-def]
     """Bit ``n`` of the first mapping word in ``scope`` (a page or a locator)."""
     return scope.locator(f'button[aria-label^="bit {n},"], .fv-bit-{n}').first
+
+
+def run_own_cell(lite: LitePage, code: str) -> None:
+    """Add a cell of the reader's own below the last one, type ``code`` and run it."""
+    page = lite.page
+    page.locator(".jp-NotebookPanel .jp-Cell").last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.type(code)
+    page.keyboard.press("Shift+Enter")
 
 
 def assert_clean(lite: LitePage) -> None:
@@ -63,6 +75,9 @@ def test_the_lock_lists_exactly_the_shipped_wheels(lite_dir):
     for name in ("folioviz", "ipywidgets", "plotly", "bitarray", "anywidget", "psygnal", "typing-extensions"):
         assert name in lock, f"{name} is not in the site's pyodide-lock.json"
     assert set(lock["folioviz"]["depends"]) >= {"bitstring", "ipywidgets", "plotly"}
+    assert "nbformat" not in lock, "figures display their own mime bundle; the site needs no nbformat"
+    with zipfile.ZipFile(pyodide / lock["plotly"]["file_name"]) as whl:
+        assert not [n for n in whl.namelist() if n.endswith(".min.js")], "plotly.js ships once, in extensions/"
 
 
 def test_every_notebook_is_shipped(lite_dir):
@@ -135,6 +150,11 @@ def test_a_plotly_figure_draws(lite_page):
     figure.scroll_into_view_if_needed()
     expect(figure.locator(".main-svg").first, "plotly drew no SVG").to_be_visible()
     expect(figure.locator(".main-svg .trace, .main-svg .barlayer, .main-svg .scatterlayer").first).to_be_attached()
+    # Displaying the figures imported neither nbformat nor jsonschema (the site ships neither).
+    run_own_cell(
+        lite, 'import sys; print("loaded:", [m for m in sys.modules if m.split(".")[0] in ("nbformat", "jsonschema")])'
+    )
+    expect(lite.page.locator(".jp-OutputArea-output", has_text="loaded: []")).to_have_count(1)
     assert_clean(lite)
 
 
@@ -166,16 +186,11 @@ def test_browser_notes_era_default_and_presenter_mode(lite_page):
     ).to_have_count(1)
     expect(page.locator(".jp-OutputArea-output", has_text="'v6.0-v6.16'").first).to_be_attached()
     # A cell of the reader's own: switch the default era and presenter mode, then make a widget.
-    last = page.locator(".jp-NotebookPanel .jp-Cell").last
-    last.click()
-    page.keyboard.press("Escape")
-    page.keyboard.press("b")
-    page.keyboard.press("Enter")
-    page.keyboard.type(
+    run_own_cell(
+        lite,
         'import folioviz; folioviz.set_default_era("latest"); folioviz.presenter_mode(True); '
-        'folioviz.MappingWordWidget("0xffff888003a1c002")'
+        'folioviz.MappingWordWidget("0xffff888003a1c002")',
     )
-    page.keyboard.press("Shift+Enter")
     widget = page.locator(".folioviz-mapping-word.fv-presenter")
     expect(widget, "no presenter-mode widget after presenter_mode(True)").to_have_count(1)
     expect(widget.locator(".fv-kind").first, "the movable tag is no encoding in v6.17+").to_have_text("invalid")
