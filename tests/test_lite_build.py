@@ -117,3 +117,49 @@ def test_the_config_check_notices_a_wheel_that_does_not_match_the_lock(tmp_path)
     site = _site(tmp_path, settings[f"{build_lite.KERNEL_EXTENSION}:kernel"])
     (site / build_lite.PYODIDE_DIR / "demo-1.0-py3-none-any.whl").write_bytes(b"tampered")
     assert build_lite.check_config(site) == ["lock entry demo: sha256 does not match demo-1.0-py3-none-any.whl"]
+
+
+def _build(tmp_path: Path, *, terminal: bool = True) -> Path:
+    """A JupyterLab build/ in miniature: chunks that load chunks (``o.e(<id>)``), some only for unused features."""
+    pad = ";" * 1000  # keeps each chunk load out of the other loads' marker windows
+    build = tmp_path / "build"
+    (build / "lab").mkdir(parents=True)
+    bundle = [
+        '__webpack_require__.u=e=>""+(5531===e?"jlab_core":e)+"."+({10:"a"})[e]+".js";o.e(5531)',
+        '{name:"vega",version:"5.25.0",factory:()=>Promise.all([o.e(20),o.e(30)])}',
+        '{name:"lodash",version:"4",factory:()=>o.e(30)}',
+        '80:{shareScope:"default",shareKey:"vega-embed",import:"vega-embed",fallback:()=>o.e(21)}',
+    ]
+    (build / "lab" / "bundle.js").write_text(pad.join(bundle))
+    core = ["o.e(10).then(o.bind(o,1))", "async function g(){return o.e(40)}n.ensureMermaid=g"]
+    if terminal:
+        core.append("let[n,h]=await Promise.all([o.e(50),o.e(51)]);r=n.Terminal,s=h.FitAddon")
+    (build / "jlab_core.0a1b2c3.js").write_text(pad.join(core))
+    chunks = {10: "o.e(11)", 11: "", 20: "", 21: "", 30: "", 40: "o.e(41);o.e(11)", 41: "", 50: "", 51: "", 99: ""}
+    for chunk, text in chunks.items():
+        (build / f"{chunk}.abc{chunk:04d}.js").write_text(text + " " * 100)
+    return build
+
+
+def test_chunks_only_a_disabled_feature_loads_are_cut_and_the_rest_kept(tmp_path):
+    build = _build(tmp_path)
+    cut = build_lite.prune_lazy_chunks(build)
+    left = {int(p.name.split(".")[0]) for p in build.glob("[0-9]*.js")}
+    # 11 is also loaded by 10; 30 is also the lodash package's; 99 is loaded by nothing seen (so not touched).
+    assert left == {10, 11, 30, 99}
+    assert (build / "jlab_core.0a1b2c3.js").is_file() and (build / "lab" / "bundle.js").is_file()
+    assert set(cut) == {"mermaid", "terminal", "vega"}
+    assert cut["mermaid"] == 2 * 100 + len("o.e(41);o.e(11)") and cut["terminal"] == 200 and cut["vega"] == 200
+
+
+def test_pruning_refuses_a_build_where_a_feature_is_not_found(tmp_path):
+    build = _build(tmp_path, terminal=False)
+    with pytest.raises(build_lite.LiteBuildError, match="no chunk load found for terminal"):
+        build_lite.prune_lazy_chunks(build)
+    assert len(list(build.glob("[0-9]*.js"))) == 10, "nothing is cut when a feature is missing"
+
+
+def test_the_lite_config_disables_the_pruned_features():
+    config = build_lite.lite_config([])["jupyter-config-data"]
+    assert config["disabledExtensions"] == list(build_lite.DISABLED_EXTENSIONS)
+    assert {"@jupyterlab/mermaid-extension", "@jupyterlab/vega5-extension"} <= set(config["disabledExtensions"])

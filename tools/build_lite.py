@@ -41,8 +41,10 @@ packages (ipykernel, comm, pyodide-kernel, jedi, IPython, piplite, micropip) are
 starts (``loadPyodideOptions.packages``), instead of one after another; folioviz and its dependencies load when a
 cell first imports them (prefetching them too made the kernel ready later and the first widget no sooner).
 
-Not cut yet (the next candidates for size): about 7 MB of JupyterLab chunks that no notebook requests (mermaid
-and its layout engines, vega, the terminal), which would need their plugins disabled first.
+Cut from JupyterLab: the features no notebook uses, each of which one plugin loads on demand: mermaid diagrams
+(with their layout engines), Vega outputs and the terminal. Their plugins are disabled in jupyter-lite.json
+(``disabledExtensions``) and the chunks that only they load are left out (``prune_lazy_chunks``, about 5.8 MB).
+A mermaid block in a Markdown cell then shows as code.
 
 Exit status: 0 built; 1 build error; 3 a pinned download is neither cached nor downloadable (offline).
 """
@@ -166,6 +168,22 @@ PREFETCH = ("micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi"
 
 # Front-end extensions copied into the site (from the build environment's share/jupyter/labextensions).
 LABEXTENSIONS = (KERNEL_EXTENSION, "@jupyter-widgets/jupyterlab-manager", "anywidget", "jupyterlab-plotly")
+
+# JupyterLab features no notebook of the workbook uses, each loaded lazily (webpack chunks) by one plugin: the
+# plugins are disabled in jupyter-lite.json and the chunks only they load are left out of build/
+# (prune_lazy_chunks). A feature's loading code is found by a marker: text within LAZY_WINDOW characters of the
+# chunk load, or the name of the shared package (module federation) that the load provides.
+DISABLED_EXTENSIONS = (
+    "@jupyterlab/mermaid-extension",  # mermaid diagrams in Markdown cells, with their layout engines
+    "@jupyterlab/vega5-extension",  # Vega / Vega-Lite outputs
+    "@jupyterlab/terminal-extension",  # terminals (xterm.js): the browser kernel has no terminal to offer
+)
+LAZY_FEATURES: dict[str, re.Pattern[str]] = {
+    "mermaid": re.compile(r"ensureMermaid"),
+    "terminal": re.compile(r"FitAddon"),
+}
+LAZY_SHARED: dict[str, frozenset[str]] = {"vega": frozenset({"vega", "vega-embed", "vega-lite"})}
+LAZY_WINDOW = 400
 
 CDN_PATTERN = re.compile(r"https?://(?!127\.0\.0\.1|localhost)[^\s\"']+", re.I)
 
@@ -363,6 +381,7 @@ def lite_config(prefetch: Sequence[str]) -> dict[str, Any]:
         "jupyter-config-data": {
             "appName": "folioviz (in the browser)",
             "defaultKernelName": "python",
+            "disabledExtensions": list(DISABLED_EXTENSIONS),
             "litePluginSettings": {
                 f"{KERNEL_EXTENSION}:kernel": {
                     "pyodideUrl": pyodide_url,
@@ -389,6 +408,80 @@ def prune_font_twins(build: Path) -> int:
             if twin.is_file():
                 cut += twin.stat().st_size
                 twin.unlink()
+    return cut
+
+
+_CHUNK_LOAD = re.compile(r"\b[\w$]+\.e\((\d+)\)")  # webpack's __webpack_require__.e(id), minified or not
+_CHUNK_FILE = re.compile(r"(\d+)\.[0-9a-f]+\.js")
+_SHARED_NAME = re.compile(r'(?:name|shareKey):"([^"]+)"')
+
+
+def _lazy_feature(text: str, at: int) -> str | None:
+    """The LAZY_FEATURES / LAZY_SHARED feature whose code loads a chunk at ``text[at]``, if any."""
+    names = _SHARED_NAME.findall(text, max(0, at - LAZY_WINDOW), at)
+    if names:
+        for feature, packages in LAZY_SHARED.items():
+            if names[-1] in packages:
+                return feature
+    window = text[max(0, at - LAZY_WINDOW) : at + LAZY_WINDOW]
+    for feature, marker in LAZY_FEATURES.items():
+        if marker.search(window):
+            return feature
+    return None
+
+
+def prune_lazy_chunks(build: Path) -> dict[str, int]:
+    """Remove the chunks of ``build`` that only the LAZY_FEATURES / LAZY_SHARED code loads; bytes cut by feature.
+
+    The chunk graph: every ``X.e(<id>)`` in a file is an edge to chunk ``<id>`` (``<id>.<hash>.js``, or the
+    ``jlab_core`` chunk that the runtime names). A chunk is removed when build/lab/bundle.js reaches it only
+    through a feature's edges. Any chunk reached some other way, or not reached at all (loaded some way this
+    does not model), stays. Every feature must be found: a JupyterLab that changed fails the build here.
+    """
+    entry = build / "lab" / "bundle.js"
+    if not entry.is_file():
+        raise LiteBuildError(f"{entry} missing: not a JupyterLab build")
+    files = {path: path.read_text(errors="replace") for path in [entry, *build.glob("*.js")]}
+    chunk_file: dict[int, Path] = {}
+    for path in files:
+        match = _CHUNK_FILE.fullmatch(path.name)
+        if match:
+            chunk_file[int(match[1])] = path
+    core = re.search(r"(\d+)===e\?\"jlab_core\"", files[entry])
+    cores = sorted(build.glob("jlab_core.*.js"))
+    if core and cores:
+        chunk_file[int(core[1])] = cores[0]
+    edges: dict[Path, list[tuple[int, str | None]]] = {
+        path: [(int(m[1]), _lazy_feature(text, m.start())) for m in _CHUNK_LOAD.finditer(text)]
+        for path, text in files.items()
+    }
+
+    def reached(skip: frozenset[str]) -> set[Path]:
+        seen: set[Path] = set()
+        todo = [entry]
+        while todo:
+            path = todo.pop()
+            if path in seen:
+                continue
+            seen.add(path)
+            todo += [chunk_file[c] for c, feature in edges.get(path, []) if feature not in skip and c in chunk_file]
+        return seen
+
+    features = frozenset(LAZY_FEATURES) | frozenset(LAZY_SHARED)
+    found = {feature for targets in edges.values() for _, feature in targets if feature}
+    if found != features:
+        raise LiteBuildError(
+            f"JupyterLab's build changed: no chunk load found for {', '.join(sorted(features - found))}; "
+            "update LAZY_FEATURES / LAZY_SHARED in tools/build_lite.py"
+        )
+    everything = reached(frozenset())
+    kept = reached(features)
+    cut: dict[str, int] = {}
+    for feature in sorted(features):
+        only = everything - reached(frozenset({feature}))
+        cut[feature] = sum(p.stat().st_size for p in only - kept)
+    for path in everything - kept:
+        path.unlink()
     return cut
 
 
@@ -519,11 +612,13 @@ def stage_pyodide(
     return write_lock(pyodide_dir, wheels), slimmed
 
 
-def finish_site(site: Path) -> int:
-    """Trim and patch the built site in place; returns the bytes of fonts cut."""
+def finish_site(site: Path) -> tuple[int, dict[str, int]]:
+    """Trim and patch the built site in place; returns the bytes of fonts cut, and of chunks cut by feature."""
     # Fonts: every @font-face that lists a .woff2 lists it before its .eot/.ttf/.svg/.woff twins, and every
     # browser that runs JupyterLab takes the woff2; the twins are never fetched.
     fonts_cut = prune_font_twins(site / "build")
+    # The code of the features whose plugins jupyter-lite.json disables (DISABLED_EXTENSIONS).
+    chunks_cut = prune_lazy_chunks(site / "build")
     # The kernel's settings schema names Pyodide's CDN as the default pyodideUrl (jupyter-lite.json overrides
     # it); point the default at the site's own copy too, so no setting anywhere names a CDN.
     schema = site / "extensions" / KERNEL_EXTENSION / "static" / "schema" / "kernel.v0.schema.json"
@@ -533,11 +628,15 @@ def finish_site(site: Path) -> int:
         schema.write_text(json.dumps(doc, indent=2) + "\n")
     shutil.copy2(Path(__file__).with_name("serve_lite.py"), site / "serve.py")  # python3 serve.py
     (site / MARKER).write_text("made by tools/build_lite.py; the whole directory is replaced on every build\n")
-    return fonts_cut
+    return fonts_cut, chunks_cut
 
 
 def notice_text(
-    pinned_wheels: Sequence[Wheel], slimmed: dict[str, int], extensions: Sequence[str], fonts_cut: int
+    pinned_wheels: Sequence[Wheel],
+    slimmed: dict[str, int],
+    extensions: Sequence[str],
+    fonts_cut: int,
+    chunks_cut: dict[str, int],
 ) -> str:
     notice = [
         "folioviz in the browser: where the shipped files came from.",
@@ -550,6 +649,10 @@ def notice_text(
     notice.append("  folioviz-*.whl: built from this repository")
     notice.append("extensions/: " + ", ".join(extensions))
     notice.append(f"build/: JupyterLab (the lab app); {fonts_cut / 1e6:.1f} MB of non-woff2 font copies left out")
+    notice.append(
+        "  disabled, and their code left out: "
+        + ", ".join(f"{feature} ({size / 1e6:.1f} MB)" for feature, size in sorted(chunks_cut.items()))
+    )
     return "\n".join(notice) + "\n"
 
 
@@ -586,8 +689,9 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
         prefetch = [p for p in PREFETCH if p in lock["packages"]]
         (lite_dir / "jupyter-lite.json").write_text(json.dumps(lite_config(prefetch), indent=2) + "\n")
         run_jupyter_lite(jupyter, work, lite_dir, contents, exts, site)
-        fonts_cut = finish_site(site)
-        (site / "NOTICE-folioviz.txt").write_text(notice_text(pinned_wheels, slimmed, extensions, fonts_cut))
+        fonts_cut, chunks_cut = finish_site(site)
+        notice = notice_text(pinned_wheels, slimmed, extensions, fonts_cut, chunks_cut)
+        (site / "NOTICE-folioviz.txt").write_text(notice)
         problems = check_config(site)
         if problems:
             raise LiteBuildError("the built site is not self-contained:\n  " + "\n  ".join(problems))
@@ -612,6 +716,7 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
         "packages": sorted(lock["packages"]),
         "dropped": lock["_dropped"],
         "extensions": extensions,
+        "chunks_cut": chunks_cut,
         "seconds": time.monotonic() - started,
     }
 
@@ -628,6 +733,8 @@ def report(summary: dict[str, Any]) -> str:
         dropped = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(summary["dropped"].items()))
         lines.append(f"  declared dependencies not shipped (not needed in the browser): {dropped}")
     lines.append(f"  extensions: {', '.join(summary['extensions'])}")
+    cut = ", ".join(f"{feature} {_size(size)}" for feature, size in sorted(summary["chunks_cut"].items()))
+    lines.append(f"  disabled in JupyterLab, their code left out: {cut}")
     lines.append("serve it: make lite-serve")
     return "\n".join(lines)
 
