@@ -163,3 +163,33 @@ def test_the_lite_config_disables_the_pruned_features():
     config = build_lite.lite_config([])["jupyter-config-data"]
     assert config["disabledExtensions"] == list(build_lite.DISABLED_EXTENSIONS)
     assert {"@jupyterlab/mermaid-extension", "@jupyterlab/vega5-extension"} <= set(config["disabledExtensions"])
+
+
+def test_an_extension_bundle_named_nowhere_is_dropped(tmp_path):
+    static = tmp_path / "extensions" / "demo" / "static"
+    static.mkdir(parents=True)
+    (static.parent / "package.json").write_text(
+        '{"jupyterlab": {"_build": {"load": "./static/remoteEntry.0a0a0a0a.js"}}}'
+    )
+    (static / "remoteEntry.0a0a0a0a.js").write_text('u=e=>e+"."+{528:"d9f5934c"}[e]+".js"')
+    (static / "528.d9f5934c.js").write_text("chunk")
+    (static / "main.15ebcf03.js").write_text("standalone bundle")
+    assert build_lite.drop_unreferenced_bundles(tmp_path / "extensions") == len("standalone bundle")
+    assert sorted(p.name for p in static.iterdir()) == ["528.d9f5934c.js", "remoteEntry.0a0a0a0a.js"]
+
+
+def test_the_favicon_keeps_its_small_images(tmp_path):
+    import struct
+
+    images = {16: b"a" * 10, 48: b"b" * 20, 256: b"c" * 300}
+    offset, table, body = 6 + 16 * len(images), b"", b""
+    for px, data in images.items():
+        table += struct.pack("<BBBBHHII", px % 256, px % 256, 0, 0, 1, 32, len(data), offset + len(body))
+        body += data
+    ico = tmp_path / "favicon.ico"
+    ico.write_bytes(struct.pack("<HHH", 0, 1, len(images)) + table + body)
+    assert build_lite.slim_favicon(ico) == 16 + 300
+    data = ico.read_bytes()
+    assert struct.unpack_from("<HHH", data) == (0, 1, 2)
+    w, _, _, _, _, _, size, at = struct.unpack_from("<BBBBHHII", data, 6 + 16)
+    assert (w, data[at : at + size]) == (48, b"b" * 20)

@@ -59,6 +59,7 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tarfile
@@ -485,6 +486,47 @@ def prune_lazy_chunks(build: Path) -> dict[str, int]:
     return cut
 
 
+def drop_unreferenced_bundles(extensions: Path) -> int:
+    """Remove an extension's ``<name>.<hash>.js`` that no other file of it names (by its hash); bytes cut.
+
+    JupyterLab loads an extension from its remoteEntry, which loads its chunks by their hashes; a bundle whose
+    hash appears nowhere (anywidget ships its standalone ``main`` bundle too) is never fetched.
+    """
+    cut = 0
+    for static in sorted(extensions.glob("**/static")):
+        bundles = [p for p in static.glob("*.js") if re.fullmatch(r"[\w-]+\.[0-9a-f]{8,}\.js", p.name)]
+        texts = {p: p.read_text(errors="replace") for p in static.rglob("*") if p.is_file() and p.suffix == ".js"}
+        meta = static.parent / "package.json"
+        texts[meta] = meta.read_text() if meta.is_file() else ""
+        for bundle in bundles:
+            digest = bundle.name.split(".")[-2]
+            if bundle.name.startswith("remoteEntry.") or any(digest in t for p, t in texts.items() if p != bundle):
+                continue
+            cut += bundle.stat().st_size
+            bundle.unlink()
+    return cut
+
+
+def slim_favicon(path: Path, largest: int = 48) -> int:
+    """Keep only the images of an .ico up to ``largest`` pixels (a tab shows 16-32); returns bytes cut."""
+    data = path.read_bytes()
+    reserved, kind, count = struct.unpack_from("<HHH", data)
+    if reserved != 0 or kind != 1:
+        return 0
+    entries = [struct.unpack_from("<BBBBHHII", data, 6 + 16 * i) for i in range(count)]
+    keep = [e for e in entries if 0 < e[0] <= largest and 0 < e[1] <= largest]
+    if not keep or len(keep) == count:
+        return 0
+    head = struct.pack("<HHH", 0, 1, len(keep))
+    offset = 6 + 16 * len(keep)
+    table, images = b"", b""
+    for w, h, colours, res, planes, bits, size, at in keep:
+        table += struct.pack("<BBBBHHII", w, h, colours, res, planes, bits, size, offset + len(images))
+        images += data[at : at + size]
+    path.write_bytes(head + table + images)
+    return len(data) - path.stat().st_size
+
+
 def stage_labextensions(jupyter: Path, target: Path) -> list[str]:
     """Copy the wanted labextensions from the build environment into ``target`` (so nothing else is taken)."""
     share = jupyter.absolute().parent.parent / "share" / "jupyter" / "labextensions"
@@ -619,6 +661,10 @@ def finish_site(site: Path) -> tuple[int, dict[str, int]]:
     fonts_cut = prune_font_twins(site / "build")
     # The code of the features whose plugins jupyter-lite.json disables (DISABLED_EXTENSIONS).
     chunks_cut = prune_lazy_chunks(site / "build")
+    chunks_cut["unreferenced extension bundles"] = drop_unreferenced_bundles(site / "extensions")
+    favicon = site / "lab" / "favicon.ico"
+    if favicon.is_file():
+        chunks_cut["favicon sizes over 48 px"] = slim_favicon(favicon)
     # The kernel's settings schema names Pyodide's CDN as the default pyodideUrl (jupyter-lite.json overrides
     # it); point the default at the site's own copy too, so no setting anywhere names a CDN.
     schema = site / "extensions" / KERNEL_EXTENSION / "static" / "schema" / "kernel.v0.schema.json"
@@ -650,8 +696,8 @@ def notice_text(
     notice.append("extensions/: " + ", ".join(extensions))
     notice.append(f"build/: JupyterLab (the lab app); {fonts_cut / 1e6:.1f} MB of non-woff2 font copies left out")
     notice.append(
-        "  disabled, and their code left out: "
-        + ", ".join(f"{feature} ({size / 1e6:.1f} MB)" for feature, size in sorted(chunks_cut.items()))
+        "  left out (the code of the features disabled in jupyter-lite.json; files never fetched): "
+        + ", ".join(f"{feature} ({_size(size)})" for feature, size in sorted(chunks_cut.items()))
     )
     return "\n".join(notice) + "\n"
 
@@ -734,7 +780,7 @@ def report(summary: dict[str, Any]) -> str:
         lines.append(f"  declared dependencies not shipped (not needed in the browser): {dropped}")
     lines.append(f"  extensions: {', '.join(summary['extensions'])}")
     cut = ", ".join(f"{feature} {_size(size)}" for feature, size in sorted(summary["chunks_cut"].items()))
-    lines.append(f"  disabled in JupyterLab, their code left out: {cut}")
+    lines.append(f"  left out (disabled features' code; files never fetched): {cut}")
     lines.append("serve it: make lite-serve")
     return "\n".join(lines)
 
