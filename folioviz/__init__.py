@@ -20,6 +20,11 @@ from .kernel import (
     set_default_era,
 )
 
+if in_browser():  # plotly's own display needs nbformat, which Pyodide cannot load
+    from .browser import show_figures_without_nbformat
+
+    show_figures_without_nbformat()
+
 #: The one place the package version is written (pyproject.toml reads it from here).
 __version__ = "0.1.0"
 

@@ -44,3 +44,30 @@ def test_the_cli_note_gives_the_same_decode_in_python(monkeypatch, capsys):
 def test_an_unknown_topic_names_the_known_ones():
     with pytest.raises(ValueError, match="no browser note about 'terminal'; the topics are cli, era"):
         folioviz.browser_note("terminal")
+
+
+def test_in_the_browser_any_plotly_figure_displays_its_json_without_nbformat():
+    import plotly.graph_objects as go
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    from folioviz.widgets.figures import PLOTLY_MIME, folio_figure
+
+    shell = InteractiveShell.instance()
+    formatter = shell.display_formatter.ipython_display_formatter
+    saved = (dict(formatter.type_printers), dict(formatter.deferred_printers))
+    try:
+        assert browser.show_figures_without_nbformat() is True
+        with capture_output() as plain:
+            assert shell.display_formatter.format(go.Figure(go.Bar(y=[1, 2]))) == ({}, {})
+        ((bundle, _),) = [(out.data, out.metadata) for out in plain.outputs]
+        assert set(bundle) == {PLOTLY_MIME, "text/plain"}
+        assert bundle[PLOTLY_MIME]["data"][0]["y"] == [1, 2]
+        with capture_output() as ours:  # a FolioFigure keeps its own bundle, with the static fallback
+            shell.display_formatter.format(folio_figure(go.Figure(go.Bar(y=[3])), "One bar."))
+        assert set(ours.outputs[0].data) == {PLOTLY_MIME, "text/html", "text/plain"}
+    finally:
+        formatter.type_printers.clear()
+        formatter.type_printers.update(saved[0])
+        formatter.deferred_printers.clear()
+        formatter.deferred_printers.update(saved[1])

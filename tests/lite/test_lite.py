@@ -155,6 +155,10 @@ def test_a_plotly_figure_draws(lite_page):
         lite, 'import sys; print("loaded:", [m for m in sys.modules if m.split(".")[0] in ("nbformat", "jsonschema")])'
     )
     expect(lite.page.locator(".jp-OutputArea-output", has_text="loaded: []")).to_have_count(1)
+    # A figure of the reader's own (a plain go.Figure) draws too, without an error.
+    drawn = lite.page.locator(".js-plotly-plot").count()
+    run_own_cell(lite, "import plotly.graph_objects as go; go.Figure(go.Bar(y=[1, 2]))")
+    expect(lite.page.locator(".js-plotly-plot"), "a plain go.Figure did not draw").to_have_count(drawn + 1)
     assert_clean(lite)
 
 
