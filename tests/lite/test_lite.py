@@ -188,7 +188,7 @@ def test_browser_notes_era_default_and_presenter_mode(lite_page):
     expect(
         page.locator(".jp-OutputArea-output", has_text="In the browser: there is no `make lab ERA=...`")
     ).to_have_count(1)
-    expect(page.locator(".jp-OutputArea-output", has_text="'v6.0-v6.16'").first).to_be_attached()
+    expect(page.locator(".jp-OutputArea-output", has_text="v6.0-v6.16").first).to_be_attached()
     # A cell of the reader's own: switch the default era and presenter mode, then make a widget.
     run_own_cell(
         lite,
