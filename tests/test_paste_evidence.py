@@ -53,9 +53,11 @@ struct page {
   memcg_data = 0x0
 }
 """
-S390_HEAD = S390_TAIL.replace("0000037203dec040", "0000037203dec000").replace(
-    "mapping = 0x10000000400", "mapping = 0x0"
-).replace("compound_head = 0x37203dec001", "compound_head = 0x37203dec008")
+S390_HEAD = (
+    S390_TAIL.replace("0000037203dec040", "0000037203dec000")
+    .replace("mapping = 0x10000000400", "mapping = 0x0")
+    .replace("compound_head = 0x37203dec001", "compound_head = 0x37203dec008")
+)
 
 
 def test_a_tail_page_s_poison_is_poison_not_a_file():
@@ -170,9 +172,7 @@ DRGN = """*(struct page *)0xffffea000428b340 = {
 
 def test_a_drgn_dump_wrapped_mid_token():
     whole = decode(DRGN, "6.1").folio.paste
-    wrapped = DRGN.replace("(unsigned long)675539844", "(unsigned long)675539\n844").replace(
-        "(int)2,", "(i\nnt)2,"
-    )
+    wrapped = DRGN.replace("(unsigned long)675539844", "(unsigned long)675539\n844").replace("(int)2,", "(i\nnt)2,")
     p = decode(wrapped, "6.1").folio.paste
     assert p.flags == whole.flags == 6755398441271308 and p.refcount == 2
     assert any("broken in the middle" in n for n in p.notes)
