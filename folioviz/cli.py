@@ -8,12 +8,17 @@ $ folioviz eras
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 
 from . import __version__
 from .kernel import FolioVizError, decode, eras, get_era
+from .kernel.errors import printable
+from .kernel.paste import MAX_PASTE_CHARS
 from .widgets.text import decode_text
 
 
@@ -49,17 +54,75 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _read_stdin() -> tuple[str, str]:
+    """Standard input as text, read as bytes: ``(text, note)``. Bad UTF-8 (dump_page() prints file names
+    as raw bytes) is replaced with U+FFFD and the note says where the first bad byte was."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # a text stream (tests, or an embedding program)
+        return sys.stdin.read(MAX_PASTE_CHARS + 1), ""
+    data = buffer.read(MAX_PASTE_CHARS * 4 + 1)
+    try:
+        return data.decode("utf-8"), ""
+    except UnicodeDecodeError as error:
+        bad = len(data) - len(data.decode("utf-8", "ignore").encode("utf-8"))
+        note = (
+            f"standard input is not valid UTF-8 (first bad byte {data[error.start]:#04x} at offset {error.start}"
+            + (f"; {bad} bytes in all" if bad > 1 else "")
+            + "): each bad byte was read as U+FFFD (\ufffd)"
+        )
+        return data.decode("utf-8", "replace"), note
+
+
+def _write(text: str, stream: TextIO) -> None:
+    """Print to a terminal or a pipe with control characters escaped (a paste may carry escape codes)."""
+    stream.write("\n".join(printable(line) for line in text.split("\n")) + "\n")
+    stream.flush()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """``folioviz`` itself. Ends quietly with status 1 when its output goes nowhere (a closed pipe
+    such as ``| head -1``, a full disk) and 2 on bad input."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (| head -1): say nothing more, and keep Python from saying it at exit.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 1
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
+            raise
+        try:
+            sys.stderr.write(f"folioviz: error: cannot write the output: {error.strerror}\n")
+            sys.stderr.flush()
+        except OSError:
+            pass
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 1
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    stdin_note = ""
     try:
         if args.command == "eras":
-            for era in eras():
-                print(f"{era.id:<12} {era.label:<28} links to {era.release}\n    {era.summary}\n")
+            _write(
+                "\n".join(f"{e.id:<12} {e.label:<28} links to {e.release}\n    {e.summary}\n" for e in eras()),
+                sys.stdout,
+            )
             return 0
         era = get_era(args.kernel)
         if args.words == ["-"]:
-            args.words = [sys.stdin.read()]
+            text, stdin_note = _read_stdin()
+            args.words = [text]
         results = [
             decode(
                 word,
@@ -72,13 +135,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             for word in args.words
         ]
     except FolioVizError as error:
-        print(f"folioviz: error: {error}", file=sys.stderr)
+        _write(f"folioviz: error: {error}" + (f" (also: {stdin_note})" if stdin_note else ""), sys.stderr)
         return 2
     if args.json:
         payload = [r.to_dict() for r in results]
-        print(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2))
+        if stdin_note:
+            for item in payload:
+                item["notes"].insert(0, stdin_note)
+        _write(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2), sys.stdout)
     else:
-        print("\n\n".join(decode_text(r) for r in results))
+        _write(
+            (f"note: {stdin_note}\n\n" if stdin_note else "") + "\n\n".join(decode_text(r) for r in results),
+            sys.stdout,
+        )
     return 0
 
 

@@ -7,12 +7,16 @@ traceback from deep inside the model.
 from __future__ import annotations
 
 __all__ = [
+    "MAX_QUOTE",
     "BadWordError",
     "ContradictoryFolioError",
     "FolioVizError",
     "IllegalTransitionError",
     "MkwriteInputError",
+    "PasteTooLargeError",
     "UnknownEraError",
+    "printable",
+    "quote",
 ]
 
 
@@ -43,3 +47,42 @@ class IllegalTransitionError(FolioVizError):
         super().__init__(message)
         self.check = check
         self.function = function
+
+
+#: The most characters of the user's input an error message quotes.
+MAX_QUOTE = 200
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (terminal escapes, bells, NULs...) written as ``\\xNN`` escapes."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if char.isprintable() or char == " ":
+            out.append(char)
+        else:
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
+
+
+def quote(text: object, limit: int = MAX_QUOTE) -> str:
+    """Quote user input in an error message: its first non-blank line, cut to ``limit`` characters,
+    control characters escaped, and a word on what was left out."""
+    if not isinstance(text, str):
+        text = repr(text)
+    start = len(text) - len(text.lstrip())
+    end = text.find("\n", start)
+    line = text[start : end if end >= 0 else len(text)].rstrip()
+    cut = line[:limit]
+    more = []
+    if len(line) > limit:
+        more.append(f"{len(line):,} characters in all")
+    if end >= 0 and text[end:].strip():
+        more.append("more lines follow")
+    return "'" + printable(cut) + ("…'" if len(line) > limit else "'") + (f" ({', '.join(more)})" if more else "")
+
+
+class PasteTooLargeError(BadWordError):
+    """A paste longer than folioviz reads (see ``folioviz.kernel.paste.MAX_PASTE_CHARS``)."""

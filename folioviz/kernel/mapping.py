@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from .errors import BadWordError, ContradictoryFolioError
-from .paste import Paste, is_paste, parse_number, parse_paste
+from .errors import BadWordError, ContradictoryFolioError, quote
+from .paste import Paste, is_paste, parse_number, parse_paste, poison_name
 from .sources import SourceRef, source_ref
 from .versions import Era, get_era
 
@@ -71,6 +71,10 @@ class MappingKind(Enum):
     KSM = "KSM"
     SLAB = "slab"
     INVALID = "invalid"
+    POISON = "poison"
+    """A poison value (``TAIL_MAPPING``, ``LIST_POISON1/2``): a tail page's or a freed node's word, no pointer."""
+    UNKNOWN = "unknown"
+    """A paste that hides the word and says nothing else about it (see ``Paste.kind_unknown``)."""
 
 
 #: The rule of the email (see ``data/rules.toml``) that each kind illustrates.
@@ -82,6 +86,8 @@ KIND_RULE = {
     MappingKind.KSM: "R7",
     MappingKind.SLAB: "R2",
     MappingKind.INVALID: "B2",
+    MappingKind.POISON: "R1",
+    MappingKind.UNKNOWN: "R1",
 }
 
 
@@ -141,13 +147,16 @@ class HelperResult:
 
     name: str
     """The C expression, in the era's spelling (``folio_mapping(folio)``)."""
-    value: Pointer | bool
+    value: Pointer | bool | None
+    """``None`` when the input cannot say (a poison word, a paste that hides the word)."""
     rule: str
     source: SourceRef
     note: str = ""
 
     @property
     def text(self) -> str:
+        if self.value is None:
+            return "unknown"
         if isinstance(self.value, Pointer):
             return self.value.text
         return "true" if self.value else "false"
@@ -244,7 +253,6 @@ class MappingDecode:
 
 
 _CAST = re.compile(r"^\(\s*(?:const\s+)?(?:struct\s+)?[A-Za-z_][A-Za-z0-9_]*\s*\*\s*\)\s*")
-_HEX = re.compile(r"^(?:0[xX])?([0-9a-fA-F][0-9a-fA-F_]*)$")
 
 
 def parse_word(value: int | str, word_bits: int = 64) -> int:
@@ -264,7 +272,7 @@ def parse_word(value: int | str, word_bits: int = 64) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise BadWordError(
             f"a mapping word must be an int or a hex string such as '0xffff888003a1c001', "
-            f"not {type(value).__name__} {value!r}"
+            f"not {type(value).__name__} {quote(value)}"
         )
     if isinstance(value, str):
         text = value.strip()
@@ -273,24 +281,19 @@ def parse_word(value: int | str, word_bits: int = 64) -> int:
             return 0
         if "ptrval" in text:
             raise BadWordError(
-                f"{value!r} is a hashed pointer (printk's %p); it carries no bits to decode. "
+                f"{quote(value)} is a hashed pointer (printk's %p); it carries no bits to decode. "
                 "Print the word with %px, crash or drgn instead."
             )
         if text.startswith("-"):
-            raise BadWordError(f"{value!r} is negative; a mapping word is an unsigned {word_bits}-bit value")
-        if is_paste(text):
-            number = parse_paste(text, word_bits=word_bits).word
-        elif _HEX.match(text) and text[:2].lower() != "0b":
-            number = int(_HEX.match(text).group(1).replace("_", ""), 16)  # type: ignore[union-attr]
-        else:
-            number = parse_number(text)
+            raise BadWordError(f"{quote(value)} is negative; a mapping word is an unsigned {word_bits}-bit value")
+        number = parse_paste(text, word_bits=word_bits).word if is_paste(text) else parse_number(text)
     else:
         number = value
     if number < 0:
-        raise BadWordError(f"{value!r} is negative; a mapping word is an unsigned {word_bits}-bit value")
+        raise BadWordError(f"{quote(value)} is negative; a mapping word is an unsigned {word_bits}-bit value")
     if number >= 1 << word_bits:
         raise BadWordError(
-            f"{value!r} does not fit in a {word_bits}-bit word (the largest is "
+            f"{quote(value)} does not fit in a {word_bits}-bit word (the largest is "
             f"{format_word((1 << word_bits) - 1, word_bits)})"
             + ("; pass word_bits=64 for a 64-bit kernel" if word_bits == 32 else "")
         )
@@ -310,12 +313,18 @@ def make_folio(
     swapcache: bool = False,
     movable_ops: bool = False,
     word_bits: int = 64,
+    kernel: str | None = None,
 ) -> Folio:
-    """Build a :class:`Folio`, rejecting states that no kernel of ``era`` could produce."""
+    """Build a :class:`Folio`, rejecting states that no kernel of ``era`` could produce.
+
+    ``kernel``: the version the reader named, when ``era`` was given as one (a paste is read by it).
+    """
+    if kernel is None and isinstance(era, str):
+        kernel = era
     era = get_era(era)
     paste = None
     if isinstance(word, str) and is_paste(word):
-        paste = parse_paste(word, era, word_bits)
+        paste = parse_paste(word, era, word_bits, kernel=kernel)
         slab = slab or bool(paste.slab)
         swapcache = swapcache or bool(paste.swapcache)
         movable_ops = movable_ops or bool(paste.movable_ops)
@@ -435,6 +444,16 @@ def _kind_and_target(folio: Folio, era: Era) -> tuple[MappingKind, str, str]:
             "slab internals",
             "struct slab is laid over the page; this word is slab-allocator data, not a tagged pointer",
         )
+    if folio.paste is not None and folio.paste.kind_unknown:
+        return (MappingKind.UNKNOWN, "", f"the paste cannot say: {folio.paste.kind_unknown}")
+    poison = poison_name(folio.mapping)
+    if poison:
+        return (
+            MappingKind.POISON,
+            "",
+            f"{poison}: a poison value, no pointer; in mapping it marks a tail page, whose folio's word is in "
+            "the head page",
+        )
     if folio.movable_ops:
         return (
             MappingKind.MOVABLE,
@@ -485,6 +504,11 @@ _EXPLAIN = {
     MappingKind.SLAB: "A slab folio: the slab allocator owns this word. Do not decode it; "
     "folio_mapping() returns NULL for slab.",
     MappingKind.INVALID: "Tag 0b10 alone is not a valid encoding in this era.",
+    MappingKind.POISON: "A poison value, not a pointer: the kernel stores TAIL_MAPPING in a tail page's mapping "
+    "(and LIST_POISON1/2 in freed list nodes). The folio's own word is in its head page; no helper is asked "
+    "about a tail page's word.",
+    MappingKind.UNKNOWN: "The paste does not show the word or say what it holds, so the kind is unknown. "
+    "folioviz will not guess: paste the report's raw: lines, or boot with no_hash_pointers.",
 }
 
 
@@ -507,8 +531,11 @@ def decode(
     :param word_bits: 64 or 32
     :raises FolioVizError: for a bad word, an unknown era or a contradictory folio state
     """
+    kernel = era if isinstance(era, str) else None
     era = get_era(era)
-    folio = make_folio(word, era, slab=slab, swapcache=swapcache, movable_ops=movable_ops, word_bits=word_bits)
+    folio = make_folio(
+        word, era, slab=slab, swapcache=swapcache, movable_ops=movable_ops, word_bits=word_bits, kernel=kernel
+    )
     return decode_folio(folio, era)
 
 
@@ -523,6 +550,24 @@ def _folio_mapping_note(folio: Folio, era: Era, tag: int) -> str:
     if era.folio_mapping_nulls_all_tags and tag:
         return "any tag bit gives NULL"
     return ""
+
+
+_UNSAID = (MappingKind.POISON, MappingKind.UNKNOWN)
+
+
+def _unknown_helpers(helpers: tuple[HelperResult, ...], kind: MappingKind) -> tuple[HelperResult, ...]:
+    """The helpers of a word that is poison or hidden: what they would return cannot be said."""
+    if kind not in _UNSAID:
+        return helpers
+    keep = ("folio->mapping", "folio_raw_mapping", "page_rmapping") if kind is MappingKind.POISON else ()
+    why = (
+        "a tail page's poison: the kernel's helpers take the folio (its head page), never this word"
+        if kind is MappingKind.POISON
+        else "the paste hides the word"
+    )
+    return tuple(
+        h if h.name.split("(")[0] in keep else HelperResult(h.name, None, h.rule, h.source, why) for h in helpers
+    )
 
 
 def decode_folio(folio: Folio, era: Era | str | None = None) -> MappingDecode:
@@ -542,7 +587,7 @@ def decode_folio(folio: Folio, era: Era | str | None = None) -> MappingDecode:
             f"mapping & {era.const_name('KSM')} is non-zero here (the mask holds the anon bit), yet this is "
             "not KSM: compare the masked tag, do not test bits (B7)"
         )
-    helpers = (
+    helpers: tuple[HelperResult, ...] = (
         HelperResult(
             "folio->mapping",
             Pointer(folio.mapping, "", word_bits=folio.word_bits),
@@ -589,6 +634,7 @@ def decode_folio(folio: Folio, era: Era | str | None = None) -> MappingDecode:
             slab_note or "tag cleared, no type check",
         ),
     )
+    helpers = _unknown_helpers(helpers, kind)
     notes: list[str] = []
     if folio.paste is not None:
         notes.append(f"Source: {folio.paste.source}; the word is {folio.paste.word_from}.")
@@ -604,7 +650,7 @@ def decode_folio(folio: Folio, era: Era | str | None = None) -> MappingDecode:
     if kind is MappingKind.INVALID:
         notes.append(f"No code path in {era.label} stores a bare 0b10: movable pages moved to a page flag (B2).")
     raw_truncated = folio.mapping == 0
-    fm_truncated = fm.is_null
+    fm_truncated = raw_truncated if kind in _UNSAID else fm.is_null
     if raw_truncated != fm_truncated:
         if fm_truncated and kind is MappingKind.MOVABLE:
             notes.append(

@@ -17,14 +17,28 @@ bits it read and what they mean in the era. Formats, as the tools document or pr
   pfn:0x...`` (newer kernels, whose ``__dump_folio()`` does the work, print ``page: refcount:...``
   without the page pointer), then ``head: ... order:N ...`` for a large folio, ``aops:<symbol>
   ino:...`` for a file, ``anon flags:`` or ``ksm flags:`` or ``flags:`` with
-  ``0x...(name|name|...)``, in newer kernels a ``page_type:`` line (Since Linux kernel commit
-  4ffca5a96678 ("mm: support only one page_type per page") (in v6.12), a release inferred [I]: the
-  PGTY_* types are in v6.12.8's headers, not in v6.1.4's; one type in the top byte), and
-  ``raw:``/``head:`` hex dumps of ``struct page``. ``%p`` prints a hashed value unless the kernel
-  booted with ``no_hash_pointers`` (Documentation/core-api/printk-formats.rst), so a hashed
-  ``mapping:`` says nothing about tag bits; the ``raw:`` lines are printed unhashed and their
-  fourth word is the real ``mapping`` word. https://elixir.bootlin.com/linux/v6.1.4/source/mm/debug.c
+  ``0x...(name|name|...)``, from v6.4 a ``page_type:`` line printed with ``%pGt``
+  (https://elixir.bootlin.com/linux/v6.4/source/mm/debug.c, a release inferred [I]). Since Linux
+  kernel commit 4ffca5a96678 ("mm: support only one page_type per page") (in v6.12), a release
+  inferred [I], that line prints the top byte and one name instead. Then come ``raw:``/``head:`` hex
+  dumps of ``struct page``. Before v5.7 ``mapping:`` is the raw ``page->mapping`` printed with
+  ``%px``. Since Linux kernel commit 6197ab984b41 ("mm: improve dump_page() for compound pages")
+  (in v5.7), a release inferred [I], it is ``page_mapping()``'s result printed with ``%p``, hashed
+  unless the kernel booted with ``no_hash_pointers``. Since Linux kernel commit 5ead723a20e0
+  ("lib/vsprintf: no_hash_pointers prints all addresses as unhashed") (in v5.12) that boot option
+  exists. A hashed ``mapping:`` says
+  nothing about tag bits; the ``raw:`` lines are printed unhashed and their fourth word is the real
+  ``mapping`` word. ``data/report_facts.toml`` holds these facts by release, with their sources.
+  https://elixir.bootlin.com/linux/v6.1.4/source/mm/debug.c
 * bare words: ``0xffff888003a1c001``, ``ffff888003a1c001``, ``0x...UL``/``ULL``, ``0b101`` (binary).
+
+Before reading, :mod:`folioviz.kernel.pastetext` repairs mail damage (quoted-printable, wrapped
+lines, ``> `` quoting, log prefixes) and finds where each report starts: a paste of two reports is
+never read as one (the first is decoded and the count said). The work is bounded on any input.
+
+Evidence is never invented: a hashed ``mapping:`` with no ``raw:`` line and no ``anon``/``ksm``/
+``aops:`` label decodes to kind *unknown*, with the reason; poison values (``TAIL_MAPPING``,
+``LIST_POISON1/2`` per architecture, ``data/report_facts.toml``) are named as poison.
 
 Pure Python and no Jupyter: the CLI, the widget's paste box and :mod:`folioviz.drgn` share it.
 """
@@ -37,10 +51,20 @@ from functools import cache
 from typing import Any
 
 from ._data import load_toml
-from .errors import BadWordError
-from .versions import Era, get_era
+from .errors import BadWordError, quote
+from .pastetext import MAX_PASTE_CHARS, check_size, clean_paste, split_reports, to_int
+from .versions import Era, get_era, report_feature, report_feature_texts, report_version
 
-__all__ = ["FlagTable", "Paste", "flag_table", "is_paste", "parse_number", "parse_paste"]
+__all__ = [
+    "MAX_PASTE_CHARS",
+    "FlagTable",
+    "Paste",
+    "flag_table",
+    "is_paste",
+    "parse_number",
+    "parse_paste",
+    "poison_name",
+]
 
 #: Where ``mapping`` sits in ``struct page`` on 64-bit kernels: the fourth word (after ``flags``
 #: and the two words of ``lru``/``compound_head``), in every era folioviz models.
@@ -127,6 +151,10 @@ class Paste:
     """What a dump_page() report says the folio is: ``"anon"``, ``"ksm"``, ``"file"`` or ``""``."""
     bits_read: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    kind_unknown: str = ""
+    """Why the paste cannot say what the word is (``""`` when it can): the decode's kind is then unknown."""
+    reports: int = 1
+    """How many reports the paste held (only the first is read)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -146,13 +174,14 @@ class Paste:
             "order": self.order,
             "bits_read": list(self.bits_read),
             "notes": list(self.notes),
+            "kind_unknown": self.kind_unknown,
+            "reports": self.reports,
         }
 
 
 # --------------------------------------------------------------------------- numbers
 
 _C_SUFFIX = re.compile(r"(?i)(?<=[0-9a-f])(?:u|ul|ull|l|ll|lu|llu)$")
-_HEXWORD = re.compile(r"^(?:0[xX])?([0-9a-fA-F][0-9a-fA-F_]*)$")
 
 
 def parse_number(text: str, *, default_base: int = 16, what: str = "word") -> int:
@@ -161,96 +190,146 @@ def parse_number(text: str, *, default_base: int = 16, what: str = "word") -> in
     ``0x`` means hex and ``0b`` binary whatever ``default_base`` says; the C suffixes ``U``, ``UL``,
     ``ULL`` are dropped (no hex digit is a ``u`` or an ``l``, so this is never ambiguous). Without a
     prefix the number is read in ``default_base``: 16 for a bare word, which crash and printk print
-    in hex; 10 for a struct member that crash or drgn printed in decimal.
+    in hex; 10 for a struct member that crash or drgn printed in decimal. Only ASCII digits count
+    (``١٢٣`` is no number here), and no more of them than a 64-bit value has.
 
     :raises BadWordError: when ``text`` is no such number.
     """
     raw = text.strip()
     text = _C_SUFFIX.sub("", raw.rstrip(","))
     if text[:2].lower() == "0b":
-        digits = text[2:].replace("_", "")
-        if digits and set(digits) <= {"0", "1"}:
-            return int(digits, 2)
+        digits = text[2:]
+        if digits and not digits.strip("01_"):
+            return to_int(digits, 2, raw, "binary number")
         raise BadWordError(
-            f"{raw!r} starts with 0b, which folioviz reads as binary, but has digits other than 0 and 1. "
+            f"{quote(raw)} starts with 0b, which folioviz reads as binary, but has digits other than 0 and 1. "
             "For a hexadecimal word put 0x in front (0x0b...)."
         )
-    if text[:2].lower() == "0x":
-        digits = text[2:].replace("_", "")
-        if digits and re.fullmatch(r"[0-9a-fA-F]+", digits):
-            return int(digits, 16)
-    elif default_base == 10:
-        if re.fullmatch(r"-?\d+", text):
-            return int(text)
-    else:
-        match = _HEXWORD.match(text)
-        if match:
-            return int(match.group(1).replace("_", ""), 16)
+    negative = default_base == 10 and text.startswith("-")
+    digits = text[2:] if text[:2].lower() == "0x" else text[1:] if negative else text
+    base = 16 if text[:2].lower() == "0x" or default_base == 16 else 10
+    if digits and digits[0] != "_" and digits.isascii() and digits.replace("_", "").isalnum():
+        value = to_int(digits, base, raw, "hexadecimal word" if what == "word" else what)
+        return -value if negative else value
     raise BadWordError(
-        f"{raw!r} is not a {'hexadecimal word' if what == 'word' else what} folioviz can read. Allowed: hex "
-        "digits with or without 0x "
+        f"{quote(raw)} is not a {'hexadecimal word' if what == 'word' else what} folioviz can read. Allowed: "
+        "hex digits with or without 0x "
         "(0xffff888003a1c001, ffff888003a1c001, 0xffff888003a1c001UL), or binary after 0b (0b101)."
     )
 
 
 # --------------------------------------------------------------------------- detection
 
+_CAST_ONLY = re.compile(r"\(\s?(?:const\s)?(?:struct\s)?[A-Za-z_][A-Za-z0-9_]{0,80}\s?\*\s?\)\s?\S+")
+
 
 def is_paste(text: str) -> bool:
     """True when ``text`` is more than one bare word: a struct dump, a report, or ``name = value``."""
-    stripped = text.strip()
-    return bool(re.search(r"[\s=:{]", stripped)) and not re.fullmatch(
-        r"\(\s*(?:const\s+)?(?:struct\s+)?[A-Za-z_]\w*\s*\*\s*\)\s*\S+", stripped
-    )
+    stripped = " ".join(text.split()) if len(text) <= MAX_PASTE_CHARS else text
+    return bool(re.search(r"[\s=:{]", stripped)) and not _CAST_ONLY.fullmatch(stripped)
 
 
+# On a cleaned paste (blanks collapsed to one), so no quantifier here can run over a long blank run.
 _DUMP_HEAD = re.compile(
-    r"page:\s*(?P<page>[0-9a-fA-Fx]+|\(_*ptrval_*\))?\s*refcount:(?P<ref>-?\d+)\s+mapcount:(?P<map>-?\d+)\s+"
-    r"mapping:(?P<mapping>\S+)\s+index:(?P<index>0x[0-9a-fA-F]+|\d+)"
+    r"page:\s?(?:(?P<page>[0-9a-fA-Fx]{1,18}|\(_{0,8}ptrval_{0,8}\))\s{1,2})?refcount:(?P<ref>-?[0-9]+)\s{1,2}"
+    r"mapcount:(?P<map>-?[0-9]+)\s{1,2}mapping:(?P<mapping>[^\s]{1,40})\s{1,2}index:(?P<index>0x[0-9a-fA-F]+|[0-9]+)"
 )
-_KMEM_HEADER = re.compile(r"^\s*PAGE\s+PHYSICAL\s+MAPPING\s+INDEX\s+CNT\s+FLAGS", re.M)
+_KMEM_HEADER = re.compile(r"^\s?PAGE\s{1,2}PHYSICAL\s{1,2}MAPPING\s{1,2}INDEX\s{1,2}CNT\s{1,2}FLAGS", re.M)
+_MEMBER = re.compile(r"(?:^|[\s{,])\.?[A-Za-z_][A-Za-z0-9_]{0,80}\s?=")
+_CAST = re.compile(r"^\(\s?(?:const\s)?(?:struct\s)?[A-Za-z_][A-Za-z0-9_]{0,80}\s?\*\s?\)\s?")
 
 
-def parse_paste(text: str, era: Era | str | None = None, word_bits: int = 64) -> Paste:
+def parse_paste(text: str, era: Era | str | None = None, word_bits: int = 64, *, kernel: str | None = None) -> Paste:
     """Read a paste (see the module docstring for the formats) in ``era``.
+
+    ``kernel`` is the version the reader named (``"5.4"``), when there is one; a report that names
+    its own release (an oops's ``Not tainted 5.4.0 ...`` line) is read by that.
 
     :raises BadWordError: when no mapping word can be found, with what was expected.
     """
     if not isinstance(text, str):
         raise BadWordError(f"a paste must be text, not {type(text).__name__}")
     era = get_era(era)
+    check_size(text)
     if not text.strip():
         raise BadWordError(
             "the paste is empty: paste a mapping word, a crash or drgn struct dump, or a dump_page() report"
         )
+    cleaned = clean_paste(text)
+    text = cleaned.text
+    starts = split_reports(text)
+    notes = list(cleaned.notes)
+    if len(starts) > 1:
+        first, second = starts[0], starts[1]
+        text = text[first.start : second.start]
+        notes.append(
+            f"The paste holds {len(starts)} reports (starting on lines "
+            + ", ".join(str(s.line) for s in starts[:8])
+            + (", ..." if len(starts) > 8 else "")
+            + f"); folioviz read only the first ({first.kind}, line {first.line}) and mixed nothing from the "
+            "others. Paste each one on its own to read it."
+        )
+    told = cleaned.text[: starts[1].start] if len(starts) > 1 else cleaned.text
+    version = kernel if kernel and report_feature("dump_page_mapping", kernel) else report_version(told)
+    paste = _read_one(text, era, version)
+    return _finish(replace(paste, notes=tuple(notes) + paste.notes, reports=max(1, len(starts))), era, word_bits)
+
+
+def _read_one(text: str, era: Era, version: str | None) -> Paste:
     if _DUMP_HEAD.search(text):
-        return _finish(_dump_page(text, era), era, word_bits)
+        return _dump_page(text, era, version)
     if _KMEM_HEADER.search(text):
-        return _finish(_crash_kmem(text, era), era, word_bits)
-    if re.search(r"(?:^|[\s{,])\.?[A-Za-z_]\w*\s*=", text):
-        return _finish(_struct_dump(text, era), era, word_bits)
+        return _crash_kmem(text, era)
+    if _MEMBER.search(text):
+        return _struct_dump(text, era, version)
     word = text.strip()
-    cast = re.match(r"^\(\s*(?:const\s+)?(?:struct\s+)?[A-Za-z_]\w*\s*\*\s*\)\s*", word)
+    cast = _CAST.match(word)
     source = "drgn" if cast else "word"
     if cast:
         word = word[cast.end() :]
     if word.lower() in ("null", "(null)", "(nil)"):
-        return _finish(Paste(source, 0, "the pasted word"), era, word_bits)
-    return _finish(Paste(source, parse_number(word), "the pasted word"), era, word_bits)
+        return Paste(source, 0, "the pasted word")
+    if "\n" in word or " " in word:
+        raise BadWordError(
+            f"folioviz cannot read this paste: it found no dump_page() report, no crash or drgn dump and no "
+            f"member line such as 'mapping = 0x...', and it is not one word. It starts {quote(word)}."
+        )
+    return Paste(source, parse_number(word), "the pasted word")
 
 
 # --------------------------------------------------------------------------- crash / drgn struct dumps
+
+_OPENED = re.compile(r"^\*?(?:\([^)]{0,120}\))?\s?(?:0x[0-9a-fA-F]{1,16}\s?)?=?\s?\{$")
+_HEADER = re.compile(r"^(?:struct|union)\s[A-Za-z0-9_]{1,80}\s?\{$")
+_NAME = re.compile(r"^\.?([A-Za-z_][A-Za-z0-9_]{0,80})$")
+
+
+def _member_line(line: str) -> tuple[str, bool, str] | None:
+    """``(name, opens a brace, value)`` of one ``name = value,`` line, or ``None`` (no regex over the value)."""
+    name_part, sep, value = line.partition("=")
+    if not sep:
+        return None
+    match = _NAME.match(name_part.strip())
+    if match is None:
+        return None
+    value = value.strip()
+    if value.startswith("("):  # drgn's cast: (struct address_space *)0x..., (unsigned long)123
+        close = value.find(")")
+        if close >= 0:
+            value = value[close + 1 :].strip()
+    if value.startswith("{"):
+        return match.group(1), True, ""
+    return match.group(1), False, value.rstrip(",").strip()
 
 
 def _struct_members(text: str) -> list[tuple[str, str]]:
     """``(dotted.path, value text)`` for each ``name = value`` in a crash or drgn struct dump."""
     # One token per line: drgn prints short nested structs inline ("(atomic_t){ .counter = (int)2, }").
-    flat = re.sub(r"\{", "{\n", text)
-    flat = re.sub(r"\}", "\n}", flat)
-    flat = re.sub(r",\s*(?=\.?[A-Za-z_]\w*\s*=)", ",\n", flat)
+    flat = text.replace("{", "{\n").replace("}", "\n}")
+    flat = re.sub(r",\s?(?=\.?[A-Za-z_][A-Za-z0-9_]{0,80}\s?=)", ",\n", flat)
     stack: list[str] = []
     members: list[tuple[str, str]] = []
-    for line in flat.splitlines():
+    for line in flat.split("\n"):
         line = line.strip()
         if not line:
             continue
@@ -258,22 +337,19 @@ def _struct_members(text: str) -> list[tuple[str, str]]:
             if stack:
                 stack.pop()
             continue
-        opened = re.match(r"^\*?(?:\([^)]*\))?\s*(?:0x[0-9a-fA-F]+\s*)?=?\s*\{$", line)
-        if opened or line in ("{", "struct {", "union {"):
+        if line in ("{", "struct {", "union {") or _OPENED.match(line):
             stack.append("")
             continue
-        match = re.match(r"^\.?([A-Za-z_]\w*)\s*=\s*(?:\([^)]*\))?\s*(\{)?\s*(.*?)\s*,?$", line)
-        if match is None:
-            header = re.match(r"^(?:struct|union)\s+\w+\s*\{$", line)
-            if header:
+        member = _member_line(line)
+        if member is None:
+            if _HEADER.match(line):
                 stack.append("")
             continue
-        name, brace, value = match.groups()
+        name, brace, value = member
         if brace:
             stack.append(name)
             continue
-        path = ".".join([p for p in stack if p] + [name])
-        members.append((path, value))
+        members.append((".".join([p for p in stack if p] + [name]), value))
     return members
 
 
@@ -285,11 +361,17 @@ def _member(members: list[tuple[str, str]], *suffixes: str) -> str | None:
     return None
 
 
-def _struct_dump(text: str, era: Era) -> Paste:
+def _first_token(value: str) -> str:
+    return value.split()[0] if value.split() else value
+
+
+def _struct_dump(text: str, era: Era, version: str | None) -> Paste:
     members = _struct_members(text)
-    source = "drgn" if re.search(r"^\s*\.\w+\s*=|\(\s*(?:struct\s+)?\w+\s*\*?\s*\)", text, re.M) else "crash"
+    source = "drgn" if re.search(r"^\s?\.[A-Za-z_]|\(\s?(?:struct\s)?[A-Za-z_]", text, re.M) else "crash"
     mapping_text = _member(members, "mapping")
-    pointed = re.match(r"^\s*\*\(\s*(?:const\s+)?struct\s+(\w+)\s*\*\)\s*(0x[0-9a-fA-F]+)\s*=\s*\{", text)
+    pointed = re.match(
+        r"^\s?\*\(\s?(?:const\s)?struct\s([A-Za-z0-9_]{1,80})\s?\*\)\s?(0x[0-9a-fA-F]{1,16})\s?=\s?\{", text
+    )
     if mapping_text is None and pointed and pointed.group(1) not in ("page", "folio"):
         # drgn prints a pointer member (page->mapping) by dereferencing it: the header holds the word.
         return Paste(
@@ -301,39 +383,72 @@ def _struct_dump(text: str, era: Era) -> Paste:
             "dump of a struct page or struct folio, a line such as '  mapping = 0xffff8881036d7a69,' "
             "(crash) or '.mapping = (struct address_space *)0xffff8881036d7a68,' (drgn)."
         )
-    mapping_text = mapping_text.split()[0] if mapping_text else mapping_text
+    mapping_text = _first_token(mapping_text)
     if mapping_text.lower() in ("0x0", "null", "(nil)"):
         word = 0
     else:
-        word = parse_number(mapping_text, default_base=10 if not mapping_text.startswith("0x") else 16)
+        word = parse_number(mapping_text, default_base=16 if mapping_text[:2].lower() == "0x" else 10)
     flags = None
     flags_text = _member(members, "flags.f", "flags")
-    if flags_text is not None and re.match(r"^-?(0x[0-9a-fA-F]+|\d+)", flags_text):
-        flags = parse_number(flags_text.split()[0], default_base=10, what="flags value")
-    refcount = _int_member(members, "_refcount.counter", "_refcount")
-    mapcount = _int_member(members, "_mapcount.counter", "_mapcount")
-    page_type = _int_member(members, "page_type")
-    notes: tuple[str, ...] = ()
-    compound = _int_member(members, "compound_head", "compound_info")
-    if compound is not None and compound & 1:
-        # compound_head() (include/linux/page-flags.h): bit 0 of this word marks a tail page.
-        notes = (
-            f"This is a TAIL page: bit 0 of compound_head is set, so the folio is the head page at "
-            f"{compound - 1:#x}. A tail page's own mapping word is not the folio's; dump the head "
-            f"(crash: struct page {compound - 1:x}) and paste that.",
-        )
-    paste = Paste(source, word, "the mapping member", flags=flags, refcount=refcount, mapcount=mapcount, notes=notes)
+    if flags_text is not None and flags_text[:1].isascii() and (flags_text[:1].isdigit() or flags_text[:1] == "-"):
+        flags = parse_number(_first_token(flags_text), default_base=10, what="flags value")
+    notes: list[str] = []
+    refcount = _int_member(members, notes, "_refcount.counter", "_refcount")
+    mapcount = _int_member(members, notes, "_mapcount.counter", "_mapcount")
+    page_type = _int_member(members, [], "page_type")
+    notes += _tail_page_notes(members, version)
+    paste = Paste(
+        source, word, "the mapping member", flags=flags, refcount=refcount, mapcount=mapcount, notes=tuple(notes)
+    )
     if page_type is not None:
         paste = _with_page_type_value(paste, page_type & 0xFFFFFFFF, era)
     return paste
 
 
-def _int_member(members: list[tuple[str, str]], *suffixes: str) -> int | None:
+def _tail_page_notes(members: list[tuple[str, str]], version: str | None) -> list[str]:
+    """What a tail page's compound word says (bit 0 marks a tail page: compound_head() in page-flags.h)."""
+    for name in ("compound_head", "compound_info"):
+        value = _member(members, name)
+        if value is None:
+            continue
+        token = _first_token(value)
+        number = parse_number(token, default_base=16 if token[:2].lower() == "0x" else 10, what="number")
+        if not number & 1:
+            return []
+        if name == "compound_head":
+            return [
+                f"This is a TAIL page: bit 0 of compound_head is set, so the folio is the head page at "
+                f"{number - 1:#x}. A tail page's own mapping word is not the folio's; dump the head "
+                f"(crash: struct page {number - 1:x}) and paste that."
+            ]
+        mask = report_feature("compound_info_mask", version)
+        why = mask[1] if mask else next(text for _, value, text in report_feature_texts("compound_info_mask") if value)
+        return [
+            "This is a TAIL page: bit 0 of compound_info is set. folioviz does not compute the head page from "
+            f"this word: {why}. A tail page's own mapping word is not the folio's; dump the head page and "
+            "paste that."
+        ]
+    return []
+
+
+def _int_member(members: list[tuple[str, str]], notes: list[str], *suffixes: str) -> int | None:
+    """A 32-bit counter (``atomic_t``): crash with radix 16 prints -1 as ``0xffffffff``."""
     value = _member(members, *suffixes)
     if value is None:
         return None
-    match = re.match(r"^(-?(?:0x[0-9a-fA-F]+|\d+))", value)
-    return parse_number(match.group(1), default_base=10, what="number") if match else None
+    token = _first_token(value)
+    if not token or not (token[0].isascii() and (token[0].isdigit() or token[0] == "-")):
+        return None
+    hexed = token[:2].lower() == "0x"
+    number = parse_number(token, default_base=16 if hexed else 10, what="number")
+    if hexed and suffixes[0] != "page_type" and 1 << 31 <= number < 1 << 32:
+        signed = number - (1 << 32)
+        notes.append(
+            f"{suffixes[-1]} was printed in hex ({token}: crash with radix 16); as the 32-bit signed counter it "
+            f"is, that is {signed}."
+        )
+        return signed
+    return number
 
 
 def _with_page_type_value(paste: Paste, page_type: int, era: Era) -> Paste:
@@ -346,12 +461,12 @@ def _with_page_type_value(paste: Paste, page_type: int, era: Era) -> Paste:
 
 
 def _crash_kmem(text: str, era: Era) -> Paste:
-    lines = text.splitlines()
+    lines = text.split("\n")
     for i, line in enumerate(lines):
         if _KMEM_HEADER.match(line):
-            for row in lines[i + 1 :]:
+            for row in lines[i + 1 : i + 50]:
                 cols = row.split()
-                if len(cols) >= 6 and re.fullmatch(r"[0-9a-fA-F]+", cols[0]):
+                if len(cols) >= 6 and re.fullmatch(r"[0-9a-fA-F]{1,16}", cols[0]):
                     word = parse_number(cols[2])
                     names = tuple(n for n in " ".join(cols[6:]).replace(",", " ").split() if n)
                     return Paste(
@@ -361,7 +476,7 @@ def _crash_kmem(text: str, era: Era) -> Paste:
                         flags=parse_number(cols[5], what="flags value"),
                         flag_names=names,
                         flag_names_from="crash's FLAGS column" if names else "",
-                        refcount=int(cols[4]) if cols[4].isdigit() else None,
+                        refcount=parse_number(cols[4], default_base=10, what="count") if cols[4].isascii() else None,
                         index=parse_number(cols[3], what="index"),
                     )
     raise BadWordError("found crash's kmem header but no page row under it")
@@ -383,99 +498,195 @@ def _printed_mapping(mapping_text: str) -> tuple[int, bool]:
     return value, value >> 32 == 0
 
 
-def _dump_page_word(text: str, era: Era, printed: int, hashed: bool, report_kind: str) -> tuple[int, str, bool, str]:
-    """(word, where it came from, whether it is a placeholder, a note) for a dump_page() report."""
-    raw_word = _raw_mapping_word(text)
-    if raw_word is not None:
-        word, word_from = raw_word
-        return (
-            word,
-            word_from,
-            False,
-            (f"The raw word comes from the report's hex dump of struct page ({word_from}), which is not hashed."),
+def _feature_note(name: str, version: str | None) -> str:
+    """The words for a report feature: the version's when it is known, every span's otherwise."""
+    known = report_feature(name, version)
+    if known:
+        return f"v{version}: {known[1]}"
+    return " ".join(f"from v{start}: {text}." for start, _value, text in report_feature_texts(name))
+
+
+def _mapping_notes(printed: int, hashed: bool, version: str | None) -> list[str]:
+    """What dump_page()'s 'mapping:' field is in this release, and why it is (un)hashed."""
+    what = report_feature("dump_page_mapping", version)
+    notes = []
+    if what is None:
+        notes.append(
+            "What dump_page() prints as 'mapping:' depends on the release, and this report does not say its "
+            "release (no 'Not tainted <version>' line; give one with --kernel 5.4 or decode(..., '5.4')): "
+            + _feature_note("dump_page_mapping", None)
         )
+    else:
+        notes.append(f"'mapping:' in this report ({_feature_note('dump_page_mapping', version)}).")
+    if hashed:
+        option = report_feature("no_hash_pointers", version)
+        unless = (
+            "unless booted with no_hash_pointers"
+            if option is None or option[0]
+            else "and this release has no no_hash_pointers option to turn that off"
+        )
+        notes.append(
+            f"dump_page() printed the pointers hashed (printk %p), as kernels do {unless} "
+            "(a boot option from v5.12): the printed mapping's low bits are not the tag, so folioviz does not "
+            "decode them."
+        )
+    elif printed > 0:
+        option = report_feature("no_hash_pointers", version)
+        if what is not None and what[0] == "raw":
+            notes.append("The 'mapping:' value is the raw word (printed with %px), so folioviz reads its tag.")
+        elif option is not None and option[0]:
+            notes.append(
+                f"The 'mapping:' value is a real pointer: the kernel booted with no_hash_pointers ({option[1]})."
+            )
+        elif option is not None:
+            notes.append(
+                "The 'mapping:' value looks unhashed, yet this release prints %p hashed and has no "
+                f"no_hash_pointers option ({option[1]}): folioviz does not know why, so it reads it as printed."
+            )
+        else:
+            notes.append(
+                "The 'mapping:' value is unhashed: either a kernel before v5.7 printed the raw word with %px, or "
+                "the kernel booted with no_hash_pointers (a boot option from v5.12)."
+            )
+    return notes
+
+
+def _aops_text(known: tuple[Any, str] | None) -> str:
+    return known[1] if known else report_feature_texts("aops_means_file")[0][2]
+
+
+def _label_word(
+    era: Era, report_kind: str, flag_names: tuple[str, ...], version: str | None
+) -> tuple[int, str, str, str]:
+    """(word, where from, note, why unknown) from the report's anon/ksm/aops: labels alone."""
     if report_kind in ("anon", "ksm"):
         tag = era.ANON if report_kind == "anon" else era.KSM
         return (
             PLACEHOLDER_POINTER | tag,
             f"the report's '{report_kind}' label",
-            True,
-            (
-                f"The report says '{report_kind}', so the tag is {tag:#04b}; the pointer part of the word is a "
-                f"placeholder ({PLACEHOLDER_POINTER:#x}), since the report hides the real one."
-            ),
+            f"The report says '{report_kind}', so the tag is {tag:#04b}; the pointer part of the word is a "
+            f"placeholder ({PLACEHOLDER_POINTER:#x}), since the report hides the real one.",
+            "",
         )
     if report_kind == "file":
+        known = report_feature("aops_means_file", version)
+        proof = known[0] if known else era.movable_tag != "address_space"
+        if proof or "lru" in flag_names:
+            because = (
+                ""
+                if proof
+                else " Before v6.0 a driver's non-LRU movable page has an aops: line too, but this "
+                "page has PG_lru, which no such page has."
+            )
+            return (
+                PLACEHOLDER_POINTER,
+                "the report's 'aops:' line",
+                "The report names the file's address_space operations (aops:), so this is a page-cache folio "
+                f"with tag 0b00; the pointer is a placeholder ({PLACEHOLDER_POINTER:#x}) for the hashed one.{because}",
+                "",
+            )
         return (
             PLACEHOLDER_POINTER,
-            "the report's 'aops:' line",
-            True,
-            (
-                "The report names the file's address_space operations (aops:), so this is a page-cache folio "
-                f"with tag 0b00; the pointer is a placeholder ({PLACEHOLDER_POINTER:#x}) for the hashed one."
-            ),
+            "nothing in the report (its 'aops:' line is no proof here)",
+            "",
+            "the 'mapping:' pointer is hashed and there is no raw: line; the aops: line does not settle it "
+            f"in {era.label}: {_aops_text(known)} (and no PG_lru flag shows it is an LRU page)",
         )
-    if printed == 0:
-        return 0, "the report's 'mapping:' (NULL, and no anon/ksm label)", False, ""
-    if not hashed:
-        return printed, "the report's 'mapping:' (printed unhashed, no_hash_pointers)", False, ""
-    return PLACEHOLDER_POINTER, "the report's 'mapping:' (hashed)", True, ""
+    return (
+        PLACEHOLDER_POINTER,
+        "nothing in the report (the 'mapping:' pointer is hashed)",
+        "",
+        "the report prints 'mapping:' hashed, has no raw: line with the real word, and no anon, ksm or aops: "
+        "label to say what the word is",
+    )
 
 
-def _dump_page(text: str, era: Era) -> Paste:
+def _dump_page(text: str, era: Era, version: str | None) -> Paste:
     head = _DUMP_HEAD.search(text)
     assert head is not None
     printed, hashed = _printed_mapping(head.group("mapping"))
-    # No line anchors: a browser's one-line text box drops the newlines of a pasted block.
-    flag_line = re.search(r"(anon |ksm )?(?<![A-Za-z_])flags:\s*(0x[0-9a-fA-F]+)\(([^)]*)\)", text)
+    if report_feature("dump_page_mapping", version) and report_feature("dump_page_mapping", version)[0] == "raw":  # type: ignore[index]
+        hashed = hashed and printed < 0
+    # No line anchors: a browser's one-line text box drops the newlines of a pasted block. The names'
+    # class stops at anything no flag name has, so a run of "flags: 0x1(" never scans far.
+    flag_line = re.search(
+        r"(anon |ksm )?(?<![A-Za-z_])flags:\s?(0x[0-9a-fA-F]{1,16})\(([A-Za-z0-9_|=]{0,2000})\)", text
+    )
     report_kind = ""
     if flag_line and flag_line.group(1):
         report_kind = flag_line.group(1).strip()
-    elif re.search(r"\baops:", text):
+    elif "aops:" in text:
         report_kind = "file"
-    notes = []
-    if hashed:
+    flag_names = tuple(n for n in flag_line.group(3).split("|") if n and "=" not in n) if flag_line else ()
+    notes = _mapping_notes(printed, hashed, version)
+    raw = _raw_words(text)
+    unknown = ""
+    if raw is not None:
+        words, where = raw
+        word, word_from, placeholder = words[RAW_MAPPING_WORD], f"{where}, word {RAW_MAPPING_WORD + 1}", False
         notes.append(
-            "dump_page() printed the pointers hashed (printk %p), as every kernel does unless booted "
-            "with no_hash_pointers: the printed mapping's low bits are not the tag, so folioviz does "
-            "not decode them."
+            f"The raw word comes from the report's hex dump of struct page ({word_from}), which is not hashed."
         )
-    notes.append(
-        "dump_page()'s 'mapping:' is what folio_mapping() returned (NULL for anon and KSM), not the "
-        "raw folio->mapping word."
-    )
-    word, word_from, placeholder, note = _dump_page_word(text, era, printed, hashed, report_kind)
-    if note:
-        notes.append(note)
-    order_match = re.search(r"\border:(\d+)", text)
-    page_type = re.search(r"page_type:\s*(?:0x)?([0-9a-fA-F]+)\s*\(([^)]*)\)", text)
+    elif printed == 0:
+        word, word_from, placeholder = 0, "the report's 'mapping:' (NULL, and no anon/ksm label)", False
+        if report_kind in ("anon", "ksm"):
+            word, word_from, note, _ = _label_word(era, report_kind, flag_names, version)
+            placeholder = True
+            notes.append(note)
+    elif not hashed and printed > 0:
+        word, word_from, placeholder = printed, "the report's 'mapping:' (printed unhashed)", False
+    else:
+        word, word_from, note, unknown = _label_word(era, report_kind, flag_names, version)
+        placeholder = True
+        if note:
+            notes.append(note)
+    if flag_line is None and "flags:" in text:
+        at = text.index("flags:")
+        notes.append(
+            f"folioviz could not read the report's flags: line, so it reads no flags from it: {quote(text[at:])}"
+        )
+    flags = parse_number(flag_line.group(2)) if flag_line else None
+    flags_from = "the report's flags: line" if flag_line else ""
+    if flag_line is None and raw is not None:
+        flags, flags_from = raw[0][0], f"{raw[1]}, word 1 (the report has no flags: line)"
+        notes.append(f"The report has no flags: line; folioviz read the flags word from {raw[1]}, word 1.")
+    order_match = re.search(r"\border:([0-9]{1,3})\b", text)
+    page_type = re.search(r"page_type:\s?(?:0x)?[0-9a-fA-F]{1,8}\s?\(([A-Za-z0-9_|]{0,200})\)", text)
     return Paste(
         "dump_page",
         word,
         word_from,
         placeholder=placeholder,
         hashed=hashed,
-        flags=parse_number(flag_line.group(2)) if flag_line else None,
-        flag_names=tuple(n for n in flag_line.group(3).split("|") if n and "=" not in n) if flag_line else (),
-        flag_names_from="the report's flags: line" if flag_line else "",
-        page_type=page_type.group(2).strip() if page_type else "",
-        refcount=int(head.group("ref")),
-        mapcount=int(head.group("map")),
+        flags=flags,
+        flag_names=flag_names,
+        flag_names_from="the report's flags: line" if flag_line else flags_from,
+        page_type=page_type.group(1).strip() if page_type else "",
+        refcount=to_int(head.group("ref").lstrip("-"), 10, head.group("ref"), "refcount")
+        * (-1 if head.group("ref").startswith("-") else 1),
+        mapcount=to_int(head.group("map").lstrip("-"), 10, head.group("map"), "mapcount")
+        * (-1 if head.group("map").startswith("-") else 1),
         index=parse_number(head.group("index")),
         order=int(order_match.group(1)) if order_match else None,
         report_kind=report_kind,
         notes=tuple(notes),
+        kind_unknown=unknown,
     )
 
 
-def _raw_mapping_word(text: str) -> tuple[int, str] | None:
-    """The fourth word of the folio's struct page from dump_page()'s hex dump, when present."""
+_RAW = {
+    prefix: re.compile(rf"(?<![A-Za-z_]){prefix}:\s{{1,2}}((?:[0-9a-fA-F]{{16}}\s{{1,2}}){{3}}[0-9a-fA-F]{{16}})")
+    for prefix in ("head", "raw")
+}
+
+
+def _raw_words(text: str) -> tuple[tuple[int, ...], str] | None:
+    """The first four words of the folio's struct page from dump_page()'s hex dump, when present."""
     for prefix in ("head", "raw"):
-        match = re.search(rf"(?<![A-Za-z_]){prefix}:\s+((?:[0-9a-fA-F]{{16}}\s+){{3}}[0-9a-fA-F]{{16}})", text)
+        match = _RAW[prefix].search(text)
         if match:
-            words = match.group(1).split()
             where = "the first 'head:' line" if prefix == "head" else "the first 'raw:' line"
-            return int(words[RAW_MAPPING_WORD], 16), f"{where}, word {RAW_MAPPING_WORD + 1}"
+            return tuple(int(w, 16) for w in match.group(1).split()), where
     return None
 
 
@@ -552,3 +763,29 @@ def _finish(paste: Paste, era: Era, word_bits: int) -> Paste:
         bits_read=tuple(bits_read),
         notes=tuple(notes),
     )
+
+
+# --------------------------------------------------------------------------- poison
+
+
+@cache
+def _poison_values() -> dict[int, str]:
+    data = load_toml("report_facts.toml")["poison"]
+    values: dict[int, str] = {}
+    for delta in data["delta"]:
+        for name, offset in data["offsets"].items():
+            values.setdefault(
+                delta["value"] + offset,
+                f"{name} ({offset:#x} + POISON_POINTER_DELTA {delta['value']:#x}, {delta['arch']})",
+            )
+    return values
+
+
+def poison_name(word: int) -> str:
+    """The poison value ``word`` is (``"TAIL_MAPPING (0x400 + ...)"``), or ``""``.
+
+    A tail page's ``mapping`` holds ``TAIL_MAPPING`` and freed list nodes hold ``LIST_POISON1/2``:
+    ``0x400``, ``0x100`` and ``0x122`` above the architecture's ``POISON_POINTER_DELTA``
+    (``data/report_facts.toml``). None of them points at anything.
+    """
+    return _poison_values().get(word, "")

@@ -32,7 +32,7 @@ from functools import cache
 from typing import Any
 
 from ._data import load_toml
-from .errors import UnknownEraError
+from .errors import UnknownEraError, quote
 
 __all__ = [
     "DEFAULT_ERA",
@@ -115,7 +115,9 @@ class Era:
 
 @cache  # pure; the race explorer asks kernels.toml's spans thousands of times per exploration
 def _parse_version(text: str) -> tuple[int, int] | None:
-    match = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?(?:-rc\d+)?", text.strip())
+    # ASCII digits only (str.isdigit() and \d take other scripts' digits too), and no more of them than a
+    # kernel version has: int() of thousands of digits is slow and, past 4300, refused by Python.
+    match = re.fullmatch(r"v?([0-9]{1,4})\.([0-9]{1,4})(?:\.[0-9]{1,6})?(?:-rc[0-9]{1,3})?", text.strip())
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
@@ -191,7 +193,7 @@ def get_era(era: Era | str | None = None) -> Era:
         era = _current_default[0]
     if not isinstance(era, str):
         raise UnknownEraError(
-            f"kernel era must be a string such as 'v6.0-v6.16' or '6.4', not {type(era).__name__} {era!r}"
+            f"kernel era must be a string such as 'v6.0-v6.16' or '6.4', not {type(era).__name__} {quote(era)}"
         )
     if era.strip().lower() == "default":
         era = _current_default[0]
@@ -208,12 +210,12 @@ def get_era(era: Era | str | None = None) -> Era:
                 return candidate
         oldest = eras()[0]
         raise UnknownEraError(
-            f"kernel version {era!r} is older than folioviz models: the oldest era starts at "
+            f"kernel version {quote(era)} is older than folioviz models: the oldest era starts at "
             f"v{oldest.first[0]}.{oldest.first[1]}. Allowed: {', '.join(era_ids())}, a version from "
             f"v{oldest.first[0]}.{oldest.first[1]} on, 'email' or 'latest'."
         )
     raise UnknownEraError(
-        f"unknown kernel era {era!r}. Allowed: {', '.join(era_ids())}, a kernel version such as "
+        f"unknown kernel era {quote(era)}. Allowed: {', '.join(era_ids())}, a kernel version such as "
         "'6.4' or 'v6.12.8', 'email' (the email's era) or 'latest'."
     )
 
@@ -274,17 +276,17 @@ def parse_kernel(kernel: str) -> tuple[int, int]:
         )
     version = _parse_version(_alias(kernel))
     if version is None:
-        raise UnknownEraError(f"kernel {kernel!r} is not a version. Allowed: {_allowed_kernels()}.")
+        raise UnknownEraError(f"kernel {quote(kernel)} is not a version. Allowed: {_allowed_kernels()}.")
     oldest, newest = (Kernel(v).feature("mkwrite_release") for v in (OLDEST_KERNEL, NEWEST_KERNEL))
     if version < OLDEST_KERNEL:
         raise UnknownEraError(
-            f"kernel {kernel!r} is older than the oldest do_page_mkwrite() folioviz has read ({oldest}); "
+            f"kernel {quote(kernel)} is older than the oldest do_page_mkwrite() folioviz has read ({oldest}); "
             "earlier kernels differ (the swapfile check only arrived in 2019, and before 2009 the function "
             f"had no VM_FAULT_LOCKED protocol). Allowed: {_allowed_kernels()}."
         )
     if version > NEWEST_KERNEL:
         raise UnknownEraError(
-            f"kernel {kernel!r} is newer than the newest do_page_mkwrite() folioviz has read ({newest}). "
+            f"kernel {quote(kernel)} is newer than the newest do_page_mkwrite() folioviz has read ({newest}). "
             f"Allowed: {_allowed_kernels()}."
         )
     return version
@@ -376,3 +378,39 @@ def _from_environment() -> None:
 
 
 _from_environment()
+
+
+# --------------------------------------------------------------------------- what a report can say, by release
+
+# The release a report names about itself: the "CPU: 0 PID: 1 Comm: x Not tainted 6.1.0-13-amd64 #1"
+# line of an oops or a warning, dmesg's "Linux version ..." banner, crash's "RELEASE: ..." header.
+_REPORT_RELEASE = re.compile(
+    r"(?:Not tainted|Tainted: [A-Z ]{0,40}?|Linux version|RELEASE:)\s{1,3}v?([0-9]{1,2})\.([0-9]{1,3})(?![0-9])"
+)
+
+
+def report_version(text: str) -> str | None:
+    """The kernel version (``"5.4"``) a pasted report names about itself, or ``None``."""
+    match = _REPORT_RELEASE.search(text)
+    return f"{int(match.group(1))}.{int(match.group(2))}" if match else None
+
+
+def report_feature(name: str, version: str | None) -> tuple[Any, str] | None:
+    """``(value, text)`` of a report feature (``data/report_facts.toml``) for ``version``; ``None``
+    when the version is not known or is older than the feature's first span."""
+    parsed = _parse_version(version) if version else None
+    if parsed is None:
+        return None
+    chosen = None
+    for span in load_toml("report_facts.toml")["feature"][name]["spans"]:
+        if _must_parse(span["from"]) <= parsed:
+            chosen = span
+    return (chosen["value"], " ".join(chosen["text"].split())) if chosen else None
+
+
+def report_feature_texts(name: str) -> tuple[tuple[str, Any, str], ...]:
+    """Every span of a report feature: ``(from, value, text)``, for notes that must cover every release."""
+    return tuple(
+        (span["from"], span["value"], " ".join(span["text"].split()))
+        for span in load_toml("report_facts.toml")["feature"][name]["spans"]
+    )

@@ -98,7 +98,7 @@ def kind_line_html(result: MappingDecode, *, presenter: bool | None = None) -> s
     )
 
 
-def _cell_value(value: Pointer | bool, text: str) -> str:
+def _cell_value(value: Pointer | bool | None, text: str) -> str:
     if isinstance(value, Pointer) and value.is_null:
         return "<code><b>NULL</b></code>"
     return f"<code>{escape(text)}</code>"

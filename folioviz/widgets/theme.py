@@ -41,6 +41,8 @@ KIND_STYLE = {
     "NULL": KindStyle(OKABE_ITO["grey"], "∅", "NULL"),
     "slab": KindStyle(OKABE_ITO["vermillion"], "S", "slab"),
     "invalid": KindStyle(OKABE_ITO["black"], "✕", "invalid"),
+    "poison": KindStyle(OKABE_ITO["black"], "☠", "poison"),
+    "unknown": KindStyle(OKABE_ITO["grey"], "?", "unknown"),
 }
 
 
