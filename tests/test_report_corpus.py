@@ -35,18 +35,7 @@ _TAIL_MAPPING_AS_FILE = (
 )
 
 #: What folioviz gets wrong today, per report file. Each entry is a target for the decoder's fixes.
-XFAIL: dict[str, str] = {
-    "029-crash-kmem-tail-mapping-poison.txt": _TAIL_MAPPING_AS_FILE,
-    "033-cve-2025-22034-device-exclusive-anon.txt": (
-        "mail-wrapped flag list ('(referenced|uptodate|' then '  dirty|active|...' on the next line): folioviz "
-        "keeps the line break and names a flag '\\n  dirty' instead of 'dirty'"
-    ),
-    "037-ltp-fork13-slab-order1-arm64-v6.10-rc3.txt": (
-        "page_type: 0xffffeffe(slab|0x1) is read as one page type named 'slab|0x1', so the slab type is missed "
-        "and the kind comes out 'null' instead of 'slab'"
-    ),
-    "044-crash-kmem-tail-mapping-v6.1.txt": _TAIL_MAPPING_AS_FILE,
-}
+XFAIL: dict[str, str] = {}
 
 _RELEASE_REFUSED = (
     "get_era() refuses the release as the report prints it (uname -r with an -rcN, -next-DATE, -syzkaller-..., "
@@ -150,7 +139,7 @@ def test_the_corpus_is_what_the_index_says():
     assert len(REPORTS) >= 45
     for report in REPORTS:
         assert report["source"] and report["tool"] and report["kind"], report["file"]
-        assert report["kind"] in {"anon", "ksm", "file", "slab", "null", "movable", "unknown"}, report["file"]
+        assert report["kind"] in {"anon", "ksm", "file", "slab", "null", "movable", "unknown", "poison"}, report["file"]
         text = (CORPUS / report["file"]).read_text(encoding="utf-8")
         assert report["flags"].removeprefix("0x").lstrip("0") in text.lower(), report["file"]
     assert len({r["arch"] for r in REPORTS if r["arch"]}) >= 3

@@ -661,7 +661,11 @@ def _dump_page(text: str, era: Era, version: str | None) -> Paste:
         flags=flags,
         flag_names=flag_names,
         flag_names_from="the report's flags: line" if flag_line else flags_from,
-        page_type=page_type.group(1).strip() if page_type else "",
+        # %pGt joins every type it names with '|' and prints bits it has no name for in hex
+        # (before v6.12 a page could carry several types): keep the names.
+        page_type="|".join(n for n in page_type.group(1).split("|") if n and not n.startswith("0x"))
+        if page_type
+        else "",
         refcount=to_int(head.group("ref").lstrip("-"), 10, head.group("ref"), "refcount")
         * (-1 if head.group("ref").startswith("-") else 1),
         mapcount=to_int(head.group("map").lstrip("-"), 10, head.group("map"), "mapcount")
@@ -728,7 +732,7 @@ def _finish(paste: Paste, era: Era, word_bits: int) -> Paste:
         slab = "slab" in names
         bits_read.append(bit_line("slab", "PG_slab, the slab allocator owns the page"))
     if paste.page_type:
-        slab = paste.page_type == "slab" or bool(slab)
+        slab = "slab" in paste.page_type.split("|") or bool(slab)
         bits_read.append(f"page type: {paste.page_type}")
     elif table.slab == "type" and slab is None:
         bits_read.append("page type: not in the paste, so slab is read as 'no'")
@@ -743,7 +747,7 @@ def _finish(paste: Paste, era: Era, word_bits: int) -> Paste:
     movable_ops: bool | None = None
     if era.movable_ops_flag and table.movable_ops_alias:
         alias_set = table.movable_ops_alias in names
-        typed = paste.page_type in table.movable_ops_types
+        typed = any(t in table.movable_ops_types for t in paste.page_type.split("|"))
         movable_ops = alias_set and typed
         line = bit_line(
             table.movable_ops_alias,
