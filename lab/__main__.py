@@ -53,7 +53,11 @@ def cmd_real_kernels(args: argparse.Namespace) -> None:
             f"{image.release:24} ready {run.seconds_to_ready:5.1f} s, dumped {run.seconds_to_dump:5.1f} s, "
             f"read {read:5.1f} s; {len(data['scenarios'])} pages recorded; whole memory: folioviz agrees with "
             f"kpageflags on {whole['agree']} of {whole['compared']} pages"
-            + (f" (+{whole['kpf_ksm_on_plain_anon']} plain anon pages the kernel calls KSM: B7)" if whole["kpf_ksm_on_plain_anon"] else "")
+            + (
+                f" (+{whole['kpf_ksm_on_plain_anon']} plain anon pages the kernel calls KSM: B7)"
+                if whole["kpf_ksm_on_plain_anon"]
+                else ""
+            )
             + f" -> {json_path.relative_to(kernels.ROOT)}"
         )
         if not args.keep:

@@ -154,7 +154,9 @@ def _deb(package: Package) -> Path:
         done = subprocess.run(["apt-get", *_apt_options(), "download", spec], cwd=tmp, capture_output=True, text=True)
         if done.returncode != 0:
             apt_update(force=True)
-            done = subprocess.run(["apt-get", *_apt_options(), "download", spec], cwd=tmp, capture_output=True, text=True)
+            done = subprocess.run(
+                ["apt-get", *_apt_options(), "download", spec], cwd=tmp, capture_output=True, text=True
+            )
         if done.returncode != 0:
             raise LabError(
                 f"apt could not download {spec}: {done.stderr.strip()[-300:]}\n"
@@ -287,9 +289,7 @@ def pins_report() -> str:
     lines = []
     for image in images():
         for package in image.packages:
-            done = subprocess.run(
-                ["apt-cache", *_apt_options(), "show", package.name], capture_output=True, text=True
-            )
+            done = subprocess.run(["apt-cache", *_apt_options(), "show", package.name], capture_output=True, text=True)
             served = re.findall(r"^Version: (\S+)", done.stdout, re.M)
             sums = re.findall(r"^SHA256: (\S+)", done.stdout, re.M)
             state = "ok" if package.sha256 in sums else "NOT SERVED"

@@ -319,7 +319,11 @@ def record(image: Image, vmcore: Path, serial: Path) -> dict[str, Any]:
     kpf = report.kpageflags()
     scenarios = []
     for name, pfn, role in report.scenarios:
-        entry: dict[str, Any] = {"scenario": name, "role": role, "page": page_record(prog, lay, pfn, table, kpf.get(pfn, 0))}
+        entry: dict[str, Any] = {
+            "scenario": name,
+            "role": role,
+            "page": page_record(prog, lay, pfn, table, kpf.get(pfn, 0)),
+        }
         head_word = int(entry["page"]["words"][1], 16)
         if head_word & 1:  # a tail page: its head, where the folio's fields live
             head_pfn = (head_word - 1 - lay.vmemmap) // lay.size
@@ -381,15 +385,22 @@ def _kernel_found_pages(
     swap-cache page that is not mapped; and zsmalloc's pages (zram's compressed store), found by the
     kernel's own pointer to its movable operations or address space."""
     found = []
-    wanted = {"slab": lambda v: v >> KPF["SLAB"] & 1, "swapcache": lambda v: v >> KPF["SWAPCACHE"] & 1 and not v >> KPF["MMAP"] & 1}
+    wanted = {
+        "slab": lambda v: v >> KPF["SLAB"] & 1,
+        "swapcache": lambda v: v >> KPF["SWAPCACHE"] & 1 and not v >> KPF["MMAP"] & 1,
+    }
     for name, test in wanted.items():
         for pfn, value in sorted(kpf.items()):
             if test(value) and not value >> KPF["COMPOUND_TAIL"] & 1:
-                found.append({"scenario": name, "role": "found-by-kpageflags", "page": page_record(prog, lay, pfn, table, value)})
+                found.append(
+                    {"scenario": name, "role": "found-by-kpageflags", "page": page_record(prog, lay, pfn, table, value)}
+                )
                 break
     zs = _zsmalloc_page(prog, lay, report)
     if zs is not None:
-        found.append({"scenario": "zsmalloc", "role": zs[1], "page": page_record(prog, lay, zs[0], table, kpf.get(zs[0], 0))})
+        found.append(
+            {"scenario": "zsmalloc", "role": zs[1], "page": page_record(prog, lay, zs[0], table, kpf.get(zs[0], 0))}
+        )
     return found
 
 
@@ -449,7 +460,13 @@ def _trace_events(report: GuestReport) -> list[dict[str, Any]]:
         if m:
             pfn = int(m.group(4), 0) if m.group(4).startswith("0x") else int(m.group(4))
             events.append(
-                {"event": m.group(1).removeprefix("mm_filemap_"), "dev": m.group(2), "ino": m.group(3), "pfn": f"{pfn:#x}", "offset": int(m.group(5))}
+                {
+                    "event": m.group(1).removeprefix("mm_filemap_"),
+                    "dev": m.group(2),
+                    "ino": m.group(3),
+                    "pfn": f"{pfn:#x}",
+                    "offset": int(m.group(5)),
+                }
             )
     return events
 
