@@ -73,6 +73,9 @@ class GuestReport:
 def parse_serial(text: str) -> GuestReport:
     report = GuestReport()
     for line in text.splitlines():
+        # The firmware's terminal escapes can share the first report line: start at the marker.
+        if not line.startswith("FV ") and "\x1b" in line and "FV " in line:
+            line = line[line.index("FV ") :]
         if not line.startswith("FV "):
             continue
         kind, _, rest = line[3:].partition(" ")

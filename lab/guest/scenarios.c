@@ -289,6 +289,35 @@ static void scenario_swap(void)
 	page_of("swapcache", p, "swapcache-mapped");
 }
 
+/* A tmpfs file with pages written out to swap: shmem keeps each swapped page as a value entry (a swap
+ * entry) in the file's page cache. Page 0 stays resident, so the host finds the file's address_space. */
+static void scenario_shmem_swapped(void)
+{
+	int fd;
+	char *p;
+
+	mkdir("/mnt/tmpfs", 0755);
+	if (mount("none", "/mnt/tmpfs", "tmpfs", 0, "size=4m") < 0) {
+		say("note shmem-swapped mount tmpfs: %s", strerror(errno));
+		return;
+	}
+	fd = open("/mnt/tmpfs/swapped", O_RDWR | O_CREAT, 0644);
+	if (fd < 0 || ftruncate(fd, 4 * PAGE) < 0) {
+		say("note shmem-swapped create: %s", strerror(errno));
+		return;
+	}
+	p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		say("note shmem-swapped mmap: %s", strerror(errno));
+		return;
+	}
+	for (int i = 0; i < 4; i++)
+		fill(p + i * PAGE, PAGE, 100 + i);
+	if (madvise(p + PAGE, 3 * PAGE, MADV_PAGEOUT) < 0)
+		say("note shmem-swapped madvise(MADV_PAGEOUT): %s", strerror(errno));
+	page_of("shmem-swapped", p, "resident-page-of-a-partly-swapped-file");
+}
+
 static void dump_kpageflags(void)
 {
 	int fd = open("/proc/kpageflags", O_RDONLY);
@@ -407,6 +436,7 @@ int main(int argc, char **argv)
 	scenario_thp();
 	scenario_shmem_thp();
 	scenario_swap();
+	scenario_shmem_swapped();
 	/* New pages join the LRU in per-CPU batches; give the kernel a moment (no compaction: it would
 	 * move the pages whose frame numbers were just reported). */
 	sync();
