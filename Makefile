@@ -4,6 +4,10 @@
 # Other targets: notebooks (re-execute the committed notebooks), provenance (check every kernel fact
 # against the real source; downloads), site (offline static HTML in site/), bench, lint, screenshot, clean,
 # drgn-fixtures (remake the BTF fixtures of the drgn tests; downloads a Debian kernel package).
+# The kernel lab (real Debian kernels under QEMU; see the README, "For mentors: the kernel lab"):
+#   make kernels              fetch the pinned kernel images (cached; offline after the first run)
+#   make vm KERNEL=6.17       boot one, run the scenarios, and open a drgn prompt on its dump (GUEST_SHELL=1: a guest shell)
+#   make real-kernels         boot every kernel and re-record data/real_kernels/
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -13,7 +17,7 @@ STAMP  := $(VENV)/.folioviz-installed
 LAB_PORT ?= 8888
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: lab app test test-lite test-fast lint notebooks bench bench-lite figures screenshot browser-deps provenance site lite lite-serve clean drgn-fixtures
+.PHONY: kernels vm real-kernels test-real-kernels lab-deps lab app test test-lite test-fast lint notebooks bench bench-lite figures screenshot browser-deps provenance site lite lite-serve clean drgn-fixtures
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "folioviz needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
@@ -48,7 +52,25 @@ app: $(STAMP)
 browser-deps:
 	@tools/ensure_chromium.sh
 
-test: $(STAMP) browser-deps
+# The kernel lab's Debian packages (QEMU, busybox-static, zstd, gcc): installed with apt-get as root.
+lab-deps:
+	@tools/ensure_lab.sh
+
+kernels: $(STAMP) lab-deps
+	$(PY) -m lab kernels $(KERNEL)
+
+vm: $(STAMP) lab-deps
+	@test -n "$(KERNEL)" || { echo "make vm KERNEL=<version>: one of $$($(PY) -c 'from lab import kernels; print(" ".join(i.short for i in kernels.images()))')"; exit 2; }
+	$(PY) -m lab vm $(KERNEL) $(if $(GUEST_SHELL),--shell)
+
+real-kernels: $(STAMP) lab-deps
+	$(PY) -m lab real-kernels $(KERNEL)
+
+# The booted-kernel tests alone (every kernel of data/kernel_images.toml; `make test` runs them too).
+test-real-kernels: $(STAMP) lab-deps
+	$(PY) -m pytest tests/real_kernels -q
+
+test: $(STAMP) browser-deps lab-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	FOLIOVIZ_ERA= $(PY) -m pytest tests notebooks --ignore=tests/lite --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg

@@ -77,14 +77,19 @@ def cmd_vm(args: argparse.Namespace) -> None:
 
     import folioviz.drgn as fd
 
-    pages = {f"{name}_{role}".replace("-", "_"): pfn_to_page(prog, pfn) for name, pfn, role in report.scenarios}
+    recorded = observe.record(image, run.vmcore, run.serial)
+    pages = {
+        f"{s['scenario']}_{s['role']}".replace("-", "_"): pfn_to_page(prog, int(s["page"]["pfn"], 16))
+        for s in recorded["scenarios"]
+    }
     banner = [
         f"folioviz kernel lab: {image.release} booted, scenarios run, memory dumped to {run.vmcore}",
         f"(ready after {run.seconds_to_ready:.1f} s). drgn's `prog` is that dump, with the build's BTF.",
         "The scenarios' pages, as struct page * objects in `pages`:",
         *(f"  pages[{k!r}]" for k in pages),
         *(f"  note: {n}" for n in report.notes),
-        "Try: explain(pages['anon_anon']); explain(pages['thp_tail']); explain_pagecache(...)",
+        "Try: explain(pages['anon_anon']); explain(pages['thp_tail']);",
+        "     explain_pagecache(pages['file_page_cache'].mapping)",
     ]
     namespace = {
         "prog": prog,
