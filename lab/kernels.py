@@ -33,15 +33,15 @@ KERNELS = CACHE / "kernels"
 APT = CACHE / "apt"
 
 #: The suites whose package lists the private apt configuration reads.
-SOURCES = """\
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bullseye main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security bullseye-security main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security bookworm-security main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security trixie-security main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie-backports main
-"""
+KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
+SUITES = (
+    ("debian", "bullseye"), ("debian-security", "bullseye-security"),
+    ("debian", "bookworm"), ("debian-security", "bookworm-security"),
+    ("debian", "trixie"), ("debian-security", "trixie-security"), ("debian", "trixie-backports"),
+)  # fmt: skip
+SOURCES = "".join(
+    f"deb [signed-by={KEYRING}] http://deb.debian.org/{archive} {suite} main\n" for archive, suite in SUITES
+)
 
 #: Modules the guest loads (with whatever they depend on): the dump device, zram swap (zsmalloc pages),
 #: and its default compressors.

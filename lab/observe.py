@@ -336,7 +336,7 @@ def record(image: Image, vmcore: Path, serial: Path) -> dict[str, Any]:
     scenarios += _kernel_found_pages(prog, lay, table, report, kpf)
     rows = []
     agree = ksm_on_anon = 0
-    disagreements = []
+    disagreements: list[dict[str, Any]] = []
     for pfn, value, want, reading in compare_memory(prog, lay, report):
         got = folioviz_class(reading)
         same = got == want
@@ -410,7 +410,27 @@ def _kernel_found_pages(
 def _zsmalloc_page(prog: Any, lay: Layout, report: GuestReport) -> tuple[int, str] | None:
     """A page zsmalloc owns: its mapping word points at ``zsmalloc_mops`` (v6.0-v6.16), at an
     address_space whose ``a_ops`` is ``zsmalloc_aops`` (before v6.0), or its page type is zsmalloc
-    (v6.17+). The symbols come from the kernel's own kallsyms."""
+    (v6.12+; from v6.17 the only mark). The symbols come from the kernel's own kallsyms."""
+    owns = _zsmalloc_test(prog, report)
+    step = 64
+    for start in range(0, report.max_pfn, step):
+        count = min(step, report.max_pfn - start)
+        try:
+            data = prog.read(lay.vmemmap + start * lay.size, count * lay.size)
+        except Exception:  # a hole in the memory map
+            continue
+        for i in range(count):
+            raw = data[i * lay.size : (i + 1) * lay.size]
+            word = int.from_bytes(raw[lay.mapping : lay.mapping + 8], "little")
+            type_field = int.from_bytes(raw[lay.mapcount : lay.mapcount + 4], "little")
+            role = owns(word, type_field)
+            if role:
+                return start + i, role
+    return None
+
+
+def _zsmalloc_test(prog: Any, report: GuestReport) -> Any:
+    """A test of one page's mapping word and page-type field: the role that shows zsmalloc owns it."""
     targets = {}
     for name in ("zsmalloc_mops", "zsmalloc_aops"):
         try:
@@ -422,29 +442,22 @@ def _zsmalloc_page(prog: Any, lay: Layout, report: GuestReport) -> tuple[int, st
         pgty = {e.name: e.value for e in prog.type("enum pagetype").enumerators}.get("PGTY_zsmalloc")
     except LookupError:
         pgty = None
-    step = 64
-    for start in range(0, report.max_pfn, step):
-        count = min(step, report.max_pfn - start)
-        try:
-            data = prog.read(lay.vmemmap + start * lay.size, count * lay.size)
-        except Exception:  # a hole in the memory map
-            continue
-        for i in range(count):
-            raw = data[i * lay.size : (i + 1) * lay.size]
-            word = int.from_bytes(raw[lay.mapping : lay.mapping + 8], "little")
-            mapcount = int.from_bytes(raw[lay.mapcount : lay.mapcount + 4], "little")
-            if word & 3 == 2 and "zsmalloc_mops" in targets and word - 2 == targets["zsmalloc_mops"]:
-                return start + i, "mapping-is-zsmalloc_mops"
-            if pgty is not None and mapcount >> 24 == pgty:
-                return start + i, "page-type-zsmalloc"
-            if word & 3 == 2 and "zsmalloc_aops" in targets:
-                try:
-                    a_ops = prog.read_u64(word - 2 + _a_ops_offset(prog))
-                except Exception:
-                    continue
-                if a_ops == targets["zsmalloc_aops"]:
-                    return start + i, "mapping-a_ops-is-zsmalloc_aops"
-    return None
+    a_ops = _a_ops_offset(prog)
+
+    def owns(word: int, type_field: int) -> str:
+        if word & 3 == 2 and word - 2 == targets.get("zsmalloc_mops"):
+            return "mapping-is-zsmalloc_mops"
+        if pgty is not None and type_field >> 24 == pgty:
+            return "page-type-zsmalloc"
+        if word & 3 == 2 and "zsmalloc_aops" in targets:
+            try:
+                if prog.read_u64(word - 2 + a_ops) == targets["zsmalloc_aops"]:
+                    return "mapping-a_ops-is-zsmalloc_aops"
+            except Exception:  # not an address_space in memory
+                return ""
+        return ""
+
+    return owns
 
 
 def _a_ops_offset(prog: Any) -> int:

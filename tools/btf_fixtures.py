@@ -5,6 +5,8 @@ Each fixture is the ``.BTF`` section of a real kernel build, xz-compressed, in t
 * ``vmlinux-6.1.192-amd64.btf.xz`` (era v6.0 – v6.16): from Debian bookworm's
   ``linux-image-6.1.0-56-amd64-unsigned`` package, fetched with ``apt-get download``. The BTF sits in
   the vmlinux that is xz-compressed inside the package's bzImage ``/boot/vmlinuz-*``.
+* ``vmlinux-5.10.223-amd64.btf.xz`` (era before v6.0): the kernel lab's 5.10 build (Debian bullseye's
+  ``linux-image-5.10.0-32-amd64-unsigned``), fetched and extracted by ``lab/kernels.py``.
 * ``vmlinux-6.18.44.btf.xz`` (era v6.17+): ``/sys/kernel/btf/vmlinux`` of the machine the fixtures
   were made on (6.18.44); run on another machine, it copies that machine's running kernel instead
   and names the file after ``uname -r``.
@@ -67,6 +69,17 @@ def debian_fixture() -> None:
     print(f"wrote {OUT / DEBIAN_NAME} ({len(btf)} bytes of BTF)")
 
 
+def lab_fixture() -> None:
+    sys.path.insert(0, str(ROOT))
+    from lab import kernels
+
+    image = kernels.find_image("5.10")
+    btf = (kernels.extract(image) / "btf").read_bytes()
+    target = OUT / f"vmlinux-{image.version}-amd64.btf.xz"
+    target.write_bytes(lzma.compress(btf, preset=9))
+    print(f"wrote {target} ({len(btf)} bytes of BTF)")
+
+
 def running_kernel_fixture() -> None:
     source = Path("/sys/kernel/btf/vmlinux")
     if not source.exists():
@@ -104,6 +117,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     if shutil.which("apt-get") and shutil.which("dpkg-deb"):
         debian_fixture()
+        lab_fixture()
     else:
         print("apt-get/dpkg-deb not found: cannot fetch the Debian kernel package", file=sys.stderr)
     running_kernel_fixture()

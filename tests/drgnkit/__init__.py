@@ -17,8 +17,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "btf"
 
 #: (fixture, UTS release, VMCOREINFO extras) per era folioviz tests with real types.
 KERNELS = {
-    # No BTF to be had for this era: types hand-built from v5.10.223's headers (drgnkit/v5_10.py).
-    "pre-v6.0": ("", "5.10.0-30-amd64", ""),
+    # Debian bullseye's linux-image-5.10.0-32-amd64-unsigned (5.10.223-1), the kernel lab's pre-v6.0 build.
+    "pre-v6.0": ("vmlinux-5.10.223-amd64.btf.xz", "5.10.0-32-amd64", ""),
     "v6.0-v6.16": ("vmlinux-6.1.192-amd64.btf.xz", "6.1.0-56-amd64", ""),
     # v6.12+: slab is a page type; PAGE_SLAB_MAPCOUNT_VALUE is PGTY_slab << 24, as a signed int.
     "v6.17+": (
@@ -64,12 +64,7 @@ class Kernel:
             f"OSRELEASE={release}\nPAGESIZE=4096\nSYMBOL(swapper_pg_dir)=ffffffff82a0b000\nKERNELOFFSET=0\n{extra}"
         )
         self.prog.set_linux_kernel_custom(vmcoreinfo, False)
-        if fixture:
-            _btf(fixture).register(self.prog)
-        else:
-            from . import v5_10
-
-            v5_10.register(self.prog)
+        _btf(fixture).register(self.prog)
         for base in (VMEMMAP, DIRECT_MAP):
             buf = bytearray(REGION)
             self.memory[base] = buf
