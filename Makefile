@@ -3,7 +3,8 @@
 #   make test   set up .venv (and Debian's chromium, if missing) and run the whole test suite
 # Other targets: notebooks (re-execute the committed notebooks), provenance (check every kernel fact
 # against the real source; downloads), site (offline static HTML in site/), bench, lint, screenshot, clean,
-# drgn-fixtures (remake the BTF fixtures of the drgn tests; downloads a Debian kernel package).
+# drgn-fixtures (remake the BTF fixtures of the drgn tests; downloads a Debian kernel package), flag-tables
+# (data/page_flags/ from each lab build's BTF; downloads the builds not cached yet).
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -13,7 +14,7 @@ STAMP  := $(VENV)/.folioviz-installed
 LAB_PORT ?= 8888
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: lab app test test-lite test-fast lint notebooks bench bench-lite figures screenshot browser-deps provenance site lite lite-serve clean drgn-fixtures
+.PHONY: lab app test test-lite test-fast lint notebooks bench bench-lite figures screenshot browser-deps provenance site lite lite-serve clean drgn-fixtures flag-tables
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "folioviz needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
@@ -122,3 +123,8 @@ clean:
 # Opt-in: remake the BTF fixtures the drgn tests use (downloads a ~70 MB Debian kernel package).
 drgn-fixtures: $(STAMP)
 	$(PY) tools/btf_fixtures.py
+
+# data/page_flags/<release>.toml for every build of data/kernel_images.toml, from the build's own BTF
+# (extracted by the kernel lab into ~/.cache/folioviz/kernels; builds not there yet are fetched: downloads).
+flag-tables: $(STAMP)
+	$(PY) tools/flag_tables.py --fetch
