@@ -32,13 +32,12 @@ Pure Python and no Jupyter: the CLI, the widget's paste box and :mod:`folioviz.d
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from functools import cache
+from dataclasses import dataclass, replace
 from typing import Any
 
-from ._data import load_toml
-from .errors import BadWordError
-from .versions import Era, get_era
+from .errors import BadWordError, UnknownEraError
+from .flags import FlagTable, TableChoice, table_choice
+from .versions import Era, get_era, parse_release
 
 __all__ = ["FlagTable", "Paste", "flag_table", "is_paste", "parse_number", "parse_paste"]
 
@@ -50,54 +49,9 @@ RAW_MAPPING_WORD = 3
 PLACEHOLDER_POINTER = 0xFFFF888000000000
 
 
-@dataclass(frozen=True)
-class FlagTable:
-    """Page flag bit numbers and page types of one era (``data/page_flags.toml``)."""
-
-    era_id: str
-    numbered_from: str
-    how: str
-    source: str
-    slab: str
-    """``"flag"`` (PG_slab) or ``"type"`` (a page type)."""
-    bits: dict[str, int] = field(compare=False)
-    page_types: dict[str, int] = field(compare=False, default_factory=dict)
-    config_dependent_from: int = 64
-    movable_ops_alias: str = ""
-    movable_ops_types: tuple[str, ...] = ()
-
-    def names(self, flags: int) -> tuple[str, ...]:
-        """The names of the set bits, lowest first."""
-        by_bit = {bit: name for name, bit in self.bits.items()}
-        return tuple(by_bit[b] for b in sorted(by_bit) if flags >> b & 1)
-
-    def page_type_name(self, page_type: int) -> str:
-        top = (page_type >> 24) & 0xFF
-        for name, value in self.page_types.items():
-            if value == top:
-                return name
-        return ""
-
-
-@cache
-def flag_table(era: Era | str | None = None) -> FlagTable:
-    """The page flag numbering folioviz uses for ``era``."""
-    era = get_era(era)
-    for row in load_toml("page_flags.toml")["era"]:
-        if row["id"] == era.id:
-            return FlagTable(
-                era_id=row["id"],
-                numbered_from=row["numbered_from"],
-                how=" ".join(row["how"].split()),
-                source=row["source"],
-                slab=row["slab"],
-                bits=dict(row["bits"]),
-                page_types=dict(row.get("page_types", {})),
-                config_dependent_from=row.get("config_dependent_from", 64),
-                movable_ops_alias=row.get("movable_ops_alias", ""),
-                movable_ops_types=tuple(row.get("movable_ops_types", ())),
-            )
-    raise KeyError(f"data/page_flags.toml has no flag numbers for era {era.id!r}")
+def flag_table(kernel: Era | str | None = None) -> FlagTable:
+    """The page-flag table a flags word from ``kernel`` is read with (see :func:`table_choice`)."""
+    return table_choice(kernel).table
 
 
 @dataclass(frozen=True)
@@ -127,6 +81,8 @@ class Paste:
     """What a dump_page() report says the folio is: ``"anon"``, ``"ksm"``, ``"file"`` or ``""``."""
     bits_read: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    flag_table: str = ""
+    """The "which table" line: the build whose bit numbers were used, and what they cannot vouch for."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,6 +101,7 @@ class Paste:
             "index": self.index,
             "order": self.order,
             "bits_read": list(self.bits_read),
+            "flag_table": self.flag_table,
             "notes": list(self.notes),
         }
 
@@ -211,32 +168,37 @@ _DUMP_HEAD = re.compile(
 _KMEM_HEADER = re.compile(r"^\s*PAGE\s+PHYSICAL\s+MAPPING\s+INDEX\s+CNT\s+FLAGS", re.M)
 
 
-def parse_paste(text: str, era: Era | str | None = None, word_bits: int = 64) -> Paste:
+def parse_paste(text: str, era: Era | str | None = None, word_bits: int = 64, *, kernel: str | None = None) -> Paste:
     """Read a paste (see the module docstring for the formats) in ``era``.
+
+    A flags word is read with the page-flag table of the release the paste states (a report's
+    ``Not tainted 6.7.0-...`` or ``Linux version ...``), else of ``kernel`` (a release or version, as
+    ``--kernel`` takes it), else of ``era`` (see :func:`folioviz.kernel.flags.table_choice`).
 
     :raises BadWordError: when no mapping word can be found, with what was expected.
     """
     if not isinstance(text, str):
         raise BadWordError(f"a paste must be text, not {type(text).__name__}")
+    choice = _table_for(text, era, kernel)
     era = get_era(era)
     if not text.strip():
         raise BadWordError(
             "the paste is empty: paste a mapping word, a crash or drgn struct dump, or a dump_page() report"
         )
     if _DUMP_HEAD.search(text):
-        return _finish(_dump_page(text, era), era, word_bits)
+        return _finish(_dump_page(text, era), era, word_bits, choice)
     if _KMEM_HEADER.search(text):
-        return _finish(_crash_kmem(text, era), era, word_bits)
+        return _finish(_crash_kmem(text, era), era, word_bits, choice)
     if re.search(r"(?:^|[\s{,])\.?[A-Za-z_]\w*\s*=", text):
-        return _finish(_struct_dump(text, era), era, word_bits)
+        return _finish(_struct_dump(text, era), era, word_bits, choice)
     word = text.strip()
     cast = re.match(r"^\(\s*(?:const\s+)?(?:struct\s+)?[A-Za-z_]\w*\s*\*\s*\)\s*", word)
     source = "drgn" if cast else "word"
     if cast:
         word = word[cast.end() :]
     if word.lower() in ("null", "(null)", "(nil)"):
-        return _finish(Paste(source, 0, "the pasted word"), era, word_bits)
-    return _finish(Paste(source, parse_number(word), "the pasted word"), era, word_bits)
+        return _finish(Paste(source, 0, "the pasted word"), era, word_bits, choice)
+    return _finish(Paste(source, parse_number(word), "the pasted word"), era, word_bits, choice)
 
 
 # --------------------------------------------------------------------------- crash / drgn struct dumps
@@ -337,9 +299,8 @@ def _int_member(members: list[tuple[str, str]], *suffixes: str) -> int | None:
 
 
 def _with_page_type_value(paste: Paste, page_type: int, era: Era) -> Paste:
-    table = flag_table(era)
-    name = table.page_type_name(page_type) if table.page_types else ""
-    return replace(paste, page_type=name)
+    # The PGTY_* value of page_type's top byte; read with a table in _finish, once the release is known.
+    return replace(paste, page_type=f"{page_type:#x}")
 
 
 # --------------------------------------------------------------------------- crash kmem
@@ -482,73 +443,143 @@ def _raw_mapping_word(text: str) -> tuple[int, str] | None:
 # --------------------------------------------------------------------------- flags
 
 
-def _finish(paste: Paste, era: Era, word_bits: int) -> Paste:
+#: Where a report states its release: the "CPU: ... Not tainted 6.7.0-rc1-syzkaller-... #0" line of an oops
+#: or warning (or "Tainted: G W  6.12.0 #1"), and the boot line "Linux version 6.1.0-57-amd64 (...)".
+_STATED_RELEASE = re.compile(
+    r"(?:\bNot tainted|\bTainted: [A-Z ]{0,40}?|\bLinux version)[ \t]{1,40}(v?[0-9][0-9A-Za-z._+~-]{2,120})"
+)
+
+
+def _table_for(text: str, era: Era | str | None, kernel: str | None) -> TableChoice:
+    """The table choice for a paste: the release it states, else ``kernel``, else ``era``."""
+    stated = _STATED_RELEASE.search(text[:1_000_000])
+    if stated:
+        try:
+            parse_release(stated.group(1))
+            return table_choice(stated.group(1))
+        except UnknownEraError:
+            pass
+    return table_choice(kernel if kernel is not None else era)
+
+
+def _flag_names(paste: Paste, choice: TableChoice) -> tuple[set[str], list[str], list[str]]:
+    """(the flag names to trust, the bits_read lines, notes) for the paste's flags."""
+    table = choice.table
+    if paste.flag_names:
+        return set(paste.flag_names), [f"flag names as printed ({paste.flag_names_from}); no bit numbers needed"], []
+    if paste.flags is None:
+        return set(), [], []
+    flags = paste.flags
+    lines = [f"flags {flags:#x} read with the {choice.message}"]
+    names = {n for n in table.names(flags) if table.bits[n] not in choice.uncertain_bits}
+    doubtful = sorted(b for b in choice.uncertain_bits if flags >> b & 1)
+    notes = []
+    if doubtful:
+        others = {r: build_table_name(r) for r in (choice.older, choice.newer) if r}
+        said = [
+            f"bit {b} ({table.name(b) or 'no flag'} in {table.release}"
+            + "".join(f"; {name(b) or 'no flag'} in {r}" for r, name in others.items() if r != table.release)
+            + ")"
+            for b in doubtful
+        ]
+        notes.append(
+            f"Set bits whose name is uncertain for {choice.asked}, not named here: {', '.join(said)}. "
+            "Paste the dump_page() report (its flags: line names every flag) or give the build's own release."
+        )
+    return names, lines, notes
+
+
+def build_table_name(release: str) -> Any:
+    """``bit -> name`` of one build's table (for naming a bit in each build)."""
+    from .flags import build_table
+
+    return build_table(release).name
+
+
+def _slab_state(paste: Paste, choice: TableChoice, names: set[str], page_type: str) -> tuple[bool | None, list[str]]:
+    table, numeric = choice.table, paste.flags is not None and not paste.flag_names
+    if "slab" in names or page_type == "slab":
+        return True, ["slab: yes (" + ("PG_slab" if "slab" in names else "page type slab") + ")"]
+    if paste.flag_names:
+        return False, [
+            "slab: no (no PG_slab among the printed names" + (", page type " + page_type if page_type else "") + ")"
+        ]
+    if numeric and (not choice.slab_certain or (table.slab == "flag" and choice.uncertain("slab"))):
+        return None, [
+            f"slab: unknown — where {choice.asked} keeps slab (a page flag, and which bit, or a page type) "
+            "is not known from the builds read"
+        ]
+    if table.slab == "flag":
+        return False, [f"bit {table.bits['slab']} slab: clear — PG_slab"]
+    if page_type:
+        return False, [f"page type: {page_type}"]
+    return False, ["page type: not in the paste, so slab is read as 'no'"]
+
+
+def _state(name: str, names: set[str], choice: TableChoice, numeric: bool) -> bool | None:
+    if name in names:
+        return True
+    return None if numeric and choice.uncertain(name) else False
+
+
+def _finish(paste: Paste, era: Era, word_bits: int, choice: TableChoice) -> Paste:
     if paste.word >= 1 << word_bits or paste.word < 0:
         raise BadWordError(f"{paste.word:#x} does not fit in a {word_bits}-bit word")
     if paste.flags is None and not paste.flag_names and not paste.page_type:
         return paste
-    table = flag_table(era)
-    bits_read: list[str] = []
-    notes = list(paste.notes)
-    names = set(paste.flag_names)
-    if paste.flags is not None and not paste.flag_names:
-        names = set(table.names(paste.flags))
-        bits_read.append(
-            f"flags {paste.flags:#x} decoded with {era.label} bit numbers from {table.numbered_from}"
-            " (bit numbers differ between kernels)"
-        )
-        risky = [n for n, b in table.bits.items() if b >= table.config_dependent_from and paste.flags >> b & 1]
-        if risky:
-            notes.append(
-                f"Bits from {table.config_dependent_from} up depend on the kernel's configuration; "
-                f"{', '.join(risky)} may be named differently in yours."
-            )
-    elif paste.flag_names:
-        bits_read.append(f"flag names as printed ({paste.flag_names_from})")
+    table = choice.table
+    numeric = paste.flags is not None and not paste.flag_names
+    page_type = paste.page_type
+    if page_type.startswith("0x"):
+        page_type = table.page_type_name(int(page_type, 16)) if choice.slab_certain else ""
+    names, bits_read, notes = _flag_names(paste, choice)
+    slab, slab_lines = _slab_state(paste, choice, names, page_type)
+    bits_read += slab_lines
+    if page_type and not slab_lines[0].startswith("page type"):
+        bits_read.append(f"page type: {page_type}")
 
     def bit_line(name: str, meaning: str) -> str:
         bit = table.bits.get(name)
-        where = f"bit {bit} " if bit is not None and paste.flags is not None and not paste.flag_names else ""
-        state = "set" if name in names else "clear"
+        where = f"bit {bit} " if bit is not None and numeric else ""
+        state = {True: "set", False: "clear", None: "uncertain"}[_state(name, names, choice, numeric)]
         return f"{where}{name}: {state} — {meaning}"
 
-    slab: bool | None = None
-    if table.slab == "flag" or "slab" in names:
-        slab = "slab" in names
-        bits_read.append(bit_line("slab", "PG_slab, the slab allocator owns the page"))
-    if paste.page_type:
-        slab = paste.page_type == "slab" or bool(slab)
-        bits_read.append(f"page type: {paste.page_type}")
-    elif table.slab == "type" and slab is None:
-        bits_read.append("page type: not in the paste, so slab is read as 'no'")
-        slab = False
-    swapbacked = "swapbacked" in names
-    swapcache = ("owner_priv_1" in names or "swapcache" in names) and swapbacked and not slab
+    backed = _state("swapbacked", names, choice, numeric)
+    owner = True if "swapcache" in names else _state("owner_priv_1", names, choice, numeric)
+    swapcache: bool | None = False
+    if backed is False or owner is False or slab:
+        swapcache = False
+    elif backed is None or owner is None or slab is None:
+        swapcache = None
+    else:
+        swapcache = True
     bits_read.append(bit_line("swapbacked", "PG_swapbacked, backed by RAM or swap"))
     bits_read.append(
         bit_line("owner_priv_1", "PG_owner_priv_1, which is PG_swapcache when PG_swapbacked is set")
-        + (" → in the swap cache" if swapcache else "")
+        + {True: " → in the swap cache", False: "", None: " → swap cache: unknown"}[swapcache]
     )
     movable_ops: bool | None = None
     if era.movable_ops_flag and table.movable_ops_alias:
-        alias_set = table.movable_ops_alias in names
-        typed = paste.page_type in table.movable_ops_types
-        movable_ops = alias_set and typed
+        alias = _state(table.movable_ops_alias, names, choice, numeric)
+        typed = page_type in table.movable_ops_types
+        movable_ops = None if alias is None and typed else bool(alias) and typed
         line = bit_line(
             table.movable_ops_alias,
             f"PG_{table.movable_ops_alias}, which is PG_movable_ops only on "
             + " or ".join(table.movable_ops_types)
             + " pages",
         )
-        if alias_set and not typed:
-            line += f" → not movable_ops: the page type is {paste.page_type or 'not given'}"
+        if alias and not typed:
+            line += f" → not movable_ops: the page type is {page_type or 'not given'}"
         bits_read.append(line + (" → movable_ops" if movable_ops else ""))
     return replace(
         paste,
         flag_names=tuple(sorted(names, key=lambda n: table.bits.get(n, 99))) if names else paste.flag_names,
+        page_type=page_type,
         slab=slab,
         swapcache=swapcache,
         movable_ops=movable_ops,
         bits_read=tuple(bits_read),
-        notes=tuple(notes),
+        notes=tuple([*paste.notes, *notes]),
+        flag_table=choice.message if numeric else "",
     )
