@@ -173,6 +173,9 @@ def table_text(image: kernels.Image, btf_path: Path, config_path: Path) -> str:
     present_guarded = [flags[name] for name in guarded if name in flags]
     lines = [
         SCHEMA,
+        f"nr_pageflags = {split}",
+        f"config_dependent_from = {min(present_guarded) if present_guarded else split}",
+        "",
         "[build]",
         f'release = "{image.release}"',
         f'version = "{image.version}"',
@@ -183,9 +186,6 @@ def table_text(image: kernels.Image, btf_path: Path, config_path: Path) -> str:
         f'btf_sha256 = "{hashlib.sha256(blob).hexdigest()}"',
         f'source = "https://elixir.bootlin.com/linux/v{image.version}/source/include/linux/page-flags.h"',
         f'guards_read_in = "{read["version"]} ({read["package"]})"',
-        "",
-        f"nr_pageflags = {split}",
-        f"config_dependent_from = {min(present_guarded) if present_guarded else split}",
         "",
         "[pageflags]",
         *(f"{name} = {bit}" for name, bit in flags.items()),
