@@ -71,6 +71,9 @@ class MappingKind(Enum):
     KSM = "KSM"
     SLAB = "slab"
     INVALID = "invalid"
+    UNKNOWN = "unknown"
+    """A pasted flags word cannot say whether the folio is slab (no build of that release was read),
+    and a slab folio's word is no tagged pointer: what the word means is not known."""
 
 
 #: The rule of the email (see ``data/rules.toml``) that each kind illustrates.
@@ -82,6 +85,7 @@ KIND_RULE = {
     MappingKind.KSM: "R7",
     MappingKind.SLAB: "R2",
     MappingKind.INVALID: "B2",
+    MappingKind.UNKNOWN: "R2",
 }
 
 
@@ -310,12 +314,19 @@ def make_folio(
     swapcache: bool = False,
     movable_ops: bool = False,
     word_bits: int = 64,
+    kernel: str | None = None,
 ) -> Folio:
-    """Build a :class:`Folio`, rejecting states that no kernel of ``era`` could produce."""
+    """Build a :class:`Folio`, rejecting states that no kernel of ``era`` could produce.
+
+    A pasted flags word is read with the page-flag table of the release the paste states, else of
+    ``kernel``, else of ``era`` when it is given as text (``"6.12.117+deb13-amd64"``, ``"6.7"``).
+    """
+    if kernel is None and isinstance(era, str):
+        kernel = era
     era = get_era(era)
     paste = None
     if isinstance(word, str) and is_paste(word):
-        paste = parse_paste(word, era, word_bits)
+        paste = parse_paste(word, era, word_bits, kernel=kernel)
         slab = slab or bool(paste.slab)
         swapcache = swapcache or bool(paste.swapcache)
         movable_ops = movable_ops or bool(paste.movable_ops)
@@ -429,6 +440,13 @@ def folio_raw_mapping(folio: Folio, era: Era | str | None = None) -> Pointer:
 
 def _kind_and_target(folio: Folio, era: Era) -> tuple[MappingKind, str, str]:
     tag = folio.mapping & era.FLAGS
+    paste = folio.paste
+    if not folio.slab and folio.mapping and paste is not None and paste.slab is None and paste.flags is not None:
+        return (
+            MappingKind.UNKNOWN,
+            "",
+            f"slab data if this is a slab folio, else tag {tag:#04b}: the flags word cannot say which",
+        )
     if folio.slab:
         return (
             MappingKind.SLAB,
@@ -485,6 +503,8 @@ _EXPLAIN = {
     MappingKind.SLAB: "A slab folio: the slab allocator owns this word. Do not decode it; "
     "folio_mapping() returns NULL for slab.",
     MappingKind.INVALID: "Tag 0b10 alone is not a valid encoding in this era.",
+    MappingKind.UNKNOWN: "Whether this is a slab folio is not known, so neither is what the word means: "
+    "a slab folio's word is slab-allocator data, any other folio's a tagged pointer. The notes say why.",
 }
 
 
@@ -500,15 +520,20 @@ def decode(
     """Decode a mapping word in a kernel era, with every helper's answer.
 
     :param word: ``folio->mapping`` as an int or a hex string (see :func:`parse_word`)
-    :param era: an era id, a kernel version such as ``"6.4"``, or ``None`` for the email's era
+    :param era: an era id, a kernel version such as ``"6.4"``, a release as ``uname -r`` prints it
+        (``"6.12.117+deb13-amd64"``; a pasted flags word is then read with that build's page-flag
+        table), or ``None`` for the email's era
     :param slab: the folio is a slab folio (R2)
     :param swapcache: the folio is in the swap cache (B3)
     :param movable_ops: the v6.17+ ``PG_movable_ops`` page flag (B2)
     :param word_bits: 64 or 32
     :raises FolioVizError: for a bad word, an unknown era or a contradictory folio state
     """
+    kernel = era if isinstance(era, str) else None
     era = get_era(era)
-    folio = make_folio(word, era, slab=slab, swapcache=swapcache, movable_ops=movable_ops, word_bits=word_bits)
+    folio = make_folio(
+        word, era, slab=slab, swapcache=swapcache, movable_ops=movable_ops, word_bits=word_bits, kernel=kernel
+    )
     return decode_folio(folio, era)
 
 

@@ -41,6 +41,7 @@ KIND_STYLE = {
     "NULL": KindStyle(OKABE_ITO["grey"], "∅", "NULL"),
     "slab": KindStyle(OKABE_ITO["vermillion"], "S", "slab"),
     "invalid": KindStyle(OKABE_ITO["black"], "✕", "invalid"),
+    "unknown": KindStyle(OKABE_ITO["yellow"], "?", "unknown", "#000000"),
 }
 
 
