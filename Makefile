@@ -8,6 +8,7 @@
 #   make kernels              fetch the pinned kernel images (cached; offline after the first run)
 #   make vm KERNEL=6.17       boot one, run the scenarios, and open a drgn prompt on its dump (GUEST_SHELL=1: a guest shell)
 #   make real-kernels         boot every kernel and re-record data/real_kernels/
+# flag-tables (data/page_flags/ from each lab build's BTF; downloads the builds not cached yet).
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -17,7 +18,7 @@ STAMP  := $(VENV)/.folioviz-installed
 LAB_PORT ?= 8888
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: kernels vm real-kernels test-real-kernels lab-deps lab app test test-lite test-fast lint notebooks bench bench-lite figures screenshot browser-deps provenance site lite lite-serve clean drgn-fixtures
+.PHONY: kernels vm real-kernels test-real-kernels lab-deps lab app test test-lite test-fast lint notebooks bench bench-lite figures screenshot browser-deps provenance site lite lite-serve clean drgn-fixtures flag-tables
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "folioviz needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
@@ -144,3 +145,8 @@ clean:
 # Opt-in: remake the BTF fixtures the drgn tests use (downloads a ~70 MB Debian kernel package).
 drgn-fixtures: $(STAMP)
 	$(PY) tools/btf_fixtures.py
+
+# data/page_flags/<release>.toml for every build of data/kernel_images.toml, from the build's own BTF
+# (extracted by the kernel lab into ~/.cache/folioviz/kernels; builds not there yet are fetched: downloads).
+flag-tables: $(STAMP)
+	$(PY) tools/flag_tables.py --fetch

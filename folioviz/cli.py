@@ -39,9 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     dec.add_argument(
         "--kernel",
         default=None,
-        metavar="ERA",
-        help="era id (" + ", ".join(e.id for e in eras()) + "), a version such as 6.4, 'email' or 'latest' "
-        "(default: the email's era)",
+        metavar="KERNEL",
+        help="era id (" + ", ".join(e.id for e in eras()) + "), a version such as 6.4, a release as uname -r "
+        "prints it (6.1.0-57-amd64, 6.10.0-rc7-syzkaller-...; a flags word is then read with that build's "
+        "page-flag table, or the nearest one's), 'email' or 'latest' (default: the email's era)",
     )
     dec.add_argument("--slab", action="store_true", help="the folio is a slab folio")
     dec.add_argument("--swapcache", action="store_true", help="the folio is in the swap cache")
@@ -126,7 +127,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         results = [
             decode(
                 word,
-                era,
+                args.kernel if args.kernel is not None else era,
                 slab=args.slab,
                 swapcache=args.swapcache,
                 movable_ops=args.movable_ops,

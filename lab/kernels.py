@@ -71,6 +71,8 @@ class Image:
     suite: str
     why: str
     packages: tuple[Package, ...]
+    table_only: bool = False
+    """Pinned for its page-flag table only (vmlinuz and config, no modules): not a lab guest."""
 
     @property
     def short(self) -> str:
@@ -95,6 +97,7 @@ def images() -> tuple[Image, ...]:
             suite=i["suite"],
             why=i["why"],
             packages=tuple(Package(**p) for p in i["packages"]),
+            table_only=i.get("table_only", False),
         )
         for i in data["image"]
     )
@@ -258,8 +261,9 @@ def extract(image: Image) -> Path:
     tree.mkdir(parents=True)
     for package in image.packages:
         subprocess.run(["dpkg-deb", "-x", str(_deb(package)), str(tree)], check=True)
-    boot = [p for p in tree.rglob(f"vmlinuz-{image.release}")]
-    configs = [p for p in tree.rglob(f"config-{image.release}")]
+    # /boot/vmlinuz-<release> up to 6.x; 7.x packages keep both in /usr/lib/modules/<release>/.
+    boot = [*tree.rglob(f"vmlinuz-{image.release}"), *tree.rglob(f"modules/{image.release}/vmlinuz")]
+    configs = [*tree.rglob(f"config-{image.release}"), *tree.rglob(f"modules/{image.release}/config")]
     if not boot or not configs:
         raise LabError(f"{image.release}: the packages hold no vmlinuz-{image.release} or config-{image.release}")
     shutil.copy(boot[0], work / "vmlinuz")

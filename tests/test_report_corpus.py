@@ -43,38 +43,7 @@ _RELEASE_REFUSED = (
 )
 
 #: Reports whose release string, as printed, folioviz does not take yet (issue 18, item 2).
-RELEASE_XFAIL: dict[str, str] = {
-    name: _RELEASE_REFUSED
-    for name in (
-        "002-kasan-slab-head-v5.4.199.txt",
-        "003-kasan-slab-v5.6-rc3.txt",
-        "004-kasan-slab-arm64-v5.11-rc6.txt",
-        "008-kasan-slab-head-arm64-v5.14-rc2.txt",
-        "009-kasan-slab-v5.15-next.txt",
-        "010-kasan-slab-v5.16-rc8-next.txt",
-        "011-kasan-slab-v5.17.txt",
-        "012-kasan-stack-page-v6.0-rc6.txt",
-        "013-kasan-slab-v6.0-rc7.txt",
-        "014-kasan-page-v6.3-rc6.txt",
-        "015-kasan-blockdev-file-arm64-v6.3-rc7.txt",
-        "016-kasan-free-page-v6.4-rc5.txt",
-        "017-kasan-slab-head-v6.4.txt",
-        "018-bad-page-reserved-arm64-v6.5-rc5.txt",
-        "019-kasan-buddy-v6.10.txt",
-        "020-bad-page-private-v6.10.txt",
-        "021-bad-page-page-pool-v6.11-rc6.txt",
-        "022-bad-page-page-pool-riscv-v6.12-rc1.txt",
-        "023-kasan-slab-type-v6.13-rc5.txt",
-        "025-anon-folio-arm64-v6.15.txt",
-        "026-thp-anon-ppc64-v5.11-next.txt",
-        "027-xfs-large-folio-tail-v6.6-rc1.txt",
-        "028-xfs-large-folio-tail2-v6.6-rc1.txt",
-        "031-kasan-slab-head-v6.5-rc6-next.txt",
-        "039-page-not-matching-folio-v6.15-rc4.txt",
-        "040-bad-page-locked-head-v6.15-rc4.txt",
-        "041-qp-quoted-slab-ksm-label-v6.11-rc5.txt",
-    )
-}
+RELEASE_XFAIL: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

@@ -38,11 +38,10 @@ folioviz imports and works without drgn; only this module needs it.
 from __future__ import annotations
 
 import importlib
-import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..kernel import MappingDecode, decode_folio, get_era, make_folio
+from ..kernel import MappingDecode, UnknownEraError, decode_folio, get_era, make_folio
 from ..kernel.paste import Paste, flag_table
 from ..kernel.versions import Era
 
@@ -90,10 +89,10 @@ def _mm() -> Any:
 def era_of(prog: Any) -> Era:
     """The folioviz era of the kernel ``prog`` debugs, from its ``UTS_RELEASE`` string."""
     release = prog["UTS_RELEASE"].string_().decode(errors="replace")
-    match = re.match(r"(\d+\.\d+)", release)
-    if match is None:
-        raise ValueError(f"UTS_RELEASE {release!r} does not start with a kernel version")
-    return get_era(match.group(1))
+    try:
+        return get_era(release)
+    except UnknownEraError as error:
+        raise ValueError(f"UTS_RELEASE {release!r} does not start with a kernel version: {error}") from None
 
 
 def _as_pointer(obj: Any) -> Any:
@@ -242,7 +241,7 @@ def _read_folio(drgn: Any, obj: Any) -> FolioReading:
     pg_movable_ops = _constant(prog, "PG_movable_ops")
     if era.movable_ops_flag and pg_movable_ops is not None:
         flag_set = bool(flags >> pg_movable_ops & 1)
-        typed = page_type in flag_table(era).movable_ops_types
+        typed = page_type in flag_table(release).movable_ops_types
         movable_ops = flag_set and typed
         read.append(
             f"movable_ops: {'yes' if movable_ops else 'no'} (PG_movable_ops, bit {pg_movable_ops}, is "

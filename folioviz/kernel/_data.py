@@ -28,3 +28,9 @@ def load_toml(name: str) -> dict[str, Any]:
 def data_location() -> str:
     """Where the data files are read from (for ``folioviz --version`` and bug reports)."""
     return str(_data_root())
+
+
+@cache
+def data_names(folder: str) -> tuple[str, ...]:
+    """The names of the TOML files in ``data/<folder>/``, sorted."""
+    return tuple(sorted(entry.name for entry in (_data_root() / folder).iterdir() if entry.name.endswith(".toml")))

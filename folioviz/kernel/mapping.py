@@ -74,7 +74,9 @@ class MappingKind(Enum):
     POISON = "poison"
     """A poison value (``TAIL_MAPPING``, ``LIST_POISON1/2``): a tail page's or a freed node's word, no pointer."""
     UNKNOWN = "unknown"
-    """A paste that hides the word and says nothing else about it (see ``Paste.kind_unknown``)."""
+    """What the word means is not known: a paste hides the word and says nothing else about it (see
+    ``Paste.kind_unknown``), or a pasted flags word cannot say whether the folio is slab (no build of
+    that release was read), and a slab folio's word is no tagged pointer."""
 
 
 #: The rule of the email (see ``data/rules.toml``) that each kind illustrates.
@@ -318,6 +320,8 @@ def make_folio(
     """Build a :class:`Folio`, rejecting states that no kernel of ``era`` could produce.
 
     ``kernel``: the version the reader named, when ``era`` was given as one (a paste is read by it).
+    A pasted flags word is read with the page-flag table of the release the paste states, else of
+    ``kernel``, else of ``era`` when it is given as text (``"6.12.117+deb13-amd64"``, ``"6.7"``).
     """
     if kernel is None and isinstance(era, str):
         kernel = era
@@ -437,7 +441,28 @@ def folio_raw_mapping(folio: Folio, era: Era | str | None = None) -> Pointer:
 
 
 def _kind_and_target(folio: Folio, era: Era) -> tuple[MappingKind, str, str]:
+    return _kind_before_the_tag(folio, era) or _kind_of_the_tag(folio, era)
+
+
+def _kind_before_the_tag(folio: Folio, era: Era) -> tuple[MappingKind, str, str] | None:
+    """What the word is when its tag does not say: a poison value, slab data, unknown, movable_ops."""
     tag = folio.mapping & era.FLAGS
+    paste = folio.paste
+    poison = poison_name(folio.mapping)
+    if poison.startswith("TAIL_MAPPING") and not folio.slab:
+        # Never slab data either: a slab page keeps a kmem_cache or list pointer in this slot, and a list
+        # pointer's poison is LIST_POISON1/2, not TAIL_MAPPING. So an unknown slab state cannot hide it.
+        return (
+            MappingKind.POISON,
+            "",
+            f"{poison}: a poison value, no pointer; it marks a tail page, whose folio's word is in the head page",
+        )
+    if not folio.slab and folio.mapping and paste is not None and paste.slab is None and paste.flags is not None:
+        return (
+            MappingKind.UNKNOWN,
+            "",
+            f"slab data if this is a slab folio, else tag {tag:#04b}: the flags word cannot say which",
+        )
     if folio.slab:
         return (
             MappingKind.SLAB,
@@ -446,7 +471,6 @@ def _kind_and_target(folio: Folio, era: Era) -> tuple[MappingKind, str, str]:
         )
     if folio.paste is not None and folio.paste.kind_unknown:
         return (MappingKind.UNKNOWN, "", f"the paste cannot say: {folio.paste.kind_unknown}")
-    poison = poison_name(folio.mapping)
     if poison:
         return (
             MappingKind.POISON,
@@ -460,6 +484,11 @@ def _kind_and_target(folio: Folio, era: Era) -> tuple[MappingKind, str, str]:
             "struct movable_operations",
             "chosen by the page type (offline/balloon or zsmalloc), not by the word",
         )
+    return None
+
+
+def _kind_of_the_tag(folio: Folio, era: Era) -> tuple[MappingKind, str, str]:
+    tag = folio.mapping & era.FLAGS
     if tag == 0:
         if folio.mapping == 0:
             return (MappingKind.NULL, "", "no address_space: never in the page cache, or removed from it")
@@ -507,8 +536,10 @@ _EXPLAIN = {
     MappingKind.POISON: "A poison value, not a pointer: the kernel stores TAIL_MAPPING in a tail page's mapping "
     "(and LIST_POISON1/2 in freed list nodes). The folio's own word is in its head page; no helper is asked "
     "about a tail page's word.",
-    MappingKind.UNKNOWN: "The paste does not show the word or say what it holds, so the kind is unknown. "
-    "folioviz will not guess: paste the report's raw: lines, or boot with no_hash_pointers.",
+    MappingKind.UNKNOWN: "What the word means is not known, and folioviz will not guess: the paste does not show "
+    "the word or say what it holds (paste the report's raw: lines, or boot with no_hash_pointers), or it cannot "
+    "tell whether this is a slab folio (a slab folio's word is slab-allocator data, any other folio's a tagged "
+    "pointer). The notes say which.",
 }
 
 
@@ -524,7 +555,9 @@ def decode(
     """Decode a mapping word in a kernel era, with every helper's answer.
 
     :param word: ``folio->mapping`` as an int or a hex string (see :func:`parse_word`)
-    :param era: an era id, a kernel version such as ``"6.4"``, or ``None`` for the email's era
+    :param era: an era id, a kernel version such as ``"6.4"``, a release as ``uname -r`` prints it
+        (``"6.12.117+deb13-amd64"``; a pasted flags word is then read with that build's page-flag
+        table), or ``None`` for the email's era
     :param slab: the folio is a slab folio (R2)
     :param swapcache: the folio is in the swap cache (B3)
     :param movable_ops: the v6.17+ ``PG_movable_ops`` page flag (B2)

@@ -46,14 +46,14 @@ Pure Python and no Jupyter: the CLI, the widget's paste box and :mod:`folioviz.d
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from functools import cache
+from dataclasses import dataclass, replace
 from typing import Any
 
-from ._data import load_toml
-from .errors import BadWordError, quote
-from .pastetext import MAX_PASTE_CHARS, check_size, clean_paste, split_reports, to_int
-from .versions import Era, get_era, report_feature, report_feature_texts, report_version
+from .errors import BadWordError, UnknownEraError, quote
+from .flags import FlagTable, TableChoice, table_choice
+from .pastetext import MAX_PASTE_CHARS, check_size, clean_paste, parse_number, split_reports, to_int
+from .poison import poison_name
+from .versions import Era, get_era, parse_release, report_feature, report_feature_texts, report_version
 
 __all__ = [
     "MAX_PASTE_CHARS",
@@ -74,54 +74,9 @@ RAW_MAPPING_WORD = 3
 PLACEHOLDER_POINTER = 0xFFFF888000000000
 
 
-@dataclass(frozen=True)
-class FlagTable:
-    """Page flag bit numbers and page types of one era (``data/page_flags.toml``)."""
-
-    era_id: str
-    numbered_from: str
-    how: str
-    source: str
-    slab: str
-    """``"flag"`` (PG_slab) or ``"type"`` (a page type)."""
-    bits: dict[str, int] = field(compare=False)
-    page_types: dict[str, int] = field(compare=False, default_factory=dict)
-    config_dependent_from: int = 64
-    movable_ops_alias: str = ""
-    movable_ops_types: tuple[str, ...] = ()
-
-    def names(self, flags: int) -> tuple[str, ...]:
-        """The names of the set bits, lowest first."""
-        by_bit = {bit: name for name, bit in self.bits.items()}
-        return tuple(by_bit[b] for b in sorted(by_bit) if flags >> b & 1)
-
-    def page_type_name(self, page_type: int) -> str:
-        top = (page_type >> 24) & 0xFF
-        for name, value in self.page_types.items():
-            if value == top:
-                return name
-        return ""
-
-
-@cache
-def flag_table(era: Era | str | None = None) -> FlagTable:
-    """The page flag numbering folioviz uses for ``era``."""
-    era = get_era(era)
-    for row in load_toml("page_flags.toml")["era"]:
-        if row["id"] == era.id:
-            return FlagTable(
-                era_id=row["id"],
-                numbered_from=row["numbered_from"],
-                how=" ".join(row["how"].split()),
-                source=row["source"],
-                slab=row["slab"],
-                bits=dict(row["bits"]),
-                page_types=dict(row.get("page_types", {})),
-                config_dependent_from=row.get("config_dependent_from", 64),
-                movable_ops_alias=row.get("movable_ops_alias", ""),
-                movable_ops_types=tuple(row.get("movable_ops_types", ())),
-            )
-    raise KeyError(f"data/page_flags.toml has no flag numbers for era {era.id!r}")
+def flag_table(kernel: Era | str | None = None) -> FlagTable:
+    """The page-flag table a flags word from ``kernel`` is read with (see :func:`table_choice`)."""
+    return table_choice(kernel).table
 
 
 @dataclass(frozen=True)
@@ -155,6 +110,8 @@ class Paste:
     """Why the paste cannot say what the word is (``""`` when it can): the decode's kind is then unknown."""
     reports: int = 1
     """How many reports the paste held (only the first is read)."""
+    flag_table: str = ""
+    """The "which table" line: the build whose bit numbers were used, and what they cannot vouch for."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -173,49 +130,11 @@ class Paste:
             "index": self.index,
             "order": self.order,
             "bits_read": list(self.bits_read),
+            "flag_table": self.flag_table,
             "notes": list(self.notes),
             "kind_unknown": self.kind_unknown,
             "reports": self.reports,
         }
-
-
-# --------------------------------------------------------------------------- numbers
-
-_C_SUFFIX = re.compile(r"(?i)(?<=[0-9a-f])(?:u|ul|ull|l|ll|lu|llu)$")
-
-
-def parse_number(text: str, *, default_base: int = 16, what: str = "word") -> int:
-    """One number as the tools print it.
-
-    ``0x`` means hex and ``0b`` binary whatever ``default_base`` says; the C suffixes ``U``, ``UL``,
-    ``ULL`` are dropped (no hex digit is a ``u`` or an ``l``, so this is never ambiguous). Without a
-    prefix the number is read in ``default_base``: 16 for a bare word, which crash and printk print
-    in hex; 10 for a struct member that crash or drgn printed in decimal. Only ASCII digits count
-    (``١٢٣`` is no number here), and no more of them than a 64-bit value has.
-
-    :raises BadWordError: when ``text`` is no such number.
-    """
-    raw = text.strip()
-    text = _C_SUFFIX.sub("", raw.rstrip(","))
-    if text[:2].lower() == "0b":
-        digits = text[2:]
-        if digits and not digits.strip("01_"):
-            return to_int(digits, 2, raw, "binary number")
-        raise BadWordError(
-            f"{quote(raw)} starts with 0b, which folioviz reads as binary, but has digits other than 0 and 1. "
-            "For a hexadecimal word put 0x in front (0x0b...)."
-        )
-    negative = default_base == 10 and text.startswith("-")
-    digits = text[2:] if text[:2].lower() == "0x" else text[1:] if negative else text
-    base = 16 if text[:2].lower() == "0x" or default_base == 16 else 10
-    if digits and digits[0] != "_" and digits.isascii() and digits.replace("_", "").isalnum():
-        value = to_int(digits, base, raw, "hexadecimal word" if what == "word" else what)
-        return -value if negative else value
-    raise BadWordError(
-        f"{quote(raw)} is not a {'hexadecimal word' if what == 'word' else what} folioviz can read. Allowed: "
-        "hex digits with or without 0x "
-        "(0xffff888003a1c001, ffff888003a1c001, 0xffff888003a1c001UL), or binary after 0b (0b101)."
-    )
 
 
 # --------------------------------------------------------------------------- detection
@@ -242,13 +161,17 @@ _CAST = re.compile(r"^\(\s?(?:const\s)?(?:struct\s)?[A-Za-z_][A-Za-z0-9_]{0,80}\
 def parse_paste(text: str, era: Era | str | None = None, word_bits: int = 64, *, kernel: str | None = None) -> Paste:
     """Read a paste (see the module docstring for the formats) in ``era``.
 
-    ``kernel`` is the version the reader named (``"5.4"``), when there is one; a report that names
-    its own release (an oops's ``Not tainted 5.4.0 ...`` line) is read by that.
+    ``kernel`` is the version or release the reader named (``"5.4"``, ``"6.1.0-57-amd64"``), when there is
+    one; a report that names its own release (an oops's ``Not tainted 5.4.0 ...`` line) is read by that.
+    A flags word is read with the page-flag table of the release the paste states (a report's
+    ``Not tainted 6.7.0-...`` or ``Linux version ...``), else of ``kernel``, else of ``era`` (see
+    :func:`folioviz.kernel.flags.table_choice`).
 
     :raises BadWordError: when no mapping word can be found, with what was expected.
     """
     if not isinstance(text, str):
         raise BadWordError(f"a paste must be text, not {type(text).__name__}")
+    asked = era
     era = get_era(era)
     check_size(text)
     if not text.strip():
@@ -272,7 +195,10 @@ def parse_paste(text: str, era: Era | str | None = None, word_bits: int = 64, *,
     told = cleaned.text[: starts[1].start] if len(starts) > 1 else cleaned.text
     version = kernel if kernel and report_feature("dump_page_mapping", kernel) else report_version(told)
     paste = _read_one(text, era, version)
-    return _finish(replace(paste, notes=tuple(notes) + paste.notes, reports=max(1, len(starts))), era, word_bits)
+    choice = _table_for(told, asked, kernel)
+    return _finish(
+        replace(paste, notes=tuple(notes) + paste.notes, reports=max(1, len(starts))), era, word_bits, choice
+    )
 
 
 def _read_one(text: str, era: Era, version: str | None) -> Paste:
@@ -452,9 +378,8 @@ def _int_member(members: list[tuple[str, str]], notes: list[str], *suffixes: str
 
 
 def _with_page_type_value(paste: Paste, page_type: int, era: Era) -> Paste:
-    table = flag_table(era)
-    name = table.page_type_name(page_type) if table.page_types else ""
-    return replace(paste, page_type=name)
+    # The PGTY_* value of page_type's top byte; read with a table in _finish, once the release is known.
+    return replace(paste, page_type=f"{page_type:#x}")
 
 
 # --------------------------------------------------------------------------- crash kmem
@@ -697,99 +622,143 @@ def _raw_words(text: str) -> tuple[tuple[int, ...], str] | None:
 # --------------------------------------------------------------------------- flags
 
 
-def _finish(paste: Paste, era: Era, word_bits: int) -> Paste:
+#: Where a report states its release: the "CPU: ... Not tainted 6.7.0-rc1-syzkaller-... #0" line of an oops
+#: or warning (or "Tainted: G W  6.12.0 #1"), and the boot line "Linux version 6.1.0-57-amd64 (...)".
+_STATED_RELEASE = re.compile(
+    r"(?:\bNot tainted|\bTainted: [A-Z ]{0,40}?|\bLinux version)[ \t]{1,40}(v?[0-9][0-9A-Za-z._+~-]{2,120})"
+)
+
+
+def _table_for(text: str, era: Era | str | None, kernel: str | None) -> TableChoice:
+    """The table choice for a paste: the release it states, else ``kernel``, else ``era``."""
+    stated = _STATED_RELEASE.search(text[:1_000_000])
+    if stated:
+        try:
+            parse_release(stated.group(1))
+            return table_choice(stated.group(1))
+        except UnknownEraError:
+            pass
+    return table_choice(kernel if kernel is not None else era)
+
+
+def _flag_names(paste: Paste, choice: TableChoice) -> tuple[set[str], list[str], list[str]]:
+    """(the flag names to trust, the bits_read lines, notes) for the paste's flags."""
+    table = choice.table
+    if paste.flag_names:
+        return set(paste.flag_names), [f"flag names as printed ({paste.flag_names_from}); no bit numbers needed"], []
+    if paste.flags is None:
+        return set(), [], []
+    flags = paste.flags
+    lines = [f"flags {flags:#x} read with the {choice.message}"]
+    names = {n for n in table.names(flags) if table.bits[n] not in choice.uncertain_bits}
+    doubtful = sorted(b for b in choice.uncertain_bits if flags >> b & 1)
+    notes = []
+    if doubtful:
+        others = {r: build_table_name(r) for r in (choice.older, choice.newer) if r}
+        said = [
+            f"bit {b} ({table.name(b) or 'no flag'} in {table.release}"
+            + "".join(f"; {name(b) or 'no flag'} in {r}" for r, name in others.items() if r != table.release)
+            + ")"
+            for b in doubtful
+        ]
+        notes.append(
+            f"Set bits whose name is uncertain for {choice.asked}, not named here: {', '.join(said)}. "
+            "Paste the dump_page() report (its flags: line names every flag) or give the build's own release."
+        )
+    return names, lines, notes
+
+
+def build_table_name(release: str) -> Any:
+    """``bit -> name`` of one build's table (for naming a bit in each build)."""
+    from .flags import build_table
+
+    return build_table(release).name
+
+
+def _slab_state(paste: Paste, choice: TableChoice, names: set[str], page_type: str) -> tuple[bool | None, list[str]]:
+    table, numeric = choice.table, paste.flags is not None and not paste.flag_names
+    if "slab" in names or "slab" in page_type.split("|"):
+        return True, ["slab: yes (" + ("PG_slab" if "slab" in names else "page type slab") + ")"]
+    if paste.flag_names:
+        return False, [
+            "slab: no (no PG_slab among the printed names" + (", page type " + page_type if page_type else "") + ")"
+        ]
+    if numeric and (not choice.slab_certain or (table.slab == "flag" and choice.uncertain("slab"))):
+        return None, [
+            f"slab: unknown — where {choice.asked} keeps slab (a page flag, and which bit, or a page type) "
+            "is not known from the builds read"
+        ]
+    if table.slab == "flag":
+        return False, [f"bit {table.bits['slab']} slab: clear — PG_slab"]
+    if page_type:
+        return False, [f"page type: {page_type}"]
+    return False, ["page type: not in the paste, so slab is read as 'no'"]
+
+
+def _state(name: str, names: set[str], choice: TableChoice, numeric: bool) -> bool | None:
+    if name in names:
+        return True
+    return None if numeric and choice.uncertain(name) else False
+
+
+def _finish(paste: Paste, era: Era, word_bits: int, choice: TableChoice) -> Paste:
     if paste.word >= 1 << word_bits or paste.word < 0:
         raise BadWordError(f"{paste.word:#x} does not fit in a {word_bits}-bit word")
     if paste.flags is None and not paste.flag_names and not paste.page_type:
         return paste
-    table = flag_table(era)
-    bits_read: list[str] = []
-    notes = list(paste.notes)
-    names = set(paste.flag_names)
-    if paste.flags is not None and not paste.flag_names:
-        names = set(table.names(paste.flags))
-        bits_read.append(
-            f"flags {paste.flags:#x} decoded with {era.label} bit numbers from {table.numbered_from}"
-            " (bit numbers differ between kernels)"
-        )
-        risky = [n for n, b in table.bits.items() if b >= table.config_dependent_from and paste.flags >> b & 1]
-        if risky:
-            notes.append(
-                f"Bits from {table.config_dependent_from} up depend on the kernel's configuration; "
-                f"{', '.join(risky)} may be named differently in yours."
-            )
-    elif paste.flag_names:
-        bits_read.append(f"flag names as printed ({paste.flag_names_from})")
+    table = choice.table
+    numeric = paste.flags is not None and not paste.flag_names
+    page_type = paste.page_type
+    if page_type.startswith("0x"):
+        page_type = table.page_type_name(int(page_type, 16)) if choice.slab_certain else ""
+    names, bits_read, notes = _flag_names(paste, choice)
+    slab, slab_lines = _slab_state(paste, choice, names, page_type)
+    bits_read += slab_lines
+    if page_type and not slab_lines[0].startswith("page type"):
+        bits_read.append(f"page type: {page_type}")
 
     def bit_line(name: str, meaning: str) -> str:
         bit = table.bits.get(name)
-        where = f"bit {bit} " if bit is not None and paste.flags is not None and not paste.flag_names else ""
-        state = "set" if name in names else "clear"
+        where = f"bit {bit} " if bit is not None and numeric else ""
+        state = {True: "set", False: "clear", None: "uncertain"}[_state(name, names, choice, numeric)]
         return f"{where}{name}: {state} — {meaning}"
 
-    slab: bool | None = None
-    if table.slab == "flag" or "slab" in names:
-        slab = "slab" in names
-        bits_read.append(bit_line("slab", "PG_slab, the slab allocator owns the page"))
-    if paste.page_type:
-        slab = "slab" in paste.page_type.split("|") or bool(slab)
-        bits_read.append(f"page type: {paste.page_type}")
-    elif table.slab == "type" and slab is None:
-        bits_read.append("page type: not in the paste, so slab is read as 'no'")
-        slab = False
-    swapbacked = "swapbacked" in names
-    swapcache = ("owner_priv_1" in names or "swapcache" in names) and swapbacked and not slab
+    backed = _state("swapbacked", names, choice, numeric)
+    owner = True if "swapcache" in names else _state("owner_priv_1", names, choice, numeric)
+    swapcache: bool | None = False
+    if backed is False or owner is False or slab:
+        swapcache = False
+    elif backed is None or owner is None or slab is None:
+        swapcache = None
+    else:
+        swapcache = True
     bits_read.append(bit_line("swapbacked", "PG_swapbacked, backed by RAM or swap"))
     bits_read.append(
         bit_line("owner_priv_1", "PG_owner_priv_1, which is PG_swapcache when PG_swapbacked is set")
-        + (" → in the swap cache" if swapcache else "")
+        + {True: " → in the swap cache", False: "", None: " → swap cache: unknown"}[swapcache]
     )
     movable_ops: bool | None = None
     if era.movable_ops_flag and table.movable_ops_alias:
-        alias_set = table.movable_ops_alias in names
-        typed = any(t in table.movable_ops_types for t in paste.page_type.split("|"))
-        movable_ops = alias_set and typed
+        alias = _state(table.movable_ops_alias, names, choice, numeric)
+        typed = any(t in table.movable_ops_types for t in page_type.split("|"))
+        movable_ops = None if alias is None and typed else bool(alias) and typed
         line = bit_line(
             table.movable_ops_alias,
             f"PG_{table.movable_ops_alias}, which is PG_movable_ops only on "
             + " or ".join(table.movable_ops_types)
             + " pages",
         )
-        if alias_set and not typed:
-            line += f" → not movable_ops: the page type is {paste.page_type or 'not given'}"
+        if alias and not typed:
+            line += f" → not movable_ops: the page type is {page_type or 'not given'}"
         bits_read.append(line + (" → movable_ops" if movable_ops else ""))
     return replace(
         paste,
         flag_names=tuple(sorted(names, key=lambda n: table.bits.get(n, 99))) if names else paste.flag_names,
+        page_type=page_type,
         slab=slab,
         swapcache=swapcache,
         movable_ops=movable_ops,
         bits_read=tuple(bits_read),
-        notes=tuple(notes),
+        notes=tuple([*paste.notes, *notes]),
+        flag_table=choice.message if numeric else "",
     )
-
-
-# --------------------------------------------------------------------------- poison
-
-
-@cache
-def _poison_values() -> dict[int, str]:
-    data = load_toml("report_facts.toml")["poison"]
-    values: dict[int, str] = {}
-    for delta in data["delta"]:
-        for name, offset in data["offsets"].items():
-            values.setdefault(
-                delta["value"] + offset,
-                f"{name} ({offset:#x} + POISON_POINTER_DELTA {delta['value']:#x}, {delta['arch']})",
-            )
-    return values
-
-
-def poison_name(word: int) -> str:
-    """The poison value ``word`` is (``"TAIL_MAPPING (0x400 + ...)"``), or ``""``.
-
-    A tail page's ``mapping`` holds ``TAIL_MAPPING`` and freed list nodes hold ``LIST_POISON1/2``:
-    ``0x400``, ``0x100`` and ``0x122`` above the architecture's ``POISON_POINTER_DELTA``
-    (``data/report_facts.toml``). None of them points at anything.
-    """
-    return _poison_values().get(word, "")

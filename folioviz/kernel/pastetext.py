@@ -35,6 +35,7 @@ __all__ = [
     "ReportStart",
     "check_size",
     "clean_paste",
+    "parse_number",
     "split_reports",
     "to_int",
 ]
@@ -207,3 +208,42 @@ def split_reports(text: str) -> list[ReportStart]:
     starts += [(m.start(), "struct") for m in _STRUCT_HEAD.finditer(text)]
     starts.sort()
     return [ReportStart(kind, at, text.count("\n", 0, at) + 1) for at, kind in starts]
+
+
+# --------------------------------------------------------------------------- numbers
+
+_C_SUFFIX = re.compile(r"(?i)(?<=[0-9a-f])(?:u|ul|ull|l|ll|lu|llu)$")
+
+
+def parse_number(text: str, *, default_base: int = 16, what: str = "word") -> int:
+    """One number as the tools print it.
+
+    ``0x`` means hex and ``0b`` binary whatever ``default_base`` says; the C suffixes ``U``, ``UL``,
+    ``ULL`` are dropped (no hex digit is a ``u`` or an ``l``, so this is never ambiguous). Without a
+    prefix the number is read in ``default_base``: 16 for a bare word, which crash and printk print
+    in hex; 10 for a struct member that crash or drgn printed in decimal. Only ASCII digits count
+    (``١٢٣`` is no number here), and no more of them than a 64-bit value has.
+
+    :raises BadWordError: when ``text`` is no such number.
+    """
+    raw = text.strip()
+    text = _C_SUFFIX.sub("", raw.rstrip(","))
+    if text[:2].lower() == "0b":
+        digits = text[2:]
+        if digits and not digits.strip("01_"):
+            return to_int(digits, 2, raw, "binary number")
+        raise BadWordError(
+            f"{quote(raw)} starts with 0b, which folioviz reads as binary, but has digits other than 0 and 1. "
+            "For a hexadecimal word put 0x in front (0x0b...)."
+        )
+    negative = default_base == 10 and text.startswith("-")
+    digits = text[2:] if text[:2].lower() == "0x" else text[1:] if negative else text
+    base = 16 if text[:2].lower() == "0x" or default_base == 16 else 10
+    if digits and digits[0] != "_" and digits.isascii() and digits.replace("_", "").isalnum():
+        value = to_int(digits, base, raw, "hexadecimal word" if what == "word" else what)
+        return -value if negative else value
+    raise BadWordError(
+        f"{quote(raw)} is not a {'hexadecimal word' if what == 'word' else what} folioviz can read. Allowed: "
+        "hex digits with or without 0x "
+        "(0xffff888003a1c001, ffff888003a1c001, 0xffff888003a1c001UL), or binary after 0b (0b101)."
+    )

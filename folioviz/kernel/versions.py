@@ -40,13 +40,16 @@ __all__ = [
     "OLDEST_KERNEL",
     "Era",
     "Kernel",
+    "Release",
     "default_era",
     "era_ids",
     "eras",
     "get_era",
     "get_kernel",
     "kernel_menu",
+    "nearest_builds",
     "parse_kernel",
+    "parse_release",
     "release_kernel",
     "set_default_era",
 ]
@@ -113,12 +116,119 @@ class Era:
         return self.first <= version and (self.last is None or version <= self.last)
 
 
+#: A kernel release as kernels and tools print it: ``v6.4``, ``6.12.8``, ``6.10.0-rc7``, and what follows the
+#: version in ``uname -r``: Debian's ``6.1.0-57-amd64`` and ``6.12.117+deb13-amd64``, Ubuntu's
+#: ``5.15.0-91-generic``, syzbot's ``6.10.0-rc7-syzkaller-00012-gabcdef``, linux-next's ``6.8.0-rc1-next-20240119``.
+#: ASCII digits only, at most four per number, so no input makes int() slow or fail.
+_RELEASE = re.compile(
+    r"v?(?P<major>[0-9]{1,4})\.(?P<minor>[0-9]{1,4})(?:\.(?P<patch>[0-9]{1,4}))?(?:-rc(?P<rc>[0-9]{1,4}))?"
+    r"(?P<local>[-+~_.][0-9A-Za-z._+~-]{0,120})?",
+    re.ASCII,
+)
+
+
+@dataclass(frozen=True)
+class Release:
+    """One kernel release string, read: ``parse_release("6.12.117+deb13-amd64")``.
+
+    >>> r = parse_release("6.10.0-rc7-syzkaller-00012-gabcdef")
+    >>> r.version, r.patch, r.rc, r.local
+    ((6, 10), 0, 7, '-syzkaller-00012-gabcdef')
+    """
+
+    text: str
+    version: tuple[int, int]
+    patch: int | None
+    rc: int | None
+    local: str
+
+    @property
+    def series(self) -> str:
+        """``major.minor``."""
+        return _text(self.version)
+
+    @property
+    def upstream(self) -> str:
+        """``major.minor.patch`` (``major.minor`` when no patch level is printed)."""
+        return self.series if self.patch is None else f"{self.series}.{self.patch}"
+
+
+@cache
+def _release_match(text: str) -> re.Match[str] | None:
+    return _RELEASE.fullmatch(text.strip()) if len(text) <= 160 else None
+
+
+def parse_release(text: str) -> Release:
+    """Read a release as ``uname -r``, a report's ``Not tainted`` line or a tag prints it.
+
+    :raises UnknownEraError: when ``text`` is no kernel release (what is allowed is in the message)
+    """
+    match = _release_match(text) if isinstance(text, str) else None
+    if match is None:
+        shown = text[:80] if isinstance(text, str) else type(text).__name__
+        raise UnknownEraError(
+            f"{shown!r} is not a kernel release. Allowed: a version (6.4, v6.4, 6.12.8) or a release as "
+            "uname -r prints it (6.1.0-57-amd64, 6.12.117+deb13-amd64, 5.15.0-91-generic, "
+            "6.10.0-rc7-syzkaller-00012-gabcdef)."
+        )
+    number = {k: int(v) if v is not None else None for k, v in match.groupdict().items() if k != "local"}
+    return Release(
+        text=text.strip(),
+        version=(number["major"] or 0, number["minor"] or 0),
+        patch=number["patch"],
+        rc=number["rc"],
+        local=match.group("local") or "",
+    )
+
+
 @cache  # pure; the race explorer asks kernels.toml's spans thousands of times per exploration
 def _parse_version(text: str) -> tuple[int, int] | None:
-    # ASCII digits only (str.isdigit() and \d take other scripts' digits too), and no more of them than a
-    # kernel version has: int() of thousands of digits is slow and, past 4300, refused by Python.
-    match = re.fullmatch(r"v?([0-9]{1,4})\.([0-9]{1,4})(?:\.[0-9]{1,6})?(?:-rc[0-9]{1,3})?", text.strip())
-    return (int(match.group(1)), int(match.group(2))) if match else None
+    match = _release_match(text)
+    return (int(match.group("major")), int(match.group("minor"))) if match else None
+
+
+def release_key(release: Release) -> tuple[int, int, int, int]:
+    """A sort key: by version, patch level, and a release candidate before its release."""
+    rc = release.rc if release.rc is not None else 1 << 16
+    return (*release.version, release.patch or 0, rc)
+
+
+def nearest_builds(asked: str, builds: dict[str, str]) -> tuple[str | None, str | None, str | None]:
+    """For a release ``asked`` and ``builds`` (release -> upstream version), the build to use and the
+    builds on either side: ``(same, older, newer)``.
+
+    ``same`` is the build of that release itself, else one of the same upstream version, else one of the
+    same ``major.minor`` series (the newest); it is None when no build shares the series. ``older`` and
+    ``newer`` are the nearest builds of other series below and above.
+    """
+    wanted = parse_release(asked)
+    read = {release: parse_release(version) for release, version in builds.items()}
+    if wanted.text in read:
+        return wanted.text, None, None
+    same_version = [r for r, v in read.items() if v.version == wanted.version and v.patch == wanted.patch]
+    same_series = sorted(
+        (r for r, v in read.items() if v.version == wanted.version), key=lambda r: release_key(read[r])
+    )
+    if same_version or same_series:
+        return (same_version or same_series)[-1], None, None
+    older = [r for r, v in read.items() if v.version < wanted.version]
+    newer = [r for r, v in read.items() if v.version > wanted.version]
+    return (
+        None,
+        max(older, key=lambda r: release_key(read[r])) if older else None,
+        min(newer, key=lambda r: release_key(read[r])) if newer else None,
+    )
+
+
+def minor_distance(a: str, b: str) -> int:
+    """How many minor releases apart two releases are (across majors, counted as 100 per major)."""
+    x, y = parse_release(a).version, parse_release(b).version
+    return abs((x[0] - y[0]) * 100 + x[1] - y[1])
+
+
+def released_since(release: str, since: str) -> bool:
+    """Whether ``release`` is ``since`` (a ``vX.Y`` tag) or later, by ``major.minor``."""
+    return parse_release(release).version >= parse_release(since).version
 
 
 @cache

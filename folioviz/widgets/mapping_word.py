@@ -72,7 +72,17 @@ class MappingWordWidget(SnapshotMixin, GuardedInputs, w.VBox):
         self._syncing = True  # the traits are set below, from the first decode
         presenter = is_presenter(presenter)
         era_obj = get_era(era)
-        folio = make_folio(word, era_obj, slab=slab, swapcache=swapcache, movable_ops=movable_ops, word_bits=word_bits)
+        # A release (6.12.117+deb13-amd64) picks the page-flag table a pasted flags word is read with.
+        self._kernel: str | None = era if isinstance(era, str) else None
+        folio = make_folio(
+            word,
+            era_obj,
+            slab=slab,
+            swapcache=swapcache,
+            movable_ops=movable_ops,
+            word_bits=word_bits,
+            kernel=self._kernel,
+        )
         self._result: MappingDecode = decode_folio(folio, era_obj)
         self._presenter = presenter
 
@@ -168,6 +178,8 @@ class MappingWordWidget(SnapshotMixin, GuardedInputs, w.VBox):
                 raise
             return False
         self._result = result
+        if isinstance(era, str):
+            self._kernel = era
         self._clear_error()
         self._render()
         return True
@@ -215,6 +227,7 @@ class MappingWordWidget(SnapshotMixin, GuardedInputs, w.VBox):
             swapcache=folio.swapcache if swapcache is _NO_CHANGE else swapcache,
             movable_ops=new_movable,
             word_bits=folio.word_bits,
+            kernel=era if isinstance(era, str) else self._kernel,
         )
         return decode_folio(new_folio, new_era)
 

@@ -1,0 +1,239 @@
+"""Page-flag tables per kernel build, and which one a paste's flags word is read with.
+
+Bit numbers of ``enum pageflags`` change between releases (v6.12's enum is ordered differently from
+v6.1's) and with the configuration (``PG_hwpoison`` only exists with ``CONFIG_MEMORY_FAILURE``). So a
+table belongs to one *build*: ``data/page_flags/<release>.toml``, written by ``tools/flag_tables.py``
+from that build's own BTF (see its schema comment). :func:`table_choice` picks the table for the
+release a paste states (or the ``--kernel`` given) and says which bits it cannot vouch for:
+
+* the release of a build itself: that build's table, every bit exact;
+* another build of the same upstream version or ``major.minor`` series: that table; the bits from the
+  first ``#if``-guarded flag up depend on the configuration, so they are uncertain;
+* a release between two builds of other series (v6.7 lies between 6.1.192 and 6.12.117): the nearer
+  build's table; uncertain are the bits that the two builds name differently, and the guarded ones;
+* only an era (``v6.0-v6.16``) or nothing: the era's example kernel (v6.4 for the email's), as above.
+
+>>> table_choice("6.12.117+deb13-amd64").exact
+True
+>>> table_choice("6.12.117+deb13-amd64").table.bits["swapbacked"]
+17
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from ._data import data_names, load_toml
+from .errors import UnknownEraError
+from .versions import Era, get_era, minor_distance, nearest_builds, parse_release
+
+__all__ = ["FlagTable", "TableChoice", "build_releases", "build_table", "table_choice"]
+
+_FOLDER = "page_flags"
+
+
+@dataclass(frozen=True)
+class FlagTable:
+    """``enum pageflags`` and ``enum pagetype`` of one build (``data/page_flags/<release>.toml``)."""
+
+    release: str
+    """The build's ``uname -r``: ``6.12.117+deb13-amd64``."""
+    version: str
+    packages: str
+    """``name=version`` of the Debian packages the BTF came from."""
+    source: str
+    bits: dict[str, int] = field(compare=False)
+    aliases: dict[str, str] = field(compare=False, default_factory=dict)
+    page_types: dict[str, int] = field(compare=False, default_factory=dict)
+    config: dict[str, str] = field(compare=False, default_factory=dict)
+    config_dependent_from: int = 64
+
+    @property
+    def slab(self) -> str:
+        """``"flag"`` (``PG_slab``) or ``"type"`` (a page type, in the builds without ``PG_slab``)."""
+        return "flag" if "slab" in self.bits else "type"
+
+    @property
+    def movable_ops_alias(self) -> str:
+        """The flag ``PG_movable_ops`` shares a bit with (v6.17+), or ``""``."""
+        return self.aliases.get("movable_ops", "")
+
+    @property
+    def movable_ops_types(self) -> tuple[str, ...]:
+        """The page types on which that bit means movable_ops (``page_has_movable_ops()``, v6.17+)."""
+        return tuple(t for t in ("offline", "zsmalloc") if t in self.page_types) if self.movable_ops_alias else ()
+
+    @property
+    def numbered_from(self) -> str:
+        return f"build {self.release} ({self.packages})"
+
+    def name(self, bit: int) -> str:
+        for name, value in self.bits.items():
+            if value == bit:
+                return name
+        return ""
+
+    def names(self, flags: int) -> tuple[str, ...]:
+        """The names of the set flag bits, lowest first."""
+        by_bit = {bit: name for name, bit in self.bits.items()}
+        return tuple(by_bit[b] for b in sorted(by_bit) if flags >> b & 1)
+
+    def page_type_name(self, page_type: int) -> str:
+        top = (page_type >> 24) & 0xFF
+        for name, value in self.page_types.items():
+            if value == top and name != "mapcount_underflow":
+                return name
+        return ""
+
+
+@dataclass(frozen=True)
+class TableChoice:
+    """Which build's table a flags word is read with, and what that table cannot vouch for."""
+
+    asked: str
+    """The release or era asked for, as given."""
+    table: FlagTable
+    exact: bool
+    """The table is the asked build's own."""
+    older: str = ""
+    newer: str = ""
+    uncertain_bits: frozenset[int] = frozenset()
+    slab_certain: bool = True
+    """Whether the table's way of marking slab (a flag, or a page type) holds for the release asked."""
+    message: str = ""
+    """The "which table" line: what was used and what is uncertain, in words."""
+
+    def uncertain(self, name: str) -> bool:
+        """Whether flag ``name``'s bit, set or clear, cannot be trusted for the release asked."""
+        bit = self.table.bits.get(name)
+        return bit is None or bit in self.uncertain_bits
+
+
+@cache
+def build_releases() -> dict[str, str]:
+    """Every build with a table: release -> upstream version."""
+    return {release: build_table(release).version for release in _table_names()}
+
+
+def _table_names() -> tuple[str, ...]:
+    return tuple(name.removesuffix(".toml") for name in data_names(_FOLDER) if name != "enum_guards.toml")
+
+
+@cache
+def build_table(release: str) -> FlagTable:
+    """The table of one build, by its release (``6.1.0-57-amd64``)."""
+    if release not in _table_names():
+        raise UnknownEraError(
+            f"no page-flag table for build {release!r}. Builds with a table: {', '.join(sorted(_table_names()))}."
+        )
+    row: dict[str, Any] = load_toml(f"{_FOLDER}/{release}.toml")
+    build = row["build"]
+    return FlagTable(
+        release=build["release"],
+        version=build["version"],
+        packages=", ".join(f"{p['name']}={p['version']}" for p in build["packages"]),
+        source=build["source"],
+        bits=dict(row["pageflags"]),
+        aliases=dict(row.get("aliases", {})),
+        page_types=dict(row.get("pagetype", {})),
+        config=dict(row.get("config", {})),
+        config_dependent_from=row["config_dependent_from"],
+    )
+
+
+def _asked_release(kernel: Era | str | None) -> tuple[str, str]:
+    """(the release to look up, how to say what was asked)."""
+    if isinstance(kernel, str) and kernel.strip().lower() == "latest":
+        newest = max(build_releases(), key=lambda r: parse_release(build_releases()[r]).version)
+        return newest, "latest"
+    if isinstance(kernel, str) and kernel.strip() and kernel.strip() not in _era_words():
+        parse_release(kernel)  # a clear error for what is no release
+        return kernel.strip(), kernel.strip()
+    era = get_era(kernel)
+    return era.example_kernel, f"{era.label} (no release given; its example kernel v{era.example_kernel})"
+
+
+def _era_words() -> set[str]:
+    from .versions import era_ids
+
+    return {*era_ids(), "email", "default"}
+
+
+def _differing(older: FlagTable, newer: FlagTable) -> frozenset[int]:
+    top = max([*older.bits.values(), *newer.bits.values()], default=-1) + 1
+    return frozenset(bit for bit in range(top) if older.name(bit) != newer.name(bit))
+
+
+def _guarded(table: FlagTable) -> frozenset[int]:
+    return frozenset(bit for bit in table.bits.values() if bit >= table.config_dependent_from)
+
+
+@cache
+def table_choice(kernel: Era | str | None = None) -> TableChoice:
+    """The table a flags word from ``kernel`` is read with (a release, a version, an era or None)."""
+    asked, said = _asked_release(kernel)
+    same, older, newer = nearest_builds(asked, build_releases())
+    if same is not None:
+        table = build_table(same)
+        if same == asked:
+            return TableChoice(
+                said, table, True, message=f"bit numbers of build {same} itself, from its BTF ({table.packages})"
+            )
+        guarded = _guarded(table)
+        return TableChoice(
+            said,
+            table,
+            False,
+            uncertain_bits=guarded,
+            message=(
+                f"bit numbers of build {same} ({table.packages}), the build read of the same series; "
+                f"bits {_span(guarded)} depend on the configuration ({', '.join(table.config)}) and may "
+                "differ in yours"
+            ),
+        )
+    if older is None and newer is None:
+        raise UnknownEraError("data/page_flags/ holds no build tables")
+    sides = [r for r in (older, newer) if r is not None]
+    used = min(sides, key=lambda r: (minor_distance(asked, r), r != older))
+    table = build_table(used)
+    guarded = _guarded(table)
+    if older is not None and newer is not None:
+        low, high = build_table(older), build_table(newer)
+        differing = _differing(low, high)
+        slab_certain = low.slab == high.slab and low.bits.get("slab") == high.bits.get("slab")
+        between = f"it lies between builds {older} and {newer}, " + (
+            f"which number bits {_span(differing)} differently" if differing else "which number every bit alike"
+        )
+    else:
+        differing, slab_certain = frozenset(), True
+        between = f"no build {'after' if newer is None else 'before'} it was read, so its numbering is not checked"
+    return TableChoice(
+        said,
+        table,
+        False,
+        older=older or "",
+        newer=newer or "",
+        uncertain_bits=differing | guarded,
+        slab_certain=slab_certain,
+        message=(
+            f"bit numbers of build {used} ({table.packages}), the nearest build read. No build of that series "
+            f"was read: {between}; bits {_span(guarded)} depend on the configuration. Uncertain: "
+            f"bits {_span(differing | guarded)}"
+            + ("" if slab_certain else "; and whether slab is a page flag or a page type")
+        ),
+    )
+
+
+def _span(bits: frozenset[int]) -> str:
+    """``{19, 20, 21}`` -> ``"19-21"``; gaps are listed: ``"9-12, 17"``."""
+    if not bits:
+        return "none"
+    ordered, parts, start = sorted(bits), [], None
+    for i, bit in enumerate(ordered):
+        start = bit if start is None else start
+        if i + 1 == len(ordered) or ordered[i + 1] != bit + 1:
+            parts.append(str(start) if start == bit else f"{start}-{bit}")
+            start = None
+    return ", ".join(parts)

@@ -1,0 +1,243 @@
+"""make flag-tables: one page-flag table per kernel build, from that build's own BTF.
+
+For every build pinned in ``data/kernel_images.toml`` whose ``btf`` and ``config`` the kernel lab has
+extracted (``~/.cache/folioviz/kernels/<release>/``, ``python -m lab kernels``), this writes
+``data/page_flags/<release>.toml``:
+
+* the build: release, upstream version, suite, and the packages with their versions and SHA-256;
+* ``enum pageflags``: every enumerator. The ones before ``__NR_PAGEFLAGS`` own a bit each; the ones
+  after it are second names for a bit that another flag owns (``PG_swapcache`` is ``PG_owner_priv_1``).
+  BTF keeps the enumerators in declaration order, so the split needs no list typed in here;
+* ``enum pagetype`` (``PGTY_*``), where the build has it;
+* the configuration options that the enum's ``#if`` blocks test, with their values in this build's
+  config. Which options those are is read from ``include/linux/page-flags.h`` of the release's source
+  (``--read-source``), recorded in ``data/page_flags/enum_guards.toml``; a build whose own release was
+  not read takes the read of the nearest release, and its table says which.
+
+``--read-source DIR`` parses ``enum pageflags`` in DIR/include/linux/page-flags.h (for example from
+Debian's ``linux-source-X.Y`` package, fetched with ``apt-get download``) and records its guards.
+``--fetch`` extracts builds that are not in the cache yet (through ``lab/kernels.py``; downloads).
+``--check`` rewrites nothing and fails when a committed table differs from what the BTF gives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import re
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from folioviz.drgn.btf import Btf  # noqa: E402
+from lab import kernels  # noqa: E402
+
+OUT = ROOT / "data" / "page_flags"
+GUARDS = OUT / "enum_guards.toml"
+
+SCHEMA = """\
+# Page flags of one kernel build, written by tools/flag_tables.py (`make flag-tables`) from the build's own
+# BTF. Do not edit: regenerate. tests/test_flag_tables.py re-derives it wherever the build is in the cache.
+#
+# Schema
+#   [build]         release: what `uname -r` prints; version: the upstream release; suite: Debian's suite;
+#                   packages: name, version, sha256, as pinned in data/kernel_images.toml;
+#                   btf_sha256: SHA-256 of the .BTF section the numbers were read from (in vmlinuz's vmlinux);
+#                   source: include/linux/page-flags.h of that release (elixir).
+#   [pageflags]     every enumerator of enum pageflags before __NR_PAGEFLAGS (PG_ dropped) = its bit.
+#   nr_pageflags    __NR_PAGEFLAGS: how many bits the flags use.
+#   [aliases]       every enumerator after __NR_PAGEFLAGS = the flag whose bit it names too
+#                   (swapcache = "owner_priv_1": PG_swapcache is PG_owner_priv_1).
+#   [pagetype]      enum pagetype (PGTY_ dropped) = value of page_type's top byte; absent before v6.12.
+#   [config]        each CONFIG_ option an #if inside enum pageflags tests (read in guards_read_in's
+#                   source) = its value in this build's config ("n" when unset).
+#   [guarded]       each flag inside such an #if = the condition, as the source writes it.
+#   config_dependent_from   the bit of the first guarded flag: it and every bit above it move with the
+#                   configuration; the bits below do not.
+"""
+
+
+def _version_key(text: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", text)[:3])
+
+
+# --------------------------------------------------------------------------- reading the source
+
+
+def read_guards(header: str) -> dict[str, str]:
+    """``{flag: condition}`` for the members of ``enum pageflags`` inside an ``#if`` block."""
+    body = re.search(r"enum pageflags\s*\{(.*?)__NR_PAGEFLAGS", header, re.S)
+    if body is None:
+        raise SystemExit("no enum pageflags in that header")
+    text = re.sub(r"/\*.*?\*/", "", body.group(1), flags=re.S)
+    stack: list[str] = []
+    guards: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        directive = re.match(r"#\s*(ifdef|ifndef|if|else|elif|endif)\b\s*(.*)", line)
+        if directive:
+            kind, rest = directive.groups()
+            if kind == "ifdef":
+                stack.append(rest.strip())
+            elif kind == "ifndef":
+                stack.append(f"!{rest.strip()}")
+            elif kind == "if":
+                stack.append(rest.strip())
+            elif kind in ("else", "elif"):
+                stack[-1] = f"!({stack[-1]})" + (f" && {rest.strip()}" if kind == "elif" else "")
+            else:
+                stack.pop()
+            continue
+        member = re.match(r"PG_(\w+)\s*,", line)
+        if member and stack:
+            guards[member.group(1)] = " && ".join(stack)
+    return guards
+
+
+def record_source(source: Path, version: str, package: str) -> None:
+    OUT.mkdir(exist_ok=True)
+    guards = read_guards((source / "include" / "linux" / "page-flags.h").read_text())
+    reads = _guard_reads()
+    reads = [r for r in reads if r["version"] != version]
+    reads.append({"version": version, "package": package, "guarded": guards})
+    reads.sort(key=lambda r: _version_key(r["version"]))
+    lines = [
+        "# Which members of enum pageflags sit inside an #if, and under which condition, per release read.",
+        "# Written by `python tools/flag_tables.py --read-source DIR --version X.Y.Z --package NAME=VERSION`",
+        "# from include/linux/page-flags.h of Debian's linux-source package of that release.",
+        "# Schema: [[read]] version (upstream release), package (the Debian source package read),",
+        "# [read.guarded] flag (PG_ dropped) = the #if condition around it.",
+    ]
+    for read in reads:
+        lines += ["", "[[read]]", f'version = "{read["version"]}"', f'package = "{read["package"]}"']
+        lines += ["", "[read.guarded]"]
+        lines += [f'{name} = "{cond}"' for name, cond in read["guarded"].items()]
+    GUARDS.write_text("\n".join(lines) + "\n")
+
+
+def _guard_reads() -> list[dict[str, Any]]:
+    if not GUARDS.exists():
+        return []
+    return list(tomllib.loads(GUARDS.read_text())["read"])
+
+
+def guards_for(version: str) -> dict[str, Any]:
+    """The read of ``version`` itself, else of the nearest release read (same series first)."""
+    reads = _guard_reads()
+    if not reads:
+        raise SystemExit(f"{GUARDS} is empty: record a source read first (--read-source)")
+    want = _version_key(version)
+    return min(reads, key=lambda r: (_version_key(r["version"]) != want, abs(_distance(r["version"], want))))
+
+
+def _distance(version: str, want: tuple[int, ...]) -> int:
+    have = _version_key(version)
+    return (have[0] - want[0]) * 100 + (have[1] - want[1])
+
+
+# --------------------------------------------------------------------------- the table
+
+
+def _config(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text().splitlines():
+        if line.startswith("CONFIG_") and "=" in line:
+            name, value = line.split("=", 1)
+            values[name] = value.strip('"')
+    return values
+
+
+def table_text(image: kernels.Image, btf_path: Path, config_path: Path) -> str:
+    """The TOML text of ``image``'s table, from its BTF and config."""
+    blob = btf_path.read_bytes()
+    btf = Btf(blob)
+    enum = list(btf.enum_values("pageflags").items())
+    split = [name for name, _ in enum].index("__NR_PAGEFLAGS")
+    flags = {name.removeprefix("PG_"): value for name, value in enum[:split]}
+    if sorted(flags.values()) != list(range(len(flags))):
+        raise SystemExit(f"{image.release}: enum pageflags is not numbered 0..n-1 before __NR_PAGEFLAGS")
+    by_bit = {bit: name for name, bit in flags.items()}
+    aliases = {name.removeprefix("PG_"): by_bit[value] for name, value in enum[split + 1 :]}
+    try:
+        pagetype = {n.removeprefix("PGTY_"): v for n, v in btf.enum_values("pagetype").items()}
+    except KeyError:
+        pagetype = {}
+    read = guards_for(image.version)
+    guarded = dict(read["guarded"])
+    options = sorted({opt for cond in guarded.values() for opt in re.findall(r"CONFIG_\w+", cond)})
+    config = _config(config_path)
+    present_guarded = [flags[name] for name in guarded if name in flags]
+    lines = [
+        SCHEMA,
+        f"nr_pageflags = {split}",
+        f"config_dependent_from = {min(present_guarded) if present_guarded else split}",
+        "",
+        "[build]",
+        f'release = "{image.release}"',
+        f'version = "{image.version}"',
+        f'suite = "{image.suite}"',
+        "packages = [",
+        *(f'  {{ name = "{p.name}", version = "{p.version}", sha256 = "{p.sha256}" }},' for p in image.packages),
+        "]",
+        f'btf_sha256 = "{hashlib.sha256(blob).hexdigest()}"',
+        f'source = "https://elixir.bootlin.com/linux/v{image.version}/source/include/linux/page-flags.h"',
+        f'guards_read_in = "{read["version"]} ({read["package"]})"',
+        "",
+        "[pageflags]",
+        *(f"{name} = {bit}" for name, bit in flags.items()),
+        "",
+        "[aliases]",
+        *(f'{name} = "{target}"' for name, target in aliases.items()),
+    ]
+    if pagetype:
+        lines += ["", "[pagetype]", *(f"{name} = {value:#04x}" for name, value in pagetype.items())]
+    lines += ["", "[config]", *(f'{opt} = "{config.get(opt, "n")}"' for opt in options)]
+    lines += ["", "[guarded]", *(f'{name} = "{cond}"' for name, cond in guarded.items())]
+    return "\n".join(lines) + "\n"
+
+
+def build_tables(*, fetch: bool = False, check: bool = False) -> int:
+    OUT.mkdir(exist_ok=True)
+    failures = 0
+    for image in kernels.images():
+        if fetch:
+            kernels.extract(image)
+        btf_path, config_path = image.dir / "btf", image.dir / "config"
+        target = OUT / f"{image.release}.toml"
+        if not (btf_path.exists() and config_path.exists()):
+            print(f"{image.release}: not in the cache (python -m lab kernels); {target.name} left as it is")
+            continue
+        text = table_text(image, btf_path, config_path)
+        if check:
+            same = target.exists() and target.read_text() == text
+            print(f"{image.release}: {'matches its BTF' if same else 'DIFFERS from its BTF'}")
+            failures += not same
+        else:
+            target.write_text(text)
+            print(f"{image.release}: wrote {target.relative_to(ROOT)}")
+    return 1 if failures else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--fetch", action="store_true", help="extract builds missing from the cache (downloads)")
+    parser.add_argument("--check", action="store_true", help="compare the committed tables with the BTF")
+    parser.add_argument("--read-source", type=Path, metavar="DIR", help="a kernel source tree to read guards from")
+    parser.add_argument("--version", help="with --read-source: its upstream release (6.12.117)")
+    parser.add_argument("--package", default="", help="with --read-source: the package read (name=version)")
+    args = parser.parse_args(argv)
+    if args.read_source:
+        if not args.version:
+            parser.error("--read-source needs --version")
+        record_source(args.read_source, args.version, args.package)
+        print(f"recorded the guards of {args.version} in {GUARDS.relative_to(ROOT)}")
+        return 0
+    return build_tables(fetch=args.fetch, check=args.check)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
