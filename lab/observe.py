@@ -61,6 +61,8 @@ class GuestReport:
     max_pfn: int = 0
     trace: list[str] = field(default_factory=list)
     ksyms: dict[str, int] = field(default_factory=dict)
+    dump_page: list[list[str]] = field(default_factory=list)
+    """The kernel's own dump_page() reports (a memory block refusing to go offline), line by line."""
 
     def kpageflags(self) -> dict[int, int]:
         flags: dict[int, int] = {}
@@ -70,32 +72,52 @@ class GuestReport:
         return flags
 
 
+def _on_scenario(report: GuestReport, rest: str) -> None:
+    name, pfn, role = rest.split()
+    report.scenarios.append((name, int(pfn, 16), role))
+
+
+def _on_kpf(report: GuestReport, rest: str) -> None:
+    start, count, value = (int(v, 16) for v in rest.split())
+    report.kpf_runs.append((start, count, value))
+
+
+def _on_dmesg(report: GuestReport, rest: str) -> None:
+    number, _, text = rest.partition(" ")
+    while len(report.dump_page) <= int(number):
+        report.dump_page.append([])
+    report.dump_page[int(number)].append(text)
+
+
+def _on_ksym(report: GuestReport, rest: str) -> None:
+    address, name = rest.split()
+    report.ksyms[name] = int(address, 16)
+
+
+_LINES = {
+    "uname": lambda report, rest: setattr(report, "uname", rest.strip()),
+    "scenario": _on_scenario,
+    "note": lambda report, rest: report.notes.append(rest.strip()),
+    "kpf": _on_kpf,
+    "kpf-end": lambda report, rest: setattr(report, "max_pfn", int(rest, 16)),
+    "trace": lambda report, rest: report.trace.append(rest.strip()),
+    "dmesg": _on_dmesg,
+    "ksym": _on_ksym,
+}
+
+
 def parse_serial(text: str) -> GuestReport:
+    """The guest's report lines (``FV <kind> ...``, see lab/guest/scenarios.c) out of a boot log."""
     report = GuestReport()
     for line in text.splitlines():
         # The firmware's terminal escapes can share the first report line: start at the marker.
         if not line.startswith("FV ") and "\x1b" in line and "FV " in line:
             line = line[line.index("FV ") :]
-        if not line.startswith("FV "):
-            continue
-        kind, _, rest = line[3:].partition(" ")
-        if kind == "uname":
-            report.uname = rest.strip()
-        elif kind == "scenario":
-            name, pfn, role = rest.split()
-            report.scenarios.append((name, int(pfn, 16), role))
-        elif kind == "note":
-            report.notes.append(rest.strip())
-        elif kind == "kpf":
-            start, count, value = (int(v, 16) for v in rest.split())
-            report.kpf_runs.append((start, count, value))
-        elif kind == "kpf-end":
-            report.max_pfn = int(rest, 16)
-        elif kind == "trace":
-            report.trace.append(rest.strip())
-        elif kind == "ksym":
-            address, name = rest.split()
-            report.ksyms[name] = int(address, 16)
+        if line.startswith("FV "):
+            kind, _, rest = line[3:].partition(" ")
+            handler = _LINES.get(kind)
+            if handler is not None:
+                handler(report, rest)
     return report
 
 
@@ -364,6 +386,7 @@ def record(image: Image, vmcore: Path, serial: Path) -> dict[str, Any]:
         "pageflag_names": [[f"{mask:#x}", name] for mask, name in table],
         "scenarios": scenarios,
         "notes": report.notes,
+        "dump_page_reports": ["\n".join(lines) + "\n" for lines in report.dump_page],
         "trace": _trace_events(report),
         "whole_memory": {
             "compared": len(rows),

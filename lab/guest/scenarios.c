@@ -27,6 +27,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/klog.h>
 #include <sys/swap.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -318,6 +319,46 @@ static void scenario_shmem_swapped(void)
 	page_of("shmem-swapped", p, "resident-page-of-a-partly-swapped-file");
 }
 
+/* A real dump_page() report from this kernel: offlining a memory block that holds an unmovable page
+ * fails, and the kernel dumps that page ("page dumped because: unmovable page"). Done before the
+ * scenarios, so no page they report can be moved; a block that does go offline is put back online.
+ * The report lines are copied from the kernel log. */
+static void dump_page_report(void)
+{
+	static char log[1 << 20];
+	static char *lines[1 << 14];
+	char path[96];
+	int n, count = 0, first = -1, reports = 0;
+
+	for (int block = 1; block < 64; block++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%d/state", block);
+		if (access(path, W_OK) != 0)
+			continue;
+		if (write_file(path, "offline") == 0)
+			write_file(path, "online");
+	}
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, sizeof(log) - 1);
+	if (n <= 0)
+		n = 0;
+	log[n] = 0;
+	for (char *line = strtok(log, "\n"); line && count < (1 << 14); line = strtok(NULL, "\n"))
+		lines[count++] = line;
+	/* Each report: from its "page:" line to its "page dumped because" line. */
+	for (int i = 0; i < count; i++) {
+		if (strstr(lines[i], "page:") && strstr(lines[i], "refcount:"))
+			first = i;
+		if (first >= 0 && strstr(lines[i], "page dumped because")) {
+			for (int j = first; j <= i; j++)
+				printf("FV dmesg %d %s\n", reports, lines[j]);
+			reports++;
+			first = -1;
+		}
+	}
+	if (!reports)
+		say("note dump_page no memory block refused to go offline with a dump_page() report");
+	fflush(stdout);
+}
+
 static void dump_kpageflags(void)
 {
 	int fd = open("/proc/kpageflags", O_RDONLY);
@@ -428,6 +469,7 @@ int main(int argc, char **argv)
 	mkdir("/mnt/ramfs", 0755);
 	if (mount("none", "/mnt/ramfs", "ramfs", 0, NULL) < 0)
 		say("note file mount ramfs: %s", strerror(errno));
+	dump_page_report();
 	start_trace();
 	scenario_file();
 	scenario_truncated();
