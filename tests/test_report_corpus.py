@@ -6,8 +6,10 @@ report itself prints: the flags word and the kernel's own flag names, the kind i
 ``ksm``, ``aops:`` = file, slab by flag or page type, a NULL mapping, or ``unknown`` when the report
 does not say), and the refcount and mapcount. Nothing there was derived from folioviz's output.
 
-A report that states no kind (a TAIL_MAPPING poison word, a hashed ``mapping:`` with no evidence)
-expects ``decode(...).kind.value == "unknown"``: folioviz must say it cannot tell, not guess.
+A report that states no kind (a hashed ``mapping:`` with no evidence) expects
+``decode(...).kind.value == "unknown"``: folioviz must say it cannot tell, not guess; a TAIL_MAPPING word
+is ``"poison"``. The kernel lab's own guests add the ``dump_page()`` reports they printed
+(``data/real_kernels/``).
 
 Where folioviz is wrong today the report's test is ``xfail(strict=True)`` with what it gets wrong, so
 every fix flips one. ``test_corpus_summary`` prints ``corpus: N reports, accepted ..., flags exact
@@ -16,6 +18,7 @@ every fix flips one. ``test_corpus_summary`` prints ``corpus: N reports, accepte
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,20 +30,11 @@ from folioviz.kernel import FolioVizError, MappingDecode, decode
 from folioviz.kernel.versions import get_era
 
 CORPUS = Path(__file__).parent / "fixtures" / "reports"
+LAB = Path(__file__).resolve().parents[1] / "data" / "real_kernels"
 REPORTS: list[dict[str, Any]] = tomllib.loads((CORPUS / "index.toml").read_text(encoding="utf-8"))["report"]
-
-_TAIL_MAPPING_AS_FILE = (
-    "crash kmem row whose MAPPING is the TAIL_MAPPING poison dead000000000400: folioviz decodes the poison as "
-    "a file mapping (kind 'file') instead of saying it is a tail page's poison and the kind is unknown"
-)
 
 #: What folioviz gets wrong today, per report file. Each entry is a target for the decoder's fixes.
 XFAIL: dict[str, str] = {}
-
-_RELEASE_REFUSED = (
-    "get_era() refuses the release as the report prints it (uname -r with an -rcN, -next-DATE, -syzkaller-..., "
-    "-dirty or + suffix); issue 18, item 2"
-)
 
 #: Reports whose release string, as printed, folioviz does not take yet (issue 18, item 2).
 RELEASE_XFAIL: dict[str, str] = {}
@@ -138,12 +132,50 @@ def test_release_string_as_the_report_prints_it(release: str) -> None:
     get_era(release)
 
 
+#: The dump_page() reports the kernel lab's guests printed (data/real_kernels/, `make real-kernels`), each
+#: with the release that printed it: (release, report).
+GUEST_REPORTS = [
+    (record["kernel"]["release"], text)
+    for record in (json.loads(path.read_text()) for path in sorted(LAB.glob("*.json")))
+    for text in record.get("dump_page_reports", [])
+]
+
+
+def _guest_expected(text: str) -> tuple[set[str], str]:
+    """What a guest's report states: its flag names, and its kind (the kernel's own label, else a NULL
+    fourth raw word)."""
+    names = text.split("flags: ")[1].split("(", 1)[1].split(")")[0].split("|")
+    raw = [w for line in text.splitlines() if "raw:" in line for w in line.split("raw:")[1].split()]
+    label = "anon" if "anon flags:" in text else "ksm" if "ksm flags:" in text else "file" if "aops:" in text else ""
+    return {n for n in names if "=" not in n}, label or ("null" if int(raw[3], 16) == 0 else "unknown")
+
+
+def _read_guest(release: str, text: str) -> Outcome:
+    names, kind = _guest_expected(text)
+    result = decode(text, release)
+    paste = result.folio.paste
+    flags_exact = paste is not None and set(paste.flag_names) == names
+    kind_right = result.kind.value.lower() == kind
+    problems = (
+        [] if flags_exact and kind_right else [f"{release}: {result.kind.value}, flags {paste and paste.flag_names}"]
+    )
+    return Outcome(True, flags_exact, kind_right, True, tuple(problems))
+
+
+@pytest.mark.parametrize("release, text", GUEST_REPORTS, ids=[r for r, _ in GUEST_REPORTS])
+def test_a_report_from_the_kernel_labs_own_guests(release: str, text: str) -> None:
+    outcome = _read_guest(release, text)
+    assert outcome.flags_exact and outcome.kind_right, outcome.problems
+
+
 def test_corpus_summary(capsys: pytest.CaptureFixture[str]) -> None:
     outcomes = [_read(r) for r in REPORTS]
+    guests = [_read_guest(release, text) for release, text in GUEST_REPORTS]
     line = (
         f"corpus: {len(outcomes)} reports, accepted {sum(o.accepted for o in outcomes)}, "
         f"flags exact {sum(o.flags_exact for o in outcomes)}, kinds right {sum(o.kind_right for o in outcomes)}, "
-        f"counts right {sum(o.counts_right for o in outcomes)}"
+        f"counts right {sum(o.counts_right for o in outcomes)}; the lab's guests: {len(guests)} dump_page() "
+        f"reports, flags exact {sum(o.flags_exact for o in guests)}, kinds right {sum(o.kind_right for o in guests)}"
     )
     with capsys.disabled():  # shown on the terminal with or without -s
         print(f"\n{line}")
