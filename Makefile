@@ -97,12 +97,13 @@ provenance: $(STAMP)
 site: $(STAMP)
 	$(PY) tools/build_site.py
 
-bench: $(STAMP)
+bench: $(STAMP) lab-deps
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/races.py
 	$(PY) benchmarks/lean.py
 	$(PY) benchmarks/real_kernel.py
 	$(PY) benchmarks/kernel_times.py
+	$(PY) benchmarks/lab.py
 
 # JupyterLab and a Python kernel (Pyodide) in the browser, as a folder of static files: lite/ (see README,
 # "Try it in your browser"). The builder and the front-end extensions live in their own env (.venv-lite);

@@ -206,9 +206,9 @@ def test_the_kernels_own_dump_page_report_reads_as_its_memory_says(booted: Boote
     from folioviz.kernel import decode
 
     reports = booted.record["dump_page_reports"]
-    if not reports:
-        assert any(n.startswith("dump_page ") for n in booted.report.notes)
-        pytest.skip(f"{booted.image.release}: no memory block refused to go offline with a report")
+    # Whether a block refuses depends on what the kernel placed in it on this boot: when none did, the
+    # guest says so (and there is no report to read).
+    assert reports or any(n.startswith("dump_page ") for n in booted.report.notes)
     for report in reports:
         result = decode(report, booted.image.release)
         paste = result.folio.paste
