@@ -23,7 +23,6 @@ import lzma
 import os
 import platform
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -36,26 +35,11 @@ DEBIAN_NAME = "vmlinux-6.1.192-amd64.btf.xz"
 
 
 def btf_from_vmlinuz(vmlinuz: bytes) -> bytes:
-    """The .BTF section of the ELF vmlinux inside an xz-compressed x86 bzImage."""
-    start = vmlinuz.find(b"\xfd7zXZ\x00")
-    if start < 0:
-        raise SystemExit("no xz stream in this vmlinuz (only xz-compressed bzImages are handled)")
-    elf = lzma.LZMADecompressor(format=lzma.FORMAT_XZ).decompress(vmlinuz[start:])
-    if elf[:4] != b"\x7fELF":
-        raise SystemExit("the decompressed kernel is not an ELF file")
-    (shoff,) = struct.unpack_from("<Q", elf, 0x28)
-    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", elf, 0x3A)
+    """The .BTF section of the ELF vmlinux inside an x86 bzImage (the kernel lab's reader)."""
+    sys.path.insert(0, str(ROOT))
+    from lab.kernels import elf_section, vmlinux_of
 
-    def header(i: int) -> tuple[int, ...]:
-        return struct.unpack_from("<IIQQQQIIQQ", elf, shoff + i * shentsize)
-
-    names = header(shstrndx)[4]
-    for i in range(shnum):
-        h = header(i)
-        name = elf[names + h[0] : elf.index(b"\0", names + h[0])]
-        if name == b".BTF":
-            return elf[h[4] : h[4] + h[5]]
-    raise SystemExit("this vmlinux has no .BTF section (built without CONFIG_DEBUG_INFO_BTF)")
+    return elf_section(vmlinux_of(vmlinuz), ".BTF")
 
 
 def debian_fixture() -> None:
