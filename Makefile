@@ -13,6 +13,20 @@ STAMP  := $(VENV)/.folioviz-installed
 LAB_PORT ?= 8888
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
+# The kernel lab (lab/, README's section for mentors): kernels fetches and extracts the pinned Debian images
+# (data/kernel_images.toml); vm KERNEL=6.17 boots one, runs the scenarios and opens drgn on its dump
+# (GUEST_SHELL=1: a shell in the guest instead); real-kernels [KERNEL=...] re-records data/real_kernels/.
+.PHONY: kernels vm real-kernels
+kernels: $(STAMP)
+	$(PY) -m lab kernels $(KERNEL)
+
+vm: $(STAMP)
+	@test -n "$(KERNEL)" || { echo 'make vm KERNEL=6.17 (a version or release from data/kernel_images.toml)'; exit 2; }
+	$(PY) -m lab vm $(KERNEL) $(if $(GUEST_SHELL),--shell)
+
+real-kernels: $(STAMP)
+	$(PY) -m lab real-kernels $(KERNEL)
+
 .PHONY: lab app test test-lite test-fast lint notebooks bench bench-lite figures screenshot browser-deps provenance site lite lite-serve clean drgn-fixtures
 
 $(STAMP): pyproject.toml

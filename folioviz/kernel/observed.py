@@ -731,10 +731,10 @@ def rules_seen() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """For each rule (R1–R12, B1–B7): the recorded builds (versions) on which a real kernel showed it.
 
     A rule counts as seen on a build when the scenarios that show it are recorded there and folioviz agrees
-    with the kernel on all of them, or differs only by the kernel's own B7 bug (B7: when the build has the kpageflags bug; R6: the 0b10 tag itself, so only
-    before v6.17; R8: the truncated page's word is NULL, it is still referenced, and the trace saw it deleted).
-    The other rules (do_page_mkwrite()'s branches, the history) were read in source only; an empty tuple says
-    so."""
+    with the kernel on all of them, or differs only by the kernel's own B7 bug. B7: when the build has the
+    kpageflags bug; R6: the 0b10 tag itself, so only before v6.17; R8: the truncated page's word is NULL, it is
+    still referenced, and the trace saw it deleted. The other rules (do_page_mkwrite()'s branches, the history)
+    were read in source only; an empty tuple says so."""
     from .rules import rules
 
     return tuple(

@@ -166,10 +166,16 @@ def _zsmalloc_column(rec: KernelRecord) -> list[str]:
     ]
 
 
-def movable_change_html(before: str = "6.16", after: str = "6.17") -> str:
+def movable_change_html(before: str | None = None, after: str | None = None) -> str:
     """The same kind of page, a zsmalloc page of zram's store, on the last kernel with the movable tag and the
-    first with ``PG_movable_ops``: its words side by side, the bits that say "movable" coloured."""
-    columns = [_zsmalloc_column(record(before)), _zsmalloc_column(record(after))]
+    first with ``PG_movable_ops``: its words side by side, the bits that say "movable" coloured.
+
+    By default the two recorded builds on either side of that change (asked of their eras, not their numbers)."""
+    tagged = [r for r in records() if r.era.movable_tag and not r.era.movable_ops_flag]
+    flagged = [r for r in records() if r.era.movable_ops_flag]
+    left = record(before) if before else tagged[-1]
+    right = record(after) if after else flagged[0]
+    columns = [_zsmalloc_column(left), _zsmalloc_column(right)]
     labels = (
         "kernel",
         "flags",
