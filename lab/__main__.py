@@ -47,7 +47,7 @@ def cmd_real_kernels(args: argparse.Namespace) -> None:
         start = time.monotonic()
         data = observe.record(image, run.vmcore, run.serial)
         read = time.monotonic() - start
-        json_path, table = observe.save(data, image.release)
+        json_path, _table = observe.save(data, image.release)
         whole = data["whole_memory"]
         print(
             f"{image.release:24} ready {run.seconds_to_ready:5.1f} s, dumped {run.seconds_to_dump:5.1f} s, "

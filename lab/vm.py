@@ -10,6 +10,7 @@ monitor's ``dump-guest-memory``.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import io
@@ -193,10 +194,8 @@ def boot_and_dump(image: Image, workdir: Path, *, dump: bool = True) -> Run:
             if not vmcore.exists() or vmcore.stat().st_size == 0:
                 raise LabError(f"{image.release}: dump-guest-memory wrote nothing: {reply.strip()}")
         dumped = time.monotonic() - start
-        try:
+        with contextlib.suppress(OSError):
             monitor.command("quit")
-        except OSError:
-            pass
         monitor.close()
     finally:
         try:

@@ -49,7 +49,6 @@ model is checked against real kernels by the ordinary tests (``tests/test_real_k
 from __future__ import annotations
 
 import json
-import lzma
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -618,7 +617,12 @@ def kpf_names(value: int) -> tuple[str, ...]:
 
 
 def memory_rows(rec: KernelRecord) -> Iterator[MemoryRow]:
-    """The whole-memory table of a record (read on demand: it is the larger file, xz-compressed)."""
+    """The whole-memory table of a record (read on demand: it is the larger file, xz-compressed).
+
+    ``lzma`` is imported here, not at the top: in the browser build (Pyodide) it is a separate package that
+    the notebooks never need, since they show the record's own whole-memory summary."""
+    import lzma
+
     raw = (_records_dir() / f"{rec.release}.pages.tsv.xz").read_bytes()
     for line in lzma.decompress(raw).decode().splitlines():
         if line.startswith("#") or not line.strip():
