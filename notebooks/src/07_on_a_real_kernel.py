@@ -9,7 +9,7 @@
 # booted kernel tells you what it does. This notebook works only from data recorded from booted kernels
 # (`data/real_kernels/`), so it runs the same in JupyterLab, on the static site and in the browser build.
 #
-# Rules shown here on real kernels: **R2, R4–R8** of the email ({{lore:ZKR0n+lkqICOrWgr@casper.infradead.org}})
+# Rules shown here on real kernels: **R1–R8** of the email ({{lore:ZKR0n+lkqICOrWgr@casper.infradead.org}})
 # and **B2, B3, B7**.
 
 # %%
