@@ -60,10 +60,20 @@ def _kind(kind: str) -> str:
     )
 
 
+def _badge(key: str) -> str:
+    """The glyph of an agreement style on its colour, the text black or white for contrast (never colour alone:
+    the word follows)."""
+    colour, glyph, _ = AGREE_STYLE[key]
+    text = "#000" if key == "b7" else "#FFF"
+    return (
+        f'<span style="background:{colour};color:{text};font-weight:700;padding:0 0.3em;border-radius:3px">'
+        f"{glyph}</span>"
+    )
+
+
 def _agree_cell(result: Comparison) -> str:
     key = "agree" if result.agree else "b7" if result.b7 else "disagree"
-    colour, glyph, word = AGREE_STYLE[key]
-    return f'<td><span style="color:{colour};font-weight:700">{glyph}</span> {escape(word)}</td>'
+    return f"<td>{_badge(key)} {escape(AGREE_STYLE[key][2])}</td>"
 
 
 def _build_line(rec: KernelRecord) -> str:
@@ -208,7 +218,7 @@ def ksm_bug_html() -> str:
         anon = rec.observation("anon").page
         count = rec.whole_memory.kpf_ksm_on_plain_anon
         seen = rec.ksm_bug_seen()
-        colour, glyph, _ = AGREE_STYLE["b7" if seen else "agree"]
+        colour = AGREE_STYLE["b7" if seen else "agree"][0]
         width = 120 * count // most
         bar = (
             f'<svg width="130" height="14" role="img" aria-label="{count} pages"><rect width="{width}" height="12" '
@@ -217,8 +227,7 @@ def ksm_bug_html() -> str:
         rows.append(
             f"<tr><td>{_build_line(rec)}</td><td><code>{escape('|'.join(anon.kpageflags))}</code></td>"
             f"<td>tag <code>0b{anon.mapping & 3:02b}</code> → anon</td><td>{bar}</td>"
-            f'<td><span style="color:{colour};font-weight:700">{glyph}</span> '
-            f"{'bug seen' if seen else 'no bug'}</td></tr>"
+            f"<td>{_badge('b7' if seen else 'agree')} {'bug seen' if seen else 'no bug'}</td></tr>"
         )
     return _wrap(
         '<table class="fv-table" aria-label="the kpageflags KSM bug">'
