@@ -430,7 +430,7 @@ def _kernel_found_pages(
     return found
 
 
-def _zsmalloc_page(prog: Any, lay: Layout, report: GuestReport) -> tuple[int, str] | None:
+def _zsmalloc_page(prog: Any, lay: Layout, report: GuestReport) -> tuple[int, str] | None:  # noqa: C901
     """A page zsmalloc owns: its mapping word points at ``zsmalloc_mops`` (v6.0-v6.16), at an
     address_space whose ``a_ops`` is ``zsmalloc_aops`` (before v6.0), or its page type is zsmalloc
     (v6.12+; from v6.17 the only mark). The symbols come from the kernel's own kallsyms."""

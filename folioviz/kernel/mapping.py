@@ -592,7 +592,11 @@ def _unknown_helpers(helpers: tuple[HelperResult, ...], kind: MappingKind) -> tu
     """The helpers of a word that is poison or hidden: what they would return cannot be said."""
     if kind not in _UNSAID:
         return helpers
-    keep = ("folio->mapping", "folio_raw_mapping", "page_rmapping") if kind is MappingKind.POISON else ()
+    keep = (
+        ("folio->mapping", "folio_raw_mapping", "page_rmapping", "__page_rmapping")
+        if kind is MappingKind.POISON
+        else ()
+    )
     why = (
         "a tail page's poison: the kernel's helpers take the folio (its head page), never this word"
         if kind is MappingKind.POISON

@@ -28,11 +28,14 @@ __all__ = [
     "freed_quiz",
     "history_release_quiz",
     "history_year_quiz",
+    "ksm_bug_count_quiz",
     "livelock_era_quiz",
     "old_school_quiz",
+    "real_kind_quiz",
     "refcount_quiz",
     "return_line_quiz",
     "terminates_quiz",
+    "truncated_refcount_quiz",
 ]
 
 
@@ -410,3 +413,66 @@ def history_release_quiz(event_id: str, question: str, releases: tuple[str, ...]
     if event.version not in releases:
         raise FolioVizError(f"{event_id!r} landed in {event.version}, which is not among the choices {releases}")
     return ChoiceQuiz(question, [(release, release) for release in releases], event.version, _event_explanation(event))
+
+
+# --------------------------------------------------------------------------- notebook 07: real kernels
+
+
+def real_kind_quiz(version: str, scenario: str, role: str | None = None) -> ChoiceQuiz:
+    """ "What does folioviz make of this recorded page?" The choices are kinds; the answer is folioviz's decode
+    of the kernel lab's record, and the explanation says what the kernel itself showed."""
+    from ..kernel.observed import compare, record
+
+    rec = record(version)
+    obs = rec.observation(scenario, role)
+    result = compare(obs, rec)
+    page = result.folioviz.decode.folio.mapping
+    question = (
+        f"On the real {escape(rec.kernel.version)} kernel, the <code>{escape(obs.name)}</code> page has "
+        f"<code>mapping = {page:#018x}</code>, flags <code>{escape('|'.join(obs.page.pgp) or '(none)')}</code>"
+        + (f" and page type <code>{escape(obs.page.page_type)}</code>" if obs.page.page_type else "")
+        + ". What is it?"
+    )
+    kinds = ("file", "anon", "KSM", "movable", "slab", "NULL")
+    options = [(KIND_STYLE[k].label, k) for k in kinds]
+    explanation = (
+        f"folioviz decodes it as {result.folioviz.kind}; the kernel said {result.kernel.kind or 'nothing'} "
+        f"({result.kernel.evidence})."
+    )
+    return ChoiceQuiz(question, options, result.folioviz.kind, explanation)
+
+
+def ksm_bug_count_quiz(version: str) -> NumberQuiz:
+    """ "How many plain anonymous pages did kpageflags call KSM?" on one recorded build (B7)."""
+    from ..kernel.observed import record
+
+    rec = record(version)
+    whole = rec.whole_memory
+    question = (
+        f"The lab compared {whole.compared} pages of the real {escape(rec.kernel.version)} kernel with folioviz. "
+        "On how many plain anonymous pages (tag 0b01) did <code>/proc/kpageflags</code> set KPF_KSM?"
+    )
+    explanation = (
+        f"{whole.kpf_ksm_on_plain_anon}: folioviz agreed with kpageflags on {whole.agree} pages, and the rest were "
+        "plain anonymous pages that this build's kpageflags calls KSM (B7)."
+        if whole.kpf_ksm_on_plain_anon
+        else f"None: this build's kpageflags agrees with folioviz on all {whole.compared} pages (no B7 bug)."
+    )
+    return NumberQuiz(question, whole.kpf_ksm_on_plain_anon, explanation)
+
+
+def truncated_refcount_quiz(version: str) -> NumberQuiz:
+    """ "What refcount did the truncated page still have in the dump?" (R8, on a real kernel)."""
+    from ..kernel.observed import record
+
+    rec = record(version)
+    page = rec.observation("truncated").page
+    question = (
+        f"On the real {escape(rec.kernel.version)} kernel the trace saw pfn {page.pfn:#x} leave the page cache, "
+        "and its <code>mapping</code> is NULL in the dump. What was its refcount there?"
+    )
+    explanation = (
+        f"{page.refcount}: the page left its file, but the pipe it was spliced into still held it. A NULL word "
+        "says 'truncated', not 'freed' (R8)."
+    )
+    return NumberQuiz(question, page.refcount, explanation)

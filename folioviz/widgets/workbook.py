@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from ..kernel._data import load_toml
+from ..kernel.observed import rules_seen
 from ..kernel.rules import EMAIL_URL, rules
 from ..kernel.versions import default_era, eras
 from .tables import style_html
@@ -34,6 +35,7 @@ def notebook_index_html() -> str:
 def rules_map_html() -> str:
     """Every rule of the email (R1–R12) and beyond it (B1–B7): our paraphrase and where it is taught."""
     status = {nb["id"]: nb["status"] for nb in _notebooks()}
+    seen = dict(rules_seen())
     rows = []
     for rule in rules():
         where = rule.notebook
@@ -42,16 +44,22 @@ def rules_map_html() -> str:
             if status.get(where) == "ready"
             else f"<code>{escape(where)}</code> <i>(planned)</i>"
         )
+        builds = seen.get(rule.id, ())
+        real = f"● seen on {escape(', '.join(builds))}" if builds else "○ read in source only"
         rows.append(
             f"<tr><td><b>{escape(rule.id)}</b></td><td><b>{escape(rule.title)}.</b> {escape(rule.text)}</td>"
-            f"<td>{where_html}</td></tr>"
+            f"<td>{where_html}</td><td>{real}</td></tr>"
         )
     return (
         style_html(controls=False)
         + '<div class="folioviz"><table class="fv-table" aria-label="the rules and where they are taught">'
         f'<caption>R1–R12: the rules of <a href="{escape(EMAIL_URL)}">the email</a>, in our words. '
-        "B1–B7: what kernel history adds.</caption>"
-        "<tr><th>id</th><th>rule</th><th>taught in</th></tr>" + "".join(rows) + "</table></div>"
+        "B1–B7: what kernel history adds. <i>On a real kernel</i>: the Debian builds the kernel lab booted that "
+        'showed the rule (<a href="07_on_a_real_kernel.ipynb">notebook 07</a>), or ○ where it was read in source '
+        "only.</caption>"
+        "<tr><th>id</th><th>rule</th><th>taught in</th><th>on a real kernel</th></tr>"
+        + "".join(rows)
+        + "</table></div>"
     )
 
 

@@ -193,6 +193,15 @@ def _primer_pictures(page: Page) -> str:
     return "two primer pictures rendered"
 
 
+def _real_kernel_quiz(page: Page) -> str:
+    """07's first quiz (the 6.17.8 zsmalloc page): picking the kind folioviz decodes shows the checked answer."""
+    quiz = page.locator(".fv-quiz").first
+    _scroll_to(quiz)
+    quiz.get_by_role("button", name="movable", exact=True).click()
+    expect(quiz.locator(".fv-feedback").first).to_contain_text("Right.")
+    return "quiz: movable checked right"
+
+
 INTERACTIONS: dict[str, Callable[[Page], str]] = {
     "00_start_here.ipynb": _mapping_word_bit(0, "file", "anon"),
     "00_the_primer.ipynb": _primer_pictures,
@@ -202,6 +211,7 @@ INTERACTIONS: dict[str, Callable[[Page], str]] = {
     "04_page_mkwrite_in_the_wild.ipynb": _survey_filter,
     "05_how_the_rules_changed.ipynb": _history_pick,
     "06_races.ipynb": _races_step,
+    "07_on_a_real_kernel.ipynb": _real_kernel_quiz,
 }
 
 
