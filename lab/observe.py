@@ -349,11 +349,9 @@ def record(image: Image, vmcore: Path, serial: Path) -> dict[str, Any]:
             "role": role,
             "page": page_record(prog, lay, pfn, table, kpf.get(pfn, 0)),
         }
-        head_word = int(entry["page"]["words"][1], 16)
-        if head_word & 1:  # a tail page: its head, where the folio's fields live
-            head_pfn = (head_word - 1 - lay.vmemmap) // lay.size
-            if 0 <= head_pfn < report.max_pfn:
-                entry["head"] = page_record(prog, lay, head_pfn, table, kpf.get(head_pfn, 0))
+        if int(entry["page"]["words"][1], 16) & 1:  # a tail page: its head, where the folio's fields live
+            head_pfn = _head_pfn(prog, lay, pfn)
+            entry["head"] = page_record(prog, lay, head_pfn, table, kpf.get(head_pfn, 0))
         scenarios.append(entry)
     scenarios += _kernel_found_pages(prog, lay, table, report, kpf)
     rows = []
@@ -398,6 +396,16 @@ def record(image: Image, vmcore: Path, serial: Path) -> dict[str, Any]:
     }
 
 
+def _head_pfn(prog: Any, lay: Layout, pfn: int) -> int:
+    """The head of a tail page, by drgn's ``compound_head()``: the tail's word holds the head's address
+    with bit 0 set, or (v7.x with the HugeTLB vmemmap optimisation) a mask that drgn applies."""
+    import drgn
+    from drgn.helpers.linux.mm import compound_head
+
+    head = compound_head(drgn.Object(prog, "struct page *", lay.vmemmap + pfn * lay.size))
+    return int((head.value_() - lay.vmemmap) // lay.size)
+
+
 def _memory_mb() -> int:
     from .vm import MEMORY_MB
 
@@ -430,7 +438,7 @@ def _kernel_found_pages(
     return found
 
 
-def _zsmalloc_page(prog: Any, lay: Layout, report: GuestReport) -> tuple[int, str] | None:  # noqa: C901
+def _zsmalloc_page(prog: Any, lay: Layout, report: GuestReport) -> tuple[int, str] | None:
     """A page zsmalloc owns: its mapping word points at ``zsmalloc_mops`` (v6.0-v6.16), at an
     address_space whose ``a_ops`` is ``zsmalloc_aops`` (before v6.0), or its page type is zsmalloc
     (v6.12+; from v6.17 the only mark). The symbols come from the kernel's own kallsyms."""

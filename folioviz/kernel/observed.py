@@ -13,7 +13,7 @@ it runs from the wheel and in the browser build) and asks two questions of every
   the text a ``dump_page()`` report of that page would print (``flags: 0x…(names)`` with the names the
   kernel's own ``%pGp`` table gives, a ``page_type:`` line, ``raw:``/``head:`` hex lines) and reads it with
   :func:`folioviz.kernel.parse_paste` and :func:`folioviz.kernel.decode`. The *table* route decodes the
-  bare flags word with folioviz's own bit numbers (``data/page_flags.toml``). Both are reported.
+  bare flags word with folioviz's own bit numbers for that build (``data/page_flags/<release>.toml``). Both are reported.
 
 The kernel functions mirrored, per recorded version (Elixir):
 
@@ -429,7 +429,7 @@ class FoliovizSays:
     :param table_kind: the kind when slab, swap cache and movable_ops come from the bare flags word read
         with folioviz's own bit numbers
     :param names: the flag names the paste route read (the kernel's ``%pGp`` names, as a report prints them)
-    :param table_names: the bare flags word named with folioviz's own table (``data/page_flags.toml``)
+    :param table_names: the bare flags word named with folioviz's own table for the build (``data/page_flags/``)
     :param via_head: a tail page, decoded through its head
     """
 
@@ -498,9 +498,11 @@ def dump_page_text(page: ObservedPage, rec: KernelRecord, head: ObservedPage | N
     return "\n".join(lines) + "\n"
 
 
-def _table_folio_inputs(page: ObservedPage, era: Era) -> tuple[tuple[str, ...], bool, bool, bool]:
-    """The bare flags word named with folioviz's table, and slab / swap cache / movable_ops read from it."""
-    table = flag_table(era)
+def _table_folio_inputs(page: ObservedPage, rec: KernelRecord) -> tuple[tuple[str, ...], bool, bool, bool]:
+    """The bare flags word named with folioviz's table for this build (``data/page_flags/<release>.toml``),
+    and slab / swap cache / movable_ops read from it."""
+    era = rec.era
+    table = flag_table(rec.release)
     names = table.names(page.flags)
     page_type = table.page_type_name(page.mapcount_word) if table.page_types else ""
     slab = "slab" in names or page_type == "slab"
@@ -520,7 +522,7 @@ def folioviz_says(obs: Observation, rec: KernelRecord) -> FoliovizSays:
     result = decode(dump_page_text(obs.page, rec, head), era)
     paste = result.folio.paste
     assert paste is not None
-    names, slab, swapcache, movable_ops = _table_folio_inputs(folio_page, era)
+    names, slab, swapcache, movable_ops = _table_folio_inputs(folio_page, rec)
     try:
         table_kind = decode_kind(folio_page.mapping, era, slab=slab, swapcache=swapcache, movable_ops=movable_ops)
     except FolioVizError as error:
