@@ -13,7 +13,8 @@ it runs from the wheel and in the browser build) and asks two questions of every
   the text a ``dump_page()`` report of that page would print (``flags: 0x…(names)`` with the names the
   kernel's own ``%pGp`` table gives, a ``page_type:`` line, ``raw:``/``head:`` hex lines) and reads it with
   :func:`folioviz.kernel.parse_paste` and :func:`folioviz.kernel.decode`. The *table* route decodes the
-  bare flags word with folioviz's own bit numbers for that build (``data/page_flags/<release>.toml``). Both are reported.
+  bare flags word with folioviz's own bit numbers for that build (``data/page_flags/<release>.toml``).
+  Both are reported.
 
 The kernel functions mirrored, per recorded version (Elixir):
 
