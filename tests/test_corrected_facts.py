@@ -322,3 +322,69 @@ def test_the_drgn_bridge_shows_only_the_flag_meaning_that_fits_the_page():
     assert offline == ("PG_movable_ops",)
     free = fitting_flag_names(("PG_uptodate", "PG_reported"), table, page_type="buddy", movable_ops=False)
     assert free == ("PG_reported",)
+
+
+# ------------------------------------------------------------------ issue 19: one place for each shared fact
+
+#: Facts more than one notebook links: each has one anchor, and no notebook links the same fact elsewhere.
+SHARED_ANCHORS = {
+    "truncation's first pass only tries the lock": ("find_lock_entries", "{{src:find_lock_entries#trylock@v6.1.4}}"),
+    "truncation's second pass waits for the lock": (
+        "truncate_inode_pages_range",
+        "{{src:truncate_inode_pages_range#second-pass-folio-lock@v6.1.4}}",
+    ),
+    "fb_defio's handler in v6.1.4": (
+        "fb_deferred_io_(?:mkwrite|track_page)",
+        "{{survey:fb_deferred_io_mkwrite@v6.1.4}}",
+    ),
+    "fb_defio's handler in v7.2.8": (
+        "fb_deferred_io_(?:mkwrite|track_page)",
+        "{{survey:fb_deferred_io_mkwrite@v7.2.8}}",
+    ),
+}
+
+
+@pytest.mark.parametrize("fact", SHARED_ANCHORS)
+def test_each_shared_fact_has_one_anchor_in_every_notebook(fact):
+    ident, anchor = SHARED_ANCHORS[fact]
+    release = anchor.rpartition("@")[2].rstrip("}")
+    pattern = re.compile(rf"\{{\{{(?:src|survey):{ident}(?:#[\w-]+)?@{re.escape(release)}\}}\}}")
+    users = 0
+    for path in sorted(SRC.glob("*.py")):
+        found = set(pattern.findall(path.read_text()))
+        assert found <= {anchor}, f"{path.name} links {fact!r} as {found - {anchor}}, the anchor is {anchor}"
+        users += bool(found)
+    assert users >= 2, f"{fact!r} is linked from fewer than two notebooks"
+
+
+# The steppers' caller and the prose that names it come from one place: the model's default caller.
+def test_the_stepper_caller_the_prose_names_is_the_models():
+    from folioviz.kernel.mkwrite import MkwriteInputs
+    from folioviz.widgets import MkwriteWidget
+
+    caller = MkwriteInputs().caller
+    assert f"**This notebook's steppers follow `{caller}()`**" in _prose("03_do_page_mkwrite")
+    assert f"caller <code>{caller}</code>" in MkwriteWidget(handler="old-school", folio="truncated")._snapshot_html()
+    assert "notebook 06's races follow `do_shared_fault()`" in _prose("03_do_page_mkwrite")
+    assert "The model follows `do_shared_fault()`" in _prose("06_races")
+
+
+def test_the_side_by_side_titles_spell_the_test_of_the_kernel_shown():
+    from folioviz.widgets.mkwrite import side_title
+
+    assert "!page-&gt;mapping" in side_title("6.4", "folio->mapping")
+    assert "!folio-&gt;mapping" in side_title("6.12", "folio->mapping")
+    assert "as merged" not in side_title("6.4", "folio->mapping")
+
+
+def test_the_two_spans_of_the_hazard_are_set_out_in_one_checklist():
+    text = _prose("03_do_page_mkwrite")
+    assert "* [ ] **v6.0 – v6.16: where `folio_mapping()` says NULL" in text
+    assert "* [ ] **v6.6 – v6.16: where that check could have sat in `do_page_mkwrite()`.**" in text
+
+
+def test_the_keyboard_hint_says_the_bit_field_is_one_tab_stop():
+    text = _prose("01_the_mapping_word")
+    assert "moves between bits and controls" not in text and "one <kbd>Tab</kbd> stop" in text
+    js = (ROOT / "folioviz" / "widgets" / "static" / "bitfield.js").read_text()
+    assert "ArrowLeft" in js and "Home" in js and "End" in js

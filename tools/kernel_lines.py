@@ -195,9 +195,7 @@ def check(tree: Path, release: str) -> int:
                 problems += 1
             elif built(lines, line_no) is False:
                 off = [c for c in conditions(lines, line_no) if evaluate(c, *build_config()) is False]
-                print(
-                    f"{release} {ident}: {row['path']}:{line_no} is a stub under #if {off[-1]}, not the build's"
-                )
+                print(f"{release} {ident}: {row['path']}:{line_no} is a stub under #if {off[-1]}, not the build's")
                 problems += 1
             continue
         parent = by_ident.get(ident)

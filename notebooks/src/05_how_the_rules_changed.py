@@ -102,8 +102,8 @@ HTML(era_table_html("0xffffffffc0a04042"))
 #   and no longer in v6.17.8 or v7.2.8 ({{src:fb_deferred_io_fault@v6.17.8}}, {{src:fb_deferred_io_fault@v7.2.8}}),
 #   which keep the file's mapping in the driver's own state instead. Its `->page_mkwrite` did not change convention: it already locked the page and
 #   returned `VM_FAULT_LOCKED` in v5.10.223 ({{src:fb_deferred_io_mkwrite#returns-vm-fault-locked@v5.10.223}})
-#   and v6.1.4 ({{src:fb_deferred_io_track_page#returns-vm-fault-locked@v6.1.4}}), as in v7.2.8
-#   ({{src:fb_deferred_io_track_page#returns-vm-fault-locked@v7.2.8}}). The patch, "fb_defio: do not use
+#   and v6.1.4 ({{survey:fb_deferred_io_mkwrite@v6.1.4}}), as in v7.2.8
+#   ({{survey:fb_deferred_io_mkwrite@v7.2.8}}). The patch, "fb_defio: do not use
 #   deprecated page->mapping, index fields", was posted in early 2025
 #   ({{lore:81171ab16c14e3df28f6de9d14982cee528d8519.1739029358.git.lorenzo.stoakes@oracle.com}}); which
 #   release first shipped it was not checked (after v6.12.8, by v6.17.8).

@@ -35,9 +35,9 @@ from folioviz.widgets.races import (
 # It does not keep the folio in its file.
 #
 # Truncation removes a folio from the page cache **while holding its lock**. Its first pass takes a
-# reference and only *tries* the lock ({{src:find_lock_entries@v6.1.4}}); a folio someone else has
-# locked is left to the second pass, which waits for the lock
-# ({{src:truncate_inode_pages_range@v6.1.4}}). Holding it, truncation unmaps the folio
+# reference and only *tries* the lock ({{src:find_lock_entries#trylock@v6.1.4}}); a folio someone else
+# has locked is left to the second pass, which waits for the lock
+# ({{src:truncate_inode_pages_range#second-pass-folio-lock@v6.1.4}}). Holding it, truncation unmaps the folio
 # ({{src:truncate_cleanup_folio#unmap-from-page-tables@v6.1.4}}); `page_cache_delete()` clears `->mapping`
 # (here its batch twin `page_cache_delete_batch()`, {{src:page_cache_delete_batch#sets-mapping-null@v6.1.4}});
 # `filemap_free_folio()` drops the cache's reference ({{src:filemap_free_folio#put-line@v6.1.4}}); and only
