@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 05 · How the rules changed, 2007 – today
+# # 05 · How the rules changed, 2007 – 2026
 #
 # **What you will be able to do:** place the email in the history of `do_page_mkwrite()` and of the
 # mapping word; say which kernels could show the endless retry; and check a claim about "the modern
@@ -7,7 +7,13 @@
 #
 # **Which kernels:** every event names the release it landed in and links to its commit or mail.
 # The explorer below switches the widgets to the era of each event: before v6.0 (links to
-# v5.10.223), v6.0 – v6.16 (v6.1.4) and v6.17 onwards (v7.2.8). Releases marked ≈ are not verified.
+# v5.10.223), v6.0 – v6.16 (v6.1.4) and v6.17 onwards (v7.2.8). "Today" here means the newest release
+# we read, v7.2.8, as served by Debian's archive on 26 November 2026.
+#
+# *How sure each entry is.* A release marked **≈** is our best estimate, not checked: the change was
+# seen in a mailing-list post or a later tree, but the first release that shipped it was not read. A
+# table entry's *unverified* note names which of its fields (date, version, commit) were not checked in
+# source or mail. A quiz's answer uses the same data, so an answer marked ≈ is an estimate too.
 #
 # Facts taught here: **B1, B2, B3, B6** and the history behind **R12**.
 
