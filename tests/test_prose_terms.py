@@ -31,7 +31,7 @@ RULE_ID = re.compile(r"^[RB]\d+$")
 
 def _markdown_cells(path: Path) -> list[str]:
     cells, kind, lines = [], None, []
-    for line in path.read_text().splitlines() + ["# %%"]:
+    for line in [*path.read_text().splitlines(), "# %%"]:
         if line.startswith("# %%"):
             if kind == "markdown":
                 cells.append("\n".join(x[2:] if x.startswith("# ") else x.lstrip("#") for x in lines))

@@ -102,4 +102,4 @@ HTML(write_fault_svg())
 # {{glossary}}
 
 # %% [markdown]
-# **Next:** `01_the_mapping_word`, or pick a route in `00_start_here` (there is a 30-minute one).
+# **Next:** `01_the_mapping_word`, or pick a route in `00_start_here` (a short one: 30 minutes if the words are familiar, about an hour if not).
