@@ -207,3 +207,184 @@ def test_the_hibernation_exception_names_its_commits_as_far_as_they_were_found()
     assert "the commit that added the exception was not identified" not in note
     assert "56939e014a6c212b317414faa307029e2e80c3b9" in note and "5.7" in note and "[V-mirror]" in note
     assert "Restrict writes to the resume device" in note and "5.8" in note and "is_hibernate_resume_dev()" in note
+
+
+# ------------------------------------------------------------------ issue 19: the audit against the release trees
+
+BUILD = tomllib.loads((ROOT / "data" / "build_config.toml").read_text())
+
+
+def _kernel_lines():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("kernel_lines", ROOT / "tools" / "kernel_lines.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# A row's line is the definition the build uses, never a stub that another configuration selects.
+def test_no_source_row_points_at_a_stub_the_build_turns_off():
+    stubs = {(s["release"], s["path"], s["line"]): s for s in BUILD["stub"]}
+    bad = [r for r in ROWS if "#" not in r["identifier"] and (r["release"], r["path"], r["line"]) in stubs]
+    assert not bad, bad
+    stubbed = {(s["release"], s["identifier"]) for s in BUILD["stub"]}
+    assert {("v6.1.4", "handle_mm_fault"), ("v6.12.8", "handle_mm_fault"), ("v7.2.8", "handle_mm_fault")} <= stubbed
+
+
+def test_handle_mm_fault_links_to_mm_memory_c_in_every_release():
+    rows = [r for r in ROWS if r["identifier"] == "handle_mm_fault"]
+    assert {r["release"] for r in rows} >= {"v6.1.4", "v6.12.8", "v7.2.8"}
+    assert {r["path"] for r in rows} == {"mm/memory.c"}
+
+
+def test_the_stub_check_reads_if_else_branches_under_the_build_config():
+    kl = _kernel_lines()
+    lines = [
+        "#ifndef _LINUX_MM_H",
+        "#ifdef CONFIG_MMU",
+        "extern int handle_mm_fault(int x);",
+        "#else",
+        "static inline int handle_mm_fault(int x)",
+        "{",
+        "#if defined(CONFIG_SWAP) && !IS_ENABLED(CONFIG_MMU)",
+        "\treturn 1;",
+        "#endif",
+        "}",
+        "#endif",
+        "#endif",
+    ]
+    assert kl.built(lines, 3) is not False  # the include guard is neither on nor off
+    assert kl.built(lines, 5) is False  # the !CONFIG_MMU stub
+    assert kl.built(lines, 8) is False
+    assert kl.evaluate("defined(CONFIG_NO_SUCH_OPTION)", frozenset({"CONFIG_MMU"}), frozenset()) is None
+    assert "CONFIG_MMU" in BUILD["config"]["on"]
+
+
+# VM_FAULT_RETRY from a ->page_mkwrite: do_page_mkwrite() sets no FAULT_FLAG_ALLOW_RETRY and never tests RETRY.
+def test_the_primer_does_not_say_a_retry_answer_restarts_the_fault():
+    primer = _prose("00_the_primer")
+    assert "the whole fault starts again" not in primer
+    assert "{{src:do_page_mkwrite#sets-fault-flags@v6.1.4}}" in primer and "FAULT_FLAG_ALLOW_RETRY" in primer
+    assert "v6.1.4" in _recorded("do_page_mkwrite#sets-fault-flags")
+    codes = _term("vm_fault-codes").definition
+    assert "(for `do_page_mkwrite()`: retry the fault)" not in codes and "FAULT_FLAG_ALLOW_RETRY" in codes
+
+
+def test_both_paths_call_do_page_mkwrite_only_with_a_page_mkwrite():
+    primer = _prose("00_the_primer")
+    assert "both of which call `do_page_mkwrite()`:" not in primer
+    assert "or the file is written back at all" not in primer
+    assert "only when the file has a `->page_mkwrite`" in primer and "mapping_can_writeback()" in primer
+
+
+# The swap cache: per-device spaces up to v6.17 (read in v6.17.8), one global swap_space from v6.18 (v6.18.15).
+def test_swap_cache_entry_dates_the_global_swap_space():
+    text = _term("swap-cache").definition
+    assert "v6.17.8" in text and "v6.18.15" in text and "`swap_space`" in text and "`swapper_spaces`" in text
+    assert "v6.17.8" in _recorded("swapper_spaces") and "v6.18.15" in _recorded("swap_space")
+    assert "v6.17.8" not in _recorded("swap_space")
+
+
+def test_pfn_map_entry_agrees_with_the_survey_of_vmw_bo_vm_mkwrite():
+    text = _term("pfn-map").definition
+    assert "vmw_bo_vm_mkwrite()" in text and "pfn-map" in text
+    assert find_handler("vmw_bo_vm_mkwrite", "v7.2.8").convention == "pfn-map"
+
+
+def test_the_folio_unlock_note_names_the_debug_check_that_fires_first():
+    import tomllib as _t
+
+    spans = _t.loads((ROOT / "data" / "kernels.toml").read_text())["feature"]["folio_unlock_unlocked"]["spans"]
+    for span in spans:
+        assert "CONFIG_DEBUG_VM" in span["text"] and "VM_BUG_ON_" in span["text"], span["from"]
+    assert {"v6.1.4", "v6.12.8", "v7.2.8"} <= _recorded("folio_unlock#vm-bug-on-folio")
+
+
+# Tightened with the v6.17.8 and v6.18.15 trees.
+def test_v6_17_facts_are_read_in_v6_17_8():
+    note = get_era("email").bare_words[0x1]
+    assert "v6.17.8" in note
+    assert "v6.17.8" in _recorded("FOLIO_MAPPING_FLAGS") and "v6.17.8" in _recorded("fb_deferred_io_fault")
+    assert "v6.17.8" not in _recorded("fb_deferred_io_fault#sets-page-mapping")
+    text = _prose("05_how_the_rules_changed")
+    assert "{{src:fb_deferred_io_fault@v6.17.8}}" in text and "{{src:swap_space@v6.18.15}}" in text
+
+
+def test_the_drgn_bridge_shows_only_the_flag_meaning_that_fits_the_page():
+    from folioviz.kernel.flags import build_table, fitting_flag_names
+
+    table = build_table("6.17.8+deb13-amd64")
+    names = ("PG_uptodate", "PG_reported", "PG_movable_ops", "PG_dirty", "PG_savepinned", "PG_lru")
+    plain = fitting_flag_names(names, table, page_type="", movable_ops=False)
+    assert plain == ("PG_uptodate", "PG_dirty", "PG_lru")
+    offline = fitting_flag_names(("PG_uptodate", "PG_reported", "PG_movable_ops"), table, "offline", True)
+    assert offline == ("PG_movable_ops",)
+    free = fitting_flag_names(("PG_uptodate", "PG_reported"), table, page_type="buddy", movable_ops=False)
+    assert free == ("PG_reported",)
+
+
+# ------------------------------------------------------------------ issue 19: one place for each shared fact
+
+#: Facts more than one notebook links: each has one anchor, and no notebook links the same fact elsewhere.
+SHARED_ANCHORS = {
+    "truncation's first pass only tries the lock": ("find_lock_entries", "{{src:find_lock_entries#trylock@v6.1.4}}"),
+    "truncation's second pass waits for the lock": (
+        "truncate_inode_pages_range",
+        "{{src:truncate_inode_pages_range#second-pass-folio-lock@v6.1.4}}",
+    ),
+    "fb_defio's handler in v6.1.4": (
+        "fb_deferred_io_(?:mkwrite|track_page)",
+        "{{survey:fb_deferred_io_mkwrite@v6.1.4}}",
+    ),
+    "fb_defio's handler in v7.2.8": (
+        "fb_deferred_io_(?:mkwrite|track_page)",
+        "{{survey:fb_deferred_io_mkwrite@v7.2.8}}",
+    ),
+}
+
+
+@pytest.mark.parametrize("fact", SHARED_ANCHORS)
+def test_each_shared_fact_has_one_anchor_in_every_notebook(fact):
+    ident, anchor = SHARED_ANCHORS[fact]
+    release = anchor.rpartition("@")[2].rstrip("}")
+    pattern = re.compile(rf"\{{\{{(?:src|survey):{ident}(?:#[\w-]+)?@{re.escape(release)}\}}\}}")
+    users = 0
+    for path in sorted(SRC.glob("*.py")):
+        found = set(pattern.findall(path.read_text()))
+        assert found <= {anchor}, f"{path.name} links {fact!r} as {found - {anchor}}, the anchor is {anchor}"
+        users += bool(found)
+    assert users >= 2, f"{fact!r} is linked from fewer than two notebooks"
+
+
+# The steppers' caller and the prose that names it come from one place: the model's default caller.
+def test_the_stepper_caller_the_prose_names_is_the_models():
+    from folioviz.kernel.mkwrite import MkwriteInputs
+    from folioviz.widgets import MkwriteWidget
+
+    caller = MkwriteInputs().caller
+    assert f"**This notebook's steppers follow `{caller}()`**" in _prose("03_do_page_mkwrite")
+    assert f"caller <code>{caller}</code>" in MkwriteWidget(handler="old-school", folio="truncated")._snapshot_html()
+    assert "notebook 06's races follow `do_shared_fault()`" in _prose("03_do_page_mkwrite")
+    assert "The model follows `do_shared_fault()`" in _prose("06_races")
+
+
+def test_the_side_by_side_titles_spell_the_test_of_the_kernel_shown():
+    from folioviz.widgets.mkwrite import side_title
+
+    assert "!page-&gt;mapping" in side_title("6.4", "folio->mapping")
+    assert "!folio-&gt;mapping" in side_title("6.12", "folio->mapping")
+    assert "as merged" not in side_title("6.4", "folio->mapping")
+
+
+def test_the_two_spans_of_the_hazard_are_set_out_in_one_checklist():
+    text = _prose("03_do_page_mkwrite")
+    assert "* [ ] **v6.0 – v6.16: where `folio_mapping()` says NULL" in text
+    assert "* [ ] **v6.6 – v6.16: where that check could have sat in `do_page_mkwrite()`.**" in text
+
+
+def test_the_keyboard_hint_says_the_bit_field_is_one_tab_stop():
+    text = _prose("01_the_mapping_word")
+    assert "moves between bits and controls" not in text and "one <kbd>Tab</kbd> stop" in text
+    js = (ROOT / "folioviz" / "widgets" / "static" / "bitfield.js").read_text()
+    assert "ArrowLeft" in js and "Home" in js and "End" in js

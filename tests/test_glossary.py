@@ -142,10 +142,17 @@ def test_the_primer_sorts_before_01_and_is_registered_everywhere():
     assert PRIMER in (NOTEBOOKS / "src" / "00_start_here.py").read_text()
 
 
-def test_start_here_has_a_30_minute_route_through_ready_notebooks():
+def test_start_here_has_a_short_route_whose_times_are_honest():
+    """Issue 19: 30 minutes for a reader who knows the words, and a newcomer's time said too (and in the README)."""
     text = (NOTEBOOKS / "src" / "00_start_here.py").read_text()
-    route = text.split("## The 30-minute route", 1)[1].split("# %%", 1)[0]
-    minutes = [int(m) for m in re.findall(r"^# \| (\d+) \|", route, re.M)]
-    assert sum(minutes) == 30
+    route = text.split("## The short route", 1)[1].split("# %%", 1)[0]
+    rows = re.findall(r"^# \| (\d+) / (\d+) \|", route, re.M)
+    familiar, new = sum(int(a) for a, _ in rows), sum(int(b) for _, b in rows)
+    assert familiar == 30 and f"about {new} for a newcomer" in re.sub(r"\s*\n#\s*", " ", route)
+    assert 45 <= new <= 75 and "about an hour" in route
+    assert (
+        "30 minutes for a reader" in (ROOT / "README.md").read_text()
+        and "about an hour" in (ROOT / "README.md").read_text()
+    )
     for name in re.findall(r"`(\d\d_\w+)`", route):
         assert name in READY, name

@@ -42,6 +42,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..kernel import MappingDecode, UnknownEraError, decode_folio, get_era, make_folio
+from ..kernel.flags import fitting_flag_names
 from ..kernel.paste import Paste, flag_table
 from ..kernel.versions import Era
 
@@ -222,8 +223,8 @@ def _read_folio(drgn: Any, obj: Any) -> FolioReading:
     word = drgn.cast("unsigned long", folio.mapping).value_()
     read.append(f"folio->mapping = {word:#018x} (read from memory)")
     flags = mm.page_flags(page).value_()
-    names = mm.decode_page_flags(page)
-    read.append(f"flags = {flags:#x}: {names or 'none'} (drgn page_flags(), decode_page_flags())")
+    all_names = str(mm.decode_page_flags(page))
+    flags_at = len(read)
     slab = bool(mm.PageSlab(page))
     read.append(f"slab: {'yes' if slab else 'no'} (drgn PageSlab())")
     page_type = _page_type_name(prog, page)
@@ -248,6 +249,17 @@ def _read_folio(drgn: Any, obj: Any) -> FolioReading:
             f"{'set' if flag_set else 'clear'}; it counts only on an offline or zsmalloc page, and this "
             f"page's type is {page_type or 'none'}: page_has_movable_ops())"
         )
+    names = _fitting_names(all_names, release, page_type, movable_ops)
+    left_out = [n for n in all_names.split("|") if n and n not in names.split("|")]
+    read.insert(
+        flags_at,
+        f"flags = {flags:#x}: {names or 'none'} (drgn page_flags(), decode_page_flags()"
+        + (
+            f"; second names of the same bits that do not fit this page left out: {', '.join(left_out)})"
+            if left_out
+            else ")"
+        ),
+    )
     refcount = int(folio._refcount.counter.value_())
     read.append(f"refcount = {refcount} (_refcount.counter, folio_ref_count())")
     order = int(mm.compound_order(page).value_())
@@ -270,6 +282,16 @@ def _read_folio(drgn: Any, obj: Any) -> FolioReading:
         index=index,
         read=tuple(read),
     )
+
+
+def _fitting_names(names: str, release: str, page_type: str, movable_ops: bool) -> str:
+    """drgn's flag names with only the meaning of each bit that fits this page (aliases: kernel/flags.py)."""
+    try:
+        table = flag_table(release)
+    except Exception:  # a build with no table in data/page_flags: drgn's names as they are
+        return names
+    split = tuple(n for n in names.split("|") if n)
+    return "|".join(fitting_flag_names(split, table, page_type or "", movable_ops))
 
 
 def _decode_reading(reading: FolioReading, era: Era | str | None = None) -> MappingDecode:

@@ -29,7 +29,7 @@ from ._data import data_names, load_toml
 from .errors import UnknownEraError
 from .versions import Era, get_era, minor_distance, nearest_builds, parse_release
 
-__all__ = ["FlagTable", "TableChoice", "build_releases", "build_table", "table_choice"]
+__all__ = ["FlagTable", "TableChoice", "build_releases", "build_table", "fitting_flag_names", "table_choice"]
 
 _FOLDER = "page_flags"
 
@@ -237,3 +237,32 @@ def _span(bits: frozenset[int]) -> str:
             parts.append(str(start) if start == bit else f"{start}-{bit}")
             start = None
     return ", ".join(parts)
+
+
+# When an alias (a second name for a flag bit) is the meaning that fits a page: PG_reported marks a free
+# page reported to the host (page type buddy); PG_movable_ops (v6.17+) counts only on an offline or zsmalloc
+# page (page_has_movable_ops()). Any other alias is left out, and the bit keeps its first name.
+
+
+def fitting_flag_names(
+    names: tuple[str, ...] | list[str], table: FlagTable, page_type: str, movable_ops: bool
+) -> tuple[str, ...]:
+    """One name per set bit: the alias where it fits the page (the comment above), else the bit's first name.
+
+    drgn's ``decode_page_flags()`` names every enumerator of a set bit, aliases included (``PG_reported``,
+    ``PG_savepinned``, ``PG_movable_ops`` beside ``PG_uptodate`` or ``PG_dirty``).
+
+    :param names: the names as drgn gives them (with or without ``PG_``)
+    """
+    fits = {"movable_ops": movable_ops, "reported": page_type == "buddy"}
+    plain = [n.removeprefix("PG_") for n in names]
+    chosen = {table.aliases[n] for n in plain if n in table.aliases and fits.get(n, False)}
+    out = []
+    for name in plain:
+        if name in table.aliases:
+            if fits.get(name, False):
+                out.append(name)
+        elif name not in chosen:
+            out.append(name)
+    prefix = "PG_" if names and all(n.startswith("PG_") for n in names) else ""
+    return tuple(prefix + n for n in out)

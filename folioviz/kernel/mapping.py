@@ -587,6 +587,14 @@ def _folio_mapping_note(folio: Folio, era: Era, tag: int) -> str:
 
 _UNSAID = (MappingKind.POISON, MappingKind.UNKNOWN)
 
+#: Why do_page_mkwrite() never meets a folio whose two truncation checks disagree (one reason per kind).
+_WHY_NEVER_MET = {
+    MappingKind.ANON: "it serves shared file mappings whose ->page_mkwrite exists, not anonymous memory.",
+    MappingKind.KSM: "it serves shared file mappings whose ->page_mkwrite exists, not KSM memory.",
+    MappingKind.SLAB: "a slab page is never mapped into user space.",
+    MappingKind.INVALID: "no code path in this era stores such a word, so no check ever reads one.",
+}
+
 
 def _unknown_helpers(helpers: tuple[HelperResult, ...], kind: MappingKind) -> tuple[HelperResult, ...]:
     """The helpers of a word that is poison or hidden: what they would return cannot be said."""
@@ -698,7 +706,7 @@ def decode_folio(folio: Folio, era: Era | str | None = None) -> MappingDecode:
         elif fm_truncated:
             notes.append(
                 "The two truncation checks disagree, though do_page_mkwrite() never meets this folio: "
-                "it serves shared mappings whose ->page_mkwrite exists, not anon or KSM memory."
+                + _WHY_NEVER_MET.get(kind, "it serves shared file mappings whose ->page_mkwrite exists.")
             )
         else:
             notes.append(

@@ -28,6 +28,7 @@ from ..kernel.mkwrite import (
     MkwriteState,
     Outcome,
     PseudoLine,
+    code_form,
     decode_fault_flags,
     decode_vm_fault,
     do_page_mkwrite_scenario,
@@ -274,6 +275,17 @@ class _Controls(w.VBox):
         )
 
 
+def side_title(kernel: str, check: str) -> str:
+    """A side-by-side pane's title: which test it is, spelled as that kernel's code form spells it.
+
+    The raw test is ``!page->mapping`` in the page-based form (v6.4, the email's kernel) and
+    ``!folio->mapping`` in the folio form merged in v6.6; the helper is what the v1 patch tested.
+    """
+    form = code_form(kernel, check)
+    what = "the raw word, as released" if check == next(iter(CHECKS)) else "the helper, as the v1 patch tested"
+    return f"<b>{what}: <code>{escape(form.check_expr)}</code></b>"
+
+
 class _Pane(w.VBox):
     """Code, state and outcome for one input set; renders whatever step it is given."""
 
@@ -484,7 +496,7 @@ class MkwriteWidget(SnapshotMixin, _InputsMixin, w.VBox):
         return (
             mkwrite_inputs_html(self.inputs).replace("</p>", f" · view: {view}</p>", 1)
             + step_html(steps[index], index, len(steps))
-            + mkwrite_pane_html(lines, self.run, steps[index], visited, final=index == len(steps) - 1)
+            + mkwrite_pane_html(lines, self.run, steps[index], visited, final=index == len(steps) - 1, last=steps[-1])
         )
 
     def __repr__(self) -> str:
@@ -554,8 +566,8 @@ class MkwriteSideBySide(SnapshotMixin, _InputsMixin, w.VBox):
         self._inputs = MkwriteInputs(**inputs)
         self._controls = _Controls(self._inputs, with_check=False)
         self._make_error_box()
-        self._left = _Pane("<b>as merged: <code>!folio-&gt;mapping</code></b>")
-        self._right = _Pane("<b>the v1 patch: <code>!folio_mapping(folio)</code></b>")
+        self._left = _Pane(side_title(self._inputs.kernel, next(iter(CHECKS))))
+        self._right = _Pane(side_title(self._inputs.kernel, list(CHECKS)[1]))
         for pane in (self._left, self._right):
             pane.add_class("fv-side")
         self._sides = self._compute(self._inputs)
@@ -605,11 +617,17 @@ class MkwriteSideBySide(SnapshotMixin, _InputsMixin, w.VBox):
         for check, (lines, run, scenario) in zip(CHECKS, self._sides, strict=True):
             i = min(index, len(scenario) - 1)
             visited = tuple(s.state.line for s in scenario.steps[: i + 1])
-            heading = (
-                f"<b>{'as merged' if check == next(iter(CHECKS)) else 'the v1 patch'}: <code>{escape(check)}</code></b>"
-            )
+            heading = side_title(self._inputs.kernel, check)
             panes.append(
-                mkwrite_pane_html(lines, run, scenario.steps[i], visited, final=i == len(scenario) - 1, title=heading)
+                mkwrite_pane_html(
+                    lines,
+                    run,
+                    scenario.steps[i],
+                    visited,
+                    final=i == len(scenario) - 1,
+                    title=heading,
+                    last=scenario.steps[-1],
+                )
             )
         steps = self.stepper.scenario.steps
         return (
@@ -650,6 +668,8 @@ class MkwriteSideBySide(SnapshotMixin, _InputsMixin, w.VBox):
 
     def _render(self, step: Step[Any]) -> None:
         index = self._stepper.index
+        for pane, check in zip((self._left, self._right), CHECKS, strict=True):
+            pane.title.value = side_title(self._inputs.kernel, check)
         for pane, (lines, run, scenario) in zip((self._left, self._right), self._sides, strict=True):
             i = min(index, len(scenario) - 1)
             visited = tuple(s.state.line for s in scenario.steps[: i + 1])

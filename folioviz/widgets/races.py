@@ -296,6 +296,18 @@ class RaceExplorer(SnapshotMixin, GuardedInputs, w.VBox):
             + plain_table_html(outcome_banner_html(self._replay.report, m))
             + step_html(step, index, len(self._replay.scenario))
             + f"<p>folio: {escape(view.line())} · held by {escape(view.holders)}</p>"
+            + self._last_step_html(index)
+        )
+
+    def _last_step_html(self, index: int) -> str:
+        """Before the last step, the last step's folio and the outcome: a static reader sees how it ends."""
+        steps = self._replay.scenario.steps
+        if index == len(steps) - 1:
+            return ""
+        last = folio_view(self._model, steps[-1].state)
+        return (
+            f"<p><b>At the last step</b> (step {len(steps) - 1}): folio {escape(last.line())} · held by "
+            f"{escape(last.holders)} · outcome <b>{escape(self._outcome)}</b></p>"
         )
 
     def __repr__(self) -> str:

@@ -216,18 +216,29 @@ def mkwrite_inputs_html(inputs: Any) -> str:
     return "<p>" + " · ".join(parts) + "</p>"
 
 
-def mkwrite_pane_html(lines: Any, run: Any, step: Any, visited: Sequence[int], *, final: bool, title: str = "") -> str:
-    """One pane of the mkwrite views: the running line, the state, and the outcome once at the last step."""
+def mkwrite_pane_html(
+    lines: Any, run: Any, step: Any, visited: Sequence[int], *, final: bool, title: str = "", last: Any = None
+) -> str:
+    """One pane of the mkwrite views: the running line, the state, and the outcome.
+
+    A static snapshot is read without a kernel, so before the last step it also shows the last step's
+    state (``last``, a Step) beside the outcome: a reader who cannot step still sees how it ends.
+    """
     from ..kernel.mkwrite import MkwriteState
     from .mkwrite import state_html
 
+    def table(state: Any) -> str:
+        return plain_table_html(re.sub(r"<svg\b.*?</svg>\s*", "", state_html(state)))  # kind written beside
+
     state = step.state
     line = state.line if isinstance(state, MkwriteState) else None
-    if final:
-        name = escape(run.outcome.name)
-        outcome = f'<p data-outcome="{name}">Outcome: <b>{name}</b> · {escape(run.explanation)}</p>'
-    else:
-        outcome = "<p>Outcome: shown at the last step.</p>"
+    name = escape(run.outcome.name)
+    outcome = f'<p data-outcome="{name}">Outcome: <b>{name}</b> · {escape(run.explanation)}</p>'
+    if not final and last is not None:
+        outcome = (
+            f"<p><b>At the last step</b> ({escape(getattr(last, 'function', '') or 'the end')}):</p>"
+            + table(last.state)
+            + outcome
+        )
     head = f"<p>{title}</p>" if title else ""
-    state_table = plain_table_html(re.sub(r"<svg\b.*?</svg>\s*", "", state_html(state)))  # kind written beside
-    return head + code_listing_html(lines, line, visited) + state_table + outcome
+    return head + code_listing_html(lines, line, visited) + table(state) + outcome

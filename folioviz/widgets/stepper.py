@@ -154,7 +154,11 @@ class Stepper(SnapshotMixin, GuardedInputs, w.VBox, Generic[S]):
         self._sync()
 
     def _snapshot_html(self) -> str:
-        return step_html(self._scenario.steps[self.index], self.index, len(self._scenario))
+        steps, index = self._scenario.steps, self.index
+        html = step_html(steps[index], index, len(steps))
+        if index < len(steps) - 1:  # a static reader cannot step: show where it ends too
+            html += "<p><b>At the last step:</b></p>" + step_html(steps[-1], len(steps) - 1, len(steps))
+        return html
 
     # ------------------------------------------------------------------ internals
 

@@ -19,8 +19,12 @@
 # * Every kernel fact names the kernel version it holds for and links to the source of a
 #   release we read, on [Elixir](https://elixir.bootlin.com/linux/v6.1.4/source), or to the
 #   mail on lore.kernel.org.
-# * **Kernel eras.** The rules changed twice: before v6.0, v6.0–v6.16 (the email's era, the
-#   default everywhere) and v6.17 onwards. Each widget shows the era it models and can switch it.
+# * **Kernel eras.** The rules changed twice: before v6.0, v6.0–v6.16, and v6.17 onwards. Each widget
+#   shows the era it models and can switch it.
+# * **One setting, several names.** v6.4 is the email's kernel; v6.1.4 is the tree we read for it (no
+#   v6.4 tree was available; the code the email discusses reads the same there); and the era both
+#   belong to is v6.0–v6.16. "The email's era", "v6.4" in a kernel menu and links to v6.1.4 all mean
+#   this one setting, the default everywhere.
 # * Each notebook ends with exercises that check your answer at once.
 
 # %%
@@ -35,21 +39,24 @@ from folioviz.widgets.workbook import eras_table_html, notebook_index_html, rule
 # word and the structures it points to fit together, one of what happens on the first write to a
 # shared file mapping, and a glossary. In every notebook the first use of a term links to it.
 #
-# ## The 30-minute route
+# ## The short route: 30 minutes if the words are familiar, about an hour if not
 #
 # For readers and speakers in a hurry. Each stop names the section to read; skip the rest of the
-# notebook and come back later.
+# notebook and come back later. The times are for a reader who already knows what a page cache, a
+# folio and a page fault are. A newcomer to Linux memory management should plan **about an hour**:
+# the glossary look-ups take the extra time (keep the primer's glossary and the rules map below open
+# in a second tab). A test reader new to mm took 45–60 minutes.
 #
-# | minutes | notebook | read |
+# | minutes (familiar / new) | notebook | read |
 # |---|---|---|
-# | 5 | `00_the_primer` | the two pictures; look terms up as you go |
-# | 7 | `01_the_mapping_word` | *One word, many jobs*, *The four tags*, *Two truncation checks* (the core: click a tag bit and watch the two checks part ways) |
-# | 6 | `02_page_cache_refcounts` | *The email's three steps*: step the widget through lookup, removal and put |
-# | 7 | `03_do_page_mkwrite` | *The endless loop*: the side-by-side stepper, then *Only in v6.0 – v6.16* |
-# | 5 | `05_how_the_rules_changed` | *The timeline* and *The email's dates, checked* |
+# | 5 / 15 | `00_the_primer` | the two pictures and *The return chain*; look terms up as you go |
+# | 8 / 12 | `01_the_mapping_word` | *One word, many jobs*, *The four tags*, *Two truncation checks* (click a tag bit and watch the two checks part ways), *The KSM bit-test trap* |
+# | 6 / 10 | `02_page_cache_refcounts` | *The email's three steps* and *A large folio holds `nr` references* |
+# | 7 / 12 | `03_do_page_mkwrite` | *The endless loop*: the side-by-side stepper, then *Only in v6.0 – v6.16* |
+# | 4 / 8 | `05_how_the_rules_changed` | *The timeline* and *The email's dates, checked* |
 #
-# Then, with more time: `04` surveys the kernel's real handlers, and `06` tries every order of a
-# write fault against truncation.
+# That is 30 minutes for a reader at home in mm, about 57 for a newcomer. Then, with more time: `04`
+# surveys the kernel's real handlers, and `06` tries every order of a write fault against truncation.
 
 # %% [markdown]
 # ## The notebooks

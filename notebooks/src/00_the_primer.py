@@ -29,7 +29,8 @@ from folioviz.widgets.primer import folio_map_svg, write_fault_svg
 # of a file it points to the file's `struct address_space` ({{src:address_space@v6.1.4}}), which
 # indexes the file's folios in the page cache. For anonymous memory it points, with its lowest bit
 # set, to a `struct anon_vma` ({{src:anon_vma@v6.1.4}}), from which the kernel finds every VMA that
-# may map the folio. The two lowest bits are a tag; notebook 01 decodes all four tags, and slab.
+# may map the folio. The two lowest bits are a tag. Notebook 01 decodes all four tags, and the case of
+# a slab page, where the word is not a tagged pointer at all.
 
 # %%
 HTML(folio_map_svg())
@@ -39,15 +40,17 @@ HTML(folio_map_svg())
 #
 # When a process maps a file shared and writable, the kernel wants to hear about the first store
 # to each page: the filesystem may need to reserve space or start a journal entry, and writeback
-# must know which folios are dirty. So, when the mapping has a `->page_mkwrite` (or the file is
-# written back at all), `vma_wants_writenotify()` says yes ({{src:vma_wants_writenotify#page-mkwrite-test@v6.1.4}})
+# must know which folios are dirty. So, when the mapping has a `->page_mkwrite`, or its filesystem writes
+# dirty pages back to storage and counts them (`mapping_can_writeback()`, true for disk filesystems),
+# `vma_wants_writenotify()` says yes ({{src:vma_wants_writenotify#page-mkwrite-test@v6.1.4}})
 # and `vma_set_page_prot()` leaves write permission out of `vm_page_prot`, the protection the VMA's
 # page-table entries will be given, by working it out as for a private mapping
 # ({{src:vma_set_page_prot#write-notify-drops-shared@v6.1.4}}). It builds no entry itself: each is made
 # later, by a fault, from that protection ({{src:do_set_pte@v6.1.4}}), and only a write fault makes one
 # writable. That is dirty tracking.
 #
-# The first store then faults, and one of two paths runs, both of which call `do_page_mkwrite()`:
+# The first store then faults, and one of two paths runs. Each calls `do_page_mkwrite()` only when the
+# file has a `->page_mkwrite`; without one, it makes the entry writable and marks the folio dirty itself.
 #
 # * **`wp_page_shared()`** when the page is already mapped, read-only: a store after a read, or
 #   after writeback made the entry read-only again. `do_wp_page()` sends shared writable mappings
@@ -64,17 +67,30 @@ HTML(folio_map_svg())
 HTML(write_fault_svg())
 
 # %% [markdown]
-# The answers are `VM_FAULT_*` bits, values of `enum vm_fault_reason` ({{src:vm_fault_reason@v6.1.4}}).
-# The ones this workbook meets:
+# ## The return chain: who says what to whom
 #
-# | code | value | what `do_page_mkwrite()` makes of it |
-# |---|---|---|
-# | 0 | 0x0 | an old-school handler succeeded; the kernel locks the folio and checks `mapping` itself (notebook 03) |
-# | `VM_FAULT_LOCKED` | 0x200 ({{src:VM_FAULT_LOCKED@v6.1.4}}) | a modern handler locked the folio: go on |
-# | `VM_FAULT_NOPAGE` | 0x100 ({{src:VM_FAULT_NOPAGE@v6.1.4}}) | the handler dealt with it (or found the folio truncated): return; the store runs again |
-# | `VM_FAULT_SIGBUS` | 0x2 ({{src:VM_FAULT_SIGBUS@v6.1.4}}) | fail the access; one of the bits of `VM_FAULT_ERROR` ({{src:VM_FAULT_ERROR@v6.1.4}}) |
-# | `VM_FAULT_OOM` | 0x1 ({{src:VM_FAULT_OOM@v6.1.4}}) | out of memory: also in `VM_FAULT_ERROR` |
-# | `VM_FAULT_RETRY` | 0x400 ({{src:VM_FAULT_RETRY@v6.1.4}}) | a handler dropped the locks to wait; the whole fault starts again |
+# The answers are `VM_FAULT_*` bits, values of `enum vm_fault_reason`. They pass up a chain of three
+# calls, and the same value can mean different things at each link. Read each row from left to right:
+# the handler answers `do_page_mkwrite()`, which answers its caller, which answers the CPU's fault
+# handler.
+#
+# | the value | 1. handler → `do_page_mkwrite()` | 2. `do_page_mkwrite()` → its caller | 3. caller → the CPU's fault handler |
+# |---|---|---|---|
+# | **0** | "done, and I did **not** lock the folio" (an old-school handler): the kernel locks it and checks `mapping` itself | "the folio left its file meanwhile: give up" | 0 again: back to user space, where the store runs again and faults anew ("retry") |
+# | `VM_FAULT_LOCKED` (0x200) | "done, and the folio **is** locked" (a modern handler) | the same; also after the kernel's own lock and check for an old-school handler | the caller makes the entry writable, dirties and unlocks the folio: the store completes |
+# | `VM_FAULT_NOPAGE` (0x100) | "dealt with it (or found the folio truncated); nothing to install" | passed up unchanged | returned: the store runs again |
+# | `VM_FAULT_SIGBUS` (0x2), `VM_FAULT_OOM` (0x1), the other `VM_FAULT_ERROR` bits | "failed" | passed up unchanged | the access fails: a signal, or the out-of-memory killer |
+# | `VM_FAULT_RETRY` (0x400) | not expected: a handler may ask for a retry only when its caller passed `FAULT_FLAG_ALLOW_RETRY`, and `do_page_mkwrite()` passes only `FAULT_FLAG_WRITE` and `FAULT_FLAG_MKWRITE` | never tested: taken like 0 (lock, check, go on with `VM_FAULT_LOCKED` added) | the caller goes on as for `VM_FAULT_LOCKED` |
+#
+# So **0 has two meanings**, one per link: from a handler, "done, unlocked"; from `do_page_mkwrite()`,
+# "retry the fault". Notebook 03 steps through both.
+#
+# *Sources (v6.1.4):* the values {{src:vm_fault_reason@v6.1.4}}, {{src:VM_FAULT_LOCKED@v6.1.4}},
+# {{src:VM_FAULT_NOPAGE@v6.1.4}}, {{src:VM_FAULT_SIGBUS@v6.1.4}}, {{src:VM_FAULT_OOM@v6.1.4}},
+# {{src:VM_FAULT_ERROR@v6.1.4}}, {{src:VM_FAULT_RETRY@v6.1.4}}; the flags the handler sees,
+# {{src:do_page_mkwrite#sets-fault-flags@v6.1.4}}; the test of its answer,
+# {{src:do_page_mkwrite#vm-fault-error-vm-fault-nopage-test@v6.1.4}}; the 0 for a folio that left its
+# file, {{src:do_page_mkwrite#return-0@v6.1.4}}.
 
 # %% [markdown]
 # ## Glossary
@@ -86,4 +102,4 @@ HTML(write_fault_svg())
 # {{glossary}}
 
 # %% [markdown]
-# **Next:** `01_the_mapping_word`, or pick a route in `00_start_here` (there is a 30-minute one).
+# **Next:** `01_the_mapping_word`, or pick a route in `00_start_here` (a short one: 30 minutes if the words are familiar, about an hour if not).

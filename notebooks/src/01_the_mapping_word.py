@@ -35,8 +35,9 @@ from folioviz.widgets.tables import era_table_html
 # apart on the right. Click a bit, paste a value from `crash` or `drgn` into the box, switch the
 # kernel, or tick the folio's state; every view updates at once.
 #
-# *Keyboard:* <kbd>Tab</kbd> moves between bits and controls; <kbd>Space</kbd> or <kbd>Enter</kbd>
-# flips the focused bit.
+# *Keyboard:* the bit field is one <kbd>Tab</kbd> stop. Inside it, <kbd>←</kbd> <kbd>→</kbd> move
+# between bits, <kbd>Home</kbd> <kbd>End</kbd> jump to either end, and <kbd>Space</kbd> or
+# <kbd>Enter</kbd> flips the focused bit; <kbd>Tab</kbd> goes on to the other controls.
 
 # %%
 MappingWordWidget("0xffff888003a1c000")  # starts in the workbook's era (see 00_start_here)
@@ -117,8 +118,9 @@ HTML(folio_mapping_order_svg("email"))
 # %% [markdown]
 # ## Two truncation checks (R9, R11)
 #
-# `do_page_mkwrite()` runs when a task writes to a shared, file-backed page that is mapped
-# read-only. If the filesystem's `->page_mkwrite` handler is an old one that returns 0 instead of
+# `do_page_mkwrite()` runs on the first write to a page of a shared, file-backed mapping whose file has
+# a `->page_mkwrite`: either the page is mapped read-only (`wp_page_shared()`), or it is not mapped yet
+# and the write is the first touch (`do_shared_fault()`; the primer shows both). If the filesystem's `->page_mkwrite` handler is an old one that returns 0 instead of
 # locking the folio, the kernel takes the lock itself and then asks: *is this folio still in its
 # file?* In v6.1.4 that test is `!page->mapping` ({{src:do_page_mkwrite#mapping-check@v6.1.4}}); the
 # folio conversion merged in v6.6 kept the raw test as `!folio->mapping`

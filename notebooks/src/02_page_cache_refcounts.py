@@ -19,11 +19,17 @@ from folioviz.widgets.pagecache import SequenceCard
 # %% [markdown]
 # ## The email's three steps (R8)
 #
-# The email describes the common case in three moves: a thread looks the folio up in the page
-# cache, which takes a reference; the folio is removed from the page cache, which sets `mapping`
-# to NULL and drops the cache's reference; then the thread puts its own reference, which may be
-# the last one. Between the removal and the put, the folio is alive, referenced, and has a NULL
-# word.
+# The email describes the common case in three moves, with two actors. **Thread A** looks the folio up
+# in the page cache by its file offset (a lookup, as `read()` does; not through the page tables), which
+# takes a reference. **A remover** (truncation, in the next section) then takes the folio out of the page
+# cache, which sets `mapping` to NULL and drops the cache's reference. Last, thread A puts its own
+# reference, which may be the last one. Between the removal and the put, the folio is alive, referenced,
+# and has a NULL word.
+#
+# *Page tables hold references too.* In these scenarios no process has the folio mapped, so no page
+# table holds a reference. In the kernel, a folio mapped by a page-table entry is referenced by it
+# (notebook 03's stepper shows "page tables 1"), and unmapping drops that reference; that is why
+# truncation unmaps a folio before it removes it.
 #
 # Step through it with the buttons or the slider (in JupyterLab, with the slider focused, <kbd>←</kbd>
 # <kbd>→</kbd> step and <kbd>Home</kbd> <kbd>End</kbd> jump; in Notebook 7 use the buttons). The caption names the kernel function
@@ -33,9 +39,23 @@ from folioviz.widgets.pagecache import SequenceCard
 PageCacheWidget("email")
 
 # %% [markdown]
-# In v6.1.4 the lookup-and-lock is `filemap_lock_folio()` ({{src:filemap_lock_folio@v6.1.4}}) and the
-# removal `filemap_remove_folio()` ({{src:filemap_remove_folio@v6.1.4}}), which must run with the folio
-# locked. Removal is two functions, and the workbook always names them the same way:
+# The removal path has six names. The picture first: one folio goes out through
+# `filemap_remove_folio()`, a batch of folios (truncation) through `delete_from_page_cache_batch()`, and
+# both end in the same two jobs.
+#
+# ```text
+# one folio                          a batch of folios (truncation)
+# filemap_remove_folio()             delete_from_page_cache_batch()
+# ├─ __filemap_remove_folio()        ├─ page_cache_delete_batch()   clears mapping (batch twin)
+# │  └─ page_cache_delete()          │
+# │       clears mapping             │
+# └─ filemap_free_folio()            └─ filemap_free_folio()        drops the cache's references
+#      drops the cache's references       (once per folio)
+# ```
+#
+# In v6.1.4 the lookup-and-lock is `filemap_lock_folio()` and the removal `filemap_remove_folio()`, which
+# must run with the folio locked ({{src:filemap_lock_folio@v6.1.4}}, {{src:filemap_remove_folio@v6.1.4}}).
+# Removal is two jobs, and the workbook always names them the same way:
 #
 # * **`page_cache_delete()` clears `mapping`**: it takes the folio out of the file's index and sets the
 #   word to NULL ({{src:page_cache_delete#sets-mapping-null@v6.1.4}}; reached through

@@ -39,9 +39,10 @@ from folioviz.widgets.mkwrite import history_table_html
 #
 # Either way the caller holds a reference to the folio but not its lock while the handler runs, and
 # treats the result the same: 0, an error or `VM_FAULT_NOPAGE` make it drop its reference and return
-# that value; anything else means "locked, carry on". This notebook's steppers and notebook 06's races
-# follow `do_shared_fault()`; `wp_page_shared()` differs only in how it finds the folio and in a re-check
-# of the page-table entry afterwards.
+# that value; anything else means "locked, carry on". **This notebook's steppers follow
+# `wp_page_shared()`** (a store to a page already mapped read-only; each snapshot names its caller), and
+# **notebook 06's races follow `do_shared_fault()`**. The two differ only in how they find the folio and
+# in a re-check of the page-table entry that `wp_page_shared()` makes afterwards.
 #
 # ## Every way out, by return value
 #
@@ -91,7 +92,10 @@ MkwriteWidget(handler="old-school", folio="truncated")
 # %% [markdown]
 # ### What 0 means (B5)
 #
-# 0 is not an error: it means "nothing was installed; let the access happen again". The caller
+# 0 means two things in this chain, one per link (the primer's *return chain* table sets them side by
+# side): a **handler** returning 0 to `do_page_mkwrite()` says "done, and I did not lock the folio";
+# `do_page_mkwrite()` returning 0 to its **caller** says "the folio left its file: retry". Here it is
+# the second. It is not an error: it means "nothing was installed; let the access happen again". The caller
 # (`wp_page_shared()`, {{src:wp_page_shared@v6.1.4}}) drops its reference and returns 0, the
 # architecture's fault handler returns to user space, and the store runs again. The email says
 # userspace is about to get a segfault; in fact the refault goes through `->fault`, and for a page
@@ -133,6 +137,16 @@ MkwriteWidget(handler="old-school", folio="movable-tagged", check="folio_mapping
 
 # %% [markdown]
 # ### Only in v6.0 – v6.16 (B2)
+#
+# Two spans of kernels are named for this hazard, and they answer two different questions:
+#
+# * [ ] **v6.0 – v6.16: where `folio_mapping()` says NULL for a movable-tagged word.** That is the
+#   era of the mapping word (00, 01, 05 and 05's quiz use this span). In any kernel of this era, a
+#   `folio_mapping()` truncation check *would* loop on such a page.
+# * [ ] **v6.6 – v6.16: where that check could have sat in `do_page_mkwrite()`.** The folio
+#   conversion that would have brought it was merged in v6.6; before v6.6 the function was page-based
+#   and tested `!page->mapping`. This is the narrower span this section uses below.
+# * [x] **Released kernels that had it: none.** The v1 patch was not merged.
 #
 # Switch the side-by-side widget's *kernel* to **v5.10**: both sides write. Before v6.0
 # `page_mapping()` masked the tag and returned the driver's `address_space`, which is not NULL

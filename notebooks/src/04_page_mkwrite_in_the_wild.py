@@ -30,10 +30,27 @@ from folioviz.widgets.survey import (
 # ## How many, and which convention (R12)
 #
 # The email guesses about 30 implementations. Counting the functions some `vm_operations_struct`
-# installs as `.page_mkwrite`: 26 in v7.2.8 and 25 in v6.1.4. Nearly all are **modern**: they lock
-# the folio and return `VM_FAULT_LOCKED`, most through a shared helper (the generic
-# `filemap_page_mkwrite()` {{survey:filemap_page_mkwrite@v7.2.8}}, iomap, the buffer-head helpers,
-# or netfs). DAX and PFN-mapped handlers have no page-cache folio to lock at all.
+# installs as `.page_mkwrite`: 26 in v7.2.8 and 25 in v6.1.4. **21 of the 26 (v7.2.8) and 18 of the 25
+# (v6.1.4) are modern**: they lock the folio and return `VM_FAULT_LOCKED`, most through a shared helper
+# (iomap, the buffer-head helpers, netfs, or the generic `filemap_page_mkwrite()`
+# {{survey:filemap_page_mkwrite@v7.2.8}}, which the survey files under *helper* because other handlers
+# call it, though it is registered directly and modern too). DAX and PFN-mapped handlers have no
+# page-cache folio to lock at all.
+#
+# The survey's categories (its *convention* column), in one line each:
+#
+# * **modern**: locks the folio and returns `VM_FAULT_LOCKED`;
+# * **old-school**: returns 0 with the folio unlocked, so `do_page_mkwrite()` locks and checks;
+# * **dax**: maps the storage itself (DAX), no page-cache folio;
+# * **pfn-map**: a handler for a PFN map, where only `->pfn_mkwrite` is really called;
+# * **refuses**: never lets the write happen (always an error, such as SELinux's policy file);
+# * **helper**: not a handler but a shared function that handlers call; its row says what it does.
+#
+# The helpers the rows name most often, in a line each: `block_page_mkwrite()` does the buffer-head
+# work and `block_page_mkwrite_return()` turns its error number into a `VM_FAULT_*` code;
+# `folio_mkwrite_check_truncate()` (and its page twin `page_mkwrite_check_truncate()`) checks, under
+# the lock, that the folio is still in the file and returns how many of its bytes lie inside the file;
+# `vmf_fs_error()` turns a filesystem's error number into a `VM_FAULT_*` code.
 
 # %%
 survey_figure("convention")
@@ -73,7 +90,7 @@ SurveyExplorer()
 #   ({{src:kernfs_vma_page_mkwrite#forwards-to-wrapped-page-mkwrite@v6.1.4}}). The same in both releases
 #   ({{survey:kernfs_vma_page_mkwrite@v6.1.4}}, {{survey:kernfs_vma_page_mkwrite@v7.2.8}}). No in-tree ops
 #   that kernfs wraps define one, so in-tree it takes the 0 path. A 2024 proposal to drop it came from
-#   the P2PDMA work; it had not landed by v7.2.8.
+#   the P2PDMA work (peer-to-peer DMA: PCI devices reading and writing each other's memory); it had not landed by v7.2.8.
 # * **perf** in v6.1.4 used one function for `.fault` and `.page_mkwrite`
 #   ({{survey:perf_mmap_fault@v6.1.4}}). It is old-school **only for page 0** of its buffer, the control
 #   page: on a write-notify call it starts from `VM_FAULT_SIGBUS` ({{src:perf_mmap_fault#mkwrite-sigbus-by-default@v6.1.4}})

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 05 · How the rules changed, 2007 – today
+# # 05 · How the rules changed, 2007 – 2026
 #
 # **What you will be able to do:** place the email in the history of `do_page_mkwrite()` and of the
 # mapping word; say which kernels could show the endless retry; and check a claim about "the modern
@@ -7,7 +7,13 @@
 #
 # **Which kernels:** every event names the release it landed in and links to its commit or mail.
 # The explorer below switches the widgets to the era of each event: before v6.0 (links to
-# v5.10.223), v6.0 – v6.16 (v6.1.4) and v6.17 onwards (v7.2.8). Releases marked ≈ are not verified.
+# v5.10.223), v6.0 – v6.16 (v6.1.4) and v6.17 onwards (v7.2.8). "Today" here means the newest release
+# we read, v7.2.8, as served by Debian's archive on 26 November 2026.
+#
+# *How sure each entry is.* A release marked **≈** is our best estimate, not checked: the change was
+# seen in a mailing-list post or a later tree, but the first release that shipped it was not read. A
+# table entry's *unverified* note names which of its fields (date, version, commit) were not checked in
+# source or mail. A quiz's answer uses the same data, so an answer marked ≈ is an estimate too.
 #
 # Facts taught here: **B1, B2, B3, B6** and the history behind **R12**.
 
@@ -69,8 +75,10 @@ HistoryExplorer("email-2023")
 # * **v6.17** took the movable marking out of the word altogether: a page flag, `PG_movable_ops`
 #   ({{src:PG_movable_ops@v7.2.8}}), and the constants became `FOLIO_MAPPING_*`
 #   ({{src:FOLIO_MAPPING_FLAGS@v7.2.8}}).
-# * **v6.18** (≈; read in v6.18.15 and v7.2.8) gave the swap cache one global `address_space`, which
-#   `folio_mapping()` now returns for every swap-cache folio ({{src:folio_mapping#swap-cache-branch@v7.2.8}}).
+# * **v6.18** gave the swap cache one global `address_space`, `swap_space`, which `folio_mapping()` now
+#   returns for every swap-cache folio. v6.17.8 still has one set of spaces per swap device; v6.18.15 has
+#   the global one ({{src:swapper_spaces@v6.17.8}}, {{src:swap_space@v6.18.15}},
+#   {{src:folio_mapping#swap-cache-branch@v6.18.15}}).
 #
 # The same driver word in the three eras:
 
@@ -84,23 +92,27 @@ HTML(era_table_html("0xffffffffc0a04042"))
 # ({{src:do_page_mkwrite#mapping-check@v6.12.8}}). The `WARN_ON_ONCE` the email proposed for handlers
 # that still return 0 was not added: the old-school path in v7.2.8 is unchanged and silent.
 #
-# Two drivers stopped storing a file's mapping in the `mapping` word of their own pages. perf did it so
-# that the raw check would see a non-NULL word for its driver memory; fb_defio so that the kernel could
-# find the page-table entries of its pages and write-protect them again (`page_mkclean()`):
+# Two drivers used to store their file's `address_space` in the `mapping` word of their own pages, and
+# both have stopped. Why they stored it: perf, so that the raw check in `do_page_mkwrite()` would see a
+# non-NULL word for its driver memory; fb_defio, so that `page_mkclean()` (the kernel function that finds
+# every page-table entry mapping a page and makes it read-only again, so that the next write faults) could
+# find its pages' entries. Why they stopped: perf now maps its buffer as a PFN map, with no `struct page`
+# for the fault path to use, and fb_defio keeps the file's mapping in the driver's own state and
+# write-protects through that:
 #
 # * **perf**'s `.fault` still does it in v6.12.8 ({{src:perf_mmap_fault#sets-page-mapping@v6.12.8}}); by
 #   v7.2.8 perf maps its buffer as a PFN map and registers only a `.pfn_mkwrite`. Its `.page_mkwrite`
 #   had been old-school for page 0 of the buffer only (notebook 04).
 # * **fb_defio**'s `.fault` does it in v5.10.223, v6.1.4 and v6.12.8
 #   ({{src:fb_deferred_io_fault#sets-page-mapping@v6.1.4}}, {{src:fb_deferred_io_fault#sets-page-mapping@v6.12.8}})
-#   and no longer in v7.2.8 ({{src:fb_deferred_io_fault@v7.2.8}}), which keeps the file's mapping in its
-#   own state instead. Its `->page_mkwrite` did not change convention: it already locked the page and
+#   and no longer in v6.17.8 or v7.2.8 ({{src:fb_deferred_io_fault@v6.17.8}}, {{src:fb_deferred_io_fault@v7.2.8}}),
+#   which keep the file's mapping in the driver's own state instead. Its `->page_mkwrite` did not change convention: it already locked the page and
 #   returned `VM_FAULT_LOCKED` in v5.10.223 ({{src:fb_deferred_io_mkwrite#returns-vm-fault-locked@v5.10.223}})
-#   and v6.1.4 ({{src:fb_deferred_io_track_page#returns-vm-fault-locked@v6.1.4}}), as in v7.2.8
-#   ({{src:fb_deferred_io_track_page#returns-vm-fault-locked@v7.2.8}}). The patch, "fb_defio: do not use
+#   and v6.1.4 ({{survey:fb_deferred_io_mkwrite@v6.1.4}}), as in v7.2.8
+#   ({{survey:fb_deferred_io_mkwrite@v7.2.8}}). The patch, "fb_defio: do not use
 #   deprecated page->mapping, index fields", was posted in early 2025
 #   ({{lore:81171ab16c14e3df28f6de9d14982cee528d8519.1739029358.git.lorenzo.stoakes@oracle.com}}); which
-#   release first shipped it was not checked (after v6.12.8, by v7.2.8).
+#   release first shipped it was not checked (after v6.12.8, by v6.17.8).
 #
 # kernfs still returns 0 when the ops it wraps have no `->page_mkwrite`
 # ({{src:kernfs_vma_page_mkwrite#ret-0@v7.2.8}}).

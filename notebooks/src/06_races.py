@@ -35,9 +35,9 @@ from folioviz.widgets.races import (
 # It does not keep the folio in its file.
 #
 # Truncation removes a folio from the page cache **while holding its lock**. Its first pass takes a
-# reference and only *tries* the lock ({{src:find_lock_entries@v6.1.4}}); a folio someone else has
-# locked is left to the second pass, which waits for the lock
-# ({{src:truncate_inode_pages_range@v6.1.4}}). Holding it, truncation unmaps the folio
+# reference and only *tries* the lock ({{src:find_lock_entries#trylock@v6.1.4}}); a folio someone else
+# has locked is left to the second pass, which waits for the lock
+# ({{src:truncate_inode_pages_range#second-pass-folio-lock@v6.1.4}}). Holding it, truncation unmaps the folio
 # ({{src:truncate_cleanup_folio#unmap-from-page-tables@v6.1.4}}); `page_cache_delete()` clears `->mapping`
 # (here its batch twin `page_cache_delete_batch()`, {{src:page_cache_delete_batch#sets-mapping-null@v6.1.4}});
 # `filemap_free_folio()` drops the cache's reference ({{src:filemap_free_folio#put-line@v6.1.4}}); and only
@@ -90,7 +90,8 @@ from folioviz.widgets.races import (
 # to an empty page-table entry (notebook 03 explains when each of the two callers runs). The other
 # caller, `wp_page_shared()` ({{src:wp_page_shared@v6.1.4}}),
 # reaches the folio through a page-table entry that truncation clears before it deletes the folio, and
-# after `do_page_mkwrite()` its `finish_mkwrite_fault()` re-checks that entry under the page-table lock
+# after `do_page_mkwrite()` its `finish_mkwrite_fault()` (which makes the entry writable once the
+# handler agreed) first re-checks that the entry is unchanged, under the page-table lock
 # ({{src:finish_mkwrite_fault@v6.1.4}}). We infer that this second guard would turn most of the bad
 # orders below into retries there; the model does not include it.
 #
@@ -98,6 +99,13 @@ from folioviz.widgets.races import (
 # the first version of the July 2023 patch, never merged
 # ({{lore:20230703055850.227169-1-sidhartha.kumar@oracle.com}}). *No lock before the check*, *the check
 # before the lock* and *no check* are hypothetical, written to show what each half of the pair buys.
+# Despite its name, *no lock before the check* takes no lock at all: it checks, then maps, unlocked.
+#
+# *Orders and states.* An order is one complete run of both threads, step by step. A state is one
+# situation the search met (where each thread is, and the folio). The search merges runs that reach the
+# same state, so it counts many orders through few states; a livelock is the opposite case: no order
+# ever finishes, so it counts as one (endless) order while passing through every state on its loop and
+# those leading to it, which is why the explorer reports, say, 1 order and 24 states.
 
 # %% [markdown]
 # ## The explorer
