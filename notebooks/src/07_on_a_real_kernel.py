@@ -97,10 +97,12 @@ HTML(observed_table_html("6.12"))
 # %% [markdown]
 # ## The movable tag, and what replaced it (R6, B2)
 #
-# zsmalloc's pages are the email's "driver page that can move": they are not on any LRU list, yet compaction
-# may migrate them. Up to v6.16 the kernel says so in the mapping word: bits 1–0 are `0b10` and the rest points at
-# zsmalloc's `movable_operations` (on 5.10, at an address space whose operations are zsmalloc's). That tag is
-# exactly what would have fooled a `folio_mapping()` check in `do_page_mkwrite()` (R11).
+# zsmalloc's pages carry the encoding the email worries about: a page owned by a driver, on no LRU list, that
+# compaction may still migrate. Up to v6.16 the kernel says so in the mapping word: bits 1–0 are `0b10` and the
+# rest points at zsmalloc's `movable_operations` (on 5.10, at an address space whose operations are zsmalloc's).
+# zsmalloc never maps its pages into a process, so `do_page_mkwrite()` never meets them; but a driver page with
+# this tag that *was* mapped is the case that a `folio_mapping()` check there would have turned into an endless
+# retry (R11).
 #
 # From v6.17 the word is left alone (it is 0 on the 6.17.8 page) and a page flag carries the fact instead:
 # `PG_movable_ops`, which shares its bit with `PG_uptodate` and means "movable" only on the page types that use it
