@@ -84,7 +84,7 @@ $(STAMP): pyproject.toml
 
 # make lab ERA=latest starts every notebook in another kernel era (see 00_start_here).
 lab: $(STAMP)
-	$(if $(ERA),FOLIOVIZ_ERA=$(ERA)) $(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+	$(if $(ERA),FOLIOVIZ_ERA='$(ERA)') $(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
 		--ServerApp.root_dir=$(CURDIR)/notebooks $(CURDIR)/notebooks/00_start_here.ipynb
 
 # make app [NB=01_the_mapping_word]: one notebook as a standalone page (Voila), for a demo. The
@@ -99,10 +99,15 @@ APP_FLAGS := --template=folioviz-offline --VoilaConfiguration.preheat_kernel=Tru
 	--VoilaKernelManager.fill_delay=10 \
 	--VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension \
 	--VoilaConfiguration.extension_denylist=jupyterlab-plotly
+# tools/voila_app.py runs Voila on 127.0.0.1 only, with a new token per run (printed in the URL), a Host check,
+# at most APP_MAX_KERNELS kernels (the pre-heated one included; past it a page gets 503) and kernels idle
+# APP_CULL_IDLE_S seconds with no page open shut down. The pre-heated kernel is never culled.
+APP_PORT ?= 8866
 app: $(STAMP)
 	$(PY) tools/app_assets.py $(VENV)/share/jupyter
-	$(if $(ERA),FOLIOVIZ_ERA=$(ERA)) JUPYTER_PATH=$(CURDIR)/folioviz/_jupyter $(VENV)/bin/voila \
-		--Voila.ip=127.0.0.1 --port=$(or $(APP_PORT),8866) $(APP_FLAGS) notebooks/$(NB).ipynb
+	$(if $(ERA),FOLIOVIZ_ERA='$(ERA)') JUPYTER_PATH='$(CURDIR)/folioviz/_jupyter' $(PY) tools/voila_app.py \
+		--port=$(APP_PORT) $(APP_FLAGS) --CappedKernelManager.max_kernels=$(APP_MAX_KERNELS) \
+		--MappingKernelManager.cull_idle_timeout=$(APP_CULL_IDLE_S) 'notebooks/$(NB).ipynb'
 
 browser-deps:
 	@tools/ensure_chromium.sh
