@@ -173,8 +173,7 @@ LITE_PORT  ?= 8000
 
 $(LITE_STAMP): tools/lite-build-requirements.txt
 	$(PYTHON) -m venv $(LITE_VENV)
-	$(LITE_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(LITE_VENV)/bin/python -m pip install --quiet -r tools/lite-build-requirements.txt
+	$(LITE_VENV)/bin/python -m pip install --quiet --require-hashes --only-binary=:all: -r tools/lite-build-requirements.txt
 	@touch $@
 
 lite: $(STAMP) $(LITE_STAMP)
