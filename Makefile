@@ -10,6 +10,60 @@
 #   make real-kernels         boot every kernel and re-record data/real_kernels/
 # flag-tables (data/page_flags/ from each lab build's BTF; downloads the builds not cached yet).
 
+# ---- Inputs, checked before any recipe or $(shell) sees them. ----------------------------------------------
+# Each is read unexpanded ($(value ...)), so a value such as '$(shell ...)' is refused as text, never run. A
+# refused value stops make with a message naming what is allowed.
+#   ERA      an era id, a version or a name: letters, digits and . + - only (folioviz then checks the era itself)
+#   NB       the name of a notebook in notebooks/ (without .ipynb)
+#   KERNEL   one or more `short` versions of data/kernel_images.toml (6.17, 5.10, ...)
+#   LAB_PORT, APP_PORT, LITE_PORT   a TCP port, 1-65535
+APP_MAX_KERNELS ?= 4
+APP_CULL_IDLE_S ?= 600
+_digits = 0 1 2 3 4 5 6 7 8 9
+_era_chars = $(_digits) a b c d e f g h i j k l m n o p q r s t u v w x y z A B C D E F G H I J K L M N O P Q R S T U V W X Y Z . + -
+# $(call _strip_chars,TEXT,CHARS): TEXT with every character of CHARS removed (what is left was not allowed).
+_strip_chars = $(if $(2),$(call _strip_chars,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+# $(call _spread,TEXT,CHARS): TEXT with a space after each character of CHARS ($(words) then counts them).
+_spread = $(if $(2),$(call _spread,$(subst $(firstword $(2)),$(firstword $(2)) ,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+# A port: digits only, no leading zero, at most 5 digits, and not above 65535 (equal-length digit strings sort
+# as numbers do).
+_is_port = $(and $(filter 1,$(words $(1))),$(if $(call _strip_chars,$(1),$(_digits)),,yes),$(filter-out 0%,$(1)),\
+  $(filter 1 2 3 4 5,$(words $(call _spread,$(1),$(_digits)))),\
+  $(if $(filter 5,$(words $(call _spread,$(1),$(_digits)))),$(filter $(1),$(firstword $(sort $(1) 65535))),yes))
+define _check_port
+ifneq ($$(origin $(1)),undefined)
+ifeq ($$(call _is_port,$$(value $(1))),)
+$$(error $(1)='$$(value $(1))' is not a TCP port: give a number from 1 to 65535)
+endif
+endif
+endef
+$(foreach v,LAB_PORT APP_PORT LITE_PORT APP_MAX_KERNELS APP_CULL_IDLE_S,$(eval $(call _check_port,$(v))))
+
+ifneq ($(strip $(value ERA)),)
+ifneq ($(words $(value ERA))$(call _strip_chars,$(value ERA),$(_era_chars)),1)
+$(error ERA='$(value ERA)' is not an era: give pre-v6.0, v6.0-v6.16, v6.17+, a version such as 6.4, email or latest)
+endif
+endif
+
+NOTEBOOK_NAMES := $(sort $(basename $(notdir $(wildcard notebooks/*.ipynb))))
+ifneq ($(origin NB),undefined)
+ifneq ($(words $(value NB))$(filter $(value NB),$(NOTEBOOK_NAMES)),1$(value NB))
+$(error NB='$(value NB)' is not a notebook: give one of $(NOTEBOOK_NAMES))
+endif
+endif
+
+ifneq ($(strip $(value KERNEL)),)
+# The lab's kernels by their `short` name (major.minor of each `version = "..."`); the command reads the pins
+# file only, and runs only when KERNEL is given.
+KERNEL_NAMES := $(sort $(shell sed -n 's/^version = "\([0-9]*\.[0-9]*\)\.[0-9]*"$$/\1/p' data/kernel_images.toml))
+ifneq ($(strip $(call _strip_chars,$(value KERNEL),$(_era_chars))),)
+$(error KERNEL='$(value KERNEL)' is not a kernel of the lab: give one of $(KERNEL_NAMES))
+endif
+ifneq ($(filter-out $(KERNEL_NAMES),$(value KERNEL)),)
+$(error KERNEL='$(value KERNEL)' is not a kernel of the lab: give one of $(KERNEL_NAMES))
+endif
+endif
+
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -30,7 +84,7 @@ $(STAMP): pyproject.toml
 
 # make lab ERA=latest starts every notebook in another kernel era (see 00_start_here).
 lab: $(STAMP)
-	$(if $(ERA),FOLIOVIZ_ERA=$(ERA)) $(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+	$(if $(ERA),FOLIOVIZ_ERA='$(ERA)') $(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
 		--ServerApp.root_dir=$(CURDIR)/notebooks $(CURDIR)/notebooks/00_start_here.ipynb
 
 # make app [NB=01_the_mapping_word]: one notebook as a standalone page (Voila), for a demo. The
@@ -45,10 +99,15 @@ APP_FLAGS := --template=folioviz-offline --VoilaConfiguration.preheat_kernel=Tru
 	--VoilaKernelManager.fill_delay=10 \
 	--VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension \
 	--VoilaConfiguration.extension_denylist=jupyterlab-plotly
+# tools/voila_app.py runs Voila on 127.0.0.1 only, with a new token per run (printed in the URL), a Host check,
+# at most APP_MAX_KERNELS kernels (the pre-heated one included; past it a page gets 503) and kernels idle
+# APP_CULL_IDLE_S seconds with no page open shut down. The pre-heated kernel is never culled.
+APP_PORT ?= 8866
 app: $(STAMP)
 	$(PY) tools/app_assets.py $(VENV)/share/jupyter
-	$(if $(ERA),FOLIOVIZ_ERA=$(ERA)) JUPYTER_PATH=$(CURDIR)/folioviz/_jupyter $(VENV)/bin/voila \
-		--Voila.ip=127.0.0.1 --port=$(or $(APP_PORT),8866) $(APP_FLAGS) notebooks/$(NB).ipynb
+	$(if $(ERA),FOLIOVIZ_ERA='$(ERA)') JUPYTER_PATH='$(CURDIR)/folioviz/_jupyter' $(PY) tools/voila_app.py \
+		--port=$(APP_PORT) $(APP_FLAGS) --CappedKernelManager.max_kernels=$(APP_MAX_KERNELS) \
+		--MappingKernelManager.cull_idle_timeout=$(APP_CULL_IDLE_S) 'notebooks/$(NB).ipynb'
 
 browser-deps:
 	@tools/ensure_chromium.sh
@@ -114,14 +173,14 @@ LITE_PORT  ?= 8000
 
 $(LITE_STAMP): tools/lite-build-requirements.txt
 	$(PYTHON) -m venv $(LITE_VENV)
-	$(LITE_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(LITE_VENV)/bin/python -m pip install --quiet -r tools/lite-build-requirements.txt
+	$(LITE_VENV)/bin/python -m pip install --quiet --require-hashes --only-binary=:all: -r tools/lite-build-requirements.txt
 	@touch $@
 
 lite: $(STAMP) $(LITE_STAMP)
 	$(PY) tools/build_lite.py --jupyter $(LITE_VENV)/bin/jupyter
 
-lite-serve: lite
+# Serves the site built last (`make lite` rebuilds it); builds it only when there is none yet.
+lite-serve: $(if $(wildcard lite/lab/index.html),$(STAMP),lite)
 	$(PY) tools/serve_lite.py --port $(LITE_PORT)
 
 # The browser tests of the lite site (built first); `make test` runs them after the other tests.

@@ -97,13 +97,15 @@ def start_voila(name: str, flags: list[str], scratch: Path) -> tuple[subprocess.
     finally:
         sys.path.pop(0)
     install(scratch / "data")  # plotly.js for the template, as `make app` puts it in .venv/share/jupyter
+    # `make app` runs Voila through tools/voila_app.py (127.0.0.1 only, token, Host check, kernel cap, culler);
+    # the modes from before it run Voila itself.
+    own_voila = ["-m", "voila", "--Voila.ip=127.0.0.1"]
+    launcher = [str(ROOT / "tools" / "voila_app.py")] if flags == app_flags() else own_voila
     cmd = [
         sys.executable,
-        "-m",
-        "voila",
+        *launcher,
         str(ROOT / "notebooks" / f"{name}.ipynb"),
         "--no-browser",
-        "--Voila.ip=127.0.0.1",
         f"--port={port}",
         "--Voila.port_retries=0",
         f"--Voila.token={token}",

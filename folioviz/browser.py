@@ -37,8 +37,11 @@ def in_browser() -> bool:
 
 def browser_note(topic: str) -> None:
     """Print what differs in the browser about ``topic`` ("era" or "cli"); print nothing on a native Python."""
-    if topic not in BROWSER_NOTES:
-        raise ValueError(f"no browser note about {topic!r}; the topics are {', '.join(sorted(BROWSER_NOTES))}")
+    from .kernel.errors import FolioVizError, quote
+
+    if not isinstance(topic, str) or topic not in BROWSER_NOTES:
+        topics = ", ".join(sorted(BROWSER_NOTES))
+        raise FolioVizError(f"no browser note about {quote(topic)}; the topics are {topics}")
     if in_browser():
         print(BROWSER_NOTES[topic])
 

@@ -121,6 +121,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
             )
             return 0
         era = get_era(args.kernel)
+        if "-" in args.words and len(args.words) > 1:
+            raise FolioVizError("'-' reads one paste from standard input: give it alone (folioviz decode -)")
         if args.words == ["-"]:
             text, stdin_note = _read_stdin()
             args.words = [text]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -193,3 +194,45 @@ def test_the_favicon_keeps_its_small_images(tmp_path):
     assert struct.unpack_from("<HHH", data) == (0, 1, 2)
     w, _, _, _, _, _, size, at = struct.unpack_from("<BBBBHHII", data, 6 + 16)
     assert (w, data[at : at + size]) == (48, b"b" * 20)
+
+
+def test_build_requirements_are_fully_pinned_with_hashes():
+    """Every line of the lite build environment is `name==version` with at least one sha256, and the Makefile
+    installs them with --require-hashes (pip then refuses any file whose hash differs, and any unpinned package)."""
+    text = (ROOT / "tools" / "lite-build-requirements.txt").read_text()
+    entries = [e.strip() for e in re.sub(r"\\\n", " ", text).splitlines() if e.strip() and not e.startswith("#")]
+    assert len(entries) > 6  # the six asked for and what they need
+    for entry in entries:
+        assert re.match(r"^[A-Za-z0-9._-]+==[\w.+!-]+(\s+--hash=sha256:[0-9a-f]{64})+(\s+#.*)?$", entry), entry
+    assert "--require-hashes" in (ROOT / "Makefile").read_text()
+
+
+def test_a_changed_wheel_hash_stops_the_build(tmp_path):
+    """A cached wheel whose bytes no longer match its pin is refused: the build stops and says which file."""
+    wheels = build_lite.read_wheels()[:1]
+    cache = tmp_path / "cache"
+    (cache / "wheels").mkdir(parents=True)
+    (cache / "wheels" / wheels[0].filename).write_bytes(b"not the pinned wheel")
+    with pytest.raises(build_lite.LiteBuildError, match="sha256"):
+        build_lite.fetch_wheels(wheels, cache, ["false"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"https://localhost.evil.example/x.js"',
+        '"http://127.0.0.1.nip.io/x.js"',
+        '"//cdn.example.org/x.js"',
+        '"https://cdn.jsdelivr.net/npm/x"',
+        "'http://localhost@evil.example/'",
+    ],
+)
+def test_the_url_check_names_lookalikes_of_loopback(text):
+    assert build_lite.external_urls(text), text
+
+
+@pytest.mark.parametrize(
+    "text", ['"http://127.0.0.1:8000/lab"', '"http://localhost/x"', '"./static/x.js"', '"http://[::1]:9/x"']
+)
+def test_the_url_check_lets_loopback_and_relative_through(text):
+    assert build_lite.external_urls(text) == []

@@ -186,7 +186,11 @@ LAZY_FEATURES: dict[str, re.Pattern[str]] = {
 LAZY_SHARED: dict[str, frozenset[str]] = {"vega": frozenset({"vega", "vega-embed", "vega-lite"})}
 LAZY_WINDOW = 400
 
-CDN_PATTERN = re.compile(r"https?://(?!127\.0\.0\.1|localhost)[^\s\"']+", re.I)
+# A URL with a host (http://, https:// or protocol-relative //) unless that host is exactly 127.0.0.1, localhost or
+# [::1]: localhost.evil.example, 127.0.0.1.nip.io and localhost@evil.example are other sites.
+CDN_PATTERN = re.compile(
+    r"(?:https?:)?//(?!(?:127\.0\.0\.1|localhost|\[::1\])(?:[:/\"'\s]|$))[A-Za-z0-9\[][^\s\"'<>]*", re.I
+)
 
 
 class LiteBuildError(SiteBuildError):

@@ -184,26 +184,138 @@ def _defines(text: str) -> dict[str, str]:
     return {m.group(1): m.group(2).strip() for m in re.finditer(r"^#define\s+(\w+)\s+(.+?)\s*(?:/\*.*)?$", text, re.M)}
 
 
+_TOKEN = re.compile(r"\s*(?:(0[xX][0-9a-fA-F]+|\d+)[uUlL]*|(<<|>>|[-+~|&^*()]))")
+_BINARY = (("|",), ("^",), ("&",), ("<<", ">>"), ("+", "-"), ("*",))  # lowest precedence first, as in C
+MAX_EXPR_CHARS = 400
+MAX_NESTING = 32
+MAX_BITS = 128  # no #define folioviz checks comes near; a shift past this is refused, not computed
+
+
+def _number(text: str) -> int | None:
+    """A C integer literal: hex (0x...), octal (0...) or decimal; None for one C would refuse (such as 08)."""
+    try:
+        if text[:2].lower() == "0x":
+            return int(text, 16)
+        return int(text, 8) if len(text) > 1 and text.startswith("0") else int(text)
+    except ValueError:
+        return None
+
+
+def _tokens(expr: str) -> list[str] | None:
+    tokens, pos = [], 0
+    while pos < len(expr):
+        match = _TOKEN.match(expr, pos)
+        if match is None:
+            return None if expr[pos:].strip() else tokens
+        number, op = match.groups()
+        if number:
+            value = _number(number)
+            if value is None:
+                return None
+            tokens.append(str(value))
+        else:
+            tokens.append(op)
+        pos = match.end()
+    return tokens
+
+
+class _Parser:
+    """Integer constant expressions as the kernel's headers write them: numbers, ( ), unary - ~ +, and the binary
+    operators * + - << >> & ^ | with C's precedence. Anything else, and any value past MAX_BITS, is refused."""
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens, self.pos, self.depth = tokens, 0, 0
+
+    def parse(self) -> int:
+        value = self._binary(0)
+        if self.pos != len(self.tokens):
+            raise ValueError("trailing tokens")
+        return value
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def _binary(self, level: int) -> int:
+        if level == len(_BINARY):
+            return self._unary()
+        value = self._binary(level + 1)
+        while self._peek() in _BINARY[level]:
+            op = self.tokens[self.pos]
+            self.pos += 1
+            right = self._binary(level + 1)
+            value = _apply(op, value, right)
+        return value
+
+    def _unary(self) -> int:
+        token = self._peek()
+        if token is None:
+            raise ValueError("expression ends early")
+        self.pos += 1
+        if token in ("-", "~", "+"):
+            self._enter()
+            inner = self._unary()
+            self.depth -= 1
+            return -inner if token == "-" else ~inner if token == "~" else inner
+        if token == "(":
+            self._enter()
+            value = self._binary(0)
+            self.depth -= 1
+            if self._peek() != ")":
+                raise ValueError("unclosed parenthesis")
+            self.pos += 1
+            return value
+        if token.lstrip("-").isdigit():
+            return _bounded(int(token))
+        raise ValueError(f"unexpected {token!r}")
+
+    def _enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ValueError("nested too deep")
+
+
+def _bounded(value: int) -> int:
+    if abs(value) >> MAX_BITS:
+        raise ValueError("value too large")
+    return value
+
+
+def _apply(op: str, left: int, right: int) -> int:
+    if op in ("<<", ">>"):
+        if not 0 <= right <= MAX_BITS:
+            raise ValueError("shift out of range")
+        return _bounded(left << right if op == "<<" else left >> right)
+    return _bounded(
+        {"|": left | right, "^": left ^ right, "&": left & right, "+": left + right, "-": left - right}[op]
+        if op != "*"
+        else left * right
+    )
+
+
 def _evaluate(expr: str, table: dict[str, str], depth: int = 0) -> int | None:
-    """Evaluate a C constant expression made of hex/decimal numbers, |, <<, casts and other #defines."""
-    if depth > 8:
+    """The value of a C constant expression made of numbers, operators, casts and other #defines, or None when it
+    is anything else (read by a small parser with bounded work; nothing is executed)."""
+    if depth > 8 or len(expr) > MAX_EXPR_CHARS:
         return None
     expr = re.sub(r"\(\s*(?:__force\s+)?\w+(?:\s*\*)?\s*\)", "", expr)  # casts: (void *), (__force vm_fault_t)
-    expr = re.sub(r"\b(\d+)U?L{0,2}\b", r"\1", expr)
+    unknown = False
 
     def name_value(match: re.Match[str]) -> str:
+        nonlocal unknown
         name = match.group(0)
-        if name in table:
-            value = _evaluate(table[name], table, depth + 1)
-            return str(value) if value is not None else name
-        return name
+        value = _evaluate(table[name], table, depth + 1) if name in table else None
+        if value is None:
+            unknown = True
+            return name
+        return f"({value})"
 
-    expr = re.sub(r"\b[A-Za-z_]\w*\b", name_value, expr)
-    if not re.fullmatch(r"[\s0-9xXa-fA-F|()<>&+~-]*", expr):
+    expr = re.sub(r"\b[A-Za-z_]\w*\b", name_value, re.sub(r"\b(0[xX][0-9a-fA-F]+|\d+)[uUlL]+\b", r"\1", expr))
+    tokens = None if unknown or len(expr) > 4 * MAX_EXPR_CHARS else _tokens(expr)
+    if not tokens:
         return None
     try:
-        return int(eval(expr, {"__builtins__": {}}))  # digits and operators only, checked above
-    except Exception:
+        return _Parser(tokens).parse()
+    except (ValueError, IndexError, KeyError):
         return None
 
 

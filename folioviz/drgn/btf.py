@@ -59,6 +59,16 @@ class Btf:
     """The types of one BTF blob, by id and by name."""
 
     def __init__(self, data: bytes) -> None:
+        """Read ``data``; anything malformed (cut short, offsets past the end, names that are not UTF-8, a type id
+        that does not exist) raises :class:`BtfError`, never another exception."""
+        try:
+            self._read(data)
+        except BtfError:
+            raise
+        except (struct.error, IndexError, ValueError, UnicodeDecodeError, OverflowError) as error:
+            raise BtfError(f"malformed BTF: {type(error).__name__}: {error}") from None
+
+    def _read(self, data: bytes) -> None:
         if len(data) < 24:
             raise BtfError("too short to be BTF")
         magic, version, _flags, hdr_len = struct.unpack_from("<HBBI", data, 0)
@@ -67,6 +77,8 @@ class Btf:
         if version != 1:
             raise BtfError(f"BTF version {version} is not supported (want 1)")
         type_off, type_len, str_off, str_len = struct.unpack_from("<IIII", data, 8)
+        if hdr_len < 24 or hdr_len + max(type_off + type_len, str_off + str_len) > len(data):
+            raise BtfError(f"the BTF header names sections past the end of its {len(data)} bytes")
         self._strings = data[hdr_len + str_off : hdr_len + str_off + str_len]
         self.types: list[BtfType | None] = [None]  # id 0 is void
         self._parse(data[hdr_len + type_off : hdr_len + type_off + type_len])
@@ -74,6 +86,9 @@ class Btf:
         self.enumerators: dict[str, tuple[int, int]] = {}
         for t in self.types[1:]:
             assert t is not None
+            for ref in _references(t):
+                if not 0 <= ref < len(self.types):
+                    raise BtfError(f"type id {t.id} refers to type id {ref}, which does not exist")
             if t.name:
                 self.by_name.setdefault(t.name, []).append(t.id)
             if t.kind in (ENUM, ENUM64):
@@ -89,7 +104,11 @@ class Btf:
         return cls(raw)
 
     def _str(self, offset: int) -> str:
-        end = self._strings.index(b"\0", offset)
+        if offset >= len(self._strings):
+            raise BtfError(f"a name at offset {offset}, past the {len(self._strings)} bytes of strings")
+        end = self._strings.find(b"\0", offset)
+        if end < 0:
+            raise BtfError(f"the name at offset {offset} has no NUL at its end")
         return self._strings[offset:end].decode()
 
     def _parse(self, blob: bytes) -> None:
@@ -198,6 +217,19 @@ _READERS = {
 }
 
 
+def _references(t: BtfType) -> tuple[int, ...]:
+    """The type ids ``t`` refers to."""
+    if t.kind in (PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, TYPE_TAG, VAR, DECL_TAG):
+        return (t.size_or_type,)
+    if t.kind == ARRAY:
+        return (t.items[0], t.items[1])
+    if t.kind in (STRUCT, UNION):
+        return tuple(m[1] for m in t.items)
+    if t.kind == FUNC_PROTO:
+        return (t.size_or_type, *(p[1] for p in t.items))
+    return ()
+
+
 class _DrgnTypes:
     def __init__(self, btf: Btf, prog: Any) -> None:
         import drgn
@@ -206,6 +238,7 @@ class _DrgnTypes:
         self.btf = btf
         self.prog = prog
         self.cache: dict[int, Any] = {}
+        self.making: list[int] = []  # the ids being made, outermost first: a repeat is a cycle
 
     def register(self, name: str) -> None:
         self.prog.register_type_finder(name, self.find_type, enable_index=0)
@@ -247,7 +280,16 @@ class _DrgnTypes:
             return self.cache[type_id]
         except KeyError:
             pass
-        result = self._make(type_id)
+        if type_id in self.making:
+            cycle = " -> ".join(str(i) for i in [*self.making[self.making.index(type_id) :], type_id])
+            raise BtfError(f"type id {type_id} refers to itself ({cycle}) with no struct or union between")
+        if len(self.making) > 256:
+            raise BtfError(f"type id {self.making[0]} nests more than 256 types deep")
+        self.making.append(type_id)
+        try:
+            result = self._make(type_id)
+        finally:
+            self.making.pop()
         self.cache[type_id] = result
         return result
 

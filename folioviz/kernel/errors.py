@@ -24,6 +24,19 @@ class FolioVizError(ValueError):
     """Base class: bad input to a folioviz model, with a message meant for people."""
 
 
+class WrongTypeError(FolioVizError, TypeError):
+    """A value of the wrong type given to a public entry (also a TypeError, as Python would raise)."""
+
+
+def expect_type(value: object, types: type | tuple[type, ...], what: str, allowed: str) -> None:
+    """Raise :class:`WrongTypeError` unless ``value`` is one of ``types`` (a bool is never taken as an int)."""
+    wanted = types if isinstance(types, tuple) else (types,)
+    if isinstance(value, bool) and bool not in wanted:
+        raise WrongTypeError(f"{what} must be {allowed}, not a bool ({value!r})")
+    if not isinstance(value, wanted):
+        raise WrongTypeError(f"{what} must be {allowed}, not {type(value).__name__} {quote(repr(value))}")
+
+
 class BadWordError(FolioVizError):
     """A mapping word that is not a number, is negative, or is wider than the word size."""
 

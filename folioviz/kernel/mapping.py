@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from .errors import BadWordError, ContradictoryFolioError, quote
+from .errors import BadWordError, ContradictoryFolioError, expect_type, quote
 from .paste import Paste, is_paste, parse_number, parse_paste, poison_name
 from .sources import SourceRef, source_ref
 from .versions import Era, get_era
@@ -304,6 +304,10 @@ def parse_word(value: int | str, word_bits: int = 64) -> int:
 
 def format_word(word: int, word_bits: int = 64) -> str:
     """``0x``-prefixed, zero-padded to the word size: ``format_word(1)`` -> ``0x0000000000000001``."""
+    expect_type(word, int, "the word", "an int")
+    expect_type(word_bits, int, "word_bits", "32 or 64")
+    if word_bits not in (32, 64) or not 0 <= word < 1 << word_bits:
+        raise BadWordError(f"{word} is not an unsigned {word_bits}-bit word (word_bits: 32 or 64)")
     return f"0x{word:0{word_bits // 4}x}"
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-from .errors import FolioVizError, IllegalTransitionError
+from .errors import FolioVizError, IllegalTransitionError, WrongTypeError
 from .pagecache import TRUNCATE, PageCacheFolio, filemap_alloc_folio
 from .pagecache_captions import _OPS, COMPOSER_ALIASES, COMPOSER_OPS
 from .pagecache_scenarios import _Builder, _cached_caption, _cached_start, _lifecycle_era
@@ -131,6 +131,11 @@ def compose_scenario(
     :raises CompositionError: (an :class:`IllegalTransitionError`) naming the step number, the
         operation and the reason; ``partial`` holds the scenario up to the last good state
     """
+    if isinstance(ops, (str, bytes)) or not isinstance(ops, Iterable):
+        raise WrongTypeError(
+            f"the operations must be a list of strings or tuples, not {type(ops).__name__}"
+            " (for example: ['lookup thread A', 'folio_put thread A'])"
+        )
     resolved = _lifecycle_era(era)
     if isinstance(start, PageCacheFolio):
         first, caption = start, f"Start: {start.describe()}."

@@ -13,6 +13,7 @@ from functools import cache
 from urllib.parse import quote
 
 from ._data import load_toml
+from .errors import expect_type
 
 __all__ = ["ELIXIR", "GIT_COMMIT", "LORE", "SourceRef", "commit_url", "lore_url", "source_ref"]
 
@@ -65,12 +66,15 @@ def _index() -> dict[tuple[str, str], tuple[str, int | None]]:
 
 def source_ref(identifier: str, release: str) -> SourceRef:
     """Return where ``identifier`` lives in ``release`` (falls back to an identifier search link)."""
+    expect_type(identifier, str, "the identifier", "a string such as 'folio_mapping'")
+    expect_type(release, str, "the release", "a string such as 'v6.1.4'")
     path, line = _index().get((release, identifier), ("", None))
     return SourceRef(identifier=identifier, release=release, path=path, line=line)
 
 
 def lore_url(message_id: str) -> str:
     """A lore.kernel.org link for a mail's Message-ID (``+`` and other specials are escaped)."""
+    expect_type(message_id, str, "the Message-ID", "a string")
     return f"{LORE}/{quote(message_id.strip('<>'), safe='@.-_')}/"
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..kernel.errors import FolioVizError
+from ..kernel.errors import FolioVizError, WrongTypeError, quote
 from ..kernel.pagecache import PageCacheFolio, window_steps
 from ..kernel.races import VARIANTS, Comparison, Exploration, RaceOutcome, RunOutcome
 from ..kernel.scenario import Scenario
@@ -172,13 +172,30 @@ def _windows(flags: Sequence[bool]) -> list[tuple[int, int]]:
     return spans
 
 
-def refcount_figure(scenario: Scenario[PageCacheFolio], *, presenter: bool | None = None) -> go.Figure:
+def _pagecache_scenario(scenario: object) -> Scenario[PageCacheFolio]:
+    """A page-cache scenario, or the one a name stands for; anything else is refused in words."""
+    from ..kernel.pagecache_scenarios import PAGECACHE_SCENARIOS
+
+    names = ", ".join(sorted(PAGECACHE_SCENARIOS))
+    if isinstance(scenario, str):
+        if scenario not in PAGECACHE_SCENARIOS:
+            raise FolioVizError(f"no page-cache scenario named {quote(scenario)}; the scenarios are {names}")
+        return PAGECACHE_SCENARIOS[scenario]()
+    if not isinstance(scenario, Scenario) or not all(isinstance(s, PageCacheFolio) for s in scenario.states):
+        raise WrongTypeError(f"give a page-cache scenario or its name ({names}), not {type(scenario).__name__}")
+    return scenario
+
+
+def refcount_figure(scenario: Scenario[PageCacheFolio] | str, *, presenter: bool | None = None) -> go.Figure:
     """The refcount over the scenario's steps, who holds each reference, and the lock/cache/mapping lanes.
+
+    ``scenario`` is a page-cache scenario or the name of one (``"truncation"``: see ``PAGECACHE_SCENARIOS``).
 
     Steps where ``mapping`` is NULL while the count is above zero are shaded: that is when
     ``do_page_mkwrite()`` can meet the folio (R9). Frame *k* reveals steps 0..k; the figure's own
     Play button and slider animate it.
     """
+    scenario = _pagecache_scenario(scenario)
     t = theme(presenter)
     states = scenario.states
     n = len(states)

@@ -203,6 +203,10 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
 
     def compose(self, ops: list[str]) -> bool:
         """Build a scenario from the learner's operations (as typed in the box); errors keep the last one."""
+        if isinstance(ops, str):
+            ops = ops.splitlines()
+        if not isinstance(ops, (list, tuple)) or not all(isinstance(line, str) for line in ops):
+            return self._fail("give the operations as a list of lines of text (for example: ['lookup thread A'])")
         lines = [line.strip() for line in ops if line.strip() and not line.strip().startswith("#")]
         if not lines:
             return self._fail("type at least one operation, one per line (for example: lookup thread A)")

@@ -165,6 +165,10 @@ class Stepper(SnapshotMixin, GuardedInputs, w.VBox, Generic[S]):
     @validate("step")
     def _valid_index(self, proposal: dict[str, Any]) -> int:
         value = proposal["value"]
+        if isinstance(value, bool):
+            message = f"step must be a step number, not {value!r}"
+            self._show_error(message)
+            raise FolioVizError(message)
         if not 0 <= value < len(self._scenario):
             message = f"step {value} is out of range: this scenario has steps 0 to {len(self._scenario) - 1}"
             self._show_error(message)

@@ -84,7 +84,9 @@ def presenter_mode(on: bool | None = None) -> bool:
     """
     if on is not None:
         if not isinstance(on, bool):
-            raise ValueError(f"presenter_mode() takes True or False, not {on!r}")
+            from ..kernel.errors import WrongTypeError, quote
+
+            raise WrongTypeError(f"presenter_mode() takes True or False, not {quote(repr(on))}")
         _PRESENTER[0] = on
     return _PRESENTER[0]
 

@@ -1,0 +1,190 @@
+"""`make app` (tools/voila_app.py) under hostile use: the token it prints is needed, a foreign Host header gets 403,
+many requests leave at most the capped number of kernels, idle kernels are culled, and the page names no CDN.
+
+One server for the module, started as the Makefile starts it (its APP_FLAGS, read from the Makefile) on a small
+scratch notebook, with a cap of 2 kernels and a culler that runs every 2 s for kernels idle 6 s.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MAX_KERNELS = 2
+CULL_IDLE_S = 6
+NOTEBOOK = {
+    "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": "# demo\n\n```mermaid\ngraph LR\n  a --> b\n```\n"},
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": "print('ready')"},
+    ],
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+pytestmark = pytest.mark.skipif(shutil.which("voila", path=str(Path(sys.executable).parent)) is None, reason="no voila")
+
+
+def app_flags() -> list[str]:
+    text = (ROOT / "Makefile").read_text()
+    match = re.search(r"^APP_FLAGS := ((?:.*\\\n)*.*)$", text, re.M)
+    assert match, "no APP_FLAGS in the Makefile"
+    return match.group(1).replace("\\\n", " ").split()
+
+
+@dataclass
+class App:
+    port: int
+    token: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def url(self, path: str = "/", token: bool = True) -> str:
+        return f"http://127.0.0.1:{self.port}{path}" + (f"?token={self.token}" if token else "")
+
+    def kernels(self) -> list[int]:
+        """The kernel processes the server started (its children running ipykernel)."""
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+                cmdline = (stat.parent / "cmdline").read_bytes()
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == self.proc.pid and b"ipykernel" in cmdline:
+                found.append(int(stat.parent.name))
+        return found
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str, host: str | None = None, timeout: float = 90) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            return response.status, response.read().decode(errors="replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    base = tmp_path_factory.mktemp("app")
+    (base / "demo.ipynb").write_text(json.dumps(NOTEBOOK))
+    env = os.environ.copy()
+    for var, sub in {"JUPYTER_CONFIG_DIR": "config", "JUPYTER_RUNTIME_DIR": "runtime", "IPYTHONDIR": "ipython"}.items():
+        (base / sub).mkdir()
+        env[var] = str(base / sub)
+    env["JUPYTER_DATA_DIR"] = str(base / "data")
+    env["JUPYTER_PATH"] = str(ROOT / "folioviz" / "_jupyter")
+    env.pop("JUPYTER_TOKEN", None)
+    port = _free_port()
+    cmd = [sys.executable, str(ROOT / "tools" / "voila_app.py"), "--no-browser", f"--port={port}"]
+    flags = [f for f in app_flags() if not f.startswith("--VoilaKernelManager.fill_delay=")]
+    cmd += ["--Voila.port_retries=0", *flags, "--VoilaKernelManager.fill_delay=0"]
+    cmd += [f"--CappedKernelManager.max_kernels={MAX_KERNELS}"]
+    cmd += [f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}"]
+    cmd += ["--MappingKernelManager.cull_interval=2", str(base / "demo.ipynb")]
+    log = base / "voila.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=base, start_new_session=True)
+    try:
+        token = ""
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not token:
+            assert proc.poll() is None, log.read_text()
+            found = re.search(rf"http://127\.0\.0\.1:{port}/\?token=([\w-]+)", log.read_text(errors="replace"))
+            token = found.group(1) if found else ""
+            time.sleep(0.2)
+        assert token, "the server printed no URL with a token:\n" + log.read_text()
+        server = App(port, token, proc, log)
+        while time.monotonic() < deadline and not server.kernels():  # the pre-heated kernel
+            time.sleep(0.2)
+        yield server
+    finally:
+        children = App(port, "", proc, log).kernels()
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
+        for pid in children:  # only our own kernels, by pid
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_prints_a_fresh_token_and_binds_loopback(app):
+    assert len(app.token) >= 32
+    assert get(app.url())[0] == 200
+    with pytest.raises(OSError), socket.create_connection(("::1", app.port), timeout=2):
+        pass
+
+
+def test_no_token_no_notebook(app):
+    status, body = get(app.url(token=False))
+    assert status in (302, 403), status
+    assert "ready" not in body
+    assert get(app.url("/api/kernels/00000000-0000-0000-0000-000000000000", token=False))[0] == 403
+    assert get(app.url("/?token=wrong" + "0" * 30, token=False))[0] in (302, 403)
+
+
+@pytest.mark.parametrize("host", ["attacker.example", f"attacker.example:{8866}", "localhost.evil.example", "10.0.0.1"])
+def test_foreign_host_is_refused(app, host):
+    assert get(app.url(), host=host)[0] == 403
+
+
+def test_page_names_no_cdn(app):
+    status, body = get(app.url())
+    assert status == 200
+    assert "mermaid" not in body.lower() or "cdnjs" not in body, "the page keeps the mermaid loader"
+    remote = re.findall(r"""(?:src|href|import\()\s*=?\s*["'](https?:)?//(?!127\.0\.0\.1|localhost)[^"']+""", body)
+    assert not remote, remote
+    assert "cdnjs.cloudflare.com" not in body and "cdn.jsdelivr.net" not in body
+
+
+def test_kernels_are_capped_and_culled(app):
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(lambda _: get(app.url())[0], range(6)))
+    assert statuses.count(200) >= 1 and set(statuses) <= {200, 503}, statuses
+    assert 503 in statuses, statuses
+    assert len(app.kernels()) <= MAX_KERNELS, app.kernels()
+    for _ in range(3):  # more requests later: still within the cap
+        get(app.url())
+        assert len(app.kernels()) <= MAX_KERNELS
+    # Nothing is connected to those kernels: after CULL_IDLE_S they are shut down, and only the refilled
+    # pre-heated kernel stays.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(app.kernels()) > 1:
+        time.sleep(1)
+    assert len(app.kernels()) == 1, f"kernels left: {app.kernels()}\n{app.log.read_text()[-3000:]}"
+    assert "Culling kernel" in app.log.read_text() or "culling" in app.log.read_text().lower()
+    assert get(app.url())[0] == 200  # the pool still serves a page

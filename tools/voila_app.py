@@ -1,0 +1,133 @@
+"""`make app`: one notebook as a standalone page (Voilà), safe to leave running on a speaker's laptop.
+
+Usage: python tools/voila_app.py [voila options] notebooks/NAME.ipynb
+
+Voilà run as it is answers anyone who can reach the port, whatever Host header the request carries, and starts
+a kernel (about 80 MB) for every page request. This launcher runs the same Voilà with four guards:
+
+* **127.0.0.1 only**: the address is set here and cannot be changed on the command line.
+* **A token**: a new random one per run, printed in the URL (and put in the URL the browser is opened with).
+  A request without it gets no notebook: the page redirects to a login form, the API answers 403.
+* **A Host check**: a request whose Host header is not a loopback address or ``localhost`` gets 403, so a web
+  page on another site cannot reach the server through DNS rebinding (Voilà's own app turns the check off).
+* **A cap on kernels, and a culler**: at most ``--CappedKernelManager.max_kernels`` (default 4) kernels at once,
+  the pre-heated one included; a page request past the cap gets 503 and starts nothing. A kernel idle for
+  ``--MappingKernelManager.cull_idle_timeout`` seconds (default 600) with no page connected is shut down.
+
+The kernel Voilà keeps pre-heated for the next page (``--VoilaConfiguration.preheat_kernel=True``, in the
+Makefile's APP_FLAGS) is never culled (Voilà skips pooled kernels) and its refill is never refused (it waits for
+room under the cap), so the first widget is as fast as before.
+Every other Voilà option passes through unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sys
+import webbrowser
+from typing import Any
+
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado import web
+from traitlets import Integer
+from traitlets.config import Config
+from voila.app import Voila
+
+DEFAULT_MAX_KERNELS = 4
+DEFAULT_CULL_IDLE_S = 600
+PREHEAT_ENV = "VOILA_PREHEAT"  # Voilà sets it to "True" in the environment of a pool (pre-heated) kernel
+
+
+class CappedKernelManager(AsyncMappingKernelManager):  # type: ignore[misc]
+    """Voilà's kernel manager with a cap on the kernels running at once, the pre-heated one included.
+
+    A page request past the cap gets 503 and starts nothing. Refilling the pre-heated pool is never refused: it
+    waits until a kernel has gone (its page closed, or culled), so the cap holds and the pool comes back by itself.
+    """
+
+    max_kernels = Integer(
+        DEFAULT_MAX_KERNELS,
+        config=True,
+        help="Most kernels running at once, the pre-heated one included.",
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._starting = 0
+
+    def running(self) -> int:
+        """Kernels running or being started (one being started may count twice for a moment: never fewer)."""
+        return len(self._kernels) + self._starting
+
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
+        preheat = (kwargs.get("env") or {}).get(PREHEAT_ENV) == "True"
+        while self.running() >= self.max_kernels:
+            if not preheat:
+                self.log.warning("Refusing a kernel: %s are running (the cap)", self.max_kernels)
+                raise web.HTTPError(503, f"the demo is busy ({self.max_kernels} kernels are running); try again later")
+            await asyncio.sleep(2)
+        self._starting += 1  # before the first await: the check and the count are one step for the event loop
+        try:
+            return await super().start_kernel(*args, **kwargs)  # type: ignore[no-any-return]
+        finally:
+            self._starting -= 1
+
+
+class SafeVoila(Voila):  # type: ignore[misc]
+    """Voilà with the Host check on and the token shown in the URL it prints and opens."""
+
+    def init_settings(self) -> dict[str, Any]:
+        settings: dict[str, Any] = super().init_settings()
+        settings["allow_remote_access"] = False  # Voilà sets True: the Host header is then never checked
+        settings["local_hostnames"] = ["localhost"]
+        return settings
+
+    @property
+    def display_url(self) -> str:
+        url: str = self._url(self.ip)
+        token = self.identity_provider.token
+        return f"{url}?token={token}" if token else url
+
+    def launch_browser(self) -> None:
+        try:
+            webbrowser.open(self.display_url, new=self.webbrowser_open_new)
+        except webbrowser.Error as error:
+            self.log.warning("No web browser found: %s.", error)
+
+
+def config(token: str) -> Config:
+    c = Config()
+    c.Voila.ip = "127.0.0.1"
+    c.Voila.token = token
+    c.VoilaConfiguration.multi_kernel_manager_class = CappedKernelManager
+    c.MappingKernelManager.cull_idle_timeout = DEFAULT_CULL_IDLE_S
+    c.MappingKernelManager.cull_interval = 60
+    return c
+
+
+def refused(argv: list[str]) -> str | None:
+    """A reason to refuse the command line, if it tries to undo a guard."""
+    for arg in argv:
+        name = arg.split("=", 1)[0].lower()
+        if name in {"--ip", "--voila.ip", "--no-token"} or name.endswith(("allow_remote_access", "local_hostnames")):
+            return f"{arg}: the demo server listens on 127.0.0.1 only and checks the Host header (see the README)"
+        if name in {"--token", "--voila.token"} and not arg.split("=", 1)[1:]:
+            return f"{arg}: give the token a value, or leave it out for a new random one"
+        if name in {"--token", "--voila.token"} and arg.split("=", 1)[1] == "":
+            return f"{arg}: an empty token turns authentication off; leave it out for a new random one"
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    why = refused(args)
+    if why:
+        print(f"voila_app: {why}", file=sys.stderr)
+        return 2
+    SafeVoila.launch_instance(argv=args, config=config(secrets.token_urlsafe(24)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
