@@ -306,7 +306,7 @@ def format_word(word: int, word_bits: int = 64) -> str:
     """``0x``-prefixed, zero-padded to the word size: ``format_word(1)`` -> ``0x0000000000000001``."""
     expect_type(word, int, "the word", "an int")
     expect_type(word_bits, int, "word_bits", "32 or 64")
-    if word_bits not in (32, 64) or not 0 <= word < 1 << word_bits:
+    if (word_bits != 32 and word_bits != 64) or not 0 <= word < 1 << word_bits:
         raise BadWordError(f"{word} is not an unsigned {word_bits}-bit word (word_bits: 32 or 64)")
     return f"0x{word:0{word_bits // 4}x}"
 

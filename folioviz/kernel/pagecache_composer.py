@@ -133,7 +133,7 @@ def compose_scenario(
     """
     if isinstance(ops, (str, bytes)) or not isinstance(ops, Iterable):
         raise WrongTypeError(
-            f"the operations must be a list of strings or tuples, not {type(ops).__name__}"
+            f"the operations must be a list of operations (strings or tuples), not {type(ops).__name__}"
             " (for example: ['lookup thread A', 'folio_put thread A'])"
         )
     resolved = _lifecycle_era(era)
