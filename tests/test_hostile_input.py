@@ -43,11 +43,13 @@ QUADRATIC = {
 }
 
 
+# Times are this process's CPU time (time.process_time()): the bound is on the work an input costs, which a
+# busy machine (another test run, a browser) would otherwise add to.
 def _timed(call, *args, **kwargs) -> float:
-    start = time.perf_counter()
+    start = time.process_time()
     with contextlib.suppress(FolioVizError):
         call(*args, **kwargs)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 @pytest.mark.parametrize("shape", sorted(QUADRATIC))
@@ -69,9 +71,9 @@ def test_a_megabyte_of_blanks_takes_under_a_second(entry, shape):
 @pytest.mark.parametrize("shape", sorted(QUADRATIC))
 def test_the_cli_reads_a_megabyte_of_blanks_in_under_a_second(shape, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(QUADRATIC[shape].encode())))
-    start = time.perf_counter()
+    start = time.process_time()
     main(["decode", "-"])
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     err = capsys.readouterr().err
     assert "Traceback" not in err and len(err) < 2000
 
@@ -81,9 +83,9 @@ def test_the_widget_word_box_takes_a_megabyte_of_blanks(shape):
     from folioviz.widgets import MappingWordWidget
 
     widget = MappingWordWidget(0xFFFF888003A1C001, era="6.1")
-    start = time.perf_counter()
+    start = time.process_time()
     applied = widget.paste(QUADRATIC[shape])
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     if not applied:
         assert widget.word == 0xFFFF888003A1C001  # the last good state
         assert 0 < len(widget.error) < 1000 and len(widget._error_box.value) < 1500
@@ -101,9 +103,9 @@ def test_a_large_log_under_the_limit_is_still_read():
     from tests.test_paste import DUMP_PAGE_61_FILE
 
     noise = "[ 1000.000000] usb 1-1: new high-speed USB device number 2 using xhci_hcd\n" * 60000  # ~4.5 MB
-    start = time.perf_counter()
+    start = time.process_time()
     d = decode(noise + DUMP_PAGE_61_FILE, "6.1")
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert d.word == 0xFFFF8881036D7A68
 
 
@@ -261,10 +263,10 @@ def test_any_bytes_on_stdin_never_traceback(data):
     old = sys.stdin
     sys.stdin = stdin
     try:
-        start = time.perf_counter()
+        start = time.process_time()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             status = main(["decode", "-"])
-        assert time.perf_counter() - start < 1.0
+        assert time.process_time() - start < 1.0
     finally:
         sys.stdin = old
     assert status in (0, 2)

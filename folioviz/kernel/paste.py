@@ -158,6 +158,13 @@ _MEMBER = re.compile(r"(?:^|[\s{,])\.?[A-Za-z_][A-Za-z0-9_]{0,80}\s?=")
 _CAST = re.compile(r"^\(\s?(?:const\s)?(?:struct\s)?[A-Za-z_][A-Za-z0-9_]{0,80}\s?\*\s?\)\s?")
 
 
+#: How far from a report's first line its own lines (and the release a log states near it) are looked for:
+#: a dump_page() report is a dozen lines and a crash struct dump a few hundred; an oops prints its
+#: "Not tainted" line within a few screens of the page report.
+_AFTER_START = 256 * 1024
+_BEFORE_START = 64 * 1024
+
+
 def parse_paste(text: str, era: Era | str | None = None, word_bits: int = 64, *, kernel: str | None = None) -> Paste:
     """Read a paste (see the module docstring for the formats) in ``era``.
 
@@ -182,9 +189,16 @@ def parse_paste(text: str, era: Era | str | None = None, word_bits: int = 64, *,
     text = cleaned.text
     starts = split_reports(text)
     notes = list(cleaned.notes)
+    told = cleaned.text
+    if starts:
+        # Read the first report from where it starts, and look for the release it states near it: a
+        # long log around a report then costs one pass to find the report, not one per field.
+        first = starts[0]
+        end = min(starts[1].start if len(starts) > 1 else len(text), first.start + _AFTER_START)
+        text = text[first.start : end]
+        told = cleaned.text[max(0, first.start - _BEFORE_START) : end]
     if len(starts) > 1:
-        first, second = starts[0], starts[1]
-        text = text[first.start : second.start]
+        first = starts[0]
         notes.append(
             f"The paste holds {len(starts)} reports (starting on lines "
             + ", ".join(str(s.line) for s in starts[:8])
@@ -192,7 +206,6 @@ def parse_paste(text: str, era: Era | str | None = None, word_bits: int = 64, *,
             + f"); folioviz read only the first ({first.kind}, line {first.line}) and mixed nothing from the "
             "others. Paste each one on its own to read it."
         )
-    told = cleaned.text[: starts[1].start] if len(starts) > 1 else cleaned.text
     version = kernel if kernel and report_feature("dump_page_mapping", kernel) else report_version(told)
     paste = _read_one(text, era, version)
     choice = _table_for(told, asked, kernel)
