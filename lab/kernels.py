@@ -14,7 +14,6 @@ Everything is cached: a second run, and every run after the first fetch, works o
 
 from __future__ import annotations
 
-import hashlib
 import lzma
 import os
 import re
@@ -26,9 +25,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools import pinned  # the one check of a pinned download and the one policy for a bad file
+
 ROOT = Path(__file__).resolve().parents[1]
 PINS = ROOT / "data" / "kernel_images.toml"
-CACHE = Path(os.environ.get("FOLIOVIZ_CACHE", Path.home() / ".cache" / "folioviz"))
+CACHE = Path(os.environ.get("FOLIOVIZ_CACHE") or pinned.cache_home())
 KERNELS = CACHE / "kernels"
 APT = CACHE / "apt"
 
@@ -129,27 +130,25 @@ def apt_update(*, force: bool = False) -> None:
     """Fetch the package lists of :data:`SOURCES` into the private cache (once, unless ``force``)."""
     if shutil.which("apt-get") is None:
         raise LabError("apt-get not found: the kernel lab fetches Debian's kernel packages with apt")
-    (APT / "lists" / "partial").mkdir(parents=True, exist_ok=True)
-    (APT / "cache" / "archives" / "partial").mkdir(parents=True, exist_ok=True)
+    pinned.cache_dir(APT / "lists" / "partial", LabError)
+    pinned.cache_dir(APT / "cache" / "archives" / "partial", LabError)
     (APT / "sources.list").write_text(SOURCES)
     if force or not any((APT / "lists").glob("*Packages*")):
         subprocess.run(["apt-get", *_apt_options(), "update"], check=True, stdout=subprocess.DEVNULL)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _deb(package: Package) -> Path:
-    """The package's .deb in the cache, downloaded and checked if it is not there yet."""
-    debs = KERNELS / "debs"
-    debs.mkdir(parents=True, exist_ok=True)
-    for path in debs.glob(f"{package.name}_*.deb"):
-        if _sha256(path) == package.sha256:
+    """The package's .deb in the cache, downloaded and checked if it is not there yet.
+
+    apt fetches; tools/pinned.py checks: a cached .deb of this version that does not match its pin is removed and
+    downloaded again, and a download that does not match is removed and stops the lab."""
+    debs = pinned.cache_dir(KERNELS / "debs", LabError)
+    # apt names a download NAME_VERSION_ARCH.deb, with the epoch's ':' written %3a
+    for path in debs.glob(f"{package.name}_{package.version.replace(':', '%3a')}_*.deb"):
+        if pinned.reuse(path, package.sha256, f"{package.name}={package.version}"):
+            return path
+    for path in debs.glob(f"{package.name}_*.deb"):  # another version, cached under an older pin: keep, skip
+        if pinned.digest(path, package.sha256) == package.sha256:
             return path
     apt_update()
     with tempfile.TemporaryDirectory(dir=debs) as tmp:
@@ -166,8 +165,7 @@ def _deb(package: Package) -> Path:
                 "Debian may have dropped that version: `python -m lab pins` shows what is served now."
             )
         (path,) = Path(tmp).glob("*.deb")
-        if (got := _sha256(path)) != package.sha256:
-            raise LabError(f"{path.name}: SHA-256 {got}, pinned {package.sha256}; not used")
+        pinned.check(path, package.sha256, f"{spec}, just downloaded", LabError)
         return path.rename(debs / path.name)
 
 
@@ -255,7 +253,7 @@ def extract(image: Image) -> Path:
     """Fetch and lay out ``image`` in the cache (a no-op when it is there already)."""
     if image.ready:
         return image.dir
-    work = image.dir.with_name(image.release + ".tmp")
+    work = pinned.cache_dir(KERNELS, LabError) / (image.release + ".tmp")
     shutil.rmtree(work, ignore_errors=True)
     tree = work / "tree"
     tree.mkdir(parents=True)

@@ -208,13 +208,20 @@ def test_build_requirements_are_fully_pinned_with_hashes():
 
 
 def test_a_changed_wheel_hash_stops_the_build(tmp_path):
-    """A cached wheel whose bytes no longer match its pin is refused: the build stops and says which file."""
+    """A cached wheel whose bytes no longer match its pin is removed and fetched again; when the fresh download
+    does not match either, the build stops and says which file and which hashes (tools/pinned.py)."""
     wheels = build_lite.read_wheels()[:1]
     cache = tmp_path / "cache"
     (cache / "wheels").mkdir(parents=True)
     (cache / "wheels" / wheels[0].filename).write_bytes(b"not the pinned wheel")
-    with pytest.raises(build_lite.LiteBuildError, match="sha256"):
-        build_lite.fetch_wheels(wheels, cache, ["false"])
+    pip = tmp_path / "pip"
+    pip.write_text(f'#!/bin/sh\nwhile [ "$1" != "-d" ]; do shift; done\nprintf changed > "$2/{wheels[0].filename}"\n')
+    pip.chmod(0o755)
+    with pytest.raises(
+        build_lite.LiteBuildError, match=rf"{re.escape(wheels[0].filename)}.* has sha256 .*{wheels[0].sha256}"
+    ):
+        build_lite.fetch_wheels(wheels, cache, [str(pip)])
+    assert not (cache / "wheels" / wheels[0].filename).exists()
 
 
 @pytest.mark.parametrize(

@@ -72,6 +72,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pinned  # tools/pinned.py: the check of every pinned download and the policy for a bad file
 from build_site import (  # tools/ is not a package
     AssetsUnavailableError,
     NpmAsset,
@@ -82,7 +83,7 @@ from build_site import (  # tools/ is not a package
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 DEFAULT_OUT = ROOT / "lite"
-DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "folioviz" / "lite"
+DEFAULT_CACHE = pinned.cache_home() / "lite"
 MARKER = ".folioviz-lite"  # written into the output; only a dir holding it (or an empty one) is replaced
 
 PYODIDE_DIR = "static/pyodide"
@@ -206,16 +207,9 @@ def sha256_of(path: Path) -> str:
 
 def fetch_wheels(wheels: Sequence[Wheel], cache_dir: Path, pip: Sequence[str]) -> dict[str, Path]:
     """The pinned wheels in ``cache_dir/wheels``, downloaded with pip when missing, each checked by sha256."""
-    wheel_dir = cache_dir / "wheels"
-    wheel_dir.mkdir(parents=True, exist_ok=True)
-    missing = []
-    for wheel in wheels:
-        path = wheel_dir / wheel.filename
-        if path.is_file() and sha256_of(path) != wheel.sha256:
-            path.unlink()
-            raise LiteBuildError(f"{path} does not match its pinned sha256 {wheel.sha256}; removed. Build again.")
-        if not path.is_file():
-            missing.append(wheel)
+    wheel_dir = pinned.cache_dir(cache_dir / "wheels", LiteBuildError)
+    # a cached wheel that does not match its pin (cut short, changed) is removed here and fetched again below
+    missing = [wheel for wheel in wheels if not pinned.reuse(wheel_dir / wheel.filename, wheel.sha256)]
     if missing:
         with tempfile.TemporaryDirectory(dir=wheel_dir, prefix=".pip-download-") as scratch:
             reqs = Path(scratch) / "requirements.txt"
@@ -238,8 +232,7 @@ def fetch_wheels(wheels: Sequence[Wheel], cache_dir: Path, pip: Sequence[str]) -
                 got = Path(scratch) / wheel.filename
                 if not got.is_file():
                     raise LiteBuildError(f"pip download did not produce {wheel.filename}")
-                if sha256_of(got) != wheel.sha256:
-                    raise LiteBuildError(f"{wheel.filename}: sha256 {sha256_of(got)} != pinned {wheel.sha256}")
+                pinned.check(got, wheel.sha256, "just downloaded", LiteBuildError)
                 os.replace(got, wheel_dir / wheel.filename)
         print(f"fetched {len(missing)} wheel(s) into {wheel_dir} (sha256 verified)")
     return {w.name: wheel_dir / w.filename for w in wheels}
@@ -548,12 +541,11 @@ def stage_labextensions(jupyter: Path, target: Path) -> list[str]:
 def kernel_wheels(staged_ext: Path, target_dir: Path) -> list[Path]:
     pypi = staged_ext / KERNEL_EXTENSION / "static" / "pypi"
     out = []
-    for filename, pinned in KERNEL_WHEELS.items():
+    for filename, pin in KERNEL_WHEELS.items():
         path = pypi / filename
         if not path.is_file():
             raise LiteBuildError(f"{path} missing: is jupyterlite-pyodide-kernel the pinned version?")
-        if sha256_of(path) != pinned:
-            raise LiteBuildError(f"{filename}: sha256 {sha256_of(path)} != pinned {pinned}")
+        pinned.check(path, pin, "jupyterlite-pyodide-kernel's own wheel", LiteBuildError)
         out.append(Path(shutil.copy2(path, target_dir / filename)))
     return out
 
@@ -634,7 +626,7 @@ def _size(n: int) -> str:
 
 
 def stage_pyodide(
-    tarball: Path, pyodide_dir: Path, pinned_wheels: Sequence[Wheel], pinned: dict[str, Path], exts: Path
+    tarball: Path, pyodide_dir: Path, pinned_wheels: Sequence[Wheel], fetched: dict[str, Path], exts: Path
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """Pyodide's runtime, every wheel and the rewritten lock in ``pyodide_dir``; returns (lock, files slimmed)."""
     pyodide_dir.mkdir(parents=True)
@@ -649,9 +641,9 @@ def stage_pyodide(
     for wheel in pinned_wheels:
         target = pyodide_dir / wheel.filename
         if wheel.name in SLIM:
-            slimmed[wheel.name] = slim_wheel(pinned[wheel.name], target, SLIM[wheel.name])
+            slimmed[wheel.name] = slim_wheel(fetched[wheel.name], target, SLIM[wheel.name])
         else:
-            shutil.copy2(pinned[wheel.name], target)
+            shutil.copy2(fetched[wheel.name], target)
         wheels.append(target)
     wheels += kernel_wheels(exts, pyodide_dir)
     wheels.append(build_folioviz_wheel(pyodide_dir))
@@ -720,7 +712,7 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
     _check_out(out)
     tarball = fetch_npm_asset(PYODIDE, cache_dir)
     pinned_wheels = read_wheels()
-    pinned = fetch_wheels(pinned_wheels, cache_dir, [sys.executable, "-m", "pip"])
+    fetched = fetch_wheels(pinned_wheels, cache_dir, [sys.executable, "-m", "pip"])
     notebooks = sorted(NOTEBOOKS.glob("*.ipynb"))
     if not notebooks:
         raise LiteBuildError(f"no notebooks in {NOTEBOOKS}")
@@ -735,7 +727,7 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
         for nb in notebooks:
             shutil.copy2(nb, contents / nb.name)
         # Pyodide's runtime and the wheels go in the lite dir's static/ (copied to the site as they are).
-        lock, slimmed = stage_pyodide(tarball, lite_dir / PYODIDE_DIR, pinned_wheels, pinned, exts)
+        lock, slimmed = stage_pyodide(tarball, lite_dir / PYODIDE_DIR, pinned_wheels, fetched, exts)
         prefetch = [p for p in PREFETCH if p in lock["packages"]]
         (lite_dir / "jupyter-lite.json").write_text(json.dumps(lite_config(prefetch), indent=2) + "\n")
         run_jupyter_lite(jupyter, work, lite_dir, contents, exts, site)

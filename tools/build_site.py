@@ -61,11 +61,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pinned  # tools/pinned.py: the check of every pinned download and the policy for a bad file
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 WORKBOOK = ROOT / "data" / "workbook.toml"
 DEFAULT_OUT = ROOT / "site"
-DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "folioviz" / "site-assets"
+DEFAULT_CACHE = pinned.cache_home() / "site-assets"
 MARKER = ".folioviz-site"  # written into every output dir; only a dir holding it (or empty) is ever replaced
 
 STATIC = "static/"
@@ -151,25 +155,11 @@ def integrity_of(data: bytes) -> str:
     return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
 
 
-def _verified(path: Path, asset: NpmAsset) -> bool:
-    """True when ``path`` holds the pinned tarball; a file with other content is removed."""
-    if not path.is_file():
-        return False
-    actual = integrity_of(path.read_bytes())
-    if actual == asset.integrity:
-        return True
-    path.unlink()
-    raise SiteBuildError(
-        f"{path} is not {asset.spec} as pinned (integrity {actual}, expected {asset.integrity}); "
-        "the file was removed. Run the build again to download it afresh."
-    )
-
-
 def fetch_npm_asset(asset: NpmAsset, cache_dir: Path, npm: str | None = None) -> Path:
     """The pinned tarball of ``asset`` in ``cache_dir``: reused when it verifies, else ``npm pack``-ed."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    pinned.cache_dir(cache_dir, SiteBuildError)
     target = cache_dir / asset.tarball
-    if _verified(target, asset):
+    if pinned.reuse(target, asset.integrity, asset.spec):
         return target
     npm = npm or shutil.which("npm")
     hint = (
@@ -204,9 +194,7 @@ def fetch_npm_asset(asset: NpmAsset, cache_dir: Path, npm: str | None = None) ->
         packed = Path(scratch) / reported.get("filename", asset.tarball)
         if not packed.is_file():
             raise SiteBuildError(f"`npm pack {asset.spec}` reported success but wrote no {packed.name}")
-        actual = integrity_of(packed.read_bytes())
-        if actual != asset.integrity:
-            raise SiteBuildError(f"{asset.spec}: downloaded integrity {actual} != pinned {asset.integrity}")
+        pinned.check(packed, asset.integrity, f"{asset.spec}, just downloaded", SiteBuildError)
         os.replace(packed, target)
     print(f"fetched {asset.spec} into {target} ({target.stat().st_size / 1e6:.1f} MB, integrity verified)")
     return target

@@ -22,7 +22,6 @@ it is not part of ``make test``; run it with ``make provenance``.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import re
 import shutil
@@ -37,8 +36,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import kernel_lines  # noqa: E402
+import pinned  # noqa: E402  (tools/pinned.py: every pinned download's check and bad-file policy)
 
-CACHE = Path(os.environ.get("FOLIOVIZ_KSRC_CACHE", Path.home() / ".cache" / "folioviz" / "ksrc"))
+CACHE = Path(os.environ.get("FOLIOVIZ_KSRC_CACHE") or pinned.cache_home() / "ksrc")
 BASE_PARTS = ("Makefile", "mm/", "include/linux/", "arch/x86/mm/")
 
 
@@ -106,14 +106,6 @@ def _apt_env(workdir: Path, suites: list[str]) -> dict[str, str]:
     return {**os.environ, "APT_CONFIG": str(conf)}
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def fetch(release: dict[str, str]) -> Path:
     """Return an unpacked tree of ``release`` under the cache, downloading it if needed."""
     version = release["tag"].lstrip("v")
@@ -123,24 +115,27 @@ def fetch(release: dict[str, str]) -> Path:
         return tree
     if shutil.which("apt-get") is None:
         raise SystemExit("provenance: apt-get is needed to fetch kernel sources (Debian or Ubuntu)")
-    workdir = CACHE / "apt"
-    env = _apt_env(workdir, [r["suite"] for r in releases()])
-    downloads = CACHE / "downloads"
-    downloads.mkdir(parents=True, exist_ok=True)
+    try:
+        downloads = pinned.cache_dir(CACHE / "downloads")
+    except pinned.PinnedFileError as exc:
+        raise SystemExit(f"provenance: {exc}") from None
     tarball = downloads / f"linux_{version}.orig.tar.xz"
-    if not tarball.exists():
-        print(f"provenance: fetching linux={release['debian']} (about 140 MB)...", flush=True)
+    what = f"linux={release['debian']}"
+    if not pinned.reuse(tarball, release["orig_sha256"], what):  # a bad cached tarball is removed: fetch it again
+        print(f"provenance: fetching {what} (about 140 MB)...", flush=True)
+        env = _apt_env(CACHE / "apt", [r["suite"] for r in releases()])
         subprocess.run(["apt-get", "-q", "update"], env=env, check=True, stdout=subprocess.DEVNULL)
         subprocess.run(
-            ["apt-get", "-q", "source", "--download-only", f"linux={release['debian']}"],
+            ["apt-get", "-q", "source", "--download-only", what],
             env=env,
             cwd=downloads,
             check=True,
             stdout=subprocess.DEVNULL,
         )
-    digest = _sha256(tarball)
-    if digest != release["orig_sha256"]:
-        raise SystemExit(f"provenance: {tarball.name} has sha256 {digest}, expected {release['orig_sha256']}")
+        try:
+            pinned.check(tarball, release["orig_sha256"], f"{what}, just downloaded")
+        except (pinned.PinnedFileError, FileNotFoundError) as exc:
+            raise SystemExit(f"provenance: {exc}") from None
     print(f"provenance: unpacking {tarball.name} (sha256 verified)", flush=True)
     tmp = tree.with_suffix(".partial")
     shutil.rmtree(tmp, ignore_errors=True)
