@@ -30,7 +30,6 @@ import datetime
 import json
 import os
 import platform
-import re
 import secrets
 import signal
 import socket
@@ -44,19 +43,13 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from makefile_vars import app_flags  # noqa: E402
+
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 OLD_APP = ["--template=folioviz-offline", "--VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension"]
-
-
-def app_flags() -> list[str]:
-    """``make app``'s Voilà flags, read from the Makefile (APP_FLAGS), so the benchmark times what it runs."""
-    text = (ROOT / "Makefile").read_text()
-    match = re.search(r"^APP_FLAGS := ((?:.*\\\n)*.*)$", text, re.M)
-    if not match:
-        raise SystemExit("no APP_FLAGS in the Makefile")
-    return match.group(1).replace("\\\n", " ").split()
 
 
 MODES = {

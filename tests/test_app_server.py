@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from tools.makefile_vars import app_flags
+
 ROOT = Path(__file__).resolve().parents[1]
 MAX_KERNELS = 2
 CULL_IDLE_S = 6
@@ -40,13 +42,6 @@ NOTEBOOK = {
 }
 
 pytestmark = pytest.mark.skipif(shutil.which("voila", path=str(Path(sys.executable).parent)) is None, reason="no voila")
-
-
-def app_flags() -> list[str]:
-    text = (ROOT / "Makefile").read_text()
-    match = re.search(r"^APP_FLAGS := ((?:.*\\\n)*.*)$", text, re.M)
-    assert match, "no APP_FLAGS in the Makefile"
-    return match.group(1).replace("\\\n", " ").split()
 
 
 @dataclass

@@ -48,6 +48,7 @@ from test_static_site import READY_IDS, WIDGET_FAILURES, WIDGETS_RENDERED, stati
 
 sys.path.insert(0, str(REPO_ROOT / "tools"))
 from app_assets import install as install_plotly_js
+from makefile_vars import app_flags
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 HOSTLESS = frozenset({"file", "data", "blob", "about"})
@@ -149,13 +150,6 @@ def test_jupyterlab(browser: Browser, lab_server: Any, run_all: Any) -> None:
 # --------------------------------------------------------------------------------- Voilà, as make app
 
 
-def _app_flags() -> list[str]:
-    text = (REPO_ROOT / "Makefile").read_text()
-    match = re.search(r"^APP_FLAGS := ((?:.*\\\n)*.*)$", text, re.M)
-    assert match, "no APP_FLAGS in the Makefile"
-    return match.group(1).replace("\\\n", " ").split()
-
-
 @dataclass
 class App:
     url: str
@@ -176,7 +170,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     install_plotly_js(base / "data")  # as make app does into .venv/share/jupyter
     port = _free_port()
     cmd = [sys.executable, str(REPO_ROOT / "tools" / "voila_app.py"), "--no-browser", f"--port={port}"]
-    cmd += ["--Voila.port_retries=0", *_app_flags(), str(root / DEMO)]
+    cmd += ["--Voila.port_retries=0", *app_flags(), str(root / DEMO)]
     log = base / "voila.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=base, start_new_session=True)
