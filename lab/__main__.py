@@ -91,11 +91,16 @@ def cmd_vm(args: argparse.Namespace) -> None:
         "Try: explain(pages['anon_anon']); explain(pages['thp_tail']);",
         "     explain_pagecache(pages['file_page_cache'].mapping)",
     ]
+
+    def explain(obj: object, era: str | None = None) -> None:
+        """Print folioviz's reading of a page (``decode()`` returns it as an object instead)."""
+        fd.explain(obj, era)
+
     namespace = {
         "prog": prog,
         "drgn": drgn,
         "pages": pages,
-        "explain": fd.explain,
+        "explain": explain,
         "decode": fd.decode,
         "explain_pagecache": fd.explain_pagecache,
         "report": report,
