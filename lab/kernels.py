@@ -25,6 +25,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from folioviz.kernel.observed import Package  # a pinned .deb: name, version, sha256 (as a record keeps it)
 from tools import pinned  # the one check of a pinned download and the one policy for a bad file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,13 +55,6 @@ ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 class LabError(RuntimeError):
     """Something the lab needs is missing or wrong; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class Package:
-    name: str
-    version: str
-    sha256: str
 
 
 @dataclass(frozen=True)

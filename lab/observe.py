@@ -26,18 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from folioviz.kernel.observed import KPF_BITS
+from folioviz.kernel.observed import kpf_names as observed_kpf_names
+
 from .kernels import ROOT, Image, config_value
 
 DATA = ROOT / "data" / "real_kernels"
 
-#: /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h): the ones the lab compares.
-KPF = {
-    "LOCKED": 0, "ERROR": 1, "REFERENCED": 2, "UPTODATE": 3, "DIRTY": 4, "LRU": 5, "ACTIVE": 6,
-    "SLAB": 7, "WRITEBACK": 8, "RECLAIM": 9, "BUDDY": 10, "MMAP": 11, "ANON": 12, "SWAPCACHE": 13,
-    "SWAPBACKED": 14, "COMPOUND_HEAD": 15, "COMPOUND_TAIL": 16, "HUGE": 17, "UNEVICTABLE": 18,
-    "HWPOISON": 19, "NOPAGE": 20, "KSM": 21, "THP": 22, "OFFLINE": 23, "ZERO_PAGE": 24, "IDLE": 25,
-    "PGTABLE": 26,
-}  # fmt: skip
+#: /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h), by name: the model's table.
+KPF = dict(KPF_BITS)
 
 #: Configuration options whose value the record keeps: they change what a page's words mean.
 CONFIG_OPTIONS = (
@@ -47,7 +44,7 @@ CONFIG_OPTIONS = (
 
 
 def kpf_names(value: int) -> list[str]:
-    return [name for name, bit in KPF.items() if value >> bit & 1]
+    return list(observed_kpf_names(value))
 
 
 @dataclass
