@@ -12,12 +12,6 @@ from folioviz.kernel import MappingKind, UnknownEraError, decode, default_era, s
 from folioviz.widgets import MappingWordWidget, MkwriteWidget, PageCacheWidget
 
 
-@pytest.fixture(autouse=True)
-def _restore_default():
-    yield
-    set_default_era(None)
-
-
 def test_the_email_era_is_the_default():
     assert default_era().id == "v6.0-v6.16" == folioviz.DEFAULT_ERA
 

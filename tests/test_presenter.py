@@ -12,12 +12,6 @@ from folioviz.widgets import MappingWordWidget, MkwriteWidget, PageCacheWidget, 
 from folioviz.widgets.tables import style_html
 
 
-@pytest.fixture(autouse=True)
-def _off_again():
-    yield
-    folioviz.presenter_mode(False)
-
-
 def _svg_width(svg: str) -> float:
     return float(re.search(r'width="(\d+)"', svg).group(1))
 
