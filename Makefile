@@ -141,7 +141,7 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check folioviz tests tools benchmarks
+	$(VENV)/bin/ruff format --check folioviz tests tools benchmarks lab
 	$(VENV)/bin/mypy
 
 notebooks: $(STAMP)

@@ -12,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.timeout(600)  # repo2docker is given 300 s
 def test_repo2docker_uses_the_binder_environment_file():
     exe = shutil.which("repo2docker", path=str(Path(sys.executable).parent))
     if exe is None:

@@ -56,6 +56,7 @@ def test_the_environment_variable_sets_it_for_a_whole_session():
         capture_output=True,
         text=True,
         check=True,
+        timeout=60,
     )
     assert out.stdout.strip() == "v6.17+"
     bad = subprocess.run(
@@ -64,6 +65,7 @@ def test_the_environment_variable_sets_it_for_a_whole_session():
         capture_output=True,
         text=True,
         check=True,
+        timeout=60,
     )
     assert bad.stdout.strip() == "v6.0-v6.16" and "FOLIOVIZ_ERA ignored" in bad.stderr
 

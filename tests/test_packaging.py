@@ -9,6 +9,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,6 +78,7 @@ def test_binder_environment_is_the_runtime_and_jupyterlab_only():
     assert "pip install --no-deps --no-cache-dir ." in post_build.read_text()
 
 
+@pytest.mark.timeout(600)  # pip builds the wheel (up to 300 s on a loaded machine), then imports it
 def test_wheel_carries_the_data_and_works_outside_the_repo(tmp_path):
     subprocess.run(
         [
@@ -93,6 +95,7 @@ def test_wheel_carries_the_data_and_works_outside_the_repo(tmp_path):
         ],
         check=True,
         capture_output=True,
+        timeout=300,
     )
     wheel = next(tmp_path.glob("folioviz-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
@@ -113,6 +116,7 @@ def test_wheel_carries_the_data_and_works_outside_the_repo(tmp_path):
         cwd=tmp_path,
         capture_output=True,
         text=True,
+        timeout=60,
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "movable"

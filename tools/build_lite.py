@@ -279,7 +279,7 @@ def build_folioviz_wheel(target_dir: Path) -> Path:
     """folioviz as a wheel, built from this checkout (hatchling, no network)."""
     with tempfile.TemporaryDirectory(prefix="folioviz-wheel-") as scratch:
         cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", scratch]
-        done = subprocess.run([*cmd, str(ROOT)], capture_output=True, text=True, check=False)
+        done = subprocess.run([*cmd, str(ROOT)], capture_output=True, text=True, check=False, timeout=300)
         if done.returncode != 0:
             raise LiteBuildError(f"building the folioviz wheel failed:\n{done.stderr or done.stdout}")
         (built,) = Path(scratch).glob("folioviz-*.whl")
@@ -702,7 +702,7 @@ def run_jupyter_lite(jupyter: Path, work: Path, lite_dir: Path, contents: Path, 
     cmd = [str(jupyter), "lite", "build", "--lite-dir", str(lite_dir), "--output-dir", str(site)]
     cmd += ["--contents", str(contents), "--apps", "lab", "--no-sourcemaps", "--no-unused-shared-packages"]
     cmd += ["--ignore-sys-prefix", f"--FederatedExtensionAddon.extra_labextensions_path={exts}"]
-    done = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
+    done = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False, timeout=900)
     if done.returncode != 0:
         raise LiteBuildError(f"jupyter lite build failed:\n{(done.stderr or done.stdout)[-4000:]}")
 

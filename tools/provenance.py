@@ -124,13 +124,14 @@ def fetch(release: dict[str, str]) -> Path:
     if not pinned.reuse(tarball, release["orig_sha256"], what):  # a bad cached tarball is removed: fetch it again
         print(f"provenance: fetching {what} (about 140 MB)...", flush=True)
         env = _apt_env(CACHE / "apt", [r["suite"] for r in releases()])
-        subprocess.run(["apt-get", "-q", "update"], env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "-q", "update"], env=env, check=True, stdout=subprocess.DEVNULL, timeout=600)
         subprocess.run(
             ["apt-get", "-q", "source", "--download-only", what],
             env=env,
             cwd=downloads,
             check=True,
             stdout=subprocess.DEVNULL,
+            timeout=1800,  # about 140 MB
         )
         try:
             pinned.check(tarball, release["orig_sha256"], f"{what}, just downloaded")

@@ -46,10 +46,13 @@ from conftest import (
 )
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("FOLIOVIZ_FIGURES") != "1",
-    reason="timing runs (several per notebook): set FOLIOVIZ_FIGURES=1",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        os.environ.get("FOLIOVIZ_FIGURES") != "1",
+        reason="timing runs (several per notebook): set FOLIOVIZ_FIGURES=1",
+    ),
+    pytest.mark.timeout(1200),  # RUNS runs of a notebook (or of a 60 s animation) in one test
+]
 
 RUNS = int(os.environ.get("FOLIOVIZ_FIGURES_RUNS", "3"))
 ANIMATED = "02_page_cache_refcounts.ipynb"
