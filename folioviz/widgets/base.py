@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from html import escape
 from typing import Any
 
 import ipywidgets as w
 
+from .markup import Markup, tag
+
 __all__ = ["GuardedInputs", "error_html"]
 
 
-def error_html(message: str, lead: str = "Not applied") -> str:
+def error_html(message: str, lead: str = "Not applied") -> Markup:
     """The inline error: what was refused and why (the message says what is allowed)."""
-    return f'<div class="fv-error" role="alert"><b>{escape(lead)}:</b> {escape(message)}</div>'
+    return tag("div", tag("b", f"{lead}:"), " ", message, class_="fv-error", role="alert")
 
 
 class GuardedInputs:

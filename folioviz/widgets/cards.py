@@ -10,6 +10,7 @@ from typing import Any
 
 from ..kernel import decode
 from ..kernel.mapping import MappingDecode
+from .markup import Markup, tag
 from .svg import mapping_svg
 from .tables import helpers_table_html, kind_line_html, style_html
 from .text import decode_text
@@ -25,15 +26,14 @@ class DecodeCard:
         self.result = result
         self.presenter = is_presenter(presenter)
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> Markup:
         r = self.result
-        return (
-            style_html(self.presenter, controls=False)
-            + '<div class="folioviz fv-card">'
-            + kind_line_html(r, presenter=self.presenter)
-            + mapping_svg(r, presenter=self.presenter)
-            + helpers_table_html(r)
-            + "</div>"
+        return style_html(self.presenter, controls=False) + tag(
+            "div",
+            kind_line_html(r, presenter=self.presenter),
+            mapping_svg(r, presenter=self.presenter),
+            helpers_table_html(r),
+            class_="folioviz fv-card",
         )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
@@ -47,7 +47,7 @@ class DecodeCard:
         if _in_kernel():
             r = self.result
             text = f"DecodeCard({r.word_text}, {r.era.label}): {r.kind.value} → {r.target or 'nothing'} ({r.rule})"
-        return {"text/html": self._repr_html_(), "text/plain": text}
+        return {"text/html": str(self._repr_html_()), "text/plain": text}
 
     def __repr__(self) -> str:
         return decode_text(self.result, sources=False)

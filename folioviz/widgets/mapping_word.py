@@ -26,6 +26,7 @@ from ..kernel.mapping import MappingDecode
 from .base import GuardedInputs
 from .bitfield import BitField
 from .bits import word_hex
+from .markup import Markup
 from .snapshot import SnapshotMixin, decode_snapshot_html
 from .svg import mapping_svg
 from .tables import helpers_table_html, kind_line_html, style_html
@@ -195,7 +196,7 @@ class MappingWordWidget(SnapshotMixin, GuardedInputs, w.VBox):
         self._text.value = text
         return not self._error
 
-    def _snapshot_html(self) -> str:
+    def _snapshot_html(self) -> Markup:
         return decode_snapshot_html(self.result)
 
     def __repr__(self) -> str:  # short and deterministic (it is stored in notebooks)

@@ -10,7 +10,6 @@ so the livelock and its absence stand next to each other.
 from __future__ import annotations
 
 from dataclasses import replace
-from html import escape
 from typing import Any
 
 import ipywidgets as w
@@ -39,6 +38,7 @@ from ..kernel.mkwrite import (
 from ..kernel.scenario import Scenario, Step
 from ..kernel.versions import default_era, kernel_menu
 from .base import GuardedInputs
+from .markup import Markup, escape, tag
 from .snapshot import SnapshotMixin, mkwrite_inputs_html, mkwrite_pane_html, step_html
 from .stepper import Stepper
 from .svg import kind_badge_svg
@@ -82,7 +82,7 @@ _GOOD = {Outcome.WRITE_PROCEEDS, Outcome.RETRY_THEN_NEW_PAGE}
 _BAD = {Outcome.LIVELOCK, Outcome.VM_BUG_ON, Outcome.LOCK_NOT_HELD}
 _GLYPH = {Outcome.WRITE_PROCEEDS: "✔", Outcome.LIVELOCK: "⟳", Outcome.VM_BUG_ON: "✘", Outcome.LOCK_NOT_HELD: "?"}
 
-_EXTRA_STYLE = f"""<style>
+_EXTRA_STYLE = Markup(f"""<style>
 .folioviz .fv-code {{ font-family: ui-monospace, 'DejaVu Sans Mono', monospace; background: #FAFAFA;
   border: 1px solid #CCCCCC; border-radius: 4px; padding: 0.4em 0; min-width: 30em; max-width: 100%; color: #1A1A1A;
   overflow-x: auto; }}
@@ -103,7 +103,7 @@ _EXTRA_STYLE = f"""<style>
 .folioviz .fv-outcome-bad {{ border-color: {OKABE_ITO["vermillion"]}; background: #FCEBE0; }}
 .folioviz .fv-outcome-name {{ font-size: 1.25em; font-weight: 700; }}
 .folioviz .fv-side {{ flex: 1 1 30em; min-width: 30em; margin-right: 1em; }}
-</style>"""
+</style>""")
 
 
 # --------------------------------------------------------------------------- pure renderers
@@ -111,7 +111,7 @@ _EXTRA_STYLE = f"""<style>
 
 def code_panel_html(
     lines: tuple[PseudoLine, ...], current: int | None, visited: tuple[int, ...] = (), *, comments: bool = True
-) -> str:
+) -> Markup:
     """Our pseudo-code of ``do_page_mkwrite()`` with the running line marked (▶ and a box) and links.
 
     With ``comments=False`` (narrow panes) each line's comment becomes its tooltip.
@@ -127,54 +127,63 @@ def code_panel_html(
             cls += " fv-line-visited"
             mark = "·"
         link = (
-            f'<a href="{escape(line.source.url)}" target="_blank" title="{escape(line.source.label)}">↗</a>'
+            tag("a", "↗", href=line.source.url, target="_blank", title=line.source.label)
             if line.source is not None
             else ""
         )
-        comment = f'<span class="fv-comment">  # {escape(line.comment)}</span>' if line.comment and comments else ""
-        tip = f' title="{escape(line.comment)}"' if line.comment and not comments else ""
+        comment = tag("span", f"  # {line.comment}", class_="fv-comment") if line.comment and comments else ""
         rows.append(
-            f'<div class="{cls}" data-line="{line.number}"{tip}><span class="fv-mark" aria-hidden="true">{mark}</span>'
-            f'<span class="fv-ln">{line.number}</span>{escape(line.text)}{comment}{link}</div>'
+            tag(
+                "div",
+                tag("span", mark, class_="fv-mark", aria_hidden="true"),
+                tag("span", line.number, class_="fv-ln"),
+                line.text,
+                comment,
+                link,
+                class_=cls,
+                data_line=line.number,
+                title=line.comment if line.comment and not comments else None,
+            )
         )
-    return (
-        '<div class="fv-code" role="region" aria-label="do_page_mkwrite() in our pseudo-code">'
-        + "".join(rows)
-        + "</div>"
-    )
+    return tag("div", *rows, class_="fv-code", role="region", aria_label="do_page_mkwrite() in our pseudo-code")
 
 
-def state_html(state: MkwriteState | FaultLoopState) -> str:
-    """The state panel: flags, return value, lock, word (with its kind badge), branch or loop position."""
-    rows: list[tuple[str, str]] = []
+def state_html(state: MkwriteState | FaultLoopState, *, static: bool = False) -> Markup:
+    """The state panel: flags, return value, lock, word (with its kind badge), branch or loop position.
+
+    :param static: the form of a static snapshot: no badge (the kind is written beside the word), no classes
+    """
+    rows: list[tuple[str, Markup | str]] = []
     if isinstance(state, MkwriteState):
-        rows.append(("vmf->flags", f"<code>{escape(decode_fault_flags(state.vmf_flags))}</code>"))
-        rows.append(("ret", "—" if state.ret is None else f"<code>{escape(decode_vm_fault(state.ret))}</code>"))
-        rows.append(("folio lock", escape(state.lock_holder or "unlocked")))
-        badge = kind_badge_svg(state.mapping_kind) if state.mapping_kind else ""
-        rows.append(
-            ("folio->mapping", f"{badge} <code>{escape(state.mapping_word)}</code> {escape(state.mapping_kind)}")
-        )
+        rows.append(("vmf->flags", tag("code", decode_fault_flags(state.vmf_flags))))
+        rows.append(("ret", "—" if state.ret is None else tag("code", decode_vm_fault(state.ret))))
+        rows.append(("folio lock", state.lock_holder or "unlocked"))
+        word = Markup("<code>{}</code> {}").format(state.mapping_word, state.mapping_kind)
+        if not (state.mapping_kind and static):  # static: no badge, the kind is written beside the word
+            word = (kind_badge_svg(state.mapping_kind) if state.mapping_kind else Markup("")) + Markup(" ") + word
+        rows.append(("folio->mapping", word))
         if state.check:
-            rows.append(("the check", escape(state.check)))
+            rows.append(("the check", state.check))
         if state.branch:
-            rows.append(("branch", escape(state.branch)))
+            rows.append(("branch", state.branch))
     else:
-        rows.append(("fault", f"attempt {state.attempt} · retries so far <b class='fv-retries'>{state.retries}</b>"))
-        rows.append(("where", escape(state.where)))
-        rows.append(("PTE", escape(state.pte)))
-        rows.append(("folio lock", escape(state.lock_holder or "unlocked")))
-        rows.append(("folio->mapping", f"<code>{escape(state.mapping_word)}</code>"))
-        rows.append(("references", escape(state.refs)))
+        retries = tag("b", state.retries, **({} if static else {"class_": "fv-retries"}))
+        rows.append(("fault", Markup("attempt {} · retries so far {}").format(state.attempt, retries)))
+        rows.append(("where", state.where))
+        rows.append(("PTE", state.pte))
+        rows.append(("folio lock", state.lock_holder or "unlocked"))
+        rows.append(("folio->mapping", tag("code", state.mapping_word)))
+        rows.append(("references", state.refs))
         if state.ret is not None:
-            rows.append(("returned", f"<code>{escape(decode_vm_fault(state.ret))}</code>"))
+            rows.append(("returned", tag("code", decode_vm_fault(state.ret))))
         if state.mkwrite_path:
             rows.append(("do_page_mkwrite() ran", "lines " + ", ".join(str(n) for n in state.mkwrite_path)))
-    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-    return f'<table class="fv-table fv-state" aria-label="state">{body}</table>'
+    body = [Markup("<tr><th>{}</th><td>{}</td></tr>").format(k, v) for k, v in rows]
+    attrs = {} if static else {"class_": "fv-table fv-state", "aria_label": "state"}
+    return tag("table", *body, **attrs)
 
 
-def outcome_html(run: MkwriteRun) -> str:
+def outcome_html(run: MkwriteRun) -> Markup:
     """The outcome banner: what the model says this input leads to, and why."""
     outcome = run.outcome
     group = "good" if outcome in _GOOD else ("bad" if outcome in _BAD else "retry")
@@ -183,12 +192,15 @@ def outcome_html(run: MkwriteRun) -> str:
     evidence = {"V": "read in source", "I": "inferred from source", "U": "not verifiable here"}.get(
         outcome.evidence, ""
     )
-    return (
-        f'<div class="fv-outcome fv-outcome-{group}" role="status" aria-live="polite" data-outcome="{outcome.name}"'
-        ">"
-        f'<span class="fv-outcome-name">{glyph} {escape(outcome.name)}</span>{escape(retries)}'
-        f" <small>({escape(evidence)}; rule {escape(outcome.rule or '—')})</small><br>"
-        f"{escape(run.explanation)}</div>"
+    return tag(
+        "div",
+        tag("span", f"{glyph} {outcome.name}", class_="fv-outcome-name"),
+        retries,
+        Markup(" <small>({}; rule {})</small><br>{}").format(evidence, outcome.rule or "—", run.explanation),
+        class_=f"fv-outcome fv-outcome-{group}",
+        role="status",
+        aria_live="polite",
+        data_outcome=outcome.name,
     )
 
 
@@ -269,13 +281,14 @@ class _Controls(w.VBox):
         if inputs.truncated_beyond_eof is not None:
             self.beyond_eof.value = inputs.truncated_beyond_eof
         self.beyond_eof.layout.display = "" if inputs.folio == "truncated" else "none"
-        self.era_label.value = (
-            f'<span class="fv-cell-note">era {escape(inputs.era.label)} · {escape(inputs.form.value)} form · '
-            f"links to {escape(inputs.release)}</span>"
+        self.era_label.value = tag(
+            "span",
+            f"era {inputs.era.label} · {inputs.form.value} form · links to {inputs.release}",
+            class_="fv-cell-note",
         )
 
 
-def side_title(kernel: str, check: str) -> str:
+def side_title(kernel: str, check: str) -> Markup:
     """A side-by-side pane's title: which test it is, spelled as that kernel's code form spells it.
 
     The raw test is ``!page->mapping`` in the page-based form (v6.4, the email's kernel) and
@@ -283,15 +296,15 @@ def side_title(kernel: str, check: str) -> str:
     """
     form = code_form(kernel, check)
     what = "the raw word, as released" if check == next(iter(CHECKS)) else "the helper, as the v1 patch tested"
-    return f"<b>{what}: <code>{escape(form.check_expr)}</code></b>"
+    return Markup("<b>{}: <code>{}</code></b>").format(what, form.check_expr)
 
 
 class _Pane(w.VBox):
     """Code, state and outcome for one input set; renders whatever step it is given."""
 
-    def __init__(self, title: str = "", *, comments: bool = True) -> None:
+    def __init__(self, title: Markup | str = "", *, comments: bool = True) -> None:
         self.comments = comments
-        self.title = w.HTML(title)
+        self.title = w.HTML(escape(title))
         self.code = w.HTML("")
         self.state = w.HTML("")
         self.outcome = w.HTML("")
@@ -309,7 +322,7 @@ class _Pane(w.VBox):
         if final:
             self.outcome.value = outcome_html(run)
         else:
-            self.outcome.value = (
+            self.outcome.value = Markup(
                 '<div class="fv-outcome" role="status">Outcome: predict it, then step to the end '
                 "(or press ▶|) to see it.</div>"
             )
@@ -487,14 +500,14 @@ class MkwriteWidget(SnapshotMixin, _InputsMixin, w.VBox):
     def set_view(self, view: str) -> None:
         self.view = view
 
-    def _snapshot_html(self) -> str:
+    def _snapshot_html(self) -> Markup:
         stepper, steps = self.stepper, self.scenario.steps
         index = stepper.index
         visited = tuple(s.state.line for s in steps[: index + 1] if isinstance(s.state, MkwriteState))
         view = "the fault, retried" if self._view == "loop" else "inside do_page_mkwrite()"
         lines = pseudo_code(self.inputs.kernel, self.inputs.check)
         return (
-            mkwrite_inputs_html(self.inputs).replace("</p>", f" · view: {view}</p>", 1)
+            mkwrite_inputs_html(self.inputs, view=view)
             + step_html(steps[index], index, len(steps))
             + mkwrite_pane_html(lines, self.run, steps[index], visited, final=index == len(steps) - 1, last=steps[-1])
         )
@@ -611,7 +624,7 @@ class MkwriteSideBySide(SnapshotMixin, _InputsMixin, w.VBox):
         self._stepper.set_scenario(self._longest())
         return True
 
-    def _snapshot_html(self) -> str:
+    def _snapshot_html(self) -> Markup:
         index = self.stepper.index
         panes = []
         for check, (lines, run, scenario) in zip(CHECKS, self._sides, strict=True):
@@ -631,9 +644,9 @@ class MkwriteSideBySide(SnapshotMixin, _InputsMixin, w.VBox):
             )
         steps = self.stepper.scenario.steps
         return (
-            mkwrite_inputs_html(self._inputs).replace(f" · check <code>{escape(self._inputs.check)}</code>", "")
+            mkwrite_inputs_html(self._inputs, check=False)
             + step_html(steps[index], index, len(steps))
-            + "".join(panes)
+            + Markup("").join(panes)
         )
 
     def __repr__(self) -> str:
@@ -676,7 +689,7 @@ class MkwriteSideBySide(SnapshotMixin, _InputsMixin, w.VBox):
             pane.render(lines, run, scenario.steps[i], visited, final=i == len(scenario) - 1)
 
 
-def history_table_html() -> str:
+def history_table_html() -> Markup:
     """The history of do_page_mkwrite()'s check, from ``data/mkwrite_history.toml``, with what is uncertain."""
     from ..kernel.mkwrite import mkwrite_history
     from ..kernel.sources import commit_url, lore_url
@@ -685,25 +698,36 @@ def history_table_html() -> str:
     for event in mkwrite_history():
         links = []
         if event.commit:
-            links.append(
-                f'<a href="{escape(commit_url(event.commit))}" target="_blank">'
-                f"<code>{escape(event.commit[:12])}</code></a>"
-            )
+            links.append(tag("a", tag("code", event.commit[:12]), href=commit_url(event.commit), target="_blank"))
         if event.message_id:
-            links.append(f'<a href="{escape(lore_url(event.message_id))}" target="_blank">mail</a>')
+            links.append(tag("a", "mail", href=lore_url(event.message_id), target="_blank"))
         unsure = (
-            f"<br><small><i>unverified: {escape(', '.join(event.uncertain))}</i></small>" if event.uncertain else ""
+            Markup("<br><small><i>unverified: {}</i></small>").format(", ".join(event.uncertain))
+            if event.uncertain
+            else ""
         )
-        version = escape(event.version or "—") + (" <small>(≈)</small>" if "version" in event.uncertain else "")
+        version = escape(event.version or "—") + (Markup(" <small>(≈)</small>") if "version" in event.uncertain else "")
         rows.append(
-            f"<tr><td>{escape(event.date)}<br><small>{escape(event.date_is)}</small></td><td>{version}</td>"
-            f"<td><b>{escape(event.title)}</b> <small>{escape(event.author)}</small><br>"
-            f"{escape(event.what)}{unsure}</td>"
-            f"<td>{' · '.join(links)}</td><td>{escape(', '.join(event.rules))}</td></tr>"
+            Markup(
+                "<tr><td>{}<br><small>{}</small></td><td>{}</td><td><b>{}</b> <small>{}</small><br>{}{}</td>"
+                "<td>{}</td><td>{}</td></tr>"
+            ).format(
+                event.date,
+                event.date_is,
+                version,
+                event.title,
+                event.author,
+                event.what,
+                unsure,
+                Markup(" · ").join(links),
+                ", ".join(event.rules),
+            )
         )
-    return (
-        style_html(controls=False) + '<div class="folioviz"><table class="fv-table fv-history" aria-label="history">'
-        "<tr><th>date</th><th>release</th><th>what changed</th><th>source</th><th>rules</th></tr>"
-        + "".join(rows)
-        + "</table></div>"
+    table = tag(
+        "table",
+        Markup("<tr><th>date</th><th>release</th><th>what changed</th><th>source</th><th>rules</th></tr>"),
+        *rows,
+        class_="fv-table fv-history",
+        aria_label="history",
     )
+    return style_html(controls=False) + tag("div", table, class_="folioviz")

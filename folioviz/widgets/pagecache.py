@@ -7,7 +7,6 @@ it. A learner can also type their own sequence of kernel operations: an illegal 
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 import ipywidgets as w
@@ -24,6 +23,7 @@ from ..kernel.pagecache import (
 from ..kernel.scenario import Scenario, Step
 from ..kernel.versions import DEFAULT_ERA, default_era, eras, get_era
 from .base import GuardedInputs, error_html
+from .markup import Markup, tag
 from .snapshot import SnapshotMixin, step_html, steps_table_html
 from .stepper import Stepper
 from .svg import pagecache_svg
@@ -119,9 +119,10 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
         composer = w.VBox(
             [
                 w.HTML(
-                    "<b>Compose your own</b> (starts from a cached folio; an actor such as <code>thread A</code> "
-                    "follows the name):"
-                    f'<div class="fv-cell-note">operations: {escape(names)}<br>short names: {escape(aliases)}</div>'
+                    Markup(
+                        "<b>Compose your own</b> (starts from a cached folio; an actor such as <code>thread A</code> "
+                        'follows the name):<div class="fv-cell-note">operations: {}<br>short names: {}</div>'
+                    ).format(names, aliases)
                 ),
                 self._ops,
                 self._run,
@@ -219,11 +220,11 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
         self._point_picker(COMPOSED)
         return True
 
-    def _snapshot_html(self) -> str:
+    def _snapshot_html(self) -> Markup:
         sc, i, step = self.scenario, self.stepper.index, self.step
         era = get_era(self.era)
         return (
-            f"<p>Scenario <b>{escape(sc.title)}</b> · {escape(era.label)} · links to {escape(era.release)}</p>"
+            Markup("<p>Scenario <b>{}</b> · {} · links to {}</p>").format(sc.title, era.label, era.release)
             + step_html(step, i, len(sc))
             + steps_table_html(sc.steps, i, lambda state: state.describe())
         )
@@ -274,10 +275,9 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
 
     def _show_era(self) -> None:
         era = get_era(self._era)
-        note = f" · {escape(self._era_note)}" if self._era_note else ""
-        self._era_label.value = (
-            f'<span class="fv-cell-note">{escape(self._scenario.title)} · {escape(era.label)} · '
-            f"links to {escape(era.release)}{note}</span>"
+        note = f" · {self._era_note}" if self._era_note else ""
+        self._era_label.value = tag(
+            "span", f"{self._scenario.title} · {era.label} · links to {era.release}{note}", class_="fv-cell-note"
         )
 
     def _render_step(self, step: Step[PageCacheFolio]) -> None:
@@ -309,15 +309,12 @@ class SequenceCard:
             return f"Not allowed at {self.error}"
         return "\n".join(f"{i:>2}  {fn:<24} {text}" for i, fn, text in self._rows())
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> Markup:
         if self.error:
-            return style_html(controls=False) + f'<div class="folioviz">{error_html(self.error, "Not allowed")}</div>'
-        rows = "".join(
-            f"<tr><td>{i}</td><td><code>{escape(fn)}()</code></td><td>{escape(text)}</td></tr>"
+            return style_html(controls=False) + tag("div", error_html(self.error, "Not allowed"), class_="folioviz")
+        rows = [
+            Markup("<tr><td>{}</td><td><code>{}()</code></td><td>{}</td></tr>").format(i, fn, text)
             for i, fn, text in self._rows()
-        )
-        return (
-            style_html(controls=False)
-            + '<div class="folioviz"><table class="fv-table"><tr><th>step</th><th>function</th>'
-            f"<th>state after it</th></tr>{rows}</table></div>"
-        )
+        ]
+        head = Markup("<tr><th>step</th><th>function</th><th>state after it</th></tr>")
+        return style_html(controls=False) + tag("div", tag("table", head, *rows, class_="fv-table"), class_="folioviz")
