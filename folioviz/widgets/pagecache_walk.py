@@ -124,9 +124,11 @@ class PageCacheWalkWidget(w.VBox):
             self._error = str(error)
             self._message.value = tag("div", self._error, class_="fv-error", role="alert")
             return None
-        self._message.value = (
-            f'<div class="fv-note" role="status">Index {entry.index}: refcount {entry.refcount}, '
-            f"order {entry.order}.</div>"
+        self._message.value = tag(
+            "div",
+            f"Index {entry.index}: refcount {entry.refcount}, order {entry.order}.",
+            class_="fv-note",
+            role="status",
         )
         self._detail.children = (widget,)
         self.opened = widget
