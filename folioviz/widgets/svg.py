@@ -483,7 +483,7 @@ def _timeline_row(
     cells: list[Markup] = []
     if current:
         at = {"x": _f(1 * s), "y": _f(y + 1), "width": _f(width - 2 * s), "height": _f(row_h - 2)}
-        mark = {"fill": OKABE_ITO["yellow"], "fill-opacity": "0.35", "stroke": ink, "stroke-width": t.stroke}
+        mark = {"fill": OKABE_ITO["yellow"], "fill-opacity": 0.35, "stroke": ink, "stroke-width": t.stroke}
         cells.append(element("rect", {**at, **mark}))
     number = {
         "x": _f(6 * s),
@@ -511,7 +511,7 @@ def _timeline_row(
     if notes:
         at = {"x": _f(width - 6 * s), "y": _f(y + 12 * s), "text-anchor": "end", "font-weight": "700", "fill": ink}
         cells.append(_text({**at, "font-size": _i(fs * 0.8)}, " · ".join(notes)))
-    return element("g", {"class": classes, "data-step": i, "opacity": "0.3" if future else None}, cells)
+    return element("g", {"class": classes, "data-step": i, "opacity": 0.3 if future else None}, cells)
 
 
 def race_timeline_svg(replay: Replay, upto: int | None = None, *, presenter: bool | None = None) -> Markup:
