@@ -60,7 +60,8 @@ def test_the_lab_s_dump_page_reports_print_what_the_layout_decodes(release, caps
         check = check_printed(word, printed, layout)
         assert check.agree
         paste = parse_paste(text, kernel=release)
-        assert paste.fields_check is not None and paste.fields_check.agree
+        assert paste.upper_fields is not None and paste.upper_fields.check is not None
+        assert paste.upper_fields.check.agree
         checked += 1
     with capsys.disabled():
         print(f"\n{release}: {checked} lab dump_page() reports, node/zone/lastcpupid exact {checked}")
@@ -100,7 +101,8 @@ def test_a_wrong_build_s_layout_is_a_finding_the_learner_sees():
     """A syzbot kernel (NR_CPUS 8, few nodes) read with a Debian build's layout: the fields disagree."""
     text = (CORPUS / "019-kasan-buddy-v6.10.txt").read_text()
     paste = parse_paste(text)
-    assert paste.fields_check is not None and not paste.fields_check.agree
+    assert paste.upper_fields is not None and paste.upper_fields.check is not None
+    assert not paste.upper_fields.check.agree
     assert any(note.startswith("Upper fields:") and "do not match" in note for note in paste.notes)
     assert paste.to_dict()["upper_fields_agree"] is False
 

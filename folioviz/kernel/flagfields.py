@@ -35,11 +35,13 @@ __all__ = [
     "PGP_FIELDS",
     "FieldCheck",
     "FieldValue",
+    "FieldsReading",
     "FlagsLayout",
     "check_printed",
     "decode_fields",
     "layout_from_row",
     "printed_fields",
+    "read_fields",
 ]
 
 #: The fields ``%pGp`` prints, in its order (``pff[]`` in lib/vsprintf.c), and how: decimal or hex.
@@ -158,3 +160,34 @@ def check_printed(flags: int, printed: dict[str, int], layout: FlagsLayout) -> F
             "such as NR_CPUS or NODES_SHIFT), so that build's layout, and maybe its flag table, is not this kernel's"
         )
     return FieldCheck(layout.release, agree, tuple(lines), summary)
+
+
+@dataclass(frozen=True)
+class FieldsReading:
+    """What a paste's flags word says above its flag bits, read with one build's layout."""
+
+    layout: FlagsLayout
+    fields: tuple[FieldValue, ...]
+    check: FieldCheck | None
+    """Printed against decoded (``None`` when the report printed no fields)."""
+    lines: tuple[str, ...]
+    """The "read:" lines: the decoded fields, and the check's summary."""
+    notes: tuple[str, ...]
+    """A note for the learner when the printed fields disagree."""
+
+
+def read_fields(flags: int, printed: tuple[tuple[str, int], ...], layout: FlagsLayout) -> FieldsReading:
+    """The upper fields of a paste's ``flags`` word, checked against the ones its report ``printed``."""
+    fields = decode_fields(flags, layout)
+    lines = [
+        f"upper fields of flags, with build {layout.release}'s layout: " + " | ".join(f.text for f in fields)
+        if fields
+        else f"upper fields: build {layout.release} keeps none in page->flags"
+    ]
+    check = check_printed(flags, dict(printed), layout) if printed else None
+    notes = []
+    if check is not None:
+        lines.append(check.summary)
+        if not check.agree:
+            notes.append(f"Upper fields: {check.summary}. " + "; ".join(check.lines) + ".")
+    return FieldsReading(layout, fields, check, tuple(lines), tuple(notes))

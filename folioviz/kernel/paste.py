@@ -50,7 +50,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .errors import BadWordError, UnknownEraError, quote
-from .flagfields import FieldCheck, FieldValue, FlagsLayout, check_printed, decode_fields, printed_fields
+from .flagfields import FieldsReading, printed_fields, read_fields
 from .flags import FlagTable, TableChoice, table_choice
 from .pastetext import MAX_PASTE_CHARS, check_size, clean_paste, parse_number, split_reports, to_int
 from .poison import poison_name
@@ -115,12 +115,8 @@ class Paste:
     """The "which table" line: the build whose bit numbers were used, and what they cannot vouch for."""
     printed_fields: tuple[tuple[str, int], ...] = ()
     """The upper fields the report printed after the flag names (``node=0|zone=1|...``), in its order."""
-    upper_fields: tuple[FieldValue, ...] = ()
-    """The upper fields decoded from the flags word with :attr:`flags_layout` (section, node, zone...)."""
-    fields_check: FieldCheck | None = None
-    """Whether the printed fields agree with the decoded ones (``None`` when the report printed none)."""
-    flags_layout: FlagsLayout | None = None
-    """The build layout the flags word's upper fields were read with."""
+    upper_fields: FieldsReading | None = None
+    """The flags word's upper fields (node, zone...) with the chosen build's layout, checked against the printed."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -140,8 +136,10 @@ class Paste:
             "order": self.order,
             "bits_read": list(self.bits_read),
             "flag_table": self.flag_table,
-            "upper_fields": {f.name: f.value for f in self.upper_fields},
-            "upper_fields_agree": None if self.fields_check is None else self.fields_check.agree,
+            "upper_fields": {f.name: f.value for f in self.upper_fields.fields} if self.upper_fields else {},
+            "upper_fields_agree": self.upper_fields.check.agree
+            if self.upper_fields and self.upper_fields.check
+            else None,
             "notes": list(self.notes),
             "kind_unknown": self.kind_unknown,
             "reports": self.reports,
@@ -726,26 +724,6 @@ def _state(name: str, names: set[str], choice: TableChoice, numeric: bool) -> bo
     return None if numeric and choice.uncertain(name) else False
 
 
-def _upper_fields(paste: Paste, table: FlagTable) -> tuple[dict[str, Any], list[str], list[str]]:
-    """(Paste fields, bits_read lines, notes) for the flags word's upper fields (section, node, zone...)."""
-    layout = table.layout
-    if paste.flags is None or layout is None:
-        return {}, [], []
-    fields = decode_fields(paste.flags, layout)
-    lines = [
-        f"upper fields of flags, with build {layout.release}'s layout: " + " | ".join(f.text for f in fields)
-        if fields
-        else f"upper fields: build {layout.release} keeps none in page->flags"
-    ]
-    check = check_printed(paste.flags, dict(paste.printed_fields), layout) if paste.printed_fields else None
-    notes = []
-    if check is not None:
-        lines.append(check.summary)
-        if not check.agree:
-            notes.append(f"Upper fields: {check.summary}. " + "; ".join(check.lines) + ".")
-    return {"upper_fields": fields, "fields_check": check, "flags_layout": layout}, lines, notes
-
-
 def _finish(paste: Paste, era: Era, word_bits: int, choice: TableChoice) -> Paste:
     if paste.word >= 1 << word_bits or paste.word < 0:
         raise BadWordError(f"{paste.word:#x} does not fit in a {word_bits}-bit word")
@@ -796,12 +774,16 @@ def _finish(paste: Paste, era: Era, word_bits: int, choice: TableChoice) -> Past
         if alias and not typed:
             line += f" → not movable_ops: the page type is {page_type or 'not given'}"
         bits_read.append(line + (" → movable_ops" if movable_ops else ""))
-    fields, field_lines, field_notes = _upper_fields(paste, table)
-    bits_read += field_lines
-    notes += field_notes
+    fields = (
+        None
+        if paste.flags is None or not table.layout
+        else read_fields(paste.flags, paste.printed_fields, table.layout)
+    )
+    bits_read += fields.lines if fields else ()
+    notes += fields.notes if fields else ()
     return replace(
         paste,
-        **fields,
+        upper_fields=fields,
         flag_names=tuple(sorted(names, key=lambda n: table.bits.get(n, 99))) if names else paste.flag_names,
         page_type=page_type,
         slab=slab,

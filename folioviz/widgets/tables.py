@@ -162,8 +162,8 @@ def paste_html(result: MappingDecode) -> str:
     items += [escape(note) for note in paste.notes]
     items += [f"read: {escape(line)}" for line in paste.bits_read]
     fields = (
-        flags_fields_html(paste.flags, paste.flags_layout, paste.flag_names)
-        if paste.flags is not None and paste.flags_layout is not None
+        flags_fields_html(paste.flags, paste.upper_fields.layout, paste.flag_names)
+        if paste.flags is not None and paste.upper_fields is not None
         else ""
     )
     return (
