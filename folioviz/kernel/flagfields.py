@@ -13,8 +13,10 @@ https://elixir.bootlin.com/linux/v6.12.117/source/include/linux/mmzone.h do.
 ``%pGp`` (``format_page_flags()``,
 https://elixir.bootlin.com/linux/v6.12.117/source/lib/vsprintf.c) prints the first five after the flag
 names: ``flags: 0xfffffc0002000(reserved|node=0|zone=1|lastcpupid=0x1fffff)``, section, node and zone in
-decimal, lastcpupid and kasantag in hex. v5.10's ``%pGp`` prints no fields
-(https://elixir.bootlin.com/linux/v5.10.223/source/lib/vsprintf.c has no ``format_page_flags()``).
+decimal, lastcpupid and kasantag in hex.
+Since Linux kernel commit c244297acbe5 ("vsprintf: dump full information of page flags in pGp") (in v5.13),
+a release inferred [I], the fields are printed; v5.10's ``%pGp`` prints the names only (its
+https://elixir.bootlin.com/linux/v5.10.223/source/lib/vsprintf.c has no ``format_page_flags()``).
 :func:`check_printed` decodes them from the raw word and says whether they agree with what was printed.
 
 Plain ints only; the display adapter shows them bit by bit.

@@ -148,7 +148,7 @@ def flags_fields_html(flags: int, layout: FlagsLayout, flag_names: tuple[str, ..
     """The same groups as labelled, coloured boxes in one row (bit 63 on the left)."""
     cells = []
     for g in flags_field_groups(flags, layout, flag_names):
-        dark = g.label in ("section", "node", "zone", "flags", "unused")
+        dark = g.label in ("node", "flags", "unused")  # white text only where it keeps 4.5:1
         cells.append(
             f'<div class="fv-flagfield fv-flagfield-{escape(g.label)}" role="group" '
             f'aria-label="{escape(g.bits)}: {escape(g.text)}" style="display:inline-block;vertical-align:top;'
