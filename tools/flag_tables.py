@@ -12,7 +12,13 @@ extracted (``~/.cache/folioviz/kernels/<release>/``, ``python -m lab kernels``),
 * the configuration options that the enum's ``#if`` blocks test, with their values in this build's
   config. Which options those are is read from ``include/linux/page-flags.h`` of the release's source
   (``--read-source``), recorded in ``data/page_flags/enum_guards.toml``; a build whose own release was
-  not read takes the read of the nearest release, and its table says which.
+  not read takes the read of the nearest release, and its table says which;
+* ``[layout]``: where the fields above the flag bits sit (section, node, zone, lastcpupid, kasantag, and the
+  multi-gen LRU's lru_gen and lru_refs), computed as include/linux/page-flags-layout.h does from the
+  build's config (NODES_SHIFT, NR_CPUS, NUMA_BALANCING, SPARSEMEM_VMEMMAP, KASAN, LRU_GEN) and its BTF
+  (__NR_PAGEFLAGS, __MAX_NR_ZONES, MAX_NR_GENS and MAX_NR_TIERS from struct lru_gen_folio's arrays). For
+  the builds whose Debian linux-headers-<release>-amd64 was read, these inputs equal the build's own
+  generated/bounds.h (NR_PAGEFLAGS, MAX_NR_ZONES, NR_CPUS_BITS, LRU_GEN_WIDTH, __LRU_REFS_WIDTH).
 
 ``--read-source DIR`` parses ``enum pageflags`` in DIR/include/linux/page-flags.h (for example from
 Debian's ``linux-source-X.Y`` package, fetched with ``apt-get download``) and records its guards.
