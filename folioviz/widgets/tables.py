@@ -9,6 +9,7 @@ from ..kernel import decode, eras
 from ..kernel.errors import FolioVizError
 from ..kernel.mapping import MappingDecode, Pointer
 from ..kernel.races import VARIANTS, Comparison, OutcomeReport, RaceModel, RaceOutcome, compare_variants, explore
+from .bits import flags_fields_html
 from .race_style import _glyphs, _style, orders_text
 from .svg import kind_badge_svg
 from .theme import KIND_STYLE, OKABE_ITO, theme
@@ -160,9 +161,14 @@ def paste_html(result: MappingDecode) -> str:
     items = [f"the word is {escape(paste.word_from)}"]
     items += [escape(note) for note in paste.notes]
     items += [f"read: {escape(line)}" for line in paste.bits_read]
+    fields = (
+        flags_fields_html(paste.flags, paste.upper_fields.layout, paste.flag_names)
+        if paste.flags is not None and paste.upper_fields is not None
+        else ""
+    )
     return (
         f'<details class="fv-paste" open><summary>{escape(summary)}</summary>'
-        '<ul class="fv-note">' + "".join(f"<li>{item}</li>" for item in items) + "</ul></details>"
+        '<ul class="fv-note">' + "".join(f"<li>{item}</li>" for item in items) + "</ul>" + fields + "</details>"
     )
 
 
