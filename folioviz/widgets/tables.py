@@ -8,6 +8,7 @@ from ..kernel import decode, eras
 from ..kernel.errors import FolioVizError
 from ..kernel.mapping import MappingDecode, Pointer
 from ..kernel.races import VARIANTS, Comparison, OutcomeReport, RaceModel, RaceOutcome, compare_variants, explore
+from .bits import flags_fields_html
 from .markup import Markup, tag
 from .race_style import _glyphs, _style, orders_text
 from .svg import kind_badge_svg
@@ -170,10 +171,16 @@ def paste_html(result: MappingDecode, *, static: bool = False) -> Markup:
         else f"Read from a {paste.source} paste"
     )
     items = [f"the word is {paste.word_from}", *paste.notes, *(f"read: {line}" for line in paste.bits_read)]
+    fields = (
+        flags_fields_html(paste.flags, paste.upper_fields.layout, paste.flag_names, static=static)
+        if paste.flags is not None and paste.upper_fields is not None
+        else ""
+    )
     return tag(
         "details",
         tag("summary", summary),
         tag("ul", *(tag("li", item) for item in items), **_live(static, class_="fv-note")),
+        fields,
         **_live(static, class_="fv-paste"),
         open=True,
     )
