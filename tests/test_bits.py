@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from folioviz.widgets.bits import byte_groups, word_bits, word_hex
+from folioviz.render.bits import byte_groups, word_bits, word_hex
 
 
 @given(st.integers(0, (1 << 64) - 1))
