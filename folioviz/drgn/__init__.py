@@ -35,10 +35,11 @@ The era comes from the kernel itself: ``UTS_RELEASE`` (such as ``6.18.44-...``).
 folioviz imports and works without drgn; only this module needs it.
 
 What may live here: the bridge between drgn and the model (reading a kernel's memory and types, and the
-reading's text). It sits beside the layers. What it may import: drgn (lazily, as it is optional), the model and
-:mod:`folioviz.render` (the text it prints), never :mod:`folioviz.widgets`. It returns readings (model objects: :class:`~folioviz.kernel.MappingDecode`,
-:class:`CacheEntry`); the widgets take them (:meth:`folioviz.widgets.MappingWordWidget.from_reading`,
-:class:`folioviz.widgets.PageCacheWalkWidget`), and :mod:`folioviz.widgets.from_drgn` joins the two in a notebook.
+reading's text). It sits beside the layers. What it may import: drgn (lazily, as it is optional), the model
+and :mod:`folioviz.render` (the text it prints), never :mod:`folioviz.widgets`. It returns readings (model
+objects: :class:`~folioviz.kernel.MappingDecode`, :class:`CacheEntry`); the widgets take them
+(:meth:`folioviz.widgets.MappingWordWidget.from_reading`, :class:`folioviz.widgets.PageCacheWalkWidget`), and
+:mod:`folioviz.widgets.from_drgn` joins the two in a notebook.
 """
 
 from __future__ import annotations
