@@ -15,10 +15,11 @@ from ..kernel import decode
 from ..kernel.errors import FolioVizError
 from ..kernel.mapping import MappingDecode, MappingKind, Pointer
 from ..kernel.races import VARIANTS, RaceModel, compare_variants, explore, unsafe_variants
-from .race_style import orders_text
-from .snapshot import SnapshotMixin, quiz_html
-from .tables import style_html
-from .theme import KIND_STYLE
+from ..render.race_style import orders_text
+from ..render.snapshot import quiz_html
+from ..render.tables import style_html
+from ..render.theme import KIND_STYLE
+from .snapshot import SnapshotMixin
 
 __all__ = [
     "ChoiceQuiz",

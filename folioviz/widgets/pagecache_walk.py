@@ -12,36 +12,12 @@ from typing import Any
 import ipywidgets as w
 
 from ..kernel import FolioVizError
+from ..render.pagecache import pagecache_table_html
+from ..render.tables import style_html
+from ..render.theme import is_presenter
 from .mapping_word import MappingWordWidget
-from .tables import style_html
-from .theme import is_presenter
 
-__all__ = ["PageCacheWalkWidget", "pagecache_table_html"]
-
-
-def pagecache_table_html(entries: tuple[Any, ...], selected: int | None = None) -> str:
-    """The walk as an HTML table (also the widget's static snapshot)."""
-    rows = []
-    for i, e in enumerate(entries):
-        if e.kind == "folio":
-            what = escape(e.summary)
-            refcount = str(e.refcount)
-            order = str(e.order)
-        else:
-            what = f"<b>value entry</b> <code>{e.value:#x}</code>: {escape(e.note)}"
-            refcount = order = "—"
-        mark = ' class="fv-disagree" aria-current="true"' if selected == i else ""
-        rows.append(
-            f"<tr{mark}><td>{i}</td><td><code>{e.index}</code></td><td><code>{e.entry:#x}</code></td>"
-            f"<td>{refcount}</td><td>{order}</td><td>{what}</td></tr>"
-        )
-    body = "".join(rows) or '<tr><td colspan="6">the page cache is empty</td></tr>'
-    return (
-        '<table class="fv-table fv-pagecache-walk"><caption>Page cache (address_space-&gt;i_pages), '
-        "one row per entry; a large folio is listed once, at its first index</caption>"
-        "<thead><tr><th>row</th><th>index</th><th>entry</th><th>refcount</th><th>order</th><th>what</th></tr>"
-        f"</thead><tbody>{body}</tbody></table>"
-    )
+__all__ = ["PageCacheWalkWidget"]
 
 
 class PageCacheWalkWidget(w.VBox):

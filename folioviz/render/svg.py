@@ -13,8 +13,8 @@ from typing import Any
 from ..kernel.mapping import MappingDecode, MappingKind
 from ..kernel.pagecache import PageCacheFolio
 from ..kernel.races import RaceOutcome, Replay, folio_view
-from .race_style import _DARK_TEXT, LANE_STYLE
-from .theme import KIND_STYLE, OKABE_ITO, theme
+from .race_style import DARK_TEXT, LANE_STYLE
+from .theme import KIND_STYLE, OKABE_ITO, holder_colour, theme
 
 __all__ = ["kind_badge_svg", "mapping_svg", "pagecache_svg"]
 
@@ -222,8 +222,6 @@ def pagecache_svg(state: PageCacheFolio, *, function: str = "", presenter: bool 
     :param state: a snapshot from a page-cache scenario
     :param function: the kernel function that produced it (shown as the diagram's subtitle)
     """
-    from .figures import holder_colour  # local: figures imports plotly, keep svg light otherwise
-
     t = theme(presenter)
     s = t.scale
     fs = t.font_px
@@ -416,7 +414,7 @@ def _lane_headers(xs: list[tuple[int | None, float, float]], lanes: tuple[str, .
         out.append(
             f'<rect x="{lx:.1f}" y="{6 * s:.1f}" width="{26 * s:.1f}" height="{22 * s:.1f}" rx="{4 * s:.1f}" '
             f'fill="{colour}"/><text x="{lx + 13 * s:.1f}" y="{22 * s:.1f}" text-anchor="middle" font-weight="700" '
-            f'fill="{"#000000" if colour in _DARK_TEXT else "#FFFFFF"}">{escape(glyph)}</text>'
+            f'fill="{"#000000" if colour in DARK_TEXT else "#FFFFFF"}">{escape(glyph)}</text>'
             f'<text x="{lx + 32 * s:.1f}" y="{22 * s:.1f}" font-weight="700" fill="{ink}">{escape(name)}</text>'
         )
     return out

@@ -9,8 +9,9 @@ from ..kernel import decode, eras
 from ..kernel.errors import FolioVizError
 from ..kernel.mapping import MappingDecode, Pointer
 from ..kernel.races import VARIANTS, Comparison, OutcomeReport, RaceModel, RaceOutcome, compare_variants, explore
+from ..kernel.scenario import Step
 from .bits import flags_fields_html
-from .race_style import _glyphs, _style, orders_text
+from .race_style import orders_text, outcome_glyphs, outcome_style
 from .svg import kind_badge_svg
 from .theme import KIND_STYLE, OKABE_ITO, theme
 
@@ -212,7 +213,7 @@ def race_table_html(comparison: Comparison, *, variant: str | None = None, outco
     """
     names = comparison.outcome_names
     outcomes = {r.name: r.outcome for e in comparison for r in e.outcomes}
-    head = "".join(f'<th scope="col">{_glyphs(outcomes[n])} {escape(n)}</th>' for n in names)
+    head = "".join(f'<th scope="col">{outcome_glyphs(outcomes[n])} {escape(n)}</th>' for n in names)
     rows = []
     for e in comparison:
         v = e.model.variant
@@ -278,7 +279,7 @@ def growth_table_html(variant: str = "kernel", **inputs: Any) -> str:
 
 def outcome_banner_html(report: OutcomeReport, model: RaceModel) -> str:
     """The chosen outcome: its name, glyph, how many orders reach it, and what it means."""
-    colour, _, _ = _style(report.outcome)
+    colour, _, _ = outcome_style(report.outcome)
     group = (
         "bad" if report.outcome.harmful else ("good" if report.outcome.kinds == (RaceOutcome.WRITE_OK,) else "retry")
     )
@@ -286,7 +287,26 @@ def outcome_banner_html(report: OutcomeReport, model: RaceModel) -> str:
     return (
         f'<div class="fv-outcome fv-outcome-{group} fv-race-banner" role="status" aria-live="polite" '
         f'data-outcome="{escape(report.name)}" style="border-left-color: {colour}">'
-        f'<span class="fv-outcome-name">{_glyphs(report.outcome)} {escape(report.name)}</span> · '
+        f'<span class="fv-outcome-name">{outcome_glyphs(report.outcome)} {escape(report.name)}</span> · '
         f"{escape(orders_text(report))}{certain} · shortest: {len(report.shortest)} steps · "
         f"{escape(VARIANTS[model.variant].label)}<br>{escape(report.outcome.summary)}</div>"
     )
+
+
+def step_caption_html(step: Step[Any], index: int, total: int) -> str:
+    """The caption under a scenario: step number, kernel function, rule, source link, sentence."""
+    link = ""
+    if step.source is not None:
+        link = f' · <a href="{escape(step.source.url)}" target="_blank">{escape(step.source.label)}</a>'
+    rule = f' · rule <b class="fv-step-rule">{escape(step.rule)}</b>' if step.rule else ""
+    return (
+        '<div class="fv-step-caption" role="status" aria-live="polite">'
+        f'<span class="fv-step-count">step {index} of {total - 1}</span> · '
+        f'<code class="fv-step-function">{escape(step.function)}</code>{rule}{link}'
+        f'<div class="fv-step-text">{escape(step.caption)}</div></div>'
+    )
+
+
+def error_html(message: str, lead: str = "Not applied") -> str:
+    """The inline error: what was refused and why (the message says what is allowed)."""
+    return f'<div class="fv-error" role="alert"><b>{escape(lead)}:</b> {escape(message)}</div>'
