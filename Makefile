@@ -133,6 +133,7 @@ test-real-kernels: $(STAMP) lab-deps
 test: $(STAMP) browser-deps lab-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	FOLIOVIZ_ERA= $(PY) -m pytest tests notebooks --ignore=tests/lite --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 	$(MAKE) test-lite
 
@@ -143,6 +144,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check folioviz tests tools benchmarks
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 notebooks: $(STAMP)
 	FOLIOVIZ_ERA= $(PY) tools/build_notebooks.py

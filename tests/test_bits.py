@@ -7,7 +7,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from folioviz.widgets.bits import byte_groups, word_bits, word_hex
+from folioviz.render.bits import byte_groups, word_bits, word_hex
 
 
 @given(st.integers(0, (1 << 64) - 1))
@@ -52,7 +52,7 @@ def _layout(release: str = LAB_6_12):
 
 @given(st.integers(0, 2**64 - 1))
 def test_flag_groups_cover_the_word_from_bit_63_down(word):
-    from folioviz.widgets.bits import flags_field_groups
+    from folioviz.render.bits import flags_field_groups
 
     groups = flags_field_groups(word, _layout())
     assert groups[0].high == 63 and groups[-1].low == 0
@@ -63,7 +63,7 @@ def test_flag_groups_cover_the_word_from_bit_63_down(word):
 
 def test_the_lab_s_reserved_page_field_by_field():
     """The word a 6.12.117 guest printed as flags: 0xfffffc0002000(reserved|node=0|zone=1|lastcpupid=0x1fffff)."""
-    from folioviz.widgets.bits import flags_fields_text
+    from folioviz.render.bits import flags_fields_text
 
     text = flags_fields_text(0x000FFFFFC0002000, _layout(), ("reserved",))
     assert text.splitlines() == [
@@ -79,7 +79,7 @@ def test_the_lab_s_reserved_page_field_by_field():
 
 
 def test_a_5_10_word_has_no_lru_fields_and_a_gen_is_stored_plus_one():
-    from folioviz.widgets.bits import flags_field_groups
+    from folioviz.render.bits import flags_field_groups
 
     old = [g.label for g in flags_field_groups(0x000FFFFFC0100016, _layout("5.10.0-32-amd64"))]
     assert old == ["node", "zone", "lastcpupid", "unused", "flags"]
@@ -88,7 +88,7 @@ def test_a_5_10_word_has_no_lru_fields_and_a_gen_is_stored_plus_one():
 
 
 def test_the_html_form_labels_every_colour():
-    from folioviz.widgets.bits import FIELD_COLOURS, flags_fields_html
+    from folioviz.render.bits import FIELD_COLOURS, flags_fields_html
 
     html = flags_fields_html(0x000FFFFFC0002000, _layout(), ("reserved",))
     for label in ("node", "zone", "lastcpupid", "lru_gen", "lru_refs", "unused", "flags"):

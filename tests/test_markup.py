@@ -11,7 +11,7 @@ import pytest
 from folioviz.kernel import decode
 from folioviz.kernel.pagecache import truncation_scenario
 from folioviz.kernel.races import RaceModel, explore
-from folioviz.widgets.markup import DiagramIds, Markup, element, escape, tag
+from folioviz.render.markup import DiagramIds, Markup, element, escape, tag
 
 #: Everything HTML gives a meaning to, in text and in attribute values.
 HOSTILE = "<script>alert(\"x\" & 'y')</script>"
@@ -87,8 +87,8 @@ def test_element_escapes_text_and_attributes_and_closes_empty_elements():
 
 
 def test_error_box_and_snapshot_wrapper_escape_their_text():
-    from folioviz.widgets.base import error_html
-    from folioviz.widgets.snapshot import snapshot_html
+    from folioviz.render.snapshot import snapshot_html
+    from folioviz.render.tables import error_html
 
     assert_escaped(error_html(HOSTILE, HOSTILE))
     assert_escaped(snapshot_html(HOSTILE, HOSTILE))
@@ -96,7 +96,7 @@ def test_error_box_and_snapshot_wrapper_escape_their_text():
 
 
 def test_data_table_takes_text_unless_given_markup():
-    from folioviz.widgets.figures import data_table_html
+    from folioviz.render.figures import data_table_html
 
     html = data_table_html(HOSTILE, (HOSTILE, "b"), [(HOSTILE, Markup("<i>kept</i>"))])
     assert_escaped(html)
@@ -107,7 +107,7 @@ def test_data_table_takes_text_unless_given_markup():
 def test_figure_bundle_escapes_the_summary_and_a_plain_fallback():
     import plotly.graph_objects as go
 
-    from folioviz.widgets.figures import figure_bundle
+    from folioviz.render.figures import figure_bundle
 
     bundle = figure_bundle(go.Figure(), HOSTILE, HOSTILE)
     assert_escaped(bundle["text/html"])
@@ -156,7 +156,7 @@ def test_quiz_helpers_escape_their_question_and_hint():
 
 
 def test_snapshot_renderers_escape_what_they_are_given():
-    from folioviz.widgets.snapshot import (
+    from folioviz.render.snapshot import (
         code_listing_html,
         mkwrite_pane_html,
         options_html,
@@ -188,7 +188,7 @@ def test_snapshot_renderers_escape_what_they_are_given():
 
 
 def test_mkwrite_code_panel_escapes_line_text_comments_and_links():
-    from folioviz.widgets.mkwrite import code_panel_html
+    from folioviz.render.mkwrite import code_panel_html
 
     line = SimpleNamespace(number=1, text=HOSTILE, comment=HOSTILE, source=SimpleNamespace(url=HOSTILE, label=HOSTILE))
     assert_escaped(code_panel_html((line,), 1))
@@ -196,9 +196,9 @@ def test_mkwrite_code_panel_escapes_line_text_comments_and_links():
 
 
 def test_page_cache_views_escape_the_function_the_sequence_and_the_walk():
-    from folioviz.widgets.pagecache import SequenceCard
-    from folioviz.widgets.pagecache_walk import pagecache_table_html
-    from folioviz.widgets.svg import pagecache_svg
+    from folioviz.render.cards import SequenceCard
+    from folioviz.render.pagecache import pagecache_table_html
+    from folioviz.render.svg import pagecache_svg
 
     state = truncation_scenario().steps[-1].state
     assert_escaped(pagecache_svg(state, function=HOSTILE))
@@ -223,8 +223,8 @@ def test_widgets_escape_a_refused_value_in_their_error_box():
 
 
 def test_every_renderer_returns_markup():
-    from folioviz.widgets import cards, primer, tables, workbook
-    from folioviz.widgets.svg import kind_badge_svg, mapping_svg, race_timeline_svg
+    from folioviz.render import cards, primer, tables, workbook
+    from folioviz.render.svg import kind_badge_svg, mapping_svg, race_timeline_svg
 
     r = decode("0xffff88810a2b3c42", "6.4")
     replay = explore(RaceModel()).replay(explore(RaceModel()).outcomes[0].name)
@@ -253,8 +253,8 @@ def _ids_and_refs(svg: str) -> tuple[list[str], list[str]]:
 
 
 def test_three_diagrams_on_one_page_share_no_id_and_each_points_into_itself():
-    from folioviz.widgets.primer import folio_map_svg, write_fault_svg
-    from folioviz.widgets.svg import mapping_svg, pagecache_svg
+    from folioviz.render.primer import folio_map_svg, write_fault_svg
+    from folioviz.render.svg import mapping_svg, pagecache_svg
 
     diagrams = [
         mapping_svg(decode("0xffff88810a2b3c42", "6.4")),  # arrow and hatch
@@ -275,7 +275,7 @@ def test_three_diagrams_on_one_page_share_no_id_and_each_points_into_itself():
 
 
 def test_a_diagram_s_ids_are_the_same_on_every_rebuild():
-    from folioviz.widgets.svg import mapping_svg
+    from folioviz.render.svg import mapping_svg
 
     r = decode("0xffff88810a2b3c42", "6.4")
     assert mapping_svg(r) == mapping_svg(r)
@@ -296,8 +296,8 @@ def test_diagram_ids_are_prefixed_when_sealed():
 
 def test_static_forms_carry_no_classes_aria_or_targets():
     from folioviz.kernel.mkwrite import MkwriteInputs, do_page_mkwrite_scenario
-    from folioviz.widgets.mkwrite import state_html
-    from folioviz.widgets.tables import helpers_table_html, outcome_banner_html
+    from folioviz.render.mkwrite import state_html
+    from folioviz.render.tables import helpers_table_html, outcome_banner_html
 
     r = decode("0xffff88810a2b3c42", "6.4")
     state = do_page_mkwrite_scenario(MkwriteInputs(handler="old-school", folio="movable-tagged")).steps[-1].state

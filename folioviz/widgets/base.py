@@ -14,14 +14,9 @@ from typing import Any
 
 import ipywidgets as w
 
-from .markup import Markup, tag
+from ..render.tables import error_html
 
-__all__ = ["GuardedInputs", "error_html"]
-
-
-def error_html(message: str, lead: str = "Not applied") -> Markup:
-    """The inline error: what was refused and why (the message says what is allowed)."""
-    return tag("div", tag("b", f"{lead}:"), " ", message, class_="fv-error", role="alert")
+__all__ = ["GuardedInputs"]
 
 
 class GuardedInputs:

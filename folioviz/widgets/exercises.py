@@ -3,7 +3,7 @@
 * :class:`KindQuiz`: predict what a word is (file, anon, movable, KSM, NULL, invalid).
 * :class:`NullHelperQuiz`: tick the helpers that return NULL (or false) for a folio.
 
-A question may hold markup (``<code>``): pass it as :class:`~folioviz.widgets.markup.Markup`; a plain ``str``
+A question may hold markup (``<code>``): pass it as :class:`~folioviz.render.markup.Markup`; a plain ``str``
 is shown as text (escaped).
 """
 
@@ -17,11 +17,12 @@ from ..kernel import decode
 from ..kernel.errors import FolioVizError
 from ..kernel.mapping import MappingDecode, MappingKind, Pointer
 from ..kernel.races import VARIANTS, RaceModel, compare_variants, explore, unsafe_variants
-from .markup import Markup, tag
-from .race_style import orders_text
-from .snapshot import SnapshotMixin, quiz_html
-from .tables import style_html
-from .theme import KIND_STYLE
+from ..render.markup import Markup, tag
+from ..render.race_style import orders_text
+from ..render.snapshot import quiz_html
+from ..render.tables import style_html
+from ..render.theme import KIND_STYLE
+from .snapshot import SnapshotMixin
 
 __all__ = [
     "ChoiceQuiz",
@@ -167,7 +168,7 @@ class NullHelperQuiz(SnapshotMixin, w.VBox):
 class NumberQuiz(SnapshotMixin, w.VBox):
     """Predict a number (a refcount, a step), then reveal: the answer and its reason come from the model.
 
-    :param question: the question; markup (``<code>``) only as :class:`~folioviz.widgets.markup.Markup`
+    :param question: the question; markup (``<code>``) only as :class:`~folioviz.render.markup.Markup`
     """
 
     def __init__(self, question: Markup | str, answer: int, explanation: str) -> None:
@@ -222,7 +223,7 @@ def freed_quiz(scenario: Any) -> NumberQuiz:
 class ChoiceQuiz(SnapshotMixin, w.VBox):
     """Pick one answer; feedback at once. The answer and its explanation come from the model.
 
-    :param question: the question; markup (``<code>``) only as :class:`~folioviz.widgets.markup.Markup`
+    :param question: the question; markup (``<code>``) only as :class:`~folioviz.render.markup.Markup`
     """
 
     def __init__(self, question: Markup | str, options: list[tuple[str, Any]], answer: Any, explanation: str) -> None:

@@ -12,16 +12,16 @@ from typing import Any
 import ipywidgets as w
 
 from ..kernel.errors import FolioVizError
-from ..kernel.mkwrite import CHECKS, HistoryEvent, MkwriteInputs, mkwrite_history, mkwrite_outcome
-from ..kernel.sources import commit_url, lore_url
-from ..kernel.versions import Era, eras, get_era
+from ..kernel.mkwrite import HistoryEvent, mkwrite_history
+from ..render.history import event_era, event_html, livelock_html
+from ..render.markup import Markup
+from ..render.snapshot import decode_snapshot_html
+from ..render.tables import style_html
+from ..render.theme import is_presenter
 from .mapping_word import MappingWordWidget
-from .markup import Markup, tag
-from .snapshot import SnapshotMixin, decode_snapshot_html
-from .tables import style_html
-from .theme import is_presenter
+from .snapshot import SnapshotMixin
 
-__all__ = ["HistoryExplorer", "event_era"]
+__all__ = ["HistoryExplorer"]
 
 DRIVER_WORD = 0xFFFFFFFFC0A04042
 """A driver page's word tagged movable (0b10), as in notebook 03 (an example address, not a real one)."""
@@ -31,80 +31,6 @@ _SHOWCASE: dict[str, dict[str, Any]] = {
     "swap-space-6.18": {"word": 0xFFFF888003A1C001, "swapcache": True},
     "movable-flag-6.17": {"word": DRIVER_WORD},
 }
-
-
-def event_era(event: HistoryEvent) -> tuple[Era, str]:
-    """The era folioviz models for the kernel an event landed in, and a note when that is approximate.
-
-    Events before the oldest modelled era (the 2007/2009 changes) are shown in the oldest era,
-    v5.x, whose do_page_mkwrite() keeps the check those changes introduced.
-    """
-    if not event.version:
-        return get_era("email"), "posted during the email's era (v6.4 was current)"
-    try:
-        return get_era(event.version), ""
-    except FolioVizError:
-        oldest = eras()[0]
-        return oldest, (
-            f"{event.version} is older than folioviz models; shown in {oldest.label} ({oldest.release}), "
-            "whose do_page_mkwrite() still has the check this change introduced"
-        )
-
-
-def _event_html(event: HistoryEvent, era: Era, note: str) -> Markup:
-    links = []
-    if event.commit:
-        links.append(
-            tag("a", "commit ", tag("code", event.commit[:12]), href=commit_url(event.commit), target="_blank")
-        )
-    if event.message_id:
-        links.append(tag("a", "mail", href=lore_url(event.message_id), target="_blank"))
-    unsure = (
-        tag("div", tag("i", f"Not verified: {', '.join(event.uncertain)}."), class_="fv-cell-note")
-        if event.uncertain
-        else ""
-    )
-    version = event.version + (" (≈)" if "version" in event.uncertain else "") if event.version else "—"
-    return tag(
-        "div",
-        Markup("<div><b>{}</b> ({}) · release {} · {}</div>").format(event.date, event.date_is, version, event.author),
-        tag("div", event.title, class_="fv-kind"),
-        tag("div", event.what, class_="fv-note"),
-        Markup("<div>{} · rules {}</div>").format(Markup(" · ").join(links), ", ".join(event.rules)),
-        unsure,
-        tag(
-            "div",
-            f"Widgets below: {era.label}, links to {era.release}" + (f" ({note})" if note else ""),
-            class_="fv-cell-note",
-        ),
-        class_="fv-event",
-        role="region",
-        aria_label="the selected event",
-    )
-
-
-def _livelock_html(era: Era) -> Markup:
-    """The email's driver page in this era, under both checks, as the model says."""
-    rows = []
-    for check in CHECKS:
-        try:
-            run = mkwrite_outcome(
-                MkwriteInputs(handler="old-school", folio="movable-tagged", check=check, kernel=era.example_kernel)
-            )
-            verdict = tag("b", run.outcome.name)
-        except FolioVizError as error:
-            verdict = tag("i", f"no such page: {str(error).split('.')[0]}")
-        rows.append(Markup("<tr><td><code>{}</code></td><td>{}</td></tr>").format(check, verdict))
-    return tag(
-        "table",
-        Markup("<caption>An old driver's movable-tagged page, old-school handler, kernel {}</caption>").format(
-            era.example_kernel
-        ),
-        Markup("<tr><th>truncation check</th><th>outcome</th></tr>"),
-        *rows,
-        class_="fv-table fv-history-livelock",
-        aria_label="the email's driver page in this era",
-    )
 
 
 class HistoryExplorer(SnapshotMixin, w.VBox):
@@ -148,8 +74,8 @@ class HistoryExplorer(SnapshotMixin, w.VBox):
             return
         event = self._events[event_id]
         era, note = event_era(event)
-        self._card.value = _event_html(event, era, note)
-        self._livelock.value = _livelock_html(era)
+        self._card.value = event_html(event, era, note)
+        self._livelock.value = livelock_html(era)
         showcase = {"word": DRIVER_WORD, "swapcache": False, **_SHOWCASE.get(event_id, {})}
         if era.movable_ops_flag and showcase["word"] == DRIVER_WORD:
             showcase["movable_ops"] = True
@@ -161,8 +87,8 @@ class HistoryExplorer(SnapshotMixin, w.VBox):
     def _snapshot_html(self) -> Markup:
         era, note = event_era(self.event)
         return (
-            _event_html(self.event, era, note)
-            + _livelock_html(era)
+            event_html(self.event, era, note)
+            + livelock_html(era)
             + decode_snapshot_html(self.word_widget.result, diagram=True)
         )
 

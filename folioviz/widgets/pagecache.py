@@ -18,33 +18,25 @@ from ..kernel.pagecache import (
     PAGECACHE_SCENARIOS,
     PageCacheFolio,
     compose_scenario,
-    large_folio_scenario,
 )
 from ..kernel.scenario import Scenario, Step
 from ..kernel.versions import DEFAULT_ERA, default_era, eras, get_era
-from .base import GuardedInputs, error_html
-from .markup import Markup, tag
-from .snapshot import SnapshotMixin, step_html, steps_table_html
+from ..render.markup import Markup, tag
+from ..render.pagecache import build_scenario
+from ..render.snapshot import step_html, steps_table_html
+from ..render.svg import pagecache_svg
+from ..render.tables import style_html
+from ..render.theme import is_presenter
+from .base import GuardedInputs
+from .snapshot import SnapshotMixin
 from .stepper import Stepper
-from .svg import pagecache_svg
-from .tables import style_html
-from .theme import is_presenter
 
-__all__ = ["LARGE_SIZES", "PageCacheWidget", "SequenceCard", "build_scenario"]
+__all__ = ["LARGE_SIZES", "PageCacheWidget"]
 
 LARGE_SIZES = (2, 4, 8, 16, 512)
 #: Picker values for a scenario the caller passed in, and for one the learner composed.
 GIVEN, COMPOSED = "given", "composed"
 _OWN_TITLES = {GIVEN: "The scenario given (fixed to its era)", COMPOSED: "Your own sequence"}
-
-
-def build_scenario(name: str, *, nr_pages: int = 4, era: Any = None) -> Scenario[PageCacheFolio]:
-    """One of the model's named scenarios (``email``, ``truncation``, ``large-folio``, ``early-put``)."""
-    if name not in PAGECACHE_SCENARIOS:
-        raise FolioVizError(f"unknown scenario {name!r}; choose from {', '.join(PAGECACHE_SCENARIOS)}")
-    if name == "large-folio":
-        return large_folio_scenario(nr_pages, era=era)
-    return PAGECACHE_SCENARIOS[name](era=era)
 
 
 class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
@@ -282,39 +274,3 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
 
     def _render_step(self, step: Step[PageCacheFolio]) -> None:
         self._diagram.value = pagecache_svg(step.state, function=step.function, presenter=self._presenter)
-
-
-class SequenceCard:
-    """A "what if" cell's answer: the steps of a learner's sequence, or why the kernel forbids it.
-
-    >>> SequenceCard(["lookup thread A", "remove"])  # doctest: +ELLIPSIS
-    Not allowed at step 2 ...
-    """
-
-    def __init__(self, ops: list[str], *, era: Any = None) -> None:
-        self.ops = list(ops)
-        self.error = ""
-        self.scenario: Scenario[PageCacheFolio] | None = None
-        try:
-            self.scenario = compose_scenario(self.ops, era=era)
-        except FolioVizError as error:
-            self.error = str(error)
-
-    def _rows(self) -> list[tuple[int, str, str]]:
-        assert self.scenario is not None
-        return [(i, step.function, step.state.describe()) for i, step in enumerate(self.scenario.steps)]
-
-    def __repr__(self) -> str:
-        if self.error:
-            return f"Not allowed at {self.error}"
-        return "\n".join(f"{i:>2}  {fn:<24} {text}" for i, fn, text in self._rows())
-
-    def _repr_html_(self) -> Markup:
-        if self.error:
-            return style_html(controls=False) + tag("div", error_html(self.error, "Not allowed"), class_="folioviz")
-        rows = [
-            Markup("<tr><td>{}</td><td><code>{}()</code></td><td>{}</td></tr>").format(i, fn, text)
-            for i, fn, text in self._rows()
-        ]
-        head = Markup("<tr><th>step</th><th>function</th><th>state after it</th></tr>")
-        return style_html(controls=False) + tag("div", tag("table", head, *rows, class_="fv-table"), class_="folioviz")

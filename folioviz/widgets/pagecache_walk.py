@@ -11,40 +11,13 @@ from typing import Any
 import ipywidgets as w
 
 from ..kernel import FolioVizError
+from ..render.markup import Markup, tag
+from ..render.pagecache import pagecache_table_html
+from ..render.tables import style_html
+from ..render.theme import is_presenter
 from .mapping_word import MappingWordWidget
-from .markup import Markup, tag
-from .tables import style_html
-from .theme import is_presenter
 
-__all__ = ["PageCacheWalkWidget", "pagecache_table_html"]
-
-
-def pagecache_table_html(entries: tuple[Any, ...], selected: int | None = None) -> Markup:
-    """The walk as an HTML table (also the widget's static snapshot)."""
-    rows = []
-    for i, e in enumerate(entries):
-        if e.kind == "folio":
-            what: Markup | str = e.summary
-            refcount = str(e.refcount)
-            order = str(e.order)
-        else:
-            what = Markup("<b>value entry</b> <code>{:#x}</code>: {}").format(e.value, e.note)
-            refcount = order = "—"
-        cells = (i, tag("code", e.index), tag("code", f"{e.entry:#x}"), refcount, order, what)
-        current = {"class_": "fv-disagree", "aria_current": "true"} if selected == i else {}
-        rows.append(tag("tr", *(tag("td", cell) for cell in cells), **current))
-    body = rows or [Markup('<tr><td colspan="6">the page cache is empty</td></tr>')]
-    return tag(
-        "table",
-        Markup(
-            "<caption>Page cache (address_space-&gt;i_pages), "
-            "one row per entry; a large folio is listed once, at its first index</caption>"
-            "<thead><tr><th>row</th><th>index</th><th>entry</th><th>refcount</th><th>order</th><th>what</th></tr>"
-            "</thead>"
-        ),
-        tag("tbody", *body),
-        class_="fv-table fv-pagecache-walk",
-    )
+__all__ = ["PageCacheWalkWidget"]
 
 
 class PageCacheWalkWidget(w.VBox):

@@ -32,40 +32,24 @@ from ..kernel.races import (
     folio_view,
 )
 from ..kernel.scenario import Step
-from .base import GuardedInputs
-from .exercises import UnsafeVariantsQuiz, orders_quiz
-from .figures import race_summary_figure
-from .markup import Markup, tag
-from .mkwrite import kernel_options
-from .race_style import LANE_STYLE, OUTCOME_STYLE, THREAD_CHOICES, VARIANT_SHORT, _counts_text, _glyphs, orders_text
-from .snapshot import SnapshotMixin, step_html
-from .stepper import Stepper
-from .svg import race_timeline_svg
-from .tables import (
-    growth_table_html,
-    outcome_banner_html,
-    race_comparison_html,
-    race_state_html,
-    race_table_html,
-    style_html,
+from ..render.markup import Markup, tag
+from ..render.mkwrite import kernel_options
+from ..render.race_style import (
+    THREAD_CHOICES,
+    VARIANT_SHORT,
+    counts_text,
+    orders_text,
+    outcome_glyphs,
 )
-from .theme import OKABE_ITO, is_presenter
+from ..render.snapshot import step_html
+from ..render.svg import race_timeline_svg
+from ..render.tables import outcome_banner_html, race_state_html, race_table_html, style_html
+from ..render.theme import OKABE_ITO, is_presenter
+from .base import GuardedInputs
+from .snapshot import SnapshotMixin
+from .stepper import Stepper
 
-__all__ = [
-    "LANE_STYLE",
-    "OUTCOME_STYLE",
-    "THREAD_CHOICES",
-    "VARIANT_SHORT",
-    "RaceExplorer",
-    "UnsafeVariantsQuiz",
-    "growth_table_html",
-    "orders_quiz",
-    "outcome_banner_html",
-    "race_comparison_html",
-    "race_summary_figure",
-    "race_table_html",
-    "race_timeline_svg",
-]
+__all__ = ["RaceExplorer"]
 
 # --------------------------------------------------------------------------- the widget
 
@@ -308,7 +292,7 @@ class RaceExplorer(SnapshotMixin, GuardedInputs, w.VBox):
                 VARIANT_SHORT[m.variant],
                 self._outcome,
                 VARIANT_SHORT[m.variant],
-                _counts_text(self.exploration),
+                counts_text(self.exploration),
             )
             + outcome_banner_html(self._replay.report, m, static=True)
             + step_html(step, index, len(self._replay.scenario))
@@ -336,7 +320,7 @@ class RaceExplorer(SnapshotMixin, GuardedInputs, w.VBox):
     # ------------------------------------------------------------------ internals
 
     def _outcome_options(self) -> list[tuple[str, str]]:
-        return [(f"{_glyphs(r.outcome)} {r.name} · {orders_text(r)}", r.name) for r in self.exploration.outcomes]
+        return [(f"{outcome_glyphs(r.outcome)} {r.name} · {orders_text(r)}", r.name) for r in self.exploration.outcomes]
 
     @validate(*_RACE_CHOICES)
     def _valid_choice(self, proposal: Any) -> Any:

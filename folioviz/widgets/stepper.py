@@ -19,39 +19,18 @@ from traitlets import Int, observe, validate
 
 from ..kernel.errors import FolioVizError
 from ..kernel.scenario import Scenario, Step
+from ..render.markup import Markup
+from ..render.snapshot import step_html
+from ..render.tables import step_caption_html
 from .base import GuardedInputs
-from .markup import Markup, tag
-from .snapshot import SnapshotMixin, step_html
+from .snapshot import SnapshotMixin
 
-__all__ = ["SPEEDS", "Stepper", "step_caption_html"]
+__all__ = ["SPEEDS", "Stepper"]
 
 S = TypeVar("S")
 
 #: Play speeds offered, as (label, milliseconds per step).
 SPEEDS = (("slow", 2200), ("normal", 1300), ("fast", 600))
-
-
-def step_caption_html(step: Step[Any], index: int, total: int) -> Markup:
-    """The caption under a scenario: step number, kernel function, rule, source link, sentence.
-
-    (A static snapshot writes the same facts with :func:`~folioviz.widgets.snapshot.step_html`.)
-    """
-    link = ""
-    if step.source is not None:
-        link = Markup(" · ") + tag("a", step.source.label, href=step.source.url, target="_blank")
-    rule = Markup(" · rule ") + tag("b", step.rule, class_="fv-step-rule") if step.rule else ""
-    return tag(
-        "div",
-        tag("span", f"step {index} of {total - 1}", class_="fv-step-count"),
-        " · ",
-        tag("code", step.function, class_="fv-step-function"),
-        rule,
-        link,
-        tag("div", step.caption, class_="fv-step-text"),
-        class_="fv-step-caption",
-        role="status",
-        aria_live="polite",
-    )
 
 
 class Stepper(SnapshotMixin, GuardedInputs, w.VBox, Generic[S]):

@@ -30,7 +30,7 @@
 # %%
 from IPython.display import HTML
 
-from folioviz.widgets.workbook import eras_table_html, notebook_index_html, rules_map_html
+from folioviz.render.workbook import eras_table_html, notebook_index_html, rules_map_html
 
 # %% [markdown]
 # ## New to Linux memory management?

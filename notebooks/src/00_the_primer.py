@@ -13,7 +13,7 @@
 # %%
 from IPython.display import HTML
 
-from folioviz.widgets.primer import folio_map_svg, write_fault_svg
+from folioviz.render.primer import folio_map_svg, write_fault_svg
 
 # %% [markdown]
 # ## From a page to what it belongs to

@@ -18,9 +18,10 @@
 from IPython.display import HTML
 
 from folioviz import MappingWordWidget
-from folioviz.widgets import KindQuiz, NullHelperQuiz, explain
-from folioviz.widgets.primer import folio_mapping_order_svg
-from folioviz.widgets.tables import era_table_html
+from folioviz.render import explain
+from folioviz.render.primer import folio_mapping_order_svg
+from folioviz.render.tables import era_table_html
+from folioviz.widgets import KindQuiz, NullHelperQuiz
 
 # %% [markdown]
 # ## One word, many jobs (R1, R3)

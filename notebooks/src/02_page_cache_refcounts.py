@@ -13,8 +13,9 @@
 
 # %%
 from folioviz.kernel.pagecache import early_put_scenario, email_scenario, large_folio_scenario, truncation_scenario
-from folioviz.widgets import PageCacheWidget, freed_quiz, refcount_figure, refcount_quiz
-from folioviz.widgets.pagecache import SequenceCard
+from folioviz.render import refcount_figure
+from folioviz.render.cards import SequenceCard
+from folioviz.widgets import PageCacheWidget, freed_quiz, refcount_quiz
 
 # %% [markdown]
 # ## The email's three steps (R8)

@@ -19,8 +19,8 @@
 # %%
 from IPython.display import HTML
 
+from folioviz.render.mkwrite import history_table_html
 from folioviz.widgets import MkwriteSideBySide, MkwriteWidget, return_line_quiz, terminates_quiz
-from folioviz.widgets.mkwrite import history_table_html
 
 # %% [markdown]
 # ## Who calls it, and when

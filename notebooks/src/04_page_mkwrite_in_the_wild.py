@@ -17,14 +17,9 @@
 from IPython.display import HTML
 
 from folioviz.kernel.survey import old_school
+from folioviz.render.survey import row_counts_html, survey_differences_html, survey_figure, survey_table_html
 from folioviz.widgets.exercises import old_school_quiz
-from folioviz.widgets.survey import (
-    SurveyExplorer,
-    row_counts_html,
-    survey_differences_html,
-    survey_figure,
-    survey_table_html,
-)
+from folioviz.widgets.survey import SurveyExplorer
 
 # %% [markdown]
 # ## How many, and which convention (R12)

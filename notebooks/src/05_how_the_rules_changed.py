@@ -21,12 +21,12 @@
 from IPython.display import HTML
 
 from folioviz.kernel.mkwrite import CodeForm
+from folioviz.render.history import history_figure
+from folioviz.render.markup import Markup
+from folioviz.render.mkwrite import history_table_html
+from folioviz.render.tables import era_table_html
 from folioviz.widgets.exercises import ChoiceQuiz, history_release_quiz, history_year_quiz, livelock_era_quiz
-from folioviz.widgets.figures import history_figure
 from folioviz.widgets.history import HistoryExplorer
-from folioviz.widgets.markup import Markup
-from folioviz.widgets.mkwrite import history_table_html
-from folioviz.widgets.tables import era_table_html
 
 # %% [markdown]
 # ## The timeline

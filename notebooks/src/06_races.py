@@ -17,14 +17,10 @@
 from IPython.display import HTML
 
 from folioviz.kernel.races import compare_variants
-from folioviz.widgets.races import (
-    RaceExplorer,
-    UnsafeVariantsQuiz,
-    growth_table_html,
-    orders_quiz,
-    race_comparison_html,
-    race_summary_figure,
-)
+from folioviz.render.race_figure import race_summary_figure
+from folioviz.render.tables import growth_table_html, race_comparison_html
+from folioviz.widgets.exercises import UnsafeVariantsQuiz, orders_quiz
+from folioviz.widgets.races import RaceExplorer
 
 # %% [markdown]
 # ## Why the lock, and why the check

@@ -15,8 +15,7 @@
 # %%
 from IPython.display import HTML
 
-from folioviz.widgets.exercises import ksm_bug_count_quiz, real_kind_quiz, truncated_refcount_quiz
-from folioviz.widgets.real_kernels import (
+from folioviz.render.real_kernels import (
     ksm_bug_html,
     movable_change_html,
     observed_table_html,
@@ -24,6 +23,7 @@ from folioviz.widgets.real_kernels import (
     rules_seen_html,
     truncation_html,
 )
+from folioviz.widgets.exercises import ksm_bug_count_quiz, real_kind_quiz, truncated_refcount_quiz
 
 # %% [markdown]
 # ## What was booted, and how

@@ -16,8 +16,9 @@
 # %%
 from folioviz import presenter_mode
 from folioviz.kernel.pagecache import truncation_scenario
-from folioviz.widgets import MappingWordWidget, MkwriteSideBySide, PageCacheWidget, refcount_figure
-from folioviz.widgets.figures import history_figure
+from folioviz.render import refcount_figure
+from folioviz.render.history import history_figure
+from folioviz.widgets import MappingWordWidget, MkwriteSideBySide, PageCacheWidget
 
 presenter_mode(True)
 

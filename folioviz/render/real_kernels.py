@@ -2,7 +2,7 @@
 
 Pure functions: record -> markup (tables with inline SVG), Okabe–Ito colours always paired with a
 label or a glyph. Each output is static and self-contained: what a reader sees in JupyterLab is what nbconvert,
-GitHub and the static site store and show (the snapshot is the output; nothing in it needs a kernel).
+GitHub and the static site store and show (the snapshot is the output; nothing in it needs Python running).
 """
 
 from __future__ import annotations

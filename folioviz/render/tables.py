@@ -8,9 +8,10 @@ from ..kernel import decode, eras
 from ..kernel.errors import FolioVizError
 from ..kernel.mapping import MappingDecode, Pointer
 from ..kernel.races import VARIANTS, Comparison, OutcomeReport, RaceModel, RaceOutcome, compare_variants, explore
+from ..kernel.scenario import Step
 from .bits import flags_fields_html
 from .markup import Markup, tag
-from .race_style import _glyphs, _style, orders_text
+from .race_style import orders_text, outcome_glyphs, outcome_style
 from .svg import kind_badge_svg
 from .theme import KIND_STYLE, OKABE_ITO, theme
 
@@ -237,7 +238,7 @@ def race_table_html(comparison: Comparison, *, variant: str | None = None, outco
     """
     names = comparison.outcome_names
     outcomes = {r.name: r.outcome for e in comparison for r in e.outcomes}
-    head = [Markup('<th scope="col">{} {}</th>').format(_glyphs(outcomes[n]), n) for n in names]
+    head = [Markup('<th scope="col">{} {}</th>').format(outcome_glyphs(outcomes[n]), n) for n in names]
     rows = []
     for e in comparison:
         v = e.model.variant
@@ -314,14 +315,14 @@ def outcome_banner_html(report: OutcomeReport, model: RaceModel, *, static: bool
 
     :param static: the form of a static snapshot (no classes, ARIA or data attributes)
     """
-    colour, _, _ = _style(report.outcome)
+    colour, _, _ = outcome_style(report.outcome)
     group = (
         "bad" if report.outcome.harmful else ("good" if report.outcome.kinds == (RaceOutcome.WRITE_OK,) else "retry")
     )
     certain = " — whatever the order" if report.certain else ""
     return tag(
         "div",
-        tag("span", _glyphs(report.outcome), " ", report.name, **_live(static, class_="fv-outcome-name")),
+        tag("span", outcome_glyphs(report.outcome), " ", report.name, **_live(static, class_="fv-outcome-name")),
         Markup(" · {}{} · shortest: {} steps · {}<br>{}").format(
             orders_text(report), certain, len(report.shortest), VARIANTS[model.variant].label, report.outcome.summary
         ),
@@ -339,3 +340,31 @@ def outcome_banner_html(report: OutcomeReport, model: RaceModel, *, static: bool
 def race_state_html(view: Any) -> Markup:
     """The race explorer's status line: the folio after the current step (a ``folio_view``) and who holds it."""
     return tag("div", f"folio: {view.line()} · held by {view.holders}", class_="fv-race-state", role="status")
+
+
+def step_caption_html(step: Step[Any], index: int, total: int) -> Markup:
+    """The caption under a scenario: step number, kernel function, rule, source link, sentence.
+
+    (A static snapshot writes the same facts with :func:`~folioviz.render.snapshot.step_html`.)
+    """
+    link = ""
+    if step.source is not None:
+        link = Markup(" · ") + tag("a", step.source.label, href=step.source.url, target="_blank")
+    rule = Markup(" · rule ") + tag("b", step.rule, class_="fv-step-rule") if step.rule else ""
+    return tag(
+        "div",
+        tag("span", f"step {index} of {total - 1}", class_="fv-step-count"),
+        " · ",
+        tag("code", step.function, class_="fv-step-function"),
+        rule,
+        link,
+        tag("div", step.caption, class_="fv-step-text"),
+        class_="fv-step-caption",
+        role="status",
+        aria_live="polite",
+    )
+
+
+def error_html(message: str, lead: str = "Not applied") -> Markup:
+    """The inline error: what was refused and why (the message says what is allowed)."""
+    return tag("div", tag("b", f"{lead}:"), " ", message, class_="fv-error", role="alert")

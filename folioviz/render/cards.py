@@ -9,10 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..kernel import decode
+from ..kernel.errors import FolioVizError
 from ..kernel.mapping import MappingDecode
+from ..kernel.pagecache import PageCacheFolio, compose_scenario
+from ..kernel.scenario import Scenario
 from .markup import Markup, tag
 from .svg import mapping_svg
-from .tables import helpers_table_html, kind_line_html, style_html
+from .tables import error_html, helpers_table_html, kind_line_html, style_html
 from .text import decode_text
 from .theme import is_presenter
 
@@ -37,14 +40,14 @@ class DecodeCard:
         )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """HTML, and plain text: the whole decode in a terminal; in a notebook kernel one line.
+        """HTML, and plain text: the whole decode in a terminal; in Jupyter one line.
 
         A notebook stores both forms of every output, and every frontend that reads notebooks shows
         the HTML, so there the plain text is only a fallback: one line (kind, target, rule) keeps the
         committed notebooks within their size budget. A terminal (IPython, or ``repr()``) gets it all.
         """
         text = repr(self)
-        if _in_kernel():
+        if _in_jupyter():
             r = self.result
             text = f"DecodeCard({r.word_text}, {r.era.label}): {r.kind.value} → {r.target or 'nothing'} ({r.rule})"
         return {"text/html": str(self._repr_html_()), "text/plain": text}
@@ -53,8 +56,8 @@ class DecodeCard:
         return decode_text(self.result, sources=False)
 
 
-def _in_kernel() -> bool:
-    """True inside a Jupyter kernel (an IPython shell with a kernel), False in a terminal or plain Python."""
+def _in_jupyter() -> bool:
+    """True in a Jupyter notebook or console (IPython run by Jupyter), False in a terminal IPython or plain Python."""
     import sys
 
     if "IPython" not in sys.modules:
@@ -67,3 +70,39 @@ def _in_kernel() -> bool:
 def explain(word: int | str, era: Any = None, **flags: Any) -> DecodeCard:
     """Decode ``word`` in ``era`` (see :func:`folioviz.kernel.decode`) and return a card to display."""
     return DecodeCard(decode(word, era, **flags))
+
+
+class SequenceCard:
+    """A "what if" cell's answer: the steps of a learner's sequence, or why the kernel forbids it.
+
+    >>> SequenceCard(["lookup thread A", "remove"])  # doctest: +ELLIPSIS
+    Not allowed at step 2 ...
+    """
+
+    def __init__(self, ops: list[str], *, era: Any = None) -> None:
+        self.ops = list(ops)
+        self.error = ""
+        self.scenario: Scenario[PageCacheFolio] | None = None
+        try:
+            self.scenario = compose_scenario(self.ops, era=era)
+        except FolioVizError as error:
+            self.error = str(error)
+
+    def _rows(self) -> list[tuple[int, str, str]]:
+        assert self.scenario is not None
+        return [(i, step.function, step.state.describe()) for i, step in enumerate(self.scenario.steps)]
+
+    def __repr__(self) -> str:
+        if self.error:
+            return f"Not allowed at {self.error}"
+        return "\n".join(f"{i:>2}  {fn:<24} {text}" for i, fn, text in self._rows())
+
+    def _repr_html_(self) -> Markup:
+        if self.error:
+            return style_html(controls=False) + tag("div", error_html(self.error, "Not allowed"), class_="folioviz")
+        rows = [
+            Markup("<tr><td>{}</td><td><code>{}()</code></td><td>{}</td></tr>").format(i, fn, text)
+            for i, fn, text in self._rows()
+        ]
+        head = Markup("<tr><th>step</th><th>function</th><th>state after it</th></tr>")
+        return style_html(controls=False) + tag("div", tag("table", head, *rows, class_="fv-table"), class_="folioviz")

@@ -4,9 +4,9 @@ SVG is deterministic text: it renders in JupyterLab, Notebook 7, VS Code, Voilà
 and nbval can compare it. Every shape has a text label next to its colour, and every diagram has
 a ``<title>`` and ``aria-label`` for screen readers.
 
-Every element is built by :func:`~folioviz.widgets.markup.element`, which escapes text and attribute
+Every element is built by :func:`~folioviz.render.markup.element`, which escapes text and attribute
 values; a diagram's ids (arrow heads, hatching) come from its own
-:class:`~folioviz.widgets.markup.DiagramIds`, so several diagrams on one page never share one.
+:class:`~folioviz.render.markup.DiagramIds`, so several diagrams on one page never share one.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from ..kernel.mapping import MappingDecode, MappingKind
 from ..kernel.pagecache import PageCacheFolio
 from ..kernel.races import RaceOutcome, Replay, folio_view
 from .markup import DiagramIds, Markup, element
-from .race_style import _DARK_TEXT, LANE_STYLE
-from .theme import KIND_STYLE, OKABE_ITO, theme
+from .race_style import DARK_TEXT, LANE_STYLE
+from .theme import KIND_STYLE, OKABE_ITO, holder_colour, theme
 
 __all__ = ["kind_badge_svg", "mapping_svg", "pagecache_svg"]
 
@@ -272,8 +272,6 @@ def pagecache_svg(state: PageCacheFolio, *, function: str = "", presenter: bool 
     :param state: a snapshot from a page-cache scenario
     :param function: the kernel function that produced it (shown as the diagram's subtitle)
     """
-    from .figures import holder_colour  # local: figures imports plotly, keep svg light otherwise
-
     t = theme(presenter)
     s = t.scale
     fs = t.font_px
@@ -445,7 +443,7 @@ def _lane_headers(xs: list[tuple[int | None, float, float]], lanes: tuple[str, .
         at = {"x": _f(lx + 13 * s), "y": _f(22 * s), "text-anchor": "middle", "font-weight": "700"}
         out.append(
             element("rect", {**chip, "fill": colour})
-            + _text({**at, "fill": "#000000" if colour in _DARK_TEXT else "#FFFFFF"}, glyph)
+            + _text({**at, "fill": "#000000" if colour in DARK_TEXT else "#FFFFFF"}, glyph)
             + _text({"x": _f(lx + 32 * s), "y": _f(22 * s), "font-weight": "700", "fill": ink}, name)
         )
     return out
