@@ -314,3 +314,19 @@ def test_static_forms_carry_no_classes_aria_or_targets():
     # the static helpers table names the release once, in its caption, not in every link
     static = helpers_table_html(r, static=True)
     assert static.count(f"({r.era.release})") == 0 and f"links to {r.era.release}" in static
+
+
+def test_more_widget_inputs_show_hostile_text_as_text():
+    from folioviz.widgets.pagecache import PageCacheWidget
+    from folioviz.widgets.races import RaceExplorer
+    from folioviz.widgets.survey import SurveyExplorer
+
+    survey = SurveyExplorer()
+    survey.filter(search=HOSTILE)
+    assert_escaped(survey.snapshot)  # "Filtered by search ..." echoes the search text
+    cache = PageCacheWidget()
+    assert not cache.compose([HOSTILE])
+    assert "<script" not in cache._error_box.value and "&lt;script&gt;" in cache._error_box.value
+    races = RaceExplorer()
+    assert not races.update(variant=HOSTILE)
+    assert "<script" not in races._error_box.value and "&lt;script&gt;" in races._error_box.value
