@@ -157,7 +157,7 @@ def test_mkwrite_snapshot_holds_the_step_the_running_line_and_the_state():
         assert isinstance(state, MkwriteState)
         line = next(line for line in widget._lines if line.number == state.line)
         assert f"▶ line {line.number}: {MARK}<code>{escape(line.text.strip())}</code></mark>" in snap
-        assert "<th>vmf->flags</th>" in snap and escape(state.mapping_word) in snap
+        assert "<th>vmf-&gt;flags</th>" in snap and escape(state.mapping_word) in snap
         final = index == len(steps) - 1
         # The outcome shows at every step; before the last, beside the last step's state (issue 19).
         assert f'data-outcome="{widget.run.outcome.name}"' in snap

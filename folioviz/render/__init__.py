@@ -2,8 +2,9 @@
 
 What may live here: renderers (text for a terminal, SVG diagrams, HTML tables and cards, the static snapshots'
 HTML, plotly figure factories), and the look they share (:mod:`folioviz.render.theme`: the Okabe–Ito palette,
-glyphs, presenter sizes). A renderer takes model objects (or plain values) and returns a string, a display
-object or a figure; it keeps no widget state and takes no input.
+glyphs, presenter sizes). A renderer takes model objects (or plain values) and returns text, markup (HTML and
+SVG as :class:`~folioviz.render.markup.Markup`: text put into it is escaped by construction), a display object or
+a figure; it keeps no widget state and takes no input.
 
 What it may import: the model (:mod:`folioviz.kernel`), plotly, bitstring and IPython's display helpers. Never
 ipywidgets, anywidget or traitlets, and never :mod:`folioviz.widgets`: the CLI and the drgn bridge use this

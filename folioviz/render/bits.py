@@ -12,11 +12,11 @@ fields (section, node, zone, lastcpupid, kasantag, as ``%pGp`` names them, then 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 
 from bitstring import BitArray
 
 from ..kernel.flagfields import PGP_FIELDS, FlagsLayout
+from .markup import Markup, tag
 from .theme import OKABE_ITO
 
 __all__ = [
@@ -144,22 +144,34 @@ def flags_fields_text(flags: int, layout: FlagsLayout, flag_names: tuple[str, ..
     return "\n".join(lines)
 
 
-def flags_fields_html(flags: int, layout: FlagsLayout, flag_names: tuple[str, ...] = ()) -> str:
-    """The same groups as labelled, coloured boxes in one row (bit 63 on the left)."""
+def flags_fields_html(
+    flags: int, layout: FlagsLayout, flag_names: tuple[str, ...] = (), *, static: bool = False
+) -> Markup:
+    """The same groups as labelled, coloured boxes in one row (bit 63 on the left).
+
+    :param static: the form of a static snapshot: no classes or ARIA (the colours and labels stay)
+    """
     cells = []
     for g in flags_field_groups(flags, layout, flag_names):
         dark = g.label in ("node", "flags", "unused")  # white text only where it keeps 4.5:1
-        cells.append(
-            f'<div class="fv-flagfield fv-flagfield-{escape(g.label)}" role="group" '
-            f'aria-label="{escape(g.bits)}: {escape(g.text)}" style="display:inline-block;vertical-align:top;'
-            f"margin:0 2px 2px 0;padding:2px 4px;border:2px solid {g.colour};border-radius:3px;"
-            f'max-width:100%;overflow-wrap:anywhere">'
-            f'<div style="background:{g.colour};color:{"#FFFFFF" if dark else "#000000"};padding:0 3px">'
-            f"<b>{escape(g.label)}</b> <small>{escape(g.bits)}</small></div>"
-            f"<code>{escape(g.bin)}</code><div><small>{escape(g.text)}</small></div></div>"
+        head = tag(
+            "div",
+            tag("b", g.label),
+            " ",
+            tag("small", g.bits),
+            style=f"background:{g.colour};color:{'#FFFFFF' if dark else '#000000'};padding:0 3px",
         )
-    return (
-        f'<figure class="fv-flagfields" aria-label="page->flags field by field">'
-        f"<figcaption>page-&gt;flags <code>{flags:#018x}</code>, field by field "
-        f"(layout of build {escape(layout.release)})</figcaption>" + "".join(cells) + "</figure>"
+        box = (
+            "display:inline-block;vertical-align:top;"
+            f"margin:0 2px 2px 0;padding:2px 4px;border:2px solid {g.colour};border-radius:3px;"
+            "max-width:100%;overflow-wrap:anywhere"
+        )
+        attrs = {} if static else {"class_": f"fv-flagfield fv-flagfield-{g.label}", "role": "group"}
+        if not static:
+            attrs["aria_label"] = f"{g.bits}: {g.text}"
+        cells.append(tag("div", head, tag("code", g.bin), tag("div", tag("small", g.text)), **attrs, style=box))
+    caption = Markup(
+        "<figcaption>page-&gt;flags <code>{:#018x}</code>, field by field (layout of build {})</figcaption>"
     )
+    figure = {} if static else {"class_": "fv-flagfields", "aria_label": "page->flags field by field"}
+    return tag("figure", caption.format(flags, layout.release), *cells, **figure)

@@ -6,7 +6,6 @@ widget, without controls, and prints as plain text in a terminal or in nbval's c
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from ..kernel import decode
@@ -14,6 +13,7 @@ from ..kernel.errors import FolioVizError
 from ..kernel.mapping import MappingDecode
 from ..kernel.pagecache import PageCacheFolio, compose_scenario
 from ..kernel.scenario import Scenario
+from .markup import Markup, tag
 from .svg import mapping_svg
 from .tables import error_html, helpers_table_html, kind_line_html, style_html
 from .text import decode_text
@@ -29,15 +29,14 @@ class DecodeCard:
         self.result = result
         self.presenter = is_presenter(presenter)
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> Markup:
         r = self.result
-        return (
-            style_html(self.presenter, controls=False)
-            + '<div class="folioviz fv-card">'
-            + kind_line_html(r, presenter=self.presenter)
-            + mapping_svg(r, presenter=self.presenter)
-            + helpers_table_html(r)
-            + "</div>"
+        return style_html(self.presenter, controls=False) + tag(
+            "div",
+            kind_line_html(r, presenter=self.presenter),
+            mapping_svg(r, presenter=self.presenter),
+            helpers_table_html(r),
+            class_="folioviz fv-card",
         )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
@@ -51,7 +50,7 @@ class DecodeCard:
         if _in_jupyter():
             r = self.result
             text = f"DecodeCard({r.word_text}, {r.era.label}): {r.kind.value} → {r.target or 'nothing'} ({r.rule})"
-        return {"text/html": self._repr_html_(), "text/plain": text}
+        return {"text/html": str(self._repr_html_()), "text/plain": text}
 
     def __repr__(self) -> str:
         return decode_text(self.result, sources=False)
@@ -98,15 +97,12 @@ class SequenceCard:
             return f"Not allowed at {self.error}"
         return "\n".join(f"{i:>2}  {fn:<24} {text}" for i, fn, text in self._rows())
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> Markup:
         if self.error:
-            return style_html(controls=False) + f'<div class="folioviz">{error_html(self.error, "Not allowed")}</div>'
-        rows = "".join(
-            f"<tr><td>{i}</td><td><code>{escape(fn)}()</code></td><td>{escape(text)}</td></tr>"
+            return style_html(controls=False) + tag("div", error_html(self.error, "Not allowed"), class_="folioviz")
+        rows = [
+            Markup("<tr><td>{}</td><td><code>{}()</code></td><td>{}</td></tr>").format(i, fn, text)
             for i, fn, text in self._rows()
-        )
-        return (
-            style_html(controls=False)
-            + '<div class="folioviz"><table class="fv-table"><tr><th>step</th><th>function</th>'
-            f"<th>state after it</th></tr>{rows}</table></div>"
-        )
+        ]
+        head = Markup("<tr><th>step</th><th>function</th><th>state after it</th></tr>")
+        return style_html(controls=False) + tag("div", tag("table", head, *rows, class_="fv-table"), class_="folioviz")

@@ -22,29 +22,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from html import escape
 from typing import Any
 
 import plotly.graph_objects as go
+
+from .markup import Markup, tag
 
 __all__ = ["PLOTLY_MIME", "FolioFigure", "data_table_html", "figure_bundle", "folio_figure", "lean_template"]
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 
-def figure_bundle(fig: go.Figure, summary: str, fallback_html: str = "") -> dict[str, Any]:
+def figure_bundle(fig: go.Figure, summary: str, fallback_html: Markup | str = "") -> dict[str, Any]:
     """The display bundle of a figure: plotly's JSON, a static HTML fallback, and a plain-text summary.
 
     The JSON is what plotly's own ``plotly_mimetype`` renderer stores (``to_json``, uids kept, no
     config), so outputs stay deterministic and the static site converts them as before.
+
+    :param fallback_html: the static fallback's markup (a plain ``str`` is escaped: it shows as text)
     """
     from plotly.io import to_json
 
     figure = json.loads(to_json(fig.to_dict(), validate=False, remove_uids=False))
-    note = f'<p class="fv-figure-note"><b>Figure.</b> {escape(summary)}</p>'
+    note = tag("p", Markup("<b>Figure.</b> "), summary, class_="fv-figure-note")
     return {
         PLOTLY_MIME: figure,
-        "text/html": f'<div class="folioviz fv-figure-fallback">{note}{fallback_html}</div>',
+        "text/html": str(tag("div", note, fallback_html, class_="folioviz fv-figure-fallback")),
         "text/plain": "Figure: " + summary.split(". ")[0].rstrip(".") + ".",
     }
 
@@ -57,7 +60,7 @@ class FolioFigure(go.Figure):
     """
 
     _fv_summary: str = ""
-    _fv_fallback: Callable[[], str] | None = None
+    _fv_fallback: Callable[[], Markup] | None = None
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
         fallback = self._fv_fallback() if self._fv_fallback is not None else ""
@@ -75,10 +78,10 @@ class FolioFigure(go.Figure):
         return None
 
 
-def folio_figure(fig: go.Figure, summary: str, fallback: Callable[[], str] | None = None) -> FolioFigure:
+def folio_figure(fig: go.Figure, summary: str, fallback: Callable[[], Markup] | None = None) -> FolioFigure:
     """Wrap ``fig`` as a :class:`FolioFigure` with a one-sentence ``summary`` and a static ``fallback``.
 
-    :param fallback: called at display time; returns HTML (a small table of the figure's data)
+    :param fallback: called at display time; returns markup (a small table of the figure's data)
     """
     out = fig if isinstance(fig, FolioFigure) else FolioFigure(fig, skip_invalid=True)
     out._fv_summary = summary
@@ -86,11 +89,13 @@ def folio_figure(fig: go.Figure, summary: str, fallback: Callable[[], str] | Non
     return out
 
 
-def data_table_html(caption: str, head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A small HTML table; cells are given as (already escaped) HTML."""
-    th = "".join(f"<th>{h}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><caption>{caption}</caption><tr>{th}</tr>{body}</table>"
+def data_table_html(
+    caption: Markup | str, head: Sequence[Markup | str], rows: Sequence[Sequence[Markup | str]]
+) -> Markup:
+    """A small HTML table. The caption, heads and cells are text (escaped) unless given as :class:`Markup`."""
+    th = tag("tr", *(tag("th", h) for h in head))
+    body = (tag("tr", *(tag("td", c) for c in row)) for row in rows)
+    return tag("table", tag("caption", caption), th, *body)
 
 
 def lean_template(fig: go.Figure) -> go.Figure:

@@ -5,8 +5,6 @@ The events are the model's (:func:`folioviz.kernel.mkwrite.mkwrite_history`, fro
 
 from __future__ import annotations
 
-from html import escape
-
 import plotly.graph_objects as go
 
 from ..kernel.errors import FolioVizError
@@ -14,6 +12,7 @@ from ..kernel.mkwrite import CHECKS, HistoryEvent, MkwriteInputs, mkwrite_outcom
 from ..kernel.sources import commit_url, lore_url
 from ..kernel.versions import Era, eras, get_era
 from .figures import FolioFigure, data_table_html, folio_figure, lean_template
+from .markup import Markup, tag
 from .theme import OKABE_ITO, theme
 
 __all__ = ["event_era", "event_html", "history_figure", "livelock_html"]
@@ -37,35 +36,40 @@ def event_era(event: HistoryEvent) -> tuple[Era, str]:
         )
 
 
-def event_html(event: HistoryEvent, era: Era, note: str) -> str:
+def event_html(event: HistoryEvent, era: Era, note: str) -> Markup:
+    """The event card: date, release, author, title, what changed, links, rules, and the era the widgets show."""
     links = []
     if event.commit:
         links.append(
-            f'<a href="{escape(commit_url(event.commit))}" target="_blank">commit '
-            f"<code>{escape(event.commit[:12])}</code></a>"
+            tag("a", "commit ", tag("code", event.commit[:12]), href=commit_url(event.commit), target="_blank")
         )
     if event.message_id:
-        links.append(f'<a href="{escape(lore_url(event.message_id))}" target="_blank">mail</a>')
+        links.append(tag("a", "mail", href=lore_url(event.message_id), target="_blank"))
     unsure = (
-        f'<div class="fv-cell-note"><i>Not verified: {escape(", ".join(event.uncertain))}.</i></div>'
+        tag("div", tag("i", f"Not verified: {', '.join(event.uncertain)}."), class_="fv-cell-note")
         if event.uncertain
         else ""
     )
-    version = escape(event.version) + (" (≈)" if "version" in event.uncertain else "") if event.version else "—"
-    return (
-        '<div class="fv-event" role="region" aria-label="the selected event">'
-        f"<div><b>{escape(event.date)}</b> ({escape(event.date_is)}) · release {version} · "
-        f"{escape(event.author)}</div>"
-        f'<div class="fv-kind">{escape(event.title)}</div>'
-        f'<div class="fv-note">{escape(event.what)}</div>'
-        f"<div>{' · '.join(links)} · rules {escape(', '.join(event.rules))}</div>{unsure}"
-        f'<div class="fv-cell-note">Widgets below: {escape(era.label)}, links to {escape(era.release)}'
-        + (f" ({escape(note)})" if note else "")
-        + "</div></div>"
+    version = event.version + (" (≈)" if "version" in event.uncertain else "") if event.version else "—"
+    return tag(
+        "div",
+        Markup("<div><b>{}</b> ({}) · release {} · {}</div>").format(event.date, event.date_is, version, event.author),
+        tag("div", event.title, class_="fv-kind"),
+        tag("div", event.what, class_="fv-note"),
+        Markup("<div>{} · rules {}</div>").format(Markup(" · ").join(links), ", ".join(event.rules)),
+        unsure,
+        tag(
+            "div",
+            f"Widgets below: {era.label}, links to {era.release}" + (f" ({note})" if note else ""),
+            class_="fv-cell-note",
+        ),
+        class_="fv-event",
+        role="region",
+        aria_label="the selected event",
     )
 
 
-def livelock_html(era: Era) -> str:
+def livelock_html(era: Era) -> Markup:
     """The email's driver page in this era, under both checks, as the model says."""
     rows = []
     for check in CHECKS:
@@ -73,14 +77,19 @@ def livelock_html(era: Era) -> str:
             run = mkwrite_outcome(
                 MkwriteInputs(handler="old-school", folio="movable-tagged", check=check, kernel=era.example_kernel)
             )
-            verdict = f"<b>{escape(run.outcome.name)}</b>"
+            verdict = tag("b", run.outcome.name)
         except FolioVizError as error:
-            verdict = f"<i>no such page: {escape(str(error).split('.')[0])}</i>"
-        rows.append(f"<tr><td><code>{escape(check)}</code></td><td>{verdict}</td></tr>")
-    return (
-        '<table class="fv-table fv-history-livelock" aria-label="the email\'s driver page in this era">'
-        f"<caption>An old driver's movable-tagged page, old-school handler, kernel {escape(era.example_kernel)}"
-        "</caption><tr><th>truncation check</th><th>outcome</th></tr>" + "".join(rows) + "</table>"
+            verdict = tag("i", f"no such page: {str(error).split('.')[0]}")
+        rows.append(Markup("<tr><td><code>{}</code></td><td>{}</td></tr>").format(check, verdict))
+    return tag(
+        "table",
+        Markup("<caption>An old driver's movable-tagged page, old-school handler, kernel {}</caption>").format(
+            era.example_kernel
+        ),
+        Markup("<tr><th>truncation check</th><th>outcome</th></tr>"),
+        *rows,
+        class_="fv-table fv-history-livelock",
+        aria_label="the email's driver page in this era",
     )
 
 
@@ -190,13 +199,13 @@ def history_figure(*, presenter: bool | None = None) -> go.Figure:
         "(diamonds). Shaded: v6.0 to v6.16, when a folio_mapping() check could livelock on a driver page (B2)."
     )
 
-    def fallback() -> str:
+    def fallback() -> Markup:
         rows = [
             (
-                escape(e.date) + (" ≈" if "date" in e.uncertain else ""),
-                escape(e.version or "—") + (" ≈" if e.version and "version" in e.uncertain else ""),
+                e.date + (" ≈" if "date" in e.uncertain else ""),
+                (e.version or "—") + (" ≈" if e.version and "version" in e.uncertain else ""),
                 lane_names[lanes[i]],
-                escape(e.title),
+                e.title,
             )
             for i, e in enumerate(events)
         ]

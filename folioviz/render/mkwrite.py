@@ -6,8 +6,6 @@ The model (:mod:`folioviz.kernel.mkwrite`) computes every path and outcome; thes
 
 from __future__ import annotations
 
-from html import escape
-
 from ..kernel.mkwrite import (
     CHECKS,
     FaultLoopState,
@@ -20,6 +18,7 @@ from ..kernel.mkwrite import (
     decode_vm_fault,
 )
 from ..kernel.versions import kernel_menu
+from .markup import Markup, escape, tag
 from .svg import kind_badge_svg
 from .tables import style_html
 from .theme import OKABE_ITO
@@ -57,7 +56,7 @@ _BAD = {Outcome.LIVELOCK, Outcome.VM_BUG_ON, Outcome.LOCK_NOT_HELD}
 _GLYPH = {Outcome.WRITE_PROCEEDS: "✔", Outcome.LIVELOCK: "⟳", Outcome.VM_BUG_ON: "✘", Outcome.LOCK_NOT_HELD: "?"}
 
 
-MKWRITE_STYLE = f"""<style>
+MKWRITE_STYLE = Markup(f"""<style>
 .folioviz .fv-code {{ font-family: ui-monospace, 'DejaVu Sans Mono', monospace; background: #FAFAFA;
   border: 1px solid #CCCCCC; border-radius: 4px; padding: 0.4em 0; min-width: 30em; max-width: 100%; color: #1A1A1A;
   overflow-x: auto; }}
@@ -78,12 +77,12 @@ MKWRITE_STYLE = f"""<style>
 .folioviz .fv-outcome-bad {{ border-color: {OKABE_ITO["vermillion"]}; background: #FCEBE0; }}
 .folioviz .fv-outcome-name {{ font-size: 1.25em; font-weight: 700; }}
 .folioviz .fv-side {{ flex: 1 1 30em; min-width: 30em; margin-right: 1em; }}
-</style>"""
+</style>""")
 
 
 def code_panel_html(
     lines: tuple[PseudoLine, ...], current: int | None, visited: tuple[int, ...] = (), *, comments: bool = True
-) -> str:
+) -> Markup:
     """Our pseudo-code of ``do_page_mkwrite()`` with the running line marked (▶ and a box) and links.
 
     With ``comments=False`` (narrow panes) each line's comment becomes its tooltip.
@@ -99,54 +98,63 @@ def code_panel_html(
             cls += " fv-line-visited"
             mark = "·"
         link = (
-            f'<a href="{escape(line.source.url)}" target="_blank" title="{escape(line.source.label)}">↗</a>'
+            tag("a", "↗", href=line.source.url, target="_blank", title=line.source.label)
             if line.source is not None
             else ""
         )
-        comment = f'<span class="fv-comment">  # {escape(line.comment)}</span>' if line.comment and comments else ""
-        tip = f' title="{escape(line.comment)}"' if line.comment and not comments else ""
+        comment = tag("span", f"  # {line.comment}", class_="fv-comment") if line.comment and comments else ""
         rows.append(
-            f'<div class="{cls}" data-line="{line.number}"{tip}><span class="fv-mark" aria-hidden="true">{mark}</span>'
-            f'<span class="fv-ln">{line.number}</span>{escape(line.text)}{comment}{link}</div>'
+            tag(
+                "div",
+                tag("span", mark, class_="fv-mark", aria_hidden="true"),
+                tag("span", line.number, class_="fv-ln"),
+                line.text,
+                comment,
+                link,
+                class_=cls,
+                data_line=line.number,
+                title=line.comment if line.comment and not comments else None,
+            )
         )
-    return (
-        '<div class="fv-code" role="region" aria-label="do_page_mkwrite() in our pseudo-code">'
-        + "".join(rows)
-        + "</div>"
-    )
+    return tag("div", *rows, class_="fv-code", role="region", aria_label="do_page_mkwrite() in our pseudo-code")
 
 
-def state_html(state: MkwriteState | FaultLoopState) -> str:
-    """The state panel: flags, return value, lock, word (with its kind badge), branch or loop position."""
-    rows: list[tuple[str, str]] = []
+def state_html(state: MkwriteState | FaultLoopState, *, static: bool = False) -> Markup:
+    """The state panel: flags, return value, lock, word (with its kind badge), branch or loop position.
+
+    :param static: the form of a static snapshot: no badge (the kind is written beside the word), no classes
+    """
+    rows: list[tuple[str, Markup | str]] = []
     if isinstance(state, MkwriteState):
-        rows.append(("vmf->flags", f"<code>{escape(decode_fault_flags(state.vmf_flags))}</code>"))
-        rows.append(("ret", "—" if state.ret is None else f"<code>{escape(decode_vm_fault(state.ret))}</code>"))
-        rows.append(("folio lock", escape(state.lock_holder or "unlocked")))
-        badge = kind_badge_svg(state.mapping_kind) if state.mapping_kind else ""
-        rows.append(
-            ("folio->mapping", f"{badge} <code>{escape(state.mapping_word)}</code> {escape(state.mapping_kind)}")
-        )
+        rows.append(("vmf->flags", tag("code", decode_fault_flags(state.vmf_flags))))
+        rows.append(("ret", "—" if state.ret is None else tag("code", decode_vm_fault(state.ret))))
+        rows.append(("folio lock", state.lock_holder or "unlocked"))
+        word = Markup("<code>{}</code> {}").format(state.mapping_word, state.mapping_kind)
+        if not (state.mapping_kind and static):  # static: no badge, the kind is written beside the word
+            word = (kind_badge_svg(state.mapping_kind) if state.mapping_kind else Markup("")) + Markup(" ") + word
+        rows.append(("folio->mapping", word))
         if state.check:
-            rows.append(("the check", escape(state.check)))
+            rows.append(("the check", state.check))
         if state.branch:
-            rows.append(("branch", escape(state.branch)))
+            rows.append(("branch", state.branch))
     else:
-        rows.append(("fault", f"attempt {state.attempt} · retries so far <b class='fv-retries'>{state.retries}</b>"))
-        rows.append(("where", escape(state.where)))
-        rows.append(("PTE", escape(state.pte)))
-        rows.append(("folio lock", escape(state.lock_holder or "unlocked")))
-        rows.append(("folio->mapping", f"<code>{escape(state.mapping_word)}</code>"))
-        rows.append(("references", escape(state.refs)))
+        retries = tag("b", state.retries, **({} if static else {"class_": "fv-retries"}))
+        rows.append(("fault", Markup("attempt {} · retries so far {}").format(state.attempt, retries)))
+        rows.append(("where", state.where))
+        rows.append(("PTE", state.pte))
+        rows.append(("folio lock", state.lock_holder or "unlocked"))
+        rows.append(("folio->mapping", tag("code", state.mapping_word)))
+        rows.append(("references", state.refs))
         if state.ret is not None:
-            rows.append(("returned", f"<code>{escape(decode_vm_fault(state.ret))}</code>"))
+            rows.append(("returned", tag("code", decode_vm_fault(state.ret))))
         if state.mkwrite_path:
             rows.append(("do_page_mkwrite() ran", "lines " + ", ".join(str(n) for n in state.mkwrite_path)))
-    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-    return f'<table class="fv-table fv-state" aria-label="state">{body}</table>'
+    body = [Markup("<tr><th>{}</th><td>{}</td></tr>").format(k, v) for k, v in rows]
+    attrs = {} if static else {"class_": "fv-table fv-state", "aria_label": "state"}
+    return tag("table", *body, **attrs)
 
 
-def outcome_html(run: MkwriteRun) -> str:
+def outcome_html(run: MkwriteRun) -> Markup:
     """The outcome banner: what the model says this input leads to, and why."""
     outcome = run.outcome
     group = "good" if outcome in _GOOD else ("bad" if outcome in _BAD else "retry")
@@ -155,16 +163,19 @@ def outcome_html(run: MkwriteRun) -> str:
     evidence = {"V": "read in source", "I": "inferred from source", "U": "not verifiable here"}.get(
         outcome.evidence, ""
     )
-    return (
-        f'<div class="fv-outcome fv-outcome-{group}" role="status" aria-live="polite" data-outcome="{outcome.name}"'
-        ">"
-        f'<span class="fv-outcome-name">{glyph} {escape(outcome.name)}</span>{escape(retries)}'
-        f" <small>({escape(evidence)}; rule {escape(outcome.rule or '—')})</small><br>"
-        f"{escape(run.explanation)}</div>"
+    return tag(
+        "div",
+        tag("span", f"{glyph} {outcome.name}", class_="fv-outcome-name"),
+        retries,
+        Markup(" <small>({}; rule {})</small><br>{}").format(evidence, outcome.rule or "—", run.explanation),
+        class_=f"fv-outcome fv-outcome-{group}",
+        role="status",
+        aria_live="polite",
+        data_outcome=outcome.name,
     )
 
 
-def side_title(kernel: str, check: str) -> str:
+def side_title(kernel: str, check: str) -> Markup:
     """A side-by-side pane's title: which test it is, spelled as that kernel's code form spells it.
 
     The raw test is ``!page->mapping`` in the page-based form (v6.4, the email's kernel) and
@@ -172,10 +183,10 @@ def side_title(kernel: str, check: str) -> str:
     """
     form = code_form(kernel, check)
     what = "the raw word, as released" if check == next(iter(CHECKS)) else "the helper, as the v1 patch tested"
-    return f"<b>{what}: <code>{escape(form.check_expr)}</code></b>"
+    return Markup("<b>{}: <code>{}</code></b>").format(what, form.check_expr)
 
 
-def history_table_html() -> str:
+def history_table_html() -> Markup:
     """The history of do_page_mkwrite()'s check, from ``data/mkwrite_history.toml``, with what is uncertain."""
     from ..kernel.mkwrite import mkwrite_history
     from ..kernel.sources import commit_url, lore_url
@@ -184,25 +195,36 @@ def history_table_html() -> str:
     for event in mkwrite_history():
         links = []
         if event.commit:
-            links.append(
-                f'<a href="{escape(commit_url(event.commit))}" target="_blank">'
-                f"<code>{escape(event.commit[:12])}</code></a>"
-            )
+            links.append(tag("a", tag("code", event.commit[:12]), href=commit_url(event.commit), target="_blank"))
         if event.message_id:
-            links.append(f'<a href="{escape(lore_url(event.message_id))}" target="_blank">mail</a>')
+            links.append(tag("a", "mail", href=lore_url(event.message_id), target="_blank"))
         unsure = (
-            f"<br><small><i>unverified: {escape(', '.join(event.uncertain))}</i></small>" if event.uncertain else ""
+            Markup("<br><small><i>unverified: {}</i></small>").format(", ".join(event.uncertain))
+            if event.uncertain
+            else ""
         )
-        version = escape(event.version or "—") + (" <small>(≈)</small>" if "version" in event.uncertain else "")
+        version = escape(event.version or "—") + (Markup(" <small>(≈)</small>") if "version" in event.uncertain else "")
         rows.append(
-            f"<tr><td>{escape(event.date)}<br><small>{escape(event.date_is)}</small></td><td>{version}</td>"
-            f"<td><b>{escape(event.title)}</b> <small>{escape(event.author)}</small><br>"
-            f"{escape(event.what)}{unsure}</td>"
-            f"<td>{' · '.join(links)}</td><td>{escape(', '.join(event.rules))}</td></tr>"
+            Markup(
+                "<tr><td>{}<br><small>{}</small></td><td>{}</td><td><b>{}</b> <small>{}</small><br>{}{}</td>"
+                "<td>{}</td><td>{}</td></tr>"
+            ).format(
+                event.date,
+                event.date_is,
+                version,
+                event.title,
+                event.author,
+                event.what,
+                unsure,
+                Markup(" · ").join(links),
+                ", ".join(event.rules),
+            )
         )
-    return (
-        style_html(controls=False) + '<div class="folioviz"><table class="fv-table fv-history" aria-label="history">'
-        "<tr><th>date</th><th>release</th><th>what changed</th><th>source</th><th>rules</th></tr>"
-        + "".join(rows)
-        + "</table></div>"
+    table = tag(
+        "table",
+        Markup("<tr><th>date</th><th>release</th><th>what changed</th><th>source</th><th>rules</th></tr>"),
+        *rows,
+        class_="fv-table fv-history",
+        aria_label="history",
     )
+    return style_html(controls=False) + tag("div", table, class_="folioviz")

@@ -14,6 +14,7 @@ from ..kernel.errors import FolioVizError, WrongTypeError, quote
 from ..kernel.pagecache import PageCacheFolio, window_steps
 from ..kernel.scenario import Scenario
 from .figures import FolioFigure, folio_figure, lean_template
+from .markup import Markup, tag
 from .theme import OKABE_ITO, holder_colour, theme
 
 __all__ = ["refcount_figure"]
@@ -289,8 +290,8 @@ def refcount_figure(scenario: Scenario[PageCacheFolio] | str, *, presenter: bool
         "through it."
     )
 
-    def fallback() -> str:
+    def fallback() -> Markup:
         counts = (f"{i}: {'freed' if state.freed else state.refcount}" for i, state in enumerate(states))
-        return "<p>The refcount after each step (step: count): " + " · ".join(counts) + ".</p>"
+        return tag("p", "The refcount after each step (step: count): " + " · ".join(counts) + ".")
 
     return folio_figure(lean_template(fig), summary, fallback)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from html import escape
-
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..kernel.errors import FolioVizError
 from ..kernel.races import VARIANTS, Comparison, Exploration, RaceOutcome, RunOutcome
 from .figures import FolioFigure, folio_figure, lean_template
+from .markup import Markup, tag
 from .race_style import DARK_TEXT, counts_text, orders_text, outcome_style
 from .theme import theme
 
@@ -130,11 +129,10 @@ def race_summary_figure(*comparisons: Comparison, presenter: bool | None = None)
         "truncation) that ends in each outcome; " + "; ".join(c.title for c in comparisons) + "."
     )
 
-    def fallback() -> str:
-        return "".join(
-            f"<p><b>{escape(c.title)}</b></p><ul>"
-            + "".join(f"<li>{escape(VARIANTS[e.model.variant].label)}: {escape(counts_text(e))}</li>" for e in c)
-            + "</ul>"
+    def fallback() -> Markup:
+        return Markup("").join(
+            tag("p", tag("b", c.title))
+            + tag("ul", *(tag("li", f"{VARIANTS[e.model.variant].label}: {counts_text(e)}") for e in c))
             for c in comparisons
         )
 

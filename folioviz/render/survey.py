@@ -5,8 +5,6 @@ The data is the model's (:mod:`folioviz.kernel.survey`, from ``data/page_mkwrite
 
 from __future__ import annotations
 
-from html import escape
-
 import plotly.graph_objects as go
 
 from ..kernel.survey import (
@@ -20,6 +18,7 @@ from ..kernel.survey import (
     survey,
 )
 from .figures import FolioFigure, data_table_html, folio_figure, lean_template
+from .markup import Markup, tag
 from .tables import style_html
 from .theme import OKABE_ITO, theme
 
@@ -27,6 +26,7 @@ __all__ = [
     "CONVENTION_GLYPH",
     "row_counts_html",
     "stands_in_note",
+    "survey_count_html",
     "survey_differences_html",
     "survey_figure",
     "survey_table_html",
@@ -46,25 +46,34 @@ def stands_in_note(release: str) -> str:
 CONVENTION_GLYPH = {"modern": "✔", "old-school": "⚠", "dax": "◇", "pfn-map": "◆", "refuses": "✘", "helper": "⚙"}
 
 
-def survey_table_html(rows: tuple[PageMkwriteHandler, ...] | list[PageMkwriteHandler]) -> str:
+def survey_table_html(rows: tuple[PageMkwriteHandler, ...] | list[PageMkwriteHandler]) -> Markup:
     """One row per handler: its name linked to its line, convention, helper, success value, truncation check."""
     body = []
     for row in rows:
         glyph = CONVENTION_GLYPH.get(row.convention, "")
-        notes = escape(row.notes[:260]) + ("…" if len(row.notes) > 260 else "")
-        body.append(
-            f'<tr data-convention="{escape(row.convention)}">'
-            f'<td><a href="{escape(row.url)}" target="_blank"><code>{escape(row.handler)}</code></a>'
-            f'<div class="fv-cell-note">{escape(row.path)}:{row.line}</div></td>'
-            f"<td>{glyph} {escape(row.convention)}</td><td>{escape(row.helper)}</td>"
-            f"<td><code>{escape(row.success)}</code></td><td>{escape(row.truncation_check)}"
-            f'<div class="fv-cell-note">{notes}</div></td><td>{escape(row.evidence)}</td></tr>'
-        )
-    return (
-        '<table class="fv-table fv-survey" aria-label="page_mkwrite implementations">'
+        notes = row.notes[:260] + ("…" if len(row.notes) > 260 else "")
+        handler = tag("a", tag("code", row.handler), href=row.url, target="_blank")
+        cells = [
+            tag("td", handler, tag("div", f"{row.path}:{row.line}", class_="fv-cell-note")),
+            tag("td", f"{glyph} {row.convention}"),
+            tag("td", row.helper),
+            tag("td", tag("code", row.success)),
+            tag("td", row.truncation_check, tag("div", notes, class_="fv-cell-note")),
+            tag("td", row.evidence),
+        ]
+        body.append(tag("tr", *cells, data_convention=row.convention))
+    head = Markup(
         "<tr><th>handler</th><th>convention</th><th>helper</th><th>on success</th>"
-        "<th>how it notices truncation</th><th>read</th></tr>" + "".join(body) + "</table>"
+        "<th>how it notices truncation</th><th>read</th></tr>"
     )
+    return tag("table", head, *body, class_="fv-table fv-survey", aria_label="page_mkwrite implementations")
+
+
+def survey_count_html(shown: int, release: str) -> Markup:
+    """How many of the release's rows the filters let through."""
+    total = len(survey(release))
+    text = f"{shown} of {total} rows in {release}{stands_in_note(release)}"
+    return tag("div", text, class_="fv-survey-count", role="status")
 
 
 def survey_figure(by: str = "convention", *, presenter: bool | None = None) -> go.Figure:
@@ -105,38 +114,36 @@ def survey_figure(by: str = "convention", *, presenter: bool | None = None) -> g
         f"How many registered ->page_mkwrite handlers use each {by}, one bar per release read ({', '.join(RELEASES)})."
     )
 
-    def fallback() -> str:
-        rows = [(escape(c), *(str(table[r][i]) for r in RELEASES)) for i, c in enumerate(categories)]
+    def fallback() -> Markup:
+        rows = [(c, *(str(table[r][i]) for r in RELEASES)) for i, c in enumerate(categories)]
         return data_table_html(f"Handlers per {by}", (by, *RELEASES), rows)
 
     return folio_figure(lean_template(fig), summary, fallback)
 
 
-def row_counts_html() -> str:
+def row_counts_html() -> Markup:
     """Per release read: the survey's rows = registered handlers + helpers nobody registers."""
-    body = "".join(
-        f"<tr><td>{escape(c.release)}{escape(stands_in_note(c.release))}</td><td>{c.rows}</td>"
-        f"<td>{c.handlers}</td><td>{c.helpers}</td></tr>"
+    body = [
+        tag("tr", *(tag("td", cell) for cell in (c.release + stands_in_note(c.release), c.rows, c.handlers, c.helpers)))
         for c in row_counts()
-    )
-    return (
-        style_html() + '<div class="folioviz"><table class="fv-table" aria-label="survey rows per release">'
+    ]
+    head = Markup(
         "<tr><th>release</th><th>rows</th><th>= registered handlers</th><th>+ helpers nobody registers</th></tr>"
-        + body
-        + "</table></div>"
     )
+    table = tag("table", head, *body, class_="fv-table", aria_label="survey rows per release")
+    return style_html() + tag("div", table, class_="folioviz")
 
 
-def survey_differences_html() -> str:
+def survey_differences_html() -> Markup:
     """What differs between the two releases read, handler by handler (removed, added, changed: which fields)."""
-    body = "".join(
-        f"<tr><td><code>{escape(d.handler)}</code></td><td>{escape(d.change)}</td>"
-        f"<td>{escape(', '.join(d.fields))}</td></tr>"
+    body = [
+        Markup("<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>").format(
+            d.handler, d.change, ", ".join(d.fields)
+        )
         for d in differences()
+    ]
+    head = Markup("<tr><th>handler</th><th>{}</th><th>fields that differ</th></tr>").format(
+        " → ".join(reversed(RELEASES))
     )
-    return (
-        style_html() + '<div class="folioviz"><table class="fv-table" aria-label="survey differences">'
-        f"<tr><th>handler</th><th>{escape(' → '.join(reversed(RELEASES)))}</th><th>fields that differ</th></tr>"
-        + body
-        + "</table></div>"
-    )
+    table = tag("table", head, *body, class_="fv-table", aria_label="survey differences")
+    return style_html() + tag("div", table, class_="folioviz")

@@ -1,71 +1,131 @@
-"""Pure functions from model states to SVG text.
+"""Pure functions from model states to SVG markup.
 
 SVG is deterministic text: it renders in JupyterLab, Notebook 7, VS Code, Voilà and static HTML,
 and nbval can compare it. Every shape has a text label next to its colour, and every diagram has
 a ``<title>`` and ``aria-label`` for screen readers.
+
+Every element is built by :func:`~folioviz.render.markup.element`, which escapes text and attribute
+values; a diagram's ids (arrow heads, hatching) come from its own
+:class:`~folioviz.render.markup.DiagramIds`, so several diagrams on one page never share one.
 """
 
 from __future__ import annotations
 
-from html import escape
+from collections.abc import Iterable
 from typing import Any
 
 from ..kernel.mapping import MappingDecode, MappingKind
 from ..kernel.pagecache import PageCacheFolio
 from ..kernel.races import RaceOutcome, Replay, folio_view
+from .markup import DiagramIds, Markup, element
 from .race_style import DARK_TEXT, LANE_STYLE
 from .theme import KIND_STYLE, OKABE_ITO, holder_colour, theme
 
 __all__ = ["kind_badge_svg", "mapping_svg", "pagecache_svg"]
 
+_INK = "#1A1A1A"
+_SVG_NS = "http://www.w3.org/2000/svg"
 
-def _glyph_shape(kind: str, cx: float, cy: float, r: float) -> str:
+
+def _f(value: float) -> str:
+    """A coordinate as the diagrams write it (one decimal)."""
+    return f"{value:.1f}"
+
+
+def _i(value: float) -> str:
+    """A size as the diagrams write it (no decimals)."""
+    return f"{value:.0f}"
+
+
+def _text(attrs: dict[str, Any], *children: Any) -> Markup:
+    return element("text", attrs, children)
+
+
+def _svg(width: float, height: float, label: str, children: Iterable[Any], **attrs: Any) -> Markup:
+    """A diagram: ``<svg>`` with its size, role and label (and ``attrs``), its ``<title>``, then ``children``."""
+    cls = attrs.pop("class_", None)
+    head = {"xmlns": _SVG_NS, "class": cls, "width": _i(width), "height": _i(height)}
+    head |= {"viewBox": f"0 0 {_i(width)} {_i(height)}", "role": "img", "aria-label": label, **attrs}
+    return element("svg", head, [element("title", {}, [label]), *children])
+
+
+def _arrow_marker(ids: DiagramIds, name: str, s: float, fill: str, orient: str) -> Markup:
+    return element(
+        "marker",
+        {
+            "id": ids.id(name),
+            "viewBox": "0 0 10 10",
+            "refX": "9",
+            "refY": "5",
+            "markerWidth": _f(7 * s),
+            "markerHeight": _f(7 * s),
+            "orient": orient,
+        },
+        [element("path", {"d": "M0,0 L10,5 L0,10 z", "fill": fill})],
+    )
+
+
+def _glyph_shape(kind: str, cx: float, cy: float, r: float) -> Markup:
     """A shape per kind (square, circle, diamond, hexagon...) so kinds differ without colour."""
     style = KIND_STYLE[kind]
     fill = style.colour
     if kind == "file":
-        shape = f'<rect x="{cx - r:.1f}" y="{cy - r:.1f}" width="{2 * r:.1f}" height="{2 * r:.1f}" fill="{fill}"/>'
-    elif kind == "anon":
-        shape = f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="{fill}"/>'
-    elif kind == "movable":
-        shape = (
-            f'<polygon points="{cx:.1f},{cy - r:.1f} {cx + r:.1f},{cy:.1f} {cx:.1f},{cy + r:.1f} '
-            f'{cx - r:.1f},{cy:.1f}" fill="{fill}"/>'
+        shape = element(
+            "rect", {"x": _f(cx - r), "y": _f(cy - r), "width": _f(2 * r), "height": _f(2 * r), "fill": fill}
         )
+    elif kind == "anon":
+        shape = element("circle", {"cx": _f(cx), "cy": _f(cy), "r": _f(r), "fill": fill})
+    elif kind == "movable":
+        points = f"{_f(cx)},{_f(cy - r)} {_f(cx + r)},{_f(cy)} {_f(cx)},{_f(cy + r)} {_f(cx - r)},{_f(cy)}"
+        shape = element("polygon", {"points": points, "fill": fill})
     elif kind == "KSM":
-        pts = " ".join(
-            f"{cx + r * dx:.1f},{cy + r * dy:.1f}"
+        points = " ".join(
+            f"{_f(cx + r * dx)},{_f(cy + r * dy)}"
             for dx, dy in ((1, 0), (0.5, 0.87), (-0.5, 0.87), (-1, 0), (-0.5, -0.87), (0.5, -0.87))
         )
-        shape = f'<polygon points="{pts}" fill="{fill}"/>'
+        shape = element("polygon", {"points": points, "fill": fill})
     elif kind == "slab":
-        shape = (
-            f'<polygon points="{cx:.1f},{cy - r:.1f} {cx + r:.1f},{cy + r * 0.8:.1f} '
-            f'{cx - r:.1f},{cy + r * 0.8:.1f}" fill="{fill}"/>'
-        )
+        points = f"{_f(cx)},{_f(cy - r)} {_f(cx + r)},{_f(cy + r * 0.8)} {_f(cx - r)},{_f(cy + r * 0.8)}"
+        shape = element("polygon", {"points": points, "fill": fill})
     else:  # NULL, invalid
-        shape = (
-            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="#FFFFFF" stroke="{fill}" '
-            f'stroke-width="2" stroke-dasharray="3 2"/>'
+        shape = element(
+            "circle",
+            {
+                "cx": _f(cx),
+                "cy": _f(cy),
+                "r": _f(r),
+                "fill": "#FFFFFF",
+                "stroke": fill,
+                "stroke-width": "2",
+                "stroke-dasharray": "3 2",
+            },
         )
     text_fill = style.text_colour if kind not in ("NULL", "invalid") else fill
-    return (
-        shape + f'<text x="{cx:.1f}" y="{cy + r * 0.38:.1f}" text-anchor="middle" font-weight="700" '
-        f'font-size="{r * 1.1:.1f}" fill="{text_fill}">{escape(style.glyph)}</text>'
-    )
+    label = {
+        "x": _f(cx),
+        "y": _f(cy + r * 0.38),
+        "text-anchor": "middle",
+        "font-weight": "700",
+        "font-size": _f(r * 1.1),
+        "fill": text_fill,
+    }
+    return shape + _text(label, style.glyph)
 
 
-def kind_badge_svg(kind: MappingKind | str, *, presenter: bool | None = None) -> str:
+def kind_badge_svg(kind: MappingKind | str, *, presenter: bool | None = None) -> Markup:
     """A small inline badge for a mapping kind: its shape and glyph (the label is written beside it)."""
     key = kind.value if isinstance(kind, MappingKind) else kind
     t = theme(presenter)
     h = 26 * t.scale
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{h:.0f}" height="{h:.0f}" role="img" '
-        f'aria-label="kind: {escape(KIND_STYLE[key].label)}" font-family="{t.sans}">'
-        + _glyph_shape(key, h / 2, h / 2, h / 2 - 2)
-        + "</svg>"
-    )
+    attrs = {
+        "xmlns": _SVG_NS,
+        "width": _i(h),
+        "height": _i(h),
+        "role": "img",
+        "aria-label": f"kind: {KIND_STYLE[key].label}",
+        "font-family": t.sans,
+    }
+    return element("svg", attrs, [_glyph_shape(key, h / 2, h / 2, h / 2 - 2)])
 
 
 def _split_word(result: MappingDecode) -> tuple[str, str]:
@@ -74,7 +134,7 @@ def _split_word(result: MappingDecode) -> tuple[str, str]:
     return text[:-1], text[-1]
 
 
-def mapping_svg(result: MappingDecode, *, presenter: bool | None = None) -> str:
+def mapping_svg(result: MappingDecode, *, presenter: bool | None = None) -> Markup:
     """The folio, its mapping word with the tag bits called out, and an arrow to what it points to.
 
     :param result: a decoded word (from :func:`folioviz.kernel.decode`)
@@ -87,33 +147,33 @@ def mapping_svg(result: MappingDecode, *, presenter: bool | None = None) -> str:
     width, height = 760 * s, 230 * s
     fs = t.font_px
     mono = t.mono
-    ink = "#1A1A1A"
-    parts: list[str] = []
+    ink = _INK
+    ids = DiagramIds()
     label = (
         f"folio->mapping = {result.word_text}: tag 0b{result.tag:02b}, kind {style.label}"
         + (f", points to {result.target}" if result.target else ", points to nothing")
         + f" ({result.era.label})"
     )
-    parts.append(
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="fv-diagram" width="{width:.0f}" height="{height:.0f}" '
-        f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(label)}" '
-        f'font-family="{t.sans}" font-size="{fs}">'
-        f"<title>{escape(label)}</title>"
-        "<defs>"
-        f'<marker id="fv-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="{7 * s:.1f}" '
-        f'markerHeight="{7 * s:.1f}" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{ink}"/></marker>'
-        '<pattern id="fv-hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
-        f'<line x1="0" y1="0" x2="0" y2="8" stroke="#F6D5C0" stroke-width="3"/></pattern>'
-        "</defs>"
-        f'<rect x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="#FFFFFF"/>'
+    hatch = element(
+        "pattern",
+        {
+            "id": ids.id("hatch"),
+            "width": "8",
+            "height": "8",
+            "patternUnits": "userSpaceOnUse",
+            "patternTransform": "rotate(45)",
+        },
+        [element("line", {"x1": "0", "y1": "0", "x2": "0", "y2": "8", "stroke": "#F6D5C0", "stroke-width": "3"})],
     )
+    parts: list[Markup] = [
+        element("defs", {}, [_arrow_marker(ids, "arrow", s, ink, "auto-start-reverse"), hatch]),
+        element("rect", {"x": "0", "y": "0", "width": _i(width), "height": _i(height), "fill": "#FFFFFF"}),
+    ]
     # --- the folio box
     fx, fy, fw, fh = 14 * s, 30 * s, 330 * s, 170 * s
-    parts.append(
-        f'<rect x="{fx:.1f}" y="{fy:.1f}" width="{fw:.1f}" height="{fh:.1f}" rx="{6 * s:.1f}" fill="#F7F7F7" '
-        f'stroke="{ink}" stroke-width="{t.stroke}"/>'
-        f'<text x="{fx + 10 * s:.1f}" y="{fy - 9 * s:.1f}" font-weight="700" fill="{ink}">struct folio</text>'
-    )
+    box = {"x": _f(fx), "y": _f(fy), "width": _f(fw), "height": _f(fh), "rx": _f(6 * s), "fill": "#F7F7F7"}
+    parts.append(element("rect", {**box, "stroke": ink, "stroke-width": t.stroke}))
+    parts.append(_text({"x": _f(fx + 10 * s), "y": _f(fy - 9 * s), "font-weight": "700", "fill": ink}, "struct folio"))
     flags = []
     if result.folio.slab:
         flags.append("slab")
@@ -121,86 +181,76 @@ def mapping_svg(result: MappingDecode, *, presenter: bool | None = None) -> str:
         flags.append("swapcache")
     if result.folio.movable_ops:
         flags.append("movable_ops")
-    parts.append(
-        f'<text x="{fx + 12 * s:.1f}" y="{fy + 28 * s:.1f}" fill="{ink}">flags: '
-        f'<tspan font-family="{mono}">{escape(" | ".join(flags) or "(none that matter here)")}</tspan></text>'
-    )
+    flag_text = element("tspan", {"font-family": mono}, [" | ".join(flags) or "(none that matter here)"])
+    parts.append(_text({"x": _f(fx + 12 * s), "y": _f(fy + 28 * s), "fill": ink}, "flags: ", flag_text))
     # the mapping word, with the last hex digit (holding the tag) boxed
     head, last = _split_word(result)
     wy = fy + 70 * s
-    parts.append(f'<text x="{fx + 12 * s:.1f}" y="{wy:.1f}" fill="{ink}">mapping:</text>')
+    parts.append(_text({"x": _f(fx + 12 * s), "y": _f(wy), "fill": ink}, "mapping:"))
     mono_w = fs * 0.61
     word_x = fx + 12 * s
     word_y = wy + 30 * s
-    parts.append(
-        f'<text x="{word_x:.1f}" y="{word_y:.1f}" font-family="{mono}" font-size="{fs * 1.15:.1f}" '
-        f'fill="{ink}">{escape(head)}<tspan font-weight="700" fill="{style.colour if kind != "NULL" else ink}">'
-        f"{escape(last)}</tspan></text>"
-    )
+    tag_digit = element("tspan", {"font-weight": "700", "fill": style.colour if kind != "NULL" else ink}, [last])
+    word = {"x": _f(word_x), "y": _f(word_y), "font-family": mono, "font-size": _f(fs * 1.15), "fill": ink}
+    parts.append(_text(word, head, tag_digit))
     digit_x = word_x + len(head) * mono_w * 1.15
     parts.append(
-        f'<rect x="{digit_x - 2 * s:.1f}" y="{word_y - fs * 1.1:.1f}" width="{mono_w * 1.15 + 4 * s:.1f}" '
-        f'height="{fs * 1.45:.1f}" fill="none" stroke="{ink}" stroke-width="{t.stroke * 0.8:.1f}" rx="2"/>'
+        element(
+            "rect",
+            {
+                "x": _f(digit_x - 2 * s),
+                "y": _f(word_y - fs * 1.1),
+                "width": _f(mono_w * 1.15 + 4 * s),
+                "height": _f(fs * 1.45),
+                "fill": "none",
+                "stroke": ink,
+                "stroke-width": _f(t.stroke * 0.8),
+                "rx": "2",
+            },
+        )
     )
     tag_text = (
         "slab data: do not decode"
         if result.folio.slab
         else (f"tag bits 1..0 = {result.tag:02b}" + (f"  {result.tag_name}" if result.tag_name else "  (no tag)"))
     )
-    parts.append(
-        f'<text x="{fx + 12 * s:.1f}" y="{word_y + 30 * s:.1f}" font-family="{mono}" '
-        f'font-size="{fs * 0.92:.1f}" fill="{ink}">{escape(tag_text)}</text>'
-    )
+    small = {"font-family": mono, "font-size": _f(fs * 0.92), "fill": ink}
+    parts.append(_text({"x": _f(fx + 12 * s), "y": _f(word_y + 30 * s), **small}, tag_text))
     # --- the target
     tx, ty, tw, th = 470 * s, 40 * s, 275 * s, 150 * s
     start_x, start_y = fx + fw, wy + 18 * s
+    stroke = {"stroke": ink, "stroke-width": t.stroke}
     if kind == "NULL":
         parts.append(
-            f'<line x1="{start_x:.1f}" y1="{start_y:.1f}" x2="{tx + 20 * s:.1f}" y2="{start_y:.1f}" '
-            f'stroke="{ink}" stroke-width="{t.stroke}"/>'
+            element("line", {"x1": _f(start_x), "y1": _f(start_y), "x2": _f(tx + 20 * s), "y2": _f(start_y), **stroke})
         )
         gx = tx + 20 * s
         for i, half in enumerate((16, 11, 6)):
             yy = start_y - 14 * s + i * 7 * s
-            parts.append(
-                f'<line x1="{gx + (6 + i * 4) * s:.1f}" y1="{yy:.1f}" x2="{gx + (6 + i * 4) * s:.1f}" '
-                f'y2="{yy + 2 * half * s:.1f}" stroke="{ink}" stroke-width="{t.stroke}"/>'
-            )
-        parts.append(
-            f'<text x="{gx + 36 * s:.1f}" y="{start_y + 5 * s:.1f}" font-weight="700" fill="{ink}">NULL</text>'
-            f'<text x="{tx:.1f}" y="{start_y + 40 * s:.1f}" fill="{ink}">points to nothing</text>'
-        )
+            x = _f(gx + (6 + i * 4) * s)
+            parts.append(element("line", {"x1": x, "y1": _f(yy), "x2": x, "y2": _f(yy + 2 * half * s), **stroke}))
+        parts.append(_text({"x": _f(gx + 36 * s), "y": _f(start_y + 5 * s), "font-weight": "700", "fill": ink}, "NULL"))
+        parts.append(_text({"x": _f(tx), "y": _f(start_y + 40 * s), "fill": ink}, "points to nothing"))
     else:
-        dashed = ' stroke-dasharray="6 4"' if kind in ("slab", "invalid") else ""
-        fill = "url(#fv-hatch)" if kind == "invalid" else "#FFFFFF"
-        parts.append(
-            f'<line x1="{start_x:.1f}" y1="{start_y:.1f}" x2="{tx - 4 * s:.1f}" y2="{ty + th / 2:.1f}" '
-            f'stroke="{ink}" stroke-width="{t.stroke}" marker-end="url(#fv-arrow)"{dashed}/>'
-            f'<rect x="{tx:.1f}" y="{ty:.1f}" width="{tw:.1f}" height="{th:.1f}" rx="{6 * s:.1f}" fill="{fill}" '
-            f'stroke="{style.colour}" stroke-width="{t.stroke * 2:.1f}"{dashed}/>'
-        )
+        dashed = {"stroke-dasharray": "6 4"} if kind in ("slab", "invalid") else {}
+        fill = ids.url("hatch") if kind == "invalid" else "#FFFFFF"
+        arrow = {"x1": _f(start_x), "y1": _f(start_y), "x2": _f(tx - 4 * s), "y2": _f(ty + th / 2), **stroke}
+        parts.append(element("line", {**arrow, "marker-end": ids.url("arrow"), **dashed}))
+        target = {"x": _f(tx), "y": _f(ty), "width": _f(tw), "height": _f(th), "rx": _f(6 * s), "fill": fill}
+        parts.append(element("rect", {**target, "stroke": style.colour, "stroke-width": _f(t.stroke * 2), **dashed}))
         parts.append(_glyph_shape(kind, tx + 26 * s, ty + 28 * s, 15 * s))
         title = result.target or "not a valid encoding"
-        parts.append(
-            f'<text x="{tx + 50 * s:.1f}" y="{ty + 34 * s:.1f}" font-weight="700" fill="{ink}">{escape(title)}</text>'
-        )
+        parts.append(_text({"x": _f(tx + 50 * s), "y": _f(ty + 34 * s), "font-weight": "700", "fill": ink}, title))
         if kind not in ("slab", "invalid") and result.pointer:
-            parts.append(
-                f'<text x="{tx + 14 * s:.1f}" y="{ty + 64 * s:.1f}" font-family="{mono}" '
-                f'font-size="{fs * 0.92:.1f}" fill="{ink}">at {escape(hex(result.pointer))}</text>'
-            )
+            parts.append(_text({"x": _f(tx + 14 * s), "y": _f(ty + 64 * s), **small}, f"at {hex(result.pointer)}"))
         first_line = 64 if kind in ("slab", "invalid") else 90
         for i, line in enumerate(_wrap(result.target_note, 36)):
-            parts.append(
-                f'<text x="{tx + 14 * s:.1f}" y="{ty + (first_line + 19 * i) * s:.1f}" font-size="{fs * 0.9:.1f}" '
-                f'fill="{ink}">{escape(line)}</text>'
-            )
-    parts.append(
-        f'<text x="{width - 10 * s:.1f}" y="{height - 8 * s:.1f}" text-anchor="end" font-size="{fs * 0.85:.1f}" '
-        f'fill="{OKABE_ITO["grey"]}">{escape(result.era.label)} · rule {escape(result.rule)}</text>'
-    )
-    parts.append("</svg>")
-    return "".join(parts)
+            at = {"x": _f(tx + 14 * s), "y": _f(ty + (first_line + 19 * i) * s), "font-size": _f(fs * 0.9)}
+            parts.append(_text({**at, "fill": ink}, line))
+    footer = {"x": _f(width - 10 * s), "y": _f(height - 8 * s), "text-anchor": "end", "font-size": _f(fs * 0.85)}
+    parts.append(_text({**footer, "fill": OKABE_ITO["grey"]}, f"{result.era.label} · rule {result.rule}"))
+    svg = _svg(width, height, label, parts, class_="fv-diagram", **{"font-family": t.sans, "font-size": fs})
+    return ids.seal(svg)
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -216,7 +266,7 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines[:4]
 
 
-def pagecache_svg(state: PageCacheFolio, *, function: str = "", presenter: bool | None = None) -> str:
+def pagecache_svg(state: PageCacheFolio, *, function: str = "", presenter: bool | None = None) -> Markup:
     """One page-cache snapshot: the cache slot, the folio with its refcount, holders, lock and word.
 
     :param state: a snapshot from a page-cache scenario
@@ -225,7 +275,8 @@ def pagecache_svg(state: PageCacheFolio, *, function: str = "", presenter: bool 
     t = theme(presenter)
     s = t.scale
     fs = t.font_px
-    ink = "#1A1A1A"
+    ink = _INK
+    ids = DiagramIds()
     width, height = 780 * s, 250 * s
     order = [name for name, _ in state.holders]
     in_window = state.in_window
@@ -235,19 +286,13 @@ def pagecache_svg(state: PageCacheFolio, *, function: str = "", presenter: bool 
         + f", mapping {'NULL' if state.mapping == 0 else 'set'}, "
         + (f"locked by {state.locked_by}" if state.locked_by else "unlocked")
     )
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="fv-pagecache" width="{width:.0f}" height="{height:.0f}" '
-        f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(label)}" '
-        f'font-family="{t.sans}" font-size="{fs}"><title>{escape(label)}</title>',
-        f'<rect width="{width:.0f}" height="{height:.0f}" fill="#FFFFFF"/>',
-    ]
+    parts = [element("rect", {"width": _i(width), "height": _i(height), "fill": "#FFFFFF"})]
+    stroke = {"stroke": ink, "stroke-width": t.stroke}
     # --- the page cache (an XArray slot at the folio's index)
     cx, cy, cw, ch = 12 * s, 40 * s, 190 * s, 150 * s
-    parts.append(
-        f'<text x="{cx:.1f}" y="{cy - 10 * s:.1f}" font-weight="700" fill="{ink}">page cache (XArray)</text>'
-        f'<rect x="{cx:.1f}" y="{cy:.1f}" width="{cw:.1f}" height="{ch:.1f}" rx="{5 * s:.1f}" fill="#F2F2F2" '
-        f'stroke="{ink}" stroke-width="{t.stroke}"/>'
-    )
+    parts.append(_text({"x": _f(cx), "y": _f(cy - 10 * s), "font-weight": "700", "fill": ink}, "page cache (XArray)"))
+    cache = {"x": _f(cx), "y": _f(cy), "width": _f(cw), "height": _f(ch), "rx": _f(5 * s), "fill": "#F2F2F2"}
+    parts.append(element("rect", {**cache, **stroke}))
     slot_y = cy + 55 * s
     if state.in_xarray:
         slot_text, slot_fill = f"index {state.index} → folio", OKABE_ITO["blue"]
@@ -255,42 +300,30 @@ def pagecache_svg(state: PageCacheFolio, *, function: str = "", presenter: bool 
         slot_text, slot_fill = f"index {state.index}: no folio", OKABE_ITO["grey"]
     else:
         slot_text, slot_fill = "not added yet", OKABE_ITO["grey"]
+    slot = {"x": _f(cx + 12 * s), "y": _f(slot_y), "width": _f(cw - 24 * s), "height": _f(34 * s)}
+    slot_line = {"fill": "#FFFFFF", "stroke": slot_fill, "stroke-width": _f(t.stroke * 1.5)}
+    parts.append(element("rect", {**slot, **slot_line, "stroke-dasharray": None if state.in_xarray else "5 3"}))
     parts.append(
-        f'<rect x="{cx + 12 * s:.1f}" y="{slot_y:.1f}" width="{cw - 24 * s:.1f}" height="{34 * s:.1f}" '
-        f'fill="#FFFFFF" stroke="{slot_fill}" stroke-width="{t.stroke * 1.5:.1f}"'
-        + ("" if state.in_xarray else ' stroke-dasharray="5 3"')
-        + "/>"
-        f'<text x="{cx + cw / 2:.1f}" y="{slot_y + 22 * s:.1f}" text-anchor="middle" fill="{ink}">'
-        f"{escape(slot_text)}</text>"
+        _text({"x": _f(cx + cw / 2), "y": _f(slot_y + 22 * s), "text-anchor": "middle", "fill": ink}, slot_text)
     )
     # --- the folio
     fx, fy, fw, fh = 290 * s, 40 * s, 470 * s, 190 * s
     if state.in_xarray:
-        parts.append(
-            f'<line x1="{cx + cw - 12 * s:.1f}" y1="{slot_y + 17 * s:.1f}" x2="{fx - 4 * s:.1f}" '
-            f'y2="{slot_y + 17 * s:.1f}" stroke="{OKABE_ITO["blue"]}" stroke-width="{t.stroke * 1.4:.1f}" '
-            'marker-end="url(#fv-pc-arrow)"/>'
-        )
-    parts.append(
-        "<defs>"
-        f'<marker id="fv-pc-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="{7 * s:.1f}" '
-        f'markerHeight="{7 * s:.1f}" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{OKABE_ITO["blue"]}"/></marker>'
-        "</defs>"
-    )
+        arrow_y = _f(slot_y + 17 * s)
+        arrow = {"x1": _f(cx + cw - 12 * s), "y1": arrow_y, "x2": _f(fx - 4 * s), "y2": arrow_y}
+        arrow["stroke"] = OKABE_ITO["blue"]
+        parts.append(element("line", {**arrow, "stroke-width": _f(t.stroke * 1.4), "marker-end": ids.url("pc-arrow")}))
+    parts.append(element("defs", {}, [_arrow_marker(ids, "pc-arrow", s, OKABE_ITO["blue"], "auto")]))
     box_fill = "#EDEDED" if state.freed else ("#FFF8D6" if in_window else "#F7F7F7")
-    parts.append(
-        f'<text x="{fx:.1f}" y="{fy - 10 * s:.1f}" font-weight="700" fill="{ink}">struct folio'
-        + (f"  ·  after {escape(function)}()" if function else "")
-        + "</text>"
-        f'<rect x="{fx:.1f}" y="{fy:.1f}" width="{fw:.1f}" height="{fh:.1f}" rx="{6 * s:.1f}" fill="{box_fill}" '
-        f'stroke="{ink}" stroke-width="{t.stroke}"' + (' stroke-dasharray="6 4"' if state.freed else "") + "/>"
-    )
-    parts.append(
-        f'<text x="{fx + 14 * s:.1f}" y="{fy + 38 * s:.1f}" font-size="{fs * 1.9:.0f}" font-weight="700" '
-        f'fill="{ink}" class="fv-refcount">{state.refcount}</text>'
-        f'<text x="{fx + 22 * s + fs * 1.2 * len(str(state.refcount)):.1f}" y="{fy + 36 * s:.1f}" fill="{ink}">'
-        f"{'freed: back to the page allocator' if state.freed else 'references'}</text>"
-    )
+    title = "struct folio" + (f"  ·  after {function}()" if function else "")
+    parts.append(_text({"x": _f(fx), "y": _f(fy - 10 * s), "font-weight": "700", "fill": ink}, title))
+    box = {"x": _f(fx), "y": _f(fy), "width": _f(fw), "height": _f(fh), "rx": _f(6 * s), "fill": box_fill}
+    parts.append(element("rect", {**box, **stroke, "stroke-dasharray": "6 4" if state.freed else None}))
+    big = {"x": _f(fx + 14 * s), "y": _f(fy + 38 * s), "font-size": _i(fs * 1.9), "font-weight": "700", "fill": ink}
+    parts.append(_text({**big, "class": "fv-refcount"}, state.refcount))
+    refs = "freed: back to the page allocator" if state.freed else "references"
+    refs_x = fx + 22 * s + fs * 1.2 * len(str(state.refcount))
+    parts.append(_text({"x": _f(refs_x), "y": _f(fy + 36 * s), "fill": ink}, refs))
     # holder chips
     x = fx + 14 * s
     y = fy + 56 * s
@@ -299,43 +332,36 @@ def pagecache_svg(state: PageCacheFolio, *, function: str = "", presenter: bool 
         chip_w = (len(text) * fs * 0.62 + 16) * 1.0
         colour = holder_colour(name, order)
         dark_text = colour in (OKABE_ITO["orange"], OKABE_ITO["yellow"], OKABE_ITO["sky_blue"])
-        parts.append(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{chip_w:.1f}" height="{24 * s:.1f}" rx="{4 * s:.1f}" '
-            f'fill="{colour}"/><text x="{x + 8:.1f}" y="{y + 17 * s:.1f}" '
-            f'fill="{"#000000" if dark_text else "#FFFFFF"}">{escape(text)}</text>'
-        )
+        chip = {"x": _f(x), "y": _f(y), "width": _f(chip_w), "height": _f(24 * s), "rx": _f(4 * s), "fill": colour}
+        parts.append(element("rect", chip))
+        text_at = {"x": _f(x + 8), "y": _f(y + 17 * s), "fill": "#000000" if dark_text else "#FFFFFF"}
+        parts.append(_text(text_at, text))
         x += chip_w + 8 * s
     # lock and mapping rows
     lock_text = f"locked by {state.locked_by}" if state.locked_by else "unlocked"
     lx, ly = fx + 16 * s, fy + 98 * s
-    shackle = f"M{lx + 2 * s:.1f},{ly + 7 * s:.1f} v{-4 * s:.1f} a{5 * s:.1f},{5 * s:.1f} 0 0 1 {10 * s:.1f},0" + (
-        f" v{4 * s:.1f}" if state.locked_by else ""
+    shackle = f"M{_f(lx + 2 * s)},{_f(ly + 7 * s)} v{_f(-4 * s)} a{_f(5 * s)},{_f(5 * s)} 0 0 1 {_f(10 * s)},0" + (
+        f" v{_f(4 * s)}" if state.locked_by else ""
     )
-    parts.append(
-        f'<path d="{shackle}" fill="none" stroke="{ink}" stroke-width="{1.8 * s:.1f}"/>'
-        f'<rect x="{lx:.1f}" y="{ly + 7 * s:.1f}" width="{14 * s:.1f}" height="{10 * s:.1f}" rx="{1.5 * s:.1f}" '
-        f'fill="{ink if state.locked_by else "#FFFFFF"}" stroke="{ink}" stroke-width="{1.4 * s:.1f}"/>'
-        f'<text x="{fx + 38 * s:.1f}" y="{fy + 112 * s:.1f}" fill="{ink}">{escape(lock_text)}</text>'
-    )
+    parts.append(element("path", {"d": shackle, "fill": "none", "stroke": ink, "stroke-width": _f(1.8 * s)}))
+    body = {"x": _f(lx), "y": _f(ly + 7 * s), "width": _f(14 * s), "height": _f(10 * s), "rx": _f(1.5 * s)}
+    body_fill = {"fill": ink if state.locked_by else "#FFFFFF", "stroke": ink, "stroke-width": _f(1.4 * s)}
+    parts.append(element("rect", {**body, **body_fill}))
+    parts.append(_text({"x": _f(fx + 38 * s), "y": _f(fy + 112 * s), "fill": ink}, lock_text))
     mapping_kind = "NULL" if state.mapping == 0 else "file"
-    glyph = _glyph_shape(mapping_kind, fx + 24 * s, fy + 143 * s, 10 * s)
+    parts.append(_glyph_shape(mapping_kind, fx + 24 * s, fy + 143 * s, 10 * s))
     mapping_text = "mapping = NULL" if state.mapping == 0 else f"mapping = {state.mapping_text} (address_space)"
-    parts.append(
-        glyph + f'<text x="{fx + 42 * s:.1f}" y="{fy + 148 * s:.1f}" font-family="{t.mono}" fill="{ink}">'
-        f"{escape(mapping_text)}</text>"
-        f'<text x="{fx + 14 * s:.1f}" y="{fy + 176 * s:.1f}" fill="{ink}" font-size="{fs * 0.9:.0f}">'
-        f"index {state.index} · {state.nr_pages} page{'s' if state.nr_pages != 1 else ''}"
-        + (f" · mapped by {state.mapcount} PTE(s)" if state.mapcount else "")
-        + "</text>"
+    parts.append(_text({"x": _f(fx + 42 * s), "y": _f(fy + 148 * s), "font-family": t.mono, "fill": ink}, mapping_text))
+    index = f"index {state.index} · {state.nr_pages} page{'s' if state.nr_pages != 1 else ''}" + (
+        f" · mapped by {state.mapcount} PTE(s)" if state.mapcount else ""
     )
+    parts.append(_text({"x": _f(fx + 14 * s), "y": _f(fy + 176 * s), "fill": ink, "font-size": _i(fs * 0.9)}, index))
     if in_window:
-        parts.append(
-            f'<text x="{width - 12 * s:.1f}" y="{height - 4 * s:.1f}" text-anchor="end" font-weight="700" '
-            f'fill="{ink}" font-size="{fs * 0.95:.0f}">⚠ mapping NULL while count &gt; 0: do_page_mkwrite() '
-            "can meet this folio (R9)</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+        at = {"x": _f(width - 12 * s), "y": _f(height - 4 * s), "text-anchor": "end", "font-weight": "700"}
+        warning = "⚠ mapping NULL while count > 0: do_page_mkwrite() can meet this folio (R9)"
+        parts.append(_text({**at, "fill": ink, "font-size": _i(fs * 0.95)}, warning))
+    svg = _svg(width, height, label, parts, class_="fv-pagecache", **{"font-family": t.sans, "font-size": fs})
+    return ids.seal(svg)
 
 
 # --------------------------------------------------------------------------- the race explorer's timeline
@@ -345,9 +371,14 @@ def _trim(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _folio_cell(replay: Replay, state: Any, lx: float, lw: float, y: float, t: Any, row_h: float) -> str:
+def _cell_box(lx: float, lw: float, y: float, s: float, row_h: float, **attrs: Any) -> Markup:
+    box = {"x": _f(lx), "y": _f(y + 3 * s), "width": _f(lw), "height": _f(row_h - 6 * s), "rx": _f(4 * s)}
+    return element("rect", {**box, **attrs})
+
+
+def _folio_cell(replay: Replay, state: Any, lx: float, lw: float, y: float, t: Any, row_h: float) -> Markup:
     """The folio column of one timeline row: refcount, lock, ->mapping and where the folio is."""
-    s, fs, ink = t.scale, t.font_px, "#1A1A1A"
+    s, fs, ink = t.scale, t.font_px, _INK
     view = folio_view(replay.model, state)
     lock = f"locked by {view.locked_by}" if view.locked_by else "unlocked"
     if view.mapping_is_null:
@@ -358,64 +389,62 @@ def _folio_cell(replay: Replay, state: Any, lx: float, lw: float, y: float, t: A
     line2 = f"{mapping} · {view.where}" + (f" · mapped {view.mapcount}x" if view.mapcount else "")
     null = view.mapping_is_null and view.where != "freed"
     fill = "#FFF3D6" if null else "#F4F4F4"
+    x = _f(lx + 8 * s)
     return (
-        f'<rect x="{lx:.1f}" y="{y + 3 * s:.1f}" width="{lw:.1f}" height="{row_h - 6 * s:.1f}" '
-        f'rx="{4 * s:.1f}" fill="{fill}" stroke="#BBBBBB"/>'
-        f'<text x="{lx + 8 * s:.1f}" y="{y + 17 * s:.1f}" fill="{ink}" font-size="{fs * 0.92:.0f}">'
-        f"{escape(line1)}</text>"
-        f'<text x="{lx + 8 * s:.1f}" y="{y + 32 * s:.1f}" fill="{ink}" font-size="{fs * 0.85:.0f}">'
-        f"{'⚠ ' if null else ''}{escape(_trim(line2, 40))}</text>"
+        _cell_box(lx, lw, y, s, row_h, fill=fill, stroke="#BBBBBB")
+        + _text({"x": x, "y": _f(y + 17 * s), "fill": ink, "font-size": _i(fs * 0.92)}, line1)
+        + _text(
+            {"x": x, "y": _f(y + 32 * s), "fill": ink, "font-size": _i(fs * 0.85)},
+            ("⚠ " if null else "") + _trim(line2, 40),
+        )
     )
 
 
-def _move_cell(move: Any, colour: str, lx: float, lw: float, y: float, t: Any, row_h: float, future: bool) -> str:
+def _move_cell(move: Any, colour: str, lx: float, lw: float, y: float, t: Any, row_h: float, future: bool) -> Markup:
     """The cell of the lane that moved: a box in its colour, and (unless in the future) what it did."""
-    s, fs, ink = t.scale, t.font_px, "#1A1A1A"
-    box = (
-        f'<rect x="{lx:.1f}" y="{y + 3 * s:.1f}" width="{lw:.1f}" height="{row_h - 6 * s:.1f}" '
-        f'rx="{4 * s:.1f}" fill="#FFFFFF" stroke="{colour}" stroke-width="{t.stroke * 1.6:.1f}"/>'
-        f'<rect x="{lx:.1f}" y="{y + 3 * s:.1f}" width="{6 * s:.1f}" height="{row_h - 6 * s:.1f}" '
-        f'fill="{colour}"/>'
+    s, fs, ink = t.scale, t.font_px, _INK
+    box = _cell_box(
+        lx, lw, y, s, row_h, fill="#FFFFFF", stroke=colour, **{"stroke-width": _f(t.stroke * 1.6)}
+    ) + element(
+        "rect", {"x": _f(lx), "y": _f(y + 3 * s), "width": _f(6 * s), "height": _f(row_h - 6 * s), "fill": colour}
     )
     if future:
         return box
-    return box + (
-        f'<text class="fv-race-move" x="{lx + 12 * s:.1f}" y="{y + 17 * s:.1f}" fill="{ink}" '
-        f'font-family="{t.mono}" font-size="{fs * 0.88:.0f}">{escape(_trim(move.function, 30))}</text>'
-        f'<text x="{lx + 12 * s:.1f}" y="{y + 32 * s:.1f}" fill="{ink}" '
-        f'font-size="{fs * 0.88:.0f}">{escape(_trim(move.label, 34))}</text>'
-    )
-
-
-def _wait_cell(holder: str, colour: str, lx: float, lw: float, y: float, t: Any, row_h: float) -> str:
-    """The dashed cell of a lane waiting for the folio lock."""
-    s, fs, ink = t.scale, t.font_px, "#1A1A1A"
+    x, size = _f(lx + 12 * s), _i(fs * 0.88)
+    function = {"class": "fv-race-move", "x": x, "y": _f(y + 17 * s), "fill": ink, "font-family": t.mono}
     return (
-        f'<rect x="{lx:.1f}" y="{y + 3 * s:.1f}" width="{lw:.1f}" height="{row_h - 6 * s:.1f}" '
-        f'rx="{4 * s:.1f}" fill="none" stroke="{colour}" stroke-dasharray="5 3"/>'
-        f'<text class="fv-race-wait" x="{lx + 10 * s:.1f}" y="{y + row_h / 2 + fs * 0.35:.1f}" '
-        f'fill="{ink}" font-size="{fs * 0.88:.0f}">… waits for the lock ({escape(holder)})</text>'
+        box
+        + _text({**function, "font-size": size}, _trim(move.function, 30))
+        + _text({"x": x, "y": _f(y + 32 * s), "fill": ink, "font-size": size}, _trim(move.label, 34))
     )
 
 
-def _lane_headers(xs: list[tuple[int | None, float, float]], lanes: tuple[str, ...], t: Any) -> list[str]:
+def _wait_cell(holder: str, colour: str, lx: float, lw: float, y: float, t: Any, row_h: float) -> Markup:
+    """The dashed cell of a lane waiting for the folio lock."""
+    s, fs, ink = t.scale, t.font_px, _INK
+    at = {"class": "fv-race-wait", "x": _f(lx + 10 * s), "y": _f(y + row_h / 2 + fs * 0.35)}
+    return _cell_box(lx, lw, y, s, row_h, fill="none", stroke=colour, **{"stroke-dasharray": "5 3"}) + _text(
+        {**at, "fill": ink, "font-size": _i(fs * 0.88)}, f"… waits for the lock ({holder})"
+    )
+
+
+def _lane_headers(xs: list[tuple[int | None, float, float]], lanes: tuple[str, ...], t: Any) -> list[Markup]:
     """The timeline's column heads: each lane's glyph and name, and the folio column's title."""
-    s, ink = t.scale, "#1A1A1A"
-    out: list[str] = []
+    s, ink = t.scale, _INK
+    out: list[Markup] = []
     for lane, lx, lw in xs:
         if lane is None:
-            out.append(
-                f'<text x="{lx + lw / 2:.1f}" y="{22 * s:.1f}" text-anchor="middle" font-weight="700" fill="{ink}">'
-                "the folio after the step</text>"
-            )
+            at = {"x": _f(lx + lw / 2), "y": _f(22 * s), "text-anchor": "middle", "font-weight": "700", "fill": ink}
+            out.append(_text(at, "the folio after the step"))
             continue
         name = lanes[lane]
         colour, glyph = LANE_STYLE.get(name, (OKABE_ITO["grey"], name[:2].upper()))
+        chip = {"x": _f(lx), "y": _f(6 * s), "width": _f(26 * s), "height": _f(22 * s), "rx": _f(4 * s)}
+        at = {"x": _f(lx + 13 * s), "y": _f(22 * s), "text-anchor": "middle", "font-weight": "700"}
         out.append(
-            f'<rect x="{lx:.1f}" y="{6 * s:.1f}" width="{26 * s:.1f}" height="{22 * s:.1f}" rx="{4 * s:.1f}" '
-            f'fill="{colour}"/><text x="{lx + 13 * s:.1f}" y="{22 * s:.1f}" text-anchor="middle" font-weight="700" '
-            f'fill="{"#000000" if colour in DARK_TEXT else "#FFFFFF"}">{escape(glyph)}</text>'
-            f'<text x="{lx + 32 * s:.1f}" y="{22 * s:.1f}" font-weight="700" fill="{ink}">{escape(name)}</text>'
+            element("rect", {**chip, "fill": colour})
+            + _text({**at, "fill": "#000000" if colour in DARK_TEXT else "#FFFFFF"}, glyph)
+            + _text({"x": _f(lx + 32 * s), "y": _f(22 * s), "font-weight": "700", "fill": ink}, name)
         )
     return out
 
@@ -433,7 +462,57 @@ def _row_notes(replay: Replay, i: int, last: int) -> list[str]:
     return notes
 
 
-def race_timeline_svg(replay: Replay, upto: int | None = None, *, presenter: bool | None = None) -> str:
+def _timeline_row(
+    replay: Replay,
+    i: int,
+    upto: int,
+    xs: list[tuple[int | None, float, float]],
+    geometry: tuple[float, float, float],
+    t: Any,
+) -> Markup:
+    """Row ``i`` of the timeline: the step number, the cell of the lane that moved, the waiting lanes, notes."""
+    head, row_h, width = geometry
+    s, fs, ink = t.scale, t.font_px, _INK
+    steps = replay.scenario.steps
+    last = len(steps) - 1
+    y = head + row_h * i
+    future, current = i > upto, i == upto
+    classes = "fv-race-row" + (" fv-race-current" if current else "") + (" fv-race-future" if future else "")
+    cells: list[Markup] = []
+    if current:
+        at = {"x": _f(1 * s), "y": _f(y + 1), "width": _f(width - 2 * s), "height": _f(row_h - 2)}
+        mark = {"fill": OKABE_ITO["yellow"], "fill-opacity": 0.35, "stroke": ink, "stroke-width": t.stroke}
+        cells.append(element("rect", {**at, **mark}))
+    number = {
+        "x": _f(6 * s),
+        "y": _f(y + row_h / 2 + fs * 0.35),
+        "fill": ink,
+        "font-weight": "700" if current else None,
+    }
+    cells.append(_text(number, f"{'▶ ' if current else ''}{i}"))
+    waiting = {} if future else replay.waiting(i)
+    if i == 0:
+        at = {"x": _f(xs[0][1] + 10 * s), "y": _f(y + row_h / 2 + fs * 0.35), "fill": "#555555"}
+        cells.append(_text({**at, "font-style": "italic"}, "start: no thread has moved"))
+    moved = replay.mover(i)
+    for lane, lx, lw in xs:
+        if lane is None:
+            if not future:
+                cells.append(_folio_cell(replay, steps[i].state, lx, lw, y, t, row_h))
+            continue
+        colour, _ = LANE_STYLE.get(replay.lanes[lane], (OKABE_ITO["grey"], ""))
+        if moved == lane:
+            cells.append(_move_cell(replay.moves[i - 1], colour, lx, lw, y, t, row_h, future))
+        elif lane in waiting:
+            cells.append(_wait_cell(waiting[lane], colour, lx, lw, y, t, row_h))
+    notes = [] if future else _row_notes(replay, i, last)
+    if notes:
+        at = {"x": _f(width - 6 * s), "y": _f(y + 12 * s), "text-anchor": "end", "font-weight": "700", "fill": ink}
+        cells.append(_text({**at, "font-size": _i(fs * 0.8)}, " · ".join(notes)))
+    return element("g", {"class": classes, "data-step": i, "opacity": 0.3 if future else None}, cells)
+
+
+def race_timeline_svg(replay: Replay, upto: int | None = None, *, presenter: bool | None = None) -> Markup:
     """One interleaving as lanes: the fault, the folio's state between, truncation, then any extra threads.
 
     Rows are steps; row ``upto`` (default: the last) is highlighted and later rows are drawn faint,
@@ -446,7 +525,6 @@ def race_timeline_svg(replay: Replay, upto: int | None = None, *, presenter: boo
     upto = last if upto is None else max(0, min(last, upto))
     t = theme(presenter)
     s, fs = t.scale, t.font_px
-    ink = "#1A1A1A"
     lanes = replay.lanes
     col_num, col_lane, col_folio = 46 * s, 236 * s, 262 * s
     order = [0, None, *range(1, len(lanes))]  # fault lane, folio column, truncation, extras
@@ -459,62 +537,16 @@ def race_timeline_svg(replay: Replay, upto: int | None = None, *, presenter: boo
     width = x + 4 * s
     head, row_h = 34 * s, 40 * s
     height = head + row_h * len(steps) + 8 * s
-    moved = [replay.mover(i) for i in range(len(steps))]
     now = steps[upto]
     label = (
         f"Interleaving of {', '.join(lanes)}: {len(steps) - 1} steps, outcome {replay.outcome.name}. "
         f"At step {upto}: {now.caption}"
     )
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="fv-race-timeline" width="{width:.0f}" '
-        f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(label)}" '
-        f'font-family="{t.sans}" font-size="{fs}" data-step="{upto}"><title>{escape(label)}</title>',
-        f'<rect width="{width:.0f}" height="{height:.0f}" fill="#FFFFFF"/>',
+        element("rect", {"width": _i(width), "height": _i(height), "fill": "#FFFFFF"}),
+        _text({"x": _f(6 * s), "y": _f(22 * s), "font-weight": "700", "fill": _INK}, "step"),
+        *_lane_headers(xs, lanes, t),
+        *(_timeline_row(replay, i, upto, xs, (head, row_h, width), t) for i in range(len(steps))),
     ]
-    # header
-    parts.append(f'<text x="{6 * s:.1f}" y="{22 * s:.1f}" font-weight="700" fill="{ink}">step</text>')
-    parts.extend(_lane_headers(xs, lanes, t))
-    for i, step in enumerate(steps):
-        y = head + row_h * i
-        future = i > upto
-        current = i == upto
-        classes = "fv-race-row" + (" fv-race-current" if current else "") + (" fv-race-future" if future else "")
-        opacity = ' opacity="0.3"' if future else ""
-        parts.append(f'<g class="{classes}" data-step="{i}"{opacity}>')
-        if current:
-            parts.append(
-                f'<rect x="{1 * s:.1f}" y="{y + 1:.1f}" width="{width - 2 * s:.1f}" height="{row_h - 2:.1f}" '
-                f'fill="{OKABE_ITO["yellow"]}" fill-opacity="0.35" stroke="{ink}" stroke-width="{t.stroke}"/>'
-            )
-        marker = "▶ " if current else ""
-        weight = ' font-weight="700"' if current else ""
-        parts.append(
-            f'<text x="{6 * s:.1f}" y="{y + row_h / 2 + fs * 0.35:.1f}" fill="{ink}"{weight}>{marker}{i}</text>'
-        )
-        waiting = {} if future else replay.waiting(i)
-        if i == 0:
-            parts.append(
-                f'<text x="{xs[0][1] + 10 * s:.1f}" y="{y + row_h / 2 + fs * 0.35:.1f}" fill="#555555" '
-                f'font-style="italic">start: no thread has moved</text>'
-            )
-        for lane, lx, lw in xs:
-            if lane is None:
-                if future:
-                    continue
-                parts.append(_folio_cell(replay, step.state, lx, lw, y, t, row_h))
-                continue
-            name = lanes[lane]
-            colour, _ = LANE_STYLE.get(name, (OKABE_ITO["grey"], ""))
-            if moved[i] == lane:
-                parts.append(_move_cell(replay.moves[i - 1], colour, lx, lw, y, t, row_h, future))
-            elif lane in waiting:
-                parts.append(_wait_cell(waiting[lane], colour, lx, lw, y, t, row_h))
-        notes = [] if future else _row_notes(replay, i, last)
-        if notes:
-            parts.append(
-                f'<text x="{width - 6 * s:.1f}" y="{y + 12 * s:.1f}" text-anchor="end" font-weight="700" '
-                f'fill="{ink}" font-size="{fs * 0.8:.0f}">{escape(" · ".join(notes))}</text>'
-            )
-        parts.append("</g>")
-    parts.append("</svg>")
-    return "".join(parts)
+    fonts = {"font-family": t.sans, "font-size": fs, "data-step": upto}
+    return _svg(width, height, label, parts, class_="fv-race-timeline", **fonts)

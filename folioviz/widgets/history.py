@@ -14,6 +14,7 @@ import ipywidgets as w
 from ..kernel.errors import FolioVizError
 from ..kernel.mkwrite import HistoryEvent, mkwrite_history
 from ..render.history import event_era, event_html, livelock_html
+from ..render.markup import Markup
 from ..render.snapshot import decode_snapshot_html
 from ..render.tables import style_html
 from ..render.theme import is_presenter
@@ -83,7 +84,7 @@ class HistoryExplorer(SnapshotMixin, w.VBox):
             showcase["movable_ops"] = False
         self._word.update(era=era.id, raise_errors=True, **showcase)
 
-    def _snapshot_html(self) -> str:
+    def _snapshot_html(self) -> Markup:
         era, note = event_era(self.event)
         return (
             event_html(self.event, era, note)

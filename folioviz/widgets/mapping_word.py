@@ -24,6 +24,7 @@ from ..kernel import FolioVizError, decode_folio, eras, get_era, make_folio
 from ..kernel.bitroles import bit_roles
 from ..kernel.mapping import MappingDecode
 from ..render.bits import word_hex
+from ..render.markup import Markup
 from ..render.snapshot import decode_snapshot_html
 from ..render.svg import mapping_svg
 from ..render.tables import helpers_table_html, kind_line_html, paste_html, style_html
@@ -196,7 +197,7 @@ class MappingWordWidget(SnapshotMixin, GuardedInputs, w.VBox):
         self._text.value = text
         return not self._error
 
-    def _snapshot_html(self) -> str:
+    def _snapshot_html(self) -> Markup:
         return decode_snapshot_html(self.result)
 
     def __repr__(self) -> str:  # short and deterministic (it is stored in notebooks)

@@ -10,7 +10,6 @@ so the livelock and its absence stand next to each other.
 from __future__ import annotations
 
 from dataclasses import replace
-from html import escape
 from typing import Any
 
 import ipywidgets as w
@@ -33,6 +32,7 @@ from ..kernel.mkwrite import (
 )
 from ..kernel.scenario import Scenario, Step
 from ..kernel.versions import default_era
+from ..render.markup import Markup, escape, tag
 from ..render.mkwrite import (
     KERNELS,
     MKWRITE_STYLE,
@@ -139,18 +139,19 @@ class _Controls(w.VBox):
         if inputs.truncated_beyond_eof is not None:
             self.beyond_eof.value = inputs.truncated_beyond_eof
         self.beyond_eof.layout.display = "" if inputs.folio == "truncated" else "none"
-        self.era_label.value = (
-            f'<span class="fv-cell-note">era {escape(inputs.era.label)} · {escape(inputs.form.value)} form · '
-            f"links to {escape(inputs.release)}</span>"
+        self.era_label.value = tag(
+            "span",
+            f"era {inputs.era.label} · {inputs.form.value} form · links to {inputs.release}",
+            class_="fv-cell-note",
         )
 
 
 class _Pane(w.VBox):
     """Code, state and outcome for one input set; renders whatever step it is given."""
 
-    def __init__(self, title: str = "", *, comments: bool = True) -> None:
+    def __init__(self, title: Markup | str = "", *, comments: bool = True) -> None:
         self.comments = comments
-        self.title = w.HTML(title)
+        self.title = w.HTML(escape(title))
         self.code = w.HTML("")
         self.state = w.HTML("")
         self.outcome = w.HTML("")
@@ -168,7 +169,7 @@ class _Pane(w.VBox):
         if final:
             self.outcome.value = outcome_html(run)
         else:
-            self.outcome.value = (
+            self.outcome.value = Markup(
                 '<div class="fv-outcome" role="status">Outcome: predict it, then step to the end '
                 "(or press ▶|) to see it.</div>"
             )
@@ -346,14 +347,14 @@ class MkwriteWidget(SnapshotMixin, _InputsMixin, w.VBox):
     def set_view(self, view: str) -> None:
         self.view = view
 
-    def _snapshot_html(self) -> str:
+    def _snapshot_html(self) -> Markup:
         stepper, steps = self.stepper, self.scenario.steps
         index = stepper.index
         visited = tuple(s.state.line for s in steps[: index + 1] if isinstance(s.state, MkwriteState))
         view = "the fault, retried" if self._view == "loop" else "inside do_page_mkwrite()"
         lines = pseudo_code(self.inputs.kernel, self.inputs.check)
         return (
-            mkwrite_inputs_html(self.inputs).replace("</p>", f" · view: {view}</p>", 1)
+            mkwrite_inputs_html(self.inputs, view=view)
             + step_html(steps[index], index, len(steps))
             + mkwrite_pane_html(lines, self.run, steps[index], visited, final=index == len(steps) - 1, last=steps[-1])
         )
@@ -470,7 +471,7 @@ class MkwriteSideBySide(SnapshotMixin, _InputsMixin, w.VBox):
         self._stepper.set_scenario(self._longest())
         return True
 
-    def _snapshot_html(self) -> str:
+    def _snapshot_html(self) -> Markup:
         index = self.stepper.index
         panes = []
         for check, (lines, run, scenario) in zip(CHECKS, self._sides, strict=True):
@@ -490,9 +491,9 @@ class MkwriteSideBySide(SnapshotMixin, _InputsMixin, w.VBox):
             )
         steps = self.stepper.scenario.steps
         return (
-            mkwrite_inputs_html(self._inputs).replace(f" · check <code>{escape(self._inputs.check)}</code>", "")
+            mkwrite_inputs_html(self._inputs, check=False)
             + step_html(steps[index], index, len(steps))
-            + "".join(panes)
+            + Markup("").join(panes)
         )
 
     def __repr__(self) -> str:

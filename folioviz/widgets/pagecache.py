@@ -7,7 +7,6 @@ it. A learner can also type their own sequence of kernel operations: an illegal 
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 import ipywidgets as w
@@ -22,6 +21,7 @@ from ..kernel.pagecache import (
 )
 from ..kernel.scenario import Scenario, Step
 from ..kernel.versions import DEFAULT_ERA, default_era, eras, get_era
+from ..render.markup import Markup, tag
 from ..render.pagecache import build_scenario
 from ..render.snapshot import step_html, steps_table_html
 from ..render.svg import pagecache_svg
@@ -111,9 +111,10 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
         composer = w.VBox(
             [
                 w.HTML(
-                    "<b>Compose your own</b> (starts from a cached folio; an actor such as <code>thread A</code> "
-                    "follows the name):"
-                    f'<div class="fv-cell-note">operations: {escape(names)}<br>short names: {escape(aliases)}</div>'
+                    Markup(
+                        "<b>Compose your own</b> (starts from a cached folio; an actor such as <code>thread A</code> "
+                        'follows the name):<div class="fv-cell-note">operations: {}<br>short names: {}</div>'
+                    ).format(names, aliases)
                 ),
                 self._ops,
                 self._run,
@@ -211,11 +212,11 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
         self._point_picker(COMPOSED)
         return True
 
-    def _snapshot_html(self) -> str:
+    def _snapshot_html(self) -> Markup:
         sc, i, step = self.scenario, self.stepper.index, self.step
         era = get_era(self.era)
         return (
-            f"<p>Scenario <b>{escape(sc.title)}</b> · {escape(era.label)} · links to {escape(era.release)}</p>"
+            Markup("<p>Scenario <b>{}</b> · {} · links to {}</p>").format(sc.title, era.label, era.release)
             + step_html(step, i, len(sc))
             + steps_table_html(sc.steps, i, lambda state: state.describe())
         )
@@ -266,10 +267,9 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
 
     def _show_era(self) -> None:
         era = get_era(self._era)
-        note = f" · {escape(self._era_note)}" if self._era_note else ""
-        self._era_label.value = (
-            f'<span class="fv-cell-note">{escape(self._scenario.title)} · {escape(era.label)} · '
-            f"links to {escape(era.release)}{note}</span>"
+        note = f" · {self._era_note}" if self._era_note else ""
+        self._era_label.value = tag(
+            "span", f"{self._scenario.title} · {era.label} · links to {era.release}{note}", class_="fv-cell-note"
         )
 
     def _render_step(self, step: Step[PageCacheFolio]) -> None:

@@ -6,12 +6,12 @@ The widget takes the walk's plain entries, so it needs drgn only to make them, n
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 import ipywidgets as w
 
 from ..kernel import FolioVizError
+from ..render.markup import Markup, tag
 from ..render.pagecache import pagecache_table_html
 from ..render.tables import style_html
 from ..render.theme import is_presenter
@@ -66,15 +66,19 @@ class PageCacheWalkWidget(w.VBox):
         """Show row ``row`` below the table; a value entry is explained instead (it has no word)."""
         if row is None or isinstance(row, bool) or not isinstance(row, int) or not 0 <= row < len(self.entries):
             self._error = f"row must be an int from 0 to {len(self.entries) - 1}, not {row!r}"
-            self._message.value = f'<div class="fv-error" role="alert">{escape(self._error)}</div>'
+            self._message.value = tag("div", self._error, class_="fv-error", role="alert")
             return None
         self._error = ""
         entry = self.entries[row]
         self._table.value = pagecache_table_html(self.entries, selected=row)
         if entry.kind != "folio" or entry.decode is None:
-            self._message.value = (
-                f'<div class="fv-note" role="status">Index {entry.index} holds a value entry '
-                f"(<code>{entry.value:#x}</code>): {escape(entry.note)}. There is no folio, so no mapping word.</div>"
+            self._message.value = tag(
+                "div",
+                Markup(
+                    "Index {} holds a value entry (<code>{:#x}</code>): {}. There is no folio, so no mapping word."
+                ).format(entry.index, entry.value, entry.note),
+                class_="fv-note",
+                role="status",
             )
             self._detail.children = ()
             self.opened = None
@@ -91,11 +95,13 @@ class PageCacheWalkWidget(w.VBox):
             )
         except FolioVizError as error:  # pragma: no cover - the walk only holds valid decodes
             self._error = str(error)
-            self._message.value = f'<div class="fv-error" role="alert">{escape(self._error)}</div>'
+            self._message.value = tag("div", self._error, class_="fv-error", role="alert")
             return None
-        self._message.value = (
-            f'<div class="fv-note" role="status">Index {entry.index}: refcount {entry.refcount}, '
-            f"order {entry.order}.</div>"
+        self._message.value = tag(
+            "div",
+            f"Index {entry.index}: refcount {entry.refcount}, order {entry.order}.",
+            class_="fv-note",
+            role="status",
         )
         self._detail.children = (widget,)
         self.opened = widget

@@ -1,13 +1,14 @@
 """The snapshot mixin: every widget's display bundle also carries a static HTML snapshot.
 
-The snapshot's HTML is built by :mod:`folioviz.render.snapshot` (pure renderers); this module only adds it to
-an ipywidget's ``_repr_mimebundle_``.
+The snapshot's HTML is built by :mod:`folioviz.render.snapshot` (pure renderers, in their ``static=True`` form
+where the live view differs); this module only adds it to an ipywidget's ``_repr_mimebundle_``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..render.markup import Markup
 from ..render.snapshot import snapshot_html
 
 __all__ = ["SnapshotMixin"]
@@ -21,7 +22,7 @@ class SnapshotMixin:
     snapshot never breaks the live view: if building it fails, the bundle is the plain widget's.
     """
 
-    def _snapshot_html(self) -> str:
+    def _snapshot_html(self) -> Markup:
         raise NotImplementedError
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
@@ -32,9 +33,9 @@ class SnapshotMixin:
             body = self._snapshot_html()
         except Exception:  # the live widget matters more than its snapshot (tests call .snapshot)
             return bundle
-        return {**bundle, "text/html": snapshot_html(type(self).__name__, body)}
+        return {**bundle, "text/html": str(snapshot_html(type(self).__name__, body))}
 
     @property
-    def snapshot(self) -> str:
+    def snapshot(self) -> Markup:
         """The static HTML snapshot of the current state (as stored with the notebook's outputs)."""
         return snapshot_html(type(self).__name__, self._snapshot_html())

@@ -19,6 +19,7 @@ from traitlets import Int, observe, validate
 
 from ..kernel.errors import FolioVizError
 from ..kernel.scenario import Scenario, Step
+from ..render.markup import Markup
 from ..render.snapshot import step_html
 from ..render.tables import step_caption_html
 from .base import GuardedInputs
@@ -140,11 +141,11 @@ class Stepper(SnapshotMixin, GuardedInputs, w.VBox, Generic[S]):
         self.step = new_index
         self._sync()
 
-    def _snapshot_html(self) -> str:
+    def _snapshot_html(self) -> Markup:
         steps, index = self._scenario.steps, self.index
         html = step_html(steps[index], index, len(steps))
         if index < len(steps) - 1:  # a static reader cannot step: show where it ends too
-            html += "<p><b>At the last step:</b></p>" + step_html(steps[-1], len(steps) - 1, len(steps))
+            html += Markup("<p><b>At the last step:</b></p>") + step_html(steps[-1], len(steps) - 1, len(steps))
         return html
 
     # ------------------------------------------------------------------ internals

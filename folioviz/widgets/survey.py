@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 import ipywidgets as w
@@ -14,7 +13,8 @@ from ..kernel.survey import (
     PageMkwriteHandler,
     survey,
 )
-from ..render.survey import CONVENTION_GLYPH, stands_in_note, survey_table_html
+from ..render.markup import Markup, tag
+from ..render.survey import CONVENTION_GLYPH, survey_count_html, survey_table_html
 from ..render.tables import style_html
 from ..render.theme import is_presenter
 from .snapshot import SnapshotMixin
@@ -69,28 +69,25 @@ class SurveyExplorer(SnapshotMixin, w.VBox):
 
     def _render(self) -> None:
         rows = self.rows
-        total = len(survey(self._release.value))
-        self._count.value = (
-            f'<div class="fv-survey-count" role="status">{len(rows)} of {total} rows in {escape(self._release.value)}'
-            f"{stands_in_note(self._release.value)}</div>"
-        )
+        self._count.value = survey_count_html(len(rows), self._release.value)
         self._table.value = survey_table_html(rows)
 
-    def _snapshot_html(self) -> str:
-        rows = "".join(
-            f"<tr><td><code>{escape(r.handler)}</code></td><td>{CONVENTION_GLYPH.get(r.convention, '')} "
-            f"{escape(r.convention)}</td><td>{escape(r.helper)}</td></tr>"
+    def _snapshot_html(self) -> Markup:
+        rows = [
+            Markup("<tr><td><code>{}</code></td><td>{} {}</td><td>{}</td></tr>").format(
+                r.handler, CONVENTION_GLYPH.get(r.convention, ""), r.convention, r.helper
+            )
             for r in self.rows
-        )
+        ]
         filters = ", ".join(
-            f"{name} {escape(control.value)}"
+            f"{name} {control.value}"
             for name, control in (("convention", self._convention), ("helper", self._helper), ("search", self._search))
             if control.value
         )
         return (
-            self._count.value
-            + (f"<p>Filtered by {filters}.</p>" if filters else "")
-            + f"<table><tr><th>handler</th><th>convention</th><th>helper</th></tr>{rows}</table>"
+            survey_count_html(len(self.rows), self._release.value)
+            + (tag("p", f"Filtered by {filters}.") if filters else "")
+            + tag("table", Markup("<tr><th>handler</th><th>convention</th><th>helper</th></tr>"), *rows)
         )
 
     def __repr__(self) -> str:

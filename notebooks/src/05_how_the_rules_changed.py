@@ -22,6 +22,7 @@ from IPython.display import HTML
 
 from folioviz.kernel.mkwrite import CodeForm
 from folioviz.render.history import history_figure
+from folioviz.render.markup import Markup
 from folioviz.render.mkwrite import history_table_html
 from folioviz.render.tables import era_table_html
 from folioviz.widgets.exercises import ChoiceQuiz, history_release_quiz, history_year_quiz, livelock_era_quiz
@@ -131,21 +132,25 @@ livelock_era_quiz()
 # %%
 history_year_quiz(
     "locked-return-2009",
-    "In which year could a <code>->page_mkwrite</code> handler first hand the page back locked "
-    "(<code>VM_FAULT_LOCKED</code>)?",
+    Markup(
+        "In which year could a <code>->page_mkwrite</code> handler first hand the page back locked "
+        "(<code>VM_FAULT_LOCKED</code>)?"
+    ),
 )
 
 # %%
 history_release_quiz(
     "swapfile-2019",
-    "The first thing <code>do_page_mkwrite()</code> checks is whether the file is an active swap file. "
-    "In which release did that check arrive?",
+    Markup(
+        "The first thing <code>do_page_mkwrite()</code> checks is whether the file is an active swap file. "
+        "In which release did that check arrive?"
+    ),
     ("v2.6.30", "v5.4", "v6.0", "v6.6"),
 )
 
 # %%
 ChoiceQuiz(
-    "Did any released kernel test <code>folio_mapping()</code> in <code>do_page_mkwrite()</code>?",
+    Markup("Did any released kernel test <code>folio_mapping()</code> in <code>do_page_mkwrite()</code>?"),
     [("yes", True), ("no", False)],
     CodeForm.FOLIO_V1.merged,
     CodeForm.FOLIO_V1.description,
