@@ -145,7 +145,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 notebooks: $(STAMP)
-	FOLIOVIZ_ERA= $(PY) tools/build_notebooks.py
+	FOLIOVIZ_ERA= $(PY) -m tools.notebooks
 
 # Fetches each pinned kernel release from Debian's archive (about 140 MB each, cached in
 # ~/.cache/folioviz/ksrc) and checks every identifier, line and constant folioviz states.

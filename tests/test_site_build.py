@@ -399,10 +399,10 @@ def test_stored_anywidget_models_name_their_view():
 def test_the_primer_page_carries_the_anchor_of_every_glossary_link(exporter) -> None:
     """Every link into the glossary, on every page of the site, finds its entry on the primer's page.
 
-    The links end in ``#cell-id=glossary-<id>`` (folioviz.glossary); nbconvert gives each cell the element
+    The links end in ``#cell-id=glossary-<id>`` (tools/notebooks/glossary.py); nbconvert gives each cell the element
     id ``cell-id=<cell id>``, so the static site keeps them working.
     """
-    from folioviz.glossary import PRIMER, terms
+    from tools.notebooks.glossary import PRIMER, terms
 
     notebooks = bs.ready_notebooks()
     names = [n.id for n in notebooks]
