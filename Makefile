@@ -154,7 +154,7 @@ provenance: $(STAMP)
 
 # An offline static site of the workbook: site/index.html opens from file:// with no network.
 site: $(STAMP)
-	$(PY) tools/build_site.py
+	$(PY) -m tools.site
 
 bench: $(STAMP) lab-deps
 	$(PY) benchmarks/run.py
@@ -177,7 +177,7 @@ $(LITE_STAMP): tools/lite-build-requirements.txt
 	@touch $@
 
 lite: $(STAMP) $(LITE_STAMP)
-	$(PY) tools/build_lite.py --jupyter $(LITE_VENV)/bin/jupyter
+	$(PY) -m tools.lite --jupyter $(LITE_VENV)/bin/jupyter
 
 # Serves the site built last (`make lite` rebuilds it); builds it only when there is none yet.
 lite-serve: $(if $(wildcard lite/lab/index.html),$(STAMP),lite)

@@ -8,15 +8,13 @@ value"> (or the older ToggleButtons' ``fv-bit-<n>`` class). Clicking one goes th
 from __future__ import annotations
 
 import json
-import sys
 import zipfile
 
 import pytest
 from litekit import REPO_ROOT, LitePage, notebooks
 from playwright.sync_api import expect
 
-sys.path.insert(0, str(REPO_ROOT / "tools"))
-from build_lite import KERNEL_EXTENSION, PYODIDE_DIR, check_config, external_urls
+from tools.lite.config import KERNEL_EXTENSION, PYODIDE_DIR, check_config, external_urls
 
 pytestmark = pytest.mark.lite
 
