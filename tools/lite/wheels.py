@@ -142,7 +142,15 @@ def _depends(requires: Sequence[str], shipped: set[str]) -> tuple[list[str], lis
 
 
 def write_lock(pyodide_dir: Path, wheel_files: Sequence[Path]) -> dict[str, Any]:
-    """Rewrite ``pyodide_dir/pyodide-lock.json`` to list exactly ``wheel_files``; returns the lock."""
+    """Rewrite ``pyodide_dir/pyodide-lock.json`` to list exactly ``wheel_files``; returns the lock.
+
+    Written here, not by JupyterLite's lock tooling (tried 2026-12-07 against this build's 30 wheels):
+    jupyterlite-pyodide-lock 0.1.1's PyodideLockAddon needs jupyterlite-core < 0.6 and jupyterlite-pyodide-kernel
+    < 0.6 (this build pins 0.8.6) and solves the lock in a browser; pyodide-lock 0.1.2, the newest the package
+    index serves, cannot read Pyodide 314's lock (its ``info`` has no ``version``) and, given one, refuses the
+    ``pyemscripten_2026_0_wasm32`` wheel tags. This function is 25 lines, needs only ``packaging``, and
+    tests/lite checks its output (every shipped wheel, hash and dependency; Run All of every notebook).
+    """
     original = json.loads((pyodide_dir / "pyodide-lock.json").read_text())
     metas = {path: wheel_metadata(path) for path in wheel_files}
     shipped = {canonical(name) for name, *_ in metas.values()}
