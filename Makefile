@@ -147,7 +147,7 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 notebooks: $(STAMP)
-	FOLIOVIZ_ERA= $(PY) tools/build_notebooks.py
+	FOLIOVIZ_ERA= $(PY) -m tools.notebooks
 
 # Fetches each pinned kernel release from Debian's archive (about 140 MB each, cached in
 # ~/.cache/folioviz/ksrc) and checks every identifier, line and constant folioviz states.
@@ -156,7 +156,7 @@ provenance: $(STAMP)
 
 # An offline static site of the workbook: site/index.html opens from file:// with no network.
 site: $(STAMP)
-	$(PY) tools/build_site.py
+	$(PY) -m tools.site
 
 bench: $(STAMP) lab-deps
 	$(PY) benchmarks/run.py
@@ -179,7 +179,7 @@ $(LITE_STAMP): tools/lite-build-requirements.txt
 	@touch $@
 
 lite: $(STAMP) $(LITE_STAMP)
-	$(PY) tools/build_lite.py --jupyter $(LITE_VENV)/bin/jupyter
+	$(PY) -m tools.lite --jupyter $(LITE_VENV)/bin/jupyter
 
 # Serves the site built last (`make lite` rebuilds it); builds it only when there is none yet.
 lite-serve: $(if $(wildcard lite/lab/index.html),$(STAMP),lite)

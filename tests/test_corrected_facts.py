@@ -143,13 +143,13 @@ def test_the_notebooks_tell_it_the_same_way(name):
 
 
 def _term(term_id: str):
-    from folioviz.glossary import terms
+    from tools.notebooks.glossary import terms
 
     return next(t for t in terms() if t.id == term_id)
 
 
 def _glossary_entry(term_id: str) -> str:
-    from folioviz.glossary import glossary_cells
+    from tools.notebooks.glossary import glossary_cells
 
     return dict(glossary_cells())[f"glossary-{term_id}"]
 
