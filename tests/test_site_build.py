@@ -1,4 +1,4 @@
-"""tools/build_site.py without a browser: plotly conversion, page export, asset pinning and checks."""
+"""tools/site without a browser: plotly conversion, page export, asset pinning and checks."""
 
 from __future__ import annotations
 
