@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from folioviz.glossary import PRIMER, anchor_of, link_first_uses, prose_uses, terms
 from folioviz.kernel.sources import source_ref
+from tools.notebooks.glossary import PRIMER, anchor_of, link_first_uses, prose_uses, terms
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"

@@ -27,6 +27,7 @@ from typing import Any
 
 from ._data import data_names, load_toml
 from .errors import UnknownEraError
+from .flagfields import FlagsLayout, layout_from_row
 from .versions import Era, get_era, minor_distance, nearest_builds, parse_release
 
 __all__ = ["FlagTable", "TableChoice", "build_releases", "build_table", "fitting_flag_names", "table_choice"]
@@ -49,6 +50,8 @@ class FlagTable:
     page_types: dict[str, int] = field(compare=False, default_factory=dict)
     config: dict[str, str] = field(compare=False, default_factory=dict)
     config_dependent_from: int = 64
+    layout: FlagsLayout | None = field(compare=False, default=None)
+    """Where the build keeps section, node, zone, lastcpupid and kasantag (``[layout]``)."""
 
     @property
     def slab(self) -> str:
@@ -140,6 +143,7 @@ def build_table(release: str) -> FlagTable:
         page_types=dict(row.get("pagetype", {})),
         config=dict(row.get("config", {})),
         config_dependent_from=row["config_dependent_from"],
+        layout=layout_from_row(build["release"], row["nr_pageflags"], row["layout"]) if "layout" in row else None,
     )
 
 

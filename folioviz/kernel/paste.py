@@ -50,6 +50,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .errors import BadWordError, UnknownEraError, quote
+from .flagfields import FieldsReading, printed_fields, read_fields
 from .flags import FlagTable, TableChoice, table_choice
 from .pastetext import MAX_PASTE_CHARS, check_size, clean_paste, parse_number, split_reports, to_int
 from .poison import poison_name
@@ -112,6 +113,10 @@ class Paste:
     """How many reports the paste held (only the first is read)."""
     flag_table: str = ""
     """The "which table" line: the build whose bit numbers were used, and what they cannot vouch for."""
+    printed_fields: tuple[tuple[str, int], ...] = ()
+    """The upper fields the report printed after the flag names (``node=0|zone=1|...``), in its order."""
+    upper_fields: FieldsReading | None = None
+    """The flags word's upper fields (node, zone...) with the chosen build's layout, checked against the printed."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -131,6 +136,10 @@ class Paste:
             "order": self.order,
             "bits_read": list(self.bits_read),
             "flag_table": self.flag_table,
+            "upper_fields": {f.name: f.value for f in self.upper_fields.fields} if self.upper_fields else {},
+            "upper_fields_agree": self.upper_fields.check.agree
+            if self.upper_fields and self.upper_fields.check
+            else None,
             "notes": list(self.notes),
             "kind_unknown": self.kind_unknown,
             "reports": self.reports,
@@ -613,6 +622,7 @@ def _dump_page(text: str, era: Era, version: str | None) -> Paste:
         report_kind=report_kind,
         notes=tuple(notes),
         kind_unknown=unknown,
+        printed_fields=tuple(printed_fields(flag_line.group(3)).items()) if flag_line else (),
     )
 
 
@@ -764,8 +774,16 @@ def _finish(paste: Paste, era: Era, word_bits: int, choice: TableChoice) -> Past
         if alias and not typed:
             line += f" → not movable_ops: the page type is {page_type or 'not given'}"
         bits_read.append(line + (" → movable_ops" if movable_ops else ""))
+    fields = (
+        None
+        if paste.flags is None or not table.layout
+        else read_fields(paste.flags, paste.printed_fields, table.layout)
+    )
+    bits_read += fields.lines if fields else ()
+    notes += fields.notes if fields else ()
     return replace(
         paste,
+        upper_fields=fields,
         flag_names=tuple(sorted(names, key=lambda n: table.bits.get(n, 99))) if names else paste.flag_names,
         page_type=page_type,
         slab=slab,

@@ -10,17 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from html import escape
 from typing import Any
 
 import ipywidgets as w
 
-__all__ = ["GuardedInputs", "error_html"]
+from ..render.tables import error_html
 
-
-def error_html(message: str, lead: str = "Not applied") -> str:
-    """The inline error: what was refused and why (the message says what is allowed)."""
-    return f'<div class="fv-error" role="alert"><b>{escape(lead)}:</b> {escape(message)}</div>'
+__all__ = ["GuardedInputs"]
 
 
 class GuardedInputs:

@@ -1,7 +1,7 @@
-"""The offline static site (tools/build_site.py) in a real browser, opened from file:// with the network cut.
+"""The offline static site (python -m tools.site) in a real browser, opened from file:// with the network cut.
 
 The site is built once per session into a temporary directory (or taken from ``$FOLIOVIZ_SITE``, e.g.
-``FOLIOVIZ_SITE=site`` after ``python tools/build_site.py``). Every page is opened in chromium with the
+``FOLIOVIZ_SITE=site`` after ``python -m tools.site``). Every page is opened in chromium with the
 context offline and every non-file request aborted: a request that is not a file inside the site (or a
 data:/blob:/about: URL) fails the test, and so does any console error.
 """
@@ -26,11 +26,11 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-BUILDER = REPO_ROOT / "tools" / "build_site.py"
+BUILDER = [sys.executable, "-m", "tools.site"]  # run from REPO_ROOT
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
 # the first test pays for the site build (given 900 s)
 pytestmark = pytest.mark.timeout(1200)
-EXIT_ASSETS_UNAVAILABLE = 3  # tools/build_site.py: the npm assets are neither cached nor downloadable
+EXIT_ASSETS_UNAVAILABLE = 3  # tools.site: the npm assets are neither cached nor downloadable
 VIEWPORT = {"width": 1400, "height": 900}
 RENDER_TIMEOUT_MS = 30_000
 
@@ -73,22 +73,17 @@ class Site:
 @pytest.fixture(scope="session")
 def static_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     given = os.environ.get("FOLIOVIZ_SITE")
-    if not given and not BUILDER.exists():
-        pytest.skip(f"{BUILDER} is not here (an sdist?) and FOLIOVIZ_SITE is not set")
+    if not given and not (REPO_ROOT / "tools" / "site").exists():
+        pytest.skip("tools/site is not here (an sdist?) and FOLIOVIZ_SITE is not set")
     if given:
         root = Path(given).resolve()
         if not (root / "index.html").is_file():
-            pytest.fail(f"FOLIOVIZ_SITE={given}: no index.html there (build it: python tools/build_site.py)")
+            pytest.fail(f"FOLIOVIZ_SITE={given}: no index.html there (build it: python -m tools.site)")
         return Site(root, None, f"(reused {root})")
     root = tmp_path_factory.mktemp("static-site") / "site"
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, str(BUILDER), "--out", str(root)],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        check=False,
-        timeout=900,
+        [*BUILDER, "--out", str(root)], capture_output=True, text=True, cwd=REPO_ROOT, check=False, timeout=900
     )
     elapsed = time.monotonic() - started
     output = (done.stdout + done.stderr).strip()
@@ -96,7 +91,7 @@ def static_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
         pytest.skip(f"the static site cannot be built here (no npm assets):\n{output}")
     if done.returncode != 0:
         pytest.fail(
-            f"tools/build_site.py failed (exit {done.returncode}) after {elapsed:.1f} s:\n{output}", pytrace=False
+            f"python -m tools.site failed (exit {done.returncode}) after {elapsed:.1f} s:\n{output}", pytrace=False
         )
     print(f"\n[static-site] built in {elapsed:.1f} s\n{done.stdout}")
     return Site(root, elapsed, done.stdout)
@@ -335,14 +330,15 @@ Tiny()
 
 
 def _load_builder() -> Any:
-    import importlib.util
+    from tools.site import build
 
-    spec = importlib.util.spec_from_file_location("folioviz_build_site_browser", BUILDER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return build
+
+
+def _unavailable() -> type[Exception]:
+    from tools.pinned import DownloadUnavailableError
+
+    return DownloadUnavailableError
 
 
 def test_an_anywidget_renders_offline_from_the_site(
@@ -354,6 +350,7 @@ def test_an_anywidget_renders_offline_from_the_site(
     from nbclient import NotebookClient
 
     bs = _load_builder()
+    DownloadUnavailableError = _unavailable()
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(ANYWIDGET_CELL)])
@@ -365,12 +362,12 @@ def test_an_anywidget_renders_offline_from_the_site(
     monkeypatch.setattr(bs, "ready_notebooks", lambda: [bs.Notebook("tiny_anywidget", "A tiny anywidget", "")])
     try:
         summary = bs.build_site(tmp_path / "site")
-    except bs.AssetsUnavailableError as exc:
+    except DownloadUnavailableError as exc:
         if os.environ.get("CI"):
             raise
         pytest.skip(f"the static site cannot be built here: {exc}")
     root = summary["out"]
-    assert (root / bs.ANYWIDGET_JS).is_file()
+    assert (root / "static/widgets/anywidget.js").is_file()
     html = (root / "tiny_anywidget.html").read_text()
     assert '"anywidget":"static/widgets/anywidget"' in html.replace(" ", "")
 

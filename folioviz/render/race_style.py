@@ -5,7 +5,17 @@ from __future__ import annotations
 from ..kernel.races import OUTCOME_ORDER, Exploration, OutcomeReport, RaceOutcome, RunOutcome
 from .theme import OKABE_ITO
 
-__all__ = ["LANE_STYLE", "OUTCOME_STYLE", "THREAD_CHOICES", "VARIANT_SHORT", "orders_text"]
+__all__ = [
+    "DARK_TEXT",
+    "LANE_STYLE",
+    "OUTCOME_STYLE",
+    "THREAD_CHOICES",
+    "VARIANT_SHORT",
+    "counts_text",
+    "orders_text",
+    "outcome_glyphs",
+    "outcome_style",
+]
 
 
 #: Colour, glyph and plotly pattern for each outcome: never the colour alone.
@@ -19,7 +29,8 @@ OUTCOME_STYLE: dict[RaceOutcome, tuple[str, str, str]] = {
     RaceOutcome.DEADLOCK: (OKABE_ITO["black"], "⛔", "|"),
     RaceOutcome.BROKEN_RULE: (OKABE_ITO["grey"], "✘", "\\"),
 }
-_DARK_TEXT = {OKABE_ITO["sky_blue"], OKABE_ITO["orange"], OKABE_ITO["yellow"], OKABE_ITO["reddish_purple"]}
+#: The fill colours that take black text (the others take white), for contrast.
+DARK_TEXT = {OKABE_ITO["sky_blue"], OKABE_ITO["orange"], OKABE_ITO["yellow"], OKABE_ITO["reddish_purple"]}
 
 #: Colour and a short glyph per lane (the lane's name is always written next to it).
 LANE_STYLE: dict[str, tuple[str, str]] = {
@@ -48,12 +59,13 @@ THREAD_CHOICES = (
 )
 
 
-def _style(outcome: RunOutcome) -> tuple[str, str, str]:
+def outcome_style(outcome: RunOutcome) -> tuple[str, str, str]:
     """The style of the run's worst outcome (for several faults: the most harmful of theirs)."""
     return OUTCOME_STYLE[max(outcome.kinds, key=OUTCOME_ORDER.index)]
 
 
-def _glyphs(outcome: RunOutcome) -> str:
+def outcome_glyphs(outcome: RunOutcome) -> str:
+    """One glyph per fault's outcome in the run (the glyphs of :data:`OUTCOME_STYLE`)."""
     return "".join(OUTCOME_STYLE[k][1] for k in outcome.kinds)
 
 
@@ -65,7 +77,7 @@ def orders_text(report: OutcomeReport) -> str:
     return f"{report.interleavings:,} order{'s' if report.interleavings != 1 else ''}"
 
 
-def _counts_text(e: Exploration) -> str:
+def counts_text(e: Exploration) -> str:
     """One line: how many orders end in each outcome (the chart's and the table's numbers)."""
-    parts = [f"{_glyphs(r.outcome)} {r.name} {orders_text(r)}" for r in e.outcomes]
+    parts = [f"{outcome_glyphs(r.outcome)} {r.name} {orders_text(r)}" for r in e.outcomes]
     return " · ".join(parts) + f" (of {e.total:,} orders, {e.states} states)"

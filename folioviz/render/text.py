@@ -37,6 +37,12 @@ def decode_text(result: MappingDecode, *, sources: bool = True) -> str:
         + ("truncated" if result.folio_mapping_check_truncated else "present")
         + ("   <- they disagree" if result.checks_disagree else ""),
     ]
+    paste = result.folio.paste
+    if paste is not None and paste.flags is not None and paste.upper_fields is not None:
+        # Imported here so that the CLI's word decode loads no bitstring (tests/test_layering.py).
+        from .bits import flags_fields_text
+
+        lines += ["", flags_fields_text(paste.flags, paste.upper_fields.layout, paste.flag_names)]
     if result.notes:
         lines.append("")
         lines += [f"note: {note}" for note in result.notes]

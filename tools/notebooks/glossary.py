@@ -1,6 +1,7 @@
 """The workbook's glossary (data/glossary.toml): terms, their anchors, and links to their first uses.
 
-The primer notebook shows the glossary; ``tools/build_notebooks.py`` links the first use of every
+Build-time Markdown processing (it lives in tools/, not in the runtime package): the primer notebook shows
+the glossary; the notebook builder (``tools/notebooks/build.py``) links the first use of every
 term in every notebook's prose to its entry there. What counts as a *use*: a match of one of the
 term's ``match`` patterns in markdown prose, or a backticked code span whose whole text matches one
 of its ``code`` patterns. Headings, fenced code, HTML tags and the text and target of other links do
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from .kernel._data import load_toml
+from folioviz.kernel._data import load_toml
 
 __all__ = ["PRIMER", "Term", "anchor_of", "glossary_cells", "link_first_uses", "prose_uses", "terms"]
 
@@ -79,7 +80,7 @@ def terms() -> tuple[Term, ...]:
 
 def glossary_cells() -> list[tuple[str, str]]:
     """The glossary as markdown cells, one per term: (cell id, heading + definition + source link)."""
-    from .kernel.sources import source_ref
+    from folioviz.kernel.sources import source_ref
 
     def link(term: Term, source: str) -> str:
         ident, _, release = source.rpartition("@")

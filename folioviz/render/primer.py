@@ -1,4 +1,4 @@
-"""The primer's two pictures, as pure functions returning SVG text (no widget, no state).
+"""The primer's pictures, as pure functions returning SVG markup (no widget, no state).
 
 * :func:`folio_map_svg`: page -> folio -> ``mapping`` -> ``address_space`` or ``anon_vma``.
 * :func:`write_fault_svg`: why a shared writable page starts read-only, and what the first store does
@@ -12,9 +12,8 @@ the email's era (``get_era("email")``), whose release the primer's links point t
 
 from __future__ import annotations
 
-from html import escape
-
 from ..kernel.versions import Era, get_era
+from .markup import DiagramIds, Markup, element
 from .theme import KIND_STYLE, OKABE_ITO, theme
 
 __all__ = ["folio_map_svg", "folio_mapping_order_svg", "write_fault_svg"]
@@ -22,18 +21,41 @@ __all__ = ["folio_map_svg", "folio_mapping_order_svg", "write_fault_svg"]
 INK = "#1A1A1A"
 
 
-def _open(width: float, height: float, label: str, font: str, size: int, s: float) -> str:
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="fv-diagram fv-primer" width="{width:.0f}" '
-        f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-label="{escape(label)}" '
-        f'font-family="{font}" font-size="{size}">'
-        f"<title>{escape(label)}</title>"
-        "<defs>"
-        f'<marker id="fv-primer-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="{7 * s:.1f}" '
-        f'markerHeight="{7 * s:.1f}" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{INK}"/>'
-        "</marker></defs>"
-        f'<rect x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="#FFFFFF"/>'
+#: The ids of the diagram being drawn (one :class:`DiagramIds` per diagram; see :func:`_diagram`).
+_IDS = DiagramIds()
+
+
+def _diagram(width: float, height: float, label: str, font: str, size: int, s: float, parts: list[Markup]) -> Markup:
+    """The whole ``<svg>``: size, label, title, the arrow head's marker, a white background, then ``parts``."""
+    marker = element(
+        "marker",
+        {
+            "id": _IDS.id("arrow"),
+            "viewBox": "0 0 10 10",
+            "refX": "9",
+            "refY": "5",
+            "markerWidth": f"{7 * s:.1f}",
+            "markerHeight": f"{7 * s:.1f}",
+            "orient": "auto-start-reverse",
+        },
+        [element("path", {"d": "M0,0 L10,5 L0,10 z", "fill": INK})],
     )
+    attrs = {
+        "xmlns": "http://www.w3.org/2000/svg",
+        "class": "fv-diagram fv-primer",
+        "width": f"{width:.0f}",
+        "height": f"{height:.0f}",
+        "viewBox": f"0 0 {width:.0f} {height:.0f}",
+        "role": "img",
+        "aria-label": label,
+        "font-family": font,
+        "font-size": size,
+    }
+    background = element(
+        "rect", {"x": "0", "y": "0", "width": f"{width:.0f}", "height": f"{height:.0f}", "fill": "#FFFFFF"}
+    )
+    children = [element("title", {}, [label]), element("defs", {}, [marker]), background, *parts]
+    return _IDS.seal(element("svg", attrs, children))
 
 
 def _text(
@@ -46,11 +68,17 @@ def _text(
     anchor: str = "start",
     fill: str = INK,
     mono: str = "",
-) -> str:
-    attrs = f' font-size="{size:.1f}"' if size else ""
-    attrs += ' font-weight="700"' if bold else ""
-    attrs += f' font-family="{mono}"' if mono else ""
-    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}"{attrs}>{escape(text)}</text>'
+) -> Markup:
+    attrs = {
+        "x": f"{x:.1f}",
+        "y": f"{y:.1f}",
+        "text-anchor": anchor,
+        "fill": fill,
+        "font-size": f"{size:.1f}" if size else None,
+        "font-weight": "700" if bold else None,
+        "font-family": mono or None,
+    }
+    return element("text", attrs, [text])
 
 
 def _box(
@@ -63,38 +91,32 @@ def _box(
     width: float = 1.6,
     fill: str = "#FFFFFF",
     dash: str = "",
-) -> str:
-    extra = f' stroke-dasharray="{dash}"' if dash else ""
-    return (
-        f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="6" fill="{fill}" stroke="{stroke}" '
-        f'stroke-width="{width:.1f}"{extra}/>'
+) -> Markup:
+    attrs = {"x": f"{x:.1f}", "y": f"{y:.1f}", "width": f"{w:.1f}", "height": f"{h:.1f}", "rx": "6", "fill": fill}
+    return element(
+        "rect", {**attrs, "stroke": stroke, "stroke-width": f"{width:.1f}", "stroke-dasharray": dash or None}
     )
 
 
-def _arrow(x1: float, y1: float, x2: float, y2: float, width: float, dash: str = "") -> str:
-    extra = f' stroke-dasharray="{dash}"' if dash else ""
-    return (
-        f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{INK}" stroke-width="{width:.1f}" '
-        f'marker-end="url(#fv-primer-arrow)"{extra}/>'
-    )
+def _arrow(x1: float, y1: float, x2: float, y2: float, width: float, dash: str = "") -> Markup:
+    ends = {"x1": f"{x1:.1f}", "y1": f"{y1:.1f}", "x2": f"{x2:.1f}", "y2": f"{y2:.1f}"}
+    line = {"stroke": INK, "stroke-width": f"{width:.1f}", "marker-end": _IDS.url("arrow")}
+    return element("line", {**ends, **line, "stroke-dasharray": dash or None})
 
 
-def _kind_mark(kind: str, cx: float, cy: float, r: float) -> str:
+def _kind_mark(kind: str, cx: float, cy: float, r: float) -> Markup:
     """The kind's colour, shape and glyph, as in every other folioviz view (square = file, circle = anon)."""
     style = KIND_STYLE[kind]
     if kind == "file":
-        shape = (
-            f'<rect x="{cx - r:.1f}" y="{cy - r:.1f}" width="{2 * r:.1f}" height="{2 * r:.1f}" fill="{style.colour}"/>'
-        )
+        square = {"x": f"{cx - r:.1f}", "y": f"{cy - r:.1f}", "width": f"{2 * r:.1f}", "height": f"{2 * r:.1f}"}
+        shape = element("rect", {**square, "fill": style.colour})
     else:
-        shape = f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="{style.colour}"/>'
-    return shape + (
-        f'<text x="{cx:.1f}" y="{cy + r * 0.4:.1f}" text-anchor="middle" font-weight="700" font-size="{r * 1.1:.1f}" '
-        f'fill="{style.text_colour}">{escape(style.glyph)}</text>'
-    )
+        shape = element("circle", {"cx": f"{cx:.1f}", "cy": f"{cy:.1f}", "r": f"{r:.1f}", "fill": style.colour})
+    glyph = {"x": f"{cx:.1f}", "y": f"{cy + r * 0.4:.1f}", "text-anchor": "middle", "font-weight": "700"}
+    return shape + element("text", {**glyph, "font-size": f"{r * 1.1:.1f}", "fill": style.text_colour}, [style.glyph])
 
 
-def folio_map_svg(*, presenter: bool | None = None) -> str:
+def folio_map_svg(*, presenter: bool | None = None) -> Markup:
     """Page -> folio -> ``mapping`` -> ``struct address_space`` (a file) or ``struct anon_vma`` (anonymous)."""
     t = theme(presenter)
     s = t.scale
@@ -106,7 +128,7 @@ def folio_map_svg(*, presenter: bool | None = None) -> str:
         "to the file's struct address_space, and for an anonymous folio (tag 01) to a struct anon_vma, "
         "which finds the VMAs that map it."
     )
-    p = [_open(width, height, label, t.sans, fs, s)]
+    p: list[Markup] = []
     # --- four pages, one folio
     px, py, pw, ph, gap = 16 * s, 46 * s, 46 * s, 40 * s, 6 * s
     p.append(_text(px, py - 26 * s, "physical memory: pages", bold=True))
@@ -116,10 +138,9 @@ def folio_map_svg(*, presenter: bool | None = None) -> str:
         p.append(_text(x + pw / 2, py + ph / 2 + 5 * s, "page", size=small, anchor="middle"))
     brace_y = py + ph + 12 * s
     right = px + 4 * pw + 3 * gap
-    p.append(
-        f'<path d="M{px:.1f},{brace_y - 6 * s:.1f} L{px:.1f},{brace_y:.1f} L{right:.1f},{brace_y:.1f} '
-        f'L{right:.1f},{brace_y - 6 * s:.1f}" fill="none" stroke="{INK}" stroke-width="{t.stroke:.1f}"/>'
-    )
+    brace = f"M{px:.1f},{brace_y - 6 * s:.1f} L{px:.1f},{brace_y:.1f} L{right:.1f},{brace_y:.1f} "
+    brace += f"L{right:.1f},{brace_y - 6 * s:.1f}"
+    p.append(element("path", {"d": brace, "fill": "none", "stroke": INK, "stroke-width": f"{t.stroke:.1f}"}))
     p.append(_text(px, brace_y + 20 * s, "one folio = 1, 2, 4 ... contiguous pages;", size=small))
     p.append(_text(px, brace_y + 38 * s, "flags, mapping: the head (first) page's fields", size=small))
     # --- the folio's fields
@@ -174,11 +195,10 @@ def folio_map_svg(*, presenter: bool | None = None) -> str:
             fill=OKABE_ITO["grey"],
         )
     )
-    p.append("</svg>")
-    return "".join(p)
+    return _diagram(width, height, label, t.sans, fs, s, p)
 
 
-def write_fault_svg(*, presenter: bool | None = None) -> str:
+def write_fault_svg(*, presenter: bool | None = None) -> Markup:
     """A shared writable file page: read-only at first, the first store faults, ``->page_mkwrite`` answers."""
     t = theme(presenter)
     s = t.scale
@@ -192,7 +212,7 @@ def write_fault_svg(*, presenter: bool | None = None) -> str:
         "the fault; VM_FAULT_SIGBUS or another error fails it; writeback later cleans the folio and "
         "write-protects the entries again."
     )
-    p = [_open(width, height, label, t.sans, fs, s)]
+    p: list[Markup] = []
     email = get_era("email")
     user, kern = OKABE_ITO["orange"], OKABE_ITO["blue"]
     # left column: the story, top to bottom
@@ -240,7 +260,9 @@ def write_fault_svg(*, presenter: bool | None = None) -> str:
         y = ay0 + i * (rh + 14 * s)
         p.append(_box(rx, y, rw, rh, stroke=colour, width=t.stroke * 1.6))
         p.append(
-            f'<circle cx="{rx + 22 * s:.1f}" cy="{y + rh / 2:.1f}" r="{13 * s:.1f}" fill="{colour}"/>'
+            element(
+                "circle", {"cx": f"{rx + 22 * s:.1f}", "cy": f"{y + rh / 2:.1f}", "r": f"{13 * s:.1f}", "fill": colour}
+            )
             + _text(rx + 22 * s, y + rh / 2 + 6 * s, glyph, anchor="middle", bold=True, fill="#FFFFFF")
         )
         p.append(_text(rx + 44 * s, y + 24 * s, code, mono=t.mono, size=small, bold=True))
@@ -262,11 +284,10 @@ def write_fault_svg(*, presenter: bool | None = None) -> str:
             fill=OKABE_ITO["grey"],
         )
     )
-    p.append("</svg>")
-    return "".join(p)
+    return _diagram(width, height, label, t.sans, fs, s, p)
 
 
-def folio_mapping_order_svg(era: Era | str | None = None, *, presenter: bool | None = None) -> str:
+def folio_mapping_order_svg(era: Era | str | None = None, *, presenter: bool | None = None) -> Markup:
     """``folio_mapping()``'s three tests in the order the kernel makes them: slab, swap cache, tag bits.
 
     The first test that says yes decides the answer, which is why "NULL for any tag bit" and "the swap
@@ -290,7 +311,7 @@ def folio_mapping_order_svg(era: Era | str | None = None, *, presenter: bool | N
         "the swap cache's address_space, whatever its word holds; then the tag bits are tested; otherwise the "
         "word itself is returned: a file's address_space, or NULL after removal from the page cache."
     )
-    p = [_open(width, height, label, t.sans, fs, s)]
+    p: list[Markup] = []
     grey, green, blue = OKABE_ITO["grey"], OKABE_ITO["bluish_green"], OKABE_ITO["blue"]
     tests = [
         (f"1  {resolved.kernel_name('folio_test_slab')}({arg})?", "NULL: the word is slab data", grey),
@@ -334,5 +355,4 @@ def folio_mapping_order_svg(era: Era | str | None = None, *, presenter: bool | N
             fill=grey,
         )
     )
-    p.append("</svg>")
-    return "".join(p)
+    return _diagram(width, height, label, t.sans, fs, s, p)
