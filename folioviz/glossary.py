@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from .kernel._data import load_toml
+from .kernel.datafiles import load_toml
 
 __all__ = ["PRIMER", "Term", "anchor_of", "glossary_cells", "link_first_uses", "prose_uses", "terms"]
 

@@ -55,7 +55,6 @@ import sys
 import tarfile
 import tempfile
 import time
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -273,10 +272,11 @@ class Notebook:
         return f"{self.id}.html"
 
 
-def ready_notebooks(workbook: Path = WORKBOOK) -> list[Notebook]:
-    """The "ready" notebooks of data/workbook.toml, in reading order."""
-    entries = tomllib.loads(workbook.read_text())["notebook"]
-    return [Notebook(e["id"], e["title"], e.get("about", "")) for e in entries if e.get("status") == "ready"]
+def ready_notebooks() -> list[Notebook]:
+    """The "ready" notebooks of data/workbook.toml, in reading order (folioviz's one reader of that file)."""
+    from folioviz.kernel.datafiles import workbook_notebooks
+
+    return [Notebook(e.id, e.title, e.about) for e in workbook_notebooks("ready")]
 
 
 def _script_json(value: Any) -> str:

@@ -29,7 +29,7 @@ pinned release.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -45,6 +45,7 @@ __all__ = [
     "MappingDecode",
     "MappingKind",
     "Pointer",
+    "check_folio",
     "decode",
     "decode_folio",
     "folio_anon_vma",
@@ -132,6 +133,8 @@ class Folio:
     :param movable_ops: v6.17+ only: the ``PG_movable_ops`` page flag of a driver page
         (balloon/offline or zsmalloc) that the migration code may move
     :param word_bits: 64 (default) or 32
+    :param era: the id of the era whose rules the state was checked against (``""``: not checked yet).
+        :func:`make_folio` sets it; :func:`decode_folio` checks the folio again in any other era.
     """
 
     mapping: int
@@ -141,6 +144,7 @@ class Folio:
     word_bits: int = 64
     paste: Paste | None = field(default=None, compare=False, repr=False)
     """What a pasted dump said (see :mod:`folioviz.kernel.paste`), when the folio came from one."""
+    era: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -341,6 +345,22 @@ def make_folio(
     for name, flag in (("slab", slab), ("swapcache", swapcache), ("movable_ops", movable_ops)):
         if not isinstance(flag, bool):
             raise ContradictoryFolioError(f"{name} must be True or False, not {flag!r}")
+    folio = Folio(mapping, slab=slab, swapcache=swapcache, movable_ops=movable_ops, word_bits=word_bits, paste=paste)
+    check_folio(folio, era)
+    return replace(folio, era=era.id)
+
+
+def check_folio(folio: Folio, era: Era) -> None:
+    """Raise :class:`ContradictoryFolioError` when no kernel of ``era`` could hold ``folio``'s state.
+
+    The checks :func:`make_folio` makes: slab and swap cache exclude each other; ``PG_movable_ops``
+    exists only from v6.17 (``page_has_movable_ops()``) and marks a driver page, never slab, swap cache
+    or anonymous memory; a driver's movable page (tag 0b10, before v6.17) is never in the swap cache.
+    A folio already checked in ``era`` (``folio.era``) passes at once.
+    """
+    if folio.era == era.id:
+        return
+    mapping, slab, swapcache, movable_ops = folio.mapping, folio.slab, folio.swapcache, folio.movable_ops
     tag = mapping & era.FLAGS
     if slab and swapcache:
         raise ContradictoryFolioError("a folio cannot be both slab and in the swap cache: slab memory is never swapped")
@@ -362,7 +382,6 @@ def make_folio(
             "a driver's movable page (tag 0b10) is never in the swap cache; swap cache folios "
             "are anonymous (tag 0b01), KSM (0b11) or shmem"
         )
-    return Folio(mapping, slab=slab, swapcache=swapcache, movable_ops=movable_ops, word_bits=word_bits, paste=paste)
 
 
 # --------------------------------------------------------------------------- the kernel's helpers
@@ -620,8 +639,15 @@ def _unknown_helpers(helpers: tuple[HelperResult, ...], kind: MappingKind) -> tu
 
 
 def decode_folio(folio: Folio, era: Era | str | None = None) -> MappingDecode:
-    """Decode an already validated :class:`Folio` (see :func:`decode`)."""
+    """Decode a :class:`Folio` in ``era`` (see :func:`decode`).
+
+    A folio checked in another era (or never: ``Folio(...)`` built by hand) is checked again first, so
+    decode_folio() refuses what :func:`decode` refuses.
+
+    :raises ContradictoryFolioError: for a state no kernel of ``era`` could produce
+    """
     era = get_era(era)
+    check_folio(folio, era)
     tag = folio.mapping & era.FLAGS
     kind, target, target_note = _kind_and_target(folio, era)
     slab_note = "meaningless for a slab folio: the kernel would test slab data (R2)" if folio.slab else ""

@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from ._data import _data_root, load_toml
+from .datafiles import data_root, load_toml
 from .errors import FolioVizError
 from .mapping import MappingDecode, decode, make_folio
 from .paste import flag_table
@@ -319,7 +319,7 @@ def _parse(data: dict[str, Any], file_release: str) -> KernelRecord:
 
 
 def _records_dir() -> Any:
-    return _data_root() / RECORDS_DIR
+    return data_root() / RECORDS_DIR
 
 
 @cache

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import quote
 
-from ._data import load_toml
+from .datafiles import load_toml
 from .errors import expect_type
 
 __all__ = ["ELIXIR", "GIT_COMMIT", "LORE", "SourceRef", "commit_url", "lore_url", "source_ref"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from ._data import load_toml
+from .datafiles import load_toml
 from .errors import FolioVizError
 from .sources import SourceRef
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from .._data import load_toml
+from ..datafiles import load_toml
 from ..errors import FolioVizError
 from ..sources import lore_url
 
