@@ -24,6 +24,7 @@ __all__ = [
     "MAX_STATES",
     "OUTCOME_ORDER",
     "VARIANTS",
+    "VARIANT_ALIASES",
     "Broken",
     "FolioView",
     "Move",
@@ -34,6 +35,7 @@ __all__ = [
     "RunOutcome",
     "ThreadSpec",
     "Variant",
+    "choose",
 ]
 
 
@@ -121,7 +123,8 @@ VARIANTS: dict[str, Variant] = {
     )
 }
 
-_VARIANT_ALIASES = {
+#: Other names a learner may give a variant.
+VARIANT_ALIASES = {
     "kernel's": "kernel",
     "merged": "kernel",
     "the kernel's code": "kernel",
@@ -169,7 +172,11 @@ DONE = "done"
 SECOND_PASS = "second pass"
 
 
-def _choice(value: object, what: str, allowed: dict[str, Any], aliases: dict[str, str] | None = None) -> str:
+def choose(value: object, what: str, allowed: dict[str, Any], aliases: dict[str, str] | None = None) -> str:
+    """The key of ``allowed`` that ``value`` names (exactly, by an alias, or in other case).
+
+    :raises RaceInputError: naming ``what`` and the allowed keys, for any other value
+    """
     if isinstance(value, str):
         key = value.strip()
         key = (aliases or {}).get(key.lower(), key)
@@ -228,9 +235,9 @@ class RaceModel:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "variant", _choice(self.variant, "variant", VARIANTS, _VARIANT_ALIASES))
-        set_(self, "handler", _choice(self.handler, "handler", HANDLERS))
-        set_(self, "folio", _choice(self.folio, "folio", FOLIOS))
+        set_(self, "variant", choose(self.variant, "variant", VARIANTS, VARIANT_ALIASES))
+        set_(self, "handler", choose(self.handler, "handler", HANDLERS))
+        set_(self, "folio", choose(self.folio, "folio", FOLIOS))
         set_(self, "kernel", get_kernel(self.kernel).text)
         _count(self.faults, "faults", 1, MAX_FAULTS, "concurrent write faults on the folio")
         _count(self.readers, "readers", 0, MAX_READERS, "threads that look the folio up and put it")

@@ -19,11 +19,11 @@ from .faults import (
     VM_FAULT_SIGBUS,
     VM_FAULT_SIGSEGV,
     VMFault,
-    _check_u32,
+    check_u32,
     decode_fault_flags,
     decode_vm_fault,
 )
-from .forms import RAW, CodeForm, _normalise_check, code_form, pinned_release
+from .forms import RAW, CodeForm, code_form, normalise_check, pinned_release
 
 __all__ = [
     "BY_FAULT",
@@ -32,6 +32,7 @@ __all__ = [
     "CALLERS",
     "FOLIO_STATES",
     "HANDLERS",
+    "PRESENT_WORD",
     "FaultLoopState",
     "MkwriteInputs",
     "MkwriteState",
@@ -69,7 +70,8 @@ CALLERS: dict[str, str] = {
 _HANDLER_ERRORS = (VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, VM_FAULT_HWPOISON)
 
 # Example words: a file's address_space (the page-cache model's), and a driver's pointers + 0b10.
-_PRESENT_WORD = _pc.DEFAULT_ADDRESS_SPACE
+#: The word of a folio still in the page cache: a file's address_space (the page-cache model's).
+PRESENT_WORD = _pc.DEFAULT_ADDRESS_SPACE
 _MOVABLE_OPS = 0xFFFFFFFFC0A04040  # a struct movable_operations in a module (example address)
 _DRIVER_AS = 0xFFFF888005B1E0C0  # a driver's own struct address_space (example address)
 
@@ -128,7 +130,7 @@ class MkwriteInputs:
         set_(self, "handler", _normalise_choice(self.handler, "handler", HANDLERS))
         set_(self, "folio", _normalise_choice(self.folio, "folio", FOLIO_STATES))
         set_(self, "caller", _normalise_choice(self.caller, "caller", CALLERS))
-        set_(self, "check", _normalise_check(self.check))
+        set_(self, "check", normalise_check(self.check))
         _check_bool(self.swapfile, "swapfile", "is the VMA's file an active swapfile?")
         _check_bool(self.debug_vm, "debug_vm", "is the kernel built with CONFIG_DEBUG_VM?")
         set_(self, "kernel", get_kernel(self.kernel).text)
@@ -150,7 +152,7 @@ class MkwriteInputs:
 
         if self.handler == "error":
             error = VM_FAULT_SIGBUS if self.error is None else self.error
-            error = _check_u32(error, "error")
+            error = check_u32(error, "error")
             if error not in _HANDLER_ERRORS:
                 names = ", ".join(flag.name or "" for flag in _HANDLER_ERRORS)
                 raise MkwriteInputError(
@@ -210,7 +212,7 @@ class MkwriteInputs:
         if self.folio == "truncated":
             return 0
         if self.folio == "present":
-            return _PRESENT_WORD
+            return PRESENT_WORD
         era = self.era
         base = _DRIVER_AS if era.movable_tag == "address_space" else _MOVABLE_OPS
         return base | era.constants[era.const_name("MOVABLE")]

@@ -30,7 +30,7 @@ from .faults import (
     decode_vm_fault,
 )
 from .forms import CodeForm, pseudo_code
-from .inputs import _PRESENT_WORD, BY_FAULT, CALLERS, FaultLoopState, MkwriteInputs, MkwriteState, Outcome
+from .inputs import BY_FAULT, CALLERS, PRESENT_WORD, FaultLoopState, MkwriteInputs, MkwriteState, Outcome
 
 __all__ = ["MkwriteRun", "do_page_mkwrite_scenario", "fault_loop_scenario", "mkwrite_outcome"]
 
@@ -134,7 +134,7 @@ class _FaultLoop:
         self.moments = {k: (_driver_refs(k, self.wp) if self.driver else v) for k, v in refs.items()}
         self.caller_src = source_ref(inputs.caller, self.release)
         self.arch = source_ref("do_user_addr_fault", self.release)  # x86's user fault handler
-        start_word = inputs.word if inputs.folio != "truncated" else _PRESENT_WORD
+        start_word = inputs.word if inputs.folio != "truncated" else PRESENT_WORD
         self.state = FaultLoopState(
             attempt=1,
             retries=0,
@@ -279,7 +279,7 @@ class _FaultLoop:
             where="kernel",
             pte="none",
             folio="B",
-            mapping_word=format_word(_PRESENT_WORD),
+            mapping_word=format_word(PRESENT_WORD),
             lock_holder=BY_FAULT,
             refs=self.moments["new in fault"],
             ret=int(VM_FAULT_LOCKED | VM_FAULT_MAJOR),
@@ -291,7 +291,7 @@ class _FaultLoop:
             self.src("do_shared_fault#call-of-do-page-mkwrite"),
             lock_holder=None,
         )
-        return _PRESENT_WORD
+        return PRESENT_WORD
 
     # ---- phase 2: truncation races the unlocked fault
 
