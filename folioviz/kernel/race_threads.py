@@ -52,12 +52,9 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- the plan (per model)
-
-
 @dataclass(frozen=True)
 class ThreadPlan:
-    """What a race model's threads run, worked out once per model: the threads' steps, the source links
-    and (filled as asked) what each truncation check reads from a word."""
+    """A race model's threads, worked out once: their steps, source links, and what each check reads of a word."""
 
     model: RaceModel
     threads: tuple[ThreadSpec, ...]
