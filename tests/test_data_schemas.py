@@ -169,3 +169,28 @@ def test_a_bad_workbook_status_fails_at_load(monkeypatch: pytest.MonkeyPatch):
     finally:
         monkeypatch.undo()
         workbook_notebooks.cache_clear()
+
+
+def _with_first_row_key_renamed(name: str, table: str, old: str, new: str) -> Any:
+    document = _load(DATA / name)
+    row = document[table][0]
+    row[new] = row.pop(old)
+    return datafiles.freeze(document)
+
+
+@pytest.mark.parametrize(
+    ("module", "reader", "name", "table", "key"),
+    [
+        ("folioviz.kernel.versions", "eras", "eras.toml", "era", "flags_prefix"),
+        ("folioviz.kernel.rules", "rules", "rules.toml", "rule", "title"),
+        ("folioviz.kernel.mkwrite.history", "mkwrite_history", "mkwrite_history.toml", "event", "evidence"),
+    ],
+)
+def test_readers_name_a_misspelt_key_at_load(monkeypatch, module, reader, name, table, key):
+    import importlib
+
+    loaded = importlib.import_module(module)
+    broken = _with_first_row_key_renamed(name, table, key, key + "s")
+    monkeypatch.setattr(loaded, "load_toml", lambda asked: broken if asked == name else load_toml(asked))
+    with pytest.raises(DataFileError, match=rf"data/{name}.*unknown key {key}s; missing {key}\. Allowed keys: .*{key}"):
+        getattr(loaded, reader).__wrapped__()

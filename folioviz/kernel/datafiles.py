@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -24,6 +24,7 @@ __all__ = [
     "NOTEBOOK_STATUSES",
     "DataFileError",
     "WorkbookNotebook",
+    "check_keys",
     "data_location",
     "data_names",
     "data_root",
@@ -68,6 +69,25 @@ def load_toml(name: str) -> Mapping[str, Any]:
     return frozen
 
 
+def check_keys(row: Mapping[str, Any], allowed: Iterable[str], required: Iterable[str], where: str) -> None:
+    """Raise :class:`DataFileError` when ``row`` has a key not in ``allowed`` or lacks one of ``required``.
+
+    ``where`` names the file and row for the message (``"eras.toml, row 2"``).
+    """
+    allowed, required = tuple(allowed), tuple(required)
+    unknown = sorted(set(row) - set(allowed))
+    missing = sorted(set(required) - set(row))
+    if unknown or missing:
+        said = [
+            f"unknown key {', '.join(unknown)}" if unknown else "",
+            f"missing {', '.join(missing)}" if missing else "",
+        ]
+        raise DataFileError(
+            f"data/{where}: {'; '.join(s for s in said if s)}. "
+            f"Allowed keys: {', '.join(allowed)} (required: {', '.join(sorted(required)) or 'none'})."
+        )
+
+
 def records(
     kind: type[_Record], rows: Any, where: str, *, convert: Mapping[str, Any] | None = None
 ) -> tuple[_Record, ...]:
@@ -80,24 +100,14 @@ def records(
     :raises DataFileError: a row whose keys do not fit ``kind``
     """
     fields = {f.name: f for f in dataclasses.fields(kind)}  # type: ignore[arg-type]
-    needed = {
+    needed = [
         name
         for name, f in fields.items()
         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-    }
+    ]
     out = []
     for index, row in enumerate(rows):
-        unknown = sorted(set(row) - set(fields))
-        missing = sorted(needed - set(row))
-        if unknown or missing:
-            said = [
-                f"unknown key {', '.join(unknown)}" if unknown else "",
-                f"missing {', '.join(missing)}" if missing else "",
-            ]
-            raise DataFileError(
-                f"data/{where}, row {index + 1}: {'; '.join(s for s in said if s)}. "
-                f"Allowed keys: {', '.join(fields)} (required: {', '.join(sorted(needed)) or 'none'})."
-            )
+        check_keys(row, fields, needed, f"{where}, row {index + 1}")
         values = {key: (convert[key](item) if convert and key in convert else item) for key, item in row.items()}
         out.append(kind(**values))
     return tuple(out)

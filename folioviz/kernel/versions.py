@@ -35,7 +35,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any
 
-from .datafiles import load_toml
+from .datafiles import check_keys, load_toml
 from .errors import UnknownEraError, quote
 
 __all__ = [
@@ -247,11 +247,23 @@ def released_since(release: str, since: str) -> bool:
     return parse_release(release).version >= parse_release(since).version
 
 
+#: The keys of an ``[[era]]`` row of ``data/eras.toml`` (``span`` and ``provenance`` are for people and tests).
+_ERA_KEYS = (
+    *("id", "label", "span", "first", "last", "release", "example_kernel", "flags_prefix", "movable_tag"),
+    *("folio_mapping_nulls_all_tags", "movable_ops_flag", "folio_lifecycle", "summary", "constants"),
+    *("tag_names", "kernel_names", "bare_words", "provenance"),
+)
+_ERA_REQUIRED = tuple(
+    key for key in _ERA_KEYS if key not in ("span", "example_kernel", "kernel_names", "bare_words", "provenance")
+)
+
+
 @cache
 def eras() -> tuple[Era, ...]:
     """All modelled eras, oldest first."""
     result = []
-    for row in load_toml("eras.toml")["era"]:
+    for index, row in enumerate(load_toml("eras.toml")["era"]):
+        check_keys(row, _ERA_KEYS, _ERA_REQUIRED, f"eras.toml, era {index + 1}")
         last = _parse_version(row["last"]) if row["last"] else None
         names = row["tag_names"]
         result.append(
