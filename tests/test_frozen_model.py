@@ -102,3 +102,15 @@ def test_decode_folio_checks_a_folio_built_by_hand():
     with pytest.raises(ContradictoryFolioError, match="both slab and in the swap cache"):
         decode_folio(Folio(0, slab=True, swapcache=True), "6.4")
     assert decode_folio(Folio(0x1000), "6.4").kind.value == "file"
+
+
+def test_the_models_menus_cannot_be_changed():
+    from folioviz.kernel.mkwrite import inputs
+    from folioviz.kernel.pagecache import COMPOSER_ALIASES, PAGECACHE_SCENARIOS
+    from folioviz.kernel.race_model import FOLIOS, HANDLERS, VARIANT_ALIASES, VARIANTS
+    from folioviz.kernel.survey import STANDS_IN_FOR
+
+    tables = (VARIANTS, VARIANT_ALIASES, HANDLERS, FOLIOS, inputs.HANDLERS, inputs.FOLIO_STATES, inputs.CALLERS)
+    for table in (*tables, STANDS_IN_FOR, COMPOSER_ALIASES, PAGECACHE_SCENARIOS):
+        with pytest.raises(TypeError):
+            table["new"] = "value"  # type: ignore[index]

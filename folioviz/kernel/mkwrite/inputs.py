@@ -6,8 +6,10 @@ the fault as its caller sees it. Both are immutable and hashable.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from types import MappingProxyType
 from typing import Any
 
 from .. import pagecache as _pc
@@ -41,30 +43,36 @@ __all__ = [
 
 
 #: The ``->page_mkwrite`` handlers modelled, and what each returns.
-HANDLERS: dict[str, str] = {
-    "modern": "locks the folio itself and returns VM_FAULT_LOCKED; if it finds the folio truncated it "
-    "unlocks and returns VM_FAULT_NOPAGE, as filemap_page_mkwrite() does",
-    "old-school": "returns 0 without locking (the convention before 2009); do_page_mkwrite() takes the "
-    "lock and checks for truncation itself",
-    "error": "returns an error: VM_FAULT_SIGBUS, or the value given as `error`",
-    "nopage": "returns VM_FAULT_NOPAGE: 'nothing to install, retry the access'",
-    "forgets-lock": "a buggy modern handler: returns VM_FAULT_LOCKED without locking the folio",
-}
+HANDLERS: Mapping[str, str] = MappingProxyType(
+    {
+        "modern": "locks the folio itself and returns VM_FAULT_LOCKED; if it finds the folio truncated it "
+        "unlocks and returns VM_FAULT_NOPAGE, as filemap_page_mkwrite() does",
+        "old-school": "returns 0 without locking (the convention before 2009); do_page_mkwrite() takes the "
+        "lock and checks for truncation itself",
+        "error": "returns an error: VM_FAULT_SIGBUS, or the value given as `error`",
+        "nopage": "returns VM_FAULT_NOPAGE: 'nothing to install, retry the access'",
+        "forgets-lock": "a buggy modern handler: returns VM_FAULT_LOCKED without locking the folio",
+    }
+)
 
 #: The folio the fault holds a reference to.
-FOLIO_STATES: dict[str, str] = {
-    "present": "a page-cache folio, still in its file (the word points to the file's address_space)",
-    "truncated": "removed from its file while the fault held only a reference: the word is NULL, and the "
-    "fault path's reference is the last one (as the page-cache model's truncation leaves it)",
-    "movable-tagged": "an old driver's page whose word carries the movable tag 0b10 (v6.0 – v6.16: "
-    "struct movable_operations | 0x2; before v6.0: the driver's address_space | 0x2)",
-}
+FOLIO_STATES: Mapping[str, str] = MappingProxyType(
+    {
+        "present": "a page-cache folio, still in its file (the word points to the file's address_space)",
+        "truncated": "removed from its file while the fault held only a reference: the word is NULL, and the "
+        "fault path's reference is the last one (as the page-cache model's truncation leaves it)",
+        "movable-tagged": "an old driver's page whose word carries the movable tag 0b10 (v6.0 – v6.16: "
+        "struct movable_operations | 0x2; before v6.0: the driver's address_space | 0x2)",
+    }
+)
 
 #: The callers of ``do_page_mkwrite()``.
-CALLERS: dict[str, str] = {
-    "wp_page_shared": "a store to a present, read-only PTE of a shared mapping (do_wp_page() -> wp_page_shared())",
-    "do_shared_fault": "a store to an empty PTE of a shared mapping: ->fault first, then do_page_mkwrite()",
-}
+CALLERS: Mapping[str, str] = MappingProxyType(
+    {
+        "wp_page_shared": "a store to a present, read-only PTE of a shared mapping (do_wp_page() -> wp_page_shared())",
+        "do_shared_fault": "a store to an empty PTE of a shared mapping: ->fault first, then do_page_mkwrite()",
+    }
+)
 
 #: Errors a handler may return in the model (those the arch fault handler turns into a signal).
 _HANDLER_ERRORS = (VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, VM_FAULT_HWPOISON)
@@ -76,7 +84,7 @@ _MOVABLE_OPS = 0xFFFFFFFFC0A04040  # a struct movable_operations in a module (ex
 _DRIVER_AS = 0xFFFF888005B1E0C0  # a driver's own struct address_space (example address)
 
 
-def _normalise_choice(value: object, what: str, allowed: dict[str, str]) -> str:
+def _normalise_choice(value: object, what: str, allowed: Mapping[str, str]) -> str:
     if isinstance(value, str):
         key = value.strip().lower().replace("_", "-").replace(" ", "-")
         key = {"oldschool": "old-school", "legacy": "old-school", "movable": "movable-tagged"}.get(key, key)
