@@ -184,6 +184,7 @@ def _with_first_row_key_renamed(name: str, table: str, old: str, new: str) -> An
         ("folioviz.kernel.versions", "eras", "eras.toml", "era", "flags_prefix"),
         ("folioviz.kernel.rules", "rules", "rules.toml", "rule", "title"),
         ("folioviz.kernel.mkwrite.history", "mkwrite_history", "mkwrite_history.toml", "event", "evidence"),
+        ("folioviz.kernel.sources", "_index", "sources.toml", "source", "path"),
     ],
 )
 def test_readers_name_a_misspelt_key_at_load(monkeypatch, module, reader, name, table, key):
@@ -194,3 +195,27 @@ def test_readers_name_a_misspelt_key_at_load(monkeypatch, module, reader, name, 
     monkeypatch.setattr(loaded, "load_toml", lambda asked: broken if asked == name else load_toml(asked))
     with pytest.raises(DataFileError, match=rf"data/{name}.*unknown key {key}s; missing {key}\. Allowed keys: .*{key}"):
         getattr(loaded, reader).__wrapped__()
+
+
+def test_a_flag_table_with_a_misspelt_key_fails_at_load(monkeypatch):
+    from folioviz.kernel import flags
+
+    release = next(p.stem for p in FILES if _schema_of(p) == "page_flags")
+    document = _load(DATA / "page_flags" / f"{release}.toml")
+    document["pageflag"] = document.pop("pageflags")
+    broken = datafiles.freeze(document)
+    monkeypatch.setattr(flags, "load_toml", lambda asked: broken)
+    with pytest.raises(DataFileError, match=r"unknown key pageflag; missing pageflags\. Allowed keys: .*layout"):
+        flags.build_table.__wrapped__(release)
+
+
+def test_a_kernel_feature_span_with_a_misspelt_key_fails_at_load(monkeypatch):
+    from folioviz.kernel import versions
+
+    document = _load(DATA / "kernels.toml")
+    span = document["feature"]["mkwrite_shape"]["spans"][0]
+    span["valu"] = span.pop("value")
+    broken = datafiles.freeze(document)
+    monkeypatch.setattr(versions, "load_toml", lambda asked: broken if asked == "kernels.toml" else load_toml(asked))
+    with pytest.raises(DataFileError, match=r"kernels.toml, feature mkwrite_shape: unknown key valu; missing value"):
+        versions._feature_spans.__wrapped__("mkwrite_shape")

@@ -27,7 +27,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any
 
-from .datafiles import data_names, load_toml
+from .datafiles import check_keys, data_names, load_toml
 from .errors import UnknownEraError
 from .versions import Era, get_era, minor_distance, nearest_builds, parse_release
 
@@ -130,6 +130,14 @@ def _table_names() -> tuple[str, ...]:
     return tuple(name.removesuffix(".toml") for name in data_names(_FOLDER) if name != "enum_guards.toml")
 
 
+#: The keys of a build's table file (``layout``: the flags word's upper fields, when recorded).
+_TABLE_KEYS = (
+    *("nr_pageflags", "config_dependent_from", "build", "pageflags", "aliases", "config", "guarded", "pagetype"),
+    "layout",
+)
+_BUILD_KEYS = ("release", "version", "suite", "packages", "btf_sha256", "source", "guards_read_in")
+
+
 @cache
 def build_table(release: str) -> FlagTable:
     """The table of one build, by its release (``6.1.0-57-amd64``)."""
@@ -138,6 +146,9 @@ def build_table(release: str) -> FlagTable:
             f"no page-flag table for build {release!r}. Builds with a table: {', '.join(sorted(_table_names()))}."
         )
     row: Mapping[str, Any] = load_toml(f"{_FOLDER}/{release}.toml")
+    where = f"{_FOLDER}/{release}.toml"
+    check_keys(row, _TABLE_KEYS, ("build", "pageflags", "config_dependent_from"), where)
+    check_keys(row["build"], _BUILD_KEYS, ("release", "version", "packages", "source"), f"{where} [build]")
     build = row["build"]
     return FlagTable(
         release=build["release"],

@@ -35,7 +35,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any
 
-from .datafiles import check_keys, load_toml
+from .datafiles import DataFileError, check_keys, load_toml
 from .errors import UnknownEraError, quote
 
 __all__ = [
@@ -484,17 +484,12 @@ class Kernel:
         return _era_of(self.version)
 
     def _span(self, name: str) -> Mapping[str, Any]:
-        try:
-            spans = _kernels_data()["feature"][name]["spans"]
-        except KeyError:
-            known = ", ".join(sorted(_kernels_data()["feature"]))
-            raise UnknownEraError(f"no kernel feature {name!r} in data/kernels.toml; known: {known}") from None
-        chosen = spans[0]
-        for span in spans:
-            if _must_parse(span["from"]) <= self.version:
+        chosen = None
+        for start, span in _feature_spans(name):
+            if chosen is None or start <= self.version:
                 chosen = span
-        found: Mapping[str, Any] = chosen
-        return found
+        assert chosen is not None  # _feature_spans() refuses a feature without spans
+        return chosen
 
     def feature(self, name: str) -> Any:
         """The value of feature ``name`` for this version (see ``data/kernels.toml``); read-only (a table is a
@@ -512,6 +507,21 @@ class Kernel:
         """This version's spelling of a function the model names by its later name."""
         names: Mapping[str, str] = self.feature("kernel_names")
         return names.get(model_name, model_name)
+
+
+@cache
+def _feature_spans(name: str) -> tuple[tuple[tuple[int, int], Mapping[str, Any]], ...]:
+    """The spans of feature ``name`` in ``data/kernels.toml``, each with its first version, checked once."""
+    features = _kernels_data()["feature"]
+    if name not in features:
+        known = ", ".join(sorted(features))
+        raise UnknownEraError(f"no kernel feature {name!r} in data/kernels.toml; known: {known}")
+    spans = features[name]["spans"]
+    for span in spans:
+        check_keys(span, ("from", "value", "text"), ("from", "value"), f"kernels.toml, feature {name}")
+    if not spans:
+        raise DataFileError(f"data/kernels.toml, feature {name}: no spans")
+    return tuple((_must_parse(span["from"]), span) for span in spans)
 
 
 def get_kernel(kernel: Kernel | str | None = None) -> Kernel:
