@@ -109,7 +109,7 @@ def test_wheel_carries_the_data_and_works_outside_the_repo(tmp_path):
     assert {"folioviz/widgets/static/bitfield.js", "folioviz/widgets/static/bitfield.css"} <= set(names)
     # Import from the wheel alone, from a directory that is not the repository.
     code = (
-        "import folioviz.kernel as k, folioviz.kernel._data as d;"
+        "import folioviz.kernel as k, folioviz.kernel.datafiles as d;"
         "assert '_data' in d.data_location(), d.data_location();"
         "print(k.decode('0xffff888003a1c002', '6.4').kind.value)"
     )

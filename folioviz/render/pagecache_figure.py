@@ -49,7 +49,7 @@ def _windows(flags: Sequence[bool]) -> list[tuple[int, int]]:
 
 def _pagecache_scenario(scenario: object) -> Scenario[PageCacheFolio]:
     """A page-cache scenario, or the one a name stands for; anything else is refused in words."""
-    from ..kernel.pagecache_scenarios import PAGECACHE_SCENARIOS
+    from ..kernel.pagecache import PAGECACHE_SCENARIOS
 
     names = ", ".join(sorted(PAGECACHE_SCENARIOS))
     if isinstance(scenario, str):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..kernel._data import load_toml
+from dataclasses import asdict
+
+from ..kernel.datafiles import workbook_notebooks
 from ..kernel.observed import rules_seen
 from ..kernel.rules import EMAIL_URL, rules
 from ..kernel.versions import default_era, eras
@@ -13,7 +15,7 @@ __all__ = ["eras_table_html", "notebook_index_html", "rules_map_html"]
 
 
 def _notebooks() -> list[dict[str, str]]:
-    return list(load_toml("workbook.toml")["notebook"])
+    return [asdict(nb) for nb in workbook_notebooks()]
 
 
 def notebook_index_html() -> Markup:

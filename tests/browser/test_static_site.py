@@ -13,7 +13,6 @@ import re
 import subprocess
 import sys
 import time
-import tomllib
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from folioviz.kernel.datafiles import workbook_notebooks
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -34,12 +35,8 @@ EXIT_ASSETS_UNAVAILABLE = 3  # tools.site: the npm assets are neither cached nor
 VIEWPORT = {"width": 1400, "height": 900}
 RENDER_TIMEOUT_MS = 30_000
 
-READY = [
-    entry
-    for entry in tomllib.loads((REPO_ROOT / "data" / "workbook.toml").read_text())["notebook"]
-    if entry.get("status") == "ready"
-]
-READY_IDS = [entry["id"] for entry in READY]
+READY = workbook_notebooks("ready")
+READY_IDS = [entry.id for entry in READY]
 
 WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
 # Every widget view the page embeds has been rendered by the html-manager into its .widget-subarea
@@ -211,7 +208,7 @@ def test_index_lists_the_ready_notebooks_in_order(offline_page: tuple[Page, Offl
     _open(page, static_site, "index.html")
     links = page.locator("ol.notebooks a")
     assert links.evaluate_all("els => els.map(a => a.getAttribute('href'))") == [f"{i}.html" for i in READY_IDS]
-    assert [t.strip() for t in links.all_inner_texts()] == [entry["title"] for entry in READY]
+    assert [t.strip() for t in links.all_inner_texts()] == [entry.title for entry in READY]
     for name in READY_IDS:
         assert (static_site.root / f"{name}.html").is_file()
     note = page.locator(".note")

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from folioviz.kernel._data import load_toml
+from folioviz.kernel.datafiles import load_toml
 
 __all__ = ["PRIMER", "Term", "anchor_of", "glossary_cells", "link_first_uses", "prose_uses", "terms"]
 

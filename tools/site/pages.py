@@ -6,13 +6,11 @@ from __future__ import annotations
 import html
 import json
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from tools.site.assets import PLOTLY_CONFIG, PLOTLY_JS, PLOTLY_MIME, WIDGET_VIEW_MIME, WORKBOOK
+from tools.site.assets import PLOTLY_CONFIG, PLOTLY_JS, PLOTLY_MIME, WIDGET_VIEW_MIME
 
 # ------------------------------------------------------------------------------------- notebooks → HTML
 
@@ -28,10 +26,11 @@ class Notebook:
         return f"{self.id}.html"
 
 
-def ready_notebooks(workbook: Path = WORKBOOK) -> list[Notebook]:
-    """The "ready" notebooks of data/workbook.toml, in reading order."""
-    entries = tomllib.loads(workbook.read_text())["notebook"]
-    return [Notebook(e["id"], e["title"], e.get("about", "")) for e in entries if e.get("status") == "ready"]
+def ready_notebooks() -> list[Notebook]:
+    """The "ready" notebooks of data/workbook.toml, in reading order (folioviz's one reader of that file)."""
+    from folioviz.kernel.datafiles import workbook_notebooks
+
+    return [Notebook(e.id, e.title, e.about) for e in workbook_notebooks("ready")]
 
 
 def _script_json(value: Any) -> str:

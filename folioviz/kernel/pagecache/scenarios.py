@@ -9,35 +9,35 @@ of :class:`~folioviz.kernel.pagecache.PageCacheFolio` snapshots, built by applyi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
-from .errors import UnknownEraError
-from .pagecache import (
-    READAHEAD,
-    TRUNCATE,
-    PageCacheFolio,
-    filemap_add_folio,
-    filemap_alloc_folio,
-    folio_put,
-    folio_unlock,
-    is_the_window,
-)
-from .pagecache_captions import _OPS, _cache_refs, _era_name, _refs, _sentence
-from .pagecache_state import _check_nr_pages
-from .scenario import Scenario, Step
-from .sources import source_ref
-from .versions import Era, get_era
+from ..errors import UnknownEraError
+from ..scenario import Scenario, Step
+from ..sources import source_ref
+from ..versions import Era, get_era
+from .captions import OP_SPECS, cache_refs_text, era_name, refs_text, sentence
+from .state import READAHEAD, TRUNCATE, PageCacheFolio, check_nr_pages, is_the_window
+from .transitions import filemap_add_folio, filemap_alloc_folio, folio_put, folio_unlock
 
 __all__ = [
     "PAGECACHE_SCENARIOS",
+    "ScenarioBuilder",
+    "cached_caption",
+    "cached_start",
     "early_put_scenario",
     "email_scenario",
     "large_folio_scenario",
+    "lifecycle_era",
     "truncation_scenario",
 ]
 
 
-def _lifecycle_era(era: Era | str | None) -> Era:
+def lifecycle_era(era: Era | str | None) -> Era:
+    """The era ``era`` names, when the page-cache lifecycle is modelled in it (v6.0 on).
+
+    :raises UnknownEraError: for an era before v6.0 (its functions were page-based)
+    """
     resolved = get_era(era)
     if not resolved.folio_lifecycle:
         raise UnknownEraError(
@@ -59,10 +59,10 @@ def _rule_for(op: str, before: PageCacheFolio, after: PageCacheFolio) -> str:
         return "R8"
     if after.nr_pages > 1 and op in ("filemap_add_folio", "filemap_free_folio"):
         return "B4"
-    return _OPS[op].rule
+    return OP_SPECS[op].rule
 
 
-class _Builder:
+class ScenarioBuilder:
     """Applies operations one by one and records a :class:`Step` for each."""
 
     def __init__(self, era: Era, start: PageCacheFolio, function: str, caption: str, rule: str) -> None:
@@ -80,18 +80,18 @@ class _Builder:
         function: str | None = None,
         rule: str | None = None,
     ) -> PageCacheFolio:
-        spec = _OPS[op]
+        spec = OP_SPECS[op]
         before = self.state
         after = spec.func(before, *args)
         actor = args[0] if args and isinstance(args[0], str) else spec.default_actor
         if op == "folio_unlock":
             actor = before.locked_by
-        shown = function or _era_name(op, self.era)
+        shown = function or era_name(op, self.era)
         self.steps.append(
             Step(
                 after,
                 shown,
-                _sentence(caption or spec.caption(before, after, actor, self.era)),
+                sentence(caption or spec.caption(before, after, actor, self.era)),
                 rule or _rule_for(op, before, after),
                 source_ref(shown, self.era.release),
             )
@@ -103,16 +103,17 @@ class _Builder:
         return Scenario(name, title, self.era.id, tuple(self.steps), description)
 
 
-def _cached_start(nr_pages: int) -> PageCacheFolio:
+def cached_start(nr_pages: int) -> PageCacheFolio:
     """The email's starting point: in the page cache, unlocked, only the cache's references."""
     state = filemap_add_folio(filemap_alloc_folio(nr_pages))
     return folio_unlock(folio_put(state, READAHEAD), READAHEAD)
 
 
-def _cached_caption(state: PageCacheFolio) -> str:
+def cached_caption(state: PageCacheFolio) -> str:
+    """The caption of :func:`cached_start`'s step."""
     return (
         f"Start: the folio was read into the page cache at index {state.index}; its reader has let go, "
-        f"so {_cache_refs(state.nr_pages)} {'is' if state.nr_pages == 1 else 'are'} all it has "
+        f"so {cache_refs_text(state.nr_pages)} {'is' if state.nr_pages == 1 else 'are'} all it has "
         f"(count {state.refcount})."
     )
 
@@ -126,9 +127,9 @@ def email_scenario(era: Era | str | None = None) -> Scenario[PageCacheFolio]:
     1, 2, 1, 1, 0. :func:`truncation_scenario` shows the kernel's own sequence, where the
     looker-up and the remover are different and truncation holds a reference of its own.
     """
-    era = _lifecycle_era(era)
-    start = _cached_start(1)
-    b = _Builder(era, start, "filemap_add_folio", _cached_caption(start), "R8")
+    era = lifecycle_era(era)
+    start = cached_start(1)
+    b = ScenarioBuilder(era, start, "filemap_add_folio", cached_caption(start), "R8")
     b.apply(
         "filemap_lock_folio",
         "thread A",
@@ -156,8 +157,8 @@ def email_scenario(era: Era | str | None = None) -> Scenario[PageCacheFolio]:
     )
 
 
-def _full_sequence(b: _Builder, nr_pages: int) -> None:
-    n = _cache_refs(nr_pages) + (" remains" if nr_pages == 1 else " remain")
+def _full_sequence(b: ScenarioBuilder, nr_pages: int) -> None:
+    n = cache_refs_text(nr_pages) + (" remains" if nr_pages == 1 else " remain")
     b.apply(
         "folio_put",
         READAHEAD,
@@ -235,20 +236,20 @@ def large_folio_scenario(nr_pages: int = 4, era: Era | str | None = None) -> Sce
     :param nr_pages: ``folio_nr_pages()``: a power of two from 1 to :data:`MAX_NR_PAGES`
     :raises FolioVizError: when ``nr_pages`` is not such a power of two
     """
-    _check_nr_pages(nr_pages)
+    check_nr_pages(nr_pages)
     return _full(era, nr_pages, large=True)
 
 
 def _full(era: Era | str | None, nr_pages: int, *, large: bool) -> Scenario[PageCacheFolio]:
-    era = _lifecycle_era(era)
+    era = lifecycle_era(era)
     added = filemap_add_folio(filemap_alloc_folio(nr_pages))
     size = "" if nr_pages == 1 else f" of {nr_pages} pages"
-    b = _Builder(
+    b = ScenarioBuilder(
         era,
         added,
         "filemap_add_folio",
         f"Readahead adds a new folio{size} to the page cache: filemap_add_folio() locks it, sets ->mapping "
-        f"and ->index, and the cache takes folio_nr_pages() = {_refs(nr_pages)} on top of readahead's own "
+        f"and ->index, and the cache takes folio_nr_pages() = {refs_text(nr_pages)} on top of readahead's own "
         f"(count {added.refcount}).",
         "B4",
     )
@@ -279,9 +280,9 @@ def early_put_scenario(era: Era | str | None = None) -> Scenario[PageCacheFolio]
     1, 1, 0 (``folio_batch_release()`` frees it). The order of the puts does not matter: the
     folio is freed by whichever put is last, and never while the page cache still holds it.
     """
-    era = _lifecycle_era(era)
-    start = _cached_start(1)
-    b = _Builder(era, start, "filemap_add_folio", _cached_caption(start), "R8")
+    era = lifecycle_era(era)
+    start = cached_start(1)
+    b = ScenarioBuilder(era, start, "filemap_add_folio", cached_caption(start), "R8")
     b.apply("filemap_get_folio", "thread A")
     b.apply(
         "folio_put",
@@ -310,9 +311,11 @@ def early_put_scenario(era: Era | str | None = None) -> Scenario[PageCacheFolio]
 
 
 #: The fixed scenarios by name, each a function of the era (``large-folio`` takes ``nr_pages`` too).
-PAGECACHE_SCENARIOS: dict[str, Callable[..., Scenario[PageCacheFolio]]] = {
-    "email": email_scenario,
-    "truncation": truncation_scenario,
-    "large-folio": large_folio_scenario,
-    "early-put": early_put_scenario,
-}
+PAGECACHE_SCENARIOS: Mapping[str, Callable[..., Scenario[PageCacheFolio]]] = MappingProxyType(
+    {
+        "email": email_scenario,
+        "truncation": truncation_scenario,
+        "large-folio": large_folio_scenario,
+        "early-put": early_put_scenario,
+    }
+)

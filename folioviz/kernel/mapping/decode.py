@@ -1,146 +1,27 @@
-"""The mapping word: what ``folio->mapping`` holds and what each kernel helper makes of it.
-
-``folio->mapping`` is one machine word with several jobs (rule R1). Unless the folio belongs to
-the slab allocator (R2), its two low bits are a type tag (R3) and the rest is a pointer:
-
-====  ==========================  ===============================================
-tag   v6.0 – v6.16 name           the pointer, with the tag stripped
-====  ==========================  ===============================================
-0b00  (none)                      ``struct address_space`` of a file, or NULL (R4)
-0b01  ``PAGE_MAPPING_ANON``       ``struct anon_vma`` (R5)
-0b10  ``PAGE_MAPPING_MOVABLE``    ``struct movable_operations`` (R6)
-0b11  ``PAGE_MAPPING_KSM``        ``struct ksm_stable_node`` (R7)
-====  ==========================  ===============================================
-
-The helpers below mirror the kernel's, one function each, per era (see
-:mod:`folioviz.kernel.versions`): ``folio_mapping()`` (``mm/util.c``), ``folio_test_anon()``,
-``folio_test_ksm()`` and the movable test (``include/linux/page-flags.h``), ``folio_anon_vma()``
-(``mm/util.c``) and ``folio_raw_mapping()`` (``mm/internal.h``). They are written from the
-kernel's logic in our own words; each result links to the exact source line of the era's
-pinned release.
-
->>> d = decode("0xffff888003a1c001")
->>> d.kind.value, d.target
-('anon', 'struct anon_vma')
->>> d.helper("folio_mapping").text
-'NULL'
-"""
+"""A mapping word decoded in an era: its kind and target, every helper's answer, and what the two truncation
+checks of ``do_page_mkwrite()`` make of it (:func:`decode`, :func:`decode_folio`)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
-from .errors import BadWordError, ContradictoryFolioError, expect_type, quote
-from .paste import Paste, is_paste, parse_number, parse_paste, poison_name
-from .sources import SourceRef, source_ref
-from .versions import Era, get_era
+from ..paste import poison_name
+from ..sources import SourceRef, source_ref
+from ..versions import Era, get_era
+from .helpers import (
+    folio_anon_vma,
+    folio_mapping,
+    folio_raw_mapping,
+    folio_test_anon,
+    folio_test_ksm,
+    folio_test_movable,
+    helper_call,
+    helper_source,
+)
+from .word import KIND_RULE, Folio, MappingKind, Pointer, check_folio, format_word, make_folio
 
-__all__ = [
-    "WORD_SIZES",
-    "Folio",
-    "HelperResult",
-    "MappingDecode",
-    "MappingKind",
-    "Pointer",
-    "decode",
-    "decode_folio",
-    "folio_anon_vma",
-    "folio_mapping",
-    "folio_raw_mapping",
-    "folio_test_anon",
-    "folio_test_ksm",
-    "folio_test_movable",
-    "format_word",
-    "make_folio",
-    "parse_word",
-]
-
-WORD_SIZES = (64, 32)
-
-
-class MappingKind(Enum):
-    """What a folio's mapping word says the folio is."""
-
-    NULL = "NULL"
-    FILE = "file"
-    ANON = "anon"
-    MOVABLE = "movable"
-    KSM = "KSM"
-    SLAB = "slab"
-    INVALID = "invalid"
-    POISON = "poison"
-    """A poison value (``TAIL_MAPPING``, ``LIST_POISON1/2``): a tail page's or a freed node's word, no pointer."""
-    UNKNOWN = "unknown"
-    """What the word means is not known: a paste hides the word and says nothing else about it (see
-    ``Paste.kind_unknown``), or a pasted flags word cannot say whether the folio is slab (no build of
-    that release was read), and a slab folio's word is no tagged pointer."""
-
-
-#: The rule of the email (see ``data/rules.toml``) that each kind illustrates.
-KIND_RULE = {
-    MappingKind.NULL: "R4",
-    MappingKind.FILE: "R4",
-    MappingKind.ANON: "R5",
-    MappingKind.MOVABLE: "R6",
-    MappingKind.KSM: "R7",
-    MappingKind.SLAB: "R2",
-    MappingKind.INVALID: "B2",
-    MappingKind.POISON: "R1",
-    MappingKind.UNKNOWN: "R1",
-}
-
-
-@dataclass(frozen=True)
-class Pointer:
-    """A pointer value as a helper returns it.
-
-    ``address`` is the numeric value (0 for NULL). ``symbol`` names a pointer that does not come
-    from the word at all, such as the swap cache's address_space.
-    """
-
-    address: int
-    struct: str = ""
-    symbol: str = ""
-    word_bits: int = 64
-
-    @property
-    def is_null(self) -> bool:
-        return self.address == 0 and not self.symbol
-
-    @property
-    def text(self) -> str:
-        if self.symbol:
-            return self.symbol
-        if self.address == 0:
-            return "NULL"
-        return format_word(self.address, self.word_bits)
-
-    def __bool__(self) -> bool:  # mirrors C: a NULL pointer is false
-        return not self.is_null
-
-
-@dataclass(frozen=True)
-class Folio:
-    """The parts of ``struct folio`` that decide what ``folio->mapping`` means.
-
-    :param mapping: the raw word ``folio->mapping`` (an unsigned integer of ``word_bits`` bits)
-    :param slab: the folio belongs to the slab allocator (``PG_slab``; a page type from v6.10)
-    :param swapcache: the folio is in the swap cache (``PG_swapcache``)
-    :param movable_ops: v6.17+ only: the ``PG_movable_ops`` page flag of a driver page
-        (balloon/offline or zsmalloc) that the migration code may move
-    :param word_bits: 64 (default) or 32
-    """
-
-    mapping: int
-    slab: bool = False
-    swapcache: bool = False
-    movable_ops: bool = False
-    word_bits: int = 64
-    paste: Paste | None = field(default=None, compare=False, repr=False)
-    """What a pasted dump said (see :mod:`folioviz.kernel.paste`), when the folio came from one."""
+__all__ = ["HelperResult", "MappingDecode", "decode", "decode_folio"]
 
 
 @dataclass(frozen=True)
@@ -249,196 +130,6 @@ class MappingDecode:
             "notes": list(self.notes),
             **({"paste": self.folio.paste.to_dict()} if self.folio.paste is not None else {}),
         }
-
-
-# --------------------------------------------------------------------------- input
-
-
-_CAST = re.compile(r"^\(\s*(?:const\s+)?(?:struct\s+)?[A-Za-z_][A-Za-z0-9_]*\s*\*\s*\)\s*")
-
-
-def parse_word(value: int | str, word_bits: int = 64) -> int:
-    """Turn a mapping word as typed or pasted into an unsigned integer.
-
-    Accepts a Python ``int``, or a string as crash, drgn or printk print it: ``0xffff888003a1c001``,
-    ``ffff888003a1c001``, upper or lower case, with ``_`` separators, and optionally behind a C cast
-    such as drgn's ``(struct address_space *)0xffff888003a1c001``. ``NULL``, ``(null)`` and ``0``
-    mean 0. Strings are read as hexadecimal, as those tools print them; C suffixes (``UL``) are
-    dropped and a ``0b`` prefix means binary. A whole paste (a crash or drgn struct dump, a
-    ``dump_page()`` report) gives its mapping word: see :func:`folioviz.kernel.paste.parse_paste`.
-
-    :raises BadWordError: not a number, negative, or wider than ``word_bits``.
-    """
-    if word_bits not in WORD_SIZES:
-        raise BadWordError(f"word size must be 64 or 32 bits, not {word_bits!r}")
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise BadWordError(
-            f"a mapping word must be an int or a hex string such as '0xffff888003a1c001', "
-            f"not {type(value).__name__} {quote(value)}"
-        )
-    if isinstance(value, str):
-        text = value.strip()
-        text = _CAST.sub("", text).strip()
-        if text.lower() in ("null", "(null)", "(nil)"):
-            return 0
-        if "ptrval" in text:
-            raise BadWordError(
-                f"{quote(value)} is a hashed pointer (printk's %p); it carries no bits to decode. "
-                "Print the word with %px, crash or drgn instead."
-            )
-        if text.startswith("-"):
-            raise BadWordError(f"{quote(value)} is negative; a mapping word is an unsigned {word_bits}-bit value")
-        number = parse_paste(text, word_bits=word_bits).word if is_paste(text) else parse_number(text)
-    else:
-        number = value
-    if number < 0:
-        raise BadWordError(f"{quote(value)} is negative; a mapping word is an unsigned {word_bits}-bit value")
-    if number >= 1 << word_bits:
-        raise BadWordError(
-            f"{quote(value)} does not fit in a {word_bits}-bit word (the largest is "
-            f"{format_word((1 << word_bits) - 1, word_bits)})"
-            + ("; pass word_bits=64 for a 64-bit kernel" if word_bits == 32 else "")
-        )
-    return number
-
-
-def format_word(word: int, word_bits: int = 64) -> str:
-    """``0x``-prefixed, zero-padded to the word size: ``format_word(1)`` -> ``0x0000000000000001``."""
-    expect_type(word, int, "the word", "an int")
-    expect_type(word_bits, int, "word_bits", "32 or 64")
-    if (word_bits != 32 and word_bits != 64) or not 0 <= word < 1 << word_bits:
-        raise BadWordError(f"{word} is not an unsigned {word_bits}-bit word (word_bits: 32 or 64)")
-    return f"0x{word:0{word_bits // 4}x}"
-
-
-def make_folio(
-    word: int | str,
-    era: Era | str | None = None,
-    *,
-    slab: bool = False,
-    swapcache: bool = False,
-    movable_ops: bool = False,
-    word_bits: int = 64,
-    kernel: str | None = None,
-) -> Folio:
-    """Build a :class:`Folio`, rejecting states that no kernel of ``era`` could produce.
-
-    ``kernel``: the version the reader named, when ``era`` was given as one (a paste is read by it).
-    A pasted flags word is read with the page-flag table of the release the paste states, else of
-    ``kernel``, else of ``era`` when it is given as text (``"6.12.117+deb13-amd64"``, ``"6.7"``).
-    """
-    if kernel is None and isinstance(era, str):
-        kernel = era
-    era = get_era(era)
-    paste = None
-    if isinstance(word, str) and is_paste(word):
-        paste = parse_paste(word, era, word_bits, kernel=kernel)
-        slab = slab or bool(paste.slab)
-        swapcache = swapcache or bool(paste.swapcache)
-        movable_ops = movable_ops or bool(paste.movable_ops)
-        word = paste.word
-    mapping = parse_word(word, word_bits)
-    for name, flag in (("slab", slab), ("swapcache", swapcache), ("movable_ops", movable_ops)):
-        if not isinstance(flag, bool):
-            raise ContradictoryFolioError(f"{name} must be True or False, not {flag!r}")
-    tag = mapping & era.FLAGS
-    if slab and swapcache:
-        raise ContradictoryFolioError("a folio cannot be both slab and in the swap cache: slab memory is never swapped")
-    if movable_ops and not era.movable_ops_flag:
-        raise ContradictoryFolioError(
-            f"the PG_movable_ops page flag exists only from v6.17; in {era.label} a movable page "
-            f"is marked by tag 0b10 ({era.const_name('MOVABLE')}) in the word instead"
-        )
-    if movable_ops and slab:
-        raise ContradictoryFolioError("a slab folio is not a movable-ops driver page; pick one")
-    if movable_ops and swapcache:
-        raise ContradictoryFolioError("a movable-ops driver page (balloon or zsmalloc) is never in the swap cache")
-    if movable_ops and tag & era.ANON:
-        raise ContradictoryFolioError(
-            "a movable-ops driver page is not anonymous memory, but this word has the anon bit set"
-        )
-    if swapcache and not slab and era.movable_tag and tag == era.constants[era.const_name("MOVABLE")]:
-        raise ContradictoryFolioError(
-            "a driver's movable page (tag 0b10) is never in the swap cache; swap cache folios "
-            "are anonymous (tag 0b01), KSM (0b11) or shmem"
-        )
-    return Folio(mapping, slab=slab, swapcache=swapcache, movable_ops=movable_ops, word_bits=word_bits, paste=paste)
-
-
-# --------------------------------------------------------------------------- the kernel's helpers
-
-
-def _src(era: Era, model_name: str) -> SourceRef:
-    return source_ref(era.kernel_name(model_name), era.release)
-
-
-def _call(era: Era, model_name: str) -> str:
-    name = era.kernel_name(model_name)
-    arg = "page" if name.lstrip("_").lower().startswith("page") else "folio"
-    return f"{name}({arg})"
-
-
-def _swap_space(era: Era) -> str:
-    entry = "folio->swap" if era.folio_mapping_nulls_all_tags else "entry"
-    return f"swap_address_space({entry})"
-
-
-def folio_mapping(folio: Folio, era: Era | str | None = None) -> Pointer:
-    """``folio_mapping()`` (``mm/util.c``; ``page_mapping()`` before v5.16), per era.
-
-    Slab folios give NULL; swap-cache folios give the swap cache's address_space whatever the
-    word says (B3). Otherwise, from v6.0 any tag bit gives NULL; before v6.0 only the anon bit
-    did, and the pointer was returned with the tag masked off (B2).
-    """
-    era = get_era(era)
-    if folio.slab:
-        return Pointer(0, "address_space", word_bits=folio.word_bits)
-    if folio.swapcache:
-        return Pointer(0, "address_space", symbol=_swap_space(era), word_bits=folio.word_bits)
-    word = folio.mapping
-    if era.folio_mapping_nulls_all_tags:
-        if word & era.FLAGS:
-            return Pointer(0, "address_space", word_bits=folio.word_bits)
-        return Pointer(word, "address_space", word_bits=folio.word_bits)
-    if word & era.ANON:
-        return Pointer(0, "address_space", word_bits=folio.word_bits)
-    return Pointer(word & ~era.FLAGS, "address_space", word_bits=folio.word_bits)
-
-
-def folio_test_anon(folio: Folio, era: Era | str | None = None) -> bool:
-    """``folio_test_anon()``: the anon bit is set. True for KSM folios too (0b11 has bit 0)."""
-    era = get_era(era)
-    return bool(folio.mapping & era.ANON)
-
-
-def folio_test_ksm(folio: Folio, era: Era | str | None = None) -> bool:
-    """``folio_test_ksm()`` (with ``CONFIG_KSM``): both tag bits, compared as a whole (B7)."""
-    era = get_era(era)
-    return (folio.mapping & era.FLAGS) == era.KSM
-
-
-def folio_test_movable(folio: Folio, era: Era | str | None = None) -> bool:
-    """The era's movable test: the 0b10 tag before v6.17 (``__PageMovable()`` /
-    ``__folio_test_movable()``), the ``PG_movable_ops`` page flag from v6.17
-    (``page_has_movable_ops()``)."""
-    era = get_era(era)
-    if era.movable_ops_flag:
-        return folio.movable_ops
-    return (folio.mapping & era.FLAGS) == era.constants[era.const_name("MOVABLE")]
-
-
-def folio_anon_vma(folio: Folio, era: Era | str | None = None) -> Pointer:
-    """``folio_anon_vma()``: the anon_vma of a plain anon folio (tag exactly 0b01), else NULL."""
-    era = get_era(era)
-    if (folio.mapping & era.FLAGS) != era.ANON:
-        return Pointer(0, "anon_vma", word_bits=folio.word_bits)
-    return Pointer(folio.mapping - era.ANON, "anon_vma", word_bits=folio.word_bits)
-
-
-def folio_raw_mapping(folio: Folio, era: Era | str | None = None) -> Pointer:
-    """``folio_raw_mapping()`` (``mm/internal.h``): the word with the tag bits cleared, no type check."""
-    era = get_era(era)
-    return Pointer(folio.mapping & ~era.FLAGS, "", word_bits=folio.word_bits)
 
 
 # --------------------------------------------------------------------------- decode
@@ -591,6 +282,7 @@ def _folio_mapping_note(folio: Folio, era: Era, tag: int) -> str:
 
 _UNSAID = (MappingKind.POISON, MappingKind.UNKNOWN)
 
+
 #: Why do_page_mkwrite() never meets a folio whose two truncation checks disagree (one reason per kind).
 _WHY_NEVER_MET = {
     MappingKind.ANON: "it serves shared file mappings whose ->page_mkwrite exists, not anonymous memory.",
@@ -620,8 +312,15 @@ def _unknown_helpers(helpers: tuple[HelperResult, ...], kind: MappingKind) -> tu
 
 
 def decode_folio(folio: Folio, era: Era | str | None = None) -> MappingDecode:
-    """Decode an already validated :class:`Folio` (see :func:`decode`)."""
+    """Decode a :class:`Folio` in ``era`` (see :func:`decode`).
+
+    A folio checked in another era (or never: ``Folio(...)`` built by hand) is checked again first, so
+    decode_folio() refuses what :func:`decode` refuses.
+
+    :raises ContradictoryFolioError: for a state no kernel of ``era`` could produce
+    """
     era = get_era(era)
+    check_folio(folio, era)
     tag = folio.mapping & era.FLAGS
     kind, target, target_note = _kind_and_target(folio, era)
     slab_note = "meaningless for a slab folio: the kernel would test slab data (R2)" if folio.slab else ""
@@ -645,41 +344,45 @@ def decode_folio(folio: Folio, era: Era | str | None = None) -> MappingDecode:
             "the raw field, as stored" + ("; slab data here (R2)" if folio.slab else ""),
         ),
         HelperResult(
-            _call(era, "folio_mapping"),
+            helper_call(era, "folio_mapping"),
             fm,
             "R2" if folio.slab else ("B3" if folio.swapcache else "R11"),
-            _src(era, "folio_mapping"),
+            helper_source(era, "folio_mapping"),
             fm_note,
         ),
         HelperResult(
-            _call(era, "folio_test_anon"),
+            helper_call(era, "folio_test_anon"),
             folio_test_anon(folio, era),
             "R5",
-            _src(era, "folio_test_anon"),
+            helper_source(era, "folio_test_anon"),
             slab_note or ("KSM folios count as anon" if tag == era.KSM else ""),
         ),
         HelperResult(
-            _call(era, "folio_test_ksm"), folio_test_ksm(folio, era), "R7", _src(era, "folio_test_ksm"), ksm_note
+            helper_call(era, "folio_test_ksm"),
+            folio_test_ksm(folio, era),
+            "R7",
+            helper_source(era, "folio_test_ksm"),
+            ksm_note,
         ),
         HelperResult(
-            _call(era, "folio_test_movable"),
+            helper_call(era, "folio_test_movable"),
             folio_test_movable(folio, era),
             "R6",
-            _src(era, "folio_test_movable"),
+            helper_source(era, "folio_test_movable"),
             movable_note,
         ),
         HelperResult(
-            _call(era, "folio_anon_vma"),
+            helper_call(era, "folio_anon_vma"),
             folio_anon_vma(folio, era),
             "R5",
-            _src(era, "folio_anon_vma"),
+            helper_source(era, "folio_anon_vma"),
             slab_note or ("NULL for KSM: only tag 0b01 counts" if tag == era.KSM else ""),
         ),
         HelperResult(
-            _call(era, "folio_raw_mapping"),
+            helper_call(era, "folio_raw_mapping"),
             folio_raw_mapping(folio, era),
             "R3",
-            _src(era, "folio_raw_mapping"),
+            helper_source(era, "folio_raw_mapping"),
             slab_note or "tag cleared, no type check",
         ),
     )

@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-from .errors import FolioVizError, IllegalTransitionError, WrongTypeError
-from .pagecache import TRUNCATE, PageCacheFolio, filemap_alloc_folio
-from .pagecache_captions import _OPS, COMPOSER_ALIASES, COMPOSER_OPS
-from .pagecache_scenarios import _Builder, _cached_caption, _cached_start, _lifecycle_era
-from .pagecache_state import _check_nr_pages
-from .scenario import Scenario
-from .versions import Era
+from ..errors import FolioVizError, IllegalTransitionError, WrongTypeError
+from ..scenario import Scenario
+from ..versions import Era
+from .captions import COMPOSER_ALIASES, COMPOSER_OPS, OP_SPECS
+from .scenarios import ScenarioBuilder, cached_caption, cached_start, lifecycle_era
+from .state import TRUNCATE, PageCacheFolio, check_nr_pages
+from .transitions import filemap_alloc_folio
 
 __all__ = ["CompositionError", "compose_scenario"]
 
@@ -48,7 +48,7 @@ OpItem = str | tuple[str] | tuple[str, str] | tuple[str, str, int]
 def _op_name(name: str) -> str:
     key = name.strip().lower()
     op = COMPOSER_ALIASES.get(key, key)
-    if op not in _OPS:
+    if op not in OP_SPECS:
         raise FolioVizError(
             f"unknown operation {name!r}. Allowed: {', '.join(COMPOSER_OPS)}; or the short names "
             f"{', '.join(COMPOSER_ALIASES)}."
@@ -86,7 +86,7 @@ def _parse_item(item: object) -> tuple[str, str | None, int | None, str]:
 
 
 def _args_for(op: str, actor: str | None, refs: int | None) -> tuple[object, ...]:
-    spec = _OPS[op]
+    spec = OP_SPECS[op]
     if op == "folio_put_refs":
         if actor is None or refs is None:
             raise FolioVizError("folio_put_refs needs an actor and a count, e.g. 'folio_put_refs thread A 2'")
@@ -136,23 +136,23 @@ def compose_scenario(
             f"the operations must be a list of operations (strings or tuples), not {type(ops).__name__}"
             " (for example: ['lookup thread A', 'folio_put thread A'])"
         )
-    resolved = _lifecycle_era(era)
+    resolved = lifecycle_era(era)
     if isinstance(start, PageCacheFolio):
         first, caption = start, f"Start: {start.describe()}."
         function = "filemap_add_folio" if start.in_xarray or start.removed else "filemap_alloc_folio"
         if start.freed:
             raise FolioVizError("a composed scenario cannot start from a freed folio")
     elif start == "cached":
-        first = _cached_start(_check_nr_pages(nr_pages))
-        function, caption = "filemap_add_folio", _cached_caption(first)
+        first = cached_start(check_nr_pages(nr_pages))
+        function, caption = "filemap_add_folio", cached_caption(first)
     elif start == "allocated":
-        first = filemap_alloc_folio(_check_nr_pages(nr_pages))
+        first = filemap_alloc_folio(check_nr_pages(nr_pages))
         function = "filemap_alloc_folio"
         pages = f"{nr_pages} page{'s' if nr_pages > 1 else ''}"
         caption = f"Start: readahead has allocated a folio of {pages}; it holds the only reference (count 1)."
     else:
         raise FolioVizError(f"start must be 'cached', 'allocated' or a PageCacheFolio, not {start!r}")
-    builder = _Builder(resolved, first, function, caption, "R8")
+    builder = ScenarioBuilder(resolved, first, function, caption, "R8")
     if isinstance(ops, str):
         raise FolioVizError("ops must be a list of operations, e.g. ['filemap_get_folio thread A', ...]")
     for number, item in enumerate(ops, start=1):

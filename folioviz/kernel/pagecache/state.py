@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import ContradictoryFolioError, FolioVizError
-from .mapping import format_word
-from .scenario import Scenario
+from ..errors import ContradictoryFolioError, FolioVizError
+from ..mapping import format_word
+from ..scenario import Scenario
 
 __all__ = [
     "DEFAULT_ADDRESS_SPACE",
@@ -19,8 +19,11 @@ __all__ = [
     "PAGE_CACHE",
     "PAGE_TABLES",
     "READAHEAD",
+    "RESERVED_HOLDERS",
     "TRUNCATE",
+    "Holders",
     "PageCacheFolio",
+    "check_nr_pages",
     "is_the_window",
     "window_steps",
 ]
@@ -34,7 +37,8 @@ TRUNCATE = "truncate"
 #: The default adder: readahead allocates the folio, adds it, and drops its reference later.
 READAHEAD = "readahead"
 
-_RESERVED = (PAGE_CACHE, PAGE_TABLES)
+#: The holders no thread may act as: their references come and go only through their own functions.
+RESERVED_HOLDERS = (PAGE_CACHE, PAGE_TABLES)
 
 #: An ``address_space`` address for the examples: a kernel pointer with both tag bits clear (R4).
 DEFAULT_ADDRESS_SPACE = 0xFFFF888004A3C6E8
@@ -44,6 +48,7 @@ DEFAULT_ADDRESS_SPACE = 0xFFFF888004A3C6E8
 #: not modelled).
 MAX_NR_PAGES = 512
 
+#: Who holds the folio's references: ``(name, count)`` pairs, in the order they were taken.
 Holders = tuple[tuple[str, int], ...]
 
 
@@ -88,7 +93,7 @@ class PageCacheFolio:
         self._check_cache_and_mappings()
 
     def _check_fields(self) -> None:
-        _check_nr_pages(self.nr_pages, error=ContradictoryFolioError)
+        check_nr_pages(self.nr_pages, error=ContradictoryFolioError)
         for name, value in (("refcount", self.refcount), ("index", self.index), ("mapcount", self.mapcount)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ContradictoryFolioError(f"{name} must be a whole number >= 0, not {value!r}")
@@ -242,7 +247,9 @@ def window_steps(scenario: Scenario[PageCacheFolio]) -> tuple[bool, ...]:
     return tuple(is_the_window(step.state) for step in scenario)
 
 
-def _check_nr_pages(nr_pages: object, *, error: type[FolioVizError] = FolioVizError) -> int:
+def check_nr_pages(nr_pages: object, *, error: type[FolioVizError] = FolioVizError) -> int:
+    """``nr_pages`` when it is a folio's size: a power of two from 1 to :data:`MAX_NR_PAGES`
+    (``folio_nr_pages()``); else raise ``error`` saying what is allowed."""
     if isinstance(nr_pages, bool) or not isinstance(nr_pages, int):
         raise error(f"nr_pages must be a whole number (1, 2, 4, ... {MAX_NR_PAGES}), not {nr_pages!r}")
     if nr_pages < 1 or nr_pages & (nr_pages - 1):

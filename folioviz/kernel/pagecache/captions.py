@@ -7,43 +7,56 @@ what the step did to the folio: who took or dropped which reference, and why it 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Literal
 
-from .pagecache import (
-    PAGE_CACHE,
-    READAHEAD,
-    TRUNCATE,
-    PageCacheFolio,
+from ..versions import Era, release_kernel
+from .state import PAGE_CACHE, READAHEAD, TRUNCATE, PageCacheFolio, is_the_window
+from .transitions import (
     do_set_pte,
     filemap_add_folio,
-    filemap_free_folio,
     filemap_get_folio,
     filemap_lock_folio,
-    filemap_remove_folio,
-    find_get_entries,
-    find_lock_entries,
-    folio_batch_release,
     folio_get,
     folio_lock,
     folio_put,
     folio_put_refs,
     folio_unlock,
-    is_the_window,
+)
+from .truncation import (
+    filemap_free_folio,
+    filemap_remove_folio,
+    find_get_entries,
+    find_lock_entries,
+    folio_batch_release,
     page_cache_delete,
     truncate_cleanup_folio,
 )
-from .versions import Era, release_kernel
 
-__all__ = ["COMPOSER_ALIASES", "COMPOSER_OPS"]
+__all__ = [
+    "COMPOSER_ALIASES",
+    "COMPOSER_OPS",
+    "OP_SPECS",
+    "Op",
+    "OpSpec",
+    "cache_refs_text",
+    "era_name",
+    "refs_text",
+    "sentence",
+]
 
 
+#: A page-cache transition: ``op(state, *args) -> new state``.
 Op = Callable[..., PageCacheFolio]
 
 
 @dataclass(frozen=True)
-class _OpSpec:
+class OpSpec:
+    """One operation a scenario or the composer may apply: the transition, whether it takes an actor (and
+    whose it is when none is given), the rule it illustrates and the function that captions its step."""
+
     func: Op
     actor: Literal["required", "optional", "none"]
     default_actor: str | None
@@ -51,7 +64,7 @@ class _OpSpec:
     caption: Callable[[PageCacheFolio, PageCacheFolio, str | None, Era], str]
 
 
-def _era_name(name: str, era: Era) -> str:
+def era_name(name: str, era: Era) -> str:
     """The name the era's pinned release gives a function the model calls by its later name.
 
     ``do_set_pte()`` became ``set_pte_range()``, ``folio_try_get_rcu()`` folded into ``folio_try_get()``:
@@ -60,11 +73,12 @@ def _era_name(name: str, era: Era) -> str:
     return release_kernel(era.release).kernel_name(name)
 
 
-def _refs(n: int) -> str:
+def refs_text(n: int) -> str:
+    """``1 reference``, ``4 references``."""
     return f"{n} reference{'s' if n != 1 else ''}"
 
 
-def _cache_refs(n: int) -> str:
+def cache_refs_text(n: int) -> str:
     """``the page cache's reference`` for 1, ``the page cache's 4 references`` for 4."""
     return "the page cache's reference" if n == 1 else f"the page cache's {n} references"
 
@@ -73,7 +87,7 @@ def _who(actor: str | None) -> str:
     return "truncation" if actor == TRUNCATE else str(actor)
 
 
-def _sentence(text: str) -> str:
+def sentence(text: str) -> str:
     """Capitalise a caption, unless it starts with a kernel identifier such as ``filemap_free_folio()``."""
     first = text.split(" ", 1)[0]
     if "_" in first or "(" in first:
@@ -84,7 +98,7 @@ def _sentence(text: str) -> str:
 def _cap_add(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: Era) -> str:
     return (
         f"{_who(actor)} adds the folio to the page cache: filemap_add_folio() locks it, sets ->mapping and "
-        f"->index, and the cache takes folio_nr_pages() = {_refs(a.nr_pages)}, on top of {_who(actor)}'s own "
+        f"->index, and the cache takes folio_nr_pages() = {refs_text(a.nr_pages)}, on top of {_who(actor)}'s own "
         f"(count {a.refcount})."
     )
 
@@ -97,7 +111,7 @@ def _cap_lookup(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: Er
             "inference from the change's date, from v6.4)."
         )
     return (
-        f"{_who(actor)} looks the folio up: {_era_name('folio_try_get', era)}() raises the count to "
+        f"{_who(actor)} looks the folio up: {era_name('folio_try_get', era)}() raises the count to "
         f"{a.refcount}, and "
         f"{_who(actor)}'s reference keeps the folio alive whatever happens next."
     )
@@ -141,7 +155,7 @@ def _cap_put(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: Era) 
 
 def _cap_put_refs(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: Era) -> str:
     tail = "the count reaches 0 and the folio is freed." if a.freed else f"count {a.refcount}."
-    return f"{_who(actor)} drops {_refs(b.refcount - a.refcount)} at once with folio_put_refs(): {tail}"
+    return f"{_who(actor)} drops {refs_text(b.refcount - a.refcount)} at once with folio_put_refs(): {tail}"
 
 
 def _cap_map(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: Era) -> str:
@@ -170,7 +184,7 @@ def _cap_cleanup(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: E
     if b.mapcount:
         return (
             f"Truncation unmaps the folio from every page table, and the page tables' "
-            f"{_refs(b.mapcount)} {'is' if b.mapcount == 1 else 'are'} dropped (count {a.refcount}); "
+            f"{refs_text(b.mapcount)} {'is' if b.mapcount == 1 else 'are'} dropped (count {a.refcount}); "
             "->mapping is still set."
         )
     return (
@@ -190,10 +204,10 @@ def _cap_delete(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: Er
 def _cap_free(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: Era) -> str:
     n = b.refs_of(PAGE_CACHE)
     if a.freed:
-        return f"filemap_free_folio() drops {_cache_refs(n)}, the last, so the folio is freed."
+        return f"filemap_free_folio() drops {cache_refs_text(n)}, the last, so the folio is freed."
     at_once = " at once" if n > 1 else ""
     return (
-        f"filemap_free_folio() drops {_cache_refs(n)}{at_once} (folio_put_refs(folio, {n})): "
+        f"filemap_free_folio() drops {cache_refs_text(n)}{at_once} (folio_put_refs(folio, {n})): "
         f"count {a.refcount}, held by {a.holders_text}, with ->mapping NULL."
     )
 
@@ -203,7 +217,7 @@ def _cap_remove(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: Er
     tail = "the folio is freed" if a.freed else f"count {a.refcount}"
     return (
         f"{_who(actor)} removes the folio from the page cache: page_cache_delete() sets ->mapping to NULL, "
-        f"then filemap_free_folio() drops {_cache_refs(n)} ({tail})."
+        f"then filemap_free_folio() drops {cache_refs_text(n)} ({tail})."
     )
 
 
@@ -218,41 +232,46 @@ def _cap_release(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: E
     )
 
 
-_OPS: dict[str, _OpSpec] = {
-    "filemap_add_folio": _OpSpec(filemap_add_folio, "optional", READAHEAD, "B4", _cap_add),
-    "filemap_get_folio": _OpSpec(filemap_get_folio, "required", None, "R8", _cap_lookup),
-    "filemap_lock_folio": _OpSpec(filemap_lock_folio, "required", None, "R8", _cap_lock_lookup),
-    "folio_get": _OpSpec(folio_get, "required", None, "R8", _cap_try_get),
-    "folio_lock": _OpSpec(folio_lock, "required", None, "R8", _cap_lock),
-    "folio_unlock": _OpSpec(folio_unlock, "optional", None, "R8", _cap_unlock),
-    "folio_put": _OpSpec(folio_put, "required", None, "R8", _cap_put),
-    "folio_put_refs": _OpSpec(folio_put_refs, "required", None, "B4", _cap_put_refs),
-    "do_set_pte": _OpSpec(do_set_pte, "required", None, "B4", _cap_map),
-    "find_lock_entries": _OpSpec(find_lock_entries, "none", None, "B4", _cap_find_lock),
-    "find_get_entries": _OpSpec(find_get_entries, "none", None, "B4", _cap_find_get),
-    "truncate_cleanup_folio": _OpSpec(truncate_cleanup_folio, "optional", TRUNCATE, "B4", _cap_cleanup),
-    "page_cache_delete": _OpSpec(page_cache_delete, "optional", TRUNCATE, "R8", _cap_delete),
-    "filemap_free_folio": _OpSpec(filemap_free_folio, "none", None, "B4", _cap_free),
-    "filemap_remove_folio": _OpSpec(filemap_remove_folio, "optional", TRUNCATE, "R8", _cap_remove),
-    "folio_batch_release": _OpSpec(folio_batch_release, "none", None, "B4", _cap_release),
-}
+#: Every operation by its kernel name (read-only).
+OP_SPECS: Mapping[str, OpSpec] = MappingProxyType(
+    {
+        "filemap_add_folio": OpSpec(filemap_add_folio, "optional", READAHEAD, "B4", _cap_add),
+        "filemap_get_folio": OpSpec(filemap_get_folio, "required", None, "R8", _cap_lookup),
+        "filemap_lock_folio": OpSpec(filemap_lock_folio, "required", None, "R8", _cap_lock_lookup),
+        "folio_get": OpSpec(folio_get, "required", None, "R8", _cap_try_get),
+        "folio_lock": OpSpec(folio_lock, "required", None, "R8", _cap_lock),
+        "folio_unlock": OpSpec(folio_unlock, "optional", None, "R8", _cap_unlock),
+        "folio_put": OpSpec(folio_put, "required", None, "R8", _cap_put),
+        "folio_put_refs": OpSpec(folio_put_refs, "required", None, "B4", _cap_put_refs),
+        "do_set_pte": OpSpec(do_set_pte, "required", None, "B4", _cap_map),
+        "find_lock_entries": OpSpec(find_lock_entries, "none", None, "B4", _cap_find_lock),
+        "find_get_entries": OpSpec(find_get_entries, "none", None, "B4", _cap_find_get),
+        "truncate_cleanup_folio": OpSpec(truncate_cleanup_folio, "optional", TRUNCATE, "B4", _cap_cleanup),
+        "page_cache_delete": OpSpec(page_cache_delete, "optional", TRUNCATE, "R8", _cap_delete),
+        "filemap_free_folio": OpSpec(filemap_free_folio, "none", None, "B4", _cap_free),
+        "filemap_remove_folio": OpSpec(filemap_remove_folio, "optional", TRUNCATE, "R8", _cap_remove),
+        "folio_batch_release": OpSpec(folio_batch_release, "none", None, "B4", _cap_release),
+    }
+)
 
 #: The operation names :func:`compose_scenario` accepts (the kernel's names).
-COMPOSER_OPS: tuple[str, ...] = tuple(_OPS)
+COMPOSER_OPS: tuple[str, ...] = tuple(OP_SPECS)
 
 #: Short names a learner may type instead of the kernel's.
-COMPOSER_ALIASES: dict[str, str] = {
-    "add": "filemap_add_folio",
-    "lookup": "filemap_get_folio",
-    "get": "folio_get",
-    "lock": "folio_lock",
-    "unlock": "folio_unlock",
-    "put": "folio_put",
-    "put_refs": "folio_put_refs",
-    "map": "do_set_pte",
-    "cleanup": "truncate_cleanup_folio",
-    "delete": "page_cache_delete",
-    "free": "filemap_free_folio",
-    "remove": "filemap_remove_folio",
-    "release": "folio_batch_release",
-}
+COMPOSER_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "add": "filemap_add_folio",
+        "lookup": "filemap_get_folio",
+        "get": "folio_get",
+        "lock": "folio_lock",
+        "unlock": "folio_unlock",
+        "put": "folio_put",
+        "put_refs": "folio_put_refs",
+        "map": "do_set_pte",
+        "cleanup": "truncate_cleanup_folio",
+        "delete": "page_cache_delete",
+        "free": "filemap_free_folio",
+        "remove": "filemap_remove_folio",
+        "release": "folio_batch_release",
+    }
+)
