@@ -1,21 +1,42 @@
-"""What every folioviz widget with inputs shares: the inline error box and the "syncing" guard.
+"""The one input protocol of every folioviz widget with inputs, its inline error box and its "quiet" guard.
 
-A widget keeps its last good state when an input is refused: it shows why in its error box
-(``role="alert"``, so screen readers announce it) and puts its controls back. While it puts them
-back, or shows a new good state, its own writes to its controls must not be taken as new input:
-:meth:`GuardedInputs._quietly` marks those writes.
+A widget with inputs has public traits (``word``, ``era``, ...): a reader sets them, observes them or
+joins them to another widget's with ``ipywidgets.link``. Every way in goes through one path:
+
+1. ``_plan(**changes)`` computes the complete next state: every input trait's next value and what the
+   model says about them. It runs the model **once**, touches no trait and no view, and raises
+   :class:`~folioviz.kernel.FolioVizError` (the model's own errors) when the change is refused.
+2. ``_show(plan)`` writes every input trait inside ``hold_trait_notifications()``, then re-renders the
+   controls and the views from the plan (the model does not run again). Observers are told only once
+   every trait holds the new state, so no observer, and no widget linked to this one, sees a state that
+   no kernel has.
+
+The controls (dropdowns, check boxes, the word box, the bits) call :meth:`InputProtocol._input`, as the
+public ``update(...)`` does. A direct trait write (``widget.era = "6.17"``) goes through one validator,
+which plans the change, and one observer, which shows that plan.
+
+**A refusal** is the same in every widget: the error is shown in the widget's error box (``role="alert"``)
+and kept in :attr:`~GuardedInputs.error`; the traits, the controls and the views keep the last good
+state. ``update(...)`` returns ``False`` (``True`` when applied); a refused direct trait write raises the
+:class:`~folioviz.kernel.FolioVizError` and the trait keeps its value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from html import escape
-from typing import Any
+from types import MappingProxyType
+from typing import Any, ClassVar, Generic, TypeVar
 
 import ipywidgets as w
 
-__all__ = ["GuardedInputs", "error_html"]
+from ..kernel.errors import FolioVizError
+
+__all__ = ["GuardedInputs", "InputProtocol", "Plan", "error_html"]
+
+S = TypeVar("S")
 
 
 def error_html(message: str, lead: str = "Not applied") -> str:
@@ -38,7 +59,7 @@ class GuardedInputs:
 
     @contextmanager
     def _quietly(self) -> Iterator[None]:
-        """Within this block the widget's own writes to its controls and traits are not user input."""
+        """Within this block the widget's own writes to its controls are not user input."""
         previous, self._syncing = self._syncing, True
         try:
             yield
@@ -58,3 +79,141 @@ class GuardedInputs:
         self._error = ""
         if self._error_box.value:
             self._error_box.value = ""
+
+
+@dataclass(frozen=True)
+class Plan(Generic[S]):
+    """A widget's complete next state, computed by ``_plan`` before anything is shown.
+
+    :param traits: every input trait's value, in the order they are written (and observers told): a
+        widget orders them so that a one-trait-at-a-time copy (``ipywidgets.link``) only passes through
+        states its model accepts
+    :param state: what the model computed for these inputs (the widget's own record)
+    """
+
+    traits: Mapping[str, Any]
+    state: S
+
+    @classmethod
+    def of(cls, traits: Mapping[str, Any], state: S) -> Plan[S]:
+        return cls(MappingProxyType(dict(traits)), state)
+
+
+@dataclass(frozen=True)
+class _Proposed:
+    """A direct trait write the validator planned; the observer shows it without planning again."""
+
+    name: str
+    value: Any
+    base: Plan[Any]
+    plan: Plan[Any]
+
+
+class InputProtocol(GuardedInputs, Generic[S]):
+    """Mixin (before the ipywidgets base class) for a widget whose inputs are public traits.
+
+    A widget names its input traits in ``_INPUTS`` and defines ``_plan``, ``_render_controls`` and
+    ``_render_views``; its ``__init__`` ends with ``self._start(plan)``. Its public ``update(...)``,
+    its controls and its traits all go through :meth:`_input` or the one validator and observer here.
+    """
+
+    _INPUTS: ClassVar[tuple[str, ...]] = ()
+    _shown: Plan[S]
+    _proposed: _Proposed | None = None
+
+    # ------------------------------------------------------------------ what each widget defines
+
+    def _plan(self, **changes: Any) -> Plan[S]:
+        """The complete state these changes lead to; raises :class:`FolioVizError`; changes nothing."""
+        raise NotImplementedError
+
+    def _render_controls(self, plan: Plan[S]) -> None:
+        """Put the controls to the plan's values (called quietly: these writes are not input)."""
+        raise NotImplementedError
+
+    def _render_views(self, plan: Plan[S]) -> None:
+        """Re-render every view from the plan (pure renderers; the model does not run)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ the protocol
+
+    def _start(self, plan: Plan[S]) -> None:
+        """Show the first plan, then take trait writes as input (the end of the widget's ``__init__``)."""
+        self._show(plan)
+        # traitlets calls a validator registered this way as validator(owner, proposal)
+        self._register_validator(type(self)._on_proposal, self._INPUTS)  # type: ignore[attr-defined]
+        self.observe(self._on_trait, names=list(self._INPUTS))  # type: ignore[attr-defined]
+
+    def _show(self, plan: Plan[S]) -> None:
+        """Make ``plan`` the widget's state: every trait at once, then the controls and the views."""
+        self._shown, self._proposed = plan, None
+        self._clear_error()
+        with self.hold_trait_notifications():  # type: ignore[attr-defined]
+            self._write(plan)
+            self._render_views(plan)
+        # Observers are told here, when every trait, control and view holds the plan.
+
+    def _write(self, plan: Plan[S]) -> None:
+        """Write the plan's traits and controls (quietly: the widget's own writes are not input)."""
+        with self._quietly():
+            for name, value in plan.traits.items():
+                if getattr(self, name) != value:
+                    setattr(self, name, value)
+            self._render_controls(plan)
+
+    def _refuse(self, error: FolioVizError) -> None:
+        """Show why ``error`` refused an input; put the traits and the controls back to the last good state."""
+        self._show_error(str(error))
+        with self.hold_trait_notifications():  # type: ignore[attr-defined]
+            self._write(self._shown)
+
+    def _input(self, changes: Mapping[str, Any], *, raise_errors: bool = False) -> bool:
+        """Plan ``changes`` and show them: ``True``; or show the refusal and keep the state: ``False``.
+
+        With ``raise_errors=True`` a refusal raises the :class:`FolioVizError` too (after showing it).
+        """
+        try:
+            plan = self._plan(**changes)
+        except FolioVizError as error:
+            self._refuse(error)
+            if raise_errors:
+                raise
+            return False
+        self._show(plan)
+        return True
+
+    def _from_control(self, changes: Mapping[str, Any]) -> None:
+        """A control moved: the same path as ``update(...)`` (the widget's own writes are ignored)."""
+        if not self._syncing:
+            self._input(changes)
+
+    def _pending(self) -> dict[str, Any]:
+        """Trait values that differ from the state shown (set while someone held notifications)."""
+        shown = self._shown.traits
+        return {name: getattr(self, name) for name in self._INPUTS if getattr(self, name) != shown[name]}
+
+    def _on_proposal(self, proposal: Any) -> Any:
+        """The one validator: a trait write is planned; a refused one is shown and raised."""
+        name, value = proposal["trait"].name, proposal["value"]
+        current = self._shown.traits[name]
+        if type(value) is type(current) and value == current:
+            return value  # the state already has it (our own write, or a write of the same value)
+        try:
+            plan = self._plan(**{**self._pending(), name: value})
+        except FolioVizError as error:
+            self._refuse(error)
+            raise
+        self._proposed = _Proposed(name, plan.traits[name], self._shown, plan)
+        return plan.traits[name]
+
+    def _on_trait(self, change: Any) -> None:
+        """The one observer: show the plan the validator made for this write."""
+        name = change["name"]
+        value = getattr(self, name)  # not change["new"]: a later change may already be shown
+        if value == self._shown.traits[name]:
+            return
+        proposed, self._proposed = self._proposed, None
+        if proposed is not None and proposed.base is self._shown and (proposed.name, proposed.value) == (name, value):
+            self._show(proposed.plan)
+        else:
+            self._input(self._pending(), raise_errors=True)
