@@ -11,9 +11,12 @@ joins them to another widget's with ``ipywidgets.link``. Every way in goes throu
    every trait holds the new state, so no observer, and no widget linked to this one, sees a state that
    no kernel has.
 
-The controls (dropdowns, check boxes, the word box, the bits) call :meth:`InputProtocol._input`, as the
-public ``update(...)`` does. A direct trait write (``widget.era = "6.17"``) goes through one validator,
-which plans the change, and one observer, which shows that plan.
+Every input takes one path, :meth:`InputProtocol._input` (plan, then show or refuse): the public
+``update(...)``; the controls (dropdowns, check boxes, the word box, the bits), through one observer,
+:meth:`InputProtocol._from_control`; and a direct trait write (``widget.era = "6.17"``), through one
+validator, :meth:`InputProtocol._on_proposal`. The validator shows the plan itself, before traitlets
+stores the value, so the written trait is announced in the plan's order with the traits that follow
+from it (an observer of the trait alone would be told of it before the others, out of order).
 
 **A refusal** is the same in every widget: the error is shown in the widget's error box (``role="alert"``)
 and kept in :attr:`~GuardedInputs.error`; the traits, the controls and the views keep the last good
@@ -99,27 +102,16 @@ class Plan(Generic[S]):
         return cls(MappingProxyType(dict(traits)), state)
 
 
-@dataclass(frozen=True)
-class _Proposed:
-    """A direct trait write the validator planned; the observer shows it without planning again."""
-
-    name: str
-    value: Any
-    base: Plan[Any]
-    plan: Plan[Any]
-
-
 class InputProtocol(GuardedInputs, Generic[S]):
     """Mixin (before the ipywidgets base class) for a widget whose inputs are public traits.
 
     A widget names its input traits in ``_INPUTS`` and defines ``_plan``, ``_render_controls`` and
     ``_render_views``; its ``__init__`` ends with ``self._start(plan)``. Its public ``update(...)``,
-    its controls and its traits all go through :meth:`_input` or the one validator and observer here.
+    its controls (:meth:`_from_control`) and its traits (:meth:`_on_proposal`) all go through :meth:`_input`.
     """
 
     _INPUTS: ClassVar[tuple[str, ...]] = ()
     _shown: Plan[S]
-    _proposed: _Proposed | None = None
 
     # ------------------------------------------------------------------ what each widget defines
 
@@ -142,11 +134,10 @@ class InputProtocol(GuardedInputs, Generic[S]):
         self._show(plan)
         # traitlets calls a validator registered this way as validator(owner, proposal)
         self._register_validator(type(self)._on_proposal, self._INPUTS)  # type: ignore[attr-defined]
-        self.observe(self._on_trait, names=list(self._INPUTS))  # type: ignore[attr-defined]
 
     def _show(self, plan: Plan[S]) -> None:
         """Make ``plan`` the widget's state: every trait at once, then the controls and the views."""
-        self._shown, self._proposed = plan, None
+        self._shown = plan
         self._clear_error()
         with self.hold_trait_notifications():  # type: ignore[attr-defined]
             self._write(plan)
@@ -193,27 +184,15 @@ class InputProtocol(GuardedInputs, Generic[S]):
         return {name: getattr(self, name) for name in self._INPUTS if getattr(self, name) != shown[name]}
 
     def _on_proposal(self, proposal: Any) -> Any:
-        """The one validator: a trait write is planned; a refused one is shown and raised."""
+        """The one validator: a trait write takes the path of ``update(...)``; a refused one is raised.
+
+        The plan is shown here, before traitlets stores the value (the same value, so it tells nobody
+        again): every observer, and every widget linked to this one, is told of the written trait and of
+        the traits that follow from it together, in the plan's order, once all of them hold the plan.
+        """
         name, value = proposal["trait"].name, proposal["value"]
         current = self._shown.traits[name]
         if type(value) is type(current) and value == current:
             return value  # the state already has it (our own write, or a write of the same value)
-        try:
-            plan = self._plan(**{**self._pending(), name: value})
-        except FolioVizError as error:
-            self._refuse(error)
-            raise
-        self._proposed = _Proposed(name, plan.traits[name], self._shown, plan)
-        return plan.traits[name]
-
-    def _on_trait(self, change: Any) -> None:
-        """The one observer: show the plan the validator made for this write."""
-        name = change["name"]
-        value = getattr(self, name)  # not change["new"]: a later change may already be shown
-        if value == self._shown.traits[name]:
-            return
-        proposed, self._proposed = self._proposed, None
-        if proposed is not None and proposed.base is self._shown and (proposed.name, proposed.value) == (name, value):
-            self._show(proposed.plan)
-        else:
-            self._input(self._pending(), raise_errors=True)
+        self._input({**self._pending(), name: value}, raise_errors=True)
+        return self._shown.traits[name]

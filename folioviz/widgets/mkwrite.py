@@ -463,6 +463,11 @@ class MkwriteWidget(SnapshotMixin, _InputsMixin, w.VBox):
         return self._stepper
 
     @property
+    def _lines(self) -> tuple[PseudoLine, ...]:
+        """The numbered pseudo-code of this kernel's form and check."""
+        return self._shown.state.lines
+
+    @property
     def scenario(self) -> Scenario[Any]:
         return self._stepper.scenario
 
@@ -513,7 +518,7 @@ class MkwriteWidget(SnapshotMixin, _InputsMixin, w.VBox):
         index = self._stepper.index
         steps = self._stepper.scenario.steps
         visited = tuple(s.state.line for s in steps[: index + 1] if isinstance(s.state, MkwriteState))
-        self._pane.render(self._shown.state.lines, self.run, step, visited, final=index == len(steps) - 1)
+        self._pane.render(self._lines, self.run, step, visited, final=index == len(steps) - 1)
 
 
 _Sides = tuple[tuple[Any, ...], tuple[Any, ...]]
