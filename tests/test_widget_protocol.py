@@ -441,3 +441,17 @@ def test_the_side_by_side_widgets_link_and_refuse_like_the_others():
     assert left.folio == right.folio == "present"
     for link in links:
         link.unlink()
+
+
+def test_writes_held_by_the_reader_are_planned_together():
+    """Traits set inside the reader's own hold_trait_notifications() are one change, planned once."""
+    from folioviz.widgets import MappingWordWidget
+
+    widget = MappingWordWidget(0)
+    seen = []
+    widget.observe(lambda change: seen.append(word_state(widget)), names=list(WORD_INPUTS))
+    with widget.hold_trait_notifications():
+        widget.era = "6.17"
+        widget.movable_ops = True  # refused on its own before v6.17; fine with the era beside it
+    assert set(seen) == {(0, "v6.17+", False, False, True)} and widget.error == ""
+    assert widget.result.folio.movable_ops and widget._movable_ops.value is True
