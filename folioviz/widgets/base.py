@@ -12,11 +12,19 @@ joins them to another widget's with ``ipywidgets.link``. Every way in goes throu
    no kernel has.
 
 Every input takes one path, :meth:`InputProtocol._input` (plan, then show or refuse): the public
-``update(...)``; the controls (dropdowns, check boxes, the word box, the bits), through one observer,
+``update(...)``; the controls (dropdowns, check boxes, the word box, the bits), through
 :meth:`InputProtocol._from_control`; and a direct trait write (``widget.era = "6.17"``), through one
 validator, :meth:`InputProtocol._on_proposal`. The validator shows the plan itself, before traitlets
 stores the value, so the written trait is announced in the plan's order with the traits that follow
 from it (an observer of the trait alone would be told of it before the others, out of order).
+
+While a plan is announced, a widget linked to this one may answer an earlier trait with its own value
+for a later one (a truncated folio's ``truncated_beyond_eof`` defaults to True there); such an echo,
+written back before this widget has announced that trait, is not taken as input: the announcement
+that follows sets the linked widget right. The one observer, :meth:`InputProtocol._on_trait`,
+registered before any reader's, keeps count of what has been announced, and takes as input a value
+that reached a trait without the validator. (A reader's observer that writes, in answer to one trait,
+a trait the same change is still to announce is overruled too.)
 
 **A refusal** is the same in every widget: the error is shown in the widget's error box (``role="alert"``)
 and kept in :attr:`~GuardedInputs.error`; the traits, the controls and the views keep the last good
@@ -112,6 +120,7 @@ class InputProtocol(GuardedInputs, Generic[S]):
 
     _INPUTS: ClassVar[tuple[str, ...]] = ()
     _shown: Plan[S]
+    _unannounced: frozenset[str] = frozenset()
 
     # ------------------------------------------------------------------ what each widget defines
 
@@ -131,6 +140,7 @@ class InputProtocol(GuardedInputs, Generic[S]):
 
     def _start(self, plan: Plan[S]) -> None:
         """Show the first plan, then take trait writes as input (the end of the widget's ``__init__``)."""
+        self.observe(self._on_trait, names=list(self._INPUTS))  # type: ignore[attr-defined]
         self._show(plan)
         # traitlets calls a validator registered this way as validator(owner, proposal)
         self._register_validator(type(self)._on_proposal, self._INPUTS)  # type: ignore[attr-defined]
@@ -139,18 +149,24 @@ class InputProtocol(GuardedInputs, Generic[S]):
         """Make ``plan`` the widget's state: every trait at once, then the controls and the views."""
         self._shown = plan
         self._clear_error()
-        with self.hold_trait_notifications():  # type: ignore[attr-defined]
-            self._write(plan)
-            self._render_views(plan)
-        # Observers are told here, when every trait, control and view holds the plan.
+        try:
+            with self.hold_trait_notifications():  # type: ignore[attr-defined]
+                self._write(plan)
+                self._render_views(plan)
+            # Observers are told here, when every trait, control and view holds the plan.
+        finally:
+            self._unannounced = frozenset()  # told (or, if an observer failed, never to be)
 
     def _write(self, plan: Plan[S]) -> None:
         """Write the plan's traits and controls (quietly: the widget's own writes are not input)."""
+        changed = []
         with self._quietly():
             for name, value in plan.traits.items():
                 if getattr(self, name) != value:
                     setattr(self, name, value)
+                    changed.append(name)
             self._render_controls(plan)
+        self._unannounced = frozenset(changed)
 
     def _refuse(self, error: FolioVizError) -> None:
         """Show why ``error`` refused an input; put the traits and the controls back to the last good state."""
@@ -194,5 +210,20 @@ class InputProtocol(GuardedInputs, Generic[S]):
         current = self._shown.traits[name]
         if type(value) is type(current) and value == current:
             return value  # the state already has it (our own write, or a write of the same value)
+        if name in self._unannounced:
+            # An echo: a widget linked to this one, told of an earlier trait of the plan, chose its own
+            # value for this one; this trait's announcement, still to come, will set it right there.
+            return current
         self._input({**self._pending(), name: value}, raise_errors=True)
         return self._shown.traits[name]
+
+    def _on_trait(self, change: Any) -> None:
+        """The one observer (the first one told): the trait is announced; a value not validated is input.
+
+        traitlets does not validate ``None`` for a trait that allows it (``truncated_beyond_eof``), so
+        such a write reaches the widget here, and takes the same path as any other.
+        """
+        name = change["name"]
+        self._unannounced = self._unannounced - {name}
+        if getattr(self, name) != self._shown.traits[name]:  # the newest value, not change["new"]
+            self._input(self._pending(), raise_errors=True)

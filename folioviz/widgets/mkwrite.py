@@ -338,6 +338,17 @@ def _input_traits(inputs: MkwriteInputs, names: tuple[str, ...], **extra: Any) -
     return {name: values[name] for name in (*order, "truncated_beyond_eof")}
 
 
+class _TrueFalseOrNone(Bool):
+    """True, False or None, each through the widget's validator.
+
+    traitlets runs no validator on ``None`` for a trait that allows it; the value would be corrected
+    only after the observers (and any linked widget) had been told of it.
+    """
+
+    def validate(self, obj: Any, value: Any) -> Any:
+        return None if value is None else super().validate(obj, value)
+
+
 class _InputsMixin(InputProtocol[Any], HasTraits):
     """Shared by both widgets: the inputs as public traits, and the "what if" controls.
 
@@ -350,9 +361,8 @@ class _InputsMixin(InputProtocol[Any], HasTraits):
     kernel = Unicode(help=f"the kernel, 'major.minor' ({', '.join(v for _, v in KERNELS)}); picks the code form")
     caller = Unicode(help="the fault path that calls do_page_mkwrite(): " + ", ".join(CALLERS))
     swapfile = Bool(False, help="the VMA's file has become an active swapfile (IS_SWAPFILE)")
-    truncated_beyond_eof = Bool(
+    truncated_beyond_eof = _TrueFalseOrNone(
         None,
-        allow_none=True,
         help="folio='truncated' only: the page now lies wholly beyond EOF (True) or inside the file (False)",
     )
     debug_vm = Bool(False, help="the kernel is built with CONFIG_DEBUG_VM (VM_BUG_ON_*() checks at run time)")
