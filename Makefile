@@ -133,6 +133,7 @@ test-real-kernels: $(STAMP) lab-deps
 test: $(STAMP) browser-deps lab-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	FOLIOVIZ_ERA= $(PY) -m pytest tests notebooks --ignore=tests/lite --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 	$(MAKE) test-lite
 
@@ -143,9 +144,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check folioviz tests tools benchmarks
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 notebooks: $(STAMP)
-	FOLIOVIZ_ERA= $(PY) tools/build_notebooks.py
+	FOLIOVIZ_ERA= $(PY) -m tools.notebooks
 
 # Fetches each pinned kernel release from Debian's archive (about 140 MB each, cached in
 # ~/.cache/folioviz/ksrc) and checks every identifier, line and constant folioviz states.
@@ -154,7 +156,7 @@ provenance: $(STAMP)
 
 # An offline static site of the workbook: site/index.html opens from file:// with no network.
 site: $(STAMP)
-	$(PY) tools/build_site.py
+	$(PY) -m tools.site
 
 bench: $(STAMP) lab-deps
 	$(PY) benchmarks/run.py
@@ -177,7 +179,7 @@ $(LITE_STAMP): tools/lite-build-requirements.txt
 	@touch $@
 
 lite: $(STAMP) $(LITE_STAMP)
-	$(PY) tools/build_lite.py --jupyter $(LITE_VENV)/bin/jupyter
+	$(PY) -m tools.lite --jupyter $(LITE_VENV)/bin/jupyter
 
 # Serves the site built last (`make lite` rebuilds it); builds it only when there is none yet.
 lite-serve: $(if $(wildcard lite/lab/index.html),$(STAMP),lite)

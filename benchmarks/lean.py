@@ -55,7 +55,7 @@ def main() -> None:
         notebook = json.loads(path.read_text())
         state = notebook.get("metadata", {}).get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
         models = state.get("state", {})
-        # as the builder writes it: one line per model (tools/build_notebooks.py, dumps_notebook)
+        # as the builder writes it: one line per model (tools/notebooks/build.py, dumps_notebook)
         stored = sum(
             len(json.dumps(m, ensure_ascii=False, separators=(", ", ": ")).encode()) + 20 for m in models.values()
         )

@@ -60,8 +60,9 @@ def main() -> None:
     print(f"MappingWordWidget()              median {med / 1000:8.3f} ms   best {best / 1000:8.3f} ms")
 
     from folioviz.kernel.pagecache import PAGECACHE_SCENARIOS
-    from folioviz.widgets.figures import refcount_figure
-    from folioviz.widgets.pagecache import PageCacheWidget, build_scenario
+    from folioviz.render.pagecache import build_scenario
+    from folioviz.render.pagecache_figure import refcount_figure
+    from folioviz.widgets.pagecache import PageCacheWidget
 
     for name in PAGECACHE_SCENARIOS:
         scenario = build_scenario(name)

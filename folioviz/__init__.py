@@ -1,13 +1,20 @@
 """folioviz: learn, teach and demo the rules of ``folio->mapping`` in the Linux kernel.
 
-The model lives in :mod:`folioviz.kernel` (plain Python); the widgets in :mod:`folioviz.widgets`
-are imported lazily, so ``import folioviz`` stays light for scripts and the CLI.
+Three layers, each importing only the ones below it (docs/architecture.md draws them):
+
+* :mod:`folioviz.kernel`, the model: the kernel's rules in plain Python (no Jupyter, no plotly);
+* :mod:`folioviz.render`: pure renderers from model states to text, SVG, HTML and plotly figures;
+* :mod:`folioviz.widgets`: the widget classes, imported lazily, so ``import folioviz`` stays light for
+  scripts and the CLI.
+
+Beside them, :mod:`folioviz.cli` and the drgn bridge :mod:`folioviz.drgn` use the model and the renderers only.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ._version import __version__
 from .browser import browser_note, in_browser
 from .kernel import (
     DEFAULT_ERA,
@@ -15,18 +22,18 @@ from .kernel import (
     MappingKind,
     decode,
     default_era,
+    era,
     eras,
     get_era,
     set_default_era,
 )
+from .render.theme import presenter, presenter_mode
 
 if in_browser():  # plotly's own display needs nbformat, which Pyodide cannot load
     from .browser import show_figures_without_nbformat
 
     show_figures_without_nbformat()
 
-#: The one place the package version is written (pyproject.toml reads it from here).
-__version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_ERA",
@@ -37,19 +44,14 @@ __all__ = [
     "browser_note",
     "decode",
     "default_era",
+    "era",
     "eras",
     "get_era",
     "in_browser",
+    "presenter",
     "presenter_mode",
     "set_default_era",
 ]
-
-
-def presenter_mode(on: bool | None = None) -> bool:
-    """Presenter mode for a projector: every widget and figure created afterwards uses large type."""
-    from .widgets.theme import presenter_mode as switch
-
-    return switch(on)
 
 
 def __getattr__(name: str) -> Any:

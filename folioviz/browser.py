@@ -1,6 +1,6 @@
 """Where folioviz runs: a native Python, or Pyodide in a web browser (the JupyterLite build, ``make lite``).
 
-Everything that teaches works in both. What needs a machine around the kernel does not exist in the
+Everything that teaches works in both. What needs a machine around the Python does not exist in the
 browser: a terminal (the ``folioviz`` command), ``make``, environment variables set before JupyterLab
 starts. Notebooks call :func:`browser_note` where they mention those; it prints a short note in the browser
 and nothing elsewhere, so a native run's outputs stay as they were.
@@ -50,7 +50,7 @@ def _show_figure(fig: Any) -> None:
     """Display a plotly figure as its plotly JSON (what JupyterLab's plotly extension draws) and one line."""
     from IPython.display import display
 
-    from .widgets.figures import PLOTLY_MIME, FolioFigure
+    from .render.figures import PLOTLY_MIME, FolioFigure
 
     if isinstance(fig, FolioFigure):  # its own bundle, with the static fallback
         fig._ipython_display_()
@@ -64,7 +64,7 @@ def _show_figure(fig: Any) -> None:
 def show_figures_without_nbformat() -> bool:
     """Display every plotly figure through its plotly JSON bundle, as :class:`FolioFigure` does.
 
-    For the browser kernel: plotly's own display refuses to run without ``nbformat`` (which cannot load in
+    For Pyodide's IPython in the browser: plotly's own display refuses to run without ``nbformat`` (which cannot load in
     Pyodide), and its HTML version reads plotly.js from the plotly package (which the site leaves out; the
     site's plotly extension draws the figures). Registers an IPython display printer for plotly's
     ``BaseFigure`` by name, so plotly is not imported here. Returns False outside IPython.

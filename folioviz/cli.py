@@ -15,11 +15,11 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from . import __version__
+from ._version import __version__
 from .kernel import FolioVizError, decode, eras, get_era
 from .kernel.errors import printable
 from .kernel.paste import MAX_PASTE_CHARS
-from .widgets.text import decode_text
+from .render.text import decode_text
 
 
 def _parser() -> argparse.ArgumentParser:

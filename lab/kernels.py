@@ -134,33 +134,38 @@ def apt_update(*, force: bool = False) -> None:
 def _deb(package: Package) -> Path:
     """The package's .deb in the cache, downloaded and checked if it is not there yet.
 
-    apt fetches; tools/pinned.py checks: a cached .deb of this version that does not match its pin is removed and
-    downloaded again, and a download that does not match is removed and stops the lab."""
+    apt fetches; tools/pinned.py checks, with its one policy for a bad file (cached or just downloaded): delete it,
+    fetch it once more, then stop the lab naming the file, the expected and the actual sha256."""
     debs = pinned.cache_dir(KERNELS / "debs", LabError)
+    spec = f"{package.name}={package.version}"
     # apt names a download NAME_VERSION_ARCH.deb, with the epoch's ':' written %3a
-    for path in debs.glob(f"{package.name}_{package.version.replace(':', '%3a')}_*.deb"):
-        if pinned.reuse(path, package.sha256, f"{package.name}={package.version}"):
-            return path
-    for path in debs.glob(f"{package.name}_*.deb"):  # another version, cached under an older pin: keep, skip
-        if pinned.digest(path, package.sha256) == package.sha256:
-            return path
-    apt_update()
-    with tempfile.TemporaryDirectory(dir=debs) as tmp:
-        spec = f"{package.name}={package.version}"
-        done = subprocess.run(["apt-get", *_apt_options(), "download", spec], cwd=tmp, capture_output=True, text=True)
-        if done.returncode != 0:
-            apt_update(force=True)
+    stem = f"{package.name}_{package.version.replace(':', '%3a')}_"
+    cached = sorted(debs.glob(f"{stem}*.deb"))
+    if not cached:
+        for path in debs.glob(f"{package.name}_*.deb"):  # another version, cached under an older pin: keep, skip
+            if pinned.digest(path, package.sha256) == package.sha256:
+                return path
+
+    def download(target: Path) -> None:
+        apt_update()
+        with tempfile.TemporaryDirectory(dir=debs) as tmp:
             done = subprocess.run(
                 ["apt-get", *_apt_options(), "download", spec], cwd=tmp, capture_output=True, text=True
             )
-        if done.returncode != 0:
-            raise LabError(
-                f"apt could not download {spec}: {done.stderr.strip()[-300:]}\n"
-                "Debian may have dropped that version: `python -m lab pins` shows what is served now."
-            )
-        (path,) = Path(tmp).glob("*.deb")
-        pinned.check(path, package.sha256, f"{spec}, just downloaded", LabError)
-        return path.rename(debs / path.name)
+            if done.returncode != 0:
+                apt_update(force=True)
+                done = subprocess.run(
+                    ["apt-get", *_apt_options(), "download", spec], cwd=tmp, capture_output=True, text=True
+                )
+            if done.returncode != 0:
+                raise LabError(
+                    f"apt could not download {spec}: {done.stderr.strip()[-300:]}\n"
+                    "Debian may have dropped that version: `python -m lab pins` shows what is served now."
+                )
+            (path,) = Path(tmp).glob("*.deb")
+            path.rename(target)
+
+    return pinned.fetch(cached[0] if cached else debs / f"{stem}amd64.deb", package.sha256, download, spec, LabError)
 
 
 def vmlinux_of(vmlinuz: bytes) -> bytes:

@@ -51,7 +51,7 @@ def test_in_the_browser_any_plotly_figure_displays_its_json_without_nbformat():
     from IPython.core.interactiveshell import InteractiveShell
     from IPython.utils.capture import capture_output
 
-    from folioviz.widgets.figures import PLOTLY_MIME, folio_figure
+    from folioviz.render.figures import PLOTLY_MIME, folio_figure
 
     shell = InteractiveShell.instance()
     formatter = shell.display_formatter.ipython_display_formatter

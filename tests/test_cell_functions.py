@@ -9,9 +9,9 @@ from folioviz.kernel.errors import FolioVizError
 from folioviz.kernel.mkwrite import history_event, mkwrite_history
 from folioviz.kernel.survey import RELEASES, implementations, old_school, row_counts, survey
 from folioviz.kernel.versions import eras, get_era, set_default_era
+from folioviz.render.survey import row_counts_html, survey_differences_html
+from folioviz.render.workbook import eras_table_html
 from folioviz.widgets.exercises import history_release_quiz, history_year_quiz, livelock_era_quiz, old_school_quiz
-from folioviz.widgets.survey import row_counts_html, survey_differences_html
-from folioviz.widgets.workbook import eras_table_html
 
 
 def test_row_counts_split_every_release_into_handlers_and_helpers():

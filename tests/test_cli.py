@@ -62,3 +62,18 @@ def test_console_script_runs():
         [sys.executable, "-m", "folioviz.cli", "eras"], capture_output=True, text=True, check=True
     ).stdout
     assert "v6.0-v6.16" in out and "v6.17+" in out
+
+
+def test_a_dump_page_paste_shows_the_flags_word_field_by_field(monkeypatch, capsys):
+    """`folioviz decode -` on a report a lab guest printed: the upper fields, checked against the report."""
+    import io
+    from pathlib import Path
+
+    record = Path(__file__).resolve().parents[1] / "data" / "real_kernels" / "6.12.117+deb13-amd64.json"
+    report = json.loads(record.read_text())["dump_page_reports"][0]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(report.encode())))
+    assert main(["decode", "-", "--kernel", "6.12.117+deb13-amd64"]) == 0
+    out = capsys.readouterr().out
+    assert "page->flags 0x000fffffc0002000, field by field (layout of build 6.12.117+deb13-amd64):" in out
+    assert "  bits 53-51  zone        001" in out and "zone=1 (DMA32)" in out
+    assert "agree with the flags word read with build 6.12.117+deb13-amd64's layout" in out

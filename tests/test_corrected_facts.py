@@ -143,13 +143,13 @@ def test_the_notebooks_tell_it_the_same_way(name):
 
 
 def _term(term_id: str):
-    from folioviz.glossary import terms
+    from tools.notebooks.glossary import terms
 
     return next(t for t in terms() if t.id == term_id)
 
 
 def _glossary_entry(term_id: str) -> str:
-    from folioviz.glossary import glossary_cells
+    from tools.notebooks.glossary import glossary_cells
 
     return dict(glossary_cells())[f"glossary-{term_id}"]
 
@@ -170,7 +170,7 @@ def test_non_lru_movable_glossary_entry_tells_all_three_eras():
 
 # A folio's struct is not only the head page's: in v6.1.4 it also overlays the second struct page.
 def test_the_folio_is_said_to_span_more_than_the_head_page_descriptor():
-    from folioviz.widgets.primer import folio_map_svg
+    from folioviz.render.primer import folio_map_svg
 
     assert "v6.1.4" in _recorded("_flags_1")  # a field of the second page's descriptor
     primer = _prose("00_the_primer")
@@ -193,7 +193,7 @@ def test_vma_set_page_prot_is_said_to_set_the_protection_not_to_build_entries():
 
 # __filemap_get_folio()'s ERR_PTR: v6.1.4 returns NULL, v6.12.8 ERR_PTR(-ENOENT); "v6.4" is inferred.
 def test_the_err_ptr_release_is_bounded_by_the_trees_and_called_inferred():
-    from folioviz.kernel.pagecache_captions import _cap_lookup
+    from folioviz.kernel.pagecache.captions import _cap_lookup
 
     assert {"v6.1.4", "v6.12.8"} <= _recorded("__filemap_get_folio")
     state = email_scenario().steps[0].state
@@ -370,7 +370,7 @@ def test_the_stepper_caller_the_prose_names_is_the_models():
 
 
 def test_the_side_by_side_titles_spell_the_test_of_the_kernel_shown():
-    from folioviz.widgets.mkwrite import side_title
+    from folioviz.render.mkwrite import side_title
 
     assert "!page-&gt;mapping" in side_title("6.4", "folio->mapping")
     assert "!folio-&gt;mapping" in side_title("6.12", "folio->mapping")

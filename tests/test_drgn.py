@@ -19,13 +19,13 @@ from folioviz.drgn import (  # noqa: E402
     era_of,
     explain,
     explain_pagecache,
-    mapping_word_widget,
     pagecache,
     pagecache_table,
     read_folio,
 )
 from folioviz.kernel import MappingKind  # noqa: E402
 from folioviz.widgets import MappingWordWidget  # noqa: E402
+from folioviz.widgets.from_drgn import mapping_word_widget, pagecache_widget  # noqa: E402
 
 ERAS = ("pre-v6.0", "v6.0-v6.16", "v6.17+")
 AS = DIRECT_MAP + 0x80000  # where "the file's address_space" sits (any aligned address will do)
@@ -148,6 +148,7 @@ def test_page_cache_walk_with_a_value_entry_and_a_large_folio(kernel):
     opened = widget.open_row(2)
     assert isinstance(opened, MappingWordWidget) and opened.word == mapping
     assert widget.open_row(1) is None and "value entry" in widget._message.value
+    assert pagecache_widget(target).entries == entries  # the bridge's walk, opened in one call
 
 
 def test_explain_prints_the_decode_and_what_was_read(kernel):
@@ -161,7 +162,7 @@ def test_explain_prints_the_decode_and_what_was_read(kernel):
 
 def test_mapping_word_widget_from_drgn(kernel):
     page = kernel.folio(mapping=STABLE_NODE | 3)[0]
-    widget = MappingWordWidget.from_drgn(kernel.page_ptr(page))
+    widget = MappingWordWidget.from_reading(decode(kernel.page_ptr(page)))
     assert widget.result.kind is MappingKind.KSM and widget.result.era.id == kernel.era
     assert mapping_word_widget(kernel.page_ptr(page)).word == STABLE_NODE | 3
     read = widget.children[-1].value

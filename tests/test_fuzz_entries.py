@@ -98,13 +98,13 @@ def test_model_entries(entry, value):
 @FUZZ
 @given(value=ANYTHING)
 def test_refcount_figure(value):
-    from folioviz.widgets.figures import refcount_figure
+    from folioviz.render.pagecache_figure import refcount_figure
 
     _only_ours(refcount_figure, value)
 
 
 def test_named_cases():
-    from folioviz.widgets.figures import refcount_figure
+    from folioviz.render.pagecache_figure import refcount_figure
 
     assert refcount_figure("truncation").data  # a scenario's name is taken
     with pytest.raises(FolioVizError):

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
 
-from folioviz.glossary import PRIMER, anchor_of, link_first_uses, prose_uses, terms
+from folioviz.kernel.datafiles import workbook_notebooks
 from folioviz.kernel.sources import source_ref
+from tools.notebooks.glossary import PRIMER, anchor_of, link_first_uses, prose_uses, terms
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-WORKBOOK = tomllib.loads((ROOT / "data" / "workbook.toml").read_text())["notebook"]
-READY = [nb["id"] for nb in WORKBOOK if nb["status"] == "ready"]
+WORKBOOK = workbook_notebooks()
+READY = [nb.id for nb in workbook_notebooks("ready")]
 ISSUE_TERMS = (
     # the terms the learner met before they were explained (issue 12), by glossary id
     "folio", "page-cache", "address_space", "reference-count", "folio-lock", "anonymous-memory", "anon_vma",
@@ -115,7 +115,7 @@ def test_heading_ids_are_what_the_frontends_generate():
 _STALE = re.compile(r"\b(planned|coming next|coming soon|to come|not written yet)\b", re.I)
 
 
-@pytest.mark.parametrize("name", [nb["id"] for nb in WORKBOOK])
+@pytest.mark.parametrize("name", [nb.id for nb in WORKBOOK])
 def test_no_notebook_calls_a_ready_notebook_planned_or_coming(name):
     source = (NOTEBOOKS / "src" / f"{name}.py").read_text()
     for paragraph in re.split(r"\n#\s*\n", source):

@@ -6,8 +6,8 @@ import pytest
 
 from folioviz.kernel.errors import FolioVizError
 from folioviz.kernel.mkwrite import mkwrite_history
-from folioviz.widgets.figures import history_figure
-from folioviz.widgets.history import HistoryExplorer, event_era
+from folioviz.render.history import event_era, history_figure
+from folioviz.widgets.history import HistoryExplorer
 
 
 def test_timeline_has_every_event_and_the_hazard_window():

@@ -1,33 +1,50 @@
-"""The model imports no Jupyter code; the CLI stays light; the package's data is reachable."""
+"""What the import contracts cannot hold: what importing folioviz loads at run time, and that the contracts run.
+
+The layers themselves (the model imports no Jupyter, plotly or bitstring code; the renderers no widget library;
+the CLI and the drgn bridge no widget; no private name across modules) are import-linter contracts in
+pyproject.toml, checked by ``lint-imports`` in ``make lint`` and ``make test``.
+"""
 
 from __future__ import annotations
 
-import ast
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
-HEAVY = ("ipywidgets", "plotly", "IPython", "traitlets", "ipykernel", "bitstring")
+HEAVY = ("ipywidgets", "plotly", "IPython", "traitlets", "ipykernel", "bitstring", "anywidget")
 ROOT = Path(__file__).resolve().parents[1]
-#: bitstring builds display-ready bit views only: the model does its rule arithmetic on plain ints.
-BITSTRING_ADAPTER = "folioviz/widgets/bits.py"
 
 
 def _modules_after(statement: str) -> set[str]:
     code = f"import sys, json; {statement}; print(json.dumps(sorted(sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, timeout=120
+    )
     return set(json.loads(out.stdout))
 
 
+def _heavy(loaded: set[str]) -> set[str]:
+    return {m for m in loaded if m.split(".")[0] in HEAVY}
+
+
 def test_kernel_model_imports_no_jupyter_or_plotly():
-    loaded = _modules_after("import folioviz.kernel; folioviz.kernel.decode(1)")
-    assert not {m for m in loaded if m.split(".")[0] in HEAVY}
+    assert not _heavy(_modules_after("import folioviz.kernel; folioviz.kernel.decode(1)"))
 
 
 def test_cli_and_top_level_import_stay_light():
-    loaded = _modules_after("import folioviz, folioviz.cli; folioviz.decode(2)")
-    assert not {m for m in loaded if m.split(".")[0] in HEAVY}
+    assert not _heavy(_modules_after("import folioviz, folioviz.cli; folioviz.decode(2)"))
+
+
+def test_text_renderers_stay_light():
+    """The CLI and the drgn bridge print through render/; its text and theme load no Jupyter or plotly."""
+    loaded = _modules_after(
+        "import folioviz.render, folioviz.render.text, folioviz.render.theme; "
+        "folioviz.render.decode_text(folioviz.decode(2))"
+    )
+    assert not _heavy(loaded)
+    assert "folioviz.widgets" not in loaded
 
 
 def test_widgets_are_importable_from_the_top_level():
@@ -36,31 +53,35 @@ def test_widgets_are_importable_from_the_top_level():
     assert folioviz.MappingWordWidget.__name__ == "MappingWordWidget"
 
 
-def _imported_roots(path: Path) -> set[str]:
-    roots = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            roots.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            roots.add(node.module.split(".")[0])
-    return roots
+def test_the_contracts_cover_the_layers():
+    """pyproject.toml names the three layers and the rules this file used to check by hand."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    contracts = {c["name"]: c for c in config["contracts"]}
+    types = {c["type"] for c in contracts.values()}
+    assert {"layers", "forbidden", "private_names"} <= types
+    layers = next(c for c in contracts.values() if c["type"] == "layers")
+    assert layers["layers"] == ["folioviz.widgets", "folioviz.render", "folioviz.kernel"]
+    forbidden = {
+        m: set(c["forbidden_modules"])
+        for c in contracts.values()
+        if c["type"] == "forbidden"
+        for m in c["source_modules"]
+    }
+    assert {"ipywidgets", "IPython", "plotly", "bitstring"} <= forbidden["folioviz.kernel"]
+    assert {"ipywidgets", "anywidget", "traitlets"} <= forbidden["folioviz.render"]
+    assert "folioviz.widgets" in forbidden["folioviz.drgn"] & forbidden["folioviz.cli"]
 
 
-def test_bitstring_is_imported_by_the_display_adapter_only():
-    modules = (ROOT / "folioviz").rglob("*.py")
-    importers = sorted(str(path.relative_to(ROOT)) for path in modules if "bitstring" in _imported_roots(path))
-    assert importers == [BITSTRING_ADAPTER]
-
-
-def test_no_module_imports_a_private_name_the_review_flagged():
-    """exercises.py used race_style's private ``_orders``; it is public now as ``orders_text``."""
-    import ast
-
-    from folioviz.widgets import race_style
-
-    assert "orders_text" in race_style.__all__
-    for path in sorted((ROOT / "folioviz").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom):
-                names = {alias.name for alias in node.names}
-                assert "_orders" not in names, f"{path.relative_to(ROOT)} imports the private _orders"
+def test_the_private_names_contract_reads_every_import(tmp_path):
+    sys.path.insert(0, str(ROOT))
+    try:
+        from tools.import_contracts import private_name_imports
+    finally:
+        sys.path.remove(str(ROOT))
+    module = tmp_path / "style.py"
+    module.write_text(
+        "from pkg.theme import OKABE_ITO, _dark\nfrom . import __version__\n"
+        "def f():\n    from .theme import _glyphs\n    from ._data import load\n"
+    )
+    found = private_name_imports("pkg.style", module, "pkg")
+    assert found == [("pkg.theme", "_dark", 1), ("pkg.theme", "_glyphs", 4)]

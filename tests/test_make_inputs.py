@@ -113,9 +113,9 @@ def test_allowed_values_pass(checkout: Path, target: str, assignments: tuple[str
 def test_lite_serve_serves_the_existing_build(checkout: Path) -> None:
     """`make lite-serve` builds the site only when there is none: a built lite/ is served as it is."""
     done = _make(checkout, "-n", "lite-serve")
-    assert "build_lite.py" in done.stdout, done.stdout + done.stderr
+    assert "-m tools.lite" in done.stdout, done.stdout + done.stderr
     (checkout / "lite" / "lab").mkdir(parents=True)
     (checkout / "lite" / "lab" / "index.html").write_text("")
     done = _make(checkout, "-n", "lite-serve")
     assert done.returncode == 0, done.stderr
-    assert "build_lite.py" not in done.stdout and "serve_lite.py" in done.stdout, done.stdout
+    assert "-m tools.lite" not in done.stdout and "serve_lite.py" in done.stdout, done.stdout

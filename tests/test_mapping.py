@@ -19,6 +19,7 @@ from folioviz.kernel import (
     make_folio,
     parse_word,
 )
+from folioviz.kernel.poison import poison_name
 
 PTR = 0xFFFF888003A1C000
 PRE, EMAIL, NEW = "pre-v6.0", "v6.0-v6.16", "v6.17+"
@@ -236,11 +237,14 @@ era_ids = st.sampled_from([PRE, EMAIL, NEW])
 
 @given(words64, era_ids)
 def test_kind_is_decided_by_the_tag_alone(word, era):
-    """Any pointer bits give the same kind as the bare tag (except NULL, which needs all zero)."""
+    """Any pointer bits give the same kind as the bare tag (except NULL, which needs all zero, and the
+    poison values, which are no pointer: TAIL_MAPPING, LIST_POISON1/2, e.g. 0x122 with a delta of 0)."""
     d = decode(word, era)
     tag_only = decode(word & 3, era)
     if word == 0:
         assert d.kind is MappingKind.NULL
+    elif poison_name(word):
+        assert d.kind is MappingKind.POISON
     elif word & 3 == 0:
         assert d.kind is MappingKind.FILE
     else:

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from folioviz.kernel.mkwrite import MkwriteInputs, Outcome, mkwrite_outcome, pseudo_code
+from folioviz.render.mkwrite import code_panel_html, history_table_html, outcome_html
 from folioviz.widgets import MkwriteSideBySide, MkwriteWidget, return_line_quiz, terminates_quiz
-from folioviz.widgets.mkwrite import code_panel_html, history_table_html, outcome_html
 
 
 def current_line(widget) -> int | None:

@@ -7,7 +7,8 @@ anything (nbval re-runs the notebooks and compares their outputs).
 from __future__ import annotations
 
 import ast
-import importlib.util
+import json
+import sys
 from pathlib import Path
 
 import nbformat
@@ -18,11 +19,9 @@ SOURCES = sorted((ROOT / "notebooks" / "src").glob("*.py"))
 
 
 def _builder():
-    spec = importlib.util.spec_from_file_location("build_notebooks", ROOT / "tools" / "build_notebooks.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from tools.notebooks import build
+
+    return build
 
 
 def _cells(nb: nbformat.NotebookNode) -> list[tuple[str, str, str]]:
@@ -73,3 +72,51 @@ def test_no_cell_assembles_html_by_hand_or_holds_logic(source):
         if cell.cell_type == "code":
             assert "style_html" not in cell.source and not re.search(r"""['"]<[a-z]""", cell.source), cell.source
             assert not _logic_in(cell.source), f"{source.stem}: logic in a cell: {_logic_in(cell.source)}"
+
+
+# ------------------------------------------------------------------------ cell ids written in the sources
+
+
+def test_every_cell_of_every_source_names_its_id():
+    """Each ``# %%`` header carries ``id="..."``: a built cell's id is what its source says, never its position."""
+    for source in SOURCES:
+        headers = [line for line in source.read_text().splitlines() if line.startswith("# %%")]
+        assert headers and all(' id="' in line for line in headers), source.name
+
+
+def _source(tmp_path: Path, cells: list[tuple[str, str]]) -> Path:
+    path = tmp_path / "99_demo.py"
+    path.write_text("\n\n".join(f"# %% id={cell_id!r}\n{code}".replace("'", '"') for cell_id, code in cells) + "\n")
+    return path
+
+
+def test_inserting_a_cell_renames_no_other_cell(tmp_path):
+    builder = _builder()
+    before = builder.parse(_source(tmp_path, [("first", "x = 1"), ("second", "y = 2")]))
+    after = builder.parse(_source(tmp_path, [("first", "x = 1"), ("new-one", "z = 3"), ("second", "y = 2")]))
+    assert [c.id for c in before.cells] == ["first", "second"]
+    assert [c.id for c in after.cells] == ["first", "new-one", "second"]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("# %%\nx = 1\n", "has no id"),
+        ('# %% id="same"\nx = 1\n\n# %% id="same"\ny = 2\n', "used twice"),
+        ('# %% id="not an id"\nx = 1\n', "has no id or a bad one"),
+    ],
+)
+def test_a_cell_without_a_good_unique_id_stops_the_build(tmp_path, text, words):
+    builder = _builder()
+    path = tmp_path / "99_demo.py"
+    path.write_text(text)
+    with pytest.raises(builder.TemplateError, match=words):
+        builder.parse(path)
+
+
+def test_the_notebooks_run_on_the_running_interpreter(tmp_path):
+    """Not on whatever ``python3`` kernelspec Jupyter finds first: the kernel is sys.executable's ipykernel."""
+    km = _builder().this_interpreter_kernel(tmp_path)
+    assert km.kernel_spec is not None
+    assert km.kernel_spec.argv[0] == sys.executable
+    assert json.loads((tmp_path / "folioviz-build" / "kernel.json").read_text())["argv"][0] == sys.executable

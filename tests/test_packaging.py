@@ -61,11 +61,13 @@ def test_wheel_carries_the_data_and_works_outside_the_repo(tmp_path):
     assert data_files, "data/ has no TOML files"
     for name in data_files:
         assert f"folioviz/_data/{name}" in names
+    # build-time tools stay out of the runtime package (the glossary linker lives in tools/notebooks/)
+    assert not [n for n in names if n.endswith("glossary.py") or n.startswith("tools/")]
     # the bit field's front-end ships in the wheel (anywidget loads it from there, never from a CDN)
     assert {"folioviz/widgets/static/bitfield.js", "folioviz/widgets/static/bitfield.css"} <= set(names)
     # Import from the wheel alone, from a directory that is not the repository.
     code = (
-        "import folioviz.kernel as k, folioviz.kernel._data as d;"
+        "import folioviz.kernel as k, folioviz.kernel.datafiles as d;"
         "assert '_data' in d.data_location(), d.data_location();"
         "print(k.decode('0xffff888003a1c002', '6.4').kind.value)"
     )

@@ -8,9 +8,11 @@ import re
 import pytest
 
 from folioviz.kernel.pagecache import PAGECACHE_SCENARIOS, early_put_scenario, truncation_scenario, window_steps
-from folioviz.widgets import PageCacheWidget, freed_quiz, refcount_figure, refcount_quiz
-from folioviz.widgets.pagecache import SequenceCard, build_scenario
-from folioviz.widgets.svg import pagecache_svg
+from folioviz.render import refcount_figure
+from folioviz.render.cards import SequenceCard
+from folioviz.render.pagecache import build_scenario
+from folioviz.render.svg import pagecache_svg
+from folioviz.widgets import PageCacheWidget, freed_quiz, refcount_quiz
 
 
 def refcount_shown(widget: PageCacheWidget) -> int:

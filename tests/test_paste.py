@@ -276,7 +276,7 @@ def test_widget_paste_box_takes_a_crash_dump():
     widget = MappingWordWidget(era="6.1")
     assert widget.paste(CRASH_STRUCT_PAGE_61)
     assert widget.word == 0xFFFF8881036D7A69 and widget.result.folio.swapcache
-    from folioviz.widgets.tables import helpers_table_html
+    from folioviz.render.tables import helpers_table_html
 
     shown = helpers_table_html(widget.result)
     assert "Read from a crash paste" in shown and "bit 10 owner_priv_1: set" in shown

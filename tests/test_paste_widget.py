@@ -3,8 +3,8 @@ last good state (Python-side; the browser tests drive the same box)."""
 
 from __future__ import annotations
 
+from folioviz.render.tables import helpers_table_html, kind_line_html
 from folioviz.widgets import MappingWordWidget
-from folioviz.widgets.tables import helpers_table_html, kind_line_html
 from tests.test_paste import DUMP_PAGE_61_FILE, DUMP_PAGE_REAL_ANON
 from tests.test_paste_evidence import HASHED_NO_EVIDENCE, S390_TAIL
 

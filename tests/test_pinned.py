@@ -1,8 +1,8 @@
 """tools/pinned.py: one check and one policy for every pinned download, and where the caches live.
 
-A cached file that does not match its pin is removed and fetched again once in the same run; a file just
-downloaded that does not match is removed and stops the build, naming the file and both hashes. Each user of
-the module (make site, make lite, make provenance, make kernels) is held to that policy here too.
+The one policy for a bad file (cached or just downloaded): delete it, fetch it once more, then fail with a
+message naming the file, the expected and the actual hash. Each user of the module (make site, make lite,
+make provenance, make kernels) is held to that policy here too.
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-import build_lite  # noqa: E402  (tools/ is not a package)
-import build_site as bs  # noqa: E402
-import pinned  # noqa: E402
-import provenance  # noqa: E402
+from lab import kernels
+from tools import pinned, provenance
+from tools.lite import config as lite_config
+from tools.lite import wheels as lite_wheels
+from tools.site import assets as bs
 
-from lab import kernels  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 GOOD = b"the pinned bytes"
 SHA256 = hashlib.sha256(GOOD).hexdigest()
@@ -32,40 +31,82 @@ SHA512 = "sha512-" + base64.b64encode(hashlib.sha512(GOOD).digest()).decode()
 # ------------------------------------------------------------------------------------------- the module
 
 
+class Downloads:
+    """A fake fetcher: writes the next payload of ``payloads`` each time it is called, and counts the calls."""
+
+    def __init__(self, *payloads: bytes) -> None:
+        self.payloads = list(payloads)
+        self.calls = 0
+
+    def __call__(self, path: Path) -> None:
+        self.calls += 1
+        path.write_bytes(self.payloads.pop(0))
+
+
 @pytest.mark.parametrize("pin", [SHA256, SHA512])
 def test_a_matching_cached_file_is_reused(tmp_path: Path, pin: str) -> None:
     path = tmp_path / "f"
     path.write_bytes(GOOD)
     assert pinned.digest(path, pin) == pin
-    assert pinned.reuse(path, pin) is True
-    assert pinned.check(path, pin) == path
-    assert path.read_bytes() == GOOD
+    fetcher = Downloads()
+    assert pinned.fetch(path, pin, fetcher) == path
+    assert fetcher.calls == 0 and path.read_bytes() == GOOD
 
 
-def test_a_bad_cached_file_is_removed_and_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_absent_file_is_fetched_once(tmp_path: Path) -> None:
+    fetcher = Downloads(GOOD)
+    assert pinned.fetch(tmp_path / "f", SHA256, fetcher).read_bytes() == GOOD
+    assert fetcher.calls == 1
+
+
+def test_a_bad_cached_file_is_deleted_reported_and_fetched_once_more(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "cut-short.tar.xz"
     path.write_bytes(GOOD[:5])
-    assert pinned.reuse(path, SHA256, "linux 6.1") is False
-    assert not path.exists()
+    fetcher = Downloads(GOOD)
+    assert pinned.fetch(path, SHA256, fetcher, "linux 6.1").read_bytes() == GOOD
+    assert fetcher.calls == 1
     said = capsys.readouterr().err
-    assert str(path) in said and "(linux 6.1)" in said
-    assert hashlib.sha256(GOOD[:5]).hexdigest() in said and SHA256 in said and "fetching it again" in said
+    assert str(path) in said and "(linux 6.1)" in said and "fetching it once more" in said
+    assert f"expected sha256 {SHA256}, actual sha256 {hashlib.sha256(GOOD[:5]).hexdigest()}" in said
 
 
-def test_an_absent_file_is_not_reused(tmp_path: Path) -> None:
-    assert pinned.reuse(tmp_path / "nothing", SHA256) is False
+def test_a_bad_download_is_deleted_and_fetched_once_more(tmp_path: Path) -> None:
+    fetcher = Downloads(b"a mirror's error page", GOOD)
+    assert pinned.fetch(tmp_path / "fresh.deb", SHA256, fetcher).read_bytes() == GOOD
+    assert fetcher.calls == 2
 
 
-def test_a_bad_download_is_removed_and_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("cached", [False, True], ids=["downloaded", "cached"])
+def test_a_second_bad_file_stops_naming_the_file_and_both_hashes(tmp_path: Path, cached: bool) -> None:
     class MyError(RuntimeError):
         pass
 
     path = tmp_path / "fresh.deb"
-    path.write_bytes(b"other bytes")
+    if cached:
+        path.write_bytes(b"cut")
+    fetcher = Downloads(*([b"other bytes"] if cached else [b"first bad", b"other bytes"]))
     got = hashlib.sha256(b"other bytes").hexdigest()
-    with pytest.raises(MyError, match=rf"{path}.*sha256 {got}, but {SHA256} is pinned.*Refusing"):
-        pinned.check(path, SHA256, error=MyError)
+    with pytest.raises(
+        MyError, match=rf"{path} does not match its pin: expected sha256 {SHA256}, actual sha256 {got}.*once more"
+    ):
+        pinned.fetch(path, SHA256, fetcher, error=MyError)
     assert not path.exists()
+    assert fetcher.calls == (1 if cached else 2)  # delete it, fetch it once more, then fail
+
+
+def test_a_download_that_writes_nothing_stops(tmp_path: Path) -> None:
+    with pytest.raises(pinned.PinnedFileError, match="wrote no f"):
+        pinned.fetch(tmp_path / "f", SHA256, lambda path: None)
+
+
+def test_a_shipped_file_is_verified_not_fetched(tmp_path: Path) -> None:
+    path = tmp_path / "kernel.whl"
+    path.write_bytes(b"changed")
+    with pytest.raises(pinned.PinnedFileError, match=rf"expected sha256 {SHA256}"):
+        pinned.verify(path, SHA256)
+    assert path.exists()  # not a download: nothing deleted
 
 
 def test_a_pin_must_be_a_pin(tmp_path: Path) -> None:
@@ -99,9 +140,10 @@ def test_a_regular_file_in_the_way_of_a_cache_folder_is_said_in_words(tmp_path: 
 def test_every_cache_follows_xdg_cache_home(tmp_path: Path) -> None:
     """Each tool's cache, read in a fresh interpreter with XDG_CACHE_HOME set (FOLIOVIZ_CACHE unset)."""
     code = (
-        "import sys; sys.path[:0] = ['tools', '.']\n"
-        "import build_site, build_lite, provenance\nfrom lab import kernels\n"
-        "print(build_site.DEFAULT_CACHE, build_lite.DEFAULT_CACHE, provenance.CACHE, kernels.CACHE)\n"
+        "import sys; sys.path[:0] = ['.']\n"
+        "from tools.site import assets\nfrom tools.lite import config\n"
+        "from tools import provenance\nfrom lab import kernels\n"
+        "print(assets.DEFAULT_CACHE, config.DEFAULT_CACHE, provenance.CACHE, kernels.CACHE)\n"
     )
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home"), "XDG_CACHE_HOME": str(tmp_path / "xdg")}
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
@@ -120,7 +162,7 @@ def _fake(tmp_path: Path, name: str, script: str) -> str:
 
 
 def _npm_asset(data: bytes) -> bs.NpmAsset:
-    return bs.NpmAsset(name="@scope/pkg", version="1.2.3", integrity=bs.integrity_of(data), licence="MIT", files=())
+    return bs.NpmAsset(name="@scope/pkg", version="1.2.3", integrity=pinned.integrity_of(data), licence="MIT", files=())
 
 
 def test_site_a_bad_cached_tarball_is_fetched_again(tmp_path: Path) -> None:
@@ -144,22 +186,24 @@ def test_site_a_cache_folder_that_is_a_file(tmp_path: Path) -> None:
 
 
 def test_lite_a_bad_cached_wheel_is_fetched_again(tmp_path: Path) -> None:
-    wheel = build_lite.Wheel(name="demo", version="1.0", sha256=SHA256, filename="demo-1.0-py3-none-any.whl")
+    wheel = pinned.Wheel(name="demo", version="1.0", sha256=SHA256, filename="demo-1.0-py3-none-any.whl")
     cache = tmp_path / "cache"
     (cache / "wheels").mkdir(parents=True)
     (cache / "wheels" / wheel.filename).write_bytes(b"truncat")
     pip = _fake(
         tmp_path, "pip", f'while [ "$1" != "-d" ]; do shift; done\nprintf "{GOOD.decode()}" > "$2/{wheel.filename}"\n'
     )
-    got = build_lite.fetch_wheels([wheel], cache, [pip])
+    got = lite_wheels.fetch_wheels([wheel], cache, [pip])
     assert got["demo"].read_bytes() == GOOD
 
 
 def test_lite_a_bad_download_stops_the_build(tmp_path: Path) -> None:
-    wheel = build_lite.Wheel(name="demo", version="1.0", sha256=SHA256, filename="demo-1.0-py3-none-any.whl")
+    wheel = pinned.Wheel(name="demo", version="1.0", sha256=SHA256, filename="demo-1.0-py3-none-any.whl")
     pip = _fake(tmp_path, "pip", f'while [ "$1" != "-d" ]; do shift; done\nprintf changed > "$2/{wheel.filename}"\n')
-    with pytest.raises(build_lite.LiteBuildError, match=rf"{wheel.filename}.*sha256 [0-9a-f]{{64}}, but {SHA256}"):
-        build_lite.fetch_wheels([wheel], tmp_path / "cache", [pip])
+    with pytest.raises(
+        lite_config.LiteBuildError, match=rf"{wheel.filename}.*expected sha256 {SHA256}, actual sha256 [0-9a-f]{{64}}"
+    ):
+        lite_wheels.fetch_wheels([wheel], tmp_path / "cache", [pip])
     assert not (tmp_path / "cache" / "wheels" / wheel.filename).exists()
 
 
@@ -220,7 +264,9 @@ def test_provenance_a_bad_download_stops(tmp_path: Path, monkeypatch: pytest.Mon
             (Path(str(kw["cwd"])) / "linux_9.9.9.orig.tar.xz").write_bytes(b"a mirror's error page")
 
     monkeypatch.setattr(provenance.subprocess, "run", run)
-    with pytest.raises(SystemExit, match=r"provenance: .*linux_9\.9\.9\.orig\.tar\.xz.*but [0-9a-f]{64} is pinned"):
+    with pytest.raises(
+        SystemExit, match=r"provenance: .*linux_9\.9\.9\.orig\.tar\.xz.*expected sha256 [0-9a-f]{64}, actual sha256"
+    ):
         provenance.fetch(_release(data))
     assert not (tmp_path / "ksrc" / "downloads" / "linux_9.9.9.orig.tar.xz").exists()
 
@@ -258,10 +304,11 @@ def test_kernels_a_bad_cached_deb_is_fetched_again(tmp_path: Path, monkeypatch: 
 
 
 def test_kernels_a_bad_download_stops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _apt(tmp_path, monkeypatch, b"other")
+    calls = _apt(tmp_path, monkeypatch, b"other")
     package = kernels.Package(name="linux-image-9.9", version="9.9.9-1", sha256=SHA256)
-    with pytest.raises(kernels.LabError, match=rf"linux-image-9\.9_9\.9\.9-1_amd64\.deb.*but {SHA256} is pinned"):
+    with pytest.raises(kernels.LabError, match=rf"linux-image-9\.9_9\.9\.9-1_amd64\.deb.*expected sha256 {SHA256}"):
         kernels._deb(package)
+    assert len(calls) == 2  # fetched once more, then stopped
     assert not list((tmp_path / "kernels" / "debs").glob("*.deb"))
 
 

@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from folioviz.kernel import decode
-from folioviz.widgets.primer import folio_map_svg, folio_mapping_order_svg, write_fault_svg
-from folioviz.widgets.theme import KIND_STYLE
+from folioviz.render.primer import folio_map_svg, folio_mapping_order_svg, write_fault_svg
+from folioviz.render.theme import KIND_STYLE
 
 PICTURES = [folio_map_svg, write_fault_svg, folio_mapping_order_svg]
 

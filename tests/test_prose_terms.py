@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from folioviz.glossary import _lines, _pieces, terms
+from tools.notebooks.glossary import _lines, _pieces, terms
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "notebooks" / "src"

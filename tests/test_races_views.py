@@ -11,16 +11,11 @@ import pytest
 
 from folioviz.kernel import set_default_era
 from folioviz.kernel.races import VARIANTS, RaceModel, compare_variants, explore, folio_view
-from folioviz.widgets.races import (
-    RaceExplorer,
-    UnsafeVariantsQuiz,
-    growth_table_html,
-    orders_quiz,
-    outcome_banner_html,
-    race_summary_figure,
-    race_table_html,
-    race_timeline_svg,
-)
+from folioviz.render.race_figure import race_summary_figure
+from folioviz.render.svg import race_timeline_svg
+from folioviz.render.tables import growth_table_html, outcome_banner_html, race_table_html
+from folioviz.widgets.exercises import UnsafeVariantsQuiz, orders_quiz
+from folioviz.widgets.races import RaceExplorer
 
 
 def current_row(svg: str) -> str:

@@ -8,7 +8,7 @@ from html import unescape
 import pytest
 
 from folioviz.kernel.observed import comparisons, record, records, rules_seen
-from folioviz.widgets.real_kernels import (
+from folioviz.render.real_kernels import (
     AGREE_STYLE,
     ksm_bug_html,
     movable_change_html,
@@ -17,7 +17,7 @@ from folioviz.widgets.real_kernels import (
     rules_seen_html,
     truncation_html,
 )
-from folioviz.widgets.workbook import rules_map_html
+from folioviz.render.workbook import rules_map_html
 
 IDS = [r.kernel.version for r in records()]
 

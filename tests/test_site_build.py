@@ -1,15 +1,14 @@
-"""tools/build_site.py without a browser: plotly conversion, page export, asset pinning and checks."""
+"""tools/site without a browser: plotly conversion, page export, asset pinning and checks."""
 
 from __future__ import annotations
 
 import copy
-import importlib.util
 import io
 import json
 import re
-import sys
 import tarfile
 import tomllib
+import types
 from pathlib import Path
 
 import nbformat
@@ -19,21 +18,17 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO_ROOT / "notebooks"
 
 
-BUILDER = REPO_ROOT / "tools" / "build_site.py"
+BUILDER = REPO_ROOT / "tools" / "site"
 if not BUILDER.exists():  # e.g. an sdist, which ships tests/ but not tools/
     pytest.skip(f"{BUILDER} is not here", allow_module_level=True)
 
+from tools import pinned  # noqa: E402
+from tools.site import assets, build, exporter, pages  # noqa: E402
 
-def _load_builder():
-    spec = importlib.util.spec_from_file_location("folioviz_build_site", BUILDER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-bs = _load_builder()
+# The builder's names in one place (its modules: pinned downloads, assets, pages, exporter, orchestration).
+bs = types.SimpleNamespace(
+    **{k: v for m in (pinned, assets, pages, exporter, build) for k, v in vars(m).items() if not k.startswith("__")}
+)
 
 FIGURE = {
     "data": [{"type": "bar", "y": [1, 2], "text": ["</script><script>alert(1)</script>", "&amp;"]}],
@@ -315,7 +310,11 @@ def test_npm_pack_result_is_verified_before_use(tmp_path: Path) -> None:
         f'printf other > "$2/{asset.tarball}"\n'
         f'echo \'[{{"filename": "{asset.tarball}"}}]\'\n',
     )
-    with pytest.raises(bs.SiteBuildError, match=r"@scope/pkg@1\.2\.3, just downloaded\) has sha512 .*Refusing"):
+    with pytest.raises(
+        bs.SiteBuildError,
+        match=r"@scope/pkg@1\.2\.3\) does not match its pin: expected sha512-\S+, actual sha512-\S+; deleted it after "
+        r"fetching it once more",
+    ):
         bs.fetch_npm_asset(asset, tmp_path / "cache", npm=npm)
     assert not (tmp_path / "cache" / asset.tarball).exists()
 
@@ -399,10 +398,10 @@ def test_stored_anywidget_models_name_their_view():
 def test_the_primer_page_carries_the_anchor_of_every_glossary_link(exporter) -> None:
     """Every link into the glossary, on every page of the site, finds its entry on the primer's page.
 
-    The links end in ``#cell-id=glossary-<id>`` (folioviz.glossary); nbconvert gives each cell the element
+    The links end in ``#cell-id=glossary-<id>`` (tools/notebooks/glossary.py); nbconvert gives each cell the element
     id ``cell-id=<cell id>``, so the static site keeps them working.
     """
-    from folioviz.glossary import PRIMER, terms
+    from tools.notebooks.glossary import PRIMER, terms
 
     notebooks = bs.ready_notebooks()
     names = [n.id for n in notebooks]

@@ -17,6 +17,12 @@ from folioviz.kernel import MappingKind
 from folioviz.kernel.mkwrite import MkwriteState
 from folioviz.kernel.pagecache import early_put_scenario, truncation_scenario
 from folioviz.kernel.races import compare_variants
+from folioviz.render import refcount_figure
+from folioviz.render.figures import PLOTLY_MIME, FolioFigure
+from folioviz.render.history import history_figure
+from folioviz.render.race_figure import race_summary_figure
+from folioviz.render.snapshot import MARK, SNAPSHOT_NOTE
+from folioviz.render.survey import survey_figure
 from folioviz.widgets import (
     ChoiceQuiz,
     KindQuiz,
@@ -30,16 +36,14 @@ from folioviz.widgets import (
     Stepper,
     UnsafeVariantsQuiz,
     freed_quiz,
-    refcount_figure,
     refcount_quiz,
     return_line_quiz,
     terminates_quiz,
 )
-from folioviz.widgets.figures import PLOTLY_MIME, FolioFigure, history_figure
+from folioviz.widgets.exercises import orders_quiz
 from folioviz.widgets.history import HistoryExplorer
-from folioviz.widgets.races import orders_quiz, race_summary_figure
-from folioviz.widgets.snapshot import MARK, SNAPSHOT_NOTE, SnapshotMixin
-from folioviz.widgets.survey import SurveyExplorer, survey_figure
+from folioviz.widgets.snapshot import SnapshotMixin
+from folioviz.widgets.survey import SurveyExplorer
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 FEEDBACK = ("✔ Right.", "✘ Not quite.", "fv-feedback", "The answer is")
@@ -153,7 +157,7 @@ def test_mkwrite_snapshot_holds_the_step_the_running_line_and_the_state():
         assert isinstance(state, MkwriteState)
         line = next(line for line in widget._lines if line.number == state.line)
         assert f"▶ line {line.number}: {MARK}<code>{escape(line.text.strip())}</code></mark>" in snap
-        assert "<th>vmf->flags</th>" in snap and escape(state.mapping_word) in snap
+        assert "<th>vmf-&gt;flags</th>" in snap and escape(state.mapping_word) in snap
         final = index == len(steps) - 1
         # The outcome shows at every step; before the last, beside the last step's state (issue 19).
         assert f'data-outcome="{widget.run.outcome.name}"' in snap
@@ -302,7 +306,7 @@ from IPython.display import display
 shell = InteractiveShell.instance()
 published = []
 shell.display_pub.publish = lambda data, metadata=None, **kw: published.append(data)
-from folioviz.widgets import refcount_figure
+from folioviz.render import refcount_figure
 from folioviz.kernel.pagecache import truncation_scenario
 fig = refcount_figure(truncation_scenario())
 display(fig)
@@ -317,10 +321,10 @@ print("ok")
 
 def test_a_decode_card_is_one_line_of_plain_text_in_a_kernel(monkeypatch):
     """Notebooks store text/plain beside the card's HTML: one line there; a terminal still gets the whole decode."""
-    from folioviz.widgets import cards, explain
+    from folioviz.render import cards, explain
 
     card = explain("0xffff888003a1c002", "6.4")
     assert card._repr_mimebundle_()["text/plain"] == repr(card) and "\n" in repr(card)
-    monkeypatch.setattr(cards, "_in_kernel", lambda: True)
+    monkeypatch.setattr(cards, "_in_jupyter", lambda: True)
     line = card._repr_mimebundle_()["text/plain"]
     assert "\n" not in line and "movable" in line and "struct movable_operations" in line

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from folioviz.widgets.snapshot import SNAPSHOT_NOTE
+from folioviz.render.snapshot import SNAPSHOT_NOTE
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

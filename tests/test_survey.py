@@ -15,7 +15,7 @@ import pytest
 
 from folioviz.kernel import FolioVizError
 from folioviz.kernel import survey as sv
-from folioviz.kernel._data import _data_root, load_toml
+from folioviz.kernel.datafiles import data_root, load_toml
 
 ROWS = load_toml(sv.SURVEY_FILE)["handler"]
 REQUIRED = ("release", "path", "handler", "line", "success", "convention", "helper", "truncation_check", "evidence")
@@ -100,7 +100,7 @@ def test_no_kernel_source_lines_are_quoted():
 
 
 def test_header_names_the_releases_and_the_stand_in():
-    text = (_data_root() / sv.SURVEY_FILE).read_text()
+    text = (data_root() / sv.SURVEY_FILE).read_text()
     header = text.split("[[handler]]")[0]
     for needle in ("7.2.8-1", "6.1.4-1", "orig", "v6.4", "STANDS IN FOR"):
         assert needle in header, needle

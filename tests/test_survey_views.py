@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from folioviz.kernel.survey import RELEASES, implementations, old_school, survey
-from folioviz.widgets.survey import SurveyExplorer, survey_figure, survey_table_html
+from folioviz.render.survey import survey_figure, survey_table_html
+from folioviz.widgets.survey import SurveyExplorer
 
 
 def test_explorer_filters_and_the_table_follows():

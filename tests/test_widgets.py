@@ -7,7 +7,8 @@ import re
 import pytest
 
 from folioviz.kernel import FolioVizError, MappingKind
-from folioviz.widgets import KindQuiz, MappingWordWidget, NullHelperQuiz, explain
+from folioviz.render import explain
+from folioviz.widgets import KindQuiz, MappingWordWidget, NullHelperQuiz
 
 FILE_WORD = 0xFFFF888003A1C000
 

@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import kernel_lines  # noqa: E402
-import pinned  # noqa: E402  (tools/pinned.py: every pinned download's check and bad-file policy)
+
+from tools import pinned  # noqa: E402  (every pinned download's check and the one policy for a bad file)
 
 CACHE = Path(os.environ.get("FOLIOVIZ_KSRC_CACHE") or pinned.cache_home() / "ksrc")
 BASE_PARTS = ("Makefile", "mm/", "include/linux/", "arch/x86/mm/")
@@ -121,21 +122,23 @@ def fetch(release: dict[str, str]) -> Path:
         raise SystemExit(f"provenance: {exc}") from None
     tarball = downloads / f"linux_{version}.orig.tar.xz"
     what = f"linux={release['debian']}"
-    if not pinned.reuse(tarball, release["orig_sha256"], what):  # a bad cached tarball is removed: fetch it again
+
+    def download(path: Path) -> None:  # apt fetches; tools.pinned checks (a bad file: deleted, fetched once more)
         print(f"provenance: fetching {what} (about 140 MB)...", flush=True)
         env = _apt_env(CACHE / "apt", [r["suite"] for r in releases()])
         subprocess.run(["apt-get", "-q", "update"], env=env, check=True, stdout=subprocess.DEVNULL)
         subprocess.run(
             ["apt-get", "-q", "source", "--download-only", what],
             env=env,
-            cwd=downloads,
+            cwd=path.parent,
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        try:
-            pinned.check(tarball, release["orig_sha256"], f"{what}, just downloaded")
-        except (pinned.PinnedFileError, FileNotFoundError) as exc:
-            raise SystemExit(f"provenance: {exc}") from None
+
+    try:
+        pinned.fetch(tarball, release["orig_sha256"], download, what)
+    except pinned.PinnedFileError as exc:
+        raise SystemExit(f"provenance: {exc}") from None
     print(f"provenance: unpacking {tarball.name} (sha256 verified)", flush=True)
     tmp = tree.with_suffix(".partial")
     shutil.rmtree(tmp, ignore_errors=True)

@@ -33,6 +33,13 @@ What it reads, and with which helper. drgn's own helpers are used wherever drgn 
 The era comes from the kernel itself: ``UTS_RELEASE`` (such as ``6.18.44-...``).
 
 folioviz imports and works without drgn; only this module needs it.
+
+What may live here: the bridge between drgn and the model (reading a kernel's memory and types, and the
+reading's text). It sits beside the layers. What it may import: drgn (lazily, as it is optional), the model
+and :mod:`folioviz.render` (the text it prints), never :mod:`folioviz.widgets`. It returns readings (model
+objects: :class:`~folioviz.kernel.MappingDecode`, :class:`CacheEntry`); the widgets take them
+(:meth:`folioviz.widgets.MappingWordWidget.from_reading`, :class:`folioviz.widgets.PageCacheWalkWidget`), and
+:mod:`folioviz.widgets.from_drgn` joins the two in a notebook.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ from ..kernel import MappingDecode, UnknownEraError, decode_folio, get_era, make
 from ..kernel.flags import fitting_flag_names
 from ..kernel.paste import Paste, flag_table
 from ..kernel.versions import Era
+from ..render.text import decode_text
 
 _drgn: Any
 try:  # drgn is an optional extra
@@ -60,10 +68,8 @@ __all__ = [
     "explain",
     "explain_pagecache",
     "folio_of",
-    "mapping_word_widget",
     "pagecache",
     "pagecache_table",
-    "pagecache_widget",
     "read_folio",
 ]
 
@@ -336,34 +342,9 @@ def explain(obj: Any, era: Era | str | None = None, *, file: Any = None) -> Mapp
 
     For the drgn prompt: ``explain(page)``, or ``drgn -e 'from folioviz.drgn import explain; explain(...)'``.
     """
-    from ..widgets.text import decode_text
-
     result = decode(obj, era)
     print(decode_text(result), file=file)
     return result
-
-
-def mapping_word_widget(obj: Any, era: Era | str | None = None, **kwargs: Any) -> Any:
-    """A :class:`~folioviz.widgets.MappingWordWidget` showing the folio of ``obj``, with what was read
-    from the kernel listed under it."""
-    import ipywidgets
-
-    from ..widgets.mapping_word import MappingWordWidget
-    from ..widgets.tables import paste_html
-
-    result = decode(obj, era)
-    widget = MappingWordWidget(
-        result.word,
-        result.era,
-        slab=result.folio.slab,
-        swapcache=result.folio.swapcache,
-        movable_ops=result.folio.movable_ops,
-        **kwargs,
-    )
-    read = ipywidgets.HTML(paste_html(result))
-    read.add_class("fv-read-from-kernel")
-    widget.children = (*widget.children, read)
-    return widget
 
 
 # --------------------------------------------------------------------------- the page cache
@@ -473,10 +454,3 @@ def explain_pagecache(target: Any, prog: Any = None, era: Era | str | None = Non
     entries = pagecache(target, prog, era)
     print(pagecache_table(entries), file=file)
     return entries
-
-
-def pagecache_widget(target: Any, prog: Any = None, era: Era | str | None = None, **kwargs: Any) -> Any:
-    """The page-cache walk as a widget: a table whose rows open in the mapping-word widget."""
-    from ..widgets.pagecache_walk import PageCacheWalkWidget
-
-    return PageCacheWalkWidget(pagecache(target, prog, era), **kwargs)

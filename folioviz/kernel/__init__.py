@@ -1,7 +1,14 @@
-"""The model: the kernel's rules for ``folio->mapping`` as plain Python.
+"""The model: the Linux kernel's rules for ``folio->mapping`` as plain Python.
 
-No Jupyter, ipywidgets or plotly imports here (a test enforces it), so the model runs in scripts,
-the CLI, tests and, one day, in the browser under Pyodide.
+What may live here: the rules and the kernel facts they read from ``data/`` (eras, kernels, flags, the mapping
+word, pastes, scenarios, do_page_mkwrite(), the races, the survey, the kernel lab's records), named as the
+kernel names them. "Kernel" in folioviz always means the Linux kernel; this package keeps the name, as drgn does.
+Nothing here draws, prints for a view or holds widget state: that is :mod:`folioviz.render` and
+:mod:`folioviz.widgets`, the layers above.
+
+What it may import: the standard library and its own modules. No Jupyter, IPython, ipywidgets, anywidget,
+traitlets, plotly or bitstring (``lint-imports`` holds this; see ``[tool.importlinter]`` in pyproject.toml), so
+the model runs in scripts, the CLI, tests, the drgn bridge and in the browser under Pyodide.
 """
 
 from .errors import (
@@ -127,6 +134,7 @@ from .versions import (
     Era,
     Kernel,
     default_era,
+    era,
     era_ids,
     eras,
     get_era,
@@ -213,6 +221,7 @@ __all__ = [
     "do_set_pte",
     "early_put_scenario",
     "email_scenario",
+    "era",
     "era_ids",
     "eras",
     "explore_races",

@@ -21,12 +21,15 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
-from ._data import data_names, load_toml
+from .datafiles import check_keys, data_names, load_toml
 from .errors import UnknownEraError
+from .flagfields import FlagsLayout, layout_from_row
 from .versions import Era, get_era, minor_distance, nearest_builds, parse_release
 
 __all__ = ["FlagTable", "TableChoice", "build_releases", "build_table", "fitting_flag_names", "table_choice"]
@@ -44,11 +47,20 @@ class FlagTable:
     packages: str
     """``name=version`` of the Debian packages the BTF came from."""
     source: str
-    bits: dict[str, int] = field(compare=False)
-    aliases: dict[str, str] = field(compare=False, default_factory=dict)
-    page_types: dict[str, int] = field(compare=False, default_factory=dict)
-    config: dict[str, str] = field(compare=False, default_factory=dict)
+    bits: Mapping[str, int] = field(compare=False)
+    aliases: Mapping[str, str] = field(compare=False, default_factory=lambda: MappingProxyType({}))
+    page_types: Mapping[str, int] = field(compare=False, default_factory=lambda: MappingProxyType({}))
+    config: Mapping[str, str] = field(compare=False, default_factory=lambda: MappingProxyType({}))
     config_dependent_from: int = 64
+    layout: FlagsLayout | None = field(compare=False, default=None)
+    """Where the build keeps section, node, zone, lastcpupid and kasantag (``[layout]``)."""
+
+    def __post_init__(self) -> None:
+        # Read-only however the table was built: build_table() hands one table to every caller.
+        for name in ("bits", "aliases", "page_types", "config"):
+            value = getattr(self, name)
+            if not isinstance(value, MappingProxyType):
+                object.__setattr__(self, name, MappingProxyType(dict(value)))
 
     @property
     def slab(self) -> str:
@@ -112,13 +124,21 @@ class TableChoice:
 
 
 @cache
-def build_releases() -> dict[str, str]:
-    """Every build with a table: release -> upstream version."""
-    return {release: build_table(release).version for release in _table_names()}
+def build_releases() -> Mapping[str, str]:
+    """Every build with a table: release -> upstream version (read-only)."""
+    return MappingProxyType({release: build_table(release).version for release in _table_names()})
 
 
 def _table_names() -> tuple[str, ...]:
     return tuple(name.removesuffix(".toml") for name in data_names(_FOLDER) if name != "enum_guards.toml")
+
+
+#: The keys of a build's table file (``layout``: the flags word's upper fields, when recorded).
+_TABLE_KEYS = (
+    *("nr_pageflags", "config_dependent_from", "build", "pageflags", "aliases", "config", "guarded", "pagetype"),
+    "layout",
+)
+_BUILD_KEYS = ("release", "version", "suite", "packages", "btf_sha256", "source", "guards_read_in")
 
 
 @cache
@@ -128,7 +148,10 @@ def build_table(release: str) -> FlagTable:
         raise UnknownEraError(
             f"no page-flag table for build {release!r}. Builds with a table: {', '.join(sorted(_table_names()))}."
         )
-    row: dict[str, Any] = load_toml(f"{_FOLDER}/{release}.toml")
+    row: Mapping[str, Any] = load_toml(f"{_FOLDER}/{release}.toml")
+    where = f"{_FOLDER}/{release}.toml"
+    check_keys(row, _TABLE_KEYS, ("build", "pageflags", "config_dependent_from"), where)
+    check_keys(row["build"], _BUILD_KEYS, ("release", "version", "packages", "source"), f"{where} [build]")
     build = row["build"]
     return FlagTable(
         release=build["release"],
@@ -140,6 +163,7 @@ def build_table(release: str) -> FlagTable:
         page_types=dict(row.get("pagetype", {})),
         config=dict(row.get("config", {})),
         config_dependent_from=row["config_dependent_from"],
+        layout=layout_from_row(build["release"], row["nr_pageflags"], row["layout"]) if "layout" in row else None,
     )
 
 
@@ -170,9 +194,19 @@ def _guarded(table: FlagTable) -> frozenset[int]:
     return frozenset(bit for bit in table.bits.values() if bit >= table.config_dependent_from)
 
 
-@cache
 def table_choice(kernel: Era | str | None = None) -> TableChoice:
-    """The table a flags word from ``kernel`` is read with (a release, a version, an era or None)."""
+    """The table a flags word from ``kernel`` is read with (a release, a version, an era or None).
+
+    ``None`` and ``"default"`` mean the default era at the time of the call (:func:`~.versions.default_era`):
+    they are resolved before the cache, so a later ``set_default_era()`` is seen.
+    """
+    if kernel is None or (isinstance(kernel, str) and kernel.strip().lower() == "default"):
+        kernel = get_era(kernel)
+    return _table_choice(kernel)
+
+
+@cache
+def _table_choice(kernel: Era | str) -> TableChoice:
     asked, said = _asked_release(kernel)
     same, older, newer = nearest_builds(asked, build_releases())
     if same is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from ._data import load_toml
+from .datafiles import load_toml
 
 __all__ = ["poison_name"]
 

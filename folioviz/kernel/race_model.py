@@ -5,8 +5,10 @@ See :mod:`folioviz.kernel.races` for what is explored and how.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from types import MappingProxyType
 from typing import Any
 
 from . import pagecache as pc
@@ -24,6 +26,7 @@ __all__ = [
     "MAX_STATES",
     "OUTCOME_ORDER",
     "VARIANTS",
+    "VARIANT_ALIASES",
     "Broken",
     "FolioView",
     "Move",
@@ -34,6 +37,7 @@ __all__ = [
     "RunOutcome",
     "ThreadSpec",
     "Variant",
+    "choose",
 ]
 
 
@@ -66,92 +70,101 @@ class Variant:
 
 
 #: The variants, in the order views show them. Only ``kernel`` is real code.
-VARIANTS: dict[str, Variant] = {
-    v.id: v
-    for v in (
-        Variant(
-            "kernel",
-            "the kernel's code",
-            True,
-            True,
-            RAW,
-            False,
-            "Take the folio lock, then test the raw folio->mapping (!page->mapping before v6.6); NULL means "
-            "truncated: unlock and return 0.",
-        ),
-        Variant(
-            "no-lock",
-            "no lock before the check",
-            False,
-            False,
-            RAW,
-            True,
-            "Hypothetical: test folio->mapping without taking the lock, and carry on without it (the caller "
-            "is assumed to skip its unlock too).",
-        ),
-        Variant(
-            "check-before-lock",
-            "the check before the lock",
-            False,
-            True,
-            RAW,
-            True,
-            "Hypothetical: test folio->mapping first, then take the lock; the answer can be stale by the "
-            "time the lock is held.",
-        ),
-        Variant(
-            "no-check",
-            "no check",
-            False,
-            True,
-            None,
-            False,
-            "Hypothetical: take the lock and carry on, never asking whether truncation came first.",
-        ),
-        Variant(
-            "folio_mapping",
-            "folio_mapping() instead of folio->mapping",
-            False,
-            True,
-            HELPER,
-            False,
-            "The v1 patch of 2 July 2023 (never merged): lock, then test folio_mapping(), which is NULL for "
-            "any tag bit in v6.0 - v6.16.",
-        ),
-    )
-}
+VARIANTS: Mapping[str, Variant] = MappingProxyType(
+    {
+        v.id: v
+        for v in (
+            Variant(
+                "kernel",
+                "the kernel's code",
+                True,
+                True,
+                RAW,
+                False,
+                "Take the folio lock, then test the raw folio->mapping (!page->mapping before v6.6); NULL means "
+                "truncated: unlock and return 0.",
+            ),
+            Variant(
+                "no-lock",
+                "no lock before the check",
+                False,
+                False,
+                RAW,
+                True,
+                "Hypothetical: test folio->mapping without taking the lock, and carry on without it (the caller "
+                "is assumed to skip its unlock too).",
+            ),
+            Variant(
+                "check-before-lock",
+                "the check before the lock",
+                False,
+                True,
+                RAW,
+                True,
+                "Hypothetical: test folio->mapping first, then take the lock; the answer can be stale by the "
+                "time the lock is held.",
+            ),
+            Variant(
+                "no-check",
+                "no check",
+                False,
+                True,
+                None,
+                False,
+                "Hypothetical: take the lock and carry on, never asking whether truncation came first.",
+            ),
+            Variant(
+                "folio_mapping",
+                "folio_mapping() instead of folio->mapping",
+                False,
+                True,
+                HELPER,
+                False,
+                "The v1 patch of 2 July 2023 (never merged): lock, then test folio_mapping(), which is NULL for "
+                "any tag bit in v6.0 - v6.16.",
+            ),
+        )
+    }
+)
 
-_VARIANT_ALIASES = {
-    "kernel's": "kernel",
-    "merged": "kernel",
-    "the kernel's code": "kernel",
-    "nolock": "no-lock",
-    "no lock": "no-lock",
-    "no lock before the check": "no-lock",
-    "check before lock": "check-before-lock",
-    "check-first": "check-before-lock",
-    "the check before the lock": "check-before-lock",
-    "nocheck": "no-check",
-    "no check": "no-check",
-    "folio_mapping()": "folio_mapping",
-    "folio-mapping": "folio_mapping",
-    "v1": "folio_mapping",
-    "folio_mapping() instead of folio->mapping": "folio_mapping",
-}
+#: Other names a learner may give a variant.
+VARIANT_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "kernel's": "kernel",
+        "merged": "kernel",
+        "the kernel's code": "kernel",
+        "nolock": "no-lock",
+        "no lock": "no-lock",
+        "no lock before the check": "no-lock",
+        "check before lock": "check-before-lock",
+        "check-first": "check-before-lock",
+        "the check before the lock": "check-before-lock",
+        "nocheck": "no-check",
+        "no check": "no-check",
+        "folio_mapping()": "folio_mapping",
+        "folio-mapping": "folio_mapping",
+        "v1": "folio_mapping",
+        "folio_mapping() instead of folio->mapping": "folio_mapping",
+    }
+)
 
 #: The ``->page_mkwrite`` handlers the explorer runs.
-HANDLERS: dict[str, str] = {
-    "old-school": "returns 0 without locking; do_page_mkwrite() takes the lock and checks for truncation",
-    "modern": "locks the folio itself, checks ->mapping and returns VM_FAULT_LOCKED (or unlocks and returns "
-    "VM_FAULT_NOPAGE if truncated), as filemap_page_mkwrite() does",
-}
+HANDLERS: Mapping[str, str] = MappingProxyType(
+    {
+        "old-school": "returns 0 without locking; do_page_mkwrite() takes the lock and checks for truncation",
+        "modern": "locks the folio itself, checks ->mapping and returns VM_FAULT_LOCKED (or unlocks and returns "
+        "VM_FAULT_NOPAGE if truncated), as filemap_page_mkwrite() does",
+    }
+)
 
 #: The folio the fault writes to.
-FOLIOS: dict[str, str] = {
-    "file": "a page-cache folio of the file being truncated",
-    "driver": "an old driver's own page, mapped to user space, whose word carries the movable tag 0b10 "
-    "(never in a page cache, so truncation of the file finds nothing)",
-}
+FOLIOS: Mapping[str, str] = MappingProxyType(
+    {
+        "file": "a page-cache folio of the file being truncated",
+        "driver": "an old driver's own page, mapped to user space, whose word carries the movable tag 0b10 "
+        "(never in a page cache, so truncation of the file finds nothing)",
+    }
+)
 
 #: Limits on the model's size: extra write faults, readers, and explored states.
 MAX_FAULTS = 3
@@ -169,7 +182,11 @@ DONE = "done"
 SECOND_PASS = "second pass"
 
 
-def _choice(value: object, what: str, allowed: dict[str, Any], aliases: dict[str, str] | None = None) -> str:
+def choose(value: object, what: str, allowed: Mapping[str, Any], aliases: Mapping[str, str] | None = None) -> str:
+    """The key of ``allowed`` that ``value`` names (exactly, by an alias, or in other case).
+
+    :raises RaceInputError: naming ``what`` and the allowed keys, for any other value
+    """
     if isinstance(value, str):
         key = value.strip()
         key = (aliases or {}).get(key.lower(), key)
@@ -228,9 +245,9 @@ class RaceModel:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "variant", _choice(self.variant, "variant", VARIANTS, _VARIANT_ALIASES))
-        set_(self, "handler", _choice(self.handler, "handler", HANDLERS))
-        set_(self, "folio", _choice(self.folio, "folio", FOLIOS))
+        set_(self, "variant", choose(self.variant, "variant", VARIANTS, VARIANT_ALIASES))
+        set_(self, "handler", choose(self.handler, "handler", HANDLERS))
+        set_(self, "folio", choose(self.folio, "folio", FOLIOS))
         set_(self, "kernel", get_kernel(self.kernel).text)
         _count(self.faults, "faults", 1, MAX_FAULTS, "concurrent write faults on the folio")
         _count(self.readers, "readers", 0, MAX_READERS, "threads that look the folio up and put it")

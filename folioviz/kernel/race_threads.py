@@ -38,6 +38,7 @@ from .sources import SourceRef, source_ref
 from .versions import get_era
 
 __all__ = [
+    "ThreadPlan",
     "enabled_threads",
     "folio_view",
     "initial_state",
@@ -45,15 +46,16 @@ __all__ = [
     "run_outcome",
     "step",
     "successors",
+    "thread_plan",
     "waiting_for",
 ]
 
 
 # --------------------------------------------------------------------------- the plan (per model)
-
-
 @dataclass(frozen=True)
-class _Plan:
+class ThreadPlan:
+    """A race model's threads, worked out once: their steps, source links, and what each check reads of a word."""
+
     model: RaceModel
     threads: tuple[ThreadSpec, ...]
     src: dict[str, SourceRef] = field(compare=False, hash=False)
@@ -73,7 +75,8 @@ class _Plan:
 
 
 @cache
-def _plan(model: RaceModel) -> _Plan:
+def thread_plan(model: RaceModel) -> ThreadPlan:
+    """The :class:`ThreadPlan` of ``model`` (cached: a model is immutable)."""
     rel, prel = model.release, model.pagecache_release
     raw_lines = {line.number: line.source for line in pseudo_code(model.kernel, RAW)}
     check = model.variant_info.check or RAW
@@ -104,7 +107,7 @@ def _plan(model: RaceModel) -> _Plan:
         "lookup": source_ref("filemap_get_folio", prel),
         "put": source_ref("folio_put", prel),
     }
-    return _Plan(model, model.threads, src, {})
+    return ThreadPlan(model, model.threads, src, {})
 
 
 # --------------------------------------------------------------------------- the start
@@ -207,7 +210,7 @@ def step(model: RaceModel, state: RaceState, thread: int) -> tuple[RaceState, Mo
     holder = waiting_for(model, state, thread)
     if holder is not None:
         raise FolioVizError(f"{name} is waiting for the folio lock, which {holder} holds; let {holder} unlock first")
-    plan = _plan(model)
+    plan = thread_plan(model)
     kind = model.threads[thread].kind
     if kind == FAULT:
         return _fault_step(plan, state, thread, name)
@@ -216,7 +219,7 @@ def step(model: RaceModel, state: RaceState, thread: int) -> tuple[RaceState, Mo
     return _reader_step(plan, state, thread, name)
 
 
-def _move(plan: _Plan, i: int, name: str, function: str, label: str, caption: str, rule: str, src: str) -> Move:
+def _move(plan: ThreadPlan, i: int, name: str, function: str, label: str, caption: str, rule: str, src: str) -> Move:
     return Move(i, name, function, label, caption, rule, plan.src.get(src))
 
 
@@ -224,7 +227,7 @@ def _word(model: RaceModel, folio: pc.PageCacheFolio) -> int:
     return folio.mapping if model.folio == "file" else model.word
 
 
-def _fault_fault(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+def _fault_fault(plan: ThreadPlan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
     model = plan.model
     f = state.folio
     retried = state.results[i] == "retried"
@@ -257,7 +260,7 @@ def _fault_fault(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceSt
     return _set(state, i, new, "mkwrite"), mv("filemap_fault", f"->fault {again}finds it, +1 ref", cap, "R8", "fault")
 
 
-def _fault_mkwrite(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+def _fault_mkwrite(plan: ThreadPlan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
     model = plan.model
     variant = model.variant_info
     f = state.folio
@@ -274,7 +277,7 @@ def _fault_mkwrite(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[Race
     return _set(state, i, new, "h-check"), mv("filemap_page_mkwrite", "handler locks", cap, "R10", "h-lock")
 
 
-def _fault_h_check(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+def _fault_h_check(plan: ThreadPlan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
     model = plan.model
     f = state.folio
     mv = partial(_move, plan, i, me)
@@ -292,7 +295,7 @@ def _fault_h_check(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[Race
     return _set(state, i, at="write"), mv("filemap_page_mkwrite", "handler: VM_FAULT_LOCKED", cap, "R10", "h-check")
 
 
-def _fault_h_unlock(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+def _fault_h_unlock(plan: ThreadPlan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
     f = state.folio
     mv = partial(_move, plan, i, me)
     new = pc.folio_unlock(f, me)
@@ -302,7 +305,7 @@ def _fault_h_unlock(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[Rac
     )
 
 
-def _fault_lock(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+def _fault_lock(plan: ThreadPlan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
     model = plan.model
     variant = model.variant_info
     f = state.folio
@@ -317,7 +320,7 @@ def _fault_lock(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceSta
     return _set(state, i, new, nxt), mv("do_page_mkwrite", "takes the folio lock", cap, "R10", "lock")
 
 
-def _fault_check(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+def _fault_check(plan: ThreadPlan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
     model = plan.model
     variant = model.variant_info
     f = state.folio
@@ -345,7 +348,7 @@ def _fault_check(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceSt
     return _set(state, i, at=nxt), mv("do_page_mkwrite", f"{expr}: {short} → go on", cap, "R10", "check")
 
 
-def _fault_unlock_retry(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+def _fault_unlock_retry(plan: ThreadPlan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
     f = state.folio
     mv = partial(_move, plan, i, me)
     new = pc.folio_unlock(f, me)
@@ -353,7 +356,7 @@ def _fault_unlock_retry(plan: _Plan, state: RaceState, i: int, me: str) -> tuple
     return _set(state, i, new, "put-retry"), mv("do_page_mkwrite", "unlocks, returns 0", cap, "B5", "unlock-retry")
 
 
-def _fault_put_retry(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+def _fault_put_retry(plan: ThreadPlan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
     f = state.folio
     mv = partial(_move, plan, i, me)
     new = pc.folio_put(f, me)
@@ -367,7 +370,7 @@ def _fault_put_retry(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[Ra
     )
 
 
-def _fault_unlock(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+def _fault_unlock(plan: ThreadPlan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
     f = state.folio
     mv = partial(_move, plan, i, me)
     new = pc.folio_unlock(f, me)
@@ -375,7 +378,7 @@ def _fault_unlock(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceS
     return _set(state, i, new, DONE), mv("fault_dirty_shared_page", "dirties, unlocks", cap, "R10", "dirty")
 
 
-def _fault_write(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+def _fault_write(plan: ThreadPlan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
     """``finish_fault()`` maps the folio; the fault's reference becomes the page table's."""
     model = plan.model
     f = state.folio
@@ -418,7 +421,7 @@ def _fault_write(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceSt
 
 
 #: The write fault's program: each step's name -> the function that takes it.
-_FAULT_STEPS: dict[str, Callable[[_Plan, RaceState, int, str], tuple[RaceState, Move]]] = {
+_FAULT_STEPS: dict[str, Callable[[ThreadPlan, RaceState, int, str], tuple[RaceState, Move]]] = {
     "fault": _fault_fault,
     "mkwrite": _fault_mkwrite,
     "h-check": _fault_h_check,
@@ -432,14 +435,14 @@ _FAULT_STEPS: dict[str, Callable[[_Plan, RaceState, int, str], tuple[RaceState, 
 }
 
 
-def _fault_step(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+def _fault_step(plan: ThreadPlan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
     at = state.pcs[i]
     if at not in _FAULT_STEPS:  # pragma: no cover
         raise FolioVizError(f"internal: unknown step {at!r} of {me}")
     return _FAULT_STEPS[at](plan, state, i, me)
 
 
-def _truncate_find(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+def _truncate_find(plan: ThreadPlan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
     f = state.folio
     mv = partial(_move, plan, i, me)
     if not f.in_xarray:
@@ -467,7 +470,7 @@ def _truncate_find(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[Race
     return _set(state, i, new, "cleanup"), mv("find_lock_entries", "+1 ref, trylock", cap, "B4", "find")
 
 
-def _truncate_delete(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+def _truncate_delete(plan: ThreadPlan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
     f = state.folio
     mv = partial(_move, plan, i, me)
     function = "page_cache_delete" if state.results[i] == SECOND_PASS else "page_cache_delete_batch"
@@ -489,7 +492,7 @@ def _truncate_delete(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[Ra
     return _set(state, i, new, "free"), mv(function, "deletes: mapping NULL", cap, "R8", src)
 
 
-def _truncate_step(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+def _truncate_step(plan: ThreadPlan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
     f = state.folio
     at = state.pcs[i]
     mv = partial(_move, plan, i, me)
@@ -544,7 +547,7 @@ def _truncate_step(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[Race
     raise FolioVizError(f"internal: unknown step {at!r} of truncation")  # pragma: no cover
 
 
-def _reader_step(plan: _Plan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
+def _reader_step(plan: ThreadPlan, state: RaceState, i: int, me: str) -> tuple[RaceState, Move]:
     f = state.folio
     at = state.pcs[i]
     mv = partial(_move, plan, i, me)

@@ -92,7 +92,6 @@ from functools import cache
 from . import statespace
 from .mapping import format_word
 from .race_model import (
-    _VARIANT_ALIASES,
     DONE,
     FOLIOS,
     HANDLERS,
@@ -100,6 +99,7 @@ from .race_model import (
     MAX_READERS,
     MAX_STATES,
     OUTCOME_ORDER,
+    VARIANT_ALIASES,
     VARIANTS,
     Broken,
     FolioView,
@@ -111,10 +111,9 @@ from .race_model import (
     RunOutcome,
     ThreadSpec,
     Variant,
-    _choice,
+    choose,
 )
 from .race_threads import (
-    _plan,
     enabled_threads,
     folio_view,
     initial_state,
@@ -122,6 +121,7 @@ from .race_threads import (
     run_outcome,
     step,
     successors,
+    thread_plan,
     waiting_for,
 )
 from .scenario import Scenario, Step
@@ -357,7 +357,7 @@ def _start_caption(model: RaceModel, state: RaceState) -> str:
 @cache
 def _replay(model: RaceModel, report: OutcomeReport) -> Replay:
     state = initial_state(model)
-    plan = _plan(model)
+    plan = thread_plan(model)
     steps = [
         Step(state, "start", _start_caption(model, state), "R8", plan.src.get("fault")),
     ]
@@ -416,7 +416,7 @@ class Comparison:
     explorations: tuple[Exploration, ...]
 
     def __getitem__(self, variant: str) -> Exploration:
-        key = _choice(variant, "variant", VARIANTS, _VARIANT_ALIASES)
+        key = choose(variant, "variant", VARIANTS, VARIANT_ALIASES)
         return self.explorations[list(VARIANTS).index(key)]
 
     def __iter__(self) -> Iterator[Exploration]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from ._data import load_toml
+from .datafiles import load_toml, records
 from .errors import FolioVizError
 
 __all__ = ["EMAIL_URL", "Rule", "get_rule", "rules"]
@@ -28,7 +28,7 @@ class Rule:
 def rules() -> tuple[Rule, ...]:
     """All rules, the email's first, in order."""
     data = load_toml("rules.toml")
-    return tuple(Rule(**row) for row in [*data["rule"], *data["beyond"]])
+    return records(Rule, data["rule"], "rules.toml [[rule]]") + records(Rule, data["beyond"], "rules.toml [[beyond]]")
 
 
 def get_rule(rule_id: str) -> Rule:

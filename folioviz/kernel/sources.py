@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import quote
 
-from ._data import load_toml
+from .datafiles import check_keys, load_toml
 from .errors import expect_type
 
 __all__ = ["ELIXIR", "GIT_COMMIT", "LORE", "SourceRef", "commit_url", "lore_url", "source_ref"]
@@ -59,7 +59,13 @@ class SourceRef:
 @cache
 def _index() -> dict[tuple[str, str], tuple[str, int | None]]:
     table: dict[tuple[str, str], tuple[str, int | None]] = {}
-    for row in load_toml("sources.toml").get("source", []):
+    for index, row in enumerate(load_toml("sources.toml").get("source", [])):
+        check_keys(
+            row,
+            ("release", "identifier", "path", "line"),
+            ("release", "identifier", "path"),
+            f"sources.toml, row {index + 1}",
+        )
         table[(row["release"], row["identifier"])] = (row["path"], row.get("line"))
     return table
 

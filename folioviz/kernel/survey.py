@@ -12,12 +12,13 @@ v6.4 tree could be read). No Jupyter imports here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
-from ._data import load_toml
+from .datafiles import load_toml
 from .errors import FolioVizError
 from .sources import SourceRef
 
@@ -51,7 +52,7 @@ RELEASES: tuple[str, ...] = tuple(load_toml(SURVEY_FILE)["releases"])
 RECENT_RELEASE: str = load_toml(SURVEY_FILE)["recent"]
 #: The release read in place of v6.4 (the email's era), which could not be obtained.
 EMAIL_ERA_RELEASE: str = load_toml(SURVEY_FILE)["email_era"]
-STANDS_IN_FOR: dict[str, str] = dict(load_toml(SURVEY_FILE)["stands_in_for"])
+STANDS_IN_FOR: Mapping[str, str] = MappingProxyType(dict(load_toml(SURVEY_FILE)["stands_in_for"]))
 
 #: What a row's ``convention`` may be, in display order.
 CONVENTIONS: tuple[str, ...] = ("modern", "old-school", "dax", "pfn-map", "refuses", "helper")

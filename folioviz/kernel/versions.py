@@ -26,12 +26,16 @@ asks an :class:`Era` or a :class:`Kernel` about a feature.
 
 from __future__ import annotations
 
+import contextvars
 import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
-from ._data import load_toml
+from .datafiles import DataFileError, check_keys, load_toml
 from .errors import UnknownEraError, quote
 
 __all__ = [
@@ -42,6 +46,7 @@ __all__ = [
     "Kernel",
     "Release",
     "default_era",
+    "era",
     "era_ids",
     "eras",
     "get_era",
@@ -53,6 +58,9 @@ __all__ = [
     "release_kernel",
     "set_default_era",
 ]
+
+
+_EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -72,13 +80,21 @@ class Era:
     folio_lifecycle: bool
     """The page-cache functions the lifecycle model mirrors (``filemap_add_folio()`` ...) exist."""
     summary: str
-    constants: dict[str, int] = field(compare=False, hash=False)
+    constants: Mapping[str, int] = field(compare=False, hash=False)
+    """The era's constants by their kernel names (read-only)."""
     tag_names: tuple[str, str, str, str] = ("", "", "", "")
-    kernel_names: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    kernel_names: Mapping[str, str] = field(default_factory=lambda: _EMPTY, compare=False, hash=False)
     example_kernel: str = ""
     """A kernel version that stands for the era in version-based menus (``"6.4"`` for the email's)."""
-    bare_words: dict[int, str] = field(default_factory=dict, compare=False, hash=False)
+    bare_words: Mapping[int, str] = field(default_factory=lambda: _EMPTY, compare=False, hash=False)
     """Words that are a tag with no pointer and mean something of their own in this era."""
+
+    def __post_init__(self) -> None:
+        # Read-only however the era was built: a cached era is shared by every decode in the process.
+        for name in ("constants", "kernel_names", "bare_words"):
+            value = getattr(self, name)
+            if not isinstance(value, MappingProxyType):
+                object.__setattr__(self, name, MappingProxyType(dict(value)))
 
     @property
     def FLAGS(self) -> int:
@@ -193,7 +209,7 @@ def release_key(release: Release) -> tuple[int, int, int, int]:
     return (*release.version, release.patch or 0, rc)
 
 
-def nearest_builds(asked: str, builds: dict[str, str]) -> tuple[str | None, str | None, str | None]:
+def nearest_builds(asked: str, builds: Mapping[str, str]) -> tuple[str | None, str | None, str | None]:
     """For a release ``asked`` and ``builds`` (release -> upstream version), the build to use and the
     builds on either side: ``(same, older, newer)``.
 
@@ -231,11 +247,23 @@ def released_since(release: str, since: str) -> bool:
     return parse_release(release).version >= parse_release(since).version
 
 
+#: The keys of an ``[[era]]`` row of ``data/eras.toml`` (``span`` and ``provenance`` are for people and tests).
+_ERA_KEYS = (
+    *("id", "label", "span", "first", "last", "release", "example_kernel", "flags_prefix", "movable_tag"),
+    *("folio_mapping_nulls_all_tags", "movable_ops_flag", "folio_lifecycle", "summary", "constants"),
+    *("tag_names", "kernel_names", "bare_words", "provenance"),
+)
+_ERA_REQUIRED = tuple(
+    key for key in _ERA_KEYS if key not in ("span", "example_kernel", "kernel_names", "bare_words", "provenance")
+)
+
+
 @cache
 def eras() -> tuple[Era, ...]:
     """All modelled eras, oldest first."""
     result = []
-    for row in load_toml("eras.toml")["era"]:
+    for index, row in enumerate(load_toml("eras.toml")["era"]):
+        check_keys(row, _ERA_KEYS, _ERA_REQUIRED, f"eras.toml, era {index + 1}")
         last = _parse_version(row["last"]) if row["last"] else None
         names = row["tag_names"]
         result.append(
@@ -251,11 +279,13 @@ def eras() -> tuple[Era, ...]:
                 movable_ops_flag=row["movable_ops_flag"],
                 folio_lifecycle=row["folio_lifecycle"],
                 summary=" ".join(row["summary"].split()),
-                constants=dict(row["constants"]),
+                constants=MappingProxyType(dict(row["constants"])),
                 tag_names=(names["0"], names["1"], names["2"], names["3"]),
-                kernel_names=dict(row.get("kernel_names", {})),
+                kernel_names=MappingProxyType(dict(row.get("kernel_names", {}))),
                 example_kernel=row.get("example_kernel", f"{row['first']}"),
-                bare_words={int(k, 16): " ".join(v.split()) for k, v in row.get("bare_words", {}).items()},
+                bare_words=MappingProxyType(
+                    {int(k, 16): " ".join(v.split()) for k, v in row.get("bare_words", {}).items()}
+                ),
             )
         )
     return tuple(result)
@@ -267,13 +297,43 @@ def era_ids() -> tuple[str, ...]:
 
 DEFAULT_ERA: str = load_toml("eras.toml")["default"]
 """The email's era, v6.0 – v6.16: the workbook's default unless a learner or speaker picks another."""
-_ALIASES = {"email": DEFAULT_ERA}
-_current_default: list[str] = [DEFAULT_ERA]
+_ALIASES = MappingProxyType({"email": DEFAULT_ERA})
+
+# The default era: a context variable, so ``with era("6.17"):`` holds only inside its block (and its own
+# thread or task), over a process-wide fallback that set_default_era() writes. Jupyter may run each cell in
+# a context copied afresh, so a value set only in the context variable would not reach the next cell.
+_process_default: list[str] = [DEFAULT_ERA]
+_scoped_default: contextvars.ContextVar[str | None] = contextvars.ContextVar("folioviz_era", default=None)
+
+
+def _default_id() -> str:
+    scoped = _scoped_default.get()
+    return _process_default[0] if scoped is None else scoped
 
 
 def default_era() -> Era:
-    """The era every model and widget uses when none is given (see :func:`set_default_era`)."""
-    return get_era(_current_default[0])
+    """The era every model and widget uses when none is given (see :func:`set_default_era` and :func:`era`)."""
+    return get_era(_default_id())
+
+
+@contextmanager
+def era(chosen: Era | str | None) -> Iterator[Era]:
+    """Use ``chosen`` as the default era inside a ``with`` block, then go back to the one before.
+
+    >>> with era("6.17") as inside:
+    ...     default_era().id == inside.id == "v6.17+"
+    True
+
+    The choice holds in the block's own context only (another thread or asyncio task keeps its default).
+
+    :raises UnknownEraError: for an era folioviz does not model
+    """
+    resolved = get_era(DEFAULT_ERA if chosen is None else chosen)
+    token = _scoped_default.set(resolved.id)
+    try:
+        yield resolved
+    finally:
+        _scoped_default.reset(token)
 
 
 def set_default_era(era: Era | str | None) -> Era:
@@ -285,7 +345,9 @@ def set_default_era(era: Era | str | None) -> Era:
     :raises UnknownEraError: for an era folioviz does not model (the default is left unchanged)
     """
     chosen = get_era(DEFAULT_ERA if era is None else era)
-    _current_default[0] = chosen.id
+    _process_default[0] = chosen.id
+    if _scoped_default.get() is not None:  # inside ``with era(...)``: the new choice holds there too
+        _scoped_default.set(chosen.id)
     return chosen
 
 
@@ -300,13 +362,13 @@ def get_era(era: Era | str | None = None) -> Era:
     if isinstance(era, Era):
         return era
     if era is None:
-        era = _current_default[0]
+        era = _default_id()
     if not isinstance(era, str):
         raise UnknownEraError(
             f"kernel era must be a string such as 'v6.0-v6.16' or '6.4', not {type(era).__name__} {quote(era)}"
         )
     if era.strip().lower() == "default":
-        era = _current_default[0]
+        era = _default_id()
     key = _ALIASES.get(era.strip().lower(), era.strip())
     if key.lower() == "latest":
         return eras()[-1]
@@ -333,7 +395,7 @@ def get_era(era: Era | str | None = None) -> Era:
 # --------------------------------------------------------------------------- kernel versions
 
 
-def _kernels_data() -> dict[str, Any]:
+def _kernels_data() -> Mapping[str, Any]:
     return load_toml("kernels.toml")
 
 
@@ -421,20 +483,17 @@ class Kernel:
         """The ``folio->mapping`` era the version falls in."""
         return _era_of(self.version)
 
-    def _span(self, name: str) -> dict[str, Any]:
-        try:
-            spans = _kernels_data()["feature"][name]["spans"]
-        except KeyError:
-            known = ", ".join(sorted(_kernels_data()["feature"]))
-            raise UnknownEraError(f"no kernel feature {name!r} in data/kernels.toml; known: {known}") from None
-        chosen = spans[0]
-        for span in spans:
-            if _must_parse(span["from"]) <= self.version:
+    def _span(self, name: str) -> Mapping[str, Any]:
+        chosen = None
+        for start, span in _feature_spans(name):
+            if chosen is None or start <= self.version:
                 chosen = span
-        return dict(chosen)
+        assert chosen is not None  # _feature_spans() refuses a feature without spans
+        return chosen
 
     def feature(self, name: str) -> Any:
-        """The value of feature ``name`` for this version (see ``data/kernels.toml``)."""
+        """The value of feature ``name`` for this version (see ``data/kernels.toml``); read-only (a table is a
+        :class:`~types.MappingProxyType`, an array a tuple)."""
         return self._span(name)["value"]
 
     def feature_text(self, name: str) -> str:
@@ -446,8 +505,23 @@ class Kernel:
 
     def kernel_name(self, model_name: str) -> str:
         """This version's spelling of a function the model names by its later name."""
-        names: dict[str, str] = self.feature("kernel_names")
+        names: Mapping[str, str] = self.feature("kernel_names")
         return names.get(model_name, model_name)
+
+
+@cache
+def _feature_spans(name: str) -> tuple[tuple[tuple[int, int], Mapping[str, Any]], ...]:
+    """The spans of feature ``name`` in ``data/kernels.toml``, each with its first version, checked once."""
+    features = _kernels_data()["feature"]
+    if name not in features:
+        known = ", ".join(sorted(features))
+        raise UnknownEraError(f"no kernel feature {name!r} in data/kernels.toml; known: {known}")
+    spans = features[name]["spans"]
+    for span in spans:
+        check_keys(span, ("from", "value", "text"), ("from", "value"), f"kernels.toml, feature {name}")
+    if not spans:
+        raise DataFileError(f"data/kernels.toml, feature {name}: no spans")
+    return tuple((_must_parse(span["from"]), span) for span in spans)
 
 
 def get_kernel(kernel: Kernel | str | None = None) -> Kernel:

@@ -1,7 +1,14 @@
-"""Views: widgets, SVG diagrams and figures that render model states.
+"""The widget layer: ipywidgets and anywidget classes that put the renderers on screen and take input.
 
-Pure renderers (``svg``, ``text``, ``tables``, ``theme``) import no Jupyter code; the widget
-classes are imported lazily so that the CLI and scripts stay light.
+What may live here: widget classes (and the mixins and base they share), the one anywidget front-end
+(``static/``), and small functions that build a configured widget (the quizzes, the drgn conveniences of
+:mod:`folioviz.widgets.from_drgn`). No HTML, SVG or figure is built here: that is :mod:`folioviz.render`.
+
+What it may import: ipywidgets, anywidget, traitlets, :mod:`folioviz.render` and the model
+(:mod:`folioviz.kernel`); :mod:`folioviz.widgets.from_drgn` also imports the drgn bridge. Nothing below this
+layer imports it (``lint-imports`` holds the layers; see ``[tool.importlinter]`` in pyproject.toml).
+
+The classes are imported lazily, so that ``import folioviz.widgets`` stays light until one is used.
 """
 
 from __future__ import annotations
@@ -9,47 +16,48 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "BitField",
     "ChoiceQuiz",
-    "DecodeCard",
+    "HistoryExplorer",
     "KindQuiz",
     "MappingWordWidget",
     "MkwriteSideBySide",
     "MkwriteWidget",
     "NullHelperQuiz",
     "NumberQuiz",
+    "PageCacheWalkWidget",
     "PageCacheWidget",
     "RaceExplorer",
     "Stepper",
+    "SurveyExplorer",
     "UnsafeVariantsQuiz",
-    "explain",
     "freed_quiz",
-    "race_summary_figure",
-    "refcount_figure",
     "refcount_quiz",
     "return_line_quiz",
     "terminates_quiz",
 ]
 
+#: Where each exported name is defined (imported on first use).
 _LAZY = {
-    "MappingWordWidget": ".mapping_word",
+    "BitField": ".bitfield",
+    "ChoiceQuiz": ".exercises",
+    "HistoryExplorer": ".history",
     "KindQuiz": ".exercises",
+    "MappingWordWidget": ".mapping_word",
+    "MkwriteSideBySide": ".mkwrite",
+    "MkwriteWidget": ".mkwrite",
     "NullHelperQuiz": ".exercises",
-    "DecodeCard": ".cards",
-    "explain": ".cards",
     "NumberQuiz": ".exercises",
+    "PageCacheWalkWidget": ".pagecache_walk",
+    "PageCacheWidget": ".pagecache",
+    "RaceExplorer": ".races",
+    "Stepper": ".stepper",
+    "SurveyExplorer": ".survey",
+    "UnsafeVariantsQuiz": ".exercises",
     "freed_quiz": ".exercises",
     "refcount_quiz": ".exercises",
-    "PageCacheWidget": ".pagecache",
-    "Stepper": ".stepper",
-    "RaceExplorer": ".races",
-    "UnsafeVariantsQuiz": ".races",
-    "race_summary_figure": ".races",
-    "MkwriteWidget": ".mkwrite",
-    "MkwriteSideBySide": ".mkwrite",
-    "ChoiceQuiz": ".exercises",
     "return_line_quiz": ".exercises",
     "terminates_quiz": ".exercises",
-    "refcount_figure": ".figures",
 }
 
 
@@ -59,3 +67,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module 'folioviz.widgets' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -37,22 +37,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from html import escape
 from types import MappingProxyType
 from typing import Any, ClassVar, Generic, TypeVar
 
 import ipywidgets as w
 
 from ..kernel.errors import FolioVizError
+from ..render.tables import error_html
 
-__all__ = ["GuardedInputs", "InputProtocol", "Plan", "error_html"]
+__all__ = ["GuardedInputs", "InputProtocol", "Plan"]
 
 S = TypeVar("S")
 
-
-def error_html(message: str, lead: str = "Not applied") -> str:
-    """The inline error: what was refused and why (the message says what is allowed)."""
-    return f'<div class="fv-error" role="alert"><b>{escape(lead)}:</b> {escape(message)}</div>'
+__all__ = ["GuardedInputs"]
 
 
 class GuardedInputs:

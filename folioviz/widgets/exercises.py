@@ -2,11 +2,13 @@
 
 * :class:`KindQuiz`: predict what a word is (file, anon, movable, KSM, NULL, invalid).
 * :class:`NullHelperQuiz`: tick the helpers that return NULL (or false) for a folio.
+
+A question may hold markup (``<code>``): pass it as :class:`~folioviz.render.markup.Markup`; a plain ``str``
+is shown as text (escaped).
 """
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 import ipywidgets as w
@@ -15,10 +17,12 @@ from ..kernel import decode
 from ..kernel.errors import FolioVizError
 from ..kernel.mapping import MappingDecode, MappingKind, Pointer
 from ..kernel.races import VARIANTS, RaceModel, compare_variants, explore, unsafe_variants
-from .race_style import orders_text
-from .snapshot import SnapshotMixin, quiz_html
-from .tables import style_html
-from .theme import KIND_STYLE
+from ..render.markup import Markup, tag
+from ..render.race_style import orders_text
+from ..render.snapshot import quiz_html
+from ..render.tables import style_html
+from ..render.theme import KIND_STYLE
+from .snapshot import SnapshotMixin
 
 __all__ = [
     "ChoiceQuiz",
@@ -39,27 +43,32 @@ __all__ = [
 ]
 
 
-def _feedback(ok: bool, text: str) -> str:
+def _feedback(ok: bool, text: Markup | str) -> Markup:
     mark = "✔ Right." if ok else "✘ Not quite."
     cls = "fv-right" if ok else "fv-wrong"
-    return f'<div class="fv-feedback {cls}" role="status" aria-live="polite"><b>{mark}</b> {escape(text)}</div>'
+    body = Markup("<b>{}</b> {}").format(mark, text)
+    return tag("div", body, class_=f"fv-feedback {cls}", role="status", aria_live="polite")
+
+
+def _head(question: Markup | str) -> list[w.HTML]:
+    """The stylesheet and the question paragraph every quiz starts with (a plain ``str`` is escaped)."""
+    return [w.HTML(style_html()), w.HTML(tag("p", question))]
 
 
 class KindQuiz(SnapshotMixin, w.VBox):
     """Predict the kind of a mapping word; the answer appears as soon as you pick."""
 
-    def __init__(self, word: int | str, era: Any = None, *, prompt: str = "", **flags: Any) -> None:
+    def __init__(self, word: int | str, era: Any = None, *, prompt: Markup | str = "", **flags: Any) -> None:
         self.answer: MappingDecode = decode(word, era, **flags)
         kinds = [MappingKind.FILE, MappingKind.ANON, MappingKind.MOVABLE, MappingKind.KSM, MappingKind.NULL]
         if self.answer.folio.slab:
             kinds.append(MappingKind.SLAB)
         if not self.answer.era.movable_tag:
             kinds.append(MappingKind.INVALID)
-        question = prompt or (
-            f"In {self.answer.era.label}, what is a folio whose mapping word is "
-            f"<code>{self.answer.word_text}</code>"
-            + (" (and which is in the swap cache)" if self.answer.folio.swapcache else "")
-            + "?"
+        self._question = prompt or Markup("In {}, what is a folio whose mapping word is <code>{}</code>{}?").format(
+            self.answer.era.label,
+            self.answer.word_text,
+            " (and which is in the swap cache)" if self.answer.folio.swapcache else "",
         )
         self._choices = w.ToggleButtons(
             options=[(KIND_STYLE[k.value].label, k.value) for k in kinds],
@@ -69,7 +78,7 @@ class KindQuiz(SnapshotMixin, w.VBox):
         self._choices.add_class("fv-quiz-choices")
         self._out = w.HTML("")
         self._choices.observe(self._on_pick, names="value")
-        super().__init__([w.HTML(style_html()), w.HTML(f"<p>{question}</p>"), self._choices, self._out])
+        super().__init__([*_head(self._question), self._choices, self._out])
         self.add_class("folioviz")
         self.add_class("fv-quiz")
 
@@ -90,8 +99,8 @@ class KindQuiz(SnapshotMixin, w.VBox):
         why = f"Tag 0b{a.tag:02b} in {a.era.label}: {a.explanation}"
         self._out.value = _feedback(self.correct, why)
 
-    def _snapshot_html(self) -> str:
-        return quiz_html(self)  # the choices are the kinds the notebook has just taught
+    def _snapshot_html(self) -> Markup:
+        return quiz_html(self._question)  # the choices are the kinds the notebook has just taught
 
     def __repr__(self) -> str:
         return f"KindQuiz(word={self.answer.word_text}, era={self.answer.era.id!r})"
@@ -110,13 +119,15 @@ class NullHelperQuiz(SnapshotMixin, w.VBox):
         button.on_click(lambda _: self._check())
         self._out = w.HTML("")
         a = self.answer
-        question = (
-            f"In {a.era.label}, for a folio whose word is <code>{a.word_text}</code>"
-            + (" and which is in the swap cache" if a.folio.swapcache else "")
-            + (" and which is a slab folio" if a.folio.slab else "")
-            + ": which of these return NULL or false?"
+        self._question = Markup(
+            "In {}, for a folio whose word is <code>{}</code>{}{}: which of these return NULL or false?"
+        ).format(
+            a.era.label,
+            a.word_text,
+            " and which is in the swap cache" if a.folio.swapcache else "",
+            " and which is a slab folio" if a.folio.slab else "",
         )
-        super().__init__([w.HTML(style_html()), w.HTML(f"<p>{question}</p>"), *self._boxes.values(), button, self._out])
+        super().__init__([*_head(self._question), *self._boxes.values(), button, self._out])
         self.add_class("folioviz")
         self.add_class("fv-quiz")
 
@@ -147,17 +158,21 @@ class NullHelperQuiz(SnapshotMixin, w.VBox):
         self._out.value = _feedback(ok, detail)
         return ok
 
-    def _snapshot_html(self) -> str:
-        return quiz_html(self, list(self._boxes), many=True)
+    def _snapshot_html(self) -> Markup:
+        return quiz_html(self._question, list(self._boxes), many=True)
 
     def __repr__(self) -> str:
         return f"NullHelperQuiz(word={self.answer.word_text}, era={self.answer.era.id!r})"
 
 
 class NumberQuiz(SnapshotMixin, w.VBox):
-    """Predict a number (a refcount, a step), then reveal: the answer and its reason come from the model."""
+    """Predict a number (a refcount, a step), then reveal: the answer and its reason come from the model.
 
-    def __init__(self, question: str, answer: int, explanation: str) -> None:
+    :param question: the question; markup (``<code>``) only as :class:`~folioviz.render.markup.Markup`
+    """
+
+    def __init__(self, question: Markup | str, answer: int, explanation: str) -> None:
+        self._question = question
         self.answer = answer
         self._explanation = explanation
         self._box = w.BoundedIntText(
@@ -167,7 +182,7 @@ class NumberQuiz(SnapshotMixin, w.VBox):
         button = w.Button(description="Check", button_style="primary", tooltip="check your answer")
         button.on_click(lambda _: self.check())
         self._out = w.HTML("")
-        super().__init__([w.HTML(style_html()), w.HTML(f"<p>{question}</p>"), w.HBox([self._box, button]), self._out])
+        super().__init__([*_head(question), w.HBox([self._box, button]), self._out])
         self.add_class("folioviz")
         self.add_class("fv-quiz")
 
@@ -179,8 +194,8 @@ class NumberQuiz(SnapshotMixin, w.VBox):
         self._out.value = _feedback(ok, f"The answer is {self.answer}. {self._explanation}")
         return ok
 
-    def _snapshot_html(self) -> str:
-        return quiz_html(self, answer_box=True)
+    def _snapshot_html(self) -> Markup:
+        return quiz_html(self._question, answer_box=True)
 
     def __repr__(self) -> str:
         return "NumberQuiz()"
@@ -189,9 +204,8 @@ class NumberQuiz(SnapshotMixin, w.VBox):
 def refcount_quiz(scenario: Any, step: int) -> NumberQuiz:
     """ "What is the refcount after step ``step``?" for a page-cache scenario."""
     target = scenario.step(step)
-    question = (
-        f"In <i>{escape(scenario.title)}</i>, after step {step} (<code>{escape(target.function)}()</code>), "
-        "what is the folio's refcount?"
+    question = Markup("In <i>{}</i>, after step {} (<code>{}()</code>), what is the folio's refcount?").format(
+        scenario.title, step, target.function
     )
     return NumberQuiz(question, target.state.refcount, f"{target.caption} Held by: {target.state.holders_text}.")
 
@@ -202,23 +216,27 @@ def freed_quiz(scenario: Any) -> NumberQuiz:
     if not steps:
         raise ValueError(f"the folio is never freed in {scenario.name!r}")
     first = steps[0]
-    question = f"In <i>{escape(scenario.title)}</i>, at which step number is the folio freed?"
+    question = Markup("In <i>{}</i>, at which step number is the folio freed?").format(scenario.title)
     return NumberQuiz(question, first, scenario.step(first).caption)
 
 
 class ChoiceQuiz(SnapshotMixin, w.VBox):
-    """Pick one answer; feedback at once. The answer and its explanation come from the model."""
+    """Pick one answer; feedback at once. The answer and its explanation come from the model.
 
-    def __init__(self, question: str, options: list[tuple[str, Any]], answer: Any, explanation: str) -> None:
+    :param question: the question; markup (``<code>``) only as :class:`~folioviz.render.markup.Markup`
+    """
+
+    def __init__(self, question: Markup | str, options: list[tuple[str, Any]], answer: Any, explanation: str) -> None:
         if answer not in [value for _, value in options]:
             raise ValueError(f"the answer {answer!r} is not among the options")
+        self._question = question
         self.answer = answer
         self._explanation = explanation
         self._choices = w.ToggleButtons(options=options, value=None, style={"button_width": "auto"})
         self._choices.add_class("fv-quiz-choices")
         self._out = w.HTML("")
         self._choices.observe(self._on_pick, names="value")
-        super().__init__([w.HTML(style_html()), w.HTML(f"<p>{question}</p>"), self._choices, self._out])
+        super().__init__([*_head(question), self._choices, self._out])
         self.add_class("folioviz")
         self.add_class("fv-quiz")
 
@@ -232,17 +250,16 @@ class ChoiceQuiz(SnapshotMixin, w.VBox):
             return
         self._out.value = _feedback(change["new"] == self.answer, self._explanation)
 
-    def _snapshot_html(self) -> str:
-        return quiz_html(self, [label for label, _ in self._choices.options])
+    def _snapshot_html(self) -> Markup:
+        return quiz_html(self._question, [label for label, _ in self._choices.options])
 
     def __repr__(self) -> str:
         return "ChoiceQuiz()"
 
 
-def _describe_inputs(inputs: Any) -> str:
-    return (
-        f"kernel {escape(inputs.kernel)}, a <b>{escape(inputs.handler)}</b> handler, a <b>{escape(inputs.folio)}</b> "
-        f"folio, the check <code>{escape(inputs.check)}</code>" + (", on a swapfile" if inputs.swapfile else "")
+def _describe_inputs(inputs: Any) -> Markup:
+    return Markup("kernel {}, a <b>{}</b> handler, a <b>{}</b> folio, the check <code>{}</code>{}").format(
+        inputs.kernel, inputs.handler, inputs.folio, inputs.check, ", on a swapfile" if inputs.swapfile else ""
     )
 
 
@@ -259,7 +276,7 @@ def return_line_quiz(**inputs: Any) -> ChoiceQuiz:
         ("16: VM_BUG_ON fires", 16),
         ("17: return, folio locked", 17),
     ]
-    question = f"With {_describe_inputs(given)}: where does <code>do_page_mkwrite()</code> end?"
+    question = Markup("With {}: where does <code>do_page_mkwrite()</code> end?").format(_describe_inputs(given))
     return ChoiceQuiz(
         question, options, run.path[-1], f"It runs lines {', '.join(map(str, run.path))}. {run.explanation}"
     )
@@ -271,7 +288,7 @@ def terminates_quiz(**inputs: Any) -> ChoiceQuiz:
 
     given = MkwriteInputs(**inputs)
     run = mkwrite_outcome(given)
-    question = f"With {_describe_inputs(given)}: does the write fault ever finish?"
+    question = Markup("With {}: does the write fault ever finish?").format(_describe_inputs(given))
     answer = "no" if run.outcome is Outcome.LIVELOCK else "yes"
     return ChoiceQuiz(
         question,
@@ -300,12 +317,12 @@ class UnsafeVariantsQuiz(SnapshotMixin, w.VBox):
         button.on_click(lambda _: self._check())
         self._out = w.HTML("")
         folio_text = "a file's folio" if folio == "file" else "an old driver's movable-tagged page"
-        question = (
-            f"With {escape(handler)} <code>->page_mkwrite</code> handlers, {folio_text} and kernel v{escape(kernel)}: "
+        self._question = Markup(
+            "With {} <code>->page_mkwrite</code> handlers, {} and kernel v{}: "
             "under which variants can some interleaving write to a folio that truncation has already removed "
             "(or is removing)? Tick all that apply."
-        )
-        super().__init__([w.HTML(style_html()), w.HTML(f"<p>{question}</p>"), *self._boxes.values(), button, self._out])
+        ).format(handler, folio_text, kernel)
+        super().__init__([*_head(self._question), *self._boxes.values(), button, self._out])
         self.add_class("folioviz")
         self.add_class("fv-quiz")
 
@@ -326,24 +343,19 @@ class UnsafeVariantsQuiz(SnapshotMixin, w.VBox):
         for e in self._comparison:
             bad = [r for r in e.outcomes if r.outcome.harmful]
             verdict = ", ".join(f"{r.name} in {orders_text(r)}" for r in bad) if bad else "never"
-            lines.append(f"<li><b>{escape(VARIANTS[e.model.variant].label)}</b>: {escape(verdict)}</li>")
-        mark = "✔ Right." if ok else "✘ Not quite."
-        cls = "fv-right" if ok else "fv-wrong"
-        self._out.value = (
-            f'<div class="fv-feedback {cls}" role="status" aria-live="polite"><b>{mark}</b> '
-            f"Harmful outcomes per variant, from the explorer:<ul>{''.join(lines)}</ul></div>"
-        )
+            lines.append(Markup("<li><b>{}</b>: {}</li>").format(VARIANTS[e.model.variant].label, verdict))
+        self._out.value = _feedback(ok, Markup("Harmful outcomes per variant, from the explorer:") + tag("ul", *lines))
         return ok
 
-    def _snapshot_html(self) -> str:
-        return quiz_html(self, [VARIANTS[v].label for v in self._boxes], many=True)
+    def _snapshot_html(self) -> Markup:
+        return quiz_html(self._question, [VARIANTS[v].label for v in self._boxes], many=True)
 
     def __repr__(self) -> str:
         m = self.model
         return f"UnsafeVariantsQuiz(handler={m.handler!r}, folio={m.folio!r}, kernel={m.kernel!r})"
 
 
-def orders_quiz(variant: str, outcome: str, question: str, *, hint: str = "", **inputs: Any) -> Any:
+def orders_quiz(variant: str, outcome: str, question: Markup | str, *, hint: str = "", **inputs: Any) -> Any:
     """ "How many orders end in ``outcome``?" for one variant: a NumberQuiz whose answer is the explorer's count."""
     exploration = explore(RaceModel(variant=variant, **inputs))
     report = exploration.report(outcome)
@@ -359,7 +371,7 @@ def orders_quiz(variant: str, outcome: str, question: str, *, hint: str = "", **
 # --------------------------------------------------------------------------- the survey's and history's quizzes
 
 
-def old_school_quiz(release: str, question: str = "") -> NumberQuiz:
+def old_school_quiz(release: str, question: Markup | str = "") -> NumberQuiz:
     """ "How many registered ->page_mkwrite handlers in ``release`` are old-school?" from the survey.
 
     The explanation names them and, for each that returns 0 only on some calls, says on which: the
@@ -368,14 +380,14 @@ def old_school_quiz(release: str, question: str = "") -> NumberQuiz:
     from ..kernel.survey import old_school
 
     rows = old_school(release)
-    tag = rows[0].release if rows else release
-    question = question or (
-        f"How many registered <code>->page_mkwrite</code> handlers in {escape(tag)} follow the old-school "
+    tag_ = rows[0].release if rows else release
+    question = question or Markup(
+        "How many registered <code>->page_mkwrite</code> handlers in {} follow the old-school "
         "convention (return 0 with the folio unlocked)?"
-    )
+    ).format(tag_)
     names = ", ".join(row.handler for row in rows) or "none"
     conditions = " ".join(f"{row.handler} is old-school {row.old_school_when}." for row in rows if row.old_school_when)
-    return NumberQuiz(question, len(rows), f"Old-school in {tag}: {names}. {conditions}".strip())
+    return NumberQuiz(question, len(rows), f"Old-school in {tag_}: {names}. {conditions}".strip())
 
 
 def livelock_era_quiz() -> ChoiceQuiz:
@@ -386,7 +398,7 @@ def livelock_era_quiz() -> ChoiceQuiz:
     hits = [era for era in eras() if era.folio_mapping_check_livelocks]
     if len(hits) != 1:
         raise FolioVizError(f"expected exactly one era where a folio_mapping() check livelocks, found {len(hits)}")
-    question = (
+    question = Markup(
         "In which kernel era would a <code>folio_mapping()</code> check in <code>do_page_mkwrite()</code> make "
         "an old driver's movable page retry for ever?"
     )
@@ -397,7 +409,7 @@ def _event_explanation(event: Any) -> str:
     return f'{event.commit[:12]}, "{event.title}": {event.what}'
 
 
-def history_year_quiz(event_id: str, question: str) -> NumberQuiz:
+def history_year_quiz(event_id: str, question: Markup | str) -> NumberQuiz:
     """ "In which year ...?" about one event of ``do_page_mkwrite()``'s history (``data/mkwrite_history.toml``)."""
     from ..kernel.mkwrite import history_event
 
@@ -405,7 +417,7 @@ def history_year_quiz(event_id: str, question: str) -> NumberQuiz:
     return NumberQuiz(question, event.year, _event_explanation(event))
 
 
-def history_release_quiz(event_id: str, question: str, releases: tuple[str, ...]) -> ChoiceQuiz:
+def history_release_quiz(event_id: str, question: Markup | str, releases: tuple[str, ...]) -> ChoiceQuiz:
     """ "In which release ...?" about one history event; ``releases`` are the choices and must hold its version."""
     from ..kernel.mkwrite import history_event
 
@@ -427,12 +439,11 @@ def real_kind_quiz(version: str, scenario: str, role: str | None = None) -> Choi
     obs = rec.observation(scenario, role)
     result = compare(obs, rec)
     page = result.folioviz.decode.folio.mapping
-    question = (
-        f"On the real {escape(rec.kernel.version)} kernel, the <code>{escape(obs.name)}</code> page has "
-        f"<code>mapping = {page:#018x}</code>, flags <code>{escape('|'.join(obs.page.pgp) or '(none)')}</code>"
-        + (f" and page type <code>{escape(obs.page.page_type)}</code>" if obs.page.page_type else "")
-        + ". What is it?"
-    )
+    page_type = Markup(" and page type <code>{}</code>").format(obs.page.page_type) if obs.page.page_type else ""
+    question = Markup(
+        "On the real {} kernel, the <code>{}</code> page has <code>mapping = {:#018x}</code>, flags <code>{}</code>{}"
+        ". What is it?"
+    ).format(rec.kernel.version, obs.name, page, "|".join(obs.page.pgp) or "(none)", page_type)
     kinds = ("file", "anon", "KSM", "movable", "slab", "NULL")
     options = [(KIND_STYLE[k].label, k) for k in kinds]
     explanation = (
@@ -448,10 +459,10 @@ def ksm_bug_count_quiz(version: str) -> NumberQuiz:
 
     rec = record(version)
     whole = rec.whole_memory
-    question = (
-        f"The lab compared {whole.compared} pages of the real {escape(rec.kernel.version)} kernel with folioviz. "
+    question = Markup(
+        "The lab compared {} pages of the real {} kernel with folioviz. "
         "On how many plain anonymous pages (tag 0b01) did <code>/proc/kpageflags</code> set KPF_KSM?"
-    )
+    ).format(whole.compared, rec.kernel.version)
     explanation = (
         f"{whole.kpf_ksm_on_plain_anon}: folioviz agreed with kpageflags on {whole.agree} pages, and the rest were "
         "plain anonymous pages that this build's kpageflags calls KSM (B7)."
@@ -467,10 +478,10 @@ def truncated_refcount_quiz(version: str) -> NumberQuiz:
 
     rec = record(version)
     page = rec.observation("truncated").page
-    question = (
-        f"On the real {escape(rec.kernel.version)} kernel the trace saw pfn {page.pfn:#x} leave the page cache, "
+    question = Markup(
+        "On the real {} kernel the trace saw pfn {:#x} leave the page cache, "
         "and its <code>mapping</code> is NULL in the dump. What was its refcount there?"
-    )
+    ).format(rec.kernel.version, page.pfn)
     explanation = (
         f"{page.refcount}: the page left its file, but the pipe it was spliced into still held it. A NULL word "
         "says 'truncated', not 'freed' (R8)."

@@ -7,21 +7,21 @@ and what the model says the email's driver page would do there under each trunca
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 import ipywidgets as w
 
 from ..kernel.errors import FolioVizError
-from ..kernel.mkwrite import CHECKS, HistoryEvent, MkwriteInputs, mkwrite_history, mkwrite_outcome
-from ..kernel.sources import commit_url, lore_url
-from ..kernel.versions import Era, eras, get_era
+from ..kernel.mkwrite import HistoryEvent, mkwrite_history
+from ..render.history import event_era, event_html, livelock_html
+from ..render.markup import Markup
+from ..render.snapshot import decode_snapshot_html
+from ..render.tables import style_html
+from ..render.theme import is_presenter
 from .mapping_word import MappingWordWidget
-from .snapshot import SnapshotMixin, decode_snapshot_html
-from .tables import style_html
-from .theme import is_presenter
+from .snapshot import SnapshotMixin
 
-__all__ = ["HistoryExplorer", "event_era"]
+__all__ = ["HistoryExplorer"]
 
 DRIVER_WORD = 0xFFFFFFFFC0A04042
 """A driver page's word tagged movable (0b10), as in notebook 03 (an example address, not a real one)."""
@@ -31,71 +31,6 @@ _SHOWCASE: dict[str, dict[str, Any]] = {
     "swap-space-6.18": {"word": 0xFFFF888003A1C001, "swapcache": True},
     "movable-flag-6.17": {"word": DRIVER_WORD},
 }
-
-
-def event_era(event: HistoryEvent) -> tuple[Era, str]:
-    """The era folioviz models for the kernel an event landed in, and a note when that is approximate.
-
-    Events before the oldest modelled era (the 2007/2009 changes) are shown in the oldest era,
-    v5.x, whose do_page_mkwrite() keeps the check those changes introduced.
-    """
-    if not event.version:
-        return get_era("email"), "posted during the email's era (v6.4 was current)"
-    try:
-        return get_era(event.version), ""
-    except FolioVizError:
-        oldest = eras()[0]
-        return oldest, (
-            f"{event.version} is older than folioviz models; shown in {oldest.label} ({oldest.release}), "
-            "whose do_page_mkwrite() still has the check this change introduced"
-        )
-
-
-def _event_html(event: HistoryEvent, era: Era, note: str) -> str:
-    links = []
-    if event.commit:
-        links.append(
-            f'<a href="{escape(commit_url(event.commit))}" target="_blank">commit '
-            f"<code>{escape(event.commit[:12])}</code></a>"
-        )
-    if event.message_id:
-        links.append(f'<a href="{escape(lore_url(event.message_id))}" target="_blank">mail</a>')
-    unsure = (
-        f'<div class="fv-cell-note"><i>Not verified: {escape(", ".join(event.uncertain))}.</i></div>'
-        if event.uncertain
-        else ""
-    )
-    version = escape(event.version) + (" (≈)" if "version" in event.uncertain else "") if event.version else "—"
-    return (
-        '<div class="fv-event" role="region" aria-label="the selected event">'
-        f"<div><b>{escape(event.date)}</b> ({escape(event.date_is)}) · release {version} · "
-        f"{escape(event.author)}</div>"
-        f'<div class="fv-kind">{escape(event.title)}</div>'
-        f'<div class="fv-note">{escape(event.what)}</div>'
-        f"<div>{' · '.join(links)} · rules {escape(', '.join(event.rules))}</div>{unsure}"
-        f'<div class="fv-cell-note">Widgets below: {escape(era.label)}, links to {escape(era.release)}'
-        + (f" ({escape(note)})" if note else "")
-        + "</div></div>"
-    )
-
-
-def _livelock_html(era: Era) -> str:
-    """The email's driver page in this era, under both checks, as the model says."""
-    rows = []
-    for check in CHECKS:
-        try:
-            run = mkwrite_outcome(
-                MkwriteInputs(handler="old-school", folio="movable-tagged", check=check, kernel=era.example_kernel)
-            )
-            verdict = f"<b>{escape(run.outcome.name)}</b>"
-        except FolioVizError as error:
-            verdict = f"<i>no such page: {escape(str(error).split('.')[0])}</i>"
-        rows.append(f"<tr><td><code>{escape(check)}</code></td><td>{verdict}</td></tr>")
-    return (
-        '<table class="fv-table fv-history-livelock" aria-label="the email\'s driver page in this era">'
-        f"<caption>An old driver's movable-tagged page, old-school handler, kernel {escape(era.example_kernel)}"
-        "</caption><tr><th>truncation check</th><th>outcome</th></tr>" + "".join(rows) + "</table>"
-    )
 
 
 class HistoryExplorer(SnapshotMixin, w.VBox):
@@ -139,8 +74,8 @@ class HistoryExplorer(SnapshotMixin, w.VBox):
             return
         event = self._events[event_id]
         era, note = event_era(event)
-        self._card.value = _event_html(event, era, note)
-        self._livelock.value = _livelock_html(era)
+        self._card.value = event_html(event, era, note)
+        self._livelock.value = livelock_html(era)
         showcase = {"word": DRIVER_WORD, "swapcache": False, **_SHOWCASE.get(event_id, {})}
         if era.movable_ops_flag and showcase["word"] == DRIVER_WORD:
             showcase["movable_ops"] = True
@@ -149,11 +84,11 @@ class HistoryExplorer(SnapshotMixin, w.VBox):
             showcase["movable_ops"] = False
         self._word.update(era=era.id, raise_errors=True, **showcase)
 
-    def _snapshot_html(self) -> str:
+    def _snapshot_html(self) -> Markup:
         era, note = event_era(self.event)
         return (
-            _event_html(self.event, era, note)
-            + _livelock_html(era)
+            event_html(self.event, era, note)
+            + livelock_html(era)
             + decode_snapshot_html(self.word_widget.result, diagram=True)
         )
 

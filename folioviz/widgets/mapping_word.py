@@ -25,13 +25,15 @@ from traitlets import Bool, Int, Unicode
 from ..kernel import Era, FolioVizError, decode_folio, eras, get_era, make_folio
 from ..kernel.bitroles import bit_roles
 from ..kernel.mapping import MappingDecode
+from ..render.bits import word_hex
+from ..render.markup import Markup
+from ..render.snapshot import decode_snapshot_html
+from ..render.svg import mapping_svg
+from ..render.tables import helpers_table_html, kind_line_html, paste_html, style_html
+from ..render.theme import is_presenter
 from .base import InputProtocol, Plan
 from .bitfield import BitField
-from .bits import word_hex
-from .snapshot import SnapshotMixin, decode_snapshot_html
-from .svg import mapping_svg
-from .tables import helpers_table_html, kind_line_html, style_html
-from .theme import is_presenter
+from .snapshot import SnapshotMixin
 
 __all__ = ["MappingWordWidget"]
 
@@ -223,7 +225,7 @@ class MappingWordWidget(SnapshotMixin, InputProtocol[_Decoded], w.VBox):
         self._text.value = text
         return not self._error
 
-    def _snapshot_html(self) -> str:
+    def _snapshot_html(self) -> Markup:
         return decode_snapshot_html(self.result)
 
     def __repr__(self) -> str:  # short and deterministic (it is stored in notebooks)
@@ -309,8 +311,14 @@ class MappingWordWidget(SnapshotMixin, InputProtocol[_Decoded], w.VBox):
         self._table.value = helpers_table_html(r)
 
     @classmethod
-    def from_drgn(cls, obj: Any, era: Any = None, **kwargs: Any) -> MappingWordWidget:
-        """The folio of a drgn ``struct folio *``/``struct page *``, read from its kernel (needs drgn)."""
-        from ..drgn import mapping_word_widget
-
-        return mapping_word_widget(obj, era, **kwargs)
+    def from_reading(cls, result: MappingDecode, **kwargs: Any) -> MappingWordWidget:
+        """A widget on a decode read from a real kernel (:func:`folioviz.drgn.decode`), with what was read
+        listed under it; :func:`folioviz.widgets.from_drgn.mapping_word_widget` reads and opens in one call."""
+        folio = result.folio
+        widget = cls(
+            result.word, result.era, slab=folio.slab, swapcache=folio.swapcache, movable_ops=folio.movable_ops, **kwargs
+        )
+        read = w.HTML(paste_html(result))
+        read.add_class("fv-read-from-kernel")
+        widget.children = (*widget.children, read)
+        return widget

@@ -7,7 +7,6 @@ it. A learner can also type their own sequence of kernel operations: an illegal 
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 import ipywidgets as w
@@ -19,32 +18,25 @@ from ..kernel.pagecache import (
     PAGECACHE_SCENARIOS,
     PageCacheFolio,
     compose_scenario,
-    large_folio_scenario,
 )
 from ..kernel.scenario import Scenario, Step
 from ..kernel.versions import DEFAULT_ERA, default_era, eras, get_era
-from .base import GuardedInputs, error_html
-from .snapshot import SnapshotMixin, step_html, steps_table_html
+from ..render.markup import Markup, tag
+from ..render.pagecache import build_scenario
+from ..render.snapshot import step_html, steps_table_html
+from ..render.svg import pagecache_svg
+from ..render.tables import style_html
+from ..render.theme import is_presenter
+from .base import GuardedInputs
+from .snapshot import SnapshotMixin
 from .stepper import Stepper
-from .svg import pagecache_svg
-from .tables import style_html
-from .theme import is_presenter
 
-__all__ = ["LARGE_SIZES", "PageCacheWidget", "SequenceCard", "build_scenario"]
+__all__ = ["LARGE_SIZES", "PageCacheWidget"]
 
 LARGE_SIZES = (2, 4, 8, 16, 512)
 #: Picker values for a scenario the caller passed in, and for one the learner composed.
 GIVEN, COMPOSED = "given", "composed"
 _OWN_TITLES = {GIVEN: "The scenario given (fixed to its era)", COMPOSED: "Your own sequence"}
-
-
-def build_scenario(name: str, *, nr_pages: int = 4, era: Any = None) -> Scenario[PageCacheFolio]:
-    """One of the model's named scenarios (``email``, ``truncation``, ``large-folio``, ``early-put``)."""
-    if name not in PAGECACHE_SCENARIOS:
-        raise FolioVizError(f"unknown scenario {name!r}; choose from {', '.join(PAGECACHE_SCENARIOS)}")
-    if name == "large-folio":
-        return large_folio_scenario(nr_pages, era=era)
-    return PAGECACHE_SCENARIOS[name](era=era)
 
 
 class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
@@ -119,9 +111,10 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
         composer = w.VBox(
             [
                 w.HTML(
-                    "<b>Compose your own</b> (starts from a cached folio; an actor such as <code>thread A</code> "
-                    "follows the name):"
-                    f'<div class="fv-cell-note">operations: {escape(names)}<br>short names: {escape(aliases)}</div>'
+                    Markup(
+                        "<b>Compose your own</b> (starts from a cached folio; an actor such as <code>thread A</code> "
+                        'follows the name):<div class="fv-cell-note">operations: {}<br>short names: {}</div>'
+                    ).format(names, aliases)
                 ),
                 self._ops,
                 self._run,
@@ -219,11 +212,11 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
         self._point_picker(COMPOSED)
         return True
 
-    def _snapshot_html(self) -> str:
+    def _snapshot_html(self) -> Markup:
         sc, i, step = self.scenario, self.stepper.index, self.step
         era = get_era(self.era)
         return (
-            f"<p>Scenario <b>{escape(sc.title)}</b> · {escape(era.label)} · links to {escape(era.release)}</p>"
+            Markup("<p>Scenario <b>{}</b> · {} · links to {}</p>").format(sc.title, era.label, era.release)
             + step_html(step, i, len(sc))
             + steps_table_html(sc.steps, i, lambda state: state.describe())
         )
@@ -274,50 +267,10 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
 
     def _show_era(self) -> None:
         era = get_era(self._era)
-        note = f" · {escape(self._era_note)}" if self._era_note else ""
-        self._era_label.value = (
-            f'<span class="fv-cell-note">{escape(self._scenario.title)} · {escape(era.label)} · '
-            f"links to {escape(era.release)}{note}</span>"
+        note = f" · {self._era_note}" if self._era_note else ""
+        self._era_label.value = tag(
+            "span", f"{self._scenario.title} · {era.label} · links to {era.release}{note}", class_="fv-cell-note"
         )
 
     def _render_step(self, step: Step[PageCacheFolio]) -> None:
         self._diagram.value = pagecache_svg(step.state, function=step.function, presenter=self._presenter)
-
-
-class SequenceCard:
-    """A "what if" cell's answer: the steps of a learner's sequence, or why the kernel forbids it.
-
-    >>> SequenceCard(["lookup thread A", "remove"])  # doctest: +ELLIPSIS
-    Not allowed at step 2 ...
-    """
-
-    def __init__(self, ops: list[str], *, era: Any = None) -> None:
-        self.ops = list(ops)
-        self.error = ""
-        self.scenario: Scenario[PageCacheFolio] | None = None
-        try:
-            self.scenario = compose_scenario(self.ops, era=era)
-        except FolioVizError as error:
-            self.error = str(error)
-
-    def _rows(self) -> list[tuple[int, str, str]]:
-        assert self.scenario is not None
-        return [(i, step.function, step.state.describe()) for i, step in enumerate(self.scenario.steps)]
-
-    def __repr__(self) -> str:
-        if self.error:
-            return f"Not allowed at {self.error}"
-        return "\n".join(f"{i:>2}  {fn:<24} {text}" for i, fn, text in self._rows())
-
-    def _repr_html_(self) -> str:
-        if self.error:
-            return style_html(controls=False) + f'<div class="folioviz">{error_html(self.error, "Not allowed")}</div>'
-        rows = "".join(
-            f"<tr><td>{i}</td><td><code>{escape(fn)}()</code></td><td>{escape(text)}</td></tr>"
-            for i, fn, text in self._rows()
-        )
-        return (
-            style_html(controls=False)
-            + '<div class="folioviz"><table class="fv-table"><tr><th>step</th><th>function</th>'
-            f"<th>state after it</th></tr>{rows}</table></div>"
-        )

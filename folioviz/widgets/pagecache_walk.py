@@ -6,42 +6,18 @@ The widget takes the walk's plain entries, so it needs drgn only to make them, n
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 import ipywidgets as w
 
 from ..kernel import FolioVizError
+from ..render.markup import Markup, tag
+from ..render.pagecache import pagecache_table_html
+from ..render.tables import style_html
+from ..render.theme import is_presenter
 from .mapping_word import MappingWordWidget
-from .tables import style_html
-from .theme import is_presenter
 
-__all__ = ["PageCacheWalkWidget", "pagecache_table_html"]
-
-
-def pagecache_table_html(entries: tuple[Any, ...], selected: int | None = None) -> str:
-    """The walk as an HTML table (also the widget's static snapshot)."""
-    rows = []
-    for i, e in enumerate(entries):
-        if e.kind == "folio":
-            what = escape(e.summary)
-            refcount = str(e.refcount)
-            order = str(e.order)
-        else:
-            what = f"<b>value entry</b> <code>{e.value:#x}</code>: {escape(e.note)}"
-            refcount = order = "—"
-        mark = ' class="fv-disagree" aria-current="true"' if selected == i else ""
-        rows.append(
-            f"<tr{mark}><td>{i}</td><td><code>{e.index}</code></td><td><code>{e.entry:#x}</code></td>"
-            f"<td>{refcount}</td><td>{order}</td><td>{what}</td></tr>"
-        )
-    body = "".join(rows) or '<tr><td colspan="6">the page cache is empty</td></tr>'
-    return (
-        '<table class="fv-table fv-pagecache-walk"><caption>Page cache (address_space-&gt;i_pages), '
-        "one row per entry; a large folio is listed once, at its first index</caption>"
-        "<thead><tr><th>row</th><th>index</th><th>entry</th><th>refcount</th><th>order</th><th>what</th></tr>"
-        f"</thead><tbody>{body}</tbody></table>"
-    )
+__all__ = ["PageCacheWalkWidget"]
 
 
 class PageCacheWalkWidget(w.VBox):
@@ -90,15 +66,19 @@ class PageCacheWalkWidget(w.VBox):
         """Show row ``row`` below the table; a value entry is explained instead (it has no word)."""
         if row is None or isinstance(row, bool) or not isinstance(row, int) or not 0 <= row < len(self.entries):
             self._error = f"row must be an int from 0 to {len(self.entries) - 1}, not {row!r}"
-            self._message.value = f'<div class="fv-error" role="alert">{escape(self._error)}</div>'
+            self._message.value = tag("div", self._error, class_="fv-error", role="alert")
             return None
         self._error = ""
         entry = self.entries[row]
         self._table.value = pagecache_table_html(self.entries, selected=row)
         if entry.kind != "folio" or entry.decode is None:
-            self._message.value = (
-                f'<div class="fv-note" role="status">Index {entry.index} holds a value entry '
-                f"(<code>{entry.value:#x}</code>): {escape(entry.note)}. There is no folio, so no mapping word.</div>"
+            self._message.value = tag(
+                "div",
+                Markup(
+                    "Index {} holds a value entry (<code>{:#x}</code>): {}. There is no folio, so no mapping word."
+                ).format(entry.index, entry.value, entry.note),
+                class_="fv-note",
+                role="status",
             )
             self._detail.children = ()
             self.opened = None
@@ -115,11 +95,13 @@ class PageCacheWalkWidget(w.VBox):
             )
         except FolioVizError as error:  # pragma: no cover - the walk only holds valid decodes
             self._error = str(error)
-            self._message.value = f'<div class="fv-error" role="alert">{escape(self._error)}</div>'
+            self._message.value = tag("div", self._error, class_="fv-error", role="alert")
             return None
-        self._message.value = (
-            f'<div class="fv-note" role="status">Index {entry.index}: refcount {entry.refcount}, '
-            f"order {entry.order}.</div>"
+        self._message.value = tag(
+            "div",
+            f"Index {entry.index}: refcount {entry.refcount}, order {entry.order}.",
+            class_="fv-note",
+            role="status",
         )
         self._detail.children = (widget,)
         self.opened = widget

@@ -16,7 +16,6 @@ results (the styles they share are in :mod:`.race_style`):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 
 import ipywidgets as w
@@ -34,37 +33,29 @@ from ..kernel.races import (
     folio_view,
 )
 from ..kernel.scenario import Step
+from ..render.markup import Markup, tag
+from ..render.mkwrite import kernel_options
+from ..render.race_style import (
+    THREAD_CHOICES,
+    VARIANT_SHORT,
+    counts_text,
+    orders_text,
+    outcome_glyphs,
+)
+from ..render.snapshot import step_html
+from ..render.svg import race_timeline_svg
+from ..render.tables import outcome_banner_html, race_state_html, race_table_html, style_html
+from ..render.theme import OKABE_ITO, is_presenter
 from .base import InputProtocol, Plan
-from .exercises import UnsafeVariantsQuiz, orders_quiz
-from .figures import race_summary_figure
-from .mkwrite import kernel_options
-from .race_style import LANE_STYLE, OUTCOME_STYLE, THREAD_CHOICES, VARIANT_SHORT, _counts_text, _glyphs, orders_text
-from .snapshot import SnapshotMixin, plain_table_html, step_html
+from .snapshot import SnapshotMixin
 from .stepper import Stepper
-from .svg import race_timeline_svg
-from .tables import growth_table_html, outcome_banner_html, race_comparison_html, race_table_html, style_html
-from .theme import OKABE_ITO, is_presenter
 
-__all__ = [
-    "LANE_STYLE",
-    "OUTCOME_STYLE",
-    "THREAD_CHOICES",
-    "VARIANT_SHORT",
-    "RaceExplorer",
-    "UnsafeVariantsQuiz",
-    "growth_table_html",
-    "orders_quiz",
-    "outcome_banner_html",
-    "race_comparison_html",
-    "race_summary_figure",
-    "race_table_html",
-    "race_timeline_svg",
-]
+__all__ = ["RaceExplorer"]
 
 # --------------------------------------------------------------------------- the widget
 
 
-_EXTRA_STYLE = f"""<style>
+_EXTRA_STYLE = Markup(f"""<style>
 .folioviz .fv-outcome {{ border-left: 8px solid #1A1A1A; padding: 0.5em 0.8em; margin: 0.4em 0; color: #1A1A1A;
   background: #F4F4F4; line-height: 1.4; }}
 .folioviz .fv-outcome-good {{ background: #E6F5EF; }}
@@ -78,7 +69,7 @@ _EXTRA_STYLE = f"""<style>
 .folioviz table.fv-race-table td {{ white-space: nowrap; }}
 .folioviz .fv-race-state {{ font-family: ui-monospace, 'DejaVu Sans Mono', monospace; margin: 0.3em 0; }}
 .folioviz .fv-race-timeline-box {{ overflow-x: auto; max-width: 100%; }}
-</style>"""
+</style>""")
 
 
 _kernel_options = kernel_options
@@ -274,31 +265,40 @@ class RaceExplorer(SnapshotMixin, InputProtocol[_Explored], w.VBox):
             changes["outcome"] = outcome
         return self.update(**changes)
 
-    def _snapshot_html(self) -> str:
+    def _snapshot_html(self) -> Markup:
         m, index = self.model, self.stepper.index
         outcome, replay = self._shown.state.outcome, self.replay
         step = replay.scenario.steps[index]
         view = folio_view(m, step.state)
         return (
-            f"<p>handler <b>{escape(m.handler)}</b> · folio <b>{escape(m.folio)}</b> · kernel {escape(m.kernel)} · "
-            f"threads {m.faults} fault(s), {m.readers} reader(s) · variant <b>{escape(VARIANT_SHORT[m.variant])}</b>"
-            f" · replaying <b>{escape(outcome)}</b></p>"
-            + f"<p>{escape(VARIANT_SHORT[m.variant])}: {escape(_counts_text(self.exploration))}</p>"
-            + plain_table_html(outcome_banner_html(replay.report, m))
+            Markup(
+                "<p>handler <b>{}</b> · folio <b>{}</b> · kernel {} · threads {} fault(s), {} reader(s) · "
+                "variant <b>{}</b> · replaying <b>{}</b></p><p>{}: {}</p>"
+            ).format(
+                m.handler,
+                m.folio,
+                m.kernel,
+                m.faults,
+                m.readers,
+                VARIANT_SHORT[m.variant],
+                outcome,
+                VARIANT_SHORT[m.variant],
+                counts_text(self.exploration),
+            )
+            + outcome_banner_html(replay.report, m, static=True)
             + step_html(step, index, len(replay.scenario))
-            + f"<p>folio: {escape(view.line())} · held by {escape(view.holders)}</p>"
+            + tag("p", f"folio: {view.line()} · held by {view.holders}")
             + self._last_step_html(index)
         )
 
-    def _last_step_html(self, index: int) -> str:
+    def _last_step_html(self, index: int) -> Markup:
         """Before the last step, the last step's folio and the outcome: a static reader sees how it ends."""
         steps = self.replay.scenario.steps
         if index == len(steps) - 1:
-            return ""
+            return Markup("")
         last = folio_view(self.model, steps[-1].state)
-        return (
-            f"<p><b>At the last step</b> (step {len(steps) - 1}): folio {escape(last.line())} · held by "
-            f"{escape(last.holders)} · outcome <b>{escape(self._shown.state.outcome)}</b></p>"
+        return Markup("<p><b>At the last step</b> (step {}): folio {} · held by {} · outcome <b>{}</b></p>").format(
+            len(steps) - 1, last.line(), last.holders, self._shown.state.outcome
         )
 
     def __repr__(self) -> str:
@@ -361,7 +361,7 @@ class RaceExplorer(SnapshotMixin, InputProtocol[_Explored], w.VBox):
     @staticmethod
     def _outcome_options(plan: Plan[_Explored]) -> list[tuple[str, str]]:
         exploration = plan.state.comparison[plan.state.model.variant]
-        return [(f"{_glyphs(r.outcome)} {r.name} · {orders_text(r)}", r.name) for r in exploration.outcomes]
+        return [(f"{outcome_glyphs(r.outcome)} {r.name} · {orders_text(r)}", r.name) for r in exploration.outcomes]
 
     def _render_controls(self, plan: Plan[_Explored]) -> None:
         m, outcome = plan.state.model, plan.state.outcome
@@ -389,10 +389,7 @@ class RaceExplorer(SnapshotMixin, InputProtocol[_Explored], w.VBox):
         if len(replay.scenario) <= index:  # a new scenario is being installed
             return
         view = folio_view(self.model, step.state)
-        holders = escape(view.holders)
-        self._state.value = (
-            f'<div class="fv-race-state" role="status">folio: {escape(view.line())} · held by {holders}</div>'
-        )
+        self._state.value = race_state_html(view)
         self._timeline.value = race_timeline_svg(replay, index, presenter=self._presenter)
 
 

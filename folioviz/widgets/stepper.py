@@ -12,7 +12,6 @@ End; Notebook 7 keeps the arrow keys for moving between cells, so there use the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
 from typing import Any, Generic, TypeVar
 
 import ipywidgets as w
@@ -20,29 +19,18 @@ from traitlets import Int
 
 from ..kernel.errors import FolioVizError
 from ..kernel.scenario import Scenario, Step
+from ..render.markup import Markup
+from ..render.snapshot import step_html
+from ..render.tables import step_caption_html
 from .base import InputProtocol, Plan
-from .snapshot import SnapshotMixin, step_html
+from .snapshot import SnapshotMixin
 
-__all__ = ["SPEEDS", "Stepper", "step_caption_html"]
+__all__ = ["SPEEDS", "Stepper"]
 
 S = TypeVar("S")
 
 #: Play speeds offered, as (label, milliseconds per step).
 SPEEDS = (("slow", 2200), ("normal", 1300), ("fast", 600))
-
-
-def step_caption_html(step: Step[Any], index: int, total: int) -> str:
-    """The caption under a scenario: step number, kernel function, rule, source link, sentence."""
-    link = ""
-    if step.source is not None:
-        link = f' · <a href="{escape(step.source.url)}" target="_blank">{escape(step.source.label)}</a>'
-    rule = f' · rule <b class="fv-step-rule">{escape(step.rule)}</b>' if step.rule else ""
-    return (
-        '<div class="fv-step-caption" role="status" aria-live="polite">'
-        f'<span class="fv-step-count">step {index} of {total - 1}</span> · '
-        f'<code class="fv-step-function">{escape(step.function)}</code>{rule}{link}'
-        f'<div class="fv-step-text">{escape(step.caption)}</div></div>'
-    )
 
 
 class Stepper(SnapshotMixin, InputProtocol[int], w.VBox, Generic[S]):
@@ -154,11 +142,11 @@ class Stepper(SnapshotMixin, InputProtocol[int], w.VBox, Generic[S]):
             self._play.max = last
         self._show(self._plan(step=new_index))
 
-    def _snapshot_html(self) -> str:
+    def _snapshot_html(self) -> Markup:
         steps, index = self._scenario.steps, self.index
         html = step_html(steps[index], index, len(steps))
         if index < len(steps) - 1:  # a static reader cannot step: show where it ends too
-            html += "<p><b>At the last step:</b></p>" + step_html(steps[-1], len(steps) - 1, len(steps))
+            html += Markup("<p><b>At the last step:</b></p>") + step_html(steps[-1], len(steps) - 1, len(steps))
         return html
 
     # ------------------------------------------------------------------ internals

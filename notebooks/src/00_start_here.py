@@ -1,4 +1,4 @@
-# %% [markdown]
+# %% [markdown] id="folioviz-start-here"
 # # folioviz · start here
 #
 # This workbook teaches one corner of Linux memory management in depth: the word
@@ -27,12 +27,12 @@
 #   this one setting, the default everywhere.
 # * Each notebook ends with exercises that check your answer at once.
 
-# %%
+# %% id="folioviz-start-here-1"
 from IPython.display import HTML
 
-from folioviz.widgets.workbook import eras_table_html, notebook_index_html, rules_map_html
+from folioviz.render.workbook import eras_table_html, notebook_index_html, rules_map_html
 
-# %% [markdown]
+# %% [markdown] id="new-to-linux-memory-management"
 # ## New to Linux memory management?
 #
 # Read `00_the_primer` first. It is short: one picture of how a page, a folio, its `mapping`
@@ -58,19 +58,19 @@ from folioviz.widgets.workbook import eras_table_html, notebook_index_html, rule
 # That is 30 minutes for a reader at home in mm, about 57 for a newcomer. Then, with more time: `04`
 # surveys the kernel's real handlers, and `06` tries every order of a write fault against truncation.
 
-# %% [markdown]
+# %% [markdown] id="the-notebooks"
 # ## The notebooks
 
-# %%
+# %% id="the-notebooks-1"
 HTML(notebook_index_html())
 
-# %% [markdown]
+# %% [markdown] id="the-rules-and-where-each-is-taught"
 # ## The rules, and where each is taught
 
-# %%
+# %% id="the-rules-and-where-each-is-taught-1"
 HTML(rules_map_html())
 
-# %% [markdown]
+# %% [markdown] id="pick-the-kernel-era"
 # ## Pick the kernel era
 #
 # Every widget shows the era it models and has a menu to switch it. To start the **whole
@@ -79,20 +79,20 @@ HTML(rules_map_html())
 # `set_default_era(...)` does the same for that notebook's widgets. Cells that illustrate the email
 # itself name their era explicitly, so they read the same whatever the default.
 
-# %%
+# %% id="pick-the-kernel-era-1"
 from folioviz import browser_note
 
 browser_note("era")  # prints a note only in the browser version (JupyterLite)
 HTML(eras_table_html())
 
-# %% [markdown]
+# %% [markdown] id="a-first-taste"
 # ## A first taste
 #
 # Click bit 0 (the rightmost button, in the orange *tag* group) and watch a file's page turn
 # into an anonymous one. Then go to `00_the_primer`, or straight to `01_the_mapping_word` if the
 # words page cache, folio and `anon_vma` are already familiar.
 
-# %%
+# %% id="a-first-taste-1"
 from folioviz import MappingWordWidget
 
 MappingWordWidget("0xffff888003a1c000")

@@ -1,4 +1,4 @@
-# %% [markdown]
+# %% [markdown] id="00-the-primer-a-map-of-the-words"
 # # 00 · The primer: a map of the words
 #
 # **What you will be able to do:** name the structures this workbook keeps returning to (page,
@@ -10,12 +10,12 @@
 # {{lore:ZKR0n+lkqICOrWgr@casper.infradead.org}}); links point to **v6.1.4**, a release in that
 # era whose files we read.
 
-# %%
+# %% id="00-the-primer-a-map-of-the-words-1"
 from IPython.display import HTML
 
-from folioviz.widgets.primer import folio_map_svg, write_fault_svg
+from folioviz.render.primer import folio_map_svg, write_fault_svg
 
-# %% [markdown]
+# %% [markdown] id="from-a-page-to-what-it-belongs-to"
 # ## From a page to what it belongs to
 #
 # The kernel manages physical memory in pages, each described by a `struct page`
@@ -32,10 +32,10 @@ from folioviz.widgets.primer import folio_map_svg, write_fault_svg
 # may map the folio. The two lowest bits are a tag. Notebook 01 decodes all four tags, and the case of
 # a slab page, where the word is not a tagged pointer at all.
 
-# %%
+# %% id="from-a-page-to-what-it-belongs-to-1"
 HTML(folio_map_svg())
 
-# %% [markdown]
+# %% [markdown] id="why-the-first-write-to-a-shared-mapping"
 # ## Why the first write to a shared mapping faults
 #
 # When a process maps a file shared and writable, the kernel wants to hear about the first store
@@ -63,10 +63,10 @@ HTML(folio_map_svg())
 #
 # `do_page_mkwrite()` calls the file's `->page_mkwrite` and judges the answer, as the picture shows.
 
-# %%
+# %% id="why-the-first-write-to-a-shared-mapping-1"
 HTML(write_fault_svg())
 
-# %% [markdown]
+# %% [markdown] id="the-return-chain-who-says-what-to-whom"
 # ## The return chain: who says what to whom
 #
 # The answers are `VM_FAULT_*` bits, values of `enum vm_fault_reason`. They pass up a chain of three
@@ -92,14 +92,14 @@ HTML(write_fault_svg())
 # {{src:do_page_mkwrite#vm-fault-error-vm-fault-nopage-test@v6.1.4}}; the 0 for a folio that left its
 # file, {{src:do_page_mkwrite#return-0@v6.1.4}}.
 
-# %% [markdown]
+# %% [markdown] id="glossary"
 # ## Glossary
 #
 # Each entry says what the term means here, in a sentence or three, and links to where the kernel
 # defines it in v6.1.4.
 
-# %% [markdown]
+# %% [markdown] id="glossary-entries"
 # {{glossary}}
 
-# %% [markdown]
+# %% [markdown] id="next"
 # **Next:** `01_the_mapping_word`, or pick a route in `00_start_here` (a short one: 30 minutes if the words are familiar, about an hour if not).

@@ -1,4 +1,4 @@
-# %% [markdown]
+# %% [markdown] id="01-the-mapping-word"
 # # 01 · The mapping word
 #
 # **What you will be able to do:** read any `folio->mapping` value the way the kernel does, say
@@ -14,15 +14,16 @@
 # Rules taught here: **R1–R7** and **R11** from the email; **B2, B3, B7** from the kernel's
 # history since (see `00_start_here` for the whole map).
 
-# %%
+# %% id="01-the-mapping-word-1"
 from IPython.display import HTML
 
 from folioviz import MappingWordWidget
-from folioviz.widgets import KindQuiz, NullHelperQuiz, explain
-from folioviz.widgets.primer import folio_mapping_order_svg
-from folioviz.widgets.tables import era_table_html
+from folioviz.render import explain
+from folioviz.render.primer import folio_mapping_order_svg
+from folioviz.render.tables import era_table_html
+from folioviz.widgets import KindQuiz, NullHelperQuiz
 
-# %% [markdown]
+# %% [markdown] id="one-word-many-jobs-r1-r3"
 # ## One word, many jobs (R1, R3)
 #
 # `struct folio` has a single pointer-sized field called `mapping`. Its C type says
@@ -39,10 +40,10 @@ from folioviz.widgets.tables import era_table_html
 # between bits, <kbd>Home</kbd> <kbd>End</kbd> jump to either end, and <kbd>Space</kbd> or
 # <kbd>Enter</kbd> flips the focused bit; <kbd>Tab</kbd> goes on to the other controls.
 
-# %%
+# %% id="one-word-many-jobs-r1-r3-1"
 MappingWordWidget("0xffff888003a1c000")  # starts in the workbook's era (see 00_start_here)
 
-# %% [markdown]
+# %% [markdown] id="the-four-tags-r4-r7"
 # ## The four tags (R4–R7)
 #
 # | bits 1..0 | name in v6.0–v6.16 | the word, tag stripped, points to | rule |
@@ -62,16 +63,16 @@ MappingWordWidget("0xffff888003a1c000")  # starts in the workbook's era (see 00_
 #
 # Each card below is the same decode the widget does, for one word.
 
-# %%
+# %% id="the-four-tags-r4-r7-1"
 explain("0xffff888003a1c000", "email")  # tag 00, a pointer: a page-cache folio
 
-# %%
+# %% id="the-four-tags-r4-r7-2"
 explain("0xffff888003a1c001", "email")  # tag 01: anonymous
 
-# %%
+# %% id="the-four-tags-r4-r7-3"
 explain("0xffff888003a1c003", "email")  # tag 11: KSM
 
-# %% [markdown]
+# %% [markdown] id="null-is-a-state-not-a-kind-of-memory-r4"
 # ### NULL is a state, not a kind of memory (R4, R8)
 #
 # A word of all zeros has tag `00` but no pointer. A folio that was never in a file looks like
@@ -79,10 +80,10 @@ explain("0xffff888003a1c003", "email")  # tag 11: KSM
 # removal (truncation, hole punching, invalidation) sets `mapping` to NULL, often while other
 # threads still hold references to the folio. Notebook 02 animates that lifecycle.
 
-# %%
+# %% id="null-is-a-state-not-a-kind-of-memory-r4-1"
 explain(0, "email")
 
-# %% [markdown]
+# %% [markdown] id="slab-owns-the-word-r2"
 # ## Slab owns the word (R2)
 #
 # If the folio belongs to the slab allocator, `mapping` is not a tagged pointer at all:
@@ -92,10 +93,10 @@ explain(0, "email")
 # mapped into user space, so `do_page_mkwrite()` never meets one; the email mentions slab
 # because `folio_mapping()` is called from other places that can.
 
-# %%
+# %% id="slab-owns-the-word-r2-1"
 explain("0xffff888003a1c0f2", "email", slab=True)
 
-# %% [markdown]
+# %% [markdown] id="how-folio-mapping-decides-the-order-of"
 # ## How `folio_mapping()` decides: the order of its tests (R2, B2, B3)
 #
 # `folio_mapping()` asks three questions, always in this order, and the first "yes" decides
@@ -112,10 +113,10 @@ explain("0xffff888003a1c0f2", "email", slab=True)
 # test looked only at the anon bit, and a movable word came back with its tag masked off
 # ({{src:page_mapping#flags-test@v5.10.223}}).
 
-# %%
+# %% id="how-folio-mapping-decides-the-order-of-1"
 HTML(folio_mapping_order_svg("email"))
 
-# %% [markdown]
+# %% [markdown] id="two-truncation-checks-r9-r11"
 # ## Two truncation checks (R9, R11)
 #
 # `do_page_mkwrite()` runs on the first write to a page of a shared, file-backed mapping whose file has
@@ -135,10 +136,10 @@ HTML(folio_mapping_order_svg("email"))
 # That endless retry is the email's warning. The widget's lower table puts the two checks side
 # by side; flip bit 1 of a file word to see them part ways.
 
-# %%
+# %% id="two-truncation-checks-r9-r11-1"
 explain("0xffff888003a1c002", "email")  # tag 10: a driver's movable page
 
-# %% [markdown]
+# %% [markdown] id="the-rules-changed-twice-b2"
 # ## The rules changed twice (B2)
 #
 # The danger above could exist only in **v6.0 to v6.16**, and only in code that was never merged (the
@@ -157,17 +158,17 @@ explain("0xffff888003a1c002", "email")  # tag 10: a driver's movable page
 #
 # The same word, in each era:
 
-# %%
+# %% id="the-rules-changed-twice-b2-1"
 HTML(era_table_html("0xffff888003a1c002"))
 
-# %% [markdown]
+# %% [markdown] id="the-rules-changed-twice-b2-2"
 # In the widget, switch the **Kernel** menu to *before v6.0* or *v6.17 and later* with a
 # movable word and watch the kind and the `folio_mapping()` row change.
 
-# %%
+# %% id="the-rules-changed-twice-b2-3"
 explain("0xffff888003a1c002", "v6.17")
 
-# %% [markdown]
+# %% [markdown] id="the-ksm-bit-test-trap-b7"
 # ## The KSM bit-test trap (B7)
 #
 # The KSM constant is both tag bits: `PAGE_MAPPING_KSM` = `PAGE_MAPPING_ANON | PAGE_MAPPING_MOVABLE`
@@ -184,10 +185,10 @@ explain("0xffff888003a1c002", "v6.17")
 # in June 2026 ({{lore:20260626013252.2846774-1-tujinjiang@huawei.com}}). The rename did not create
 # the trap, but a name like `FOLIO_MAPPING_KSM` makes a single-bit test look even more natural.
 
-# %%
+# %% id="the-ksm-bit-test-trap-b7-1"
 explain("0xffff888003a1c001", "v6.17")  # anon: a bit test would say KSM; folio_test_ksm() does not
 
-# %% [markdown]
+# %% [markdown] id="the-swap-cache-branch-b3"
 # ## The swap-cache branch (B3)
 #
 # `folio_mapping()`'s second test is one the email does not mention: for a folio in the swap cache
@@ -207,10 +208,10 @@ explain("0xffff888003a1c001", "v6.17")  # anon: a bit test would say KSM; folio_
 # written with it would, for the second folio, say "still in a file" although the folio has left its file.
 # Another reason to test the raw word. The card below is the second case: word NULL, in the swap cache.
 
-# %%
+# %% id="the-swap-cache-branch-b3-1"
 explain(0, "email", swapcache=True)
 
-# %% [markdown]
+# %% [markdown] id="check-your-understanding"
 # ## Check your understanding
 #
 # Pick an answer; the feedback comes from the model, at once. Use the widget above to experiment
@@ -218,34 +219,34 @@ explain(0, "email", swapcache=True)
 #
 # **1.** A word you pasted from `crash`:
 
-# %%
+# %% id="check-your-understanding-1"
 KindQuiz("ffff88810a2b3c41", "email")
 
-# %% [markdown]
+# %% [markdown] id="check-your-understanding-2"
 # **2.** The same low bits as a question earlier, in a newer kernel:
 
-# %%
+# %% id="check-your-understanding-3"
 KindQuiz("0xffff88810a2b3c42", "v6.17")
 
-# %% [markdown]
+# %% [markdown] id="check-your-understanding-4"
 # **3.** And in an older one:
 
-# %%
+# %% id="check-your-understanding-5"
 KindQuiz("0xffff88810a2b3c42", "5.10")
 
-# %% [markdown]
+# %% [markdown] id="check-your-understanding-6"
 # **4.** Tick every helper that returns NULL or false for this driver page, then press *Check*.
 
-# %%
+# %% id="check-your-understanding-7"
 NullHelperQuiz("0xffff88810a2b3c42", "6.4")
 
-# %% [markdown]
+# %% [markdown] id="check-your-understanding-8"
 # **5.** Same question for an anonymous folio in the swap cache.
 
-# %%
+# %% id="check-your-understanding-9"
 NullHelperQuiz("0xffff88810a2b3c41", "6.4", swapcache=True)
 
-# %% [markdown]
+# %% [markdown] id="from-a-terminal"
 # ## From a terminal
 #
 # The same decode is a command, for pasting values during a `crash` or `drgn` session:
@@ -255,11 +256,11 @@ NullHelperQuiz("0xffff88810a2b3c41", "6.4", swapcache=True)
 # $ folioviz decode ffff888003a1c001 --swapcache --json
 # ```
 
-# %%
+# %% id="from-a-terminal-1"
 from folioviz import browser_note
 
 browser_note("cli")  # prints a note only in the browser version (JupyterLite)
 
-# %% [markdown]
+# %% [markdown] id="from-a-terminal-2"
 # **Next:** `02_page_cache_refcounts` shows how a folio gets a NULL word while others still hold
 # references.

@@ -1,4 +1,4 @@
-# %% [markdown]
+# %% [markdown] id="02-page-cache-refcounts-how-a-folio-gets"
 # # 02 · Page-cache refcounts: how a folio gets a NULL word while others still hold it
 #
 # **What you will be able to do:** follow a folio's reference count through lookup, removal from
@@ -11,12 +11,13 @@
 # Rules taught here: **R8** and **R9** from the email ({{lore:ZKR0n+lkqICOrWgr@casper.infradead.org}})
 # and **B4**, which kernel source adds.
 
-# %%
+# %% id="02-page-cache-refcounts-how-a-folio-gets-1"
 from folioviz.kernel.pagecache import early_put_scenario, email_scenario, large_folio_scenario, truncation_scenario
-from folioviz.widgets import PageCacheWidget, freed_quiz, refcount_figure, refcount_quiz
-from folioviz.widgets.pagecache import SequenceCard
+from folioviz.render import refcount_figure
+from folioviz.render.cards import SequenceCard
+from folioviz.widgets import PageCacheWidget, freed_quiz, refcount_quiz
 
-# %% [markdown]
+# %% [markdown] id="the-email-s-three-steps-r8"
 # ## The email's three steps (R8)
 #
 # The email describes the common case in three moves, with two actors. **Thread A** looks the folio up
@@ -35,10 +36,10 @@ from folioviz.widgets.pagecache import SequenceCard
 # <kbd>→</kbd> step and <kbd>Home</kbd> <kbd>End</kbd> jump; in Notebook 7 use the buttons). The caption names the kernel function
 # of each step and links to it.
 
-# %%
+# %% id="the-email-s-three-steps-r8-1"
 PageCacheWidget("email")
 
-# %% [markdown]
+# %% [markdown] id="the-email-s-three-steps-r8-2"
 # The removal path has six names. The picture first: one folio goes out through
 # `filemap_remove_folio()`, a batch of folios (truncation) through `delete_from_page_cache_batch()`, and
 # both end in the same two jobs.
@@ -65,7 +66,7 @@ PageCacheWidget("email")
 #
 # The final put is `folio_put()` ({{src:folio_put@v6.1.4}}).
 
-# %% [markdown]
+# %% [markdown] id="the-kernel-s-own-sequence-b4"
 # ## The kernel's own sequence (B4)
 #
 # Real truncation does a little more than the email's sketch, and the extra steps matter:
@@ -86,13 +87,13 @@ PageCacheWidget("email")
 # The animation below plays the whole sequence once when it appears; use *play* and the slider to
 # replay it. The shaded steps are **the window**: `mapping` is NULL while the count is above zero.
 
-# %%
+# %% id="the-kernel-s-own-sequence-b4-1"
 refcount_figure(truncation_scenario())
 
-# %%
+# %% id="the-kernel-s-own-sequence-b4-2"
 PageCacheWidget("truncation")
 
-# %% [markdown]
+# %% [markdown] id="why-do-page-mkwrite-can-meet-a-null-word"
 # ## Why `do_page_mkwrite()` can meet a NULL word (R9)
 #
 # Thread A in the scenario could be a write fault: it found the folio through the page tables and
@@ -102,7 +103,7 @@ PageCacheWidget("truncation")
 # write if it is NULL (notebook 03 steps through that). Holding the **lock** is what makes the
 # check meaningful: removal needs the lock too, so under the lock the word cannot change.
 
-# %% [markdown]
+# %% [markdown] id="a-large-folio-holds-nr-references-in-the"
 # ## A large folio holds `nr` references in the cache (B4)
 #
 # A folio of `nr` pages is referenced `nr` times by the page cache: adding it raises the count by
@@ -111,59 +112,59 @@ PageCacheWidget("truncation")
 # exception and held a single cache reference ({{src:__filemap_add_folio#page-cache-reference@v6.1.4}});
 # by v6.12.8 that special case is gone. Pick a size in the widget and watch the jump at removal.
 
-# %%
+# %% id="a-large-folio-holds-nr-references-in-the-1"
 PageCacheWidget("large-folio", nr_pages=8)
 
-# %% [markdown]
+# %% [markdown] id="who-puts-last-does-not-matter"
 # ## Who puts last does not matter
 #
 # If thread A is done with the folio before truncation gets to it, truncation's own release is
 # the final put and frees the folio. The word still goes NULL before the count reaches zero.
 
-# %%
+# %% id="who-puts-last-does-not-matter-1"
 refcount_figure(early_put_scenario())
 
-# %% [markdown]
+# %% [markdown] id="what-if-illegal-moves"
 # ## What if...? Illegal moves
 #
 # The model catches the moves the kernel's debug checks would catch, and says why. Removing a
 # folio without holding its lock:
 
-# %%
+# %% id="what-if-illegal-moves-1"
 SequenceCard(["lookup thread A", "remove"])
 
-# %% [markdown]
+# %% [markdown] id="what-if-illegal-moves-2"
 # Dropping a reference you never took:
 
-# %%
+# %% id="what-if-illegal-moves-3"
 SequenceCard(["put thread A"])
 
-# %% [markdown]
+# %% [markdown] id="what-if-illegal-moves-4"
 # And a legal sequence of your own: truncation runs while thread A holds a reference.
 
-# %%
+# %% id="what-if-illegal-moves-5"
 SequenceCard(["lookup thread A", "find_lock_entries", "remove", "unlock truncate", "put truncate", "put thread A"])
 
-# %% [markdown]
+# %% [markdown] id="what-if-illegal-moves-6"
 # The widgets above have a **Compose your own sequence** panel: type one operation per line and
 # press *Run my sequence*. A forbidden step is explained and the last good sequence stays.
 
-# %% [markdown]
+# %% [markdown] id="check-your-understanding"
 # ## Check your understanding
 #
 # Predict, then press *Check*.
 
-# %%
+# %% id="check-your-understanding-1"
 refcount_quiz(truncation_scenario(), 4)
 
-# %%
+# %% id="check-your-understanding-2"
 refcount_quiz(large_folio_scenario(8), 7)
 
-# %%
+# %% id="check-your-understanding-3"
 freed_quiz(early_put_scenario())
 
-# %%
+# %% id="check-your-understanding-4"
 refcount_quiz(email_scenario(), 2)
 
-# %% [markdown]
+# %% [markdown] id="check-your-understanding-5"
 # **Next:** `03_do_page_mkwrite` steps through the function that has to cope with the window.

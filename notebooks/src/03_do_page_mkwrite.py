@@ -1,4 +1,4 @@
-# %% [markdown]
+# %% [markdown] id="03-stepping-through-do-page-mkwrite"
 # # 03 · Stepping through `do_page_mkwrite()`
 #
 # **What you will be able to do:** say which branch of `do_page_mkwrite()` runs for a given
@@ -16,13 +16,13 @@
 #
 # Rules taught here: **R9–R12**, and **B1, B2, B5, B6** from the kernel's history.
 
-# %%
+# %% id="03-stepping-through-do-page-mkwrite-1"
 from IPython.display import HTML
 
+from folioviz.render.mkwrite import history_table_html
 from folioviz.widgets import MkwriteSideBySide, MkwriteWidget, return_line_quiz, terminates_quiz
-from folioviz.widgets.mkwrite import history_table_html
 
-# %% [markdown]
+# %% [markdown] id="who-calls-it-and-when"
 # ## Who calls it, and when
 #
 # Two functions of the write-fault path call `do_page_mkwrite()`, both only when the mapping has a
@@ -70,10 +70,10 @@ from folioviz.widgets.mkwrite import history_table_html
 #
 # Step through it: *handler* is `modern`, the *folio* is `present`.
 
-# %%
+# %% id="who-calls-it-and-when-1"
 MkwriteWidget(handler="modern", folio="present")
 
-# %% [markdown]
+# %% [markdown] id="the-old-school-path-r10-r9"
 # ## The old-school path (R10, R9)
 #
 # An **old-school** handler returns 0 and leaves the folio unlocked. For those,
@@ -86,10 +86,10 @@ MkwriteWidget(handler="modern", folio="present")
 #
 # Pick *folio* = `truncated` and step to the end.
 
-# %%
+# %% id="the-old-school-path-r10-r9-1"
 MkwriteWidget(handler="old-school", folio="truncated")
 
-# %% [markdown]
+# %% [markdown] id="what-0-means-b5"
 # ### What 0 means (B5)
 #
 # 0 means two things in this chain, one per link (the primer's *return chain* table sets them side by
@@ -106,10 +106,10 @@ MkwriteWidget(handler="old-school", folio="truncated")
 #
 # Switch the view to **the fault, retried** to see the loop around the function.
 
-# %%
+# %% id="what-0-means-b5-1"
 MkwriteWidget(handler="old-school", folio="truncated", view="loop")
 
-# %% [markdown]
+# %% [markdown] id="the-endless-loop-r11"
 # ## The endless loop (R11)
 #
 # Now the email's case. An old driver has mapped one of its own pages into user space, its
@@ -125,17 +125,17 @@ MkwriteWidget(handler="old-school", folio="truncated", view="loop")
 #
 # Same input, both checks, one stepper:
 
-# %%
+# %% id="the-endless-loop-r11-1"
 MkwriteSideBySide(handler="old-school", folio="movable-tagged", kernel="6.4")
 
-# %% [markdown]
+# %% [markdown] id="the-endless-loop-r11-2"
 # And the loop itself: the model detects the livelock when a retry starts from a state it has
 # already seen, and reports how many retries that took.
 
-# %%
+# %% id="the-endless-loop-r11-3"
 MkwriteWidget(handler="old-school", folio="movable-tagged", check="folio_mapping()", kernel="6.4", view="loop")
 
-# %% [markdown]
+# %% [markdown] id="only-in-v6-0-v6-16-b2"
 # ### Only in v6.0 – v6.16 (B2)
 #
 # Two spans of kernels are named for this hazard, and they answer two different questions:
@@ -167,7 +167,7 @@ MkwriteWidget(handler="old-school", folio="movable-tagged", check="folio_mapping
 # driver page. The email's warning was
 # about code under review, and it kept that code out.
 
-# %% [markdown]
+# %% [markdown] id="the-other-branches"
 # ## The other branches
 #
 # Every line of the function is reachable from some input. Try these in the first widget above,
@@ -185,10 +185,10 @@ MkwriteWidget(handler="old-school", folio="movable-tagged", check="folio_mapping
 #   it the check compiles to nothing and the caller carries on with a folio it believes locked. What
 #   happens next depends on code we have not modelled, and the widget says so.
 
-# %%
+# %% id="the-other-branches-1"
 MkwriteWidget(handler="forgets-lock", folio="present", debug_vm=True)
 
-# %% [markdown]
+# %% [markdown] id="history-b1-b6-r12"
 # ## History (B1, B6, R12)
 #
 # The email dates the "modern" way to 2007. Kernel history is a little more precise: in 2007 the
@@ -202,27 +202,27 @@ MkwriteWidget(handler="forgets-lock", folio="present", debug_vm=True)
 #
 # Items marked *unverified* are what we could not check in source or mail.
 
-# %%
+# %% id="history-b1-b6-r12-1"
 HTML(history_table_html())
 
-# %% [markdown]
+# %% [markdown] id="check-your-understanding"
 # ## Check your understanding
 
-# %%
+# %% id="check-your-understanding-1"
 return_line_quiz(handler="old-school", folio="truncated")
 
-# %%
+# %% id="check-your-understanding-2"
 return_line_quiz(handler="modern", folio="present", swapfile=True)
 
-# %%
+# %% id="check-your-understanding-3"
 terminates_quiz(handler="old-school", folio="movable-tagged", check="folio_mapping()", kernel="6.4")
 
-# %%
+# %% id="check-your-understanding-4"
 terminates_quiz(handler="old-school", folio="movable-tagged", check="folio_mapping()", kernel="5.10")
 
-# %%
+# %% id="check-your-understanding-5"
 terminates_quiz(handler="old-school", folio="truncated", check="folio_mapping()", kernel="6.12")
 
-# %% [markdown]
+# %% [markdown] id="check-your-understanding-6"
 # **Next:** the kernel's `->page_mkwrite` handlers surveyed (notebook 04), and the rules' history on a
 # timeline (notebook 05).

@@ -1,4 +1,4 @@
-# %% [markdown]
+# %% [markdown] id="04-page-mkwrite-in-the-wild"
 # # 04 · `->page_mkwrite` in the wild
 #
 # **What you will be able to do:** say how the kernel's own `->page_mkwrite` handlers behave, which
@@ -13,20 +13,15 @@
 #
 # Rules taught here: **R10** and **R12** (the email: "only about 30 implementations").
 
-# %%
+# %% id="04-page-mkwrite-in-the-wild-1"
 from IPython.display import HTML
 
 from folioviz.kernel.survey import old_school
+from folioviz.render.survey import row_counts_html, survey_differences_html, survey_figure, survey_table_html
 from folioviz.widgets.exercises import old_school_quiz
-from folioviz.widgets.survey import (
-    SurveyExplorer,
-    row_counts_html,
-    survey_differences_html,
-    survey_figure,
-    survey_table_html,
-)
+from folioviz.widgets.survey import SurveyExplorer
 
-# %% [markdown]
+# %% [markdown] id="how-many-and-which-convention-r12"
 # ## How many, and which convention (R12)
 #
 # The email guesses about 30 implementations. Counting the functions some `vm_operations_struct`
@@ -52,13 +47,13 @@ from folioviz.widgets.survey import (
 # the lock, that the folio is still in the file and returns how many of its bytes lie inside the file;
 # `vmf_fs_error()` turns a filesystem's error number into a `VM_FAULT_*` code.
 
-# %%
+# %% id="how-many-and-which-convention-r12-1"
 survey_figure("convention")
 
-# %%
+# %% id="how-many-and-which-convention-r12-2"
 survey_figure("helper")
 
-# %% [markdown]
+# %% [markdown] id="the-whole-survey"
 # ## The whole survey
 #
 # Filter by release, convention or helper, or search for a filesystem. Each handler links to its
@@ -71,13 +66,13 @@ survey_figure("helper")
 # it is one row and counts as a registered handler. So the rows are the registered handlers plus the
 # helpers that nobody registers. The counts, from the data:
 
-# %%
+# %% id="the-whole-survey-1"
 HTML(row_counts_html())
 
-# %%
+# %% id="the-whole-survey-2"
 SurveyExplorer()
 
-# %% [markdown]
+# %% [markdown] id="the-old-school-handlers-that-remain"
 # ## The old-school handlers that remain
 #
 # Old-school handlers return 0 and leave the folio unlocked, so `do_page_mkwrite()` locks it and
@@ -108,10 +103,10 @@ SurveyExplorer()
 #
 # The rows, from the data:
 
-# %%
+# %% id="the-old-school-handlers-that-remain-1"
 HTML(survey_table_html(old_school("v6.1.4") + old_school("v7.2.8")))
 
-# %% [markdown]
+# %% [markdown] id="what-a-warn-on-once-would-catch-today"
 # ## What a `WARN_ON_ONCE` would catch today (R12)
 #
 # The email suggests turning the old-school path into a warning so that remaining drivers get fixed.
@@ -130,17 +125,17 @@ HTML(survey_table_html(old_school("v6.1.4") + old_school("v7.2.8")))
 #
 # ## What changed between the two releases
 
-# %%
+# %% id="what-a-warn-on-once-would-catch-today-1"
 HTML(survey_differences_html())
 
-# %% [markdown]
+# %% [markdown] id="check-your-understanding"
 # ## Check your understanding
 #
 # Count them in the explorer above (filter *convention* = old-school), type your answer, then press
 # *Check*: the answer comes from the survey data and shows only after you check.
 
-# %%
+# %% id="check-your-understanding-1"
 old_school_quiz("v7.2.8")
 
-# %%
+# %% id="check-your-understanding-2"
 old_school_quiz("v6.1.4", "And in v6.1.4?")

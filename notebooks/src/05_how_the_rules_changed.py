@@ -1,4 +1,4 @@
-# %% [markdown]
+# %% [markdown] id="05-how-the-rules-changed-2007-2026"
 # # 05 · How the rules changed, 2007 – 2026
 #
 # **What you will be able to do:** place the email in the history of `do_page_mkwrite()` and of the
@@ -17,17 +17,18 @@
 #
 # Facts taught here: **B1, B2, B3, B6** and the history behind **R12**.
 
-# %%
+# %% id="05-how-the-rules-changed-2007-2026-1"
 from IPython.display import HTML
 
 from folioviz.kernel.mkwrite import CodeForm
+from folioviz.render.history import history_figure
+from folioviz.render.markup import Markup
+from folioviz.render.mkwrite import history_table_html
+from folioviz.render.tables import era_table_html
 from folioviz.widgets.exercises import ChoiceQuiz, history_release_quiz, history_year_quiz, livelock_era_quiz
-from folioviz.widgets.figures import history_figure
 from folioviz.widgets.history import HistoryExplorer
-from folioviz.widgets.mkwrite import history_table_html
-from folioviz.widgets.tables import era_table_html
 
-# %% [markdown]
+# %% [markdown] id="the-timeline"
 # ## The timeline
 #
 # Blue circles changed `do_page_mkwrite()` or how it is called; orange diamonds changed what the
@@ -35,10 +36,10 @@ from folioviz.widgets.tables import era_table_html
 # could have made a fault retry for ever (B2), had that test been merged; no released kernel had it
 # (notebook 03). Hover a marker for its date and title.
 
-# %%
+# %% id="the-timeline-1"
 history_figure()
 
-# %% [markdown]
+# %% [markdown] id="explore-a-moment"
 # ## Explore a moment
 #
 # Pick a moment: the card says what changed, the table says what the email's driver page (an old
@@ -46,10 +47,10 @@ history_figure()
 # that era, and the mapping-word widget below it switches to that era, in place. Try *2022-08 · v6.0*,
 # then *2025-07 · v6.17*.
 
-# %%
+# %% id="explore-a-moment-1"
 HistoryExplorer("email-2023")
 
-# %% [markdown]
+# %% [markdown] id="the-email-s-dates-checked-b1"
 # ## The email's dates, checked (B1)
 #
 # The email dates the "modern" protocol to 2007, commit {{commit:d0217ac04ca6591841e5665f518e38064f4e65bd}}.
@@ -66,7 +67,7 @@ HistoryExplorer("email-2023")
 # Both halves are still in v7.2.8's `do_page_mkwrite()` ({{src:do_page_mkwrite#vm-fault-locked-test@v7.2.8}},
 # {{src:do_page_mkwrite#mapping-check@v7.2.8}}).
 
-# %% [markdown]
+# %% [markdown] id="what-the-mapping-word-went-through-b2-b3"
 # ## What the mapping word went through (B2, B3)
 #
 # * **v6.0** made movable pages point to a `struct movable_operations` and made `folio_mapping()`
@@ -82,10 +83,10 @@ HistoryExplorer("email-2023")
 #
 # The same driver word in the three eras:
 
-# %%
+# %% id="what-the-mapping-word-went-through-b2-b3-1"
 HTML(era_table_html("0xffffffffc0a04042"))
 
-# %% [markdown]
+# %% [markdown] id="after-the-email-b6-r12"
 # ## After the email (B6, R12)
 #
 # The folio conversion that prompted the email was merged in v6.6 testing the raw `folio->mapping`
@@ -117,39 +118,43 @@ HTML(era_table_html("0xffffffffc0a04042"))
 # kernfs still returns 0 when the ops it wraps have no `->page_mkwrite`
 # ({{src:kernfs_vma_page_mkwrite#ret-0@v7.2.8}}).
 
-# %%
+# %% id="after-the-email-b6-r12-1"
 HTML(history_table_html())
 
-# %% [markdown]
+# %% [markdown] id="check-your-understanding"
 # ## Check your understanding
 #
 # The answers come from the history data and the model; each shows once you answer.
 
-# %%
+# %% id="check-your-understanding-1"
 livelock_era_quiz()
 
-# %%
+# %% id="check-your-understanding-2"
 history_year_quiz(
     "locked-return-2009",
-    "In which year could a <code>->page_mkwrite</code> handler first hand the page back locked "
-    "(<code>VM_FAULT_LOCKED</code>)?",
+    Markup(
+        "In which year could a <code>->page_mkwrite</code> handler first hand the page back locked "
+        "(<code>VM_FAULT_LOCKED</code>)?"
+    ),
 )
 
-# %%
+# %% id="check-your-understanding-3"
 history_release_quiz(
     "swapfile-2019",
-    "The first thing <code>do_page_mkwrite()</code> checks is whether the file is an active swap file. "
-    "In which release did that check arrive?",
+    Markup(
+        "The first thing <code>do_page_mkwrite()</code> checks is whether the file is an active swap file. "
+        "In which release did that check arrive?"
+    ),
     ("v2.6.30", "v5.4", "v6.0", "v6.6"),
 )
 
-# %%
+# %% id="check-your-understanding-4"
 ChoiceQuiz(
-    "Did any released kernel test <code>folio_mapping()</code> in <code>do_page_mkwrite()</code>?",
+    Markup("Did any released kernel test <code>folio_mapping()</code> in <code>do_page_mkwrite()</code>?"),
     [("yes", True), ("no", False)],
     CodeForm.FOLIO_V1.merged,
     CodeForm.FOLIO_V1.description,
 )
 
-# %% [markdown]
+# %% [markdown] id="check-your-understanding-5"
 # **Next:** `06_races` explores every interleaving of a write fault against truncation.

@@ -1,4 +1,4 @@
-# %% [markdown]
+# %% [markdown] id="06-races-every-order-of-a-write-fault"
 # # 06 · Races: every order of a write fault against truncation
 #
 # **What you will be able to do:** say why `do_page_mkwrite()` takes the folio lock *and then* tests
@@ -13,20 +13,16 @@
 # Rules taught here: **R8–R11** from the email ({{lore:ZKR0n+lkqICOrWgr@casper.infradead.org}}), and
 # **B4, B5** from kernel source.
 
-# %%
+# %% id="06-races-every-order-of-a-write-fault-1"
 from IPython.display import HTML
 
 from folioviz.kernel.races import compare_variants
-from folioviz.widgets.races import (
-    RaceExplorer,
-    UnsafeVariantsQuiz,
-    growth_table_html,
-    orders_quiz,
-    race_comparison_html,
-    race_summary_figure,
-)
+from folioviz.render.race_figure import race_summary_figure
+from folioviz.render.tables import growth_table_html, race_comparison_html
+from folioviz.widgets.exercises import UnsafeVariantsQuiz, orders_quiz
+from folioviz.widgets.races import RaceExplorer
 
-# %% [markdown]
+# %% [markdown] id="why-the-lock-and-why-the-check"
 # ## Why the lock, and why the check
 #
 # A write fault that reaches `do_page_mkwrite()` holds a *reference* to the folio, not its *lock*:
@@ -63,7 +59,7 @@ from folioviz.widgets.races import (
 # `filemap_page_mkwrite()` locks, then compares `->mapping` with the file's
 # ({{src:filemap_page_mkwrite#mapping-recheck@v6.1.4}}).
 
-# %% [markdown]
+# %% [markdown] id="the-model"
 # ## The model
 #
 # Two threads, each a sequence of atomic steps. Every step on the folio is a transition of the
@@ -107,7 +103,7 @@ from folioviz.widgets.races import (
 # ever finishes, so it counts as one (endless) order while passing through every state on its loop and
 # those leading to it, which is why the explorer reports, say, 1 order and 24 states.
 
-# %% [markdown]
+# %% [markdown] id="the-explorer"
 # ## The explorer
 #
 # The table counts, for all five variants, how many orders end in each outcome. Pick a variant and
@@ -115,27 +111,27 @@ from folioviz.widgets.races import (
 # on the right, and the folio after each step between them. A dashed box is a thread waiting for the
 # lock; rows after the current step are faint, so you can predict what happens before you step.
 
-# %%
+# %% id="the-explorer-1"
 RaceExplorer()
 
-# %% [markdown]
+# %% [markdown] id="the-explorer-2"
 # With the kernel's code no order ends badly. Three outcomes are possible: the write came first
 # (`WRITE_OK`: if truncation runs afterwards it unmaps the folio again), the fault saw the truncation
 # and was retried (`RETRY`), or truncation deleted the folio before the fault found it (`MISSED`).
 # Replay `RETRY`: truncation takes the lock after the handler has returned and before
 # `do_page_mkwrite()` takes it; the fault waits, and when it finally gets the lock, `->mapping` is NULL.
 
-# %% [markdown]
+# %% [markdown] id="outcomes-per-variant"
 # ## Outcomes per variant
 #
 # Each bar is one variant; its segments are the share of all orders that end in each outcome (the
 # count is written in the segment, the total beside the bar). The lower panel is the email's case, an
 # old driver's page whose word carries the movable tag.
 
-# %%
+# %% id="outcomes-per-variant-1"
 race_summary_figure(compare_variants(), compare_variants(folio="driver"))
 
-# %% [markdown]
+# %% [markdown] id="a-stale-answer-the-check-before-the-lock"
 # ## A stale answer: the check before the lock
 #
 # Here the variant asks first and locks afterwards. Step through: the check passes, truncation takes
@@ -144,13 +140,13 @@ race_summary_figure(compare_variants(), compare_variants(folio="driver"))
 # because a page-cache folio is only ever mapped while it is in the cache. In the kernel nothing would
 # notice; the store would land in memory that no file will ever write back.
 
-# %%
+# %% id="a-stale-answer-the-check-before-the-lock-1"
 RaceExplorer(variant="check-before-lock", outcome="WRITE_ON_TRUNCATED")
 
-# %% [markdown]
+# %% [markdown] id="a-stale-answer-the-check-before-the-lock-2"
 # *No check* fails the same way, with fewer steps: it locks and never asks.
 
-# %% [markdown]
+# %% [markdown] id="no-lock-at-all-two-ways-to-lose"
 # ## No lock at all: two ways to lose
 #
 # Without the lock the check can pass, and truncation can then delete the folio before the fault maps
@@ -161,10 +157,10 @@ RaceExplorer(variant="check-before-lock", outcome="WRITE_ON_TRUNCATED")
 # ({{src:delete_from_page_cache_batch@v6.1.4}}). Only this variant can do that: the others map the folio
 # while holding its lock, and truncation holds the lock from before its unmap to after its delete.
 
-# %%
+# %% id="no-lock-at-all-two-ways-to-lose-1"
 RaceExplorer(variant="no-lock", outcome="WRITE_DURING_TRUNCATION")
 
-# %% [markdown]
+# %% [markdown] id="the-endless-retry-r11"
 # ## The endless retry (R11)
 #
 # Now the email's case: an old driver's page, mapped to user space, whose word carries the movable
@@ -179,20 +175,20 @@ RaceExplorer(variant="no-lock", outcome="WRITE_DURING_TRUNCATION")
 # ({{src:page_mapping#return-masked-pointer@v5.10.223}}), so the fault finishes. Switch to v6.17+: the
 # explorer refuses the input, because no word carries the movable tag on its own any more.
 
-# %%
+# %% id="the-endless-retry-r11-1"
 RaceExplorer(folio="driver", variant="folio_mapping")
 
-# %% [markdown]
+# %% [markdown] id="modern-handlers"
 # ## Modern handlers
 #
 # A modern handler takes the lock and checks `->mapping` itself, and returns `VM_FAULT_LOCKED`, so
 # `do_page_mkwrite()` never reaches its own lock and check. Whatever that code looks like, every
 # variant then has the same orders and the same outcomes:
 
-# %%
+# %% id="modern-handlers-1"
 HTML(race_comparison_html(handler="modern"))
 
-# %% [markdown]
+# %% [markdown] id="more-threads"
 # ## More threads
 #
 # A third thread multiplies the orders. A reader that looks the folio up and puts it (a second
@@ -201,22 +197,22 @@ HTML(race_comparison_html(handler="modern"))
 # fault has its own outcome (`WRITE_OK+RETRY` means the first wrote and the second retried). Timings
 # are in `benchmarks/races.py`, not here.
 
-# %%
+# %% id="more-threads-1"
 HTML(growth_table_html())
 
-# %% [markdown]
+# %% [markdown] id="check-your-understanding"
 # ## Check your understanding
 
-# %%
+# %% id="check-your-understanding-1"
 UnsafeVariantsQuiz()
 
-# %%
+# %% id="check-your-understanding-2"
 UnsafeVariantsQuiz(handler="modern")
 
-# %%
+# %% id="check-your-understanding-3"
 UnsafeVariantsQuiz(folio="driver")
 
-# %%
+# %% id="check-your-understanding-4"
 orders_quiz(
     "kernel",
     "MISSED",
@@ -225,6 +221,6 @@ orders_quiz(
     "finds nothing, and it can come after any of truncation's remaining steps.",
 )
 
-# %% [markdown]
+# %% [markdown] id="check-your-understanding-5"
 # **Back to:** notebook 03 for `do_page_mkwrite()` line by line, and notebook 02 for the page cache's
 # references.

@@ -1,4 +1,4 @@
-# %% [markdown]
+# %% [markdown] id="07-on-a-real-kernel"
 # # 07 · On a real kernel
 #
 # **What you will be able to do:** read what six real Linux kernels showed about their own pages, set it
@@ -12,11 +12,10 @@
 # Rules shown here on real kernels: **R1–R8** of the email ({{lore:ZKR0n+lkqICOrWgr@casper.infradead.org}})
 # and **B2, B3, B7**.
 
-# %%
+# %% id="07-on-a-real-kernel-1"
 from IPython.display import HTML
 
-from folioviz.widgets.exercises import ksm_bug_count_quiz, real_kind_quiz, truncated_refcount_quiz
-from folioviz.widgets.real_kernels import (
+from folioviz.render.real_kernels import (
     ksm_bug_html,
     movable_change_html,
     observed_table_html,
@@ -24,8 +23,9 @@ from folioviz.widgets.real_kernels import (
     rules_seen_html,
     truncation_html,
 )
+from folioviz.widgets.exercises import ksm_bug_count_quiz, real_kind_quiz, truncated_refcount_quiz
 
-# %% [markdown]
+# %% [markdown] id="what-was-booted-and-how"
 # ## What was booted, and how
 #
 # The kernel lab (`lab/` in the repository) fetched Debian's own generic amd64 kernel packages, pinned by
@@ -60,15 +60,15 @@ from folioviz.widgets.real_kernels import (
 # folioviz's answer is worked out from the raw words each time you run a cell: the words go into a
 # `dump_page()`-shaped report and through the same paste decoder a mentor would use.
 
-# %%
+# %% id="what-was-booted-and-how-1"
 HTML(records_summary_html())
 
-# %% [markdown]
+# %% [markdown] id="what-was-booted-and-how-2"
 # *Whole memory* counts every page that `/proc/kpageflags` puts in a class (slab, anonymous, KSM, swap cache, file):
 # about two to three thousand per guest. Apart from one known kernel bug (below), folioviz and the kernel agree on
 # every one of them.
 
-# %% [markdown]
+# %% [markdown] id="the-email-s-cases-as-real-kernels-hold"
 # ## The email's cases, as real kernels hold them
 #
 # Pick any build. Each row is a page one scenario left: a page-cache page of a ramfs file (whose mapping has a
@@ -77,10 +77,10 @@ HTML(records_summary_html())
 # (zram swap), a slab page, and a page of zsmalloc, the allocator behind zram. The middle column is observed;
 # the third is folioviz's decode.
 
-# %%
+# %% id="the-email-s-cases-as-real-kernels-hold-1"
 HTML(observed_table_html("6.1"))
 
-# %% [markdown]
+# %% [markdown] id="the-email-s-cases-as-real-kernels-hold-2"
 # Things to notice:
 #
 # * **Tail pages** carry a poison value in their own `mapping` word; folioviz reads the folio's word from the head
@@ -91,10 +91,10 @@ HTML(observed_table_html("6.1"))
 # * **The slab page** (R2): before v6.10 a page flag says slab; from 6.12 the kernel names it by its page type
 #   (the top byte of the page-type field), and the flags word has no slab bit at all. Try the table for 6.12.
 
-# %%
+# %% id="the-email-s-cases-as-real-kernels-hold-3"
 HTML(observed_table_html("6.12"))
 
-# %% [markdown]
+# %% [markdown] id="the-movable-tag-and-what-replaced-it-r6"
 # ## The movable tag, and what replaced it (R6, B2)
 #
 # zsmalloc's pages carry the encoding the email worries about: a page owned by a driver, on no LRU list, that
@@ -110,15 +110,15 @@ HTML(observed_table_html("6.12"))
 # [include/linux/page-flags.h of 6.17](https://elixir.bootlin.com/linux/v6.17.8/source/include/linux/page-flags.h).
 # Here is the same kind of page on both sides of the change, its words side by side:
 
-# %%
+# %% id="the-movable-tag-and-what-replaced-it-r6-1"
 HTML(movable_change_html("6.16", "6.17"))
 
-# %% [markdown]
+# %% [markdown] id="the-movable-tag-and-what-replaced-it-r6-2"
 # Observed: the two words and the page types, and that the lab found each page through the kernel's own symbol
 # (`zsmalloc_mops`) or page type. Inferred: that the kernel would treat these pages as movable: the lab did not
 # watch a migration happen, it read the marks the migration code tests.
 
-# %% [markdown]
+# %% [markdown] id="a-bug-seen-live-kpageflags-calls-plain"
 # ## A bug seen live: kpageflags calls plain anonymous pages KSM (B7)
 #
 # The KSM tag (`0b11`) contains the anonymous bit (`0b01`), so testing `mapping & KSM` instead of comparing the
@@ -127,31 +127,31 @@ HTML(movable_change_html("6.16", "6.17"))
 # nothing asked KSM to merge, comes back from kpageflags with `KPF_KSM` set, and so do dozens of other anonymous
 # pages of the guest. folioviz compares the masked tag and says anon.
 
-# %%
+# %% id="a-bug-seen-live-kpageflags-calls-plain-1"
 HTML(ksm_bug_html())
 
-# %% [markdown]
+# %% [markdown] id="a-bug-seen-live-kpageflags-calls-plain-2"
 # Observed: which builds set `KPF_KSM` on a page whose word's tag is `0b01` (6.12.117, 6.16.12 and 6.17.8; not 5.10.223,
 # 6.1.192 or 7.3.4), and how many such pages each had. Inferred: *why*, from reading `stable_page_flags()` in
 # [6.12](https://elixir.bootlin.com/linux/v6.12.117/source/fs/proc/page.c) beside
 # [6.1](https://elixir.bootlin.com/linux/v6.1.192/source/fs/proc/page.c). The lab saw the wrong answer, not the line
 # that gave it.
 
-# %% [markdown]
+# %% [markdown] id="a-truncation-traced-r8"
 # ## A truncation, traced (R8)
 #
 # The `truncated` scenario writes a page of a ramfs file, splices it into a pipe (which takes a reference), then
 # truncates the file to zero. ftrace's `filemap` events show the page entering the page cache and leaving it; the
 # dump then shows what notebook 02 animates: the word is NULL, and the page is still referenced.
 
-# %%
+# %% id="a-truncation-traced-r8-1"
 HTML(truncation_html("6.17"))
 
-# %% [markdown]
+# %% [markdown] id="a-truncation-traced-r8-2"
 # Observed: the two events, the NULL word and the refcount. Inferred: that the remaining reference is the pipe's
 # (the program holds the pipe open while the memory is dumped, and nothing else in the guest knows the page).
 
-# %% [markdown]
+# %% [markdown] id="which-rules-a-real-kernel-showed"
 # ## Which rules a real kernel showed
 #
 # The same mark appears in the rules map of `00_start_here`. It is worked out from the records, not typed in: a
@@ -159,10 +159,10 @@ HTML(truncation_html("6.17"))
 # kernel about them. Rules about `do_page_mkwrite()`'s branches and about history were read in source only; no
 # scenario here takes a write fault on a truncated page.
 
-# %%
+# %% id="which-rules-a-real-kernel-showed-1"
 HTML(rules_seen_html())
 
-# %% [markdown]
+# %% [markdown] id="reproduce-it-yourself"
 # ## Reproduce it yourself
 #
 # On a Linux machine with QEMU (`qemu-system-x86`), `busybox-static`, `zstd` and `gcc` (`make kernels` installs
@@ -178,21 +178,21 @@ HTML(rules_seen_html())
 #
 # In this browser-friendly notebook nothing boots: everything above comes from the committed records.
 
-# %% [markdown]
+# %% [markdown] id="check-your-understanding"
 # ## Check your understanding
 
-# %%
+# %% id="check-your-understanding-1"
 real_kind_quiz("6.17", "zsmalloc")
 
-# %%
+# %% id="check-your-understanding-2"
 real_kind_quiz("5.10", "swapcache", "found-by-kpageflags")
 
-# %%
+# %% id="check-your-understanding-3"
 ksm_bug_count_quiz("6.16")
 
-# %%
+# %% id="check-your-understanding-4"
 truncated_refcount_quiz("6.1")
 
-# %% [markdown]
+# %% [markdown] id="check-your-understanding-5"
 # **Back to:** notebook 01 for the tag bits and B7, notebook 02 for the refcounts of a truncated page, and
 # `00_start_here` for the map of rules.

@@ -688,7 +688,6 @@ def switch_theme(page: Page, theme: str) -> None:
 
 # ------------------------------------------------------------------------- the workbook, every frontend
 
-WORKBOOK_TOML = REPO_ROOT / "data" / "workbook.toml"
 WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGETS_TIMEOUT_MS = 60_000
 
@@ -720,10 +719,9 @@ WIDGET_OUTPUTS_JS = """(root) => {
 
 def ready_notebooks() -> list[str]:
     """File names of the notebooks data/workbook.toml marks ``status = "ready"``, in reading order."""
-    import tomllib
+    from folioviz.kernel.datafiles import workbook_notebooks
 
-    book = tomllib.loads(WORKBOOK_TOML.read_text())
-    return [f"{entry['id']}.ipynb" for entry in book.get("notebook", []) if entry.get("status") == "ready"]
+    return [f"{entry.id}.ipynb" for entry in workbook_notebooks("ready")]
 
 
 def committed_widget_outputs(name: str) -> int | None:

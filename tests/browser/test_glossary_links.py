@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from folioviz.glossary import PRIMER
+from tools.notebooks.glossary import PRIMER
 
 NOTEBOOK = "01_the_mapping_word.ipynb"
 

@@ -134,9 +134,7 @@ def test_jupyterlab(browser: Browser, lab_server: Any, run_all: Any) -> None:
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     notebook.cells = [
         nbformat.v4.new_code_cell("import folioviz\nfolioviz.MappingWordWidget()"),
-        nbformat.v4.new_code_cell(
-            "from folioviz.widgets.figures import refcount_figure\nrefcount_figure('truncation')"
-        ),
+        nbformat.v4.new_code_cell("from folioviz.render import refcount_figure\nrefcount_figure('truncation')"),
     ]
     lab_server.write_notebook(name, notebook)
     with guarded_page(browser) as (page, guard):

@@ -18,14 +18,14 @@ CELL = f"""\
 import sys
 sys.path.insert(0, {str(TESTS)!r})
 from drgnkit import Kernel
-import folioviz.drgn
+from folioviz.widgets.from_drgn import pagecache_widget
 
 k = Kernel("v6.17+")
 mapping = k.address_space()
 small = k.folio(mapping=mapping, flags=("PG_uptodate", "PG_lru"), refcount=2)[0]
 large = k.folio(mapping=mapping, flags=("PG_uptodate", "PG_lru"), refcount=4, order=2, index=4)[0]
 k.page_cache(mapping, {{0: ("folio", small, 0), 1: ("value", 0x1234, 0), 4: ("folio", large, 2)}})
-folioviz.drgn.pagecache_widget(k.obj(mapping, "struct address_space").address_of_())
+pagecache_widget(k.obj(mapping, "struct address_space").address_of_())
 """
 
 

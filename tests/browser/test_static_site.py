@@ -1,7 +1,7 @@
-"""The offline static site (tools/build_site.py) in a real browser, opened from file:// with the network cut.
+"""The offline static site (python -m tools.site) in a real browser, opened from file:// with the network cut.
 
 The site is built once per session into a temporary directory (or taken from ``$FOLIOVIZ_SITE``, e.g.
-``FOLIOVIZ_SITE=site`` after ``python tools/build_site.py``). Every page is opened in chromium with the
+``FOLIOVIZ_SITE=site`` after ``python -m tools.site``). Every page is opened in chromium with the
 context offline and every non-file request aborted: a request that is not a file inside the site (or a
 data:/blob:/about: URL) fails the test, and so does any console error.
 """
@@ -13,7 +13,6 @@ import re
 import subprocess
 import sys
 import time
-import tomllib
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,22 +21,20 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from folioviz.kernel.datafiles import workbook_notebooks
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-BUILDER = REPO_ROOT / "tools" / "build_site.py"
+BUILDER = [sys.executable, "-m", "tools.site"]  # run from REPO_ROOT
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
-EXIT_ASSETS_UNAVAILABLE = 3  # tools/build_site.py: the npm assets are neither cached nor downloadable
+EXIT_ASSETS_UNAVAILABLE = 3  # tools.site: the npm assets are neither cached nor downloadable
 VIEWPORT = {"width": 1400, "height": 900}
 RENDER_TIMEOUT_MS = 30_000
 
-READY = [
-    entry
-    for entry in tomllib.loads((REPO_ROOT / "data" / "workbook.toml").read_text())["notebook"]
-    if entry.get("status") == "ready"
-]
-READY_IDS = [entry["id"] for entry in READY]
+READY = workbook_notebooks("ready")
+READY_IDS = [entry.id for entry in READY]
 
 WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
 # Every widget view the page embeds has been rendered by the html-manager into its .widget-subarea
@@ -71,25 +68,23 @@ class Site:
 @pytest.fixture(scope="session")
 def static_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     given = os.environ.get("FOLIOVIZ_SITE")
-    if not given and not BUILDER.exists():
-        pytest.skip(f"{BUILDER} is not here (an sdist?) and FOLIOVIZ_SITE is not set")
+    if not given and not (REPO_ROOT / "tools" / "site").exists():
+        pytest.skip("tools/site is not here (an sdist?) and FOLIOVIZ_SITE is not set")
     if given:
         root = Path(given).resolve()
         if not (root / "index.html").is_file():
-            pytest.fail(f"FOLIOVIZ_SITE={given}: no index.html there (build it: python tools/build_site.py)")
+            pytest.fail(f"FOLIOVIZ_SITE={given}: no index.html there (build it: python -m tools.site)")
         return Site(root, None, f"(reused {root})")
     root = tmp_path_factory.mktemp("static-site") / "site"
     started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, str(BUILDER), "--out", str(root)], capture_output=True, text=True, cwd=REPO_ROOT, check=False
-    )
+    done = subprocess.run([*BUILDER, "--out", str(root)], capture_output=True, text=True, cwd=REPO_ROOT, check=False)
     elapsed = time.monotonic() - started
     output = (done.stdout + done.stderr).strip()
     if done.returncode == EXIT_ASSETS_UNAVAILABLE and not os.environ.get("CI"):
         pytest.skip(f"the static site cannot be built here (no npm assets):\n{output}")
     if done.returncode != 0:
         pytest.fail(
-            f"tools/build_site.py failed (exit {done.returncode}) after {elapsed:.1f} s:\n{output}", pytrace=False
+            f"python -m tools.site failed (exit {done.returncode}) after {elapsed:.1f} s:\n{output}", pytrace=False
         )
     print(f"\n[static-site] built in {elapsed:.1f} s\n{done.stdout}")
     return Site(root, elapsed, done.stdout)
@@ -209,7 +204,7 @@ def test_index_lists_the_ready_notebooks_in_order(offline_page: tuple[Page, Offl
     _open(page, static_site, "index.html")
     links = page.locator("ol.notebooks a")
     assert links.evaluate_all("els => els.map(a => a.getAttribute('href'))") == [f"{i}.html" for i in READY_IDS]
-    assert [t.strip() for t in links.all_inner_texts()] == [entry["title"] for entry in READY]
+    assert [t.strip() for t in links.all_inner_texts()] == [entry.title for entry in READY]
     for name in READY_IDS:
         assert (static_site.root / f"{name}.html").is_file()
     note = page.locator(".note")
@@ -328,14 +323,15 @@ Tiny()
 
 
 def _load_builder() -> Any:
-    import importlib.util
+    from tools.site import build
 
-    spec = importlib.util.spec_from_file_location("folioviz_build_site_browser", BUILDER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return build
+
+
+def _unavailable() -> type[Exception]:
+    from tools.pinned import DownloadUnavailableError
+
+    return DownloadUnavailableError
 
 
 def test_an_anywidget_renders_offline_from_the_site(
@@ -347,6 +343,7 @@ def test_an_anywidget_renders_offline_from_the_site(
     from nbclient import NotebookClient
 
     bs = _load_builder()
+    DownloadUnavailableError = _unavailable()
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(ANYWIDGET_CELL)])
@@ -358,12 +355,12 @@ def test_an_anywidget_renders_offline_from_the_site(
     monkeypatch.setattr(bs, "ready_notebooks", lambda: [bs.Notebook("tiny_anywidget", "A tiny anywidget", "")])
     try:
         summary = bs.build_site(tmp_path / "site")
-    except bs.AssetsUnavailableError as exc:
+    except DownloadUnavailableError as exc:
         if os.environ.get("CI"):
             raise
         pytest.skip(f"the static site cannot be built here: {exc}")
     root = summary["out"]
-    assert (root / bs.ANYWIDGET_JS).is_file()
+    assert (root / "static/widgets/anywidget.js").is_file()
     html = (root / "tiny_anywidget.html").read_text()
     assert '"anywidget":"static/widgets/anywidget"' in html.replace(" ", "")
 

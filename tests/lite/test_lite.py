@@ -8,15 +8,13 @@ value"> (or the older ToggleButtons' ``fv-bit-<n>`` class). Clicking one goes th
 from __future__ import annotations
 
 import json
-import sys
 import zipfile
 
 import pytest
 from litekit import REPO_ROOT, LitePage, notebooks
 from playwright.sync_api import expect
 
-sys.path.insert(0, str(REPO_ROOT / "tools"))
-from build_lite import KERNEL_EXTENSION, PYODIDE_DIR, check_config, external_urls
+from tools.lite.config import KERNEL_EXTENSION, PYODIDE_DIR, check_config, external_urls
 
 pytestmark = pytest.mark.lite
 
@@ -199,3 +197,48 @@ def test_browser_notes_era_default_and_presenter_mode(lite_page):
     expect(widget, "no presenter-mode widget after presenter_mode(True)").to_have_count(1)
     expect(widget.locator(".fv-kind").first, "the movable tag is no encoding in v6.17+").to_have_text("invalid")
     assert_clean(lite)
+
+
+def test_every_plugin_the_site_keeps_activates(lite_page):
+    """The chunk pruning of JupyterLab's bundles (tools/lite/chunks.py) cut only what the disabled extensions load:
+    every plugin the site keeps activates, and no file any of them asks for is missing.
+
+    The app is reached through JupyterLab's ``exposeAppInBrowser`` option, set for this test only (its
+    jupyter-lite.json answers are amended on the way in); the site itself is not changed.
+    """
+    from tools.lite.config import DISABLED_EXTENSIONS
+
+    lite = lite_page
+    missing: list[str] = []
+    lite.page.on("response", lambda response: missing.append(response.url) if response.status >= 400 else None)
+
+    def expose(route):  # type: ignore[no-untyped-def]
+        response = route.fetch()
+        data = response.json()
+        data.setdefault("jupyter-config-data", {})["exposeAppInBrowser"] = "true"
+        route.fulfill(response=response, json=data)
+
+    lite.page.route("**/jupyter-lite.json", expose)
+    lite.open("00_start_here.ipynb")
+    lite.page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
+    opened = set(lite.requests)
+    result = lite.page.evaluate(
+        """async () => {
+          const app = window.jupyterapp;
+          const ids = app.listPlugins();
+          const failed = [];
+          for (const id of ids) {
+            if (app.isPluginActivated(id)) continue;
+            try { await app.activatePlugin(id); } catch (error) { failed.push(`${id}: ${error}`); }
+          }
+          return {ids, failed, inactive: ids.filter(id => !app.isPluginActivated(id))};
+        }"""
+    )
+    chunks = sorted({url.rsplit("/", 1)[-1] for url in set(lite.requests) - opened if url.endswith(".js")})
+    print(f"[lite] {len(result['ids'])} plugins kept, all active; deferred ones loaded {len(chunks)} more script(s)")
+    assert len(result["ids"]) > 100, result["ids"]  # JupyterLab's own plugins and the four extensions'
+    assert not [i for i in result["ids"] if i.startswith(DISABLED_EXTENSIONS)], "a disabled extension was loaded"
+    assert result["failed"] == [], result["failed"]
+    assert result["inactive"] == [], result["inactive"]
+    assert missing == [], f"files the site lacks: {missing}"
+    assert lite.page_errors == [], lite.page_errors

@@ -97,7 +97,7 @@ from .forms import (
 )
 from .history import HistoryEvent, history_event, mkwrite_history
 from .inputs import CALLERS, FOLIO_STATES, HANDLERS, FaultLoopState, MkwriteInputs, MkwriteState, Outcome
-from .loop import MkwriteRun, do_page_mkwrite_scenario, fault_loop_scenario, mkwrite_outcome
+from .runs import MkwriteRun, do_page_mkwrite_scenario, fault_loop_scenario, mkwrite_outcome
 
 # The paths of the branch table by their old names (tests and notebooks use them).
 P_SWAPFILE = PATHS["swapfile"]

@@ -6,11 +6,13 @@ function in the pinned releases (not computed). The tests check the model agains
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
-from .._data import load_toml
+from ..datafiles import load_toml
 from ..errors import MkwriteInputError
 from .faults import VMFault
 from .forms import CodeForm
@@ -34,12 +36,14 @@ class BranchCase:
         return self.inputs.form
 
 
-def _data() -> dict[str, Any]:
+def _data() -> Mapping[str, Any]:
     return load_toml("mkwrite_branches.toml")
 
 
 #: The paths through the pseudo-code, by name (``"old_retry"``: lines 1-4, 6-8, 10-14).
-PATHS: dict[str, tuple[int, ...]] = {name: tuple(lines) for name, lines in _data()["paths"].items()}
+PATHS: Mapping[str, tuple[int, ...]] = MappingProxyType(
+    {name: tuple(lines) for name, lines in _data()["paths"].items()}
+)
 
 
 def _ret(text: str) -> int | None:

@@ -11,8 +11,8 @@ from typing import Any
 
 from ..mapping import decode_folio, folio_mapping, format_word, make_folio
 from .faults import (
-    _MKWRITE_FLAGS,
-    _USER_WRITE_FLAGS,
+    MKWRITE_FLAGS,
+    USER_WRITE_FLAGS,
     VM_FAULT_ERROR,
     VM_FAULT_LOCKED,
     VM_FAULT_NOPAGE,
@@ -130,7 +130,7 @@ def call_mkwrite(inputs: MkwriteInputs, word: int) -> Call:
     decoded = decode_folio(make_folio(word, inputs.era), inputs.era)
     word_text, kind = format_word(word), decoded.kind.value
     steps: list[tuple[MkwriteState, str, str]] = []
-    state = MkwriteState(L_ENTRY, int(_USER_WRITE_FLAGS), None, None, word_text, kind)
+    state = MkwriteState(L_ENTRY, int(USER_WRITE_FLAGS), None, None, word_text, kind)
 
     def emit(line: int, caption: str, rule: str = "", **changes: Any) -> None:
         nonlocal state
@@ -155,7 +155,7 @@ def call_mkwrite(inputs: MkwriteInputs, word: int) -> Call:
     emit(
         L_SET_FLAGS,
         "->page_mkwrite is told this is a write that makes an existing page writable.",
-        vmf_flags=int(_MKWRITE_FLAGS),
+        vmf_flags=int(MKWRITE_FLAGS),
     )
     if inputs.swapfile:
         emit(L_SWAPFILE, "The VMA's file is an active swapfile.", branch="taken: active swapfile")
@@ -172,7 +172,7 @@ def call_mkwrite(inputs: MkwriteInputs, word: int) -> Call:
 
     ret, holder, caption = _handler_result(inputs, word)
     emit(L_CALL, caption, "R10", ret=ret, lock_holder=holder)
-    emit(L_RESTORE, "The caller's flags are put back.", vmf_flags=int(_USER_WRITE_FLAGS))
+    emit(L_RESTORE, "The caller's flags are put back.", vmf_flags=int(USER_WRITE_FLAGS))
     if ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE):
         emit(L_ERR_TEST, f"{decode_vm_fault(ret)} is an error or NOPAGE.", branch="taken: error or NOPAGE")
         emit(L_ERR_RET, "It is returned to the caller unchanged.", "R10", returned=True)

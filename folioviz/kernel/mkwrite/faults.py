@@ -18,6 +18,8 @@ from ..errors import MkwriteInputError
 __all__ = [
     "FAULT_FLAG_MKWRITE",
     "FAULT_FLAG_WRITE",
+    "MKWRITE_FLAGS",
+    "USER_WRITE_FLAGS",
     "VM_FAULT_COMPLETED",
     "VM_FAULT_DONE_COW",
     "VM_FAULT_ERROR",
@@ -36,6 +38,7 @@ __all__ = [
     "VM_FAULT_WRITE",
     "FaultFlag",
     "VMFault",
+    "check_u32",
     "decode_fault_flags",
     "decode_vm_fault",
 ]
@@ -91,7 +94,9 @@ _VM_FAULT_BITS = tuple(sorted(VMFault, key=lambda flag: flag.value, reverse=True
 _KNOWN_VM_FAULT = sum(flag.value for flag in VMFault) | VM_FAULT_HINDEX_MASK
 
 
-def _check_u32(value: object, what: str) -> int:
+def check_u32(value: object, what: str) -> int:
+    """``value`` as an int when it fits ``vm_fault_t`` / ``vmf->flags`` (32 unsigned bits); else
+    :class:`~folioviz.kernel.errors.MkwriteInputError` naming ``what``."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise MkwriteInputError(f"{what} must be an int (a vm_fault_t bit mask), not {type(value).__name__} {value!r}")
     if not 0 <= value < 1 << 32:
@@ -105,7 +110,7 @@ def decode_vm_fault(ret: int) -> str:
     A huge-page poison index is shown as ``VM_FAULT_SET_HINDEX(n)``; bits no release names are
     shown in hex. ``VM_FAULT_ERROR`` is a mask, never a name in the result.
     """
-    ret = _check_u32(ret, "a vm_fault_t")
+    ret = check_u32(ret, "a vm_fault_t")
     if ret == 0:
         return "0"
     names = [flag.name for flag in _VM_FAULT_BITS if ret & flag.value and flag.name]
@@ -147,19 +152,20 @@ FAULT_FLAG_MKWRITE = FaultFlag.FAULT_FLAG_MKWRITE
 #: (ALLOW_RETRY | KILLABLE | INTERRUPTIBLE), USER and WRITE, as ``do_user_addr_fault()`` builds it
 #: (v5.10.223 and v6.12.8 read). Other bits (``ORIG_PTE_VALID``, ``VMA_LOCK``, ``TRIED``) may be
 #: added on the way, depending on path and release; the model leaves them out.
-_USER_WRITE_FLAGS = (
+USER_WRITE_FLAGS = (
     FaultFlag.FAULT_FLAG_WRITE
     | FaultFlag.FAULT_FLAG_ALLOW_RETRY
     | FaultFlag.FAULT_FLAG_KILLABLE
     | FaultFlag.FAULT_FLAG_INTERRUPTIBLE
     | FaultFlag.FAULT_FLAG_USER
 )
-_MKWRITE_FLAGS = FAULT_FLAG_WRITE | FAULT_FLAG_MKWRITE
+#: What ``do_page_mkwrite()`` sets ``vmf->flags`` to while ``->page_mkwrite()`` runs.
+MKWRITE_FLAGS = FAULT_FLAG_WRITE | FAULT_FLAG_MKWRITE
 
 
 def decode_fault_flags(flags: int) -> str:
     """``vmf->flags`` as the kernel's names, lowest bit first: ``"FAULT_FLAG_WRITE|FAULT_FLAG_MKWRITE"``."""
-    flags = _check_u32(flags, "vmf->flags")
+    flags = check_u32(flags, "vmf->flags")
     if flags == 0:
         return "0"
     names = [flag.name for flag in FaultFlag if flags & flag.value and flag.name]

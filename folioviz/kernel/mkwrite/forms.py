@@ -26,6 +26,7 @@ __all__ = [
     "CodeForm",
     "PseudoLine",
     "code_form",
+    "normalise_check",
     "pinned_release",
     "pseudo_code",
     "render_pseudo_code",
@@ -156,7 +157,11 @@ _FORM_INFO: dict[CodeForm, dict[str, str]] = {
 }
 
 
-def _normalise_check(check: object) -> str:
+def normalise_check(check: object) -> str:
+    """The truncation check ``check`` names (an alias allowed), as :data:`RAW` or :data:`HELPER`.
+
+    :raises MkwriteInputError: for any other value
+    """
     if not isinstance(check, str) or check.strip() not in _CHECK_ALIASES:
         raise MkwriteInputError(
             f"check must be {RAW!r} (the raw word, as merged) or {HELPER!r} (as the v1 patch had it), not {check!r}"
@@ -167,7 +172,7 @@ def _normalise_check(check: object) -> str:
 def code_form(kernel: str | None = None, check: str = RAW) -> CodeForm:
     """The form of ``do_page_mkwrite()`` for a kernel (default: the default era's) and a truncation check."""
     info = get_kernel(kernel)
-    if _normalise_check(check) == RAW:
+    if normalise_check(check) == RAW:
         return CodeForm(info.feature("mkwrite_shape"))
     return CodeForm(info.feature("helper_check_form"))
 

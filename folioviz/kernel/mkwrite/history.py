@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from .._data import load_toml
+from ..datafiles import load_toml, records
 from ..errors import FolioVizError
 from ..sources import lore_url
 
@@ -54,11 +54,8 @@ _EVIDENCE = ("V", "V-diff", "V-mirror", "I", "U")
 def mkwrite_history() -> tuple[HistoryEvent, ...]:
     """The history of ``do_page_mkwrite()``'s old-school path, oldest first (from ``data/mkwrite_history.toml``)."""
     events = []
-    for row in load_toml("mkwrite_history.toml")["event"]:
-        row = dict(row)
-        row["rules"] = tuple(row.get("rules", ()))
-        row["uncertain"] = tuple(row.get("uncertain", ()))
-        event = HistoryEvent(**row)
+    rows = records(HistoryEvent, load_toml("mkwrite_history.toml")["event"], "mkwrite_history.toml")
+    for event in rows:
         if event.evidence not in _EVIDENCE:
             raise FolioVizError(f"history event {event.id!r} has evidence {event.evidence!r}; allowed: {_EVIDENCE}")
         events.append(event)

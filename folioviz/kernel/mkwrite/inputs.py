@@ -6,8 +6,10 @@ the fault as its caller sees it. Both are immutable and hashable.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from types import MappingProxyType
 from typing import Any
 
 from .. import pagecache as _pc
@@ -19,11 +21,11 @@ from .faults import (
     VM_FAULT_SIGBUS,
     VM_FAULT_SIGSEGV,
     VMFault,
-    _check_u32,
+    check_u32,
     decode_fault_flags,
     decode_vm_fault,
 )
-from .forms import RAW, CodeForm, _normalise_check, code_form, pinned_release
+from .forms import RAW, CodeForm, code_form, normalise_check, pinned_release
 
 __all__ = [
     "BY_FAULT",
@@ -32,6 +34,7 @@ __all__ = [
     "CALLERS",
     "FOLIO_STATES",
     "HANDLERS",
+    "PRESENT_WORD",
     "FaultLoopState",
     "MkwriteInputs",
     "MkwriteState",
@@ -40,41 +43,48 @@ __all__ = [
 
 
 #: The ``->page_mkwrite`` handlers modelled, and what each returns.
-HANDLERS: dict[str, str] = {
-    "modern": "locks the folio itself and returns VM_FAULT_LOCKED; if it finds the folio truncated it "
-    "unlocks and returns VM_FAULT_NOPAGE, as filemap_page_mkwrite() does",
-    "old-school": "returns 0 without locking (the convention before 2009); do_page_mkwrite() takes the "
-    "lock and checks for truncation itself",
-    "error": "returns an error: VM_FAULT_SIGBUS, or the value given as `error`",
-    "nopage": "returns VM_FAULT_NOPAGE: 'nothing to install, retry the access'",
-    "forgets-lock": "a buggy modern handler: returns VM_FAULT_LOCKED without locking the folio",
-}
+HANDLERS: Mapping[str, str] = MappingProxyType(
+    {
+        "modern": "locks the folio itself and returns VM_FAULT_LOCKED; if it finds the folio truncated it "
+        "unlocks and returns VM_FAULT_NOPAGE, as filemap_page_mkwrite() does",
+        "old-school": "returns 0 without locking (the convention before 2009); do_page_mkwrite() takes the "
+        "lock and checks for truncation itself",
+        "error": "returns an error: VM_FAULT_SIGBUS, or the value given as `error`",
+        "nopage": "returns VM_FAULT_NOPAGE: 'nothing to install, retry the access'",
+        "forgets-lock": "a buggy modern handler: returns VM_FAULT_LOCKED without locking the folio",
+    }
+)
 
 #: The folio the fault holds a reference to.
-FOLIO_STATES: dict[str, str] = {
-    "present": "a page-cache folio, still in its file (the word points to the file's address_space)",
-    "truncated": "removed from its file while the fault held only a reference: the word is NULL, and the "
-    "fault path's reference is the last one (as the page-cache model's truncation leaves it)",
-    "movable-tagged": "an old driver's page whose word carries the movable tag 0b10 (v6.0 – v6.16: "
-    "struct movable_operations | 0x2; before v6.0: the driver's address_space | 0x2)",
-}
+FOLIO_STATES: Mapping[str, str] = MappingProxyType(
+    {
+        "present": "a page-cache folio, still in its file (the word points to the file's address_space)",
+        "truncated": "removed from its file while the fault held only a reference: the word is NULL, and the "
+        "fault path's reference is the last one (as the page-cache model's truncation leaves it)",
+        "movable-tagged": "an old driver's page whose word carries the movable tag 0b10 (v6.0 – v6.16: "
+        "struct movable_operations | 0x2; before v6.0: the driver's address_space | 0x2)",
+    }
+)
 
 #: The callers of ``do_page_mkwrite()``.
-CALLERS: dict[str, str] = {
-    "wp_page_shared": "a store to a present, read-only PTE of a shared mapping (do_wp_page() -> wp_page_shared())",
-    "do_shared_fault": "a store to an empty PTE of a shared mapping: ->fault first, then do_page_mkwrite()",
-}
+CALLERS: Mapping[str, str] = MappingProxyType(
+    {
+        "wp_page_shared": "a store to a present, read-only PTE of a shared mapping (do_wp_page() -> wp_page_shared())",
+        "do_shared_fault": "a store to an empty PTE of a shared mapping: ->fault first, then do_page_mkwrite()",
+    }
+)
 
 #: Errors a handler may return in the model (those the arch fault handler turns into a signal).
 _HANDLER_ERRORS = (VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, VM_FAULT_HWPOISON)
 
 # Example words: a file's address_space (the page-cache model's), and a driver's pointers + 0b10.
-_PRESENT_WORD = _pc.DEFAULT_ADDRESS_SPACE
+#: The word of a folio still in the page cache: a file's address_space (the page-cache model's).
+PRESENT_WORD = _pc.DEFAULT_ADDRESS_SPACE
 _MOVABLE_OPS = 0xFFFFFFFFC0A04040  # a struct movable_operations in a module (example address)
 _DRIVER_AS = 0xFFFF888005B1E0C0  # a driver's own struct address_space (example address)
 
 
-def _normalise_choice(value: object, what: str, allowed: dict[str, str]) -> str:
+def _normalise_choice(value: object, what: str, allowed: Mapping[str, str]) -> str:
     if isinstance(value, str):
         key = value.strip().lower().replace("_", "-").replace(" ", "-")
         key = {"oldschool": "old-school", "legacy": "old-school", "movable": "movable-tagged"}.get(key, key)
@@ -128,7 +138,7 @@ class MkwriteInputs:
         set_(self, "handler", _normalise_choice(self.handler, "handler", HANDLERS))
         set_(self, "folio", _normalise_choice(self.folio, "folio", FOLIO_STATES))
         set_(self, "caller", _normalise_choice(self.caller, "caller", CALLERS))
-        set_(self, "check", _normalise_check(self.check))
+        set_(self, "check", normalise_check(self.check))
         _check_bool(self.swapfile, "swapfile", "is the VMA's file an active swapfile?")
         _check_bool(self.debug_vm, "debug_vm", "is the kernel built with CONFIG_DEBUG_VM?")
         set_(self, "kernel", get_kernel(self.kernel).text)
@@ -150,7 +160,7 @@ class MkwriteInputs:
 
         if self.handler == "error":
             error = VM_FAULT_SIGBUS if self.error is None else self.error
-            error = _check_u32(error, "error")
+            error = check_u32(error, "error")
             if error not in _HANDLER_ERRORS:
                 names = ", ".join(flag.name or "" for flag in _HANDLER_ERRORS)
                 raise MkwriteInputError(
@@ -210,7 +220,7 @@ class MkwriteInputs:
         if self.folio == "truncated":
             return 0
         if self.folio == "present":
-            return _PRESENT_WORD
+            return PRESENT_WORD
         era = self.era
         base = _DRIVER_AS if era.movable_tag == "address_space" else _MOVABLE_OPS
         return base | era.constants[era.const_name("MOVABLE")]

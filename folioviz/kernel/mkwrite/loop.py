@@ -1,22 +1,25 @@
-"""The write fault around ``do_page_mkwrite()``: its caller, the retries, and the public scenarios.
+"""The write fault around ``do_page_mkwrite()``: its caller and the retries (the public scenarios built from
+it are in :mod:`.runs`).
 
 ``wp_page_shared()`` (or ``do_shared_fault()``) calls ``do_page_mkwrite()``; a 0 goes up through
 ``handle_mm_fault()`` to the architecture's fault handler, which returns to user space; the store
-runs again and faults again. :class:`_FaultLoop` builds that loop one phase at a time: enter the
+runs again and faults again. :class:`FaultLoop` builds that loop one phase at a time: enter the
 fault, let truncation race it (on the first attempt), call ``do_page_mkwrite()``, then either end
 the fault or retry, and report a livelock as soon as a retry starts from a state already seen.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from .. import pagecache as _pc
-from ..errors import FolioVizError, MkwriteInputError
+from ..errors import FolioVizError
 from ..mapping import format_word
-from ..scenario import Scenario, Step
+from ..scenario import Step
 from ..sources import SourceRef, source_ref
 from .call import Call, call_mkwrite
 from .explain import explain
@@ -29,17 +32,17 @@ from .faults import (
     VMFault,
     decode_vm_fault,
 )
-from .forms import CodeForm, pseudo_code
-from .inputs import _PRESENT_WORD, BY_FAULT, CALLERS, FaultLoopState, MkwriteInputs, MkwriteState, Outcome
+from .forms import CodeForm
+from .inputs import BY_FAULT, CALLERS, PRESENT_WORD, FaultLoopState, MkwriteInputs, Outcome
 
-__all__ = ["MkwriteRun", "do_page_mkwrite_scenario", "fault_loop_scenario", "mkwrite_outcome"]
+__all__ = ["FaultLoop"]
 
 
 _FAULT_PATH = "fault path"
 
 
 @cache
-def _pagecache_refs(caller: str) -> dict[str, str]:
+def _pagecache_refs(caller: str) -> Mapping[str, str]:
     """Who holds references at each moment, from the page-cache model (one-page folio)."""
     s = _pc.filemap_add_folio(_pc.filemap_alloc_folio())
     s = _pc.folio_unlock(_pc.folio_put(s, _pc.READAHEAD), _pc.READAHEAD)
@@ -71,7 +74,7 @@ def _pagecache_refs(caller: str) -> dict[str, str]:
     b = _pc.filemap_add_folio(_pc.filemap_alloc_folio(actor=_FAULT_PATH), _FAULT_PATH, index=0)
     refs["new in fault"] = b.holders_text
     refs["new after write"] = _pc.do_set_pte(b, _FAULT_PATH).holders_text
-    return refs
+    return MappingProxyType(refs)
 
 
 def _driver_refs(moment: str, wp: bool) -> str:
@@ -119,7 +122,7 @@ def _success_ret(inputs: MkwriteInputs, from_fault: int) -> tuple[int, str]:
 _EARLY_ENDS = (Outcome.SIGBUS_SWAPFILE, Outcome.HANDLER_ERROR, Outcome.NOPAGE)
 
 
-class _FaultLoop:
+class FaultLoop:
     """Builds the caller's loop, one phase per method; :meth:`run` returns steps, first call and retries."""
 
     def __init__(self, inputs: MkwriteInputs, max_retries: int) -> None:
@@ -134,7 +137,7 @@ class _FaultLoop:
         self.moments = {k: (_driver_refs(k, self.wp) if self.driver else v) for k, v in refs.items()}
         self.caller_src = source_ref(inputs.caller, self.release)
         self.arch = source_ref("do_user_addr_fault", self.release)  # x86's user fault handler
-        start_word = inputs.word if inputs.folio != "truncated" else _PRESENT_WORD
+        start_word = inputs.word if inputs.folio != "truncated" else PRESENT_WORD
         self.state = FaultLoopState(
             attempt=1,
             retries=0,
@@ -279,7 +282,7 @@ class _FaultLoop:
             where="kernel",
             pte="none",
             folio="B",
-            mapping_word=format_word(_PRESENT_WORD),
+            mapping_word=format_word(PRESENT_WORD),
             lock_holder=BY_FAULT,
             refs=self.moments["new in fault"],
             ret=int(VM_FAULT_LOCKED | VM_FAULT_MAJOR),
@@ -291,7 +294,7 @@ class _FaultLoop:
             self.src("do_shared_fault#call-of-do-page-mkwrite"),
             lock_holder=None,
         )
-        return _PRESENT_WORD
+        return PRESENT_WORD
 
     # ---- phase 2: truncation races the unlocked fault
 
@@ -511,125 +514,3 @@ class _FaultLoop:
         self.seen[key] = attempt
         self.state = replace(self.state, attempt=attempt + 1, retries=self.retries)
         return False
-
-
-@dataclass(frozen=True)
-class MkwriteRun:
-    """What the model says for one input: the first call's path and return, and how the fault ends.
-
-    :param path: the pseudo-code lines ``do_page_mkwrite()`` ran (the first call)
-    :param ret: what it returned; ``None`` when ``VM_BUG_ON`` fired and it never returned
-    :param outcome: how the write fault ends
-    :param retries: the store's re-executions before the outcome (for ``LIVELOCK``: the retry at
-        which the repeated state was detected)
-    :param explanation: the outcome for these inputs, in words, with evidence tags
-    """
-
-    inputs: MkwriteInputs
-    form: CodeForm
-    path: tuple[int, ...]
-    ret: int | None
-    outcome: Outcome
-    retries: int
-    explanation: str
-
-    @property
-    def ret_text(self) -> str:
-        return "(never returns)" if self.ret is None else decode_vm_fault(self.ret)
-
-
-def _check_inputs(inputs: object) -> MkwriteInputs:
-    if not isinstance(inputs, MkwriteInputs):
-        raise MkwriteInputError(
-            f"expected MkwriteInputs (for example MkwriteInputs(handler='old-school')), not {type(inputs).__name__}"
-        )
-    return inputs
-
-
-def _check_max_retries(max_retries: object) -> int:
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or not 1 <= max_retries <= 1000:
-        raise MkwriteInputError(f"max_retries must be a whole number from 1 to 1000, not {max_retries!r}")
-    return max_retries
-
-
-@cache
-def _run(inputs: MkwriteInputs, max_retries: int = 8) -> tuple[tuple[Step[FaultLoopState], ...], MkwriteRun]:
-    steps, call, retries = _FaultLoop(inputs, max_retries).run()
-    final = steps[-1].state
-    assert final.outcome is not None
-    run = MkwriteRun(
-        inputs=inputs,
-        form=inputs.form,
-        path=call.path,
-        ret=call.ret,
-        outcome=final.outcome,
-        retries=retries,
-        explanation=final.note,
-    )
-    return steps, run
-
-
-def mkwrite_outcome(inputs: MkwriteInputs) -> MkwriteRun:
-    """The path, return value and outcome the model gives for ``inputs`` (see :class:`MkwriteRun`)."""
-    return _run(_check_inputs(inputs))[1]
-
-
-def _scenario_name(inputs: MkwriteInputs) -> str:
-    parts = [inputs.form.value, inputs.kernel, inputs.handler, inputs.folio, inputs.caller]
-    if inputs.swapfile:
-        parts.append("swapfile")
-    if inputs.debug_vm:
-        parts.append("debug-vm")
-    if inputs.folio == "truncated":
-        parts.append("beyond-eof" if inputs.truncated_beyond_eof else "inside-eof")
-    return "mkwrite:" + ":".join(parts)
-
-
-def do_page_mkwrite_scenario(inputs: MkwriteInputs) -> Scenario[MkwriteState]:
-    """One call of ``do_page_mkwrite()``, line by line (``Step.line`` is the pseudo-code line).
-
-    Each step's state is an immutable :class:`MkwriteState`. The last step carries the outcome of the
-    whole write fault (what :func:`fault_loop_scenario` ends with) and ``Step.source`` links the real
-    line in the pinned release. Computed once; the same inputs give an equal scenario.
-    """
-    inputs = _check_inputs(inputs)
-    run = mkwrite_outcome(inputs)
-    call = call_mkwrite(inputs, inputs.word)
-    lines = {line.number: line for line in pseudo_code(inputs.kernel, inputs.check)}
-    steps = []
-    for index, (state, caption, rule) in enumerate(call.steps):
-        if index == len(call.steps) - 1:
-            state = replace(state, outcome=run.outcome)
-            caption = f"{caption} Outcome: {run.outcome.value}."
-        steps.append(Step(state, "do_page_mkwrite", caption, rule, lines[state.line].source, state.line))
-    return Scenario(
-        name=_scenario_name(inputs),
-        title=f"do_page_mkwrite(), {inputs.form.label}: {inputs.handler} handler, {inputs.folio} folio",
-        era=inputs.era.id,
-        steps=tuple(steps),
-        description=run.explanation,
-    )
-
-
-def fault_loop_scenario(inputs: MkwriteInputs, max_retries: int = 8) -> Scenario[FaultLoopState]:
-    """The write fault as its caller sees it: fault, ``do_page_mkwrite()``, return, and any retries.
-
-    ``wp_page_shared()`` (or ``do_shared_fault()``) calls ``do_page_mkwrite()``; a 0 goes up through
-    ``handle_mm_fault()`` to the architecture's fault handler, which returns to user space; the store
-    runs again and faults again. The loop stops at an outcome, or reports ``LIVELOCK`` as soon as a
-    retry starts from a state it has already seen (``FaultLoopState.retries`` at that step is the
-    retry count at detection).
-
-    :param max_retries: a guard on the number of retries simulated (1–1000); every modelled loop is
-        decided by the first retry, so it only matters if the model itself goes wrong
-    """
-    inputs = _check_inputs(inputs)
-    max_retries = _check_max_retries(max_retries)
-    steps, run = _run(inputs, max_retries)
-    return Scenario(
-        name=_scenario_name(inputs).replace("mkwrite:", "fault-loop:", 1),
-        title=f"The write fault around do_page_mkwrite(): {run.outcome.value}",
-        era=inputs.era.id,
-        steps=steps,
-        description=run.explanation,
-    )

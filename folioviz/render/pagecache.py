@@ -1,0 +1,52 @@
+"""The page-cache views' pieces: a named scenario of the model, and the table of a page-cache walk.
+
+The walk's entries come from :func:`folioviz.drgn.pagecache` (a real kernel); the table only reads their fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..kernel.errors import FolioVizError
+from ..kernel.pagecache import PAGECACHE_SCENARIOS, PageCacheFolio, large_folio_scenario
+from ..kernel.scenario import Scenario
+from .markup import Markup, tag
+
+__all__ = ["build_scenario", "pagecache_table_html"]
+
+
+def build_scenario(name: str, *, nr_pages: int = 4, era: Any = None) -> Scenario[PageCacheFolio]:
+    """One of the model's named scenarios (``email``, ``truncation``, ``large-folio``, ``early-put``)."""
+    if name not in PAGECACHE_SCENARIOS:
+        raise FolioVizError(f"unknown scenario {name!r}; choose from {', '.join(PAGECACHE_SCENARIOS)}")
+    if name == "large-folio":
+        return large_folio_scenario(nr_pages, era=era)
+    return PAGECACHE_SCENARIOS[name](era=era)
+
+
+def pagecache_table_html(entries: tuple[Any, ...], selected: int | None = None) -> Markup:
+    """The walk as an HTML table (also the widget's static snapshot)."""
+    rows = []
+    for i, e in enumerate(entries):
+        if e.kind == "folio":
+            what: Markup | str = e.summary
+            refcount = str(e.refcount)
+            order = str(e.order)
+        else:
+            what = Markup("<b>value entry</b> <code>{:#x}</code>: {}").format(e.value, e.note)
+            refcount = order = "—"
+        cells = (i, tag("code", e.index), tag("code", f"{e.entry:#x}"), refcount, order, what)
+        current = {"class_": "fv-disagree", "aria_current": "true"} if selected == i else {}
+        rows.append(tag("tr", *(tag("td", cell) for cell in cells), **current))
+    body = rows or [Markup('<tr><td colspan="6">the page cache is empty</td></tr>')]
+    return tag(
+        "table",
+        Markup(
+            "<caption>Page cache (address_space-&gt;i_pages), "
+            "one row per entry; a large folio is listed once, at its first index</caption>"
+            "<thead><tr><th>row</th><th>index</th><th>entry</th><th>refcount</th><th>order</th><th>what</th></tr>"
+            "</thead>"
+        ),
+        tag("tbody", *body),
+        class_="fv-table fv-pagecache-walk",
+    )

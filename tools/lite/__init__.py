@@ -1,0 +1,54 @@
+"""Build the workbook as an offline JupyterLite site: JupyterLab and a Python kernel running in the browser.
+
+Usage: python -m tools.lite [--out lite] [--cache-dir DIR] [--jupyter PATH]
+
+Modules: ``config`` (what the site is made of, its JupyterLite config and the config checks), ``wheels`` (the
+kernel's wheels through tools.pinned, slimmed, and the lock), ``chunks`` (surgery on JupyterLab's bundles),
+``build`` (orchestration and the command line).
+
+Output (``lite/`` by default, git-ignored): a folder of static files. Serve it on any static HTTP server
+(``make lite-serve``; it does not work from file://) and open ``lab/index.html``. It holds
+
+    lab/, build/, extensions/ ...   JupyterLab-in-the-browser (the ``lab`` app only) and four extensions:
+                                    the Pyodide kernel, ipywidgets' manager, anywidget, plotly's renderer
+    files/                          every notebook of notebooks/, with its stored outputs
+    static/pyodide/                 Pyodide's runtime (npm ``pyodide``) and every wheel the kernel may load,
+                                    with a pyodide-lock.json that lists exactly those wheels
+    jupyter-lite.json               the kernel points at static/pyodide/; the PyPI fallback is off
+    NOTICE-folioviz.txt             where every shipped file came from, with versions and hashes
+    serve.py                        ``python3 serve.py`` serves the folder it is in on 127.0.0.1 (a USB stick)
+
+Where each piece comes from, all by pinned version and hash (a mismatch stops the build):
+
+* Pyodide's runtime: the npm tarball ``pyodide@PYODIDE_VERSION`` (sha512 integrity pinned), via ``npm pack``.
+  It holds no package wheels, so:
+* the wheels (``tools/lite-wheels.txt``): from PyPI with ``pip download``, each checked against its pinned sha256.
+  bitstring is pinned to 4.4 because bitstring 5 needs ``tibs``, which has no WebAssembly wheel; bitarray is
+  PyPI's own build for Pyodide's ABI. Three wheels are slimmed after the check (files the browser kernel never
+  uses: plotly.js and FigureWidget's bundle, the labextensions that the site serves anyway, sample data sets,
+  tests); the lock lists the slimmed wheel's own sha256. No nbformat is shipped: folioviz's figures display their
+  own mime bundle (``FolioFigure``), so nothing in the kernel imports it.
+* the kernel's own wheels (piplite, pyodide-kernel and the ipykernel/widgetsnbextension shims) from the
+  ``jupyterlite-pyodide-kernel`` package of the build environment, checked against pinned sha256 too;
+* folioviz: a wheel built from this checkout.
+
+Downloads are cached in ``~/.cache/folioviz/lite`` (like ``make site``'s assets); later builds need no network.
+
+The lock. Pyodide's own pyodide-lock.json names 356 packages on a CDN with Pyodide's rebuilt wheels, whose
+hashes differ from PyPI's. It is rewritten to list exactly the wheels shipped in ``static/pyodide/``, each with
+its real sha256, its top-level imports and its dependencies (from the wheel's metadata, evaluated for
+Emscripten and Python 3.14, restricted to shipped packages). With it, ``import folioviz`` in a cell makes the
+kernel load folioviz and everything it needs, from the site, by itself.
+
+Start-up. The notebook shows as soon as JupyterLab has loaded; the kernel boots behind it. The kernel's own
+packages (ipykernel, comm, pyodide-kernel, jedi, IPython, piplite, micropip) are fetched in parallel while Pyodide
+starts (``loadPyodideOptions.packages``), instead of one after another; folioviz and its dependencies load when a
+cell first imports them (prefetching them too made the kernel ready later and the first widget no sooner).
+
+Cut from JupyterLab: the features no notebook uses, each of which one plugin loads on demand: mermaid diagrams
+(with their layout engines), Vega outputs and the terminal. Their plugins are disabled in jupyter-lite.json
+(``disabledExtensions``) and the chunks that only they load are left out (``prune_lazy_chunks``, about 5.8 MB).
+A mermaid block in a Markdown cell then shows as code.
+
+Exit status: 0 built; 1 build error; 3 a pinned download is neither cached nor downloadable (offline).
+"""

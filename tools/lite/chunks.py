@@ -1,0 +1,137 @@
+"""Surgery on JupyterLab's built bundles: the lazy chunks of disabled features, font twins, unreferenced
+bundles, the favicon. tests/lite/test_lite.py::test_every_kept_plugin_activates opens every plugin the site keeps."""
+
+from __future__ import annotations
+
+import re
+import struct
+from pathlib import Path
+
+from tools.lite.config import LAZY_FEATURES, LAZY_SHARED, LAZY_WINDOW, LiteBuildError
+
+
+def prune_font_twins(build: Path) -> int:
+    """Remove the .eot/.ttf/.svg/.woff copies of every font that also ships as .woff2; returns bytes cut."""
+    cut = 0
+    for woff2 in build.rglob("*.woff2"):
+        for ext in (".eot", ".ttf", ".svg", ".woff"):
+            twin = woff2.with_suffix(ext)
+            if twin.is_file():
+                cut += twin.stat().st_size
+                twin.unlink()
+    return cut
+
+
+_CHUNK_LOAD = re.compile(r"\b[\w$]+\.e\((\d+)\)")  # webpack's __webpack_require__.e(id), minified or not
+_CHUNK_FILE = re.compile(r"(\d+)\.[0-9a-f]+\.js")
+_SHARED_NAME = re.compile(r'(?:name|shareKey):"([^"]+)"')
+
+
+def _lazy_feature(text: str, at: int) -> str | None:
+    """The LAZY_FEATURES / LAZY_SHARED feature whose code loads a chunk at ``text[at]``, if any."""
+    names = _SHARED_NAME.findall(text, max(0, at - LAZY_WINDOW), at)
+    if names:
+        for feature, packages in LAZY_SHARED.items():
+            if names[-1] in packages:
+                return feature
+    window = text[max(0, at - LAZY_WINDOW) : at + LAZY_WINDOW]
+    for feature, marker in LAZY_FEATURES.items():
+        if marker.search(window):
+            return feature
+    return None
+
+
+def prune_lazy_chunks(build: Path) -> dict[str, int]:
+    """Remove the chunks of ``build`` that only the LAZY_FEATURES / LAZY_SHARED code loads; bytes cut by feature.
+
+    The chunk graph: every ``X.e(<id>)`` in a file is an edge to chunk ``<id>`` (``<id>.<hash>.js``, or the
+    ``jlab_core`` chunk that the runtime names). A chunk is removed when build/lab/bundle.js reaches it only
+    through a feature's edges. Any chunk reached some other way, or not reached at all (loaded some way this
+    does not model), stays. Every feature must be found: a JupyterLab that changed fails the build here.
+    """
+    entry = build / "lab" / "bundle.js"
+    if not entry.is_file():
+        raise LiteBuildError(f"{entry} missing: not a JupyterLab build")
+    files = {path: path.read_text(errors="replace") for path in [entry, *build.glob("*.js")]}
+    chunk_file: dict[int, Path] = {}
+    for path in files:
+        match = _CHUNK_FILE.fullmatch(path.name)
+        if match:
+            chunk_file[int(match[1])] = path
+    core = re.search(r"(\d+)===e\?\"jlab_core\"", files[entry])
+    cores = sorted(build.glob("jlab_core.*.js"))
+    if core and cores:
+        chunk_file[int(core[1])] = cores[0]
+    edges: dict[Path, list[tuple[int, str | None]]] = {
+        path: [(int(m[1]), _lazy_feature(text, m.start())) for m in _CHUNK_LOAD.finditer(text)]
+        for path, text in files.items()
+    }
+
+    def reached(skip: frozenset[str]) -> set[Path]:
+        seen: set[Path] = set()
+        todo = [entry]
+        while todo:
+            path = todo.pop()
+            if path in seen:
+                continue
+            seen.add(path)
+            todo += [chunk_file[c] for c, feature in edges.get(path, []) if feature not in skip and c in chunk_file]
+        return seen
+
+    features = frozenset(LAZY_FEATURES) | frozenset(LAZY_SHARED)
+    found = {feature for targets in edges.values() for _, feature in targets if feature}
+    if found != features:
+        raise LiteBuildError(
+            f"JupyterLab's build changed: no chunk load found for {', '.join(sorted(features - found))}; "
+            "update LAZY_FEATURES / LAZY_SHARED in tools/lite/config.py"
+        )
+    everything = reached(frozenset())
+    kept = reached(features)
+    cut: dict[str, int] = {}
+    for feature in sorted(features):
+        only = everything - reached(frozenset({feature}))
+        cut[feature] = sum(p.stat().st_size for p in only - kept)
+    for path in everything - kept:
+        path.unlink()
+    return cut
+
+
+def drop_unreferenced_bundles(extensions: Path) -> int:
+    """Remove an extension's ``<name>.<hash>.js`` that no other file of it names (by its hash); bytes cut.
+
+    JupyterLab loads an extension from its remoteEntry, which loads its chunks by their hashes; a bundle whose
+    hash appears nowhere (anywidget ships its standalone ``main`` bundle too) is never fetched.
+    """
+    cut = 0
+    for static in sorted(extensions.glob("**/static")):
+        bundles = [p for p in static.glob("*.js") if re.fullmatch(r"[\w-]+\.[0-9a-f]{8,}\.js", p.name)]
+        texts = {p: p.read_text(errors="replace") for p in static.rglob("*") if p.is_file() and p.suffix == ".js"}
+        meta = static.parent / "package.json"
+        texts[meta] = meta.read_text() if meta.is_file() else ""
+        for bundle in bundles:
+            digest = bundle.name.split(".")[-2]
+            if bundle.name.startswith("remoteEntry.") or any(digest in t for p, t in texts.items() if p != bundle):
+                continue
+            cut += bundle.stat().st_size
+            bundle.unlink()
+    return cut
+
+
+def slim_favicon(path: Path, largest: int = 48) -> int:
+    """Keep only the images of an .ico up to ``largest`` pixels (a tab shows 16-32); returns bytes cut."""
+    data = path.read_bytes()
+    reserved, kind, count = struct.unpack_from("<HHH", data)
+    if reserved != 0 or kind != 1:
+        return 0
+    entries = [struct.unpack_from("<BBBBHHII", data, 6 + 16 * i) for i in range(count)]
+    keep = [e for e in entries if 0 < e[0] <= largest and 0 < e[1] <= largest]
+    if not keep or len(keep) == count:
+        return 0
+    head = struct.pack("<HHH", 0, 1, len(keep))
+    offset = 6 + 16 * len(keep)
+    table, images = b"", b""
+    for w, h, colours, res, planes, bits, size, at in keep:
+        table += struct.pack("<BBBBHHII", w, h, colours, res, planes, bits, size, offset + len(images))
+        images += data[at : at + size]
+    path.write_bytes(head + table + images)
+    return len(data) - path.stat().st_size
