@@ -1,26 +1,28 @@
 """``MappingWordWidget``: the mapping word as clickable bits, its target, and every helper's answer.
 
-The widget holds no kernel logic: each change builds a new
-:class:`folioviz.kernel.MappingDecode` through :func:`folioviz.kernel.make_folio` and
-:func:`folioviz.kernel.decode_folio`, then re-renders. Bad input (a bad paste, a contradictory
-toggle) shows an inline error and keeps the last good state.
+The widget holds no kernel logic: each change is planned once (:class:`~folioviz.widgets.base.InputProtocol`),
+building a new :class:`folioviz.kernel.MappingDecode` through :func:`folioviz.kernel.make_folio` and
+:func:`folioviz.kernel.decode_folio`, then shown. Bad input (a bad paste, a contradictory toggle)
+shows an inline error and keeps the last good state.
 
 Its state is public: the traits ``word``, ``era``, ``slab``, ``swapcache`` and ``movable_ops``.
-Setting one updates every view; ``observe`` and ``ipywidgets.link`` work on them. The bits are one
+Setting one updates every view; ``observe`` and ``ipywidgets.link`` work on them, and an observer is
+told only when all five hold a state the model accepts. The bits are one
 :class:`~folioviz.widgets.bitfield.BitField` (anywidget), and the children share one layout and
 one style model per kind, so a widget is fewer than 20 widget models.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as w
 from ipywidgets.widgets.widget_bool import CheckboxStyle
 from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
-from traitlets import Bool, Int, Unicode, observe, validate
+from traitlets import Bool, Int, Unicode
 
-from ..kernel import FolioVizError, decode_folio, eras, get_era, make_folio
+from ..kernel import Era, FolioVizError, decode_folio, eras, get_era, make_folio
 from ..kernel.bitroles import bit_roles
 from ..kernel.mapping import MappingDecode
 from ..render.bits import word_hex
@@ -29,7 +31,7 @@ from ..render.snapshot import decode_snapshot_html
 from ..render.svg import mapping_svg
 from ..render.tables import helpers_table_html, kind_line_html, paste_html, style_html
 from ..render.theme import is_presenter
-from .base import GuardedInputs
+from .base import InputProtocol, Plan
 from .bitfield import BitField
 from .snapshot import SnapshotMixin
 
@@ -37,9 +39,42 @@ __all__ = ["MappingWordWidget"]
 
 _NO_CHANGE = object()
 _INPUTS = ("word", "era", "slab", "swapcache", "movable_ops")
+_FLAGS = ("slab", "swapcache", "movable_ops")
 
 
-class MappingWordWidget(SnapshotMixin, GuardedInputs, w.VBox):
+@dataclass(frozen=True)
+class _Decoded:
+    """What a plan of the widget holds: the decode, the version the reader named, the bits' roles."""
+
+    result: MappingDecode
+    kernel: str | None
+    roles: tuple[str, ...]
+
+
+def _reads_movable_tag(era: Era, word: int) -> bool:
+    """``era`` reads ``word``'s tag as the driver's movable tag (0b10): then it cannot be in the swap cache."""
+    return bool(era.movable_tag) and (word & era.FLAGS) == era.constants[era.const_name("MOVABLE")]
+
+
+def _ordered(old: dict[str, Any] | None, new: dict[str, Any], new_era: Era, old_word: int) -> dict[str, Any]:
+    """The traits in the order they are written, so a one-trait-at-a-time copy stays valid.
+
+    ``ipywidgets.link`` copies one trait at a time into the linked widget, which refuses a state the
+    model refuses. The flags that turn off go first, those that turn on last; between them the era
+    and the word, the word first only when the new era would read the old word as a movable page in
+    the swap cache (:func:`folioviz.kernel.make_folio` refuses that pair).
+    """
+    if old is None:
+        return new
+    off = [name for name in _FLAGS if old[name] and not new[name]]
+    on = [name for name in _FLAGS if name not in off]
+    middle = ["era", "word"]
+    if old["swapcache"] and new["swapcache"] and _reads_movable_tag(new_era, old_word):
+        middle.reverse()
+    return {name: new[name] for name in (*off, *middle, *on)}
+
+
+class MappingWordWidget(SnapshotMixin, InputProtocol[_Decoded], w.VBox):
     """Explore ``folio->mapping``: click bits, paste a word, switch kernel era, toggle folio state.
 
     :param word: the initial word (int or hex string as crash/drgn/printk print it)
@@ -59,6 +94,8 @@ class MappingWordWidget(SnapshotMixin, GuardedInputs, w.VBox):
     swapcache = Bool(False, help="the folio is in the swap cache (PG_swapcache)")
     movable_ops = Bool(False, help="the PG_movable_ops page flag of a driver page (only in eras that have the flag)")
 
+    _INPUTS = _INPUTS
+
     def __init__(
         self,
         word: int | str = 0xFFFF888003A1C000,
@@ -71,21 +108,20 @@ class MappingWordWidget(SnapshotMixin, GuardedInputs, w.VBox):
         presenter: bool | None = None,
         **kwargs: Any,
     ) -> None:
-        self._syncing = True  # the traits are set below, from the first decode
         presenter = is_presenter(presenter)
         era_obj = get_era(era)
         # A release (6.12.117+deb13-amd64) picks the page-flag table a pasted flags word is read with.
-        self._kernel: str | None = era if isinstance(era, str) else None
-        folio = make_folio(
+        kernel = era if isinstance(era, str) else None
+        first = self._decoded(
+            None,
             word,
             era_obj,
             slab=slab,
             swapcache=swapcache,
             movable_ops=movable_ops,
             word_bits=word_bits,
-            kernel=self._kernel,
+            kernel=kernel,
         )
-        self._result: MappingDecode = decode_folio(folio, era_obj)
         self._presenter = presenter
 
         # One layout and one style model per kind, shared by the children: each would otherwise be a model.
@@ -108,7 +144,7 @@ class MappingWordWidget(SnapshotMixin, GuardedInputs, w.VBox):
             style=text_style,
         )
         self._text = w.Text(
-            value=self._result.word_text,
+            value=first.state.result.word_text,
             description="folio->mapping",
             placeholder="paste e.g. 0xffff888003a1c001",
             continuous_update=False,
@@ -129,12 +165,15 @@ class MappingWordWidget(SnapshotMixin, GuardedInputs, w.VBox):
         self._diagram = html("fv-diagram-box")
         self._table = html("fv-table-box")
 
-        self._era_picker.observe(lambda change: self._from_control("era", change), names="value")
-        self._text.observe(lambda change: self._from_control("word", change), names="value")
-        self._slab.observe(lambda change: self._from_control("slab", change), names="value")
-        self._swapcache.observe(lambda change: self._from_control("swapcache", change), names="value")
-        self._movable_ops.observe(lambda change: self._from_control("movable_ops", change), names="value")
-        self._bits.observe(self._on_bits, names="word")
+        for name, control in (
+            ("era", self._era_picker),
+            ("word", self._text),
+            ("slab", self._slab),
+            ("swapcache", self._swapcache),
+            ("movable_ops", self._movable_ops),
+        ):
+            control.observe(lambda change, name=name: self._from_control({name: change["new"]}), names="value")
+        self._bits.observe(lambda change: self._from_control({"word": change["new"]}), names="word")
 
         controls = w.HBox([self._era_picker, self._text, self._slab, self._swapcache, self._movable_ops], layout=layout)
         controls.add_class("fv-wrap")
@@ -147,15 +186,14 @@ class MappingWordWidget(SnapshotMixin, GuardedInputs, w.VBox):
         self.add_class("folioviz-mapping-word")
         if presenter:
             self.add_class("fv-presenter")
-        self._syncing = False
-        self._render()
+        self._start(first)
 
     # ------------------------------------------------------------------ public API
 
     @property
     def result(self) -> MappingDecode:
         """The current decode (immutable)."""
-        return self._result
+        return self._shown.state.result
 
     def update(
         self,
@@ -167,30 +205,20 @@ class MappingWordWidget(SnapshotMixin, GuardedInputs, w.VBox):
         movable_ops: Any = _NO_CHANGE,
         raise_errors: bool = False,
     ) -> bool:
-        """Change any inputs at once. Returns ``True`` if applied.
+        """Change any inputs at once. Returns ``True`` if applied, ``False`` if refused.
 
         Bad input is shown in the widget and the last good state is kept; with
         ``raise_errors=True`` the :class:`FolioVizError` is raised as well.
         """
-        try:
-            result = self._decode(word=word, era=era, slab=slab, swapcache=swapcache, movable_ops=movable_ops)
-        except FolioVizError as error:
-            self._refuse(str(error))
-            if raise_errors:
-                raise
-            return False
-        self._result = result
-        if isinstance(era, str):
-            self._kernel = era
-        self._clear_error()
-        self._render()
-        return True
+        given = {"word": word, "era": era, "slab": slab, "swapcache": swapcache, "movable_ops": movable_ops}
+        return self._input({k: v for k, v in given.items() if v is not _NO_CHANGE}, raise_errors=raise_errors)
 
     def toggle_bit(self, bit: int) -> None:
         """Flip bit ``bit`` (0 = least significant) of the word, as a click on it does."""
-        if isinstance(bit, bool) or not isinstance(bit, int) or not 0 <= bit < self._result.word_bits:
-            raise FolioVizError(f"bit must be an int from 0 to {self._result.word_bits - 1}, not {bit!r}")
-        self.update(word=self._result.word ^ (1 << bit), raise_errors=True)
+        word_bits = self.result.word_bits
+        if isinstance(bit, bool) or not isinstance(bit, int) or not 0 <= bit < word_bits:
+            raise FolioVizError(f"bit must be an int from 0 to {word_bits - 1}, not {bit!r}")
+        self.update(word=self.result.word ^ (1 << bit), raise_errors=True)
 
     def paste(self, text: str) -> bool:
         """Type ``text`` into the word box, as a user would (errors are shown, not raised)."""
@@ -201,103 +229,83 @@ class MappingWordWidget(SnapshotMixin, GuardedInputs, w.VBox):
         return decode_snapshot_html(self.result)
 
     def __repr__(self) -> str:  # short and deterministic (it is stored in notebooks)
-        r = self._result
+        r = self.result
         return f"MappingWordWidget(word={r.word_text}, era={r.era.id!r}, kind={r.kind.value!r})"
 
-    # ------------------------------------------------------------------ the model
+    # ------------------------------------------------------------------ the protocol: plan, then show
 
-    def _decode(
-        self,
-        *,
-        word: Any = _NO_CHANGE,
-        era: Any = _NO_CHANGE,
-        slab: Any = _NO_CHANGE,
-        swapcache: Any = _NO_CHANGE,
-        movable_ops: Any = _NO_CHANGE,
-    ) -> MappingDecode:
+    def _plan(self, **changes: Any) -> Plan[_Decoded]:
         """The decode these changes lead to (raises :class:`FolioVizError`; changes nothing)."""
-        current = self._result
-        folio = current.folio
-        new_era = current.era if era is _NO_CHANGE else get_era(era)
-        new_movable = folio.movable_ops if movable_ops is _NO_CHANGE else movable_ops
-        if era is not _NO_CHANGE and not new_era.movable_ops_flag and movable_ops is _NO_CHANGE:
-            new_movable = False  # the flag does not exist before v6.17: drop it with the era
-        new_folio = make_folio(
-            folio.mapping if word is _NO_CHANGE else word,
+        unknown = sorted(set(changes) - set(_INPUTS))
+        if unknown:
+            raise FolioVizError(f"unknown input(s) {unknown}; allowed: {', '.join(_INPUTS)}")
+        current = self._shown.state
+        folio = current.result.folio
+        era = changes.get("era", _NO_CHANGE)
+        new_era = current.result.era if era is _NO_CHANGE else get_era(era)
+        movable_ops = changes.get("movable_ops", _NO_CHANGE)
+        if movable_ops is _NO_CHANGE:
+            # the flag does not exist before v6.17: drop it with the era
+            movable_ops = folio.movable_ops and new_era.movable_ops_flag
+        return self._decoded(
+            self._shown,
+            changes.get("word", folio.mapping),
             new_era,
-            slab=folio.slab if slab is _NO_CHANGE else slab,
-            swapcache=folio.swapcache if swapcache is _NO_CHANGE else swapcache,
-            movable_ops=new_movable,
+            slab=changes.get("slab", folio.slab),
+            swapcache=changes.get("swapcache", folio.swapcache),
+            movable_ops=movable_ops,
             word_bits=folio.word_bits,
-            kernel=era if isinstance(era, str) else self._kernel,
+            kernel=era if isinstance(era, str) else current.kernel,
         )
-        return decode_folio(new_folio, new_era)
 
-    # ------------------------------------------------------------------ events
+    @staticmethod
+    def _decoded(
+        base: Plan[_Decoded] | None,
+        word: Any,
+        era: Era,
+        *,
+        slab: Any,
+        swapcache: Any,
+        movable_ops: Any,
+        word_bits: int,
+        kernel: str | None,
+    ) -> Plan[_Decoded]:
+        """Run the model once: check the folio, decode it, and read each bit's role."""
+        folio = make_folio(
+            word, era, slab=slab, swapcache=swapcache, movable_ops=movable_ops, word_bits=word_bits, kernel=kernel
+        )
+        result = decode_folio(folio, era)
+        traits = {
+            "word": result.word,
+            "era": era.id,
+            "slab": folio.slab,
+            "swapcache": folio.swapcache,
+            "movable_ops": folio.movable_ops,
+        }
+        old = None if base is None else dict(base.traits)
+        old_word = 0 if base is None else base.state.result.word
+        state = _Decoded(result, kernel, tuple(bit_roles(folio, era)))
+        return Plan.of(_ordered(old, traits, era, old_word), state)
 
-    @validate(*_INPUTS)
-    def _valid_input(self, proposal: Any) -> Any:
-        value = proposal["value"]
-        if self._syncing:
-            return value
-        name = proposal["trait"].name
-        try:
-            result = self._decode(**{name: value})
-        except FolioVizError as error:
-            self._refuse(str(error))
-            raise
-        return result.era.id if name == "era" else value
+    def _render_controls(self, plan: Plan[_Decoded]) -> None:
+        r, roles = plan.state.result, list(plan.state.roles)
+        self._era_picker.value = r.era.id
+        self._text.value = r.word_text
+        self._slab.value = r.folio.slab
+        self._swapcache.value = r.folio.swapcache
+        self._movable_ops.value = r.folio.movable_ops
+        self._movable_ops.disabled = not r.era.movable_ops_flag
+        with self._bits.hold_sync():
+            if self._bits.width != r.word_bits:
+                self._bits.width = r.word_bits
+            if self._bits.roles != roles:
+                self._bits.roles = roles
+            text = word_hex(r.word, r.word_bits)
+            if self._bits.word != text:
+                self._bits.word = text
 
-    @observe(*_INPUTS)
-    def _on_input(self, change: dict[str, Any]) -> None:
-        if not self._syncing:
-            self.update(**{change["name"]: change["new"]})
-
-    def _from_control(self, name: str, change: dict[str, Any]) -> None:
-        if not self._syncing:
-            self.update(**{name: change["new"]})
-
-    def _on_bits(self, change: dict[str, Any]) -> None:
-        if not self._syncing:
-            self.update(word=change["new"])
-
-    # ------------------------------------------------------------------ rendering
-
-    def _refuse(self, message: str) -> None:
-        self._show_error(message)
-        self._render_controls()  # put the controls (and the bits) back to the last good state
-
-    def _render_controls(self) -> None:
-        r = self._result
-        with self._quietly():
-            for name, value in (
-                ("word", r.word),
-                ("era", r.era.id),
-                ("slab", r.folio.slab),
-                ("swapcache", r.folio.swapcache),
-                ("movable_ops", r.folio.movable_ops),
-            ):
-                if getattr(self, name) != value:
-                    setattr(self, name, value)
-            self._era_picker.value = r.era.id
-            self._text.value = r.word_text
-            self._slab.value = r.folio.slab
-            self._swapcache.value = r.folio.swapcache
-            self._movable_ops.value = r.folio.movable_ops
-            self._movable_ops.disabled = not r.era.movable_ops_flag
-            roles = list(bit_roles(r.folio, r.era))
-            with self._bits.hold_sync():
-                if self._bits.width != r.word_bits:
-                    self._bits.width = r.word_bits
-                if self._bits.roles != roles:
-                    self._bits.roles = roles
-                text = word_hex(r.word, r.word_bits)
-                if self._bits.word != text:
-                    self._bits.word = text
-
-    def _render(self) -> None:
-        r = self._result
-        self._render_controls()
+    def _render_views(self, plan: Plan[_Decoded]) -> None:
+        r = plan.state.result
         self._kind.value = kind_line_html(r, presenter=self._presenter)
         self._diagram.value = mapping_svg(r, presenter=self._presenter)
         self._table.value = helpers_table_html(r)

@@ -9,11 +9,11 @@ so the livelock and its absence stand next to each other.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import ipywidgets as w
-from traitlets import Bool, HasTraits, Unicode, observe, validate
+from traitlets import Bool, HasTraits, Unicode
 
 from ..kernel.errors import FolioVizError
 from ..kernel.mkwrite import (
@@ -45,7 +45,7 @@ from ..render.mkwrite import (
 from ..render.snapshot import mkwrite_inputs_html, mkwrite_pane_html, step_html
 from ..render.tables import style_html
 from ..render.theme import is_presenter
-from .base import GuardedInputs
+from .base import InputProtocol, Plan
 from .snapshot import SnapshotMixin
 from .stepper import Stepper
 
@@ -176,10 +176,41 @@ class _Pane(w.VBox):
 
 
 _CHOICES = ("handler", "folio", "kernel", "caller", "swapfile", "truncated_beyond_eof", "debug_vm")
+_VIEWS = ("function", "loop")
 
 
-class _InputsMixin(GuardedInputs, HasTraits):
-    """Shared by both widgets: the inputs as public traits; show a refused input and put the controls back.
+def _check_view(view: Any) -> str:
+    if view not in _VIEWS:
+        raise FolioVizError(f"view must be 'function' or 'loop', not {view!r}")
+    return str(view)
+
+
+def _input_traits(inputs: MkwriteInputs, names: tuple[str, ...], **extra: Any) -> dict[str, Any]:
+    """A plan's traits, in the order a one-trait-at-a-time copy (``ipywidgets.link``) stays valid.
+
+    Some kernels and a swapfile refuse a movable-tagged folio, so the folio turns to another state
+    first and to ``movable-tagged`` last; ``truncated_beyond_eof`` (only for a truncated folio) follows it.
+    """
+    values = {name: getattr(inputs, name) for name in names if name not in extra} | extra
+    folio_last = inputs.folio == "movable-tagged"
+    rest = [name for name in names if name not in ("folio", "truncated_beyond_eof")]
+    order = [*rest, "folio"] if folio_last else ["folio", *rest]
+    return {name: values[name] for name in (*order, "truncated_beyond_eof")}
+
+
+class _TrueFalseOrNone(Bool):
+    """True, False or None, each through the widget's validator.
+
+    traitlets runs no validator on ``None`` for a trait that allows it; the value would be corrected
+    only after the observers (and any linked widget) had been told of it.
+    """
+
+    def validate(self, obj: Any, value: Any) -> Any:
+        return None if value is None else super().validate(obj, value)
+
+
+class _InputsMixin(InputProtocol[Any], HasTraits):
+    """Shared by both widgets: the inputs as public traits, and the "what if" controls.
 
     Setting a trait is the same as picking that value in the controls: the views follow, a refused
     value is shown in the error box and raised, and the trait keeps its last good value.
@@ -190,61 +221,34 @@ class _InputsMixin(GuardedInputs, HasTraits):
     kernel = Unicode(help=f"the kernel, 'major.minor' ({', '.join(v for _, v in KERNELS)}); picks the code form")
     caller = Unicode(help="the fault path that calls do_page_mkwrite(): " + ", ".join(CALLERS))
     swapfile = Bool(False, help="the VMA's file has become an active swapfile (IS_SWAPFILE)")
-    truncated_beyond_eof = Bool(
+    truncated_beyond_eof = _TrueFalseOrNone(
         None,
-        allow_none=True,
         help="folio='truncated' only: the page now lies wholly beyond EOF (True) or inside the file (False)",
     )
     debug_vm = Bool(False, help="the kernel is built with CONFIG_DEBUG_VM (VM_BUG_ON_*() checks at run time)")
 
     _controls: _Controls
-    _inputs: MkwriteInputs
 
-    def _try(self, **changes: Any) -> MkwriteInputs:
-        """The inputs these changes lead to (raises :class:`FolioVizError`; changes nothing)."""
-        raise NotImplementedError
+    @property
+    def inputs(self) -> MkwriteInputs:
+        return self._shown.state.inputs
 
     def update(self, **changes: Any) -> bool:
-        """Change inputs ("what if"); each widget defines it."""
-        raise NotImplementedError
+        """Change inputs ("what if"). Returns ``True`` if applied, ``False`` if refused.
 
-    @validate(*_CHOICES, "check")
-    def _valid_choice(self, proposal: Any) -> Any:
-        value = proposal["value"]
-        if self._syncing:
-            return value
-        name = proposal["trait"].name
-        try:
-            inputs = self._try(**_with_folio_default({name: value}))
-        except FolioVizError as error:
-            self._refuse(str(error))
-            raise
-        return getattr(inputs, name)
+        An invalid combination is shown (and kept in :attr:`error`) and the last good state is kept.
+        """
+        return self._input(changes)
 
-    @observe(*_CHOICES, "check")
-    def _on_choice(self, change: Any) -> None:
-        if not self._syncing:
-            self.update(**{change["name"]: change["new"]})
+    def _watch_controls(self, read: Any) -> None:
+        """Every control reads all of them back: the same path as ``update(...)``."""
+        for control in self._controls.widgets():
+            control.observe(lambda _: self._from_control(read()), names="value")
 
-    def _show_controls(self, inputs: MkwriteInputs) -> None:
-        with self._quietly():
-            self._controls.show(inputs)
-            for name in self._choice_names():
-                value = getattr(inputs, name)
-                if getattr(self, name) != value:
-                    setattr(self, name, value)
-
-    def _choice_names(self) -> tuple[str, ...]:
-        return _CHOICES
-
-    def _refuse(self, message: str) -> bool:
-        self._show_error(message)
-        self._show_controls(self._inputs)
-        return False
-
-    def _accept(self, inputs: MkwriteInputs) -> None:
-        self._clear_error()
-        self._show_controls(inputs)
+    def _next_inputs(self, changes: dict[str, Any]) -> MkwriteInputs:
+        """The inputs ``changes`` lead to (raises :class:`FolioVizError`)."""
+        _refuse_unknown(changes)
+        return _inputs_with(self.inputs, **_with_folio_default(changes))
 
 
 def _with_folio_default(changes: dict[str, Any]) -> dict[str, Any]:
@@ -257,6 +261,17 @@ def _with_folio_default(changes: dict[str, Any]) -> dict[str, Any]:
 def _inputs_with(inputs: MkwriteInputs, **changes: Any) -> MkwriteInputs:
     changed = replace(inputs, **changes) if changes else inputs
     return MkwriteInputs(**{f: getattr(changed, f) for f in _SETTINGS})
+
+
+@dataclass(frozen=True)
+class _Stepped:
+    """What a plan of :class:`MkwriteWidget` holds: the inputs, the model's run, the code and the scenario."""
+
+    inputs: MkwriteInputs
+    run: MkwriteRun
+    lines: tuple[PseudoLine, ...]
+    view: str
+    scenario: Scenario[Any]
 
 
 class MkwriteWidget(SnapshotMixin, _InputsMixin, w.VBox):
@@ -272,27 +287,23 @@ class MkwriteWidget(SnapshotMixin, _InputsMixin, w.VBox):
     check = Unicode(help="the truncation test: 'folio->mapping' (as merged) or 'folio_mapping()' (the v1 patch)")
     view = Unicode("function", help="'function' (line by line inside do_page_mkwrite()) or 'loop' (the retried fault)")
 
+    _INPUTS = (*_CHOICES, "check", "view")
+
     def __init__(self, *, view: str = "function", presenter: bool | None = None, **inputs: Any) -> None:
         presenter = is_presenter(presenter)
-        if view not in ("function", "loop"):
-            raise FolioVizError(f"view must be 'function' or 'loop', not {view!r}")
+        view = _check_view(view)
         inputs.setdefault("kernel", default_era().example_kernel)
-        self._inputs = MkwriteInputs(**inputs)
-        self._view = view
-        self._controls = _Controls(self._inputs)
+        first = self._stepped(MkwriteInputs(**inputs), view)
+        self._controls = _Controls(first.state.inputs)
         self._view_picker = w.ToggleButtons(
             options=[("inside do_page_mkwrite()", "function"), ("the fault, retried", "loop")], value=view
         )
         self._view_picker.style.button_width = "auto"
         self._make_error_box()
         self._pane = _Pane()
-        self._run = mkwrite_outcome(self._inputs)
-        self._lines = pseudo_code(self._inputs.kernel, self._inputs.check)
-        self._stepper: Stepper[Any] = Stepper(self._build())
-        self._stepper.on_step(self._render)
-        for control in self._controls.widgets():
-            control.observe(self._on_input, names="value")
-        self._view_picker.observe(self._on_view, names="value")
+        self._stepper: Stepper[Any] = Stepper(first.state.scenario)
+        self._watch_controls(self._controls.read)
+        self._view_picker.observe(lambda change: self._from_control({"view": change["new"]}), names="value")
         super().__init__(
             [
                 w.HTML(style_html(presenter) + MKWRITE_STYLE),
@@ -307,42 +318,28 @@ class MkwriteWidget(SnapshotMixin, _InputsMixin, w.VBox):
         self.add_class("folioviz-mkwrite")
         if presenter:
             self.add_class("fv-presenter")
-        self._show_controls(self._inputs)
-        with self._quietly():
-            self.view = view
+        self._start(first)
+        self._stepper.on_step(self._render)
 
     # ------------------------------------------------------------------ public API
 
     @property
-    def inputs(self) -> MkwriteInputs:
-        return self._inputs
-
-    @property
     def run(self) -> MkwriteRun:
         """What the model says this input leads to (outcome, path, retries, explanation)."""
-        return self._run
+        return self._shown.state.run
 
     @property
     def stepper(self) -> Stepper[Any]:
         return self._stepper
 
     @property
+    def _lines(self) -> tuple[PseudoLine, ...]:
+        """The numbered pseudo-code of this kernel's form and check."""
+        return self._shown.state.lines
+
+    @property
     def scenario(self) -> Scenario[Any]:
         return self._stepper.scenario
-
-    def update(self, **changes: Any) -> bool:
-        """Change inputs ("what if"); invalid combinations are shown and the last good state is kept."""
-        try:
-            _refuse_unknown(changes)
-            inputs = self._try(**changes)
-            run = mkwrite_outcome(inputs)
-        except FolioVizError as error:
-            return self._refuse(str(error))
-        self._inputs, self._run = inputs, run
-        self._lines = pseudo_code(inputs.kernel, inputs.check)
-        self._accept(inputs)
-        self._stepper.set_scenario(self._build())
-        return True
 
     def set_view(self, view: str) -> None:
         self.view = view
@@ -351,7 +348,7 @@ class MkwriteWidget(SnapshotMixin, _InputsMixin, w.VBox):
         stepper, steps = self.stepper, self.scenario.steps
         index = stepper.index
         visited = tuple(s.state.line for s in steps[: index + 1] if isinstance(s.state, MkwriteState))
-        view = "the fault, retried" if self._view == "loop" else "inside do_page_mkwrite()"
+        view = "the fault, retried" if self._shown.state.view == "loop" else "inside do_page_mkwrite()"
         lines = pseudo_code(self.inputs.kernel, self.inputs.check)
         return (
             mkwrite_inputs_html(self.inputs, view=view)
@@ -360,56 +357,41 @@ class MkwriteWidget(SnapshotMixin, _InputsMixin, w.VBox):
         )
 
     def __repr__(self) -> str:
-        i = self._inputs
+        i = self.inputs
         return (
             f"MkwriteWidget(handler={i.handler!r}, folio={i.folio!r}, check={i.check!r}, kernel={i.kernel!r}, "
-            f"outcome={self._run.outcome.name})"
+            f"outcome={self.run.outcome.name})"
         )
 
-    # ------------------------------------------------------------------ internals
+    # ------------------------------------------------------------------ the protocol: plan, then show
 
-    def _try(self, **changes: Any) -> MkwriteInputs:
-        inputs = _inputs_with(self._inputs, **_with_folio_default(changes))
-        mkwrite_outcome(inputs)
-        return inputs
+    def _plan(self, **changes: Any) -> Plan[_Stepped]:
+        view = _check_view(changes.pop("view", self._shown.state.view))
+        return self._stepped(self._next_inputs(changes), view)
 
-    def _choice_names(self) -> tuple[str, ...]:
-        return (*_CHOICES, "check")
+    @staticmethod
+    def _stepped(inputs: MkwriteInputs, view: str) -> Plan[_Stepped]:
+        """Run the model once for ``inputs``: its outcome, its code and the scenario ``view`` steps through."""
+        run = mkwrite_outcome(inputs)
+        scenario = fault_loop_scenario(inputs) if view == "loop" else do_page_mkwrite_scenario(inputs)
+        state = _Stepped(inputs, run, pseudo_code(inputs.kernel, inputs.check), view, scenario)
+        return Plan.of(_input_traits(inputs, MkwriteWidget._INPUTS, view=view), state)
 
-    @validate("view")
-    def _valid_view(self, proposal: Any) -> str:
-        if proposal["value"] not in ("function", "loop"):
-            raise FolioVizError(f"view must be 'function' or 'loop', not {proposal['value']!r}")
-        return proposal["value"]
+    def _render_controls(self, plan: Plan[_Stepped]) -> None:
+        self._controls.show(plan.state.inputs)
+        self._view_picker.value = plan.state.view
 
-    @observe("view")
-    def _on_view_trait(self, change: Any) -> None:
-        if self._syncing:
-            return
-        with self._quietly():
-            self._view_picker.value = change["new"]
-        self._view = change["new"]
-        self._stepper.set_scenario(self._build())
-
-    def _build(self) -> Scenario[Any]:
-        if self._view == "loop":
-            return fault_loop_scenario(self._inputs)
-        return do_page_mkwrite_scenario(self._inputs)
-
-    def _on_input(self, change: dict[str, Any]) -> None:
-        if self._syncing:
-            return
-        self.update(**self._controls.read())
-
-    def _on_view(self, change: dict[str, Any]) -> None:
-        if not self._syncing:
-            self.view = change["new"]
+    def _render_views(self, plan: Plan[_Stepped]) -> None:
+        self._stepper.set_scenario(plan.state.scenario)
 
     def _render(self, step: Step[Any]) -> None:
         index = self._stepper.index
         steps = self._stepper.scenario.steps
         visited = tuple(s.state.line for s in steps[: index + 1] if isinstance(s.state, MkwriteState))
-        self._pane.render(self._lines, self._run, step, visited, final=index == len(steps) - 1)
+        self._pane.render(self._lines, self.run, step, visited, final=index == len(steps) - 1)
+
+
+_Sides = tuple[tuple[Any, ...], tuple[Any, ...]]
 
 
 class MkwriteSideBySide(SnapshotMixin, _InputsMixin, w.VBox):
@@ -419,22 +401,22 @@ class MkwriteSideBySide(SnapshotMixin, _InputsMixin, w.VBox):
     ``truncated_beyond_eof``, ``debug_vm``): set one, observe it or link it.
     """
 
+    _INPUTS = _CHOICES
+
     def __init__(self, *, presenter: bool | None = None, **inputs: Any) -> None:
         presenter = is_presenter(presenter)
         inputs.pop("check", None)
         inputs.setdefault("kernel", default_era().example_kernel)
-        self._inputs = MkwriteInputs(**inputs)
-        self._controls = _Controls(self._inputs, with_check=False)
+        first = self._both(MkwriteInputs(**inputs))
+        first_inputs = first.state[0]
+        self._controls = _Controls(first_inputs, with_check=False)
         self._make_error_box()
-        self._left = _Pane(side_title(self._inputs.kernel, next(iter(CHECKS))))
-        self._right = _Pane(side_title(self._inputs.kernel, list(CHECKS)[1]))
+        self._left = _Pane(side_title(first_inputs.kernel, next(iter(CHECKS))))
+        self._right = _Pane(side_title(first_inputs.kernel, list(CHECKS)[1]))
         for pane in (self._left, self._right):
             pane.add_class("fv-side")
-        self._sides = self._compute(self._inputs)
-        self._stepper: Stepper[Any] = Stepper(self._longest())
-        self._stepper.on_step(self._render)
-        for control in self._controls.widgets():
-            control.observe(self._on_input, names="value")
+        self._stepper: Stepper[Any] = Stepper(self._longest(first.state[1]))
+        self._watch_controls(self._read_controls)
         super().__init__(
             [
                 w.HTML(style_html(presenter) + MKWRITE_STYLE),
@@ -446,7 +428,16 @@ class MkwriteSideBySide(SnapshotMixin, _InputsMixin, w.VBox):
         )
         self.add_class("folioviz")
         self.add_class("folioviz-mkwrite-compare")
-        self._show_controls(self._inputs)
+        self._start(first)
+        self._stepper.on_step(self._render)
+
+    @property
+    def inputs(self) -> MkwriteInputs:
+        return self._shown.state[0]
+
+    @property
+    def _sides(self) -> _Sides:
+        return self._shown.state[1]
 
     @property
     def runs(self) -> tuple[MkwriteRun, MkwriteRun]:
@@ -458,18 +449,12 @@ class MkwriteSideBySide(SnapshotMixin, _InputsMixin, w.VBox):
         return self._stepper
 
     def update(self, **changes: Any) -> bool:
-        """Change inputs ("what if") for both sides; invalid combinations are shown and the last good kept."""
+        """Change inputs ("what if") for both sides. Returns ``True`` if applied, ``False`` if refused.
+
+        An invalid combination is shown (and kept in :attr:`error`) and the last good state is kept.
+        """
         changes.pop("check", None)
-        try:
-            _refuse_unknown(changes)
-            inputs = _inputs_with(self._inputs, **_with_folio_default(changes))
-            sides = self._compute(inputs)
-        except FolioVizError as error:
-            return self._refuse(str(error))
-        self._inputs, self._sides = inputs, sides
-        self._accept(inputs)
-        self._stepper.set_scenario(self._longest())
-        return True
+        return self._input(changes)
 
     def _snapshot_html(self) -> Markup:
         index = self.stepper.index
@@ -477,7 +462,7 @@ class MkwriteSideBySide(SnapshotMixin, _InputsMixin, w.VBox):
         for check, (lines, run, scenario) in zip(CHECKS, self._sides, strict=True):
             i = min(index, len(scenario) - 1)
             visited = tuple(s.state.line for s in scenario.steps[: i + 1])
-            heading = side_title(self._inputs.kernel, check)
+            heading = side_title(self.inputs.kernel, check)
             panes.append(
                 mkwrite_pane_html(
                     lines,
@@ -491,7 +476,7 @@ class MkwriteSideBySide(SnapshotMixin, _InputsMixin, w.VBox):
             )
         steps = self.stepper.scenario.steps
         return (
-            mkwrite_inputs_html(self._inputs, check=False)
+            mkwrite_inputs_html(self.inputs, check=False)
             + step_html(steps[index], index, len(steps))
             + Markup("").join(panes)
         )
@@ -500,13 +485,14 @@ class MkwriteSideBySide(SnapshotMixin, _InputsMixin, w.VBox):
         raw, fm = self.runs
         return f"MkwriteSideBySide(folio->mapping: {raw.outcome.name}, folio_mapping(): {fm.outcome.name})"
 
-    def _try(self, **changes: Any) -> MkwriteInputs:
-        inputs = _inputs_with(self._inputs, **_with_folio_default(changes))
-        self._compute(inputs)
-        return inputs
+    # ------------------------------------------------------------------ the protocol: plan, then show
+
+    def _plan(self, **changes: Any) -> Plan[tuple[MkwriteInputs, _Sides]]:
+        return self._both(self._next_inputs(changes))
 
     @staticmethod
-    def _compute(inputs: MkwriteInputs) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    def _both(inputs: MkwriteInputs) -> Plan[tuple[MkwriteInputs, _Sides]]:
+        """Run the model once per side: the raw word's check and folio_mapping()'s."""
         out = []
         for check in CHECKS:
             variant = replace(inputs, check=check)
@@ -514,22 +500,29 @@ class MkwriteSideBySide(SnapshotMixin, _InputsMixin, w.VBox):
             out.append(
                 (pseudo_code(variant.kernel, check), mkwrite_outcome(variant), do_page_mkwrite_scenario(variant))
             )
-        return tuple(out[0]), tuple(out[1])
+        sides: _Sides = (tuple(out[0]), tuple(out[1]))
+        return Plan.of(_input_traits(inputs, _CHOICES), (inputs, sides))
 
-    def _longest(self) -> Scenario[Any]:
-        a, b = self._sides[0][2], self._sides[1][2]
+    @staticmethod
+    def _longest(sides: _Sides) -> Scenario[Any]:
+        a, b = sides[0][2], sides[1][2]
         return a if len(a) >= len(b) else b
 
-    def _on_input(self, change: dict[str, Any]) -> None:
-        if not self._syncing:
-            values = self._controls.read()
-            values.pop("check", None)
-            self.update(**values)
+    def _read_controls(self) -> dict[str, Any]:
+        values = self._controls.read()
+        values.pop("check", None)
+        return values
+
+    def _render_controls(self, plan: Plan[tuple[MkwriteInputs, _Sides]]) -> None:
+        self._controls.show(plan.state[0])
+
+    def _render_views(self, plan: Plan[tuple[MkwriteInputs, _Sides]]) -> None:
+        self._stepper.set_scenario(self._longest(plan.state[1]))
 
     def _render(self, step: Step[Any]) -> None:
         index = self._stepper.index
         for pane, check in zip((self._left, self._right), CHECKS, strict=True):
-            pane.title.value = side_title(self._inputs.kernel, check)
+            pane.title.value = side_title(self.inputs.kernel, check)
         for pane, (lines, run, scenario) in zip((self._left, self._right), self._sides, strict=True):
             i = min(index, len(scenario) - 1)
             visited = tuple(s.state.line for s in scenario.steps[: i + 1])

@@ -15,10 +15,11 @@ results (the styles they share are in :mod:`.race_style`):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as w
-from traitlets import Int, Tuple, Unicode, observe, validate
+from traitlets import Int, Tuple, Unicode
 
 from ..kernel.errors import FolioVizError
 from ..kernel.races import (
@@ -45,7 +46,7 @@ from ..render.snapshot import step_html
 from ..render.svg import race_timeline_svg
 from ..render.tables import outcome_banner_html, race_state_html, race_table_html, style_html
 from ..render.theme import OKABE_ITO, is_presenter
-from .base import GuardedInputs
+from .base import InputProtocol, Plan
 from .snapshot import SnapshotMixin
 from .stepper import Stepper
 
@@ -84,7 +85,39 @@ def _dropdown(options: Any, value: Any, description: str, cls: str) -> w.Dropdow
 _RACE_CHOICES = ("variant", "handler", "folio", "kernel", "threads", "outcome")
 
 
-class RaceExplorer(SnapshotMixin, GuardedInputs, w.VBox):
+@dataclass(frozen=True)
+class _Explored:
+    """What a plan of the explorer holds: the inputs, all variants explored, the outcome and its replay."""
+
+    model: RaceModel
+    comparison: Comparison
+    outcome: str
+    replay: Replay
+
+
+def _race_traits(model: RaceModel, outcome: str, old: Any = None) -> dict[str, Any]:
+    """The traits of a plan, in the order a one-trait-at-a-time copy (``ipywidgets.link``) stays valid.
+
+    A driver page is refused in some kernels, so the folio turns to ``file`` first and to ``driver``
+    last; the outcome, which depends on all the others, comes at the end.
+    """
+    new = {
+        "variant": model.variant,
+        "handler": model.handler,
+        "folio": model.folio,
+        "kernel": model.kernel,
+        "threads": (model.faults, model.readers),
+        "outcome": outcome,
+    }
+    folio_last = old is not None and new["folio"] == "driver"
+    order = [
+        name for name in ("folio", "handler", "kernel", "threads", "variant") if not (folio_last and name == "folio")
+    ]
+    order += ["folio"] if folio_last else []
+    return {name: new[name] for name in (*order, "outcome")}
+
+
+class RaceExplorer(SnapshotMixin, InputProtocol[_Explored], w.VBox):
     """Explore every interleaving of a write fault against truncation, and replay any outcome.
 
     Pick the handler, the folio, the kernel and the threads; the table compares all five variants
@@ -111,6 +144,8 @@ class RaceExplorer(SnapshotMixin, GuardedInputs, w.VBox):
     threads = Tuple(Int(), Int(), default_value=(1, 0), help="(write faults, readers) racing one truncation")
     outcome = Unicode(help="the outcome replayed, step by step, as a timeline")
 
+    _INPUTS = _RACE_CHOICES
+
     def __init__(
         self,
         *,
@@ -125,11 +160,7 @@ class RaceExplorer(SnapshotMixin, GuardedInputs, w.VBox):
     ) -> None:
         presenter = is_presenter(presenter)
         self._presenter = presenter
-        self._syncing = True  # the traits are set at the end, from the first exploration
-        self._planned: tuple[str, Any, Any] | None = None
-        if tuple(threads) not in [v for _, v in THREAD_CHOICES]:
-            raise FolioVizError(f"threads must be one of {[v for _, v in THREAD_CHOICES]}, not {threads!r}")
-        threads = (threads[0], threads[1])
+        threads = _check_threads(threads)
         model = RaceModel(
             variant=variant,
             handler=handler,
@@ -138,11 +169,7 @@ class RaceExplorer(SnapshotMixin, GuardedInputs, w.VBox):
             faults=threads[0],
             readers=threads[1],
         )
-        self._model = model
-        self._comparison = compare_variants(handler, folio, model.kernel, faults=threads[0], readers=threads[1])
-        exploration = self._comparison[model.variant]
-        self._outcome = exploration.report(outcome).name if outcome else exploration.outcomes[0].name
-        self._replay = exploration.replay(self._outcome)
+        first = self._explored(None, model, None, outcome)
 
         self._handler = _dropdown(
             [(f"{k}: {v[:48]}…", k) for k, v in HANDLERS.items()], model.handler, "handler", "fv-race-handler"
@@ -160,18 +187,19 @@ class RaceExplorer(SnapshotMixin, GuardedInputs, w.VBox):
         )
         self._variant.style.button_width = "auto"
         self._variant.add_class("fv-race-variant")
-        self._outcome_picker = _dropdown(self._outcome_options(), self._outcome, "replay", "fv-race-outcome-picker")
+        self._outcome_picker = _dropdown(
+            self._outcome_options(first), first.state.outcome, "replay", "fv-race-outcome-picker"
+        )
         self._make_error_box()
         self._table = w.HTML("")
         self._banner = w.HTML("")
         self._state = w.HTML("")
         self._timeline = w.HTML("")
         self._timeline.add_class("fv-race-timeline-box")
-        self._stepper: Stepper[Any] = Stepper(self._replay.scenario)
-        self._stepper.on_step(self._render)
+        self._stepper: Stepper[Any] = Stepper(first.state.replay.scenario)
         for control in (self._handler, self._folio, self._kernel, self._threads):
-            control.observe(self._on_inputs, names="value")
-        self._variant.observe(self._on_variant, names="value")
+            control.observe(lambda _: self._from_control(self._explored_inputs()), names="value")
+        self._variant.observe(lambda change: self._from_control({"variant": change["new"]}), names="value")
         self._outcome_picker.observe(self._on_outcome, names="value")
         controls = w.HBox(
             [self._handler, self._folio, self._kernel, self._threads], layout=w.Layout(flex_flow="row wrap")
@@ -195,27 +223,26 @@ class RaceExplorer(SnapshotMixin, GuardedInputs, w.VBox):
         self.add_class("folioviz-races")
         if presenter:
             self.add_class("fv-presenter")
-        self._syncing = False
-        self._sync_controls()
-        self._show_summary()
+        self._start(first)
+        self._stepper.on_step(self._render)
 
     # ------------------------------------------------------------------ public API
 
     @property
     def model(self) -> RaceModel:
-        return self._model
+        return self._shown.state.model
 
     @property
     def comparison(self) -> Comparison:
-        return self._comparison
+        return self._shown.state.comparison
 
     @property
     def exploration(self) -> Exploration:
-        return self._comparison[self._model.variant]
+        return self.comparison[self.model.variant]
 
     @property
     def replay(self) -> Replay:
-        return self._replay
+        return self._shown.state.replay
 
     @property
     def stepper(self) -> Stepper[Any]:
@@ -224,47 +251,10 @@ class RaceExplorer(SnapshotMixin, GuardedInputs, w.VBox):
     def update(self, **changes: Any) -> bool:
         """Change ``handler``, ``folio``, ``kernel``, ``threads``, ``variant`` or ``outcome``.
 
-        Returns False and shows the reason when the combination is not allowed; the last good
-        exploration stays on screen.
+        Returns ``True`` if applied; ``False`` when the combination is not allowed: the reason is shown
+        (and in :attr:`error`) and the last good exploration stays on screen.
         """
-        try:
-            plan = self._plan(**changes)
-        except FolioVizError as error:
-            return self._refuse(str(error))
-        self._apply(plan)
-        return True
-
-    def _plan(self, **changes: Any) -> tuple[Any, ...]:
-        """What these changes lead to: (model, comparison, outcome, replay); raises, changes nothing."""
-        allowed = set(_RACE_CHOICES)
-        unknown = set(changes) - allowed
-        if unknown:
-            raise FolioVizError(f"unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
-        model = self._model
-        threads = tuple(changes.pop("threads", (model.faults, model.readers)))
-        outcome = changes.pop("outcome", None)
-        if threads not in [v for _, v in THREAD_CHOICES]:
-            raise FolioVizError(f"threads must be one of {[v for _, v in THREAD_CHOICES]}, not {threads!r}")
-        new = model.replace(**changes, faults=threads[0], readers=threads[1])
-        comparison = (
-            self._comparison
-            if (new.handler, new.folio, new.kernel, new.faults, new.readers)
-            == (model.handler, model.folio, model.kernel, model.faults, model.readers)
-            else compare_variants(new.handler, new.folio, new.kernel, faults=new.faults, readers=new.readers)
-        )
-        exploration = comparison[new.variant]
-        if outcome is None:
-            keep = self._outcome in exploration.outcome_set
-            outcome = self._outcome if keep else exploration.outcomes[0].name
-        name = exploration.report(outcome).name
-        return new, comparison, name, exploration.replay(name)
-
-    def _apply(self, plan: tuple[Any, ...]) -> None:
-        self._model, self._comparison, self._outcome, self._replay = plan
-        self._clear_error()
-        self._sync_controls()
-        self._stepper.set_scenario(self._replay.scenario)
-        self._show_summary()
+        return self._input(changes)
 
     def show(self, variant: str | None = None, outcome: str | None = None) -> bool:
         """Replay ``outcome`` of ``variant`` (either may be left as it is)."""
@@ -276,8 +266,9 @@ class RaceExplorer(SnapshotMixin, GuardedInputs, w.VBox):
         return self.update(**changes)
 
     def _snapshot_html(self) -> Markup:
-        m, index = self._model, self.stepper.index
-        step = self._replay.scenario.steps[index]
+        m, index = self.model, self.stepper.index
+        outcome, replay = self._shown.state.outcome, self.replay
+        step = replay.scenario.steps[index]
         view = folio_view(m, step.state)
         return (
             Markup(
@@ -290,125 +281,121 @@ class RaceExplorer(SnapshotMixin, GuardedInputs, w.VBox):
                 m.faults,
                 m.readers,
                 VARIANT_SHORT[m.variant],
-                self._outcome,
+                outcome,
                 VARIANT_SHORT[m.variant],
                 counts_text(self.exploration),
             )
-            + outcome_banner_html(self._replay.report, m, static=True)
-            + step_html(step, index, len(self._replay.scenario))
+            + outcome_banner_html(replay.report, m, static=True)
+            + step_html(step, index, len(replay.scenario))
             + tag("p", f"folio: {view.line()} · held by {view.holders}")
             + self._last_step_html(index)
         )
 
     def _last_step_html(self, index: int) -> Markup:
         """Before the last step, the last step's folio and the outcome: a static reader sees how it ends."""
-        steps = self._replay.scenario.steps
+        steps = self.replay.scenario.steps
         if index == len(steps) - 1:
             return Markup("")
-        last = folio_view(self._model, steps[-1].state)
+        last = folio_view(self.model, steps[-1].state)
         return Markup("<p><b>At the last step</b> (step {}): folio {} · held by {} · outcome <b>{}</b></p>").format(
-            len(steps) - 1, last.line(), last.holders, self._outcome
+            len(steps) - 1, last.line(), last.holders, self._shown.state.outcome
         )
 
     def __repr__(self) -> str:
-        m = self._model
+        m, explored = self.model, self._shown.state
         return (
             f"RaceExplorer(variant={m.variant!r}, handler={m.handler!r}, folio={m.folio!r}, kernel={m.kernel!r}, "
-            f"threads={(m.faults, m.readers)}, outcome={self._outcome!r}, steps={len(self._replay.scenario)})"
+            f"threads={(m.faults, m.readers)}, outcome={explored.outcome!r}, steps={len(explored.replay.scenario)})"
         )
 
-    # ------------------------------------------------------------------ internals
+    # ------------------------------------------------------------------ the protocol: plan, then show
 
-    def _outcome_options(self) -> list[tuple[str, str]]:
-        return [(f"{outcome_glyphs(r.outcome)} {r.name} · {orders_text(r)}", r.name) for r in self.exploration.outcomes]
+    def _plan(self, **changes: Any) -> Plan[_Explored]:
+        """What these changes lead to (raises :class:`FolioVizError`; changes nothing)."""
+        allowed = set(_RACE_CHOICES)
+        unknown = set(changes) - allowed
+        if unknown:
+            raise FolioVizError(f"unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+        shown = self._shown.state
+        model = shown.model
+        threads = _check_threads(changes.pop("threads", (model.faults, model.readers)))
+        outcome = changes.pop("outcome", None)
+        new = model.replace(**changes, faults=threads[0], readers=threads[1])
+        return self._explored(self._shown, new, shown.comparison, outcome)
 
-    @validate(*_RACE_CHOICES)
-    def _valid_choice(self, proposal: Any) -> Any:
-        value = proposal["value"]
-        if self._syncing:
-            return value
-        name = proposal["trait"].name
-        try:
-            plan = self._plan(**{name: value})
-        except FolioVizError as error:
-            self._refuse(str(error))
-            raise
-        model = plan[0]
-        value = {
-            "variant": model.variant,
-            "handler": model.handler,
-            "folio": model.folio,
-            "kernel": model.kernel,
-            "threads": (model.faults, model.readers),
-            "outcome": plan[2],
-        }[name]
-        self._planned = (name, value, plan)  # the observer applies it without exploring again
-        return value
+    @staticmethod
+    def _explored(
+        base: Plan[_Explored] | None, model: RaceModel, comparison: Comparison | None, outcome: str | None
+    ) -> Plan[_Explored]:
+        """Explore ``model`` (once: the comparison is kept when only the variant or outcome changes)."""
+        old = None if base is None else base.state.model
+        if (
+            comparison is None
+            or old is None
+            or (model.handler, model.folio, model.kernel, model.faults, model.readers)
+            != (old.handler, old.folio, old.kernel, old.faults, old.readers)
+        ):
+            comparison = compare_variants(
+                model.handler, model.folio, model.kernel, faults=model.faults, readers=model.readers
+            )
+        exploration = comparison[model.variant]
+        if outcome is None:
+            keep = base is not None and base.state.outcome in exploration.outcome_set
+            outcome = base.state.outcome if base is not None and keep else exploration.outcomes[0].name
+        name = exploration.report(outcome).name
+        explored = _Explored(model, comparison, name, exploration.replay(name))
+        return Plan.of(_race_traits(model, name, base), explored)
 
-    @observe(*_RACE_CHOICES)
-    def _on_choice(self, change: Any) -> None:
-        if self._syncing:
-            return
-        planned, self._planned = self._planned, None
-        if planned is not None and planned[:2] == (change["name"], change["new"]):
-            self._apply(planned[2])
-        else:
-            self.update(**{change["name"]: change["new"]})
-
-    def _refuse(self, message: str) -> bool:
-        self._show_error(message)
-        self._sync_controls()
-        return False
-
-    def _sync_controls(self) -> None:
-        with self._quietly():
-            m = self._model
-            for name, value in (
-                ("variant", m.variant),
-                ("handler", m.handler),
-                ("folio", m.folio),
-                ("kernel", m.kernel),
-                ("threads", (m.faults, m.readers)),
-                ("outcome", self._outcome),
-            ):
-                if getattr(self, name) != value:
-                    setattr(self, name, value)
-            self._handler.value = m.handler
-            self._folio.value = m.folio
-            if m.kernel not in [value for _, value in self._kernel.options]:
-                self._kernel.options = _kernel_options(m.kernel)
-            self._kernel.value = m.kernel
-            self._threads.value = (m.faults, m.readers)
-            self._variant.value = m.variant
-            self._outcome_picker.options = self._outcome_options()
-            self._outcome_picker.value = self._outcome
-
-    def _on_inputs(self, change: dict[str, Any]) -> None:
-        if self._syncing:
-            return
-        self.update(
-            handler=self._handler.value,
-            folio=self._folio.value,
-            kernel=self._kernel.value,
-            threads=self._threads.value,
-        )
-
-    def _on_variant(self, change: dict[str, Any]) -> None:
-        if not self._syncing:
-            self.update(variant=change["new"])
+    def _explored_inputs(self) -> dict[str, Any]:
+        return {
+            "handler": self._handler.value,
+            "folio": self._folio.value,
+            "kernel": self._kernel.value,
+            "threads": self._threads.value,
+        }
 
     def _on_outcome(self, change: dict[str, Any]) -> None:
-        if not self._syncing and change["new"] is not None:
-            self.update(outcome=change["new"])
+        if change["new"] is not None:
+            self._from_control({"outcome": change["new"]})
 
-    def _show_summary(self) -> None:
-        self._table.value = race_table_html(self._comparison, variant=self._model.variant, outcome=self._outcome)
-        self._banner.value = outcome_banner_html(self._replay.report, self._model)
+    @staticmethod
+    def _outcome_options(plan: Plan[_Explored]) -> list[tuple[str, str]]:
+        exploration = plan.state.comparison[plan.state.model.variant]
+        return [(f"{outcome_glyphs(r.outcome)} {r.name} · {orders_text(r)}", r.name) for r in exploration.outcomes]
+
+    def _render_controls(self, plan: Plan[_Explored]) -> None:
+        m, outcome = plan.state.model, plan.state.outcome
+        self._handler.value = m.handler
+        self._folio.value = m.folio
+        if m.kernel not in [value for _, value in self._kernel.options]:
+            self._kernel.options = _kernel_options(m.kernel)
+        self._kernel.value = m.kernel
+        self._threads.value = (m.faults, m.readers)
+        self._variant.value = m.variant
+        self._outcome_picker.options = self._outcome_options(plan)
+        self._outcome_picker.value = outcome
+
+    def _render_views(self, plan: Plan[_Explored]) -> None:
+        explored = plan.state
+        self._stepper.set_scenario(explored.replay.scenario)
+        self._table.value = race_table_html(
+            explored.comparison, variant=explored.model.variant, outcome=explored.outcome
+        )
+        self._banner.value = outcome_banner_html(explored.replay.report, explored.model)
 
     def _render(self, step: Step[Any]) -> None:
         index = self._stepper.index
-        if len(self._replay.scenario) <= index:  # a new scenario is being installed
+        replay = self.replay
+        if len(replay.scenario) <= index:  # a new scenario is being installed
             return
-        view = folio_view(self._model, step.state)
+        view = folio_view(self.model, step.state)
         self._state.value = race_state_html(view)
-        self._timeline.value = race_timeline_svg(self._replay, index, presenter=self._presenter)
+        self._timeline.value = race_timeline_svg(replay, index, presenter=self._presenter)
+
+
+def _check_threads(threads: Any) -> tuple[int, int]:
+    """``(faults, readers)``, one of :data:`THREAD_CHOICES` (raises :class:`FolioVizError`)."""
+    allowed = [v for _, v in THREAD_CHOICES]
+    if not isinstance(threads, (tuple, list)) or tuple(threads) not in allowed:
+        raise FolioVizError(f"threads must be one of {allowed}, not {threads!r}")
+    return (threads[0], threads[1])

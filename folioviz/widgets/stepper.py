@@ -15,14 +15,14 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import ipywidgets as w
-from traitlets import Int, observe, validate
+from traitlets import Int
 
 from ..kernel.errors import FolioVizError
 from ..kernel.scenario import Scenario, Step
 from ..render.markup import Markup
 from ..render.snapshot import step_html
 from ..render.tables import step_caption_html
-from .base import GuardedInputs
+from .base import InputProtocol, Plan
 from .snapshot import SnapshotMixin
 
 __all__ = ["SPEEDS", "Stepper"]
@@ -33,7 +33,7 @@ S = TypeVar("S")
 SPEEDS = (("slow", 2200), ("normal", 1300), ("fast", 600))
 
 
-class Stepper(SnapshotMixin, GuardedInputs, w.VBox, Generic[S]):
+class Stepper(SnapshotMixin, InputProtocol[int], w.VBox, Generic[S]):
     """Controls for stepping through a scenario.
 
     The public state is the ``step`` trait (an int; ``index`` is the same number, ``current`` the
@@ -46,6 +46,8 @@ class Stepper(SnapshotMixin, GuardedInputs, w.VBox, Generic[S]):
     """
 
     step = Int(0, help="the current step, 0-based; setting it moves the stepper and re-renders the view")
+
+    _INPUTS = ("step",)
 
     def __init__(
         self,
@@ -80,7 +82,7 @@ class Stepper(SnapshotMixin, GuardedInputs, w.VBox, Generic[S]):
         self._caption = w.HTML("")
         w.jslink((self._play, "value"), (self._slider, "value"))
         self._speed.observe(lambda change: setattr(self._play, "interval", change["new"]), names="value")
-        self._slider.observe(lambda change: setattr(self, "step", change["new"]), names="value")
+        self._slider.observe(lambda change: self._from_control({"step": change["new"]}), names="value")
         self._first.on_click(lambda _: self.go(0))
         self._back.on_click(lambda _: self.go(self.index - 1))
         self._next.on_click(lambda _: self.go(self.index + 1))
@@ -91,8 +93,7 @@ class Stepper(SnapshotMixin, GuardedInputs, w.VBox, Generic[S]):
         )
         super().__init__([controls, self._make_error_box(), self._caption], **kwargs)
         self.add_class("fv-stepper")
-        self.step = start
-        self._sync()
+        self._start(self._plan(step=start))
 
     @staticmethod
     def _button(glyph: str, label: str, cls: str) -> w.Button:
@@ -124,7 +125,7 @@ class Stepper(SnapshotMixin, GuardedInputs, w.VBox, Generic[S]):
     def on_step(self, render: Callable[[Step[S]], None]) -> None:
         """Set (or replace) the render callback and call it at once with the current step."""
         self._render_cb = render
-        self._sync()
+        self._render_views(self._shown)
 
     def go(self, index: int) -> None:
         """Go to step ``index``; out-of-range requests stop at the first or last step."""
@@ -135,11 +136,11 @@ class Stepper(SnapshotMixin, GuardedInputs, w.VBox, Generic[S]):
         self._scenario = scenario
         last = len(scenario) - 1
         new_index = min(self.index, last) if keep_index else 0
-        self._play.playing = False
-        self._slider.max = last
-        self._play.max = last
-        self.step = new_index
-        self._sync()
+        with self._quietly():  # a smaller maximum moves the slider: that is not the reader's input
+            self._play.playing = False
+            self._slider.max = last
+            self._play.max = last
+        self._show(self._plan(step=new_index))
 
     def _snapshot_html(self) -> Markup:
         steps, index = self._scenario.steps, self.index
@@ -150,30 +151,27 @@ class Stepper(SnapshotMixin, GuardedInputs, w.VBox, Generic[S]):
 
     # ------------------------------------------------------------------ internals
 
-    @validate("step")
-    def _valid_index(self, proposal: dict[str, Any]) -> int:
-        value = proposal["value"]
-        if isinstance(value, bool):
-            message = f"step must be a step number, not {value!r}"
-            self._show_error(message)
-            raise FolioVizError(message)
+    def _plan(self, **changes: Any) -> Plan[int]:
+        """The step ``changes`` ask for, checked against the scenario (raises :class:`FolioVizError`)."""
+        unknown = sorted(set(changes) - {"step"})
+        if unknown:
+            raise FolioVizError(f"unknown input(s) {unknown}; a stepper takes only step")
+        value = changes.get("step", self.step)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise FolioVizError(f"step must be a step number, not {value!r}")
         if not 0 <= value < len(self._scenario):
-            message = f"step {value} is out of range: this scenario has steps 0 to {len(self._scenario) - 1}"
-            self._show_error(message)
-            raise FolioVizError(message)
-        return value
+            raise FolioVizError(f"step {value} is out of range: this scenario has steps 0 to {len(self._scenario) - 1}")
+        return Plan.of({"step": value}, value)
 
-    @observe("step")
-    def _on_index(self, change: dict[str, Any]) -> None:
-        self._clear_error()
-        self._sync()
-
-    def _sync(self) -> None:
-        i, last = self.step, len(self._scenario) - 1
+    def _render_controls(self, plan: Plan[int]) -> None:
+        i, last = plan.state, len(self._scenario) - 1
         if self._slider.value != i:
             self._slider.value = i
         self._first.disabled = self._back.disabled = i == 0
         self._next.disabled = self._last.disabled = i == last
+
+    def _render_views(self, plan: Plan[int]) -> None:
+        i = plan.state
         step = self._scenario.steps[i]
         self._caption.value = step_caption_html(step, i, len(self._scenario))
         if self._render_cb is not None:
