@@ -78,7 +78,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "folioviz needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[lab,dev]'
 	$(PY) tools/lab_settings.py $(VENV)
 	@touch $@
 
@@ -142,7 +142,7 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check folioviz tests tools benchmarks
+	$(VENV)/bin/ruff format --check folioviz tests tools benchmarks lab
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 

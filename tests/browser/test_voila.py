@@ -53,6 +53,7 @@ from conftest import (
     wait_for_widgets,
 )
 from playwright.sync_api import Page, expect
+from playwright_harness import wait_until
 
 sys.path.insert(0, str(REPO_ROOT / "tools"))
 from app_assets import install as install_plotly_js
@@ -135,16 +136,18 @@ def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServ
 
 def _wait_until_ready(server: VoilaServer) -> None:
     started = time.monotonic()
-    while time.monotonic() - started < START_TIMEOUT_S:
+
+    def answered() -> bool:
         if server.proc.poll() is not None:
             raise RuntimeError(f"voila exited with code {server.proc.returncode}\n{server.log_tail()}")
-        try:
-            with urllib.request.urlopen(f"{server.base_url}/voila/tree?token={server.token}", timeout=2):
-                print(f"[voila] ready in {time.monotonic() - started:.1f} s at {server.base_url}")
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.2)
-    raise RuntimeError(f"voila did not answer within {START_TIMEOUT_S:.0f} s\n{server.log_tail()}")
+        with urllib.request.urlopen(f"{server.base_url}/voila/tree?token={server.token}", timeout=2):
+            return True  # URLError (an OSError) until the server answers
+
+    try:
+        wait_until(answered, f"voila to answer at {server.base_url}", START_TIMEOUT_S)
+    except TimeoutError as exc:
+        raise RuntimeError(f"{exc}\n{server.log_tail()}") from None
+    print(f"[voila] ready in {time.monotonic() - started:.1f} s at {server.base_url}")
 
 
 def _stop(server: VoilaServer) -> None:
