@@ -98,7 +98,8 @@ NB ?= demo_10_minutes
 APP_FLAGS := --template=folioviz-offline --VoilaConfiguration.preheat_kernel=True \
 	--VoilaKernelManager.fill_delay=10 \
 	--VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension \
-	--VoilaConfiguration.extension_denylist=jupyterlab-plotly
+	--VoilaConfiguration.extension_denylist=jupyterlab-plotly \
+	--VoilaConfiguration.extension_denylist=jupyterlab-jupytext
 # tools/voila_app.py runs Voila on 127.0.0.1 only, with a new token per run (printed in the URL), a Host check,
 # at most APP_MAX_KERNELS kernels (the pre-heated one included; past it a page gets 503) and kernels idle
 # APP_CULL_IDLE_S seconds with no page open shut down. The pre-heated kernel is never culled.

@@ -17,7 +17,9 @@ refused.
 
 ``--VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension``: Voilà loads every installed
 JupyterLab extension; Notebook 7's lab-extension fails to load in Voilà's page ("The getter for the shared
-module is not a function ... #RUNTIME-012", a console error) and is of no use there.
+module is not a function ... #RUNTIME-012", a console error) and is of no use there. jupytext's
+extension (jupytext builds the notebooks) fails the same way, and plotly's is not needed (the template draws
+the figures): the test takes ``make app``'s denylist from the Makefile.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ from conftest import (
 )
 from playwright.sync_api import Page, expect
 from playwright_harness import wait_until
+
+from tools.makefile_vars import app_flags
 
 sys.path.insert(0, str(REPO_ROOT / "tools"))
 from app_assets import install as install_plotly_js
@@ -120,8 +124,8 @@ def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServ
         "--Voila.ip=127.0.0.1",
         "--Voila.port_retries=0",
         f"--Voila.token={token}",
-        "--VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension",
-        "--VoilaConfiguration.extension_denylist=jupyterlab-plotly",  # as `make app`: the template draws figures
+        # `make app`'s own extension denylist (Makefile APP_FLAGS), so the two cannot drift apart
+        *(flag for flag in app_flags() if flag.startswith("--VoilaConfiguration.extension_denylist=")),
     ]
     log_path = base / "voila.log"
     with log_path.open("wb") as log:
