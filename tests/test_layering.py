@@ -100,3 +100,20 @@ def test_the_private_names_contract_covers_tools(tmp_path):
     module.write_text("from folioviz.kernel.sources import _index, source_ref\nfrom tools.pinned import fetch\n")
     found = private_name_imports("tools.notebooks.build", module, ("folioviz", "tools"))
     assert found == [("folioviz.kernel.sources", "_index", 1)]
+
+
+def test_the_tests_import_no_private_names():
+    """Tests use public names too (what they check is then what a caller can reach); a helper a test needs is
+    made public, in its module's ``__all__``."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                found += [
+                    f"{path.relative_to(ROOT)}:{node.lineno} {node.module}.{alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith("_") and not alias.name.endswith("__")
+                ]
+    assert not found, found
