@@ -143,11 +143,12 @@ def quiz_html(
     return body
 
 
-def decode_snapshot_html(result: Any, *, diagram: bool = False) -> Markup:
+def decode_snapshot_html(result: Any, *, diagram: bool = False, id_salt: str = "") -> Markup:
     """The mapping-word widget's state: the inputs, the bits, the kind, every helper's answer with its source.
 
     The diagram (the live view's SVG, ~3 kB) only with ``diagram=True``: the notebooks' size budget
     leaves it out of the snapshots (every fact it draws is written in the lines and the table).
+    ``id_salt`` goes to the diagram's ids (see :func:`~folioviz.render.svg.mapping_svg`).
     """
     folio = result.folio
     flags = [
@@ -170,7 +171,7 @@ def decode_snapshot_html(result: Any, *, diagram: bool = False) -> Markup:
             result.rule,
             result.explanation,
         )
-        + (mapping_svg(result) if diagram else "")
+        + (mapping_svg(result, id_salt=id_salt) if diagram else "")
         + helpers_table_html(result, static=True)
     )
 

@@ -21,7 +21,7 @@ from ..kernel.pagecache import (
 )
 from ..kernel.scenario import Scenario, Step
 from ..kernel.versions import DEFAULT_ERA, default_era, eras, get_era
-from ..render.markup import Markup, tag
+from ..render.markup import Markup, instance_salt, tag
 from ..render.pagecache import build_scenario
 from ..render.snapshot import step_html, steps_table_html
 from ..render.svg import pagecache_svg
@@ -66,6 +66,7 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
             self._era_note = "the page-cache model starts at v6.0 (folios); showing the email's era"
         self._era = get_era(era).id
         self._presenter = presenter
+        self._id_salt = instance_salt(self)  # its diagram's ids are its own, even beside an identical widget
         self._given: Scenario[PageCacheFolio] | None = None
         self._composed: list[str] = []
         if isinstance(scenario, Scenario):
@@ -273,4 +274,6 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
         )
 
     def _render_step(self, step: Step[PageCacheFolio]) -> None:
-        self._diagram.value = pagecache_svg(step.state, function=step.function, presenter=self._presenter)
+        self._diagram.value = pagecache_svg(
+            step.state, function=step.function, presenter=self._presenter, id_salt=self._id_salt
+        )
