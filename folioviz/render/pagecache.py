@@ -12,7 +12,7 @@ from ..kernel.pagecache import PAGECACHE_SCENARIOS, PageCacheFolio, large_folio_
 from ..kernel.scenario import Scenario
 from .markup import Markup, tag
 
-__all__ = ["build_scenario", "pagecache_table_html"]
+__all__ = ["build_scenario", "composer_note_html", "pagecache_table_html", "value_entry_html"]
 
 
 def build_scenario(name: str, *, nr_pages: int = 4, era: Any = None) -> Scenario[PageCacheFolio]:
@@ -49,4 +49,24 @@ def pagecache_table_html(entries: tuple[Any, ...], selected: int | None = None) 
         ),
         tag("tbody", *body),
         class_="fv-table fv-pagecache-walk",
+    )
+
+
+def composer_note_html(names: str, aliases: str) -> Markup:
+    """The page-cache composer's heading: what a sequence starts from, its operations and their short names."""
+    return Markup(
+        "<b>Compose your own</b> (starts from a cached folio; an actor such as <code>thread A</code> "
+        'follows the name):<div class="fv-cell-note">operations: {}<br>short names: {}</div>'
+    ).format(names, aliases)
+
+
+def value_entry_html(entry: Any) -> Markup:
+    """A walk's value entry, picked: there is no folio there, so no mapping word to show."""
+    return tag(
+        "div",
+        Markup("Index {} holds a value entry (<code>{:#x}</code>): {}. There is no folio, so no mapping word.").format(
+            entry.index, entry.value, entry.note
+        ),
+        class_="fv-note",
+        role="status",
     )

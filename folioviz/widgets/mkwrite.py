@@ -39,6 +39,7 @@ from ..render.mkwrite import (
     code_panel_html,
     kernel_options,
     outcome_html,
+    pending_outcome_html,
     side_title,
     state_html,
 )
@@ -169,10 +170,7 @@ class _Pane(w.VBox):
         if final:
             self.outcome.value = outcome_html(run)
         else:
-            self.outcome.value = Markup(
-                '<div class="fv-outcome" role="status">Outcome: predict it, then step to the end '
-                "(or press ▶|) to see it.</div>"
-            )
+            self.outcome.value = pending_outcome_html()
 
 
 _CHOICES = ("handler", "folio", "kernel", "caller", "swapfile", "truncated_beyond_eof", "debug_vm")

@@ -22,8 +22,8 @@ from ..kernel.pagecache import (
 from ..kernel.scenario import Scenario, Step
 from ..kernel.versions import DEFAULT_ERA, default_era, eras, get_era
 from ..render.markup import Markup, instance_salt, tag
-from ..render.pagecache import build_scenario
-from ..render.snapshot import step_html, steps_table_html
+from ..render.pagecache import build_scenario, composer_note_html
+from ..render.snapshot import scenario_head_html, step_html, steps_table_html
 from ..render.svg import pagecache_svg
 from ..render.tables import style_html
 from ..render.theme import is_presenter
@@ -111,12 +111,7 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
         aliases = ", ".join(f"{k}={v}" for k, v in COMPOSER_ALIASES.items())
         composer = w.VBox(
             [
-                w.HTML(
-                    Markup(
-                        "<b>Compose your own</b> (starts from a cached folio; an actor such as <code>thread A</code> "
-                        'follows the name):<div class="fv-cell-note">operations: {}<br>short names: {}</div>'
-                    ).format(names, aliases)
-                ),
+                w.HTML(composer_note_html(names, aliases)),
                 self._ops,
                 self._run,
             ]
@@ -217,7 +212,7 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
         sc, i, step = self.scenario, self.stepper.index, self.step
         era = get_era(self.era)
         return (
-            Markup("<p>Scenario <b>{}</b> · {} · links to {}</p>").format(sc.title, era.label, era.release)
+            scenario_head_html(sc.title, era.label, era.release)
             + step_html(step, i, len(sc))
             + steps_table_html(sc.steps, i, lambda state: state.describe())
         )

@@ -11,8 +11,8 @@ from typing import Any
 import ipywidgets as w
 
 from ..kernel import FolioVizError
-from ..render.markup import Markup, tag
-from ..render.pagecache import pagecache_table_html
+from ..render.markup import tag
+from ..render.pagecache import pagecache_table_html, value_entry_html
 from ..render.tables import style_html
 from ..render.theme import is_presenter
 from .mapping_word import MappingWordWidget
@@ -72,14 +72,7 @@ class PageCacheWalkWidget(w.VBox):
         entry = self.entries[row]
         self._table.value = pagecache_table_html(self.entries, selected=row)
         if entry.kind != "folio" or entry.decode is None:
-            self._message.value = tag(
-                "div",
-                Markup(
-                    "Index {} holds a value entry (<code>{:#x}</code>): {}. There is no folio, so no mapping word."
-                ).format(entry.index, entry.value, entry.note),
-                class_="fv-note",
-                role="status",
-            )
+            self._message.value = value_entry_html(entry)
             self._detail.children = ()
             self.opened = None
             return None
