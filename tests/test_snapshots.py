@@ -107,7 +107,7 @@ def test_snapshots_are_byte_identical_in_a_fresh_process():
         "from folioviz.widgets import HistoryExplorer, MappingWordWidget, PageCacheWidget\n"
         "ws = [MappingWordWidget(), MappingWordWidget(), HistoryExplorer(), PageCacheWidget()]\n"
         "def html(n):\n"
-        "    return str(getattr(n, 'value', '')) if not hasattr(n, 'children') else ''.join(html(c) for c in n.children)\n"
+        "    return ''.join(map(html, n.children)) if hasattr(n, 'children') else str(getattr(n, 'value', ''))\n"
         "print(''.join(str(w.snapshot) + html(w) for w in ws))"
     )
     runs = [
