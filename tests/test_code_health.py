@@ -51,12 +51,6 @@ def test_each_layer_opens_by_saying_what_may_live_there():
         assert "may live here" in doc and "may import" in doc, f"folioviz/{layer}/__init__.py"
 
 
-#: widgets/ modules that may still hold HTML tag literals, each with why. exercises.py: its questions' prompts are
-#: prose with inline <code>/<b>/<i> (the question's own words, not page structure); moving them to a render/
-#: module of prompts is open work, and the list shrinks to empty when it is done.
-HTML_IN_WIDGETS_ALLOWED = {"exercises.py"}
-
-
 def test_widgets_build_no_html():
     """widgets/ wires inputs to renderers (its __init__ says no HTML is built there): no string constant other than a
     docstring holds an HTML tag; markup comes from a render/ function."""
@@ -66,8 +60,6 @@ def test_widgets_build_no_html():
     tag = re.compile(r"</?[a-z][a-z0-9]*[\s>/]")
     found = []
     for path in sorted((ROOT / "folioviz" / "widgets").rglob("*.py")):
-        if path.name in HTML_IN_WIDGETS_ALLOWED:
-            continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         docstrings = {
             id(node.body[0].value)
