@@ -53,7 +53,7 @@ def test_each_layer_opens_by_saying_what_may_live_there():
 
 def test_widgets_build_no_html():
     """widgets/ wires inputs to renderers (its __init__ says no HTML is built there): no string constant other than a
-    docstring holds an HTML tag; markup comes from a render/ function."""
+    docstring holds an HTML tag, and no call builds an element (tag(), element()); markup comes from render/."""
     import ast
     import re
 
@@ -75,5 +75,10 @@ def test_widgets_build_no_html():
             and isinstance(node.value, str)
             and id(node) not in docstrings
             and tag.search(node.value)
+        ]
+        found += [  # markup's element builders belong to render/ too
+            f"{path.relative_to(ROOT)}:{node.lineno} {node.func.id}(...)"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("tag", "element")
         ]
     assert not found, f"HTML built in widgets/ (move it into a render/ function): {found}"

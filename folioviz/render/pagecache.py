@@ -12,7 +12,14 @@ from ..kernel.pagecache import PAGECACHE_SCENARIOS, PageCacheFolio, large_folio_
 from ..kernel.scenario import Scenario
 from .markup import Markup, tag
 
-__all__ = ["build_scenario", "composer_note_html", "pagecache_table_html", "value_entry_html"]
+__all__ = [
+    "build_scenario",
+    "composer_note_html",
+    "pagecache_table_html",
+    "value_entry_html",
+    "walk_entry_note_html",
+    "walk_error_html",
+]
 
 
 def build_scenario(name: str, *, nr_pages: int = 4, era: Any = None) -> Scenario[PageCacheFolio]:
@@ -69,4 +76,16 @@ def value_entry_html(entry: Any) -> Markup:
         ),
         class_="fv-note",
         role="status",
+    )
+
+
+def walk_error_html(message: str) -> Markup:
+    """The walk's refusal (a row that is not there), announced at once."""
+    return tag("div", message, class_="fv-error", role="alert")
+
+
+def walk_entry_note_html(entry: Any) -> Markup:
+    """The opened folio entry's index, refcount and order, above its MappingWordWidget."""
+    return tag(
+        "div", f"Index {entry.index}: refcount {entry.refcount}, order {entry.order}.", class_="fv-note", role="status"
     )

@@ -22,6 +22,7 @@ __all__ = [
     "null_helpers_question",
     "observed_kind_question",
     "old_school_count_question",
+    "question_html",
     "refcount_after_step_question",
     "return_line_question",
     "terminates_question",
@@ -138,3 +139,8 @@ def truncated_refcount_question(version: str, pfn: int) -> Markup:
         "On the real {} kernel the trace saw pfn {:#x} leave the page cache, "
         "and its <code>mapping</code> is NULL in the dump. What was its refcount there?"
     ).format(version, pfn)
+
+
+def question_html(question: Markup | str) -> Markup:
+    """A quiz's question paragraph (a plain ``str`` is escaped)."""
+    return tag("p", question)

@@ -44,6 +44,7 @@ __all__ = [
     "mkwrite_pane_html",
     "options_html",
     "quiz_html",
+    "race_folio_line_html",
     "race_inputs_html",
     "race_last_step_html",
     "scenario_head_html",
@@ -271,3 +272,8 @@ def stepper_snapshot_html(steps: Sequence[Any], index: int) -> Markup:
 def scenario_head_html(title: str, era_label: str, release: str) -> Markup:
     """A page-cache snapshot's first line: the scenario, the era, the release its links point into."""
     return Markup("<p>Scenario <b>{}</b> · {} · links to {}</p>").format(title, era_label, release)
+
+
+def race_folio_line_html(line: str, holders: Any) -> Markup:
+    """The race's folio at the step shown, and who holds it."""
+    return tag("p", f"folio: {line} · held by {holders}")

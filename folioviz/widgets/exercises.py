@@ -17,7 +17,7 @@ from ..kernel import decode
 from ..kernel.errors import FolioVizError
 from ..kernel.mapping import MappingDecode, MappingKind, Pointer
 from ..kernel.races import VARIANTS, RaceModel, compare_variants, explore, unsafe_variants
-from ..render.markup import Markup, tag
+from ..render.markup import Markup
 from ..render.quizzes import (
     feedback_html,
     freed_step_question,
@@ -28,6 +28,7 @@ from ..render.quizzes import (
     null_helpers_question,
     observed_kind_question,
     old_school_count_question,
+    question_html,
     refcount_after_step_question,
     return_line_question,
     terminates_question,
@@ -61,7 +62,7 @@ __all__ = [
 
 def _head(question: Markup | str) -> list[w.HTML]:
     """The stylesheet and the question paragraph every quiz starts with (a plain ``str`` is escaped)."""
-    return [w.HTML(style_html()), w.HTML(tag("p", question))]
+    return [w.HTML(style_html()), w.HTML(question_html(question))]
 
 
 class KindQuiz(SnapshotMixin, w.VBox):

@@ -32,7 +32,7 @@ from ..kernel.mkwrite import (
 )
 from ..kernel.scenario import Scenario, Step
 from ..kernel.versions import default_era
-from ..render.markup import Markup, escape, tag
+from ..render.markup import Markup, escape
 from ..render.mkwrite import (
     KERNELS,
     MKWRITE_STYLE,
@@ -44,7 +44,7 @@ from ..render.mkwrite import (
     state_html,
 )
 from ..render.snapshot import mkwrite_inputs_html, mkwrite_pane_html, step_html
-from ..render.tables import style_html
+from ..render.tables import cell_note_html, style_html
 from ..render.theme import is_presenter
 from .base import InputProtocol, Plan
 from .snapshot import SnapshotMixin
@@ -140,10 +140,8 @@ class _Controls(w.VBox):
         if inputs.truncated_beyond_eof is not None:
             self.beyond_eof.value = inputs.truncated_beyond_eof
         self.beyond_eof.layout.display = "" if inputs.folio == "truncated" else "none"
-        self.era_label.value = tag(
-            "span",
-            f"era {inputs.era.label} · {inputs.form.value} form · links to {inputs.release}",
-            class_="fv-cell-note",
+        self.era_label.value = cell_note_html(
+            f"era {inputs.era.label} · {inputs.form.value} form · links to {inputs.release}"
         )
 
 

@@ -21,11 +21,11 @@ from ..kernel.pagecache import (
 )
 from ..kernel.scenario import Scenario, Step
 from ..kernel.versions import DEFAULT_ERA, default_era, eras, get_era
-from ..render.markup import Markup, instance_salt, tag
+from ..render.markup import Markup, instance_salt
 from ..render.pagecache import build_scenario, composer_note_html
 from ..render.snapshot import scenario_head_html, step_html, steps_table_html
 from ..render.svg import pagecache_svg
-from ..render.tables import style_html
+from ..render.tables import cell_note_html, style_html
 from ..render.theme import is_presenter
 from .base import GuardedInputs
 from .snapshot import SnapshotMixin
@@ -264,9 +264,7 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
     def _show_era(self) -> None:
         era = get_era(self._era)
         note = f" · {self._era_note}" if self._era_note else ""
-        self._era_label.value = tag(
-            "span", f"{self._scenario.title} · {era.label} · links to {era.release}{note}", class_="fv-cell-note"
-        )
+        self._era_label.value = cell_note_html(f"{self._scenario.title} · {era.label} · links to {era.release}{note}")
 
     def _render_step(self, step: Step[PageCacheFolio]) -> None:
         self._diagram.value = pagecache_svg(

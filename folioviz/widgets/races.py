@@ -33,7 +33,7 @@ from ..kernel.races import (
     folio_view,
 )
 from ..kernel.scenario import Step
-from ..render.markup import Markup, tag
+from ..render.markup import Markup
 from ..render.mkwrite import kernel_options
 from ..render.race_style import (
     THREAD_CHOICES,
@@ -43,7 +43,7 @@ from ..render.race_style import (
     outcome_glyphs,
     race_explorer_style,
 )
-from ..render.snapshot import race_inputs_html, race_last_step_html, step_html
+from ..render.snapshot import race_folio_line_html, race_inputs_html, race_last_step_html, step_html
 from ..render.svg import race_timeline_svg
 from ..render.tables import outcome_banner_html, race_state_html, race_table_html, style_html
 from ..render.theme import is_presenter
@@ -258,7 +258,7 @@ class RaceExplorer(SnapshotMixin, InputProtocol[_Explored], w.VBox):
             race_inputs_html(m, outcome, counts_text(self.exploration))
             + outcome_banner_html(replay.report, m, static=True)
             + step_html(step, index, len(replay.scenario))
-            + tag("p", f"folio: {view.line()} · held by {view.holders}")
+            + race_folio_line_html(view.line(), view.holders)
             + self._last_step_html(index)
         )
 
