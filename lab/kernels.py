@@ -132,7 +132,7 @@ def apt_update(*, force: bool = False) -> None:
         subprocess.run(["apt-get", *_apt_options(), "update"], check=True, stdout=subprocess.DEVNULL, timeout=600)
 
 
-def _deb(package: Package) -> Path:
+def fetch_deb(package: Package) -> Path:
     """The package's .deb in the cache, downloaded and checked if it is not there yet.
 
     apt fetches; tools/pinned.py checks, with its one policy for a bad file (cached or just downloaded): delete it,
@@ -255,7 +255,7 @@ def extract(image: Image) -> Path:
     tree = work / "tree"
     tree.mkdir(parents=True)
     for package in image.packages:
-        subprocess.run(["dpkg-deb", "-x", str(_deb(package)), str(tree)], check=True, timeout=300)
+        subprocess.run(["dpkg-deb", "-x", str(fetch_deb(package)), str(tree)], check=True, timeout=300)
     # /boot/vmlinuz-<release> up to 6.x; 7.x packages keep both in /usr/lib/modules/<release>/.
     boot = [*tree.rglob(f"vmlinuz-{image.release}"), *tree.rglob(f"modules/{image.release}/vmlinuz")]
     configs = [*tree.rglob(f"config-{image.release}"), *tree.rglob(f"modules/{image.release}/config")]

@@ -68,7 +68,7 @@ class App:
         return found
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -100,7 +100,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     env["JUPYTER_DATA_DIR"] = str(base / "data")
     env["JUPYTER_PATH"] = str(ROOT / "folioviz" / "_jupyter")
     env.pop("JUPYTER_TOKEN", None)
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, str(ROOT / "tools" / "voila_app.py"), "--no-browser", f"--port={port}"]
     flags = [f for f in app_flags() if not f.startswith("--VoilaKernelManager.fill_delay=")]
     cmd += ["--Voila.port_retries=0", *flags, "--VoilaKernelManager.fill_delay=0"]

@@ -86,7 +86,7 @@ def _prog():
     ],
 )
 def test_self_referencing_types_raise_btf_error(types):
-    from folioviz.drgn.btf import _DrgnTypes
+    from folioviz.drgn.btf import DrgnTypes
 
     prog = _prog()
     btf = Btf(blob(types))
@@ -94,17 +94,17 @@ def test_self_referencing_types_raise_btf_error(types):
     sys.setrecursionlimit(400)  # a runaway would hit this fast, not wait for the default
     try:
         with pytest.raises(BtfError, match="refers to itself"):
-            _DrgnTypes(btf, prog).get(1)
+            DrgnTypes(btf, prog).get(1)
     finally:
         sys.setrecursionlimit(limit)
 
 
 def test_a_struct_may_point_to_itself():
     """struct node { struct node *next; }: through a member, which drgn resolves lazily, a cycle is fine."""
-    from folioviz.drgn.btf import _DrgnTypes
+    from folioviz.drgn.btf import DrgnTypes
 
     prog = _prog()
     member = struct.pack("<III", 5, 2, 0)  # "node", type 2 (the pointer), bit offset 0
     btf = Btf(blob([btf_type(5, STRUCT, 1, 8, member), btf_type(0, PTR, 0, 1)]))
-    node = _DrgnTypes(btf, prog).get(1)
+    node = DrgnTypes(btf, prog).get(1)
     assert node.members[0].type.type.tag == "node"

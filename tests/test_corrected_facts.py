@@ -193,11 +193,11 @@ def test_vma_set_page_prot_is_said_to_set_the_protection_not_to_build_entries():
 
 # __filemap_get_folio()'s ERR_PTR: v6.1.4 returns NULL, v6.12.8 ERR_PTR(-ENOENT); "v6.4" is inferred.
 def test_the_err_ptr_release_is_bounded_by_the_trees_and_called_inferred():
-    from folioviz.kernel.pagecache.captions import _cap_lookup
+    from folioviz.kernel.pagecache.captions import cap_lookup
 
     assert {"v6.1.4", "v6.12.8"} <= _recorded("__filemap_get_folio")
     state = email_scenario().steps[0].state
-    for text in (_cap_lookup(state, state, "B", get_era("email")),):
+    for text in (cap_lookup(state, state, "B", get_era("email")),):
         assert "ERR_PTR(-ENOENT) from v6.4" not in text and "in v6.12.8" in text and "inference" in text
 
 

@@ -184,7 +184,7 @@ def _with_first_row_key_renamed(name: str, table: str, old: str, new: str) -> An
         ("folioviz.kernel.versions", "eras", "eras.toml", "era", "flags_prefix"),
         ("folioviz.kernel.rules", "rules", "rules.toml", "rule", "title"),
         ("folioviz.kernel.mkwrite.history", "mkwrite_history", "mkwrite_history.toml", "event", "evidence"),
-        ("folioviz.kernel.sources", "_index", "sources.toml", "source", "path"),
+        ("folioviz.kernel.sources", "source_index", "sources.toml", "source", "path"),
     ],
 )
 def test_readers_name_a_misspelt_key_at_load(monkeypatch, module, reader, name, table, key):

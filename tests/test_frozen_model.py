@@ -3,8 +3,10 @@ the data behind them; and no cache answers for "the default era now"."""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 
@@ -108,3 +110,74 @@ def test_the_models_menus_cannot_be_changed():
     for table in (*tables, STANDS_IN_FOR, COMPOSER_ALIASES, PAGECACHE_SCENARIOS):
         with pytest.raises(TypeError):
             table["new"] = "value"  # type: ignore[index]
+
+
+def test_the_rule_of_a_kind_cannot_be_changed_for_later_decodes():
+    from folioviz.kernel.mapping import KIND_RULE, MappingKind
+
+    with pytest.raises(TypeError):
+        KIND_RULE[MappingKind.FILE] = "R99"  # type: ignore[index]
+    assert decode(0xFFFF888003A1C000, "6.4").rule == "R4"
+
+
+def test_the_mkwrite_checks_and_the_pgp_fields_cannot_be_changed():
+    from folioviz.kernel import CHECKS
+    from folioviz.kernel.flagfields import PGP_FIELDS
+
+    for table in (CHECKS, PGP_FIELDS):
+        with pytest.raises(TypeError):
+            table["new"] = "value"  # type: ignore[index]
+
+
+def test_cached_lookups_are_handed_out_read_only():
+    from folioviz.kernel import poison
+    from folioviz.kernel.sources import source_index
+
+    for table in (source_index(), poison._poison_values()):
+        assert isinstance(table, Mapping)
+        with pytest.raises(TypeError):
+            table["changed"] = "changed"  # type: ignore[index]
+
+
+_MUTABLE_CALLS = {"dict", "list", "set", "defaultdict", "OrderedDict", "Counter", "deque", "bytearray"}
+_MUTABLE_DISPLAYS = (ast.Dict, ast.List, ast.Set, ast.DictComp, ast.ListComp, ast.SetComp)
+
+
+def _mutable_module_names(path: Path) -> list[tuple[str, int]]:
+    """Module-level names ``path`` binds to a dict/list/set display or a dict()/list()/set()-style call."""
+    found = []
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        call = isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in _MUTABLE_CALLS
+        if isinstance(value, _MUTABLE_DISPLAYS) or call:
+            found += [(t.id, node.lineno) for t in targets if isinstance(t, ast.Name)]
+    return found
+
+
+def _exported(path: Path) -> set[str]:
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return {ast.literal_eval(e) for e in node.value.elts}  # type: ignore[attr-defined]
+    return set()
+
+
+def test_no_model_module_hands_out_a_mutable_table():
+    """A public (or exported) module-level dict, list or set in folioviz.kernel could be changed by any importer and
+    change every later decode; tables are MappingProxyType/tuple/frozenset. Only private implementation tables
+    (underscore names, not exported, never returned as they are) may be plain dicts; ``__all__`` is a list by
+    convention and only names things."""
+    kernel = Path(__file__).resolve().parents[1] / "folioviz" / "kernel"
+    offenders = []
+    for path in sorted(kernel.rglob("*.py")):
+        exported = _exported(path)
+        for name, line in _mutable_module_names(path):
+            if name == "__all__":
+                continue
+            if not name.startswith("_") or name in exported:
+                offenders.append(f"{path.relative_to(kernel.parent.parent)}:{line} {name}")
+    assert not offenders, offenders

@@ -72,7 +72,7 @@ class Lab:
         return f"http://127.0.0.1:{self.port}{path}" + (f"?token={token}" if token is not None else "")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -92,7 +92,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         env[var] = str(base / sub)
     env.pop("JUPYTER_TOKEN", None)
     env.pop("FOLIOVIZ_ERA", None)
-    port = _free_port()
+    port = free_port()
     cmd = [*lab_command(port), "--ServerApp.open_browser=False", "--ServerApp.port_retries=0"]
     log = base / "lab.log"
     with log.open("wb") as out:

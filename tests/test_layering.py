@@ -85,3 +85,35 @@ def test_the_private_names_contract_reads_every_import(tmp_path):
     )
     found = private_name_imports("pkg.style", module, "pkg")
     assert found == [("pkg.theme", "_dark", 1), ("pkg.theme", "_glyphs", 4)]
+
+
+def test_the_private_names_contract_covers_tools(tmp_path):
+    """tools/ is a root package of the contract, and its imports of folioviz's private names count."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    assert {"folioviz", "tools"} <= set(config["root_packages"])
+    sys.path.insert(0, str(ROOT))
+    try:
+        from tools.import_contracts import private_name_imports
+    finally:
+        sys.path.remove(str(ROOT))
+    module = tmp_path / "build.py"
+    module.write_text("from folioviz.kernel.sources import _index, source_ref\nfrom tools.pinned import fetch\n")
+    found = private_name_imports("tools.notebooks.build", module, ("folioviz", "tools"))
+    assert found == [("folioviz.kernel.sources", "_index", 1)]
+
+
+def test_the_tests_import_no_private_names():
+    """Tests use public names too (what they check is then what a caller can reach); a helper a test needs is
+    made public, in its module's ``__all__``."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                found += [
+                    f"{path.relative_to(ROOT)}:{node.lineno} {node.module}.{alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith("_") and not alias.name.endswith("__")
+                ]
+    assert not found, found

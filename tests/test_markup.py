@@ -291,6 +291,55 @@ def test_diagram_ids_are_prefixed_when_sealed():
     assert prefix and f'href="#{prefix.group(1)}-m"' in svg and "\x00" not in svg
 
 
+def _page_html(widget) -> str:
+    """Every HTML a widget puts on the page: the values of its HTML children, then its snapshot."""
+    import ipywidgets as w
+
+    parts, todo = [], [widget]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, w.HTML | w.HTMLMath):
+            parts.append(node.value)
+        todo += list(getattr(node, "children", ()))
+    return "".join(parts) + str(widget.snapshot)
+
+
+def test_two_identical_widgets_on_one_page_share_no_id():
+    """Two copies of one drawing used to share ids: hiding the first (a closed tab) took the second's arrows."""
+    from folioviz import render
+    from folioviz.widgets import MappingWordWidget
+    from folioviz.widgets.history import HistoryExplorer
+    from folioviz.widgets.pagecache import PageCacheWidget
+
+    pairs = [
+        (MappingWordWidget("0xffff88810a2b3c42"), MappingWordWidget("0xffff88810a2b3c42")),
+        (PageCacheWidget(), PageCacheWidget()),
+        (HistoryExplorer(), HistoryExplorer()),
+    ]
+    for first, second in pairs:
+        page = _page_html(first) + _page_html(second)
+        ids = re.findall(r'\bid="([^"]+)"', page)
+        assert ids and len(ids) == len(set(ids)), f"two {type(first).__name__}s share ids on one page"
+        for widget in (first, second):
+            own_ids, refs = _ids_and_refs(_page_html(widget))
+            assert set(refs) <= set(own_ids), "a reference points into the other widget"
+    cards = (
+        render.explain("0xffff88810a2b3c42", "6.4")._repr_html_()
+        + render.explain("0xffff88810a2b3c42", "6.4")._repr_html_()
+    )
+    ids = re.findall(r'\bid="([^"]+)"', cards)
+    assert ids and len(ids) == len(set(ids)), "two explain() cards of one word share ids"
+
+
+def test_a_salt_changes_the_ids_and_nothing_else():
+    from folioviz.render.svg import mapping_svg
+
+    r = decode("0xffff88810a2b3c42", "6.4")
+    plain, salted = mapping_svg(r), mapping_svg(r, id_salt="MappingWordWidget-1")
+    assert salted == mapping_svg(r, id_salt="MappingWordWidget-1") != plain
+    assert re.sub(r"fv-[0-9a-f]{8}-", "fv-", salted) == re.sub(r"fv-[0-9a-f]{8}-", "fv-", plain)
+
+
 # --------------------------------------------------------------------------- static snapshots: the renderers' own form
 
 

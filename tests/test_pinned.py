@@ -303,7 +303,7 @@ def test_kernels_a_bad_cached_deb_is_fetched_again(tmp_path: Path, monkeypatch: 
     debs = tmp_path / "kernels" / "debs"
     debs.mkdir(parents=True)
     (debs / "linux-image-9.9_9.9.9-1_amd64.deb").write_bytes(GOOD[:4])
-    assert kernels._deb(package).read_bytes() == GOOD
+    assert kernels.fetch_deb(package).read_bytes() == GOOD
     assert len(calls) == 1
 
 
@@ -311,7 +311,7 @@ def test_kernels_a_bad_download_stops(tmp_path: Path, monkeypatch: pytest.Monkey
     calls = _apt(tmp_path, monkeypatch, b"other")
     package = kernels.Package(name="linux-image-9.9", version="9.9.9-1", sha256=SHA256)
     with pytest.raises(kernels.LabError, match=rf"linux-image-9\.9_9\.9\.9-1_amd64\.deb.*expected sha256 {SHA256}"):
-        kernels._deb(package)
+        kernels.fetch_deb(package)
     assert len(calls) == 2  # fetched once more, then stopped
     assert not list((tmp_path / "kernels" / "debs").glob("*.deb"))
 
@@ -321,7 +321,7 @@ def test_kernels_a_cache_folder_that_is_a_file(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(kernels, "KERNELS", tmp_path / "kernels")
     package = kernels.Package(name="linux-image-9.9", version="9.9.9-1", sha256=SHA256)
     with pytest.raises(kernels.LabError, match="is a regular file"):
-        kernels._deb(package)
+        kernels.fetch_deb(package)
 
 
 def test_kernels_apt_and_extract_say_so_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -334,3 +334,40 @@ def test_kernels_apt_and_extract_say_so_too(tmp_path: Path, monkeypatch: pytest.
     image = kernels.Image(release="9.9.9-amd64", version="9.9.9", suite="trixie", why="", packages=())
     with pytest.raises(kernels.LabError, match="is a regular file"):
         kernels.extract(image)
+
+
+def test_the_btf_fixtures_fetch_only_pinned_packages_through_the_lab(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tools/btf_fixtures.py downloads no package of its own: each fixture build is pinned (version and sha256, in
+    data/kernel_images.toml) and fetched by the lab's fetch_deb(), so tools/pinned.py's one bad-file policy holds."""
+    import ast
+    import re
+
+    from tools import btf_fixtures
+
+    source = Path(btf_fixtures.__file__).read_text()
+    commands = [  # a command list handed to subprocess that starts with a downloader
+        node.elts[0].value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.List)
+        and node.elts
+        and isinstance(node.elts[0], ast.Constant)
+        and node.elts[0].value in ("apt-get", "apt", "wget", "curl")
+    ]
+    assert not commands, f"tools/btf_fixtures.py runs {commands} itself"
+    pins = btf_fixtures.fixture_pins()
+    assert [pin["fixture"] for pin in pins] == ["vmlinux-6.1.192-amd64.btf.xz"]
+    fetched = []
+
+    class StopError(Exception):
+        pass
+
+    def fetch_deb(package):
+        fetched.append(package)
+        raise StopError
+
+    monkeypatch.setattr(kernels, "fetch_deb", fetch_deb)
+    with pytest.raises(StopError):
+        btf_fixtures.debian_fixture()
+    (package,) = fetched
+    assert package.name == "linux-image-6.1.0-56-amd64-unsigned" and package.version == "6.1.192-2"
+    assert re.fullmatch(r"[0-9a-f]{64}", package.sha256)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.notebooks.glossary import _lines, _pieces, terms
+from tools.notebooks.glossary import line_pieces, markdown_lines, terms
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "notebooks" / "src"
@@ -44,10 +44,10 @@ def _markdown_cells(path: Path) -> list[str]:
 def _prose_terms(path: Path) -> set[str]:
     found = set()
     for cell in _markdown_cells(path):
-        for searchable, block in _lines(TEMPLATE.sub(" ", cell)):
+        for searchable, block in markdown_lines(TEMPLATE.sub(" ", cell)):
             if not searchable:
                 continue
-            for piece in _pieces(block):
+            for piece in line_pieces(block):
                 if piece.kind == "prose":
                     found |= {m.group(0) for m in CANDIDATE.finditer(piece.text)}
     return {t for t in found if not RULE_ID.match(t)}

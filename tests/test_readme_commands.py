@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -75,7 +75,7 @@ def test_make_lab_installs_nothing_when_the_venv_is_ready(tmp_path):
 
 
 def test_make_lab_serves_the_workbook_on_loopback_with_a_token(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "BROWSER": "true", "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
     proc = subprocess.Popen(
         _make_lab(_ready_venv(tmp_path), port),

@@ -128,7 +128,8 @@ def test_observers_and_linked_widgets_see_only_states_the_model_decodes(ops):
         check_word_state(widget, "the linked widget")
     for who, op in ops:
         target = a if who == "a" else b
-        before = word_state(a)
+        before, before_c = word_state(a), (c.word, c.era)
+        seen.clear()
         applied = do_word_op(target, op)
         for widget in (a, b, c):
             check_word_state(widget, f"after {who}:{op}")
@@ -140,6 +141,10 @@ def test_observers_and_linked_widgets_see_only_states_the_model_decodes(ops):
             assert 'role="alert"' in target._error_box.value
         elif word_state(a) != before:
             assert target.error == ""
+        if word_state(a) != before:  # a change reaches the observers of both linked widgets
+            assert {"a", "b"} <= set(seen), f"{who}:{op} changed the state but the observers saw only {seen}"
+        if (c.word, c.era) != before_c:
+            assert "c" in seen, f"{who}:{op} changed c's word or era but its observer never fired"
     for link in links:
         link.unlink()
 

@@ -3,8 +3,10 @@
 Each fixture is the ``.BTF`` section of a real kernel build, xz-compressed, in tests/fixtures/btf/:
 
 * ``vmlinux-6.1.192-amd64.btf.xz`` (era v6.0 – v6.16): from Debian bookworm's
-  ``linux-image-6.1.0-56-amd64-unsigned`` package, fetched with ``apt-get download``. The BTF sits in
-  the vmlinux that is xz-compressed inside the package's bzImage ``/boot/vmlinuz-*``.
+  ``linux-image-6.1.0-56-amd64-unsigned`` package, pinned by version and sha256 in ``data/kernel_images.toml``
+  (``[[btf_fixture]]``) and fetched by the kernel lab's ``fetch_deb()`` (apt through the lab's private sources
+  list, checked by ``tools/pinned.py`` with its one policy for a bad file; a cached, good .deb is not fetched
+  again). The BTF sits in the vmlinux that is xz-compressed inside the package's bzImage ``/boot/vmlinuz-*``.
 * ``vmlinux-5.10.223-amd64.btf.xz`` (era before v6.0): the kernel lab's 5.10 build (Debian bullseye's
   ``linux-image-5.10.0-32-amd64-unsigned``), fetched and extracted by ``lab/kernels.py``.
 * ``vmlinux-6.18.44.btf.xz`` (era v6.17+): ``/sys/kernel/btf/vmlinux`` of the machine the fixtures
@@ -26,12 +28,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "fixtures" / "btf"
-DEBIAN_PACKAGE = "linux-image-6.1.0-56-amd64-unsigned"
-DEBIAN_NAME = "vmlinux-6.1.192-amd64.btf.xz"
+PINS = ROOT / "data" / "kernel_images.toml"
 
 
 def btf_from_vmlinuz(vmlinuz: bytes) -> bytes:
@@ -42,15 +45,25 @@ def btf_from_vmlinuz(vmlinuz: bytes) -> bytes:
     return elf_section(vmlinux_of(vmlinuz), ".BTF")
 
 
+def fixture_pins() -> list[dict[str, Any]]:
+    """The ``[[btf_fixture]]`` rows of data/kernel_images.toml: fixture name, release, suite, pinned packages."""
+    return list(tomllib.loads(PINS.read_text())["btf_fixture"])
+
+
 def debian_fixture() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["apt-get", "download", DEBIAN_PACKAGE], cwd=tmp, check=True, timeout=900)
-        deb = glob.glob(os.path.join(tmp, "*.deb"))[0]
-        subprocess.run(["dpkg-deb", "-x", deb, os.path.join(tmp, "x")], check=True, timeout=300)
-        vmlinuz = glob.glob(os.path.join(tmp, "x", "boot", "vmlinuz-*"))[0]
-        btf = btf_from_vmlinuz(Path(vmlinuz).read_bytes())
-    (OUT / DEBIAN_NAME).write_bytes(lzma.compress(btf, preset=9))
-    print(f"wrote {OUT / DEBIAN_NAME} ({len(btf)} bytes of BTF)")
+    """Each pinned fixture build: its .deb from the lab's fetch (cache first), its vmlinuz's BTF, xz-compressed."""
+    sys.path.insert(0, str(ROOT))
+    from lab import kernels
+
+    for pin in fixture_pins():
+        (package,) = (kernels.Package(**p) for p in pin["packages"])
+        deb = kernels.fetch_deb(package)
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(["dpkg-deb", "-x", str(deb), os.path.join(tmp, "x")], check=True, timeout=300)
+            vmlinuz = glob.glob(os.path.join(tmp, "x", "boot", f"vmlinuz-{pin['release']}"))[0]
+            btf = btf_from_vmlinuz(Path(vmlinuz).read_bytes())
+        (OUT / pin["fixture"]).write_bytes(lzma.compress(btf, preset=9))
+        print(f"wrote {OUT / pin['fixture']} ({len(btf)} bytes of BTF)")
 
 
 def lab_fixture() -> None:
@@ -103,7 +116,7 @@ def main() -> None:
         debian_fixture()
         lab_fixture()
     else:
-        print("apt-get/dpkg-deb not found: cannot fetch the Debian kernel package", file=sys.stderr)
+        print("apt-get/dpkg-deb not found: cannot fetch the Debian kernel packages", file=sys.stderr)
     running_kernel_fixture()
 
 

@@ -1,16 +1,18 @@
 """import-linter contracts of our own (registered in pyproject.toml, ``[tool.importlinter] contract_types``).
 
 ``private_names``: no module imports an underscore name (``from folioviz.x import _helper``) from another module
-of the package. A name with a leading underscore is a module's own business; a name another module needs is
-public, so mypy checks it and a reader can find it in ``__all__``. Dunder names (``__version__``) are public.
-Every import is read, those inside functions too. An import may be listed in ``ignore_names`` as
-``importer -> imported:name``, with a comment in pyproject.toml saying why and until when.
+of a root package (``folioviz``, and ``tools``, which may import only folioviz's public names). A name with a
+leading underscore is a module's own business; a name another module needs is public, so mypy checks it and a
+reader can find it in ``__all__``. Dunder names (``__version__``) are public. Every import is read, those inside
+functions too. An import may be listed in ``ignore_names`` as ``importer -> imported:name``, with a comment in
+pyproject.toml saying why and until when.
 """
 
 from __future__ import annotations
 
 import ast
 import importlib.util
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -32,16 +34,18 @@ def _is_private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
 
-def private_name_imports(module: str, path: Path, root: str) -> list[tuple[str, str, int]]:
+def private_name_imports(module: str, path: Path, roots: str | Collection[str]) -> list[tuple[str, str, int]]:
     """(imported module, private name, line) for each underscore name ``module`` imports from another module of
-    ``root``; ``path`` is the module's source file."""
+    the root package(s) ``roots`` (``tools`` importing ``folioviz.x._y`` counts too); ``path`` is the module's
+    source file."""
+    roots = (roots,) if isinstance(roots, str) else tuple(roots)
     is_package = path.name == "__init__.py"
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         if not isinstance(node, ast.ImportFrom):
             continue
         source = _absolute(module, is_package, node)
-        if source != root and not source.startswith(root + "."):
+        if not any(source == root or source.startswith(root + ".") for root in roots):
             continue
         for alias in node.names:
             if _is_private(alias.name) and source != module:
@@ -65,7 +69,7 @@ class PrivateNamesContract(Contract):
             spec = importlib.util.find_spec(module) if root in roots else None
             if spec is None or not spec.origin or not spec.origin.endswith(".py"):
                 continue
-            for source, name, line in private_name_imports(module, Path(spec.origin), root):
+            for source, name, line in private_name_imports(module, Path(spec.origin), roots):
                 key = f"{module} -> {source}:{name}"
                 if key in ignored:
                     used.add(key)

@@ -291,7 +291,7 @@ def _apply(op: str, left: int, right: int) -> int:
     )
 
 
-def _evaluate(expr: str, table: dict[str, str], depth: int = 0) -> int | None:
+def evaluate_macro(expr: str, table: dict[str, str], depth: int = 0) -> int | None:
     """The value of a C constant expression made of numbers, operators, casts and other #defines, or None when it
     is anything else (read by a small parser with bounded work; nothing is executed)."""
     if depth > 8 or len(expr) > MAX_EXPR_CHARS:
@@ -302,7 +302,7 @@ def _evaluate(expr: str, table: dict[str, str], depth: int = 0) -> int | None:
     def name_value(match: re.Match[str]) -> str:
         nonlocal unknown
         name = match.group(0)
-        value = _evaluate(table[name], table, depth + 1) if name in table else None
+        value = evaluate_macro(table[name], table, depth + 1) if name in table else None
         if value is None:
             unknown = True
             return name
@@ -330,7 +330,7 @@ def check_constants(tree: Path, tag: str) -> list[str]:
             if name not in header:
                 problems.append(f"{tag} {name}: not #defined in include/linux/page-flags.h")
                 continue
-            got = _evaluate(header[name], header)
+            got = evaluate_macro(header[name], header)
             if got != value:
                 problems.append(f"{tag} {name}: data/eras.toml says {value:#x}, the header gives {header[name]!r}")
     return problems
@@ -357,14 +357,14 @@ def check_fault_values(tree: Path, tag: str) -> list[str]:
                 continue
             problems.append(f"{tag} {flag.name}: not found in the headers")
             continue
-        got = _evaluate(table[flag.name], table)
+        got = evaluate_macro(table[flag.name], table)
         if got != int(flag):
             problems.append(f"{tag} {flag.name}: folioviz has {int(flag):#x}, the header gives {table[flag.name]!r}")
     for name in ("FAULT_FLAG_WRITE", "FAULT_FLAG_MKWRITE"):
-        got = _evaluate(table.get(name, ""), table)
+        got = evaluate_macro(table.get(name, ""), table)
         if got != int(getattr(mkwrite, name)):
             problems.append(f"{tag} {name}: folioviz has {int(getattr(mkwrite, name))}, the header gives {got}")
-    error = _evaluate(table.get("VM_FAULT_ERROR", ""), table)
+    error = evaluate_macro(table.get("VM_FAULT_ERROR", ""), table)
     if error != int(mkwrite.VM_FAULT_ERROR):
         problems.append(
             f"{tag} VM_FAULT_ERROR: folioviz has {int(mkwrite.VM_FAULT_ERROR):#x}, the header gives {error}"

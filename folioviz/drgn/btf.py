@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Btf", "BtfError", "BtfType"]
+__all__ = ["Btf", "BtfError", "BtfType", "DrgnTypes"]
 
 BTF_MAGIC = 0xEB9F
 
@@ -199,7 +199,7 @@ class Btf:
 
     def register(self, prog: Any, name: str = "folioviz-btf") -> None:
         """Register a type finder and an enumerator object finder for these types on a drgn Program."""
-        _DrgnTypes(self, prog).register(name)
+        DrgnTypes(self, prog).register(name)
 
 
 _READERS = {
@@ -230,7 +230,7 @@ def _references(t: BtfType) -> tuple[int, ...]:
     return ()
 
 
-class _DrgnTypes:
+class DrgnTypes:
     def __init__(self, btf: Btf, prog: Any) -> None:
         import drgn
 

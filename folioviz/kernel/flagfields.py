@@ -30,7 +30,9 @@ Plain ints only; the display adapter shows them bit by bit.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 __all__ = [
@@ -47,7 +49,9 @@ __all__ = [
 ]
 
 #: The fields ``%pGp`` prints, in its order (``pff[]`` in lib/vsprintf.c), and how: decimal or hex.
-PGP_FIELDS = {"section": "dec", "node": "dec", "zone": "dec", "lastcpupid": "hex", "kasantag": "hex"}
+PGP_FIELDS: Mapping[str, str] = MappingProxyType(
+    {"section": "dec", "node": "dec", "zone": "dec", "lastcpupid": "hex", "kasantag": "hex"}
+)
 
 #: The fields in page->flags from the top down (the *_PGOFF chain): %pGp's five, then the multi-gen LRU's two.
 FIELD_ORDER = (*PGP_FIELDS, "lru_gen", "lru_refs")

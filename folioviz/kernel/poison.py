@@ -3,7 +3,9 @@ page's ``mapping``, ``LIST_POISON1/2`` in freed list nodes), per architecture (`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
+from types import MappingProxyType
 
 from .datafiles import load_toml
 
@@ -11,7 +13,7 @@ __all__ = ["poison_name"]
 
 
 @cache
-def _poison_values() -> dict[int, str]:
+def _poison_values() -> Mapping[int, str]:
     data = load_toml("report_facts.toml")["poison"]
     values: dict[int, str] = {}
     for delta in data["delta"]:
@@ -20,7 +22,7 @@ def _poison_values() -> dict[int, str]:
                 delta["value"] + offset,
                 f"{name} ({offset:#x} + POISON_POINTER_DELTA {delta['value']:#x}, {delta['arch']})",
             )
-    return values
+    return MappingProxyType(values)
 
 
 def poison_name(word: int) -> str:

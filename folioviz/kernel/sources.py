@@ -8,14 +8,16 @@ still exact about the version.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 from urllib.parse import quote
 
 from .datafiles import check_keys, load_toml
 from .errors import expect_type
 
-__all__ = ["ELIXIR", "GIT_COMMIT", "LORE", "SourceRef", "commit_url", "lore_url", "source_ref"]
+__all__ = ["ELIXIR", "GIT_COMMIT", "LORE", "SourceRef", "commit_url", "lore_url", "source_index", "source_ref"]
 
 ELIXIR = "https://elixir.bootlin.com/linux"
 LORE = "https://lore.kernel.org/all"
@@ -57,7 +59,11 @@ class SourceRef:
 
 
 @cache
-def _index() -> dict[tuple[str, str], tuple[str, int | None]]:
+def source_index() -> Mapping[tuple[str, str], tuple[str, int | None]]:
+    """Every line recorded in ``data/sources.toml``: ``(release, identifier) -> (path, line)``, read-only.
+
+    The table is read once and shared, so it is handed out as a read-only mapping.
+    """
     table: dict[tuple[str, str], tuple[str, int | None]] = {}
     for index, row in enumerate(load_toml("sources.toml").get("source", [])):
         check_keys(
@@ -67,14 +73,14 @@ def _index() -> dict[tuple[str, str], tuple[str, int | None]]:
             f"sources.toml, row {index + 1}",
         )
         table[(row["release"], row["identifier"])] = (row["path"], row.get("line"))
-    return table
+    return MappingProxyType(table)
 
 
 def source_ref(identifier: str, release: str) -> SourceRef:
     """Return where ``identifier`` lives in ``release`` (falls back to an identifier search link)."""
     expect_type(identifier, str, "the identifier", "a string such as 'folio_mapping'")
     expect_type(release, str, "the release", "a string such as 'v6.1.4'")
-    path, line = _index().get((release, identifier), ("", None))
+    path, line = source_index().get((release, identifier), ("", None))
     return SourceRef(identifier=identifier, release=release, path=path, line=line)
 
 

@@ -299,16 +299,15 @@ DEFAULT_ERA: str = load_toml("eras.toml")["default"]
 """The email's era, v6.0 – v6.16: the workbook's default unless a learner or speaker picks another."""
 _ALIASES = MappingProxyType({"email": DEFAULT_ERA})
 
-# The default era: a context variable, so ``with era("6.17"):`` holds only inside its block (and its own
-# thread or task), over a process-wide fallback that set_default_era() writes. Jupyter may run each cell in
-# a context copied afresh, so a value set only in the context variable would not reach the next cell.
-_process_default: list[str] = [DEFAULT_ERA]
+# The default era: a context variable (``with era("6.17"):`` holds only in its block, thread or task) over a
+# process-wide str that set_default_era() rebinds: Jupyter may run each cell in a fresh copy of the context.
+_process_default: str = DEFAULT_ERA
 _scoped_default: contextvars.ContextVar[str | None] = contextvars.ContextVar("folioviz_era", default=None)
 
 
 def _default_id() -> str:
     scoped = _scoped_default.get()
-    return _process_default[0] if scoped is None else scoped
+    return _process_default if scoped is None else scoped
 
 
 def default_era() -> Era:
@@ -339,13 +338,14 @@ def era(chosen: Era | str | None) -> Iterator[Era]:
 def set_default_era(era: Era | str | None) -> Era:
     """Pick the era every widget and model uses by default, for the whole workbook session.
 
-    ``None`` (or ``"email"``) goes back to the email's era. The environment variable
-    ``FOLIOVIZ_ERA`` sets it at import time (``make lab ERA=latest`` passes it to every notebook).
+    ``None`` (or ``"email"``) goes back to the email's era. ``FOLIOVIZ_ERA`` sets it at import time (``make lab
+    ERA=latest`` passes it to every notebook).
 
     :raises UnknownEraError: for an era folioviz does not model (the default is left unchanged)
     """
+    global _process_default
     chosen = get_era(DEFAULT_ERA if era is None else era)
-    _process_default[0] = chosen.id
+    _process_default = chosen.id
     if _scoped_default.get() is not None:  # inside ``with era(...)``: the new choice holds there too
         _scoped_default.set(chosen.id)
     return chosen

@@ -13,7 +13,7 @@ from ..kernel.errors import FolioVizError
 from ..kernel.mapping import MappingDecode
 from ..kernel.pagecache import PageCacheFolio, compose_scenario
 from ..kernel.scenario import Scenario
-from .markup import Markup, tag
+from .markup import Markup, instance_salt, tag
 from .svg import mapping_svg
 from .tables import error_html, helpers_table_html, kind_line_html, style_html
 from .text import decode_text
@@ -27,6 +27,7 @@ class DecodeCard:
 
     def __init__(self, result: MappingDecode, *, presenter: bool | None = None) -> None:
         self.result = result
+        self.id_salt = instance_salt(self)  # two cards of one word on a page draw with different ids
         self.presenter = is_presenter(presenter)
 
     def _repr_html_(self) -> Markup:
@@ -34,7 +35,7 @@ class DecodeCard:
         return style_html(self.presenter, controls=False) + tag(
             "div",
             kind_line_html(r, presenter=self.presenter),
-            mapping_svg(r, presenter=self.presenter),
+            mapping_svg(r, presenter=self.presenter, id_salt=self.id_salt),
             helpers_table_html(r),
             class_="folioviz fv-card",
         )

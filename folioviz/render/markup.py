@@ -22,21 +22,25 @@ one import; its escaping is :func:`html.escape`'s (``&quot;`` and ``&#x27;`` for
 notebooks' outputs did not change when the renderers moved to it.
 
 SVG ids: a diagram that defines ids (an arrow head, a hatch pattern) gets its own prefix from
-:class:`DiagramIds`, derived from the diagram's content, so two different diagrams on one page never share an
-id, and a renderer stays a pure function (a notebook rebuilt from scratch gets the same ids). Two copies of
-the same diagram share their ids, and with them byte-identical definitions, so every ``url(#...)`` still
-draws what its own diagram defines.
+:class:`DiagramIds`, a hash of the diagram's content and of an optional ``id_salt``, so a renderer stays a pure
+function (a notebook rebuilt from scratch gets the same ids) and two different diagrams on one page never share
+an id. Two copies of the same drawing share their ids unless their salts differ: a browser that hides the first
+copy (a closed tab or accordion) then hides the definitions the second one points at. So every widget and every
+:class:`~folioviz.render.cards.DecodeCard` salts its diagrams with its own :func:`instance_salt`, given at
+construction: two widgets never share an id. What still shares them is one object shown twice (the same widget
+or card displayed in two outputs), and a renderer called twice with the same arguments and no salt.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import itertools
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, SupportsIndex
 
-__all__ = ["DiagramIds", "Markup", "element", "escape", "tag"]
+__all__ = ["DiagramIds", "Markup", "element", "escape", "instance_salt", "tag"]
 
 
 class Markup(str):
@@ -152,9 +156,15 @@ _TOKEN = "\x00fv-id\x00"
 class DiagramIds:
     """The ids of a diagram. Draw with :meth:`id` / :meth:`url` / :meth:`href`, then :meth:`seal` the markup.
 
-    The prefix is ``fv-`` and 8 hex digits of the SHA-1 of the diagram drawn (with the ids still unprefixed):
-    the same for the same drawing, different for different ones.
+    The prefix is ``fv-`` and 8 hex digits of the SHA-1 of ``salt`` and the diagram drawn (with the ids still
+    unprefixed): the same for the same drawing and salt, different for different ones. Without a salt the hash is
+    the drawing's alone.
+
+    :param salt: what tells this copy of a drawing from another, e.g. its widget's :func:`instance_salt`
     """
+
+    def __init__(self, salt: str = "") -> None:
+        self.salt = salt
 
     def id(self, name: str) -> str:
         """The value of an ``id`` attribute."""
@@ -170,5 +180,20 @@ class DiagramIds:
 
     def seal(self, svg: Markup) -> Markup:
         """The diagram with its ids given their prefix."""
-        prefix = f"fv-{hashlib.sha1(svg.encode('utf-8')).hexdigest()[:8]}-"
+        hashed = f"{self.salt}\x00{svg}" if self.salt else str(svg)
+        prefix = f"fv-{hashlib.sha1(hashed.encode('utf-8')).hexdigest()[:8]}-"
         return Markup(str.replace(svg, _TOKEN, prefix))
+
+
+#: One counter per owner class name, for :func:`instance_salt` (a private cache of the process; a fresh kernel
+#: starts every count at 0, so a notebook re-run from the top gets the same salts and the same ids).
+_SALT_COUNTERS: dict[str, Iterator[int]] = {}
+
+
+def instance_salt(owner: object) -> str:
+    """A salt of its own for ``owner`` (a widget, a card), for the diagrams it draws: ``"MappingWordWidget-3"``.
+
+    Called once, when ``owner`` is built; the n-th object of a class gets ``<class>-<n>``.
+    """
+    name = type(owner).__name__
+    return f"{name}-{next(_SALT_COUNTERS.setdefault(name, itertools.count()))}"

@@ -30,6 +30,7 @@ __all__ = [
     "history_table_html",
     "kernel_options",
     "outcome_html",
+    "pending_outcome_html",
     "side_title",
     "state_html",
 ]
@@ -152,6 +153,13 @@ def state_html(state: MkwriteState | FaultLoopState, *, static: bool = False) ->
     body = [Markup("<tr><th>{}</th><td>{}</td></tr>").format(k, v) for k, v in rows]
     attrs = {} if static else {"class_": "fv-table fv-state", "aria_label": "state"}
     return tag("table", *body, **attrs)
+
+
+def pending_outcome_html() -> Markup:
+    """The outcome box before the last step: predict it first."""
+    return Markup(
+        '<div class="fv-outcome" role="status">Outcome: predict it, then step to the end (or press ▶|) to see it.</div>'
+    )
 
 
 def outcome_html(run: MkwriteRun) -> Markup:

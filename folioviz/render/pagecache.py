@@ -12,7 +12,14 @@ from ..kernel.pagecache import PAGECACHE_SCENARIOS, PageCacheFolio, large_folio_
 from ..kernel.scenario import Scenario
 from .markup import Markup, tag
 
-__all__ = ["build_scenario", "pagecache_table_html"]
+__all__ = [
+    "build_scenario",
+    "composer_note_html",
+    "pagecache_table_html",
+    "value_entry_html",
+    "walk_entry_note_html",
+    "walk_error_html",
+]
 
 
 def build_scenario(name: str, *, nr_pages: int = 4, era: Any = None) -> Scenario[PageCacheFolio]:
@@ -49,4 +56,36 @@ def pagecache_table_html(entries: tuple[Any, ...], selected: int | None = None) 
         ),
         tag("tbody", *body),
         class_="fv-table fv-pagecache-walk",
+    )
+
+
+def composer_note_html(names: str, aliases: str) -> Markup:
+    """The page-cache composer's heading: what a sequence starts from, its operations and their short names."""
+    return Markup(
+        "<b>Compose your own</b> (starts from a cached folio; an actor such as <code>thread A</code> "
+        'follows the name):<div class="fv-cell-note">operations: {}<br>short names: {}</div>'
+    ).format(names, aliases)
+
+
+def value_entry_html(entry: Any) -> Markup:
+    """A walk's value entry, picked: there is no folio there, so no mapping word to show."""
+    return tag(
+        "div",
+        Markup("Index {} holds a value entry (<code>{:#x}</code>): {}. There is no folio, so no mapping word.").format(
+            entry.index, entry.value, entry.note
+        ),
+        class_="fv-note",
+        role="status",
+    )
+
+
+def walk_error_html(message: str) -> Markup:
+    """The walk's refusal (a row that is not there), announced at once."""
+    return tag("div", message, class_="fv-error", role="alert")
+
+
+def walk_entry_note_html(entry: Any) -> Markup:
+    """The opened folio entry's index, refcount and order, above its MappingWordWidget."""
+    return tag(
+        "div", f"Index {entry.index}: refcount {entry.refcount}, order {entry.order}.", class_="fv-note", role="status"
     )

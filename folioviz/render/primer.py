@@ -21,11 +21,13 @@ __all__ = ["folio_map_svg", "folio_mapping_order_svg", "write_fault_svg"]
 INK = "#1A1A1A"
 
 
-#: The ids of the diagram being drawn (one :class:`DiagramIds` per diagram; see :func:`_diagram`).
+#: Draws the ids' placeholders; :func:`_diagram` seals each diagram with a ``DiagramIds`` of its caller's salt.
 _IDS = DiagramIds()
 
 
-def _diagram(width: float, height: float, label: str, font: str, size: int, s: float, parts: list[Markup]) -> Markup:
+def _diagram(
+    width: float, height: float, label: str, font: str, size: int, s: float, parts: list[Markup], id_salt: str = ""
+) -> Markup:
     """The whole ``<svg>``: size, label, title, the arrow head's marker, a white background, then ``parts``."""
     marker = element(
         "marker",
@@ -55,7 +57,7 @@ def _diagram(width: float, height: float, label: str, font: str, size: int, s: f
         "rect", {"x": "0", "y": "0", "width": f"{width:.0f}", "height": f"{height:.0f}", "fill": "#FFFFFF"}
     )
     children = [element("title", {}, [label]), element("defs", {}, [marker]), background, *parts]
-    return _IDS.seal(element("svg", attrs, children))
+    return DiagramIds(id_salt).seal(element("svg", attrs, children))
 
 
 def _text(
@@ -116,7 +118,7 @@ def _kind_mark(kind: str, cx: float, cy: float, r: float) -> Markup:
     return shape + element("text", {**glyph, "font-size": f"{r * 1.1:.1f}", "fill": style.text_colour}, [style.glyph])
 
 
-def folio_map_svg(*, presenter: bool | None = None) -> Markup:
+def folio_map_svg(*, presenter: bool | None = None, id_salt: str = "") -> Markup:
     """Page -> folio -> ``mapping`` -> ``struct address_space`` (a file) or ``struct anon_vma`` (anonymous)."""
     t = theme(presenter)
     s = t.scale
@@ -195,10 +197,10 @@ def folio_map_svg(*, presenter: bool | None = None) -> Markup:
             fill=OKABE_ITO["grey"],
         )
     )
-    return _diagram(width, height, label, t.sans, fs, s, p)
+    return _diagram(width, height, label, t.sans, fs, s, p, id_salt)
 
 
-def write_fault_svg(*, presenter: bool | None = None) -> Markup:
+def write_fault_svg(*, presenter: bool | None = None, id_salt: str = "") -> Markup:
     """A shared writable file page: read-only at first, the first store faults, ``->page_mkwrite`` answers."""
     t = theme(presenter)
     s = t.scale
@@ -284,10 +286,12 @@ def write_fault_svg(*, presenter: bool | None = None) -> Markup:
             fill=OKABE_ITO["grey"],
         )
     )
-    return _diagram(width, height, label, t.sans, fs, s, p)
+    return _diagram(width, height, label, t.sans, fs, s, p, id_salt)
 
 
-def folio_mapping_order_svg(era: Era | str | None = None, *, presenter: bool | None = None) -> Markup:
+def folio_mapping_order_svg(
+    era: Era | str | None = None, *, presenter: bool | None = None, id_salt: str = ""
+) -> Markup:
     """``folio_mapping()``'s three tests in the order the kernel makes them: slab, swap cache, tag bits.
 
     The first test that says yes decides the answer, which is why "NULL for any tag bit" and "the swap
@@ -355,4 +359,4 @@ def folio_mapping_order_svg(era: Era | str | None = None, *, presenter: bool | N
             fill=grey,
         )
     )
-    return _diagram(width, height, label, t.sans, fs, s, p)
+    return _diagram(width, height, label, t.sans, fs, s, p, id_salt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..kernel.races import OUTCOME_ORDER, Exploration, OutcomeReport, RaceOutcome, RunOutcome
+from .markup import Markup
 from .theme import OKABE_ITO
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "orders_text",
     "outcome_glyphs",
     "outcome_style",
+    "race_explorer_style",
 ]
 
 
@@ -81,3 +83,22 @@ def counts_text(e: Exploration) -> str:
     """One line: how many orders end in each outcome (the chart's and the table's numbers)."""
     parts = [f"{outcome_glyphs(r.outcome)} {r.name} {orders_text(r)}" for r in e.outcomes]
     return " · ".join(parts) + f" (of {e.total:,} orders, {e.states} states)"
+
+
+def race_explorer_style() -> Markup:
+    """The race explorer's own ``<style>``: outcome banners, the current cell and row, the timeline's box."""
+    return Markup(f"""<style>
+.folioviz .fv-outcome {{ border-left: 8px solid #1A1A1A; padding: 0.5em 0.8em; margin: 0.4em 0; color: #1A1A1A;
+  background: #F4F4F4; line-height: 1.4; }}
+.folioviz .fv-outcome-good {{ background: #E6F5EF; }}
+.folioviz .fv-outcome-retry {{ background: #E6F0F8; }}
+.folioviz .fv-outcome-bad {{ background: #FCEBE0; }}
+.folioviz .fv-outcome-name {{ font-size: 1.2em; font-weight: 700; }}
+.folioviz table.fv-race-table td.fv-race-bad {{ background: #FCEBE0; color: #1A1A1A; font-weight: 700; }}
+.folioviz table.fv-race-table td.fv-race-cell-current {{ outline: 3px solid #1A1A1A; outline-offset: -3px;
+  color: #1A1A1A; background: {OKABE_ITO["yellow"]}; font-weight: 700; }}
+.folioviz table.fv-race-table tr.fv-race-row-current th {{ text-decoration: underline; }}
+.folioviz table.fv-race-table td {{ white-space: nowrap; }}
+.folioviz .fv-race-state {{ font-family: ui-monospace, 'DejaVu Sans Mono', monospace; margin: 0.3em 0; }}
+.folioviz .fv-race-timeline-box {{ overflow-x: auto; max-width: 100%; }}
+</style>""")

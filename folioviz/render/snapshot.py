@@ -44,8 +44,13 @@ __all__ = [
     "mkwrite_pane_html",
     "options_html",
     "quiz_html",
+    "race_folio_line_html",
+    "race_inputs_html",
+    "race_last_step_html",
+    "scenario_head_html",
     "snapshot_html",
     "step_html",
+    "stepper_snapshot_html",
     "steps_table_html",
     "word_bits_html",
 ]
@@ -143,11 +148,12 @@ def quiz_html(
     return body
 
 
-def decode_snapshot_html(result: Any, *, diagram: bool = False) -> Markup:
+def decode_snapshot_html(result: Any, *, diagram: bool = False, id_salt: str = "") -> Markup:
     """The mapping-word widget's state: the inputs, the bits, the kind, every helper's answer with its source.
 
     The diagram (the live view's SVG, ~3 kB) only with ``diagram=True``: the notebooks' size budget
     leaves it out of the snapshots (every fact it draws is written in the lines and the table).
+    ``id_salt`` goes to the diagram's ids (see :func:`~folioviz.render.svg.mapping_svg`).
     """
     folio = result.folio
     flags = [
@@ -170,7 +176,7 @@ def decode_snapshot_html(result: Any, *, diagram: bool = False) -> Markup:
             result.rule,
             result.explanation,
         )
-        + (mapping_svg(result) if diagram else "")
+        + (mapping_svg(result, id_salt=id_salt) if diagram else "")
         + helpers_table_html(result, static=True)
     )
 
@@ -226,3 +232,48 @@ def mkwrite_pane_html(
         )
     head = tag("p", title) if title else ""
     return head + code_listing_html(lines, line, visited) + state_html(state, static=True) + outcome
+
+
+def race_inputs_html(model: Any, outcome: Any, counts: str) -> Markup:
+    """The race explorer's inputs as a static reader sees them, and how many orders end each way (``counts``)."""
+    from .race_style import VARIANT_SHORT
+
+    return Markup(
+        "<p>handler <b>{}</b> · folio <b>{}</b> · kernel {} · threads {} fault(s), {} reader(s) · "
+        "variant <b>{}</b> · replaying <b>{}</b></p><p>{}: {}</p>"
+    ).format(
+        model.handler,
+        model.folio,
+        model.kernel,
+        model.faults,
+        model.readers,
+        VARIANT_SHORT[model.variant],
+        outcome,
+        VARIANT_SHORT[model.variant],
+        counts,
+    )
+
+
+def race_last_step_html(step: int, folio: str, holders: Any, outcome: Any) -> Markup:
+    """The race's last step in one line (a static reader of an earlier step sees how it ends)."""
+    return Markup("<p><b>At the last step</b> (step {}): folio {} · held by {} · outcome <b>{}</b></p>").format(
+        step, folio, holders, outcome
+    )
+
+
+def stepper_snapshot_html(steps: Sequence[Any], index: int) -> Markup:
+    """A stepper's step ``index``; before the last step, the last one too (a static reader cannot step)."""
+    html = step_html(steps[index], index, len(steps))
+    if index < len(steps) - 1:
+        html += Markup("<p><b>At the last step:</b></p>") + step_html(steps[-1], len(steps) - 1, len(steps))
+    return html
+
+
+def scenario_head_html(title: str, era_label: str, release: str) -> Markup:
+    """A page-cache snapshot's first line: the scenario, the era, the release its links point into."""
+    return Markup("<p>Scenario <b>{}</b> · {} · links to {}</p>").format(title, era_label, release)
+
+
+def race_folio_line_html(line: str, holders: Any) -> Markup:
+    """The race's folio at the step shown, and who holds it."""
+    return tag("p", f"folio: {line} · held by {holders}")

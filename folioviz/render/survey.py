@@ -5,6 +5,9 @@ The data is the model's (:mod:`folioviz.kernel.survey`, from ``data/page_mkwrite
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import plotly.graph_objects as go
 
 from ..kernel.survey import (
@@ -29,6 +32,7 @@ __all__ = [
     "survey_count_html",
     "survey_differences_html",
     "survey_figure",
+    "survey_snapshot_html",
     "survey_table_html",
 ]
 
@@ -67,6 +71,21 @@ def survey_table_html(rows: tuple[PageMkwriteHandler, ...] | list[PageMkwriteHan
         "<th>how it notices truncation</th><th>read</th></tr>"
     )
     return tag("table", head, *body, class_="fv-table fv-survey", aria_label="page_mkwrite implementations")
+
+
+def survey_snapshot_html(rows: Sequence[Any], release: str, filters: str = "") -> Markup:
+    """The survey explorer's static snapshot: the count, the filters (``filters``, as text) and a plain table."""
+    cells = [
+        Markup("<tr><td><code>{}</code></td><td>{} {}</td><td>{}</td></tr>").format(
+            r.handler, CONVENTION_GLYPH.get(r.convention, ""), r.convention, r.helper
+        )
+        for r in rows
+    ]
+    return (
+        survey_count_html(len(rows), release)
+        + (tag("p", f"Filtered by {filters}.") if filters else "")
+        + tag("table", Markup("<tr><th>handler</th><th>convention</th><th>helper</th></tr>"), *cells)
+    )
 
 
 def survey_count_html(shown: int, release: str) -> Markup:

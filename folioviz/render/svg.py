@@ -6,7 +6,8 @@ a ``<title>`` and ``aria-label`` for screen readers.
 
 Every element is built by :func:`~folioviz.render.markup.element`, which escapes text and attribute
 values; a diagram's ids (arrow heads, hatching) come from its own
-:class:`~folioviz.render.markup.DiagramIds`, so several diagrams on one page never share one.
+:class:`~folioviz.render.markup.DiagramIds`, a hash of the drawing and of the caller's ``id_salt``: different
+diagrams never share an id, and neither do copies of one drawing with different salts (each widget passes its own).
 """
 
 from __future__ import annotations
@@ -134,11 +135,12 @@ def _split_word(result: MappingDecode) -> tuple[str, str]:
     return text[:-1], text[-1]
 
 
-def mapping_svg(result: MappingDecode, *, presenter: bool | None = None) -> Markup:
+def mapping_svg(result: MappingDecode, *, presenter: bool | None = None, id_salt: str = "") -> Markup:
     """The folio, its mapping word with the tag bits called out, and an arrow to what it points to.
 
     :param result: a decoded word (from :func:`folioviz.kernel.decode`)
     :param presenter: larger type and thicker lines for a projector
+    :param id_salt: told to the diagram's ids, so two copies of one drawing (two widgets) get different ids
     """
     t = theme(presenter)
     s = t.scale
@@ -148,7 +150,7 @@ def mapping_svg(result: MappingDecode, *, presenter: bool | None = None) -> Mark
     fs = t.font_px
     mono = t.mono
     ink = _INK
-    ids = DiagramIds()
+    ids = DiagramIds(id_salt)
     label = (
         f"folio->mapping = {result.word_text}: tag 0b{result.tag:02b}, kind {style.label}"
         + (f", points to {result.target}" if result.target else ", points to nothing")
@@ -266,17 +268,20 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines[:4]
 
 
-def pagecache_svg(state: PageCacheFolio, *, function: str = "", presenter: bool | None = None) -> Markup:
+def pagecache_svg(
+    state: PageCacheFolio, *, function: str = "", presenter: bool | None = None, id_salt: str = ""
+) -> Markup:
     """One page-cache snapshot: the cache slot, the folio with its refcount, holders, lock and word.
 
     :param state: a snapshot from a page-cache scenario
     :param function: the kernel function that produced it (shown as the diagram's subtitle)
+    :param id_salt: told to the diagram's ids, so two copies of one drawing (two widgets) get different ids
     """
     t = theme(presenter)
     s = t.scale
     fs = t.font_px
     ink = _INK
-    ids = DiagramIds()
+    ids = DiagramIds(id_salt)
     width, height = 780 * s, 250 * s
     order = [name for name, _ in state.holders]
     in_window = state.in_window

@@ -15,7 +15,7 @@ from .race_style import orders_text, outcome_glyphs, outcome_style
 from .svg import kind_badge_svg
 from .theme import KIND_STYLE, OKABE_ITO, theme
 
-__all__ = ["era_table_html", "helpers_table_html", "kind_line_html", "paste_html", "style_html"]
+__all__ = ["cell_note_html", "era_table_html", "helpers_table_html", "kind_line_html", "paste_html", "style_html"]
 
 
 def style_html(presenter: bool | None = None, *, controls: bool = True) -> Markup:
@@ -374,3 +374,8 @@ def step_caption_html(step: Step[Any], index: int, total: int) -> Markup:
 def error_html(message: str, lead: str = "Not applied") -> Markup:
     """The inline error: what was refused and why (the message says what is allowed)."""
     return tag("div", tag("b", f"{lead}:"), " ", message, class_="fv-error", role="alert")
+
+
+def cell_note_html(text: str) -> Markup:
+    """A small note beside a widget's controls: the era, the form, where the links point."""
+    return tag("span", text, class_="fv-cell-note")

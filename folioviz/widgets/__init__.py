@@ -2,7 +2,8 @@
 
 What may live here: widget classes (and the mixins and base they share), the one anywidget front-end
 (``static/``), and small functions that build a configured widget (the quizzes, the drgn conveniences of
-:mod:`folioviz.widgets.from_drgn`). No HTML, SVG or figure is built here: that is :mod:`folioviz.render`.
+:mod:`folioviz.widgets.from_drgn`). No HTML, SVG or figure is built here: that is :mod:`folioviz.render`
+(``tests/test_code_health.py`` fails on a tag literal or a ``tag()``/``element()`` call in this package).
 
 What it may import: ipywidgets, anywidget, traitlets, :mod:`folioviz.render` and the model
 (:mod:`folioviz.kernel`); :mod:`folioviz.widgets.from_drgn` also imports the drgn bridge. Nothing below this

@@ -49,8 +49,6 @@ __all__ = ["GuardedInputs", "InputProtocol", "Plan"]
 
 S = TypeVar("S")
 
-__all__ = ["GuardedInputs"]
-
 
 class GuardedInputs:
     """Mixin for a widget with inputs: an error box, the last refusal, and a guard for its own writes."""

@@ -17,7 +17,24 @@ from ..kernel import decode
 from ..kernel.errors import FolioVizError
 from ..kernel.mapping import MappingDecode, MappingKind, Pointer
 from ..kernel.races import VARIANTS, RaceModel, compare_variants, explore, unsafe_variants
-from ..render.markup import Markup, tag
+from ..render.markup import Markup
+from ..render.quizzes import (
+    feedback_html,
+    freed_step_question,
+    harmful_variants_html,
+    kind_question,
+    ksm_bug_count_question,
+    livelock_era_question,
+    null_helpers_question,
+    observed_kind_question,
+    old_school_count_question,
+    question_html,
+    refcount_after_step_question,
+    return_line_question,
+    terminates_question,
+    truncated_refcount_question,
+    unsafe_variants_question,
+)
 from ..render.race_style import orders_text
 from ..render.snapshot import quiz_html
 from ..render.tables import style_html
@@ -43,16 +60,9 @@ __all__ = [
 ]
 
 
-def _feedback(ok: bool, text: Markup | str) -> Markup:
-    mark = "✔ Right." if ok else "✘ Not quite."
-    cls = "fv-right" if ok else "fv-wrong"
-    body = Markup("<b>{}</b> {}").format(mark, text)
-    return tag("div", body, class_=f"fv-feedback {cls}", role="status", aria_live="polite")
-
-
 def _head(question: Markup | str) -> list[w.HTML]:
     """The stylesheet and the question paragraph every quiz starts with (a plain ``str`` is escaped)."""
-    return [w.HTML(style_html()), w.HTML(tag("p", question))]
+    return [w.HTML(style_html()), w.HTML(question_html(question))]
 
 
 class KindQuiz(SnapshotMixin, w.VBox):
@@ -65,10 +75,8 @@ class KindQuiz(SnapshotMixin, w.VBox):
             kinds.append(MappingKind.SLAB)
         if not self.answer.era.movable_tag:
             kinds.append(MappingKind.INVALID)
-        self._question = prompt or Markup("In {}, what is a folio whose mapping word is <code>{}</code>{}?").format(
-            self.answer.era.label,
-            self.answer.word_text,
-            " (and which is in the swap cache)" if self.answer.folio.swapcache else "",
+        self._question = prompt or kind_question(
+            self.answer.era.label, self.answer.word_text, self.answer.folio.swapcache
         )
         self._choices = w.ToggleButtons(
             options=[(KIND_STYLE[k.value].label, k.value) for k in kinds],
@@ -97,7 +105,7 @@ class KindQuiz(SnapshotMixin, w.VBox):
             return
         a = self.answer
         why = f"Tag 0b{a.tag:02b} in {a.era.label}: {a.explanation}"
-        self._out.value = _feedback(self.correct, why)
+        self._out.value = feedback_html(self.correct, why)
 
     def _snapshot_html(self) -> Markup:
         return quiz_html(self._question)  # the choices are the kinds the notebook has just taught
@@ -119,14 +127,7 @@ class NullHelperQuiz(SnapshotMixin, w.VBox):
         button.on_click(lambda _: self._check())
         self._out = w.HTML("")
         a = self.answer
-        self._question = Markup(
-            "In {}, for a folio whose word is <code>{}</code>{}{}: which of these return NULL or false?"
-        ).format(
-            a.era.label,
-            a.word_text,
-            " and which is in the swap cache" if a.folio.swapcache else "",
-            " and which is a slab folio" if a.folio.slab else "",
-        )
+        self._question = null_helpers_question(a.era.label, a.word_text, a.folio.swapcache, a.folio.slab)
         super().__init__([*_head(self._question), *self._boxes.values(), button, self._out])
         self.add_class("folioviz")
         self.add_class("fv-quiz")
@@ -155,7 +156,7 @@ class NullHelperQuiz(SnapshotMixin, w.VBox):
         ticked = {name for name, box in self._boxes.items() if box.value}
         ok = ticked == self.expected
         detail = "; ".join(f"{h.name} → {h.text}" for h in self.answer.helpers)
-        self._out.value = _feedback(ok, detail)
+        self._out.value = feedback_html(ok, detail)
         return ok
 
     def _snapshot_html(self) -> Markup:
@@ -191,7 +192,7 @@ class NumberQuiz(SnapshotMixin, w.VBox):
         if value is not None:
             self._box.value = value
         ok = self._box.value == self.answer
-        self._out.value = _feedback(ok, f"The answer is {self.answer}. {self._explanation}")
+        self._out.value = feedback_html(ok, f"The answer is {self.answer}. {self._explanation}")
         return ok
 
     def _snapshot_html(self) -> Markup:
@@ -204,9 +205,7 @@ class NumberQuiz(SnapshotMixin, w.VBox):
 def refcount_quiz(scenario: Any, step: int) -> NumberQuiz:
     """ "What is the refcount after step ``step``?" for a page-cache scenario."""
     target = scenario.step(step)
-    question = Markup("In <i>{}</i>, after step {} (<code>{}()</code>), what is the folio's refcount?").format(
-        scenario.title, step, target.function
-    )
+    question = refcount_after_step_question(scenario.title, step, target.function)
     return NumberQuiz(question, target.state.refcount, f"{target.caption} Held by: {target.state.holders_text}.")
 
 
@@ -216,7 +215,7 @@ def freed_quiz(scenario: Any) -> NumberQuiz:
     if not steps:
         raise ValueError(f"the folio is never freed in {scenario.name!r}")
     first = steps[0]
-    question = Markup("In <i>{}</i>, at which step number is the folio freed?").format(scenario.title)
+    question = freed_step_question(scenario.title)
     return NumberQuiz(question, first, scenario.step(first).caption)
 
 
@@ -248,19 +247,13 @@ class ChoiceQuiz(SnapshotMixin, w.VBox):
         if change["new"] is None:
             self._out.value = ""
             return
-        self._out.value = _feedback(change["new"] == self.answer, self._explanation)
+        self._out.value = feedback_html(change["new"] == self.answer, self._explanation)
 
     def _snapshot_html(self) -> Markup:
         return quiz_html(self._question, [label for label, _ in self._choices.options])
 
     def __repr__(self) -> str:
         return "ChoiceQuiz()"
-
-
-def _describe_inputs(inputs: Any) -> Markup:
-    return Markup("kernel {}, a <b>{}</b> handler, a <b>{}</b> folio, the check <code>{}</code>{}").format(
-        inputs.kernel, inputs.handler, inputs.folio, inputs.check, ", on a swapfile" if inputs.swapfile else ""
-    )
 
 
 def return_line_quiz(**inputs: Any) -> ChoiceQuiz:
@@ -276,7 +269,7 @@ def return_line_quiz(**inputs: Any) -> ChoiceQuiz:
         ("16: VM_BUG_ON fires", 16),
         ("17: return, folio locked", 17),
     ]
-    question = Markup("With {}: where does <code>do_page_mkwrite()</code> end?").format(_describe_inputs(given))
+    question = return_line_question(given)
     return ChoiceQuiz(
         question, options, run.path[-1], f"It runs lines {', '.join(map(str, run.path))}. {run.explanation}"
     )
@@ -288,7 +281,7 @@ def terminates_quiz(**inputs: Any) -> ChoiceQuiz:
 
     given = MkwriteInputs(**inputs)
     run = mkwrite_outcome(given)
-    question = Markup("With {}: does the write fault ever finish?").format(_describe_inputs(given))
+    question = terminates_question(given)
     answer = "no" if run.outcome is Outcome.LIVELOCK else "yes"
     return ChoiceQuiz(
         question,
@@ -317,11 +310,7 @@ class UnsafeVariantsQuiz(SnapshotMixin, w.VBox):
         button.on_click(lambda _: self._check())
         self._out = w.HTML("")
         folio_text = "a file's folio" if folio == "file" else "an old driver's movable-tagged page"
-        self._question = Markup(
-            "With {} <code>->page_mkwrite</code> handlers, {} and kernel v{}: "
-            "under which variants can some interleaving write to a folio that truncation has already removed "
-            "(or is removing)? Tick all that apply."
-        ).format(handler, folio_text, kernel)
+        self._question = unsafe_variants_question(handler, folio_text, kernel)
         super().__init__([*_head(self._question), *self._boxes.values(), button, self._out])
         self.add_class("folioviz")
         self.add_class("fv-quiz")
@@ -339,12 +328,12 @@ class UnsafeVariantsQuiz(SnapshotMixin, w.VBox):
     def _check(self) -> bool:
         ticked = frozenset(name for name, box in self._boxes.items() if box.value)
         ok = ticked == self.answer
-        lines = []
+        verdicts = []
         for e in self._comparison:
             bad = [r for r in e.outcomes if r.outcome.harmful]
             verdict = ", ".join(f"{r.name} in {orders_text(r)}" for r in bad) if bad else "never"
-            lines.append(Markup("<li><b>{}</b>: {}</li>").format(VARIANTS[e.model.variant].label, verdict))
-        self._out.value = _feedback(ok, Markup("Harmful outcomes per variant, from the explorer:") + tag("ul", *lines))
+            verdicts.append((VARIANTS[e.model.variant].label, verdict))
+        self._out.value = feedback_html(ok, harmful_variants_html(verdicts))
         return ok
 
     def _snapshot_html(self) -> Markup:
@@ -381,10 +370,7 @@ def old_school_quiz(release: str, question: Markup | str = "") -> NumberQuiz:
 
     rows = old_school(release)
     tag_ = rows[0].release if rows else release
-    question = question or Markup(
-        "How many registered <code>->page_mkwrite</code> handlers in {} follow the old-school "
-        "convention (return 0 with the folio unlocked)?"
-    ).format(tag_)
+    question = question or old_school_count_question(tag_)
     names = ", ".join(row.handler for row in rows) or "none"
     conditions = " ".join(f"{row.handler} is old-school {row.old_school_when}." for row in rows if row.old_school_when)
     return NumberQuiz(question, len(rows), f"Old-school in {tag_}: {names}. {conditions}".strip())
@@ -398,10 +384,7 @@ def livelock_era_quiz() -> ChoiceQuiz:
     hits = [era for era in eras() if era.folio_mapping_check_livelocks]
     if len(hits) != 1:
         raise FolioVizError(f"expected exactly one era where a folio_mapping() check livelocks, found {len(hits)}")
-    question = Markup(
-        "In which kernel era would a <code>folio_mapping()</code> check in <code>do_page_mkwrite()</code> make "
-        "an old driver's movable page retry for ever?"
-    )
+    question = livelock_era_question()
     return ChoiceQuiz(question, options, hits[0].id, hits[0].summary)
 
 
@@ -439,11 +422,8 @@ def real_kind_quiz(version: str, scenario: str, role: str | None = None) -> Choi
     obs = rec.observation(scenario, role)
     result = compare(obs, rec)
     page = result.folioviz.decode.folio.mapping
-    page_type = Markup(" and page type <code>{}</code>").format(obs.page.page_type) if obs.page.page_type else ""
-    question = Markup(
-        "On the real {} kernel, the <code>{}</code> page has <code>mapping = {:#018x}</code>, flags <code>{}</code>{}"
-        ". What is it?"
-    ).format(rec.kernel.version, obs.name, page, "|".join(obs.page.pgp) or "(none)", page_type)
+    flags = "|".join(obs.page.pgp) or "(none)"
+    question = observed_kind_question(rec.kernel.version, obs.name, page, flags, obs.page.page_type or "")
     kinds = ("file", "anon", "KSM", "movable", "slab", "NULL")
     options = [(KIND_STYLE[k].label, k) for k in kinds]
     explanation = (
@@ -459,10 +439,7 @@ def ksm_bug_count_quiz(version: str) -> NumberQuiz:
 
     rec = record(version)
     whole = rec.whole_memory
-    question = Markup(
-        "The lab compared {} pages of the real {} kernel with folioviz. "
-        "On how many plain anonymous pages (tag 0b01) did <code>/proc/kpageflags</code> set KPF_KSM?"
-    ).format(whole.compared, rec.kernel.version)
+    question = ksm_bug_count_question(whole.compared, rec.kernel.version)
     explanation = (
         f"{whole.kpf_ksm_on_plain_anon}: folioviz agreed with kpageflags on {whole.agree} pages, and the rest were "
         "plain anonymous pages that this build's kpageflags calls KSM (B7)."
@@ -478,10 +455,7 @@ def truncated_refcount_quiz(version: str) -> NumberQuiz:
 
     rec = record(version)
     page = rec.observation("truncated").page
-    question = Markup(
-        "On the real {} kernel the trace saw pfn {:#x} leave the page cache, "
-        "and its <code>mapping</code> is NULL in the dump. What was its refcount there?"
-    ).format(rec.kernel.version, page.pfn)
+    question = truncated_refcount_question(rec.kernel.version, page.pfn)
     explanation = (
         f"{page.refcount}: the page left its file, but the pipe it was spliced into still held it. A NULL word "
         "says 'truncated', not 'freed' (R8)."

@@ -14,7 +14,7 @@ import ipywidgets as w
 from ..kernel.errors import FolioVizError
 from ..kernel.mkwrite import HistoryEvent, mkwrite_history
 from ..render.history import event_era, event_html, livelock_html
-from ..render.markup import Markup
+from ..render.markup import Markup, instance_salt
 from ..render.snapshot import decode_snapshot_html
 from ..render.tables import style_html
 from ..render.theme import is_presenter
@@ -38,6 +38,7 @@ class HistoryExplorer(SnapshotMixin, w.VBox):
 
     def __init__(self, start: str = "email-2023", *, presenter: bool | None = None) -> None:
         presenter = is_presenter(presenter)
+        self._id_salt = instance_salt(self)  # its snapshot's diagram has ids of its own
         self._events = {e.id: e for e in mkwrite_history()}
         if start not in self._events:
             raise FolioVizError(f"unknown event {start!r}; choose from {', '.join(self._events)}")
@@ -89,7 +90,7 @@ class HistoryExplorer(SnapshotMixin, w.VBox):
         return (
             event_html(self.event, era, note)
             + livelock_html(era)
-            + decode_snapshot_html(self.word_widget.result, diagram=True)
+            + decode_snapshot_html(self.word_widget.result, diagram=True, id_salt=self._id_salt)
         )
 
     def __repr__(self) -> str:

@@ -26,7 +26,7 @@ from ..kernel import Era, FolioVizError, decode_folio, eras, get_era, make_folio
 from ..kernel.bitroles import bit_roles
 from ..kernel.mapping import MappingDecode
 from ..render.bits import word_hex
-from ..render.markup import Markup
+from ..render.markup import Markup, instance_salt
 from ..render.snapshot import decode_snapshot_html
 from ..render.svg import mapping_svg
 from ..render.tables import helpers_table_html, kind_line_html, paste_html, style_html
@@ -123,6 +123,7 @@ class MappingWordWidget(SnapshotMixin, InputProtocol[_Decoded], w.VBox):
             kernel=kernel,
         )
         self._presenter = presenter
+        self._id_salt = instance_salt(self)  # its diagram's ids are its own, even beside an identical widget
 
         # One layout and one style model per kind, shared by the children: each would otherwise be a model.
         layout = w.Layout()
@@ -307,7 +308,7 @@ class MappingWordWidget(SnapshotMixin, InputProtocol[_Decoded], w.VBox):
     def _render_views(self, plan: Plan[_Decoded]) -> None:
         r = plan.state.result
         self._kind.value = kind_line_html(r, presenter=self._presenter)
-        self._diagram.value = mapping_svg(r, presenter=self._presenter)
+        self._diagram.value = mapping_svg(r, presenter=self._presenter, id_salt=self._id_salt)
         self._table.value = helpers_table_html(r)
 
     @classmethod

@@ -32,18 +32,19 @@ from ..kernel.mkwrite import (
 )
 from ..kernel.scenario import Scenario, Step
 from ..kernel.versions import default_era
-from ..render.markup import Markup, escape, tag
+from ..render.markup import Markup, escape
 from ..render.mkwrite import (
     KERNELS,
     MKWRITE_STYLE,
     code_panel_html,
     kernel_options,
     outcome_html,
+    pending_outcome_html,
     side_title,
     state_html,
 )
 from ..render.snapshot import mkwrite_inputs_html, mkwrite_pane_html, step_html
-from ..render.tables import style_html
+from ..render.tables import cell_note_html, style_html
 from ..render.theme import is_presenter
 from .base import InputProtocol, Plan
 from .snapshot import SnapshotMixin
@@ -139,10 +140,8 @@ class _Controls(w.VBox):
         if inputs.truncated_beyond_eof is not None:
             self.beyond_eof.value = inputs.truncated_beyond_eof
         self.beyond_eof.layout.display = "" if inputs.folio == "truncated" else "none"
-        self.era_label.value = tag(
-            "span",
-            f"era {inputs.era.label} · {inputs.form.value} form · links to {inputs.release}",
-            class_="fv-cell-note",
+        self.era_label.value = cell_note_html(
+            f"era {inputs.era.label} · {inputs.form.value} form · links to {inputs.release}"
         )
 
 
@@ -169,10 +168,7 @@ class _Pane(w.VBox):
         if final:
             self.outcome.value = outcome_html(run)
         else:
-            self.outcome.value = Markup(
-                '<div class="fv-outcome" role="status">Outcome: predict it, then step to the end '
-                "(or press ▶|) to see it.</div>"
-            )
+            self.outcome.value = pending_outcome_html()
 
 
 _CHOICES = ("handler", "folio", "kernel", "caller", "swapfile", "truncated_beyond_eof", "debug_vm")

@@ -21,11 +21,11 @@ from ..kernel.pagecache import (
 )
 from ..kernel.scenario import Scenario, Step
 from ..kernel.versions import DEFAULT_ERA, default_era, eras, get_era
-from ..render.markup import Markup, tag
-from ..render.pagecache import build_scenario
-from ..render.snapshot import step_html, steps_table_html
+from ..render.markup import Markup, instance_salt
+from ..render.pagecache import build_scenario, composer_note_html
+from ..render.snapshot import scenario_head_html, step_html, steps_table_html
 from ..render.svg import pagecache_svg
-from ..render.tables import style_html
+from ..render.tables import cell_note_html, style_html
 from ..render.theme import is_presenter
 from .base import GuardedInputs
 from .snapshot import SnapshotMixin
@@ -66,6 +66,7 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
             self._era_note = "the page-cache model starts at v6.0 (folios); showing the email's era"
         self._era = get_era(era).id
         self._presenter = presenter
+        self._id_salt = instance_salt(self)  # its diagram's ids are its own, even beside an identical widget
         self._given: Scenario[PageCacheFolio] | None = None
         self._composed: list[str] = []
         if isinstance(scenario, Scenario):
@@ -110,12 +111,7 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
         aliases = ", ".join(f"{k}={v}" for k, v in COMPOSER_ALIASES.items())
         composer = w.VBox(
             [
-                w.HTML(
-                    Markup(
-                        "<b>Compose your own</b> (starts from a cached folio; an actor such as <code>thread A</code> "
-                        'follows the name):<div class="fv-cell-note">operations: {}<br>short names: {}</div>'
-                    ).format(names, aliases)
-                ),
+                w.HTML(composer_note_html(names, aliases)),
                 self._ops,
                 self._run,
             ]
@@ -216,7 +212,7 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
         sc, i, step = self.scenario, self.stepper.index, self.step
         era = get_era(self.era)
         return (
-            Markup("<p>Scenario <b>{}</b> · {} · links to {}</p>").format(sc.title, era.label, era.release)
+            scenario_head_html(sc.title, era.label, era.release)
             + step_html(step, i, len(sc))
             + steps_table_html(sc.steps, i, lambda state: state.describe())
         )
@@ -268,9 +264,9 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
     def _show_era(self) -> None:
         era = get_era(self._era)
         note = f" · {self._era_note}" if self._era_note else ""
-        self._era_label.value = tag(
-            "span", f"{self._scenario.title} · {era.label} · links to {era.release}{note}", class_="fv-cell-note"
-        )
+        self._era_label.value = cell_note_html(f"{self._scenario.title} · {era.label} · links to {era.release}{note}")
 
     def _render_step(self, step: Step[PageCacheFolio]) -> None:
-        self._diagram.value = pagecache_svg(step.state, function=step.function, presenter=self._presenter)
+        self._diagram.value = pagecache_svg(
+            step.state, function=step.function, presenter=self._presenter, id_salt=self._id_salt
+        )

@@ -11,8 +11,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..kernel import FolioVizError
-from ..render.markup import Markup, tag
-from ..render.pagecache import pagecache_table_html
+from ..render.pagecache import pagecache_table_html, value_entry_html, walk_entry_note_html, walk_error_html
 from ..render.tables import style_html
 from ..render.theme import is_presenter
 from .mapping_word import MappingWordWidget
@@ -66,20 +65,13 @@ class PageCacheWalkWidget(w.VBox):
         """Show row ``row`` below the table; a value entry is explained instead (it has no word)."""
         if row is None or isinstance(row, bool) or not isinstance(row, int) or not 0 <= row < len(self.entries):
             self._error = f"row must be an int from 0 to {len(self.entries) - 1}, not {row!r}"
-            self._message.value = tag("div", self._error, class_="fv-error", role="alert")
+            self._message.value = walk_error_html(self._error)
             return None
         self._error = ""
         entry = self.entries[row]
         self._table.value = pagecache_table_html(self.entries, selected=row)
         if entry.kind != "folio" or entry.decode is None:
-            self._message.value = tag(
-                "div",
-                Markup(
-                    "Index {} holds a value entry (<code>{:#x}</code>): {}. There is no folio, so no mapping word."
-                ).format(entry.index, entry.value, entry.note),
-                class_="fv-note",
-                role="status",
-            )
+            self._message.value = value_entry_html(entry)
             self._detail.children = ()
             self.opened = None
             return None
@@ -95,14 +87,9 @@ class PageCacheWalkWidget(w.VBox):
             )
         except FolioVizError as error:  # pragma: no cover - the walk only holds valid decodes
             self._error = str(error)
-            self._message.value = tag("div", self._error, class_="fv-error", role="alert")
+            self._message.value = walk_error_html(self._error)
             return None
-        self._message.value = tag(
-            "div",
-            f"Index {entry.index}: refcount {entry.refcount}, order {entry.order}.",
-            class_="fv-note",
-            role="status",
-        )
+        self._message.value = walk_entry_note_html(entry)
         self._detail.children = (widget,)
         self.opened = widget
         return widget

@@ -33,7 +33,7 @@ from ..kernel.races import (
     folio_view,
 )
 from ..kernel.scenario import Step
-from ..render.markup import Markup, tag
+from ..render.markup import Markup
 from ..render.mkwrite import kernel_options
 from ..render.race_style import (
     THREAD_CHOICES,
@@ -41,11 +41,12 @@ from ..render.race_style import (
     counts_text,
     orders_text,
     outcome_glyphs,
+    race_explorer_style,
 )
-from ..render.snapshot import step_html
+from ..render.snapshot import race_folio_line_html, race_inputs_html, race_last_step_html, step_html
 from ..render.svg import race_timeline_svg
 from ..render.tables import outcome_banner_html, race_state_html, race_table_html, style_html
-from ..render.theme import OKABE_ITO, is_presenter
+from ..render.theme import is_presenter
 from .base import InputProtocol, Plan
 from .snapshot import SnapshotMixin
 from .stepper import Stepper
@@ -53,23 +54,6 @@ from .stepper import Stepper
 __all__ = ["RaceExplorer"]
 
 # --------------------------------------------------------------------------- the widget
-
-
-_EXTRA_STYLE = Markup(f"""<style>
-.folioviz .fv-outcome {{ border-left: 8px solid #1A1A1A; padding: 0.5em 0.8em; margin: 0.4em 0; color: #1A1A1A;
-  background: #F4F4F4; line-height: 1.4; }}
-.folioviz .fv-outcome-good {{ background: #E6F5EF; }}
-.folioviz .fv-outcome-retry {{ background: #E6F0F8; }}
-.folioviz .fv-outcome-bad {{ background: #FCEBE0; }}
-.folioviz .fv-outcome-name {{ font-size: 1.2em; font-weight: 700; }}
-.folioviz table.fv-race-table td.fv-race-bad {{ background: #FCEBE0; color: #1A1A1A; font-weight: 700; }}
-.folioviz table.fv-race-table td.fv-race-cell-current {{ outline: 3px solid #1A1A1A; outline-offset: -3px;
-  color: #1A1A1A; background: {OKABE_ITO["yellow"]}; font-weight: 700; }}
-.folioviz table.fv-race-table tr.fv-race-row-current th {{ text-decoration: underline; }}
-.folioviz table.fv-race-table td {{ white-space: nowrap; }}
-.folioviz .fv-race-state {{ font-family: ui-monospace, 'DejaVu Sans Mono', monospace; margin: 0.3em 0; }}
-.folioviz .fv-race-timeline-box {{ overflow-x: auto; max-width: 100%; }}
-</style>""")
 
 
 _kernel_options = kernel_options
@@ -206,7 +190,7 @@ class RaceExplorer(SnapshotMixin, InputProtocol[_Explored], w.VBox):
         )
         super().__init__(
             [
-                w.HTML(style_html(presenter) + _EXTRA_STYLE),
+                w.HTML(style_html(presenter) + race_explorer_style()),
                 controls,
                 self._error_box,
                 self._table,
@@ -271,23 +255,10 @@ class RaceExplorer(SnapshotMixin, InputProtocol[_Explored], w.VBox):
         step = replay.scenario.steps[index]
         view = folio_view(m, step.state)
         return (
-            Markup(
-                "<p>handler <b>{}</b> · folio <b>{}</b> · kernel {} · threads {} fault(s), {} reader(s) · "
-                "variant <b>{}</b> · replaying <b>{}</b></p><p>{}: {}</p>"
-            ).format(
-                m.handler,
-                m.folio,
-                m.kernel,
-                m.faults,
-                m.readers,
-                VARIANT_SHORT[m.variant],
-                outcome,
-                VARIANT_SHORT[m.variant],
-                counts_text(self.exploration),
-            )
+            race_inputs_html(m, outcome, counts_text(self.exploration))
             + outcome_banner_html(replay.report, m, static=True)
             + step_html(step, index, len(replay.scenario))
-            + tag("p", f"folio: {view.line()} · held by {view.holders}")
+            + race_folio_line_html(view.line(), view.holders)
             + self._last_step_html(index)
         )
 
@@ -297,9 +268,7 @@ class RaceExplorer(SnapshotMixin, InputProtocol[_Explored], w.VBox):
         if index == len(steps) - 1:
             return Markup("")
         last = folio_view(self.model, steps[-1].state)
-        return Markup("<p><b>At the last step</b> (step {}): folio {} · held by {} · outcome <b>{}</b></p>").format(
-            len(steps) - 1, last.line(), last.holders, self._shown.state.outcome
-        )
+        return race_last_step_html(len(steps) - 1, last.line(), last.holders, self._shown.state.outcome)
 
     def __repr__(self) -> str:
         m, explored = self.model, self._shown.state

@@ -20,7 +20,7 @@ from traitlets import Int
 from ..kernel.errors import FolioVizError
 from ..kernel.scenario import Scenario, Step
 from ..render.markup import Markup
-from ..render.snapshot import step_html
+from ..render.snapshot import stepper_snapshot_html
 from ..render.tables import step_caption_html
 from .base import InputProtocol, Plan
 from .snapshot import SnapshotMixin
@@ -143,11 +143,7 @@ class Stepper(SnapshotMixin, InputProtocol[int], w.VBox, Generic[S]):
         self._show(self._plan(step=new_index))
 
     def _snapshot_html(self) -> Markup:
-        steps, index = self._scenario.steps, self.index
-        html = step_html(steps[index], index, len(steps))
-        if index < len(steps) - 1:  # a static reader cannot step: show where it ends too
-            html += Markup("<p><b>At the last step:</b></p>") + step_html(steps[-1], len(steps) - 1, len(steps))
-        return html
+        return stepper_snapshot_html(self._scenario.steps, self.index)
 
     # ------------------------------------------------------------------ internals
 

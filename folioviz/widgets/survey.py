@@ -13,8 +13,8 @@ from ..kernel.survey import (
     PageMkwriteHandler,
     survey,
 )
-from ..render.markup import Markup, tag
-from ..render.survey import CONVENTION_GLYPH, survey_count_html, survey_table_html
+from ..render.markup import Markup
+from ..render.survey import survey_count_html, survey_snapshot_html, survey_table_html
 from ..render.tables import style_html
 from ..render.theme import is_presenter
 from .snapshot import SnapshotMixin
@@ -73,22 +73,12 @@ class SurveyExplorer(SnapshotMixin, w.VBox):
         self._table.value = survey_table_html(rows)
 
     def _snapshot_html(self) -> Markup:
-        rows = [
-            Markup("<tr><td><code>{}</code></td><td>{} {}</td><td>{}</td></tr>").format(
-                r.handler, CONVENTION_GLYPH.get(r.convention, ""), r.convention, r.helper
-            )
-            for r in self.rows
-        ]
         filters = ", ".join(
             f"{name} {control.value}"
             for name, control in (("convention", self._convention), ("helper", self._helper), ("search", self._search))
             if control.value
         )
-        return (
-            survey_count_html(len(self.rows), self._release.value)
-            + (tag("p", f"Filtered by {filters}.") if filters else "")
-            + tag("table", Markup("<tr><th>handler</th><th>convention</th><th>helper</th></tr>"), *rows)
-        )
+        return survey_snapshot_html(self.rows, self._release.value, filters)
 
     def __repr__(self) -> str:
         return f"SurveyExplorer(release={self._release.value!r}, rows={len(self.rows)})"

@@ -115,24 +115,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.timeout(BROWSER_TEST_TIMEOUT_S))
 
 
-# ------------------------------------------------------------------------------------- availability
-
-
-def _require_browser() -> None:
-    """Skip the browser suite when chromium/playwright are missing, except in CI, where that is a failure."""
-    require_browser("browser")
-
-
 # -------------------------------------------------------------------------------------- lab server
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def _child_pids(pid: int) -> list[int]:
+def child_pids(pid: int) -> list[int]:
     """Direct children of ``pid`` (kernels run in their own sessions, so a process-group kill misses them)."""
     children = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -332,7 +324,7 @@ def _wait_for_function(page: Page, script: str, what: str, lab: LabServer | None
 
 @pytest.fixture(scope="session")
 def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
-    _require_browser()  # no point starting Lab when the browser tests will be skipped
+    require_browser("browser")  # no point starting Lab when the browser tests will be skipped
     base = tmp_path_factory.mktemp("lab")
     root = base / "notebooks"
     if NOTEBOOKS_DIR.is_dir():
@@ -349,7 +341,7 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     env = hermetic_jupyter_env(base)
 
     token = secrets.token_hex(16)
-    port = _free_port()
+    port = free_port()
     cmd = [
         sys.executable,
         "-m",
@@ -407,7 +399,7 @@ def _stop(lab: LabServer) -> None:
             lab.shutdown_kernels()
         except Exception as exc:  # best effort: SIGTERM shuts kernels down too
             print(f"[lab_server] shutting kernels down over REST failed: {exc}")
-    children = _child_pids(lab.proc.pid)
+    children = child_pids(lab.proc.pid)
     if lab.proc.poll() is None:
         lab.proc.terminate()
         try:

@@ -35,11 +35,11 @@ from conftest import (
     NOTEBOOKS_DIR,
     REPO_ROOT,
     VIEWPORT,
-    _child_pids,
-    _free_port,
-    _require_browser,
+    child_pids,
     committed_widget_outputs,
+    free_port,
     hermetic_jupyter_env,
+    require_browser,
     wait_for_widgets,
 )
 from playwright.sync_api import Browser, BrowserContext, Page
@@ -157,7 +157,7 @@ class App:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    _require_browser()
+    require_browser("browser")
     if not (NOTEBOOKS_DIR / DEMO).exists():
         pytest.skip(f"notebooks/{DEMO} does not exist")
     base = tmp_path_factory.mktemp("app")
@@ -166,7 +166,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     env = hermetic_jupyter_env(base)
     env["JUPYTER_PATH"] = str(REPO_ROOT / "folioviz" / "_jupyter")  # as make app: the folioviz-offline template
     install_plotly_js(base / "data")  # as make app does into .venv/share/jupyter
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, str(REPO_ROOT / "tools" / "voila_app.py"), "--no-browser", f"--port={port}"]
     cmd += ["--Voila.port_retries=0", *app_flags(), str(root / DEMO)]
     log = base / "voila.log"
@@ -185,7 +185,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
             pytest.fail("make app printed no URL with a token:\n" + log.read_text(errors="replace"), pytrace=False)
         yield App(url, proc, log)
     finally:
-        children = _child_pids(proc.pid)
+        children = child_pids(proc.pid)
         if proc.poll() is None:
             proc.terminate()
             try:

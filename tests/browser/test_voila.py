@@ -47,11 +47,11 @@ from conftest import (
     REPO_ROOT,
     VIEWPORT,
     PageLog,
-    _child_pids,
-    _free_port,
-    _require_browser,
+    child_pids,
     committed_widget_outputs,
+    free_port,
     hermetic_jupyter_env,
+    require_browser,
     wait_for_widgets,
 )
 from playwright.sync_api import Page, expect
@@ -103,7 +103,7 @@ class VoilaServer:
 
 @pytest.fixture(scope="module")
 def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServer]:
-    _require_browser()
+    require_browser("browser")
     base = tmp_path_factory.mktemp("voila")
     root = base / "notebooks"
     shutil.copytree(NOTEBOOKS_DIR, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
@@ -113,7 +113,7 @@ def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServ
     install_plotly_js(base / "data")  # as `make app` does into .venv/share/jupyter
 
     token = secrets.token_hex(16)
-    port = _free_port()
+    port = free_port()
     cmd = [
         sys.executable,
         "-m",
@@ -155,7 +155,7 @@ def _wait_until_ready(server: VoilaServer) -> None:
 
 
 def _stop(server: VoilaServer) -> None:
-    children = _child_pids(server.proc.pid)
+    children = child_pids(server.proc.pid)
     if server.proc.poll() is None:
         server.proc.terminate()  # Voilà shuts its kernels down on SIGTERM
         try:

@@ -41,7 +41,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
-from folioviz.kernel.sources import _index, commit_url, lore_url, source_ref
+from folioviz.kernel.sources import commit_url, lore_url, source_index, source_ref
 from tools.notebooks.glossary import glossary_cells, link_first_uses
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +60,7 @@ def _resolve(match: re.Match[str]) -> str:
     kind, arg = match.group(1), match.group(2)
     if kind == "src":
         ident, _, release = arg.partition("@")
-        if (release, ident) not in _index():
+        if (release, ident) not in source_index():
             raise TemplateError(f"{{{{src:{arg}}}}}: no line recorded for {ident} in {release} (data/sources.toml)")
         ref = source_ref(ident, release)
         return f"[`{ref.path}:{ref.line}` ({release})]({ref.url})"

@@ -17,7 +17,17 @@ from functools import cache
 
 from folioviz.kernel.datafiles import load_toml
 
-__all__ = ["PRIMER", "Term", "anchor_of", "glossary_cells", "link_first_uses", "prose_uses", "terms"]
+__all__ = [
+    "PRIMER",
+    "Term",
+    "anchor_of",
+    "glossary_cells",
+    "line_pieces",
+    "link_first_uses",
+    "markdown_lines",
+    "prose_uses",
+    "terms",
+]
 
 #: The notebook that holds the glossary (data/workbook.toml lists it before 01).
 PRIMER = "00_the_primer"
@@ -115,7 +125,7 @@ class Piece:
     inner: str = ""
 
 
-def _pieces(line: str) -> Iterator[Piece]:
+def line_pieces(line: str) -> Iterator[Piece]:
     at = 0
     for m in _PIECES.finditer(line):
         if m.start() > at:
@@ -130,7 +140,7 @@ def _pieces(line: str) -> Iterator[Piece]:
         yield Piece("prose", line[at:])
 
 
-def _lines(markdown: str) -> Iterator[tuple[bool, str]]:
+def markdown_lines(markdown: str) -> Iterator[tuple[bool, str]]:
     """(searchable, block) pieces of a cell, in order; joined back with newlines they give the cell.
 
     Headings and fenced code are not searched; consecutive prose lines form one block, so a term
@@ -187,12 +197,12 @@ def link_first_uses(cells: list[str], notebook: str) -> list[str]:
     out = []
     for cell in cells:
         lines = []
-        for searchable, line in _lines(cell):
+        for searchable, line in markdown_lines(cell):
             if not searchable or not pending:
                 lines.append(line)
                 continue
             new = []
-            for piece in _pieces(line):
+            for piece in line_pieces(line):
                 if piece.kind == "code":
                     term = _code_term(piece.inner, pending)
                     if term is not None:
@@ -242,10 +252,10 @@ def prose_uses(cells: list[str]) -> dict[str, tuple[str, str]]:
     first: dict[str, tuple[str, str]] = {}
     pending = {t.id: t for t in terms()}
     for cell in cells:
-        for searchable, block in _lines(cell):
+        for searchable, block in markdown_lines(cell):
             if not searchable:
                 continue
-            for piece in _pieces(block):
+            for piece in line_pieces(block):
                 for term, words, target in _piece_uses(piece, pending):
                     first[term.id] = (words, target)
                     del pending[term.id]

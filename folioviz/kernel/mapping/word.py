@@ -5,8 +5,10 @@ reading (:func:`parse_word`), printing (:func:`format_word`) and checking (:func
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from types import MappingProxyType
 
 from ..errors import BadWordError, ContradictoryFolioError, expect_type, quote
 from ..paste import Paste, is_paste, parse_number, parse_paste
@@ -47,17 +49,19 @@ class MappingKind(Enum):
 
 
 #: The rule of the email (see ``data/rules.toml``) that each kind illustrates.
-KIND_RULE = {
-    MappingKind.NULL: "R4",
-    MappingKind.FILE: "R4",
-    MappingKind.ANON: "R5",
-    MappingKind.MOVABLE: "R6",
-    MappingKind.KSM: "R7",
-    MappingKind.SLAB: "R2",
-    MappingKind.INVALID: "B2",
-    MappingKind.POISON: "R1",
-    MappingKind.UNKNOWN: "R1",
-}
+KIND_RULE: Mapping[MappingKind, str] = MappingProxyType(
+    {
+        MappingKind.NULL: "R4",
+        MappingKind.FILE: "R4",
+        MappingKind.ANON: "R5",
+        MappingKind.MOVABLE: "R6",
+        MappingKind.KSM: "R7",
+        MappingKind.SLAB: "R2",
+        MappingKind.INVALID: "B2",
+        MappingKind.POISON: "R1",
+        MappingKind.UNKNOWN: "R1",
+    }
+)
 
 
 @dataclass(frozen=True)

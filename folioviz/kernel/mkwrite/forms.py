@@ -11,9 +11,11 @@ alike, so a view can keep a line highlighted while the learner switches kernel o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
+from types import MappingProxyType
 
 from ..errors import MkwriteInputError
 from ..sources import SourceRef, source_ref
@@ -50,10 +52,12 @@ def _page_shaped(release: str) -> bool:
 RAW = "folio->mapping"
 HELPER = "folio_mapping()"
 #: The two truncation checks: the raw field (merged) and the helper (the v1 patch of July 2023).
-CHECKS: dict[str, str] = {
-    RAW: "test the raw word, as merged in v6.6 (and as !page->mapping before)",
-    HELPER: "test folio_mapping(), as the v1 patch of 2 July 2023 did (page_mapping() before v5.16)",
-}
+CHECKS: Mapping[str, str] = MappingProxyType(
+    {
+        RAW: "test the raw word, as merged in v6.6 (and as !page->mapping before)",
+        HELPER: "test folio_mapping(), as the v1 patch of 2 July 2023 did (page_mapping() before v5.16)",
+    }
+)
 _CHECK_ALIASES = {
     "folio->mapping": RAW,
     "!folio->mapping": RAW,

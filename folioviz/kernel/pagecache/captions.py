@@ -42,6 +42,7 @@ __all__ = [
     "Op",
     "OpSpec",
     "cache_refs_text",
+    "cap_lookup",
     "era_name",
     "refs_text",
     "sentence",
@@ -103,7 +104,7 @@ def _cap_add(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: Era) 
     )
 
 
-def _cap_lookup(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: Era) -> str:
+def cap_lookup(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: Era) -> str:
     if a == b:
         return (
             f"{_who(actor)} looks the folio up but finds nothing: it is no longer in the page cache, so no "
@@ -119,7 +120,7 @@ def _cap_lookup(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: Er
 
 def _cap_lock_lookup(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: Era) -> str:
     if a == b:
-        return _cap_lookup(b, a, actor, era)
+        return cap_lookup(b, a, actor, era)
     return (
         f"{_who(actor)} looks the folio up and locks it: a reference (count {a.refcount}) and the folio "
         "lock, then a check that ->mapping is still the file's."
@@ -236,7 +237,7 @@ def _cap_release(b: PageCacheFolio, a: PageCacheFolio, actor: str | None, era: E
 OP_SPECS: Mapping[str, OpSpec] = MappingProxyType(
     {
         "filemap_add_folio": OpSpec(filemap_add_folio, "optional", READAHEAD, "B4", _cap_add),
-        "filemap_get_folio": OpSpec(filemap_get_folio, "required", None, "R8", _cap_lookup),
+        "filemap_get_folio": OpSpec(filemap_get_folio, "required", None, "R8", cap_lookup),
         "filemap_lock_folio": OpSpec(filemap_lock_folio, "required", None, "R8", _cap_lock_lookup),
         "folio_get": OpSpec(folio_get, "required", None, "R8", _cap_try_get),
         "folio_lock": OpSpec(folio_lock, "required", None, "R8", _cap_lock),
