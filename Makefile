@@ -78,7 +78,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "folioviz needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[lab,dev]'
 	$(PY) tools/lab_settings.py $(VENV)
 	@touch $@
 
@@ -98,7 +98,8 @@ NB ?= demo_10_minutes
 APP_FLAGS := --template=folioviz-offline --VoilaConfiguration.preheat_kernel=True \
 	--VoilaKernelManager.fill_delay=10 \
 	--VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension \
-	--VoilaConfiguration.extension_denylist=jupyterlab-plotly
+	--VoilaConfiguration.extension_denylist=jupyterlab-plotly \
+	--VoilaConfiguration.extension_denylist=jupyterlab-jupytext
 # tools/voila_app.py runs Voila on 127.0.0.1 only, with a new token per run (printed in the URL), a Host check,
 # at most APP_MAX_KERNELS kernels (the pre-heated one included; past it a page gets 503) and kernels idle
 # APP_CULL_IDLE_S seconds with no page open shut down. The pre-heated kernel is never culled.
@@ -142,7 +143,7 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check folioviz tests tools benchmarks
+	$(VENV)/bin/ruff format --check folioviz tests tools benchmarks lab
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 

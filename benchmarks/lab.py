@@ -59,16 +59,16 @@ def per_kernel() -> None:
 def ci_time() -> None:
     command = [sys.executable, "-m", "pytest", "tests/real_kernels", "-q", "-p", "no:cacheprovider"]
     start = time.monotonic()
-    subprocess.run(command, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
+    subprocess.run(command, cwd=ROOT, check=False, stdout=subprocess.DEVNULL, timeout=3600)
     cached = time.monotonic() - start
     print(f"pytest tests/real_kernels, images cached: {cached:6.1f} s")
     with tempfile.TemporaryDirectory(dir=Path.home() / ".cache") as cold:
         env = {**os.environ, "FOLIOVIZ_CACHE": cold}
         start = time.monotonic()
         fetch = [sys.executable, "-m", "lab", "kernels"]
-        subprocess.run(fetch, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
+        subprocess.run(fetch, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL, timeout=3600)
         fetched = time.monotonic() - start
-        subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
+        subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL, timeout=3600)
         cold_total = time.monotonic() - start
     print(f"empty cache: fetch and extract {fetched:6.1f} s; with the tests {cold_total:6.1f} s")
 

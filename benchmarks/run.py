@@ -30,7 +30,7 @@ def _import_ms(statement: str, rounds: int = 7) -> float:
     samples = []
     for _ in range(rounds):
         code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
         samples.append(float(out.stdout) * 1e3)
     return statistics.median(samples)
 

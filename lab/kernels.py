@@ -33,6 +33,7 @@ PINS = ROOT / "data" / "kernel_images.toml"
 CACHE = Path(os.environ.get("FOLIOVIZ_CACHE") or pinned.cache_home())
 KERNELS = CACHE / "kernels"
 APT = CACHE / "apt"
+DOWNLOAD_TIMEOUT_S = 900  # one kernel package from Debian's archive (about 70 MB) on a slow line
 
 #: The suites whose package lists the private apt configuration reads.
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
@@ -128,7 +129,7 @@ def apt_update(*, force: bool = False) -> None:
     pinned.cache_dir(APT / "cache" / "archives" / "partial", LabError)
     (APT / "sources.list").write_text(SOURCES)
     if force or not any((APT / "lists").glob("*Packages*")):
-        subprocess.run(["apt-get", *_apt_options(), "update"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", *_apt_options(), "update"], check=True, stdout=subprocess.DEVNULL, timeout=600)
 
 
 def _deb(package: Package) -> Path:
@@ -149,14 +150,11 @@ def _deb(package: Package) -> Path:
     def download(target: Path) -> None:
         apt_update()
         with tempfile.TemporaryDirectory(dir=debs) as tmp:
-            done = subprocess.run(
-                ["apt-get", *_apt_options(), "download", spec], cwd=tmp, capture_output=True, text=True
-            )
+            fetch = ["apt-get", *_apt_options(), "download", spec]
+            done = subprocess.run(fetch, cwd=tmp, capture_output=True, text=True, timeout=DOWNLOAD_TIMEOUT_S)
             if done.returncode != 0:
                 apt_update(force=True)
-                done = subprocess.run(
-                    ["apt-get", *_apt_options(), "download", spec], cwd=tmp, capture_output=True, text=True
-                )
+                done = subprocess.run(fetch, cwd=tmp, capture_output=True, text=True, timeout=DOWNLOAD_TIMEOUT_S)
             if done.returncode != 0:
                 raise LabError(
                     f"apt could not download {spec}: {done.stderr.strip()[-300:]}\n"
@@ -177,7 +175,7 @@ def vmlinux_of(vmlinuz: bytes) -> bytes:
     elif zst >= 0:
         if shutil.which("zstd") is None:
             raise LabError("this kernel is zstd-compressed: install Debian's zstd package")
-        done = subprocess.run(["zstd", "-dc", "--no-progress"], input=vmlinuz[zst:], capture_output=True)
+        done = subprocess.run(["zstd", "-dc", "--no-progress"], input=vmlinuz[zst:], capture_output=True, timeout=120)
         elf = done.stdout  # zstd complains about the bytes after the frame; the frame itself is whole
     else:
         raise LabError("no xz or zstd stream in this vmlinuz")
@@ -208,7 +206,7 @@ def _decompress_module(path: Path) -> bytes:
     if path.suffix == ".xz":
         return lzma.decompress(data)
     if path.suffix == ".zst":
-        return subprocess.run(["zstd", "-dc"], input=data, capture_output=True, check=True).stdout
+        return subprocess.run(["zstd", "-dc"], input=data, capture_output=True, check=True, timeout=120).stdout
     return data
 
 
@@ -257,7 +255,7 @@ def extract(image: Image) -> Path:
     tree = work / "tree"
     tree.mkdir(parents=True)
     for package in image.packages:
-        subprocess.run(["dpkg-deb", "-x", str(_deb(package)), str(tree)], check=True)
+        subprocess.run(["dpkg-deb", "-x", str(_deb(package)), str(tree)], check=True, timeout=300)
     # /boot/vmlinuz-<release> up to 6.x; 7.x packages keep both in /usr/lib/modules/<release>/.
     boot = [*tree.rglob(f"vmlinuz-{image.release}"), *tree.rglob(f"modules/{image.release}/vmlinuz")]
     configs = [*tree.rglob(f"config-{image.release}"), *tree.rglob(f"modules/{image.release}/config")]
@@ -290,7 +288,8 @@ def pins_report() -> str:
     lines = []
     for image in images():
         for package in image.packages:
-            done = subprocess.run(["apt-cache", *_apt_options(), "show", package.name], capture_output=True, text=True)
+            show = ["apt-cache", *_apt_options(), "show", package.name]
+            done = subprocess.run(show, capture_output=True, text=True, timeout=60)
             served = re.findall(r"^Version: (\S+)", done.stdout, re.M)
             sums = re.findall(r"^SHA256: (\S+)", done.stdout, re.M)
             state = "ok" if package.sha256 in sums else "NOT SERVED"

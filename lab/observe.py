@@ -326,8 +326,8 @@ def compare_memory(prog: Any, lay: Layout, report: GuestReport) -> Iterator[tupl
 
 def _qemu_version() -> str:
     try:
-        out = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout
-    except OSError:
+        out = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
         return "unknown"
     return out.splitlines()[0] if out else "unknown"
 

@@ -58,7 +58,7 @@ def scenario_binary() -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
         gcc = _need("gcc", "gcc")
         tmp = out.with_suffix(".tmp")
-        subprocess.run([gcc, "-static", "-O2", "-o", str(tmp), str(source)], check=True)
+        subprocess.run([gcc, "-static", "-O2", "-o", str(tmp), str(source)], check=True, timeout=300)
         tmp.rename(out)
     return out
 
@@ -202,7 +202,7 @@ def boot_and_dump(image: Image, workdir: Path, *, dump: bool = True) -> Run:
             qemu.wait(timeout=10)
         except subprocess.TimeoutExpired:
             qemu.kill()
-            qemu.wait()
+            qemu.wait(timeout=10)
     return Run(image, serial, vmcore, ready, dumped)
 
 
@@ -213,4 +213,5 @@ def interactive(image: Image, *, shell: bool) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     command = qemu_command(image, initramfs(image), None, workdir / "monitor.sock", shell=shell)
     print("QEMU: Ctrl-a x quits; Ctrl-a c switches to its monitor.", flush=True)
-    return subprocess.call(command, env={**os.environ})
+    # timeout=None on purpose: the session lasts until the user quits QEMU (Ctrl-a x).
+    return subprocess.call(command, env={**os.environ}, timeout=None)

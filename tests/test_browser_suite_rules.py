@@ -1,4 +1,5 @@
-"""Rules for the browser suite that a fast run can hold: a renamed notebook fails it, nothing is re-run."""
+"""Rules for the browser suites that a fast run can hold: a renamed notebook fails it, nothing is re-run, nothing
+waits a fixed time, and both suites use the one Playwright harness (tests/playwright_harness.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BROWSER = ROOT / "tests" / "browser"
+LITE = ROOT / "tests" / "lite"
+HARNESS = ROOT / "tests" / "playwright_harness.py"
 
 
 def _notebook_constants() -> dict[str, str]:
@@ -41,6 +44,36 @@ def test_no_blanket_rerun_of_failed_tests():
     deps = " ".join(project["project"]["optional-dependencies"]["dev"])
     assert "rerunfailures" not in deps
     assert "rerunfailures" not in (ROOT / "environment.yml").read_text()
-    for path in BROWSER.glob("*.py"):
+    for path in [*BROWSER.glob("*.py"), *LITE.glob("*.py"), HARNESS]:
         text = path.read_text()
         assert "flaky(" not in text and "reruns" not in text, path.name
+
+
+def _browser_suite_files() -> list[Path]:
+    return sorted([*BROWSER.glob("*.py"), *LITE.glob("*.py"), HARNESS])
+
+
+def test_no_fixed_waits():
+    """A browser test waits for the state it needs (expect, wait_for_function, wait_until), never a fixed time."""
+    found = []
+    for path in _browser_suite_files():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                call = ast.unparse(node.func)
+                if node.func.attr == "wait_for_timeout" or call == "time.sleep":
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {call}()")
+    # the one poll of the harness (wait_until: a server coming up, a log line) sleeps between its checks
+    allowed = [f for f in found if f.startswith("tests/playwright_harness.py:")]
+    assert len(allowed) <= 1, allowed
+    assert not [f for f in found if f not in allowed], "fixed waits:\n  " + "\n  ".join(found)
+
+
+def test_both_suites_use_the_one_harness():
+    launches = [
+        p.name for p in _browser_suite_files() if ".launch(" in p.read_text() or "sync_playwright" in p.read_text()
+    ]
+    assert launches == [HARNESS.name], f"chromium is launched outside the harness: {launches}"
+    for conftest in (BROWSER / "conftest.py", LITE / "conftest.py"):
+        text = conftest.read_text()
+        assert "from playwright_harness import" in text and "launch_chromium" in text, conftest
+        assert "open_page" in text, f"{conftest}: its page fixture should come from the harness"

@@ -67,12 +67,8 @@ def test_history_quizzes_answer_from_the_history():
 
 
 def test_the_eras_table_marks_the_default_era():
-    before = get_era(None)
-    try:
-        set_default_era("latest")
-        html = eras_table_html()
-        latest = get_era("latest").id
-        assert f"<code>{latest}</code> <b>(default)</b>" in html and html.count("(default)") == 1
-    finally:
-        set_default_era(before)
+    set_default_era("latest")  # tests/conftest.py puts the default back
+    html = eras_table_html()
+    latest = get_era("latest").id
+    assert f"<code>{latest}</code> <b>(default)</b>" in html and html.count("(default)") == 1
     assert all(era.release in html for era in eras())

@@ -59,7 +59,7 @@ def test_bad_input_exits_2_with_one_clear_line(argv, fragment, capsys):
 
 def test_console_script_runs():
     out = subprocess.run(
-        [sys.executable, "-m", "folioviz.cli", "eras"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "folioviz.cli", "eras"], capture_output=True, text=True, check=True, timeout=60
     ).stdout
     assert "v6.0-v6.16" in out and "v6.17+" in out
 

@@ -12,12 +12,6 @@ from folioviz.kernel import MappingKind, UnknownEraError, decode, default_era, s
 from folioviz.widgets import MappingWordWidget, MkwriteWidget, PageCacheWidget
 
 
-@pytest.fixture(autouse=True)
-def _restore_default():
-    yield
-    set_default_era(None)
-
-
 def test_the_email_era_is_the_default():
     assert default_era().id == "v6.0-v6.16" == folioviz.DEFAULT_ERA
 
@@ -62,6 +56,7 @@ def test_the_environment_variable_sets_it_for_a_whole_session():
         capture_output=True,
         text=True,
         check=True,
+        timeout=60,
     )
     assert out.stdout.strip() == "v6.17+"
     bad = subprocess.run(
@@ -70,6 +65,7 @@ def test_the_environment_variable_sets_it_for_a_whole_session():
         capture_output=True,
         text=True,
         check=True,
+        timeout=60,
     )
     assert bad.stdout.strip() == "v6.0-v6.16" and "FOLIOVIZ_ERA ignored" in bad.stderr
 

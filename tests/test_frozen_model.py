@@ -16,12 +16,6 @@ from folioviz.kernel.paste import flag_table
 from folioviz.kernel.versions import eras, set_default_era
 
 
-@pytest.fixture(autouse=True)
-def _restore_default():
-    yield
-    set_default_era(None)
-
-
 @pytest.mark.parametrize("era", [e.id for e in eras()])
 def test_an_era_cannot_be_changed(era: str):
     chosen = get_era(era)

@@ -74,13 +74,6 @@ MODEL = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _restore_defaults():
-    yield
-    folioviz.set_default_era(None)
-    folioviz.presenter_mode(False)
-
-
 @pytest.mark.parametrize("entry", sorted(TOP_LEVEL))
 @FUZZ
 @given(value=ANYTHING)

@@ -143,6 +143,7 @@ def test_a_huge_folioviz_era_does_not_break_import():
         text=True,
         env=env,
         check=False,
+        timeout=60,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert "Traceback" not in out.stderr and len(out.stderr) < 2000
@@ -198,7 +199,12 @@ def test_terminal_control_codes_in_a_paste_are_escaped(capsys):
 
 def _run_cli(args, data: bytes | None = None, **kw):
     return subprocess.run(
-        [sys.executable, "-m", "folioviz.cli", *args], input=data, capture_output=True, check=False, **kw
+        [sys.executable, "-m", "folioviz.cli", *args],
+        input=data,
+        capture_output=True,
+        check=False,
+        timeout=kw.pop("timeout", 60),
+        **kw,
     )
 
 
@@ -234,6 +240,7 @@ def test_broken_pipe_ends_quietly_with_non_zero_status():
             stdout=write_end,
             stderr=subprocess.PIPE,
             check=False,
+            timeout=60,
         )
     finally:
         os.close(write_end)
@@ -248,6 +255,7 @@ def test_a_full_disk_ends_quietly_with_non_zero_status():
             stdout=full,
             stderr=subprocess.PIPE,
             check=False,
+            timeout=60,
         )
     assert out.returncode != 0
     assert b"Traceback" not in out.stderr and b"No space" in out.stderr

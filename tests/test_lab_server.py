@@ -41,6 +41,7 @@ def lab_command(port: int) -> list[str]:
         capture_output=True,
         text=True,
         check=True,
+        timeout=60,
     )
     joined = done.stdout.replace("\\\n", " ")
     (line,) = [line for line in joined.splitlines() if re.search(r"/jupyter lab\b", line)]

@@ -9,6 +9,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,23 +22,63 @@ def _name_spec(requirement: str) -> tuple[str, str]:
     return match.group(1).lower().replace("_", "-"), match.group(2).replace(" ", "")
 
 
-def test_environment_yml_mirrors_pyproject():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = dict(_name_spec(r) for r in [*project["dependencies"], *project["optional-dependencies"]["dev"]])
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+def _project() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def _wanted(*extras: str) -> dict[str, str]:
+    project = _project()
+    requirements = [*project["dependencies"], *(r for extra in extras for r in project["optional-dependencies"][extra])]
+    return dict(_name_spec(r) for r in requirements)
+
+
+def _conda(path: Path) -> tuple[dict[str, str], list]:
+    """The conda dependencies of an environment file (name -> spec, without python and pip), and the rest."""
+    env = yaml.safe_load(path.read_text())
     conda = dict(
         _name_spec(d) for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))
     )
-    assert conda == wanted, "environment.yml and pyproject.toml list different dependencies"
-    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
+    return conda, env["dependencies"]
+
+
+def _assert_python_pin(dependencies: list, where: str) -> None:
+    python = next(d for d in dependencies if isinstance(d, str) and d.startswith("python"))
     pinned = re.fullmatch(r"python=(\d+)\.(\d+)", python)
-    assert pinned, f"environment.yml should pin python=X.Y for repo2docker, has {python!r}"
-    minimum = re.fullmatch(r">=(\d+)\.(\d+)", project["requires-python"])
+    assert pinned, f"{where} should pin python=X.Y for repo2docker, has {python!r}"
+    minimum = re.fullmatch(r">=(\d+)\.(\d+)", _project()["requires-python"])
     assert (int(pinned[1]), int(pinned[2])) >= (int(minimum[1]), int(minimum[2]))
-    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+
+
+def test_environment_yml_mirrors_pyproject():
+    """The developers' environment (root): the runtime, the `lab` extra and the `dev` extra."""
+    conda, dependencies = _conda(ROOT / "environment.yml")
+    assert conda == _wanted("lab", "dev"), "environment.yml and pyproject.toml list different dependencies"
+    _assert_python_pin(dependencies, "environment.yml")
+    pip_section = next(d["pip"] for d in dependencies if isinstance(d, dict))
     assert "-e ." in pip_section
 
 
+def test_the_runtime_pulls_in_no_jupyter_server():
+    """Installing folioviz into VS Code, Voila or a hub brings the widgets, not a JupyterLab server."""
+    servers = {"jupyterlab", "notebook", "jupyter-server", "voila", "jupyterhub"}
+    assert not servers & set(_wanted()), f"runtime dependencies hold a server: {sorted(servers & set(_wanted()))}"
+    assert set(_wanted("lab")) - set(_wanted()) == {"jupyterlab"}
+    # `make lab` and `make test` install JupyterLab with the test tools
+    assert "pip install --quiet -e '.[lab,dev]'" in (ROOT / "Makefile").read_text()
+
+
+def test_binder_environment_is_the_runtime_and_jupyterlab_only():
+    conda, dependencies = _conda(ROOT / "binder" / "environment.yml")
+    assert conda == _wanted("lab"), "binder/environment.yml should hold pyproject's runtime and `lab` extra, no more"
+    _assert_python_pin(dependencies, "binder/environment.yml")
+    # no pip section: repo2docker builds (and caches) the environment before it copies the repository in
+    assert not [d for d in dependencies if isinstance(d, dict)], "binder/environment.yml should have no pip section"
+    post_build = ROOT / "binder" / "postBuild"
+    assert post_build.stat().st_mode & 0o111, "binder/postBuild is not executable"
+    assert "pip install --no-deps --no-cache-dir ." in post_build.read_text()
+
+
+@pytest.mark.timeout(600)  # pip builds the wheel (up to 300 s on a loaded machine), then imports it
 def test_wheel_carries_the_data_and_works_outside_the_repo(tmp_path):
     subprocess.run(
         [
@@ -54,6 +95,7 @@ def test_wheel_carries_the_data_and_works_outside_the_repo(tmp_path):
         ],
         check=True,
         capture_output=True,
+        timeout=300,
     )
     wheel = next(tmp_path.glob("folioviz-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
@@ -76,6 +118,7 @@ def test_wheel_carries_the_data_and_works_outside_the_repo(tmp_path):
         cwd=tmp_path,
         capture_output=True,
         text=True,
+        timeout=60,
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "movable"

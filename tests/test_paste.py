@@ -291,7 +291,7 @@ def test_folioviz_imports_and_the_drgn_module_explains_without_drgn():
         "try:\n    folioviz.drgn.decode(object())\n"
         "except ImportError as e:\n    print('ok', 'folioviz[drgn]' in str(e))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60).stdout
     assert out.strip() == "ok True"
 
 

@@ -146,11 +146,15 @@ def test_every_cache_follows_xdg_cache_home(tmp_path: Path) -> None:
         "print(assets.DEFAULT_CACHE, config.DEFAULT_CACHE, provenance.CACHE, kernels.CACHE)\n"
     )
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home"), "XDG_CACHE_HOME": str(tmp_path / "xdg")}
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=60
+    )
     xdg = tmp_path / "xdg" / "folioviz"
     assert done.stdout.split() == [str(xdg / "site-assets"), str(xdg / "lite"), str(xdg / "ksrc"), str(xdg)]
     env["FOLIOVIZ_CACHE"] = str(tmp_path / "mine")  # the lab's own variable comes first
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=60
+    )
     assert done.stdout.split()[3] == str(tmp_path / "mine")
 
 

@@ -13,12 +13,6 @@ from folioviz.render.tables import style_html
 from folioviz.widgets import MappingWordWidget, MkwriteWidget, PageCacheWidget
 
 
-@pytest.fixture(autouse=True)
-def _off_again():
-    yield
-    folioviz.presenter_mode(False)
-
-
 def _svg_width(svg: str) -> float:
     return float(re.search(r'width="(\d+)"', svg).group(1))
 

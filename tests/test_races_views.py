@@ -170,13 +170,7 @@ def test_bad_constructor_arguments_raise_clear_errors():
         RaceExplorer(variant="sometimes")
 
 
-@pytest.fixture
-def restore_default_era():
-    yield
-    set_default_era(None)
-
-
-def test_the_workbook_default_era_and_explicit_kernels(restore_default_era):
+def test_the_workbook_default_era_and_explicit_kernels():
     set_default_era("latest")
     widget = RaceExplorer()
     assert widget.model.kernel == "6.17" and widget._kernel.value == "6.17"

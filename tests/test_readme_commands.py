@@ -63,7 +63,12 @@ def _make_lab(venv: Path, port: int) -> list[str]:
 
 def test_make_lab_installs_nothing_when_the_venv_is_ready(tmp_path):
     plan = subprocess.run(
-        [*_make_lab(_ready_venv(tmp_path), 1), "--dry-run"], cwd=ROOT, capture_output=True, text=True, check=True
+        [*_make_lab(_ready_venv(tmp_path), 1), "--dry-run"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     assert "pip install" not in plan.stdout and "-m venv" not in plan.stdout, plan.stdout
     assert "jupyter lab" in plan.stdout

@@ -37,6 +37,10 @@ def text(html: str) -> str:
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 
+# the first test pays for nbconvert on every notebook (given 300 s)
+pytestmark = pytest.mark.timeout(600)
+
+
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Every committed notebook, widget state stripped, through the real `jupyter nbconvert --to html`."""

@@ -44,9 +44,9 @@ def btf_from_vmlinuz(vmlinuz: bytes) -> bytes:
 
 def debian_fixture() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["apt-get", "download", DEBIAN_PACKAGE], cwd=tmp, check=True)
+        subprocess.run(["apt-get", "download", DEBIAN_PACKAGE], cwd=tmp, check=True, timeout=900)
         deb = glob.glob(os.path.join(tmp, "*.deb"))[0]
-        subprocess.run(["dpkg-deb", "-x", deb, os.path.join(tmp, "x")], check=True)
+        subprocess.run(["dpkg-deb", "-x", deb, os.path.join(tmp, "x")], check=True, timeout=300)
         vmlinuz = glob.glob(os.path.join(tmp, "x", "boot", "vmlinuz-*"))[0]
         btf = btf_from_vmlinuz(Path(vmlinuz).read_bytes())
     (OUT / DEBIAN_NAME).write_bytes(lzma.compress(btf, preset=9))

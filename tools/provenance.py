@@ -126,13 +126,14 @@ def fetch(release: dict[str, str]) -> Path:
     def download(path: Path) -> None:  # apt fetches; tools.pinned checks (a bad file: deleted, fetched once more)
         print(f"provenance: fetching {what} (about 140 MB)...", flush=True)
         env = _apt_env(CACHE / "apt", [r["suite"] for r in releases()])
-        subprocess.run(["apt-get", "-q", "update"], env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "-q", "update"], env=env, check=True, stdout=subprocess.DEVNULL, timeout=600)
         subprocess.run(
             ["apt-get", "-q", "source", "--download-only", what],
             env=env,
             cwd=path.parent,
             check=True,
             stdout=subprocess.DEVNULL,
+            timeout=1800,  # about 140 MB
         )
 
     try:

@@ -57,7 +57,13 @@ def style_html(presenter: bool | None = None, *, controls: bool = True) -> Marku
             "  text-align: left; vertical-align: top; }",
         ),
         (False, f".folioviz table.fv-table code {{ font-family: {t.mono}; }}"),
-        (False, ".folioviz .fv-disagree { background: #FFF3D6; color: #1A1A1A; }"),
+        # The cells carry the colours too: JupyterLab paints its own row and header backgrounds (dark in a dark
+        # theme) above the table's, and the dark text must stay on the light background it was chosen for.
+        (
+            False,
+            ".folioviz .fv-disagree, .folioviz table.fv-disagree th, .folioviz table.fv-disagree td,\n"
+            "  .folioviz tr.fv-disagree > th, .folioviz tr.fv-disagree > td { background: #FFF3D6; color: #1A1A1A; }",
+        ),
         (False, ".folioviz .fv-disagree a { color: #005A8E; }"),
         (
             False,

@@ -23,7 +23,11 @@ settings directory for both. Helpers for the cross-frontend suite: ``ready_noteb
 data/workbook.toml), ``committed_widget_outputs(name)``, ``widget_outputs(page)``,
 ``wait_for_widgets(page, expected)``, ``split_known_errors(page_log, lab)``, ``switch_theme(page, theme)``.
 
-Everything in this directory is marked ``browser`` (deselect with ``-m "not browser"``).
+Chromium, the page and its log, the offline check, the waits and Run All come from tests/playwright_harness.py,
+shared with the JupyterLite suite (tests/lite). Every wait is on a condition, never a fixed time.
+
+Everything in this directory is marked ``browser`` (deselect with ``-m "not browser"``) and, unless it says
+otherwise, may take 10 minutes (``@pytest.mark.timeout``: the first test pays for Lab and chromium).
 """
 
 from __future__ import annotations
@@ -48,30 +52,34 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from playwright_harness import (
+    ARTIFACTS_DIR,
+    CODE_PROMPTS,
+    KERNEL_IDLE,
+    KERNEL_NAME,
+    KERNEL_READY,
+    REPO_ROOT,
+    VIEWPORT,
+    PageLog,
+    artifact_name,
+    click_menu,
+    launch_chromium,
+    open_page,
+    require_browser,
+    run_all_and_wait,
+    wait_for_function,
+    wait_for_selector,
+    wait_until,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-BROWSER_DIR = Path(__file__).resolve().parent
-REPO_ROOT = BROWSER_DIR.parents[1]
-NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
-ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
+__all__ = ["ARTIFACTS_DIR", "CODE_PROMPTS", "KERNEL_IDLE", "REPO_ROOT", "VIEWPORT", "PageLog"]  # tests import these
 
-# Needed on this machine (see the env notes): root needs --no-sandbox; without the background-networking
-# flags chromium keeps dialling Google's hosts, which the closed network refuses. Playwright gives every
-# launch() a fresh temporary profile itself (it rejects --user-data-dir in args).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-VIEWPORT = {"width": 1400, "height": 900}
+BROWSER_DIR = Path(__file__).resolve().parent
+NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+BROWSER_TEST_TIMEOUT_S = 600  # Lab's start, chromium's, a notebook opened and run (pyproject's default is 300)
 
 LIGHT = "JupyterLab Light"
 DARK = "JupyterLab Dark"
@@ -90,15 +98,6 @@ NOTIFICATION_PLUGIN = "@jupyterlab/apputils-extension:notification"
 THEMES_PLUGIN = "@jupyterlab/apputils-extension:themes"
 QUIET_SETTINGS = {NOTIFICATION_PLUGIN: {"fetchNews": "false", "checkForUpdates": False}}
 
-KERNEL_IDLE = ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']"
-# While the notebook loads, the indicator briefly says "idle" with "No Kernel" in the toolbar, before the
-# kernel starts (initializing, connecting, unknown, idle): wait for idle *with* a kernel name.
-KERNEL_NAME = ".jp-NotebookPanel-toolbar [data-jp-item-name='kernelName']"
-KERNEL_READY = f"""() => {{
-  const name = document.querySelector({json.dumps(KERNEL_NAME)});
-  const label = name ? name.textContent.trim() : "";
-  return document.querySelector({json.dumps(KERNEL_IDLE)}) !== null && label !== "" && label !== "No Kernel";
-}}"""
 ERROR_TEXT = re.compile(r"Traceback \(most recent call last\)|^\s*\w*(Error|Exception)\b", re.MULTILINE)
 
 
@@ -112,29 +111,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.path.parent == BROWSER_DIR or BROWSER_DIR in item.path.parents:
             item.add_marker(pytest.mark.browser)
+            if item.get_closest_marker("timeout") is None:
+                item.add_marker(pytest.mark.timeout(BROWSER_TEST_TIMEOUT_S))
 
 
 # ------------------------------------------------------------------------------------- availability
 
 
-def _browser_unavailable_reason() -> str | None:
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is missing (Debian: apt-get install chromium; tools/ensure_chromium.sh)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the Python package playwright is not installed (pip install -e '.[dev]')"
-    return None
-
-
 def _require_browser() -> None:
     """Skip the browser suite when chromium/playwright are missing, except in CI, where that is a failure."""
-    reason = _browser_unavailable_reason()
-    if reason is None:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run: {reason} (CI is set, so this fails instead of skipping)")
-    pytest.skip(f"browser tests skipped: {reason}")
+    require_browser("browser")
 
 
 # -------------------------------------------------------------------------------------- lab server
@@ -337,28 +323,11 @@ def _describe_state(page: Page, lab: LabServer | None) -> str:
 def _wait_for_selector(
     page: Page, selector: str, what: str, lab: LabServer | None, timeout_ms: int = NOTEBOOK_OPEN_TIMEOUT_MS
 ) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-
-    try:
-        page.wait_for_selector(selector, timeout=timeout_ms)
-    except PlaywrightTimeoutError:
-        pytest.fail(
-            f"timed out after {timeout_ms / 1000:.0f} s waiting for {what} ({selector!r})\n  "
-            + _describe_state(page, lab),
-            pytrace=False,
-        )
+    wait_for_selector(page, selector, what, timeout_ms, describe=lambda: _describe_state(page, lab))
 
 
 def _wait_for_function(page: Page, script: str, what: str, lab: LabServer | None, timeout_ms: int) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-
-    try:
-        page.wait_for_function(script, timeout=timeout_ms, polling=100)
-    except PlaywrightTimeoutError:
-        pytest.fail(
-            f"timed out after {timeout_ms / 1000:.0f} s waiting for {what}\n  " + _describe_state(page, lab),
-            pytrace=False,
-        )
+    wait_for_function(page, script, what, timeout_ms, describe=lambda: _describe_state(page, lab))
 
 
 @pytest.fixture(scope="session")
@@ -414,26 +383,19 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
 
 
 def _wait_until_ready(lab: LabServer) -> None:
-    started = time.monotonic()
-    last_error = "no answer yet"
-    while time.monotonic() - started < SERVER_START_TIMEOUT_S:
+    def answered() -> bool:
         if lab.proc.poll() is not None:
             raise RuntimeError(
                 f"JupyterLab exited with code {lab.proc.returncode} before answering /api/status\n"
                 f"--- server log tail ---\n{lab.log_tail()}"
             )
-        try:
-            lab.api("GET", "api/status", timeout=2)
-            break
-        except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
-            last_error = str(exc)
-            time.sleep(0.2)
-    else:
-        raise RuntimeError(
-            f"JupyterLab did not answer {lab.base_url}/api/status with 200 "
-            f"within {SERVER_START_TIMEOUT_S:.0f} s (last error: {last_error})\n"
-            f"--- server log tail ---\n{lab.log_tail()}"
-        )
+        lab.api("GET", "api/status", timeout=2)  # URLError (an OSError) until the server answers
+        return True
+
+    try:
+        wait_until(answered, f"JupyterLab to answer {lab.base_url}/api/status with 200", SERVER_START_TIMEOUT_S)
+    except TimeoutError as exc:
+        raise RuntimeError(f"{exc}\n--- server log tail ---\n{lab.log_tail()}") from None
     specs = lab.api("GET", "api/kernelspecs").get("kernelspecs", {})
     if "python3" not in specs:
         raise RuntimeError(f"JupyterLab sees no python3 kernelspec (found {sorted(specs)}): is share/jupyter hidden?")
@@ -464,54 +426,8 @@ def _stop(lab: LabServer) -> None:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-    except Exception:
-        playwright.stop()
-        raise
-    try:
+    with launch_chromium("browser") as chromium:
         yield chromium
-    finally:
-        chromium.close()
-        playwright.stop()
-
-
-def _is_local(url: str) -> bool:
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme in LOCAL_SCHEMES:
-        return True
-    return parts.scheme in {"http", "https", "ws", "wss"} and parts.hostname in LOOPBACK_HOSTS
-
-
-@dataclass
-class PageLog:
-    """What a test's page did: every request URL, the non-loopback ones, console errors, page errors."""
-
-    requests: list[str] = field(default_factory=list)
-    external_requests: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    page_error_stacks: list[str] = field(default_factory=list)  # same order as page_errors
-
-    def record_request(self, url: str) -> None:
-        self.requests.append(url)
-        if not _is_local(url):
-            self.external_requests.append(url)
-
-    def errors(self) -> list[str]:
-        return [f"console: {e}" for e in self.console_errors] + [f"page error: {e}" for e in self.page_errors]
-
-    def assert_no_errors(self) -> None:
-        errors = self.errors()
-        assert not errors, "the page logged errors:\n  " + "\n  ".join(errors)
-
-    def assert_no_external_requests(self) -> None:
-        external = self.external_requests
-        assert not external, "requests left loopback:\n  " + "\n  ".join(external)
 
 
 @pytest.fixture
@@ -519,46 +435,11 @@ def page_log() -> PageLog:
     return PageLog()
 
 
-def _artifact_name(node: pytest.Item) -> str:
-    # pytest-playwright, when installed, parametrizes every test that uses `page` with browser_name;
-    # keep that id out of the file name.
-    name = re.sub(r"(?<=[\[-])chromium(?=[\]-])", "", node.name).replace("[-", "[").replace("-]", "]")
-    name = name.replace("[]", "")
-    return re.sub(r"[^\w.-]+", "_", name).strip("_")
-
-
 @pytest.fixture
 def page(browser: Browser, page_log: PageLog, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(30_000)
-    context.on("request", lambda req: page_log.record_request(req.url))
-    new_page = context.new_page()
-    new_page.on("websocket", lambda ws: page_log.record_request(ws.url))
-
-    def on_console(msg: Any) -> None:
-        if msg.type == "error":
-            where = msg.location.get("url")
-            page_log.console_errors.append(f"{msg.text} ({where})" if where else msg.text)
-
-    new_page.on("console", on_console)
-
-    def on_page_error(exc: Any) -> None:
-        page_log.page_errors.append(str(exc))
-        page_log.page_error_stacks.append(getattr(exc, "stack", None) or "")
-
-    new_page.on("pageerror", on_page_error)
-    try:
+    """A page in a fresh context; teardown saves a screenshot and fails the test if a request left loopback."""
+    with open_page(browser, page_log, screenshot=ARTIFACTS_DIR / f"{artifact_name(request.node)}.png") as new_page:
         yield new_page
-    finally:
-        ARTIFACTS_DIR.mkdir(exist_ok=True)
-        shot = ARTIFACTS_DIR / f"{_artifact_name(request.node)}.png"
-        try:
-            new_page.screenshot(path=str(shot), full_page=True, timeout=10_000)
-        except Exception as exc:
-            print(f"[page] screenshot {shot} failed: {exc}")
-        if page_log.errors():
-            print("[page] errors logged by the page:\n  " + "\n  ".join(page_log.errors()))
-        context.close()
     if page_log.external_requests:
         pytest.fail(
             f"{len(page_log.external_requests)} request(s) went to a host other than 127.0.0.1/localhost:\n  "
@@ -570,19 +451,7 @@ def page(browser: Browser, page_log: PageLog, request: pytest.FixtureRequest) ->
 # -------------------------------------------------------------------------------------- run helpers
 
 
-def _click_menu(page: Page, menu: str, item: str) -> None:
-    # exact=True matters: a loose match for "Run All Cells" can hit a hidden item, and then nothing runs.
-    page.get_by_role("menuitem", name=menu, exact=True).click()
-    page.get_by_role("menuitem", name=item, exact=True).click()
-
-
-_CODE_PROMPTS = "[...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')]"
-_RUN_STARTED = f"() => {_CODE_PROMPTS}.some(p => /\\[[*0-9]+\\]/.test(p.textContent))"
-_RUN_FINISHED = f"""() => {{
-  const prompts = {_CODE_PROMPTS};
-  const idle = document.querySelector({json.dumps(KERNEL_IDLE)}) !== null;
-  return idle && prompts.length > 0 && !prompts.some(p => p.textContent.includes("[*]"));
-}}"""
+_click_menu = click_menu  # the name the tests of this folder use
 
 
 def _error_outputs(page: Page) -> list[str]:
@@ -593,21 +462,15 @@ def _error_outputs(page: Page) -> list[str]:
 
 
 def _execute_and_wait(page: Page, lab: LabServer, name: str, start: Callable[[], None], *, check: bool) -> Page:
-    _click_menu(page, "Edit", "Clear Outputs of All Cells")  # prompts back to [ ]: a clean "started" signal
-    _wait_for_function(
+    seconds = run_all_and_wait(
         page,
-        f"() => !{_CODE_PROMPTS}.some(p => /\\[[*0-9]+\\]/.test(p.textContent))",
-        f"Edit > Clear Outputs of All Cells to reset the prompts of {name}",
-        lab,
-        RUN_START_TIMEOUT_MS,
+        name,
+        start=start,
+        start_timeout_ms=RUN_START_TIMEOUT_MS,
+        finish_timeout_ms=RUN_ALL_TIMEOUT_MS,
+        describe=lambda: _describe_state(page, lab),
     )
-    started = time.monotonic()
-    start()
-    what = f"the run of {name} to start (a code cell showing [*] or [n])"
-    _wait_for_function(page, _RUN_STARTED, what, lab, RUN_START_TIMEOUT_MS)
-    what = f"the run of {name} to finish (kernel idle, no cell at [*])"
-    _wait_for_function(page, _RUN_FINISHED, what, lab, RUN_ALL_TIMEOUT_MS)
-    print(f"[lab] {name}: run finished {time.monotonic() - started:.1f} s after the click")
+    print(f"[lab] {name}: run finished {seconds:.1f} s after the click")
     if check:
         errors = _error_outputs(page)
         if errors:
@@ -738,27 +601,37 @@ def widget_outputs(page: Page, root: str = ".jp-NotebookPanel") -> dict[str, Any
     return page.evaluate(WIDGET_OUTPUTS_JS, root)
 
 
+# The state of the widget outputs when they are all drawn (``expected`` views, when known) or one has failed;
+# false while any is still loading.
+_WIDGETS_SETTLED = f"""([root, expected]) => {{
+  const state = ({WIDGET_OUTPUTS_JS})(root);
+  const failed = state.errors.length > 0 || state.errorViews > 0;
+  const drawn = state.loading === 0 && (expected === null || state.views === expected);
+  return failed || drawn ? state : false;
+}}"""
+
+
 def wait_for_widgets(
     page: Page, expected: int | None, what: str, timeout_ms: int = WIDGETS_TIMEOUT_MS, root: str = ".jp-NotebookPanel"
 ) -> dict:
     """Wait until every widget output shows a widget view (``expected`` of them, when known); fail on an
     "Error displaying widget" box or a widget still "Loading widget..." at the timeout."""
-    deadline = time.monotonic() + timeout_ms / 1000
-    while True:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    try:
+        handle = page.wait_for_function(_WIDGETS_SETTLED, arg=[root, expected], timeout=timeout_ms, polling=100)
+    except PlaywrightTimeoutError:
         state = widget_outputs(page, root)
-        if state["errors"] or state["errorViews"]:
-            pytest.fail(f"{what}: a widget failed to display: {state}", pytrace=False)
-        done = state["loading"] == 0 and (state["views"] == expected if expected is not None else True)
-        if done:
-            return state
-        if time.monotonic() > deadline:
-            pytest.fail(
-                f"{what}: after {timeout_ms / 1000:.0f} s, {state['views']} widget view(s) rendered, "
-                f"{state['loading']} still 'Loading widget...', expected {expected} (the committed notebook's "
-                f"widget outputs): {state}",
-                pytrace=False,
-            )
-        time.sleep(0.1)
+        pytest.fail(
+            f"{what}: after {timeout_ms / 1000:.0f} s, {state['views']} widget view(s) rendered, "
+            f"{state['loading']} still 'Loading widget...', expected {expected} (the committed notebook's "
+            f"widget outputs): {state}",
+            pytrace=False,
+        )
+    state = handle.json_value()
+    if state["errors"] or state["errorViews"]:
+        pytest.fail(f"{what}: a widget failed to display: {state}", pytrace=False)
+    return state
 
 
 def stderr_outputs(page: Page) -> list[str]:

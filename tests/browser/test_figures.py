@@ -33,23 +33,25 @@ from typing import Any
 
 import pytest
 from conftest import (
-    _CODE_PROMPTS,
     ARTIFACTS_DIR,
     FIGURES_SUMMARY,
     KERNEL_IDLE,
     RUN_ALL_TIMEOUT_MS,
     WIDGET_OUTPUTS_JS,
-    _click_menu,
     committed_widget_outputs,
     ready_notebooks,
     wait_for_widgets,
 )
 from playwright.sync_api import expect
+from playwright_harness import CODE_PROMPTS, PAINTED, PLOTLY_IDLE, PROMPTS_CLEARED, click_menu
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("FOLIOVIZ_FIGURES") != "1",
-    reason="timing runs (several per notebook): set FOLIOVIZ_FIGURES=1",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        os.environ.get("FOLIOVIZ_FIGURES") != "1",
+        reason="timing runs (several per notebook): set FOLIOVIZ_FIGURES=1",
+    ),
+    pytest.mark.timeout(1200),  # RUNS runs of a notebook (or of a 60 s animation) in one test
+]
 
 RUNS = int(os.environ.get("FOLIOVIZ_FIGURES_RUNS", "3"))
 ANIMATED = "02_page_cache_refcounts.ipynb"
@@ -76,7 +78,7 @@ _WATCH = f"""(expected) => {{
         if (state.loading === 0 && state.views >= expected) fig.widgets = now;
       }}
       if (fig.finished === null) {{
-        const prompts = {_CODE_PROMPTS};
+        const prompts = {CODE_PROMPTS};
         const idle = document.querySelector({json.dumps(KERNEL_IDLE)}) !== null;
         const started = prompts.some(p => /\\[[*0-9]+\\]/.test(p.textContent));
         if (started && idle && !prompts.some(p => p.textContent.includes("[*]"))) fig.finished = now;
@@ -136,10 +138,10 @@ def test_time_from_run_all_to_every_widget(name, lab_server, page):
     samples, finished = [], []
     for run in range(RUNS):
         lab_server.open_notebook(page, name)
-        _click_menu(page, "Edit", "Clear Outputs of All Cells")
-        page.wait_for_function(f"() => !{_CODE_PROMPTS}.some(p => /\\[[*0-9]+\\]/.test(p.textContent))")
+        click_menu(page, "Edit", "Clear Outputs of All Cells")
+        page.wait_for_function(PROMPTS_CLEARED)
         page.evaluate(_WATCH, expected)
-        _click_menu(page, "Run", "Run All Cells")
+        click_menu(page, "Run", "Run All Cells")
         page.wait_for_function("() => window.__fvFigure.t0 !== null", timeout=5_000)
         try:
             page.wait_for_function(
@@ -205,7 +207,7 @@ def test_plotly_animation_frame_rate(lab_server, page, run_all):
     for run in range(RUNS):
         plot.locator(".slider-container .slider-label-group").first.click(force=True)  # rewind to step 0
         expect(slider_label).to_have_text("step 0", timeout=10_000)
-        page.wait_for_timeout(300)
+        page.wait_for_function(PLOTLY_IDLE, arg=plot.element_handle(), timeout=30_000)  # the rewind has settled
         figure = plot.evaluate(_FRAME_COUNTER)
         plot.locator(".updatemenu-button").first.click()  # the figure's own play button
         page.wait_for_function("() => window.__fvAnim.end !== null", timeout=60_000, polling=200)
@@ -268,13 +270,15 @@ def test_bit_click_to_every_view(lab_server, page, run_all):
     widget = page.locator(".folioviz-mapping-word").first
     widget.evaluate("el => el.scrollIntoView({block: 'start'})")
     expect(widget.locator(".fv-bit-0")).to_be_visible()
-    page.wait_for_timeout(500)
+    kernel_idle = f"() => document.querySelector({json.dumps(KERNEL_IDLE)}) !== null"
     samples = []
     for click in range(CLICKS):
+        # each click starts from a quiet page: the kernel has answered the last one and the result is painted
+        page.wait_for_function(kernel_idle, timeout=30_000)
+        page.evaluate(PAINTED)
         result = page.evaluate(_CLICK)
         samples.append(result)
         print(f"[figures] bit click {click + 1}: {result}")
-        page.wait_for_timeout(150)
     _RESULTS["bit_click"] = {
         "notebook": name,
         "clicks": CLICKS,

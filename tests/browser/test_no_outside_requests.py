@@ -23,7 +23,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from conftest import (
     wait_for_widgets,
 )
 from playwright.sync_api import Browser, BrowserContext, Page
+from playwright_harness import wait_until
 from test_static_site import READY_IDS, WIDGET_FAILURES, WIDGETS_RENDERED, static_site  # noqa: F401  (a fixture)
 
 sys.path.insert(0, str(REPO_ROOT / "tools"))
@@ -173,14 +173,16 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=base, start_new_session=True)
     try:
-        url = ""
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and not url:
+
+        def printed_url() -> str:
             assert proc.poll() is None, log.read_text(errors="replace")
             found = re.search(rf"http://127\.0\.0\.1:{port}/\?token=[\w-]+", log.read_text(errors="replace"))
-            url = found.group(0) if found else ""
-            time.sleep(0.2)
-        assert url, "make app printed no URL with a token:\n" + log.read_text(errors="replace")
+            return found.group(0) if found else ""
+
+        try:
+            url = wait_until(printed_url, "make app to print its URL with a token", 90)
+        except TimeoutError:
+            pytest.fail("make app printed no URL with a token:\n" + log.read_text(errors="replace"), pytrace=False)
         yield App(url, proc, log)
     finally:
         children = _child_pids(proc.pid)

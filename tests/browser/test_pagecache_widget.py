@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 from playwright.sync_api import expect
+from playwright_harness import PLOTLY_IDLE  # the graph has no animation frame pending or queued
 
-# plotly's own bookkeeping of a running animation (plotly.js: _transitionData._animationRaf is the pending
-# animation frame, _frameQueue the frames still to play).
-# The graph div is the output element itself or a div inside it: the one plotly gave a _fullLayout.
-PLOTLY_IDLE = """root => {
-  const gd = root._fullLayout ? root : [...root.querySelectorAll("div")].find(node => node._fullLayout);
-  const td = gd && gd._transitionData;
-  return !!td && !td._animationRaf && !(td._frameQueue && td._frameQueue.length);
-}"""
 NOTEBOOK = "02_page_cache_refcounts.ipynb"
 
 

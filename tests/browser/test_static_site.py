@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILDER = [sys.executable, "-m", "tools.site"]  # run from REPO_ROOT
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
+# the first test pays for the site build (given 900 s)
+pytestmark = pytest.mark.timeout(1200)
 EXIT_ASSETS_UNAVAILABLE = 3  # tools.site: the npm assets are neither cached nor downloadable
 VIEWPORT = {"width": 1400, "height": 900}
 RENDER_TIMEOUT_MS = 30_000
@@ -77,7 +79,9 @@ def static_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
         return Site(root, None, f"(reused {root})")
     root = tmp_path_factory.mktemp("static-site") / "site"
     started = time.monotonic()
-    done = subprocess.run([*BUILDER, "--out", str(root)], capture_output=True, text=True, cwd=REPO_ROOT, check=False)
+    done = subprocess.run(
+        [*BUILDER, "--out", str(root)], capture_output=True, text=True, cwd=REPO_ROOT, check=False, timeout=900
+    )
     elapsed = time.monotonic() - started
     output = (done.stdout + done.stderr).strip()
     if done.returncode == EXIT_ASSETS_UNAVAILABLE and not os.environ.get("CI"):

@@ -17,7 +17,9 @@ refused.
 
 ``--VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension``: Voilà loads every installed
 JupyterLab extension; Notebook 7's lab-extension fails to load in Voilà's page ("The getter for the shared
-module is not a function ... #RUNTIME-012", a console error) and is of no use there.
+module is not a function ... #RUNTIME-012", a console error) and is of no use there. jupytext's
+extension (jupytext builds the notebooks) fails the same way, and plotly's is not needed (the template draws
+the figures): the test takes ``make app``'s denylist from the Makefile.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ from conftest import (
     wait_for_widgets,
 )
 from playwright.sync_api import Page, expect
+from playwright_harness import wait_until
+
+from tools.makefile_vars import app_flags
 
 sys.path.insert(0, str(REPO_ROOT / "tools"))
 from app_assets import install as install_plotly_js
@@ -119,8 +124,8 @@ def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServ
         "--Voila.ip=127.0.0.1",
         "--Voila.port_retries=0",
         f"--Voila.token={token}",
-        "--VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension",
-        "--VoilaConfiguration.extension_denylist=jupyterlab-plotly",  # as `make app`: the template draws figures
+        # `make app`'s own extension denylist (Makefile APP_FLAGS), so the two cannot drift apart
+        *(flag for flag in app_flags() if flag.startswith("--VoilaConfiguration.extension_denylist=")),
     ]
     log_path = base / "voila.log"
     with log_path.open("wb") as log:
@@ -135,16 +140,18 @@ def voila_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaServ
 
 def _wait_until_ready(server: VoilaServer) -> None:
     started = time.monotonic()
-    while time.monotonic() - started < START_TIMEOUT_S:
+
+    def answered() -> bool:
         if server.proc.poll() is not None:
             raise RuntimeError(f"voila exited with code {server.proc.returncode}\n{server.log_tail()}")
-        try:
-            with urllib.request.urlopen(f"{server.base_url}/voila/tree?token={server.token}", timeout=2):
-                print(f"[voila] ready in {time.monotonic() - started:.1f} s at {server.base_url}")
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.2)
-    raise RuntimeError(f"voila did not answer within {START_TIMEOUT_S:.0f} s\n{server.log_tail()}")
+        with urllib.request.urlopen(f"{server.base_url}/voila/tree?token={server.token}", timeout=2):
+            return True  # URLError (an OSError) until the server answers
+
+    try:
+        wait_until(answered, f"voila to answer at {server.base_url}", START_TIMEOUT_S)
+    except TimeoutError as exc:
+        raise RuntimeError(f"{exc}\n{server.log_tail()}") from None
+    print(f"[voila] ready in {time.monotonic() - started:.1f} s at {server.base_url}")
 
 
 def _stop(server: VoilaServer) -> None:

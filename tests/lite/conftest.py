@@ -17,16 +17,14 @@ Fixtures
 
 from __future__ import annotations
 
-import contextlib
-import os
-import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from litekit import CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, VIEWPORT, LitePage, is_local, make_server, site_dir
+from litekit import LitePage, make_server, new_log, site_dir
+from playwright_harness import ARTIFACTS_DIR, artifact_name, launch_chromium, open_page, skip_or_fail
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -34,28 +32,19 @@ if TYPE_CHECKING:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # A real browser on a busy 2-core machine can stall once (a worker that boots late); one visible rerun keeps
-    # such a stall from failing CI, while a real bug fails both runs.
-    reruns = config.pluginmanager.hasplugin("rerunfailures")
+    # No test is re-run on failure: every wait is on the state it needs (notebook shown, kernel ready, run
+    # started, run finished), so a slow machine waits longer instead of failing.
     here = Path(__file__).resolve().parent
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.lite)
-            if reruns and "lite_page" in getattr(item, "fixturenames", ()):
-                item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"lite tests cannot run: {reason} (CI is set, so this fails instead of skipping)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
 def lite_dir() -> Path:
     path = site_dir()
     if not (path / "lab" / "index.html").is_file():
-        _unavailable(f"no JupyterLite site in {path}: run `make lite` (or `make test-lite`)")
+        skip_or_fail("lite", f"no JupyterLite site in {path}: run `make lite` (or `make test-lite`)")
     return path
 
 
@@ -73,52 +62,21 @@ def lite_url(lite_dir: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing (tools/ensure_chromium.sh installs it)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the Python package playwright is not installed (pip install -e '.[dev]')")
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-    except Exception:
-        playwright.stop()
-        raise
-    try:
+    with launch_chromium("lite") as chromium:
         yield chromium
-    finally:
-        chromium.close()
-        playwright.stop()
 
 
 @pytest.fixture
-def lite_page(browser: Browser, lite_url: str) -> Iterator[LitePage]:
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    lite = LitePage(page, lite_url)
-
-    def route(route):  # type: ignore[no-untyped-def]
-        url = route.request.url
-        if is_local(url):
-            route.continue_()
-        else:
-            lite.external.append(url)
-            route.abort()
-
-    context.route("**/*", route)
-    context.on("request", lambda request: lite.requests.append(request.url))
-    page.on("console", lambda msg: lite.console_errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda error: lite.page_errors.append(str(error)))
-    try:
-        yield lite
-    finally:
-        artifacts = REPO_ROOT / "test-artifacts"
-        artifacts.mkdir(exist_ok=True)
-        test = os.environ.get("PYTEST_CURRENT_TEST", "lite").split(" ")[0].split("::")[-1]
-        with contextlib.suppress(Exception):  # a screenshot for the record; the page may be gone
-            page.screenshot(path=str(artifacts / f"lite-{re.sub(r'[^A-Za-z0-9_.-]', '_', test)}.png"))
-        with (artifacts / "lite-requests.txt").open("a") as log:
-            log.writelines(f"{test}\t{url}\n" for url in lite.requests)
-        context.close()
+def lite_page(browser: Browser, lite_url: str, request: pytest.FixtureRequest) -> Iterator[LitePage]:
+    log = new_log()
+    shot = ARTIFACTS_DIR / f"lite-{artifact_name(request.node)}.png"
+    with open_page(browser, log, block_external=True, screenshot=shot, console_location=False) as page:
+        lite = LitePage(page, lite_url, log)
+        try:
+            yield lite
+        finally:
+            test = request.node.name
+            ARTIFACTS_DIR.mkdir(exist_ok=True)
+            with (ARTIFACTS_DIR / "lite-requests.txt").open("a") as requests:
+                requests.writelines(f"{test}\t{url}\n" for url in lite.requests)
     assert lite.external == [], f"{len(lite.external)} request(s) tried to leave 127.0.0.1: {lite.external[:10]}"

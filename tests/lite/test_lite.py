@@ -16,7 +16,8 @@ from playwright.sync_api import expect
 
 from tools.lite.config import KERNEL_EXTENSION, PYODIDE_DIR, check_config, external_urls
 
-pytestmark = pytest.mark.lite
+# Run All in Pyodide: up to 60 s to show the notebook, 120 s for the kernel, 300 s for the run
+pytestmark = [pytest.mark.lite, pytest.mark.timeout(900)]
 
 
 def bit_button(scope, n: int):  # type: ignore[no-untyped-def]

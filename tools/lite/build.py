@@ -154,7 +154,7 @@ def run_jupyter_lite(jupyter: Path, work: Path, lite_dir: Path, contents: Path, 
     cmd = [str(jupyter), "lite", "build", "--lite-dir", str(lite_dir), "--output-dir", str(site)]
     cmd += ["--contents", str(contents), "--apps", "lab", "--no-sourcemaps", "--no-unused-shared-packages"]
     cmd += ["--ignore-sys-prefix", f"--FederatedExtensionAddon.extra_labextensions_path={exts}"]
-    done = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
+    done = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False, timeout=900)
     if done.returncode != 0:
         raise LiteBuildError(f"jupyter lite build failed:\n{(done.stderr or done.stdout)[-4000:]}")
 

@@ -80,7 +80,7 @@ def build_folioviz_wheel(target_dir: Path) -> Path:
     """folioviz as a wheel, built from this checkout (hatchling, no network)."""
     with tempfile.TemporaryDirectory(prefix="folioviz-wheel-") as scratch:
         cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", scratch]
-        done = subprocess.run([*cmd, str(ROOT)], capture_output=True, text=True, check=False)
+        done = subprocess.run([*cmd, str(ROOT)], capture_output=True, text=True, check=False, timeout=300)
         if done.returncode != 0:
             raise LiteBuildError(f"building the folioviz wheel failed:\n{done.stderr or done.stdout}")
         (built,) = Path(scratch).glob("folioviz-*.whl")
