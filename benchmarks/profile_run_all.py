@@ -21,7 +21,7 @@ up to it, by what the page's main thread was doing at each sample:
 * ``comm``    other script in a task that received a kernel websocket frame (the trace's ``WebSocketReceive``):
   JupyterLab decoding, dispatching and handling messages, output models and their (non-widget) rendering;
 * ``other``   the rest of JupyterLab's script, and the browser's own work inside a task;
-* ``probe``   this benchmark's own in-page check (functions named ``__fv*``);
+* ``probe``   this benchmark's own in-page check (functions named ``__fv*``, and the built-ins they call);
 * ``kernel``  the main thread idle while the kernel executes a cell (each ``execute_reply``, from
   ``metadata.started`` to its ``header.date``, put on the trace's clock through ``performance.timeOrigin``);
 * ``idle``    the main thread idle and the kernel not executing (messages in flight, timers, waiting for frames).
@@ -71,22 +71,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT / "tests" / "browser"), str(ROOT / "tests"), str(ROOT)]
 
-# The browser suite's server and page helpers: the same JupyterLab set-up as the tests.
+# The browser suite's harness and JupyterLab server helpers: chromium and Lab set up as the tests set them up.
 from conftest import (  # noqa: E402
-    _CODE_PROMPTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    KERNEL_IDLE,
     LIGHT,
     QUIET_SETTINGS,
     THEMES_PLUGIN,
-    VIEWPORT,
     WIDGET_OUTPUTS_JS,
     LabServer,
-    _click_menu,
     _free_port,
     _stop,
     _wait_until_ready,
@@ -95,6 +88,7 @@ from conftest import (  # noqa: E402
     hermetic_jupyter_env,
     ready_notebooks,
 )
+from playwright_harness import CODE_PROMPTS, KERNEL_IDLE, VIEWPORT, click_menu, launch_chromium  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -153,9 +147,50 @@ def load_average() -> str:
     return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
 
 
+def _proc_table() -> dict[int, tuple[int, float]]:
+    """pid -> (parent pid, CPU seconds used so far: user + system) of every process readable in /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        table[int(stat.parent.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    return table
+
+
+def _descendants(table: dict[int, tuple[int, float]], root: int) -> set[int]:
+    found, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, (ppid, _) in table.items() if ppid == parent]
+        found.update(children)
+        frontier.extend(children)
+    return found
+
+
+def cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the Lab server itself, its kernels, and this script's browser (the Playwright
+    driver and chromium: this process's other descendants). Differences over a run say who kept the cores busy."""
+    table = _proc_table()
+    server_tree = _descendants(table, server_pid)
+    browser = _descendants(table, os.getpid()) - server_tree - {os.getpid()}
+    kernels = server_tree - {server_pid}
+    return {
+        "server": table.get(server_pid, (0, 0.0))[1],
+        "kernel": sum(table[p][1] for p in kernels if p in table),
+        "browser": sum(table[p][1] for p in browser if p in table),
+    }
+
+
 def git_commit() -> str:
-    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
-    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False, timeout=30
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=False, timeout=30
+    )
     return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
@@ -182,7 +217,7 @@ print("folioviz profile: TCP_NODELAY on kernel websockets", flush=True)
 
 
 @contextlib.contextmanager
-def lab_server(*, nodelay: bool = False) -> Iterator[LabServer]:
+def lab_server(*, nodelay: bool = False, settings: dict[str, dict[str, Any]] | None = None) -> Iterator[LabServer]:
     """JupyterLab as the browser suite starts it (tests/browser/conftest.py ``lab_server``), for this script."""
     with tempfile.TemporaryDirectory(prefix="fv-profile-") as tmp:
         base = Path(tmp)
@@ -190,7 +225,7 @@ def lab_server(*, nodelay: bool = False) -> Iterator[LabServer]:
         shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
         settings_dir, workspaces_dir = base / "user-settings", base / "workspaces"
         workspaces_dir.mkdir()
-        for plugin_id, values in QUIET_SETTINGS.items():
+        for plugin_id, values in {**QUIET_SETTINGS, **(settings or {})}.items():
             _write_settings(settings_dir, plugin_id, values)
         _write_settings(settings_dir, THEMES_PLUGIN, {"theme": LIGHT})
         token, port = secrets.token_hex(16), _free_port()
@@ -456,12 +491,15 @@ def _sample(nodes: dict[int, dict[str, Any]], node_id: int, ts: float, dur: floa
     if name in ("(idle)", "(program)", "(garbage collector)", "(root)"):
         kind = {"(idle)": "idle", "(garbage collector)": "gc"}.get(name, "program")
         return Sample(ts, dur, kind, (), name)
-    urls, leaf, probe = [], "", False
+    urls: list[str] = []
+    leaf, probe = "", False
     current: dict[str, Any] | None = node
     while current:
         frame = current.get("callFrame", {})
         url = frame.get("url", "")
-        probe = probe or frame.get("functionName", "").startswith("__fv")
+        # the probe's own time: a __fv* frame comes before (nearer the leaf than) any page script's frame; what
+        # the probe calls into (the bit's click handler, JupyterLab) is the page's time
+        probe = probe or (not urls and frame.get("functionName", "").startswith("__fv"))
         if url:
             urls.append(url)
             if not leaf:
@@ -548,14 +586,27 @@ def click_path(
     return {k: round(v, 1) for k, v in path.items()}
 
 
-def transit_ms(frames: Frames, offset_us: float) -> float | None:
-    """Median ms from a message's kernel header date to its frame reaching the page (server + websocket)."""
-    delays = [
-        (ts - (iso_seconds(msg["header"]["date"]) * 1e6 + offset_us)) / 1e3
-        for ts, _, msg in frames.received
-        if msg.get("header", {}).get("date")
-    ]
-    return round(statistics.median(delays), 2) if delays else None
+def transit_ms(frames: Frames, offset_us: float, listener: IOPubListener | None = None) -> dict[str, float | None]:
+    """Median and 90th percentile ms of an IOPub message's trip: from its kernel header date to its frame reaching
+    the page (``to_page``), split at a ZeroMQ subscriber on this machine when there is one (``to_zmq``: the
+    kernel's IOPub thread; ``zmq_to_page``: jupyter_server and the websocket)."""
+    trips: dict[str, list[float]] = defaultdict(list)
+    for ts, _, msg in frames.received:
+        header = msg.get("header", {})
+        if not header.get("date") or msg.get("channel") != "iopub":
+            continue
+        made = iso_seconds(header["date"]) * 1e6 + offset_us
+        trips["to_page"].append((ts - made) / 1e3)
+        arrived = listener.arrived.get(header.get("msg_id", "")) if listener else None
+        if arrived is not None:
+            trips["to_zmq"].append((arrived * 1e6 + offset_us - made) / 1e3)
+            trips["zmq_to_page"].append((ts - (arrived * 1e6 + offset_us)) / 1e3)
+    out: dict[str, float | None] = {}
+    for key, values in trips.items():
+        values.sort()
+        out[f"{key}_median"] = round(statistics.median(values), 1)
+        out[f"{key}_p90"] = round(values[int(0.9 * (len(values) - 1))], 1)
+    return out
 
 
 def _msg_type(msg: dict[str, Any]) -> str:
@@ -565,12 +616,23 @@ def _msg_type(msg: dict[str, Any]) -> str:
 def frames_between(frames: list[tuple[float, int, dict[str, Any]]], lo: float, hi: float) -> dict[str, Any]:
     inside = [(size, msg) for ts, size, msg in frames if lo <= ts <= hi]
     types = Counter(msg.get("header", {}).get("msg_type", "?") for _, msg in inside)
+    models = Counter(
+        msg["content"].get("data", {}).get("state", {}).get("_model_name", "?")
+        for _, msg in inside
+        if _msg_type(msg) == "comm_open" and isinstance(msg.get("content"), dict)
+    )
     comms = {
         msg["content"].get("comm_id")
         for _, msg in inside
         if msg.get("header", {}).get("msg_type") == "comm_msg" and isinstance(msg.get("content"), dict)
     }
-    return {"count": len(inside), "bytes": sum(size for size, _ in inside), "types": dict(types), "comms": len(comms)}
+    return {
+        "count": len(inside),
+        "bytes": sum(size for size, _ in inside),
+        "types": dict(types),
+        "comms": len(comms),
+        "models_opened": dict(models.most_common(12)),
+    }
 
 
 # ------------------------------------------------------------------------------------------- Run All
@@ -595,7 +657,7 @@ _WATCH = f"""([widgets, plots]) => {{
       fig.views = state.views;
       fig.plots = [...document.querySelectorAll(".jp-NotebookPanel .jp-RenderedPlotly")]
         .filter(p => p.querySelector(".main-svg")).length;
-      const prompts = {_CODE_PROMPTS};
+      const prompts = {CODE_PROMPTS};
       const idle = document.querySelector({json.dumps(KERNEL_IDLE)}) !== null;
       const started = prompts.some(p => /\\[[*0-9]+\\]/.test(p.textContent));
       const finished = started && idle && !prompts.some(p => p.textContent.includes("[*]"));
@@ -663,8 +725,8 @@ class Session:
 
     def open_cleared(self, page: Any, name: str) -> None:
         self.lab.open_notebook(page, name)
-        _click_menu(page, "Edit", "Clear Outputs of All Cells")
-        page.wait_for_function(f"() => !{_CODE_PROMPTS}.some(p => /\\[[*0-9]+\\]/.test(p.textContent))")
+        click_menu(page, "Edit", "Clear Outputs of All Cells")
+        page.wait_for_function(f"() => !{CODE_PROMPTS}.some(p => /\\[[*0-9]+\\]/.test(p.textContent))")
 
     def iopub_listener(self, name: str) -> IOPubListener | None:
         """Listen to the IOPub socket of ``name``'s kernel (its connection file is in the server's runtime dir)."""
@@ -699,27 +761,33 @@ def run_all_once(session: Session, name: str, *, traced: bool, label: str) -> di
     with session.tab() as tab:
         page, frames = tab.page, tab.frames
         session.open_cleared(page, name)
+        listener = session.iopub_listener(name) if traced else None
         page.evaluate(_WATCH, [widgets, plots])
         frames.clear()
         load = load_average()
         with contextlib.ExitStack() as stack:
             recording = stack.enter_context(session.record(tab)) if traced else Recording()
-            _click_menu(page, "Run", "Run All Cells")
+            cpu_before = cpu_seconds(session.lab.proc.pid)
+            click_menu(page, "Run", "Run All Cells")
             page.wait_for_function("() => window.__fvProfile.done !== null", timeout=RUN_ALL_TIMEOUT_MS, polling=100)
             fig = page.evaluate("() => window.__fvProfile")
+            cpu = {k: round(v - cpu_before[k], 2) for k, v in cpu_seconds(session.lab.proc.pid).items()}
             page.wait_for_timeout(300)  # the last frame's paint lands in the trace
+        if listener:
+            listener.stopping.set()
+            listener.join(5)
         wall = (fig["done"] - fig["t0"]) / 1e3
         summary: dict[str, Any] = {"notebook": name, "traced": traced, "wall_s": round(wall, 3), "load": load}
-        summary.update({"widgets": fig["views"], "plots": fig["plots"]})
+        summary.update({"widgets": fig["views"], "plots": fig["plots"], "cpu_s": cpu})
         if traced:
             if session.dump:
                 recording.dump(session.dump / f"{label}.json")
-            summary.update(sort_run(recording.trace(), frames, fig))
+            summary.update(sort_run(recording.trace(), frames, fig, listener))
     print(f"[profile] {label}: {json.dumps({k: v for k, v in summary.items() if k != 'top'})}", flush=True)
     return summary
 
 
-def sort_run(trace: Trace, frames: Frames, fig: dict[str, Any]) -> dict[str, Any]:
+def sort_run(trace: Trace, frames: Frames, fig: dict[str, Any], listener: IOPubListener | None) -> dict[str, Any]:
     lo, hi = trace.marks["fv-run-all"], trace.marks["fv-done"]
     offset_us = lo - fig["wall0"] * 1e3  # trace µs minus wall-clock µs
     kernel, kernel_total, cells = kernel_intervals(frames, offset_us)
@@ -735,7 +803,7 @@ def sort_run(trace: Trace, frames: Frames, fig: dict[str, Any]) -> dict[str, Any
         "message_tasks": trace.message_task_count(lo, hi),
         "message_task_s": round(trace.message_tasks.overlap(lo, hi) / 1e6, 3),
         "longest_task_ms": round(trace.longest_task_ms(lo, hi), 1),
-        "kernel_to_page_ms_median": transit_ms(frames, offset_us),
+        "trip_ms": transit_ms(frames, offset_us, listener),
         "samples": sum(1 for s in trace.samples if lo <= s.ts < hi),
         "top": {col: [[leaf, round(us / 1e3, 1)] for leaf, us in c.most_common(8)] for col, c in leaves.items()},
     }
@@ -755,6 +823,14 @@ def profile_notebook(session: Session, name: str, runs: int, untraced: int) -> d
         "bytes_received_median": statistics.median(r["frames_received"]["bytes"] for r in traced),
         "message_task_s_median": round(statistics.median(r["message_task_s"] for r in traced), 3),
         "seconds_median": median,
+        "cpu_s_median": {
+            k: _median([r["cpu_s"][k] for r in (untimed or traced)], 2) for k in ("server", "kernel", "browser")
+        },
+        "trip_ms_median": {
+            k: _median([r["trip_ms"][k] for r in traced if r["trip_ms"].get(k) is not None])
+            for k in ("to_page_median", "to_zmq_median", "zmq_to_page_median")
+        },
+        "comm_open_median": statistics.median(r["frames_received"]["types"].get("comm_open", 0) for r in traced),
         "runs": traced,
         "untraced": untimed,
     }
@@ -791,11 +867,11 @@ def profile_clicks(session: Session, clicks: int) -> dict[str, Any]:
     with session.tab() as tab:
         page, frames = tab.page, tab.frames
         session.open_cleared(page, CLICK_NOTEBOOK)
-        _click_menu(page, "Run", "Run All Cells")
+        click_menu(page, "Run", "Run All Cells")
         page.wait_for_function(
-            f"() => {_CODE_PROMPTS}.some(p => /\\[[0-9]+\\]/.test(p.textContent)) && "
+            f"() => {CODE_PROMPTS}.some(p => /\\[[0-9]+\\]/.test(p.textContent)) && "
             f"document.querySelector({json.dumps(KERNEL_IDLE)}) !== null && "
-            f"!{_CODE_PROMPTS}.some(p => p.textContent.includes('[*]')) && "
+            f"!{CODE_PROMPTS}.some(p => p.textContent.includes('[*]')) && "
             "document.querySelector('.folioviz-mapping-word .fv-bit-0') !== null",
             timeout=RUN_ALL_TIMEOUT_MS,
             polling=100,
@@ -853,7 +929,7 @@ def sort_clicks(
         "median_ms": round(statistics.median(times), 1),
         "p90_ms": round(times[min(len(times) - 1, int(0.9 * len(times)))], 1),
         "slow": [r["click"] for r in rows if r["ms"] > SLOW_CLICK_MS],
-        "kernel_to_page_ms_median": transit_ms(frames, offset_us),
+        "trip_ms": transit_ms(frames, offset_us, listener),
         "bit_ms_median": _median([r["bit_ms"] for r in rows if r["bit_ms"] is not None]),
         "fast": _group(rows, slow=False),
         "slow_group": _group(rows, slow=True),
@@ -861,8 +937,8 @@ def sort_clicks(
     }
 
 
-def _median(values: list[float]) -> float | None:
-    return round(statistics.median(values), 1) if values else None
+def _median(values: list[float], digits: int = 1) -> float | None:
+    return round(statistics.median(values), digits) if values else None
 
 
 def _group(rows: list[dict[str, Any]], *, slow: bool) -> dict[str, Any]:
@@ -913,6 +989,22 @@ def table(notebooks: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def flow_table(notebooks: list[dict[str, Any]]) -> str:
+    """Who kept the two cores busy (CPU seconds during Run All, untraced) and how long an IOPub message took to
+    reach the page (median ms, traced runs)."""
+    head = ["notebook", "wall", "CPU server", "CPU kernel", "CPU browser", "comm_open", "trip", "to zmq", "zmq->page"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for nb in notebooks:
+        stem = nb["notebook"].removesuffix(".ipynb")
+        cpu, trip = nb["cpu_s_median"], nb["trip_ms_median"]
+        wall = nb["untraced_wall_s"] or nb["wall_s_median"]
+        cells = [SHORT.get(stem, stem), f"{wall:.2f}", *(f"{cpu[k]:.2f}" for k in ("server", "kernel", "browser"))]
+        cells.append(f"{nb['comm_open_median']:.0f}")
+        cells += [f"{trip[k]:.0f}" if trip[k] is not None else "-" for k in trip]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def click_table(clicks: dict[str, Any]) -> str:
     lines = [
         f"{clicks['clicks']} clicks: median {clicks['median_ms']} ms, p90 {clicks['p90_ms']} ms, "
@@ -950,23 +1042,32 @@ def main() -> None:
         "--nodelay", action="store_true", help="experiment: the server sets TCP_NODELAY on kernel websockets"
     )
     parser.add_argument("--tag", default="", help="suffix of the result files (e.g. -nodelay)")
+    parser.add_argument(
+        "--setting",
+        nargs=3,
+        action="append",
+        default=[],
+        metavar=("PLUGIN", "KEY", "JSON"),
+        help="experiment: a JupyterLab user setting (JSON value), e.g. PLUGIN=@jupyterlab/notebook-extension:tracker "
+        "KEY=windowingMode JSON='\"none\"'",
+    )
     args = parser.parse_args()
     names = [n if n.endswith(".ipynb") else f"{n}.ipynb" for n in args.nb] if args.nb else ready_notebooks()
-    from playwright.sync_api import sync_playwright
-
-    machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "load_at_start": load_average()}
+    machine: dict[str, Any] = {"cpus": os.cpu_count(), "platform": platform.platform(), "load_at_start": load_average()}
     header = {"commit": git_commit(), "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}
     print(f"[profile] commit {header['commit']}, {header['date']}, {machine}", flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     machine["nodelay_experiment"] = args.nodelay
-    with lab_server(nodelay=args.nodelay) as lab, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    settings: dict[str, dict[str, Any]] = defaultdict(dict)
+    for plugin, key, value in args.setting:
+        settings[plugin][key] = json.loads(value)
+    machine["settings_experiment"] = dict(settings)
+    with lab_server(nodelay=args.nodelay, settings=settings) as lab, launch_chromium("profile") as browser:
         session = Session(browser, lab, args.dump_trace)
         notebooks = (
             [] if args.no_run_all else [profile_notebook(session, name, args.runs, args.untraced) for name in names]
         )
         clicks = None if args.no_clicks else profile_clicks(session, args.clicks)
-        browser.close()
     machine["load_at_end"] = load_average()
     if notebooks:
         (RESULTS / f"profile-run-all{args.tag}.json").write_text(
@@ -974,6 +1075,8 @@ def main() -> None:
         )
         print(f"\nRun All, JupyterLab, median of {args.runs} traced runs, seconds (load {machine['load_at_end']}):")
         print(table(notebooks))
+        print("\nCPU seconds during Run All (untraced) and an IOPub message's trip to the page (ms, median):")
+        print(flow_table(notebooks))
     if clicks:
         (RESULTS / f"profile-clicks{args.tag}.json").write_text(
             json.dumps({**header, "machine": machine, **clicks}, indent=1) + "\n"
