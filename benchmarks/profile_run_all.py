@@ -189,7 +189,12 @@ def git_commit() -> str:
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False, timeout=30
     )
     dirty = subprocess.run(
-        ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=False, timeout=30
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
     )
     return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
@@ -974,7 +979,7 @@ SHORT = {
 
 
 def table(notebooks: list[dict[str, Any]]) -> str:
-    head = ["notebook", "wall", "untraced", *CATEGORIES, "kernel exec", "frames in", "kB in"]
+    head = ["notebook", "wall", "untraced", *CATEGORIES, "kernel exec", "frames in", "kB in", "load 1 min"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for nb in notebooks:
         stem = nb["notebook"].removesuffix(".ipynb")
@@ -984,9 +989,16 @@ def table(notebooks: list[dict[str, Any]]) -> str:
             f"{nb['kernel_exec_s_median']:.2f}",
             f"{nb['frames_received_median']:.0f}",
             f"{nb['bytes_received_median'] / 1e3:.0f}",
+            _load_range(nb["runs"] + nb["untraced"]),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _load_range(runs: list[dict[str, Any]]) -> str:
+    """The 1-minute load average at the start of the runs: lowest-highest."""
+    loads = sorted(float(r["load"].split(",")[0]) for r in runs)
+    return f"{loads[0]:.1f}-{loads[-1]:.1f}"
 
 
 def flow_table(notebooks: list[dict[str, Any]]) -> str:
@@ -1071,7 +1083,8 @@ def main() -> None:
     machine["load_at_end"] = load_average()
     if notebooks:
         (RESULTS / f"profile-run-all{args.tag}.json").write_text(
-            json.dumps({**header, "machine": machine, "runs": args.runs, "notebooks": notebooks}, indent=1) + "\n"
+            json.dumps({**header, "machine": machine, "runs": args.runs, "notebooks": notebooks}, separators=(",", ":"))
+            + "\n"
         )
         print(f"\nRun All, JupyterLab, median of {args.runs} traced runs, seconds (load {machine['load_at_end']}):")
         print(table(notebooks))
@@ -1079,7 +1092,7 @@ def main() -> None:
         print(flow_table(notebooks))
     if clicks:
         (RESULTS / f"profile-clicks{args.tag}.json").write_text(
-            json.dumps({**header, "machine": machine, **clicks}, indent=1) + "\n"
+            json.dumps({**header, "machine": machine, **clicks}, separators=(",", ":")) + "\n"
         )
         print("\nBit clicks, notebook 01, in-page:")
         print(click_table(clicks))
