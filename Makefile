@@ -2,7 +2,7 @@
 #   make lab    set up .venv and open the workbook in JupyterLab (127.0.0.1, token on)
 #   make test   set up .venv (and Debian's chromium, if missing) and run the whole test suite
 # Other targets: notebooks (re-execute the committed notebooks), provenance (check every kernel fact
-# against the real source; downloads), site (offline static HTML in site/), bench, lint, screenshot, clean,
+# against the real source; downloads), site (offline static HTML in site/), bench, profile, lint, screenshot, clean,
 # drgn-fixtures (remake the BTF fixtures of the drgn tests; downloads a Debian kernel package).
 # The kernel lab (real Debian kernels under QEMU; see the README, "For mentors: the kernel lab"):
 #   make kernels              fetch the pinned kernel images (cached; offline after the first run)
@@ -72,7 +72,7 @@ STAMP  := $(VENV)/.folioviz-installed
 LAB_PORT ?= 8888
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: kernels vm real-kernels test-real-kernels lab-deps lab app test test-lite test-fast lint notebooks bench bench-lite figures screenshot browser-deps provenance site lite lite-serve clean drgn-fixtures flag-tables
+.PHONY: kernels vm real-kernels test-real-kernels lab-deps lab app test test-lite test-fast lint notebooks bench bench-lite figures profile screenshot browser-deps provenance site lite lite-serve clean drgn-fixtures flag-tables
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "folioviz needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
@@ -198,6 +198,12 @@ bench-lite: lite browser-deps
 figures: $(STAMP) browser-deps
 	FOLIOVIZ_FIGURES=1 $(PY) -m pytest tests/browser/test_figures.py -q -s
 	$(PY) benchmarks/voila_first_widget.py
+
+# Where Run All's time goes in JupyterLab (Chrome traces: kernel, comm messages, widget views, plotly, layout and
+# paint, other script, idle; median of 3 per notebook) and what a slow bit click waits for (30 clicks in notebook
+# 01). Prints the tables; per-run summaries in benchmarks/results/ (docs/performance.md, "Profile").
+profile: $(STAMP) browser-deps
+	$(PY) benchmarks/profile_run_all.py
 
 screenshot: $(STAMP) browser-deps
 	FOLIOVIZ_UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser/test_readme_screenshot.py -q
