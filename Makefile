@@ -203,7 +203,7 @@ figures: $(STAMP) browser-deps
 # paint, other script, idle; median of 3 per notebook) and what a slow bit click waits for (30 clicks in notebook
 # 01). Prints the tables; per-run summaries in benchmarks/results/ (docs/performance.md, "Profile").
 profile: $(STAMP) browser-deps
-	$(PY) benchmarks/profile_run_all.py
+	$(PY) -m benchmarks.profile
 
 screenshot: $(STAMP) browser-deps
 	FOLIOVIZ_UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser/test_readme_screenshot.py -q

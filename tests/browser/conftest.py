@@ -158,7 +158,7 @@ def hermetic_jupyter_env(base: Path) -> dict[str, str]:
     return env
 
 
-def _write_settings(settings_dir: Path, plugin_id: str, values: dict[str, Any]) -> None:
+def write_settings(settings_dir: Path, plugin_id: str, values: dict[str, Any]) -> None:
     package, plugin = plugin_id.split(":")
     target = settings_dir / package / f"{plugin}.jupyterlab-settings"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -223,7 +223,7 @@ class LabServer:
 
     def write_user_settings(self, plugin_id: str, values: dict[str, Any]) -> None:
         """Write JupyterLab user settings; pages opened afterwards use them."""
-        _write_settings(self.settings_dir, plugin_id, values)
+        write_settings(self.settings_dir, plugin_id, values)
 
     def set_theme(self, theme: str) -> None:
         """Theme for pages opened from now on (LIGHT or DARK; any installed theme's name works)."""
@@ -335,8 +335,8 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     workspaces_dir = base / "workspaces"
     workspaces_dir.mkdir()
     for plugin_id, values in QUIET_SETTINGS.items():
-        _write_settings(settings_dir, plugin_id, values)
-    _write_settings(settings_dir, THEMES_PLUGIN, {"theme": LIGHT})
+        write_settings(settings_dir, plugin_id, values)
+    write_settings(settings_dir, THEMES_PLUGIN, {"theme": LIGHT})
 
     env = hermetic_jupyter_env(base)
 
@@ -368,13 +368,13 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=base, start_new_session=True)
     lab = LabServer(f"http://127.0.0.1:{port}", token, root, settings_dir, log_path, proc)
     try:
-        _wait_until_ready(lab)
+        wait_until_ready(lab)
         yield lab
     finally:
-        _stop(lab)
+        stop_server(lab)
 
 
-def _wait_until_ready(lab: LabServer) -> None:
+def wait_until_ready(lab: LabServer) -> None:
     def answered() -> bool:
         if lab.proc.poll() is not None:
             raise RuntimeError(
@@ -393,7 +393,7 @@ def _wait_until_ready(lab: LabServer) -> None:
         raise RuntimeError(f"JupyterLab sees no python3 kernelspec (found {sorted(specs)}): is share/jupyter hidden?")
 
 
-def _stop(lab: LabServer) -> None:
+def stop_server(lab: LabServer) -> None:
     if lab.proc.poll() is None:
         try:
             lab.shutdown_kernels()

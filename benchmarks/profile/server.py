@@ -1,0 +1,156 @@
+"""The Lab server as the browser suite starts it, the processes' CPU seconds, the commit and the load average."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from conftest import (
+    LIGHT,
+    QUIET_SETTINGS,
+    THEMES_PLUGIN,
+    LabServer,
+    free_port,
+    hermetic_jupyter_env,
+    stop_server,
+    wait_until_ready,
+    write_settings,
+)
+
+from . import ROOT
+
+# ------------------------------------------------------------------------------------------ the machine
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
+def _proc_table() -> dict[int, tuple[int, float]]:
+    """pid -> (parent pid, CPU seconds used so far: user + system) of every process readable in /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        table[int(stat.parent.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    return table
+
+
+def _descendants(table: dict[int, tuple[int, float]], root: int) -> set[int]:
+    found, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, (ppid, _) in table.items() if ppid == parent]
+        found.update(children)
+        frontier.extend(children)
+    return found
+
+
+def cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the Lab server itself, its kernels, and this script's browser (the Playwright
+    driver and chromium: this process's other descendants). Differences over a run say who kept the cores busy."""
+    table = _proc_table()
+    server_tree = _descendants(table, server_pid)
+    browser = _descendants(table, os.getpid()) - server_tree - {os.getpid()}
+    kernels = server_tree - {server_pid}
+    return {
+        "server": table.get(server_pid, (0, 0.0))[1],
+        "kernel": sum(table[p][1] for p in kernels if p in table),
+        "browser": sum(table[p][1] for p in browser if p in table),
+    }
+
+
+def git_commit() -> str:
+    out = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False, timeout=30
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
+# ------------------------------------------------------------------------------------ server and browser
+
+
+# --nodelay (an experiment, not a fix): the server's kernel websockets set TCP_NODELAY, so that a small frame is
+# not held back by Nagle's algorithm until the browser's delayed ACK (40 ms on Linux) comes. jupyter_server never
+# sets it (tornado's WebSocketHandler.set_nodelay defaults to off).
+NODELAY_CONFIG = """
+from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
+
+_open = KernelWebsocketHandler.open
+
+
+async def _open_nodelay(self, kernel_id):
+    self.set_nodelay(True)
+    return await _open(self, kernel_id)
+
+
+KernelWebsocketHandler.open = _open_nodelay
+print("folioviz profile: TCP_NODELAY on kernel websockets", flush=True)
+"""
+
+
+@contextlib.contextmanager
+def lab_server(*, nodelay: bool = False, settings: dict[str, dict[str, Any]] | None = None) -> Iterator[LabServer]:
+    """JupyterLab as the browser suite starts it (tests/browser/conftest.py ``lab_server``), for this script."""
+    with tempfile.TemporaryDirectory(prefix="fv-profile-") as tmp:
+        base = Path(tmp)
+        root = base / "notebooks"
+        shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        settings_dir, workspaces_dir = base / "user-settings", base / "workspaces"
+        workspaces_dir.mkdir()
+        for plugin_id, values in {**QUIET_SETTINGS, **(settings or {})}.items():
+            write_settings(settings_dir, plugin_id, values)
+        write_settings(settings_dir, THEMES_PLUGIN, {"theme": LIGHT})
+        token, port = secrets.token_hex(16), free_port()
+        cmd = [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.port_retries=0",
+            "--ServerApp.ip=127.0.0.1",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            f"--LabApp.user_settings_dir={settings_dir}",
+            f"--LabApp.workspaces_dir={workspaces_dir}",
+            "--ServerApp.terminals_enabled=False",
+        ]
+        if os.geteuid() == 0:
+            cmd.insert(3, "--allow-root")
+        log_path = base / "server.log"
+        env = hermetic_jupyter_env(base)
+        if nodelay:
+            (base / "config" / "jupyter_server_config.py").write_text(NODELAY_CONFIG)
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=base, start_new_session=True
+            )
+        lab = LabServer(f"http://127.0.0.1:{port}", token, root, settings_dir, log_path, proc)
+        try:
+            wait_until_ready(lab)
+            if nodelay and "TCP_NODELAY on kernel websockets" not in lab.log_tail(400):
+                raise RuntimeError(f"--nodelay: the server did not load {base / 'config'}:\n{lab.log_tail()}")
+            yield lab
+        finally:
+            stop_server(lab)
