@@ -276,5 +276,7 @@ def test_iri_grammar_is_built_only_when_an_iri_is_checked() -> None:
         "check = jsonschema.FormatChecker()\n"
         "print(check.conforms('https://example.org/a', 'iri'), check.conforms('no iri at all', 'iri'))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, timeout=120
+    ).stdout
     assert out.split() == ["False", "True", "False"], out
