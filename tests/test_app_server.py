@@ -2,7 +2,8 @@
 many requests leave at most the capped number of kernels, idle kernels are culled, and the page names no CDN.
 
 One server for the module, started as the Makefile starts it (its APP_FLAGS, read from the Makefile) on a small
-scratch notebook, with a cap of 2 kernels and a culler that runs every 2 s for kernels idle 6 s.
+scratch notebook, with a cap of 2 kernels and a culler that runs every 2 s for kernels idle 6 s. A page asked for
+the moment a fresh server listens is served by its pre-heated kernel, with no second kernel started.
 """
 
 from __future__ import annotations
@@ -89,10 +90,8 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    base = tmp_path_factory.mktemp("app")
-    (base / "demo.ipynb").write_text(json.dumps(NOTEBOOK))
+def app_env(base: Path) -> dict[str, str]:
+    """The environment `make app` runs in, with Jupyter's dirs under ``base``."""
     env = os.environ.copy()
     for var, sub in {"JUPYTER_CONFIG_DIR": "config", "JUPYTER_RUNTIME_DIR": "runtime", "IPYTHONDIR": "ipython"}.items():
         (base / sub).mkdir()
@@ -100,6 +99,14 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     env["JUPYTER_DATA_DIR"] = str(base / "data")
     env["JUPYTER_PATH"] = str(ROOT / "folioviz" / "_jupyter")
     env.pop("JUPYTER_TOKEN", None)
+    return env
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    base = tmp_path_factory.mktemp("app")
+    (base / "demo.ipynb").write_text(json.dumps(NOTEBOOK))
+    env = app_env(base)
     port = free_port()
     cmd = [sys.executable, str(ROOT / "tools" / "voila_app.py"), "--no-browser", f"--port={port}"]
     flags = [f for f in app_flags() if not f.startswith("--VoilaKernelManager.fill_delay=")]
@@ -184,3 +191,92 @@ def test_kernels_are_capped_and_culled(app):
     assert len(app.kernels()) == 1, f"kernels left: {app.kernels()}\n{app.log.read_text()[-3000:]}"
     assert "Culling kernel" in app.log.read_text() or "culling" in app.log.read_text().lower()
     assert get(app.url())[0] == 200  # the pool still serves a page
+
+
+# ------------------------------------------------------------------------------ a page asked for as the server starts
+
+
+def test_page_asked_for_at_start_gets_the_preheated_kernel(tmp_path: Path) -> None:
+    """Voilà opens the browser as soon as it listens: that page is served by the pre-heated kernel, the one
+    already starting, and no second kernel is started for it (Voilà alone starts one when the pool's kernel has
+    not finished starting)."""
+    (tmp_path / "demo.ipynb").write_text(json.dumps(NOTEBOOK))
+    env = app_env(tmp_path)
+    port, token = free_port(), "t" * 40
+    cmd = [sys.executable, str(ROOT / "tools" / "voila_app.py"), "--no-browser", f"--port={port}", f"--token={token}"]
+    flags = [f for f in app_flags() if not f.startswith("--VoilaKernelManager.fill_delay=")]
+    cmd += ["--Voila.port_retries=0", *flags, "--VoilaKernelManager.fill_delay=60", str(tmp_path / "demo.ipynb")]
+    log = tmp_path / "voila.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp_path, start_new_session=True
+        )
+    server = App(port, token, proc, log)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:  # ask the moment the port answers, as the browser Voilà opens does
+            assert proc.poll() is None, log.read_text()
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            time.sleep(0.02)
+        status, body = get(server.url())
+        assert status == 200 and "ready" in body, body[-2000:]
+        text = log.read_text(errors="replace")
+        assert "Using pre-heated kernel" in text, text
+        assert text.count("Kernel started") == 1, text
+        assert len(server.kernels()) == 1, server.kernels()
+    finally:
+        children = server.kernels()
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_first_heat_waits_for_the_pool_kernel_without_taking_it() -> None:
+    import asyncio
+
+    from tools.voila_app import first_heat
+
+    class Manager:
+        def __init__(self) -> None:
+            self.notebook_data: dict[str, object] = {}
+            self._pools: dict[str, list[asyncio.Task[None]]] = {}
+
+    async def scenario() -> list[str]:
+        manager, seen = Manager(), []
+
+        async def heat() -> None:
+            await asyncio.sleep(0.2)
+            manager.notebook_data["demo.ipynb"] = {"kernel_ids": {"k"}}
+            seen.append("heated")
+
+        manager._pools["demo.ipynb"] = [asyncio.create_task(heat())]
+        await first_heat(manager, "demo.ipynb")
+        seen.append("page")
+        assert len(manager._pools["demo.ipynb"]) == 1  # still in the pool, for Voilà to hand to the page
+        await first_heat(manager, "demo.ipynb")  # heated: returns at once
+        await first_heat(Manager(), "other.ipynb")  # no pool (pre-heating off): returns at once
+        return seen
+
+    assert asyncio.run(scenario()) == ["heated", "page"]
+
+
+def test_iri_grammar_is_built_only_when_an_iri_is_checked() -> None:
+    """The launcher defers rfc3987_syntax (most of the server's start) and IRIs are still checked as before."""
+    pytest.importorskip("rfc3987_syntax")
+    code = (
+        "import sys; sys.path.insert(0, 'tools'); import voila_app, jsonschema\n"
+        "print('syntax_helpers' in str(sorted(sys.modules)))\n"
+        "check = jsonschema.FormatChecker()\n"
+        "print(check.conforms('https://example.org/a', 'iri'), check.conforms('no iri at all', 'iri'))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    assert out.split() == ["False", "True", "False"], out

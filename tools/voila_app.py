@@ -18,21 +18,61 @@ The kernel Voilà keeps pre-heated for the next page (``--VoilaConfiguration.pre
 Makefile's APP_FLAGS) is never culled (Voilà skips pooled kernels) and its refill is never refused (it waits for
 room under the cap), so the first widget is as fast as before.
 Every other Voilà option passes through unchanged.
+
+Two speed-ups for the page asked for as the server starts (Voilà opens the browser as soon as it listens):
+the page waits for the pre-heated kernel that is already starting instead of starting a second kernel beside
+it (``first_heat``), and ``rfc3987_syntax``'s grammar, built when jupyter_server is imported and most of the
+server's start, is built only if an IRI is ever checked (``defer_rfc3987_syntax``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
+import importlib.util
 import secrets
 import sys
+import types
 import webbrowser
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
-from tornado import web
-from traitlets import Integer
-from traitlets.config import Config
-from voila.app import Voila
+LAZY_MODULE = "rfc3987_syntax"
+
+
+def defer_rfc3987_syntax() -> None:
+    """Put off building ``rfc3987_syntax``'s IRI grammar until an IRI is first checked, if one ever is.
+
+    jupyter_server imports jupyter_events, which imports jsonschema, whose format checkers import
+    ``rfc3987_syntax`` when it is installed (jupyter-events asks for ``jsonschema[format-nongpl]``). Its import
+    compiles a Lark grammar: 1.5-5 s of the server's start, most of it. A stand-in module is put where the
+    import finds it; its ``is_valid_syntax`` imports the real module on its first call and hands over to it,
+    so an IRI is checked exactly as before, just never at start.
+    """
+    if LAZY_MODULE in sys.modules or importlib.util.find_spec(LAZY_MODULE) is None:
+        return
+    stand_in = types.ModuleType(LAZY_MODULE, "Stand-in until the first IRI is checked (tools/voila_app.py).")
+    real: list[Callable[[str, str], bool]] = []
+
+    def is_valid_syntax(term: str, value: str) -> bool:
+        if not real:
+            if sys.modules.get(LAZY_MODULE) is stand_in:
+                del sys.modules[LAZY_MODULE]
+            real.append(importlib.import_module(LAZY_MODULE).is_valid_syntax)
+        return real[0](term, value)
+
+    stand_in.is_valid_syntax = is_valid_syntax  # type: ignore[attr-defined]
+    sys.modules[LAZY_MODULE] = stand_in
+
+
+defer_rfc3987_syntax()  # before jupyter_server is imported
+
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager  # noqa: E402
+from tornado import web  # noqa: E402
+from traitlets import Integer  # noqa: E402
+from traitlets.config import Config  # noqa: E402
+from voila.app import Voila  # noqa: E402
+from voila.tornado.handler import TornadoVoilaHandler  # noqa: E402
 
 DEFAULT_MAX_KERNELS = 4
 DEFAULT_CULL_IDLE_S = 600
@@ -74,8 +114,39 @@ class CappedKernelManager(AsyncMappingKernelManager):  # type: ignore[misc]
             self._starting -= 1
 
 
+async def first_heat(manager: Any, notebook: str) -> None:
+    """Wait, if the pre-heated kernel for ``notebook`` is still being started at the server's start.
+
+    Voilà hands a page the pooled kernel only once that kernel has started (``notebook_data`` then names the
+    notebook); a page asked for sooner, as when Voilà opens the browser itself, got a second kernel started
+    for it, and the two raced for the CPU while the pooled one went unused. Waiting for the pool's first
+    kernel instead gives that page the kernel that is already starting, and running the notebook.
+    """
+    if notebook in getattr(manager, "notebook_data", {notebook: None}):
+        return
+    pool = getattr(manager, "_pools", {}).get(notebook) or []
+    if pool:
+        await asyncio.wait([pool[0]])  # does not take it from the pool, nor raise: Voilà does both next
+
+
+class PoolFirstVoilaHandler(TornadoVoilaHandler):  # type: ignore[misc]
+    """Voilà's page handler, which waits for the first pre-heated kernel rather than starting a second."""
+
+    async def get_generator(self, path: str | None = None) -> AsyncIterator[str]:
+        await first_heat(self.kernel_manager, self.notebook_path or path)
+        async for html in super().get_generator(path=path):
+            yield html
+
+
 class SafeVoila(Voila):  # type: ignore[misc]
-    """Voilà with the Host check on and the token shown in the URL it prints and opens."""
+    """Voilà with the Host check on and the token shown in the URL it prints and opens.
+
+    A page asked for while the pre-heated kernel is being started waits for that kernel (PoolFirstVoilaHandler).
+    """
+
+    def init_handlers(self) -> list[Any]:
+        handlers: list[Any] = super().init_handlers()
+        return [(h[0], PoolFirstVoilaHandler, *h[2:]) if h[1] is TornadoVoilaHandler else h for h in handlers]
 
     def init_settings(self) -> dict[str, Any]:
         settings: dict[str, Any] = super().init_settings()
