@@ -76,7 +76,9 @@ class Stepper(SnapshotMixin, InputProtocol[int], w.VBox, Generic[S]):
             max=last,
             description="step",
             continuous_update=True,
-            readout=True,
+            # No readout: the caption's "step i of n" says the same, and a readout measures itself on
+            # every move (ipywidgets' readout_overflow, a forced layout in the page).
+            readout=False,
             layout={"width": "22em"},
         )
         self._slider.add_class("fv-step-slider")
