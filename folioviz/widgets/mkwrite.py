@@ -315,7 +315,7 @@ class MkwriteWidget(SnapshotMixin, _InputsMixin, w.VBox):
         )
         self._make_error_box()
         self._pane = _Pane()
-        self._stepper: Stepper[Any] = Stepper(first.state.scenario)
+        self._stepper: Stepper[Any] = Stepper(first.state.scenario, layout=layout())
         self._watch_controls(self._controls.read)
         self._view_picker.observe(lambda change: self._from_control({"view": change["new"]}), names="value")
         super().__init__(
@@ -429,7 +429,7 @@ class MkwriteSideBySide(SnapshotMixin, _InputsMixin, w.VBox):
         self._right = _Pane(side_title(first_inputs.kernel, list(CHECKS)[1]))
         for pane in (self._left, self._right):
             pane.add_class("fv-side")
-        self._stepper: Stepper[Any] = Stepper(self._longest(first.state[1]))
+        self._stepper: Stepper[Any] = Stepper(self._longest(first.state[1]), layout=layout())
         self._watch_controls(self._read_controls)
         super().__init__(
             [

@@ -28,7 +28,7 @@ from ..render.svg import pagecache_svg
 from ..render.tables import cell_note_html, style_html
 from ..render.theme import is_presenter
 from .base import GuardedInputs
-from .looks import part
+from .looks import layout, part
 from .snapshot import SnapshotMixin
 from .stepper import Stepper
 
@@ -122,7 +122,7 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
                 self._run,
             ],
         )
-        self._stepper: Stepper[PageCacheFolio] = Stepper(initial, self._render_step, start=start)
+        self._stepper: Stepper[PageCacheFolio] = Stepper(initial, self._render_step, start=start, layout=layout())
         self._picker.observe(self._on_pick, names="value")
         self._size.observe(self._on_pick, names="value")
         top = part(

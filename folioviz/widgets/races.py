@@ -48,7 +48,7 @@ from ..render.svg import race_timeline_svg
 from ..render.tables import outcome_banner_html, race_state_html, race_table_html, style_html
 from ..render.theme import is_presenter
 from .base import InputProtocol, Plan
-from .looks import part
+from .looks import layout, part
 from .snapshot import SnapshotMixin
 from .stepper import Stepper
 
@@ -190,7 +190,7 @@ class RaceExplorer(SnapshotMixin, InputProtocol[_Explored], w.VBox):
         self._state = part(w.HTML, "")
         self._timeline = part(w.HTML, "")
         self._timeline.add_class("fv-race-timeline-box")
-        self._stepper: Stepper[Any] = Stepper(first.state.replay.scenario)
+        self._stepper: Stepper[Any] = Stepper(first.state.replay.scenario, layout=layout())
         for control in (self._handler, self._folio, self._kernel, self._threads):
             control.observe(lambda _: self._from_control(self._explored_inputs()), names="value")
         self._variant.observe(lambda change: self._from_control({"variant": change["new"]}), names="value")
