@@ -86,8 +86,10 @@ def import_seconds(module: str = "folioviz", rounds: int = 3) -> float:
             [sys.executable, "-X", "importtime", "-c", f"import {module}"],
             capture_output=True,
             text=True,
+            timeout=120,
             check=True,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
+            cwd=ROOT,
         ).stderr
         last = [line for line in err.splitlines() if line.rstrip().endswith(f"| {module}")][-1]
         times.append(int(last.split("|")[1]) / 1e6)
