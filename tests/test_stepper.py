@@ -77,3 +77,11 @@ def test_an_out_of_range_step_is_shown_in_the_error_box_and_the_last_good_step_k
     assert "step 2 of 4" in stepper._caption.value
     stepper.step = 3  # a good step clears the box
     assert stepper.error == "" and stepper._error_box.value == ""
+
+
+def test_the_slider_has_no_readout_the_caption_says_the_step():
+    """The caption's "step i of n" is the slider's readout (a readout would re-measure itself on every move)."""
+    stepper = Stepper(SCENARIO)
+    assert stepper._slider.readout is False and stepper._slider.description == "step"
+    stepper._slider.value = 3  # the slider (keyboard: arrows, Home, End) still moves the steps
+    assert stepper.index == 3 and "step 3 of 4" in stepper._caption.value

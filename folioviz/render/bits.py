@@ -1,6 +1,6 @@
 """The word as bits, for display. bitstring does the slicing; plain ints do the rule arithmetic.
 
-Only the API common to bitstring 4.4 and 5.x is used (``BitArray(u=..., length=...)``, slicing,
+Only the API common to bitstring 4.4 and 5.x is used (``_bit_array(u=..., length=...)``, slicing,
 ``.bin``, ``.hex``, ``.uint``), so the views can one day run under Pyodide, which ships bitstring 4.4.
 
 Two words are read here: ``folio->mapping`` (the bit field's bytes) and ``page->flags``, whose upper
@@ -12,12 +12,14 @@ fields (section, node, zone, lastcpupid, kasantag, as ``%pGp`` names them, then 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from bitstring import BitArray
+from typing import TYPE_CHECKING
 
 from ..kernel.flagfields import PGP_FIELDS, FlagsLayout
 from .markup import Markup, tag
 from .theme import OKABE_ITO
+
+if TYPE_CHECKING:
+    from bitstring import BitArray
 
 __all__ = [
     "FIELD_COLOURS",
@@ -41,20 +43,28 @@ class ByteGroup:
     hex: str
 
 
+def _bit_array(*, u: int, length: int) -> BitArray:
+    """``bitstring.BitArray(u=..., length=...)``; bitstring is imported on first use (a first cell that only
+    imports the renderers does not load it)."""
+    from bitstring import BitArray
+
+    return BitArray(u=u, length=length)
+
+
 def word_bits(word: int, nbits: int = 64) -> tuple[bool, ...]:
     """The word's bits, indexed by bit number (``[0]`` is the least significant bit)."""
-    msb_first = BitArray(u=word, length=nbits).bin
+    msb_first = _bit_array(u=word, length=nbits).bin
     return tuple(ch == "1" for ch in reversed(msb_first))
 
 
 def word_hex(word: int, nbits: int = 64) -> str:
     """The word as the bit field's front-end takes it: ``0x`` and every nibble (``0x0000000000000001``)."""
-    return "0x" + BitArray(u=word, length=nbits).hex
+    return "0x" + _bit_array(u=word, length=nbits).hex
 
 
 def byte_groups(word: int, nbits: int = 64) -> tuple[ByteGroup, ...]:
     """Bytes from the most significant down, each with its bit numbers (MSB first) and hex value."""
-    bits = BitArray(u=word, length=nbits)
+    bits = _bit_array(u=word, length=nbits)
     groups = []
     for index in range(nbits // 8 - 1, -1, -1):
         start = nbits - 8 * (index + 1)  # bitstring indexes MSB first
@@ -104,7 +114,7 @@ def flags_field_groups(flags: int, layout: FlagsLayout, flag_names: tuple[str, .
     """The flags word cut at ``layout``'s fields, from bit 63 down to the flag bits at bit 0.
 
     ``flag_names`` (the set flags, as the report or the table named them) label the flag-bit group."""
-    word = BitArray(u=flags, length=64)
+    word = _bit_array(u=flags, length=64)
     runs: list[tuple[str, int, int]] = []
     top = 63
     for name, width, shift in layout.present():

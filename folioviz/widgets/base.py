@@ -41,9 +41,11 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Generic, TypeVar
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from ..kernel.errors import FolioVizError
 from ..render.tables import error_html
+from .looks import layout, style
 
 __all__ = ["GuardedInputs", "InputProtocol", "Plan"]
 
@@ -59,6 +61,8 @@ class GuardedInputs:
 
     def _make_error_box(self, **kwargs: Any) -> w.HTML:
         """Create the (empty) error box; put it where the widget's inputs are."""
+        kwargs.setdefault("layout", layout())
+        kwargs.setdefault("style", style(HTMLStyle))
         self._error_box = w.HTML("", **kwargs)
         self._error_box.add_class("fv-error-box")
         return self._error_box

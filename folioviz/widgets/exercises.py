@@ -39,6 +39,7 @@ from ..render.race_style import orders_text
 from ..render.snapshot import quiz_html
 from ..render.tables import style_html
 from ..render.theme import KIND_STYLE
+from .looks import part
 from .snapshot import SnapshotMixin
 
 __all__ = [
@@ -62,7 +63,7 @@ __all__ = [
 
 def _head(question: Markup | str) -> list[w.HTML]:
     """The stylesheet and the question paragraph every quiz starts with (a plain ``str`` is escaped)."""
-    return [w.HTML(style_html()), w.HTML(question_html(question))]
+    return [part(w.HTML, style_html()), part(w.HTML, question_html(question))]
 
 
 class KindQuiz(SnapshotMixin, w.VBox):
@@ -78,13 +79,14 @@ class KindQuiz(SnapshotMixin, w.VBox):
         self._question = prompt or kind_question(
             self.answer.era.label, self.answer.word_text, self.answer.folio.swapcache
         )
-        self._choices = w.ToggleButtons(
+        self._choices = part(
+            w.ToggleButtons,
             options=[(KIND_STYLE[k.value].label, k.value) for k in kinds],
             value=None,
             style={"button_width": "auto"},
         )
         self._choices.add_class("fv-quiz-choices")
-        self._out = w.HTML("")
+        self._out = part(w.HTML, "")
         self._choices.observe(self._on_pick, names="value")
         super().__init__([*_head(self._question), self._choices, self._out])
         self.add_class("folioviz")
@@ -120,12 +122,12 @@ class NullHelperQuiz(SnapshotMixin, w.VBox):
     def __init__(self, word: int | str, era: Any = None, **flags: Any) -> None:
         self.answer: MappingDecode = decode(word, era, **flags)
         self._boxes = {
-            h.name: w.Checkbox(value=False, description=h.name, indent=False, layout=w.Layout(width="auto"))
+            h.name: part(w.Checkbox, value=False, description=h.name, indent=False, layout={"width": "auto"})
             for h in self.answer.helpers
         }
-        button = w.Button(description="Check", button_style="primary", tooltip="check your answer")
+        button = part(w.Button, description="Check", button_style="primary", tooltip="check your answer")
         button.on_click(lambda _: self._check())
-        self._out = w.HTML("")
+        self._out = part(w.HTML, "")
         a = self.answer
         self._question = null_helpers_question(a.era.label, a.word_text, a.folio.swapcache, a.folio.slab)
         super().__init__([*_head(self._question), *self._boxes.values(), button, self._out])
@@ -176,14 +178,19 @@ class NumberQuiz(SnapshotMixin, w.VBox):
         self._question = question
         self.answer = answer
         self._explanation = explanation
-        self._box = w.BoundedIntText(
-            value=0, min=-1, max=10_000, description="your answer", layout=w.Layout(width="14em")
+        self._box = part(
+            w.BoundedIntText,
+            value=0,
+            min=-1,
+            max=10_000,
+            description="your answer",
+            layout={"width": "14em"},
+            style={"description_width": "initial"},
         )
-        self._box.style.description_width = "initial"
-        button = w.Button(description="Check", button_style="primary", tooltip="check your answer")
+        button = part(w.Button, description="Check", button_style="primary", tooltip="check your answer")
         button.on_click(lambda _: self.check())
-        self._out = w.HTML("")
-        super().__init__([*_head(question), w.HBox([self._box, button]), self._out])
+        self._out = part(w.HTML, "")
+        super().__init__([*_head(question), part(w.HBox, [self._box, button]), self._out])
         self.add_class("folioviz")
         self.add_class("fv-quiz")
 
@@ -231,9 +238,9 @@ class ChoiceQuiz(SnapshotMixin, w.VBox):
         self._question = question
         self.answer = answer
         self._explanation = explanation
-        self._choices = w.ToggleButtons(options=options, value=None, style={"button_width": "auto"})
+        self._choices = part(w.ToggleButtons, options=options, value=None, style={"button_width": "auto"})
         self._choices.add_class("fv-quiz-choices")
-        self._out = w.HTML("")
+        self._out = part(w.HTML, "")
         self._choices.observe(self._on_pick, names="value")
         super().__init__([*_head(question), self._choices, self._out])
         self.add_class("folioviz")
@@ -303,12 +310,12 @@ class UnsafeVariantsQuiz(SnapshotMixin, w.VBox):
         self.answer = frozenset(unsafe_variants(handler, folio, kernel))
         self._comparison = compare_variants(handler, folio, kernel)
         self._boxes = {
-            v: w.Checkbox(value=False, description=VARIANTS[v].label, indent=False, layout=w.Layout(width="auto"))
+            v: part(w.Checkbox, value=False, description=VARIANTS[v].label, indent=False, layout={"width": "auto"})
             for v in VARIANTS
         }
-        button = w.Button(description="Check", button_style="primary", tooltip="check your answer")
+        button = part(w.Button, description="Check", button_style="primary", tooltip="check your answer")
         button.on_click(lambda _: self._check())
-        self._out = w.HTML("")
+        self._out = part(w.HTML, "")
         folio_text = "a file's folio" if folio == "file" else "an old driver's movable-tagged page"
         self._question = unsafe_variants_question(handler, folio_text, kernel)
         super().__init__([*_head(self._question), *self._boxes.values(), button, self._out])

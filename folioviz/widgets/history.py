@@ -18,6 +18,7 @@ from ..render.markup import Markup, instance_salt
 from ..render.snapshot import decode_snapshot_html
 from ..render.tables import style_html
 from ..render.theme import is_presenter
+from .looks import part
 from .mapping_word import MappingWordWidget
 from .snapshot import SnapshotMixin
 
@@ -42,18 +43,19 @@ class HistoryExplorer(SnapshotMixin, w.VBox):
         self._events = {e.id: e for e in mkwrite_history()}
         if start not in self._events:
             raise FolioVizError(f"unknown event {start!r}; choose from {', '.join(self._events)}")
-        self._picker = w.Dropdown(
+        self._picker = part(
+            w.Dropdown,
             options=[(f"{e.date[:7]} · {e.version or '—'} · {e.title[:48]}", e.id) for e in self._events.values()],
             value=start,
             description="Moment",
-            layout=w.Layout(width="auto"),
+            layout={"width": "auto"},
+            style={"description_width": "initial"},
         )
-        self._picker.style.description_width = "initial"
-        self._card = w.HTML("")
-        self._livelock = w.HTML("")
+        self._card = part(w.HTML, "")
+        self._livelock = part(w.HTML, "")
         self._word = MappingWordWidget(DRIVER_WORD, presenter=presenter)
         self._picker.observe(lambda change: self.show(change["new"]), names="value")
-        super().__init__([w.HTML(style_html(presenter)), self._picker, self._card, self._livelock, self._word])
+        super().__init__([part(w.HTML, style_html(presenter)), self._picker, self._card, self._livelock, self._word])
         self.add_class("folioviz")
         self.add_class("folioviz-history")
         self.show(start)

@@ -33,6 +33,8 @@ from ..render.tables import helpers_table_html, kind_line_html, paste_html, styl
 from ..render.theme import is_presenter
 from .base import InputProtocol, Plan
 from .bitfield import BitField
+from .looks import layout as shared_layout
+from .looks import part, style
 from .snapshot import SnapshotMixin
 
 __all__ = ["MappingWordWidget"]
@@ -125,11 +127,12 @@ class MappingWordWidget(SnapshotMixin, InputProtocol[_Decoded], w.VBox):
         self._presenter = presenter
         self._id_salt = instance_salt(self)  # its diagram's ids are its own, even beside an identical widget
 
-        # One layout and one style model per kind, shared by the children: each would otherwise be a model.
-        layout = w.Layout()
-        text_style = TextStyle(description_width="initial")
-        box_style = CheckboxStyle()
-        html_style = HTMLStyle()
+        # One layout and one style model per kind, shared by the children (and by every folioviz widget's
+        # parts, frozen: folioviz.widgets.looks): each would otherwise be a model.
+        layout = shared_layout()
+        text_style = style(TextStyle, description_width="initial")
+        box_style = style(CheckboxStyle)
+        html_style = style(HTMLStyle)
 
         def html(cls: str = "", value: str = "") -> w.HTML:
             box = w.HTML(value, layout=layout, style=html_style)
@@ -319,7 +322,7 @@ class MappingWordWidget(SnapshotMixin, InputProtocol[_Decoded], w.VBox):
         widget = cls(
             result.word, result.era, slab=folio.slab, swapcache=folio.swapcache, movable_ops=folio.movable_ops, **kwargs
         )
-        read = w.HTML(paste_html(result))
+        read = part(w.HTML, paste_html(result))
         read.add_class("fv-read-from-kernel")
         widget.children = (*widget.children, read)
         return widget

@@ -47,6 +47,7 @@ from ..render.snapshot import mkwrite_inputs_html, mkwrite_pane_html, step_html
 from ..render.tables import cell_note_html, style_html
 from ..render.theme import is_presenter
 from .base import InputProtocol, Plan
+from .looks import layout, part
 from .snapshot import SnapshotMixin
 from .stepper import Stepper
 
@@ -67,9 +68,14 @@ def _refuse_unknown(changes: dict[str, Any]) -> None:
 
 
 def _dropdown(options: Any, value: Any, description: str) -> w.Dropdown:
-    box = w.Dropdown(options=options, value=value, description=description, layout=w.Layout(width="auto"))
-    box.style.description_width = "initial"
-    return box
+    return part(
+        w.Dropdown,
+        options=options,
+        value=value,
+        description=description,
+        layout={"width": "auto"},
+        style={"description_width": "initial"},
+    )
 
 
 class _Controls(w.VBox):
@@ -78,29 +84,38 @@ class _Controls(w.VBox):
     def __init__(self, inputs: MkwriteInputs, *, with_check: bool = True) -> None:
         self.handler = _dropdown([(f"{k}: {v[:60]}", k) for k, v in HANDLERS.items()], inputs.handler, "handler")
         self.folio = _dropdown([(f"{k}", k) for k in FOLIO_STATES], inputs.folio, "folio")
-        self.check = w.ToggleButtons(options=list(CHECKS), value=inputs.check, description="check")
-        self.check.style.button_width = "auto"
+        self.check = part(
+            w.ToggleButtons,
+            options=list(CHECKS),
+            value=inputs.check,
+            description="check",
+            style={"button_width": "auto"},
+        )
         self.kernel = _dropdown(kernel_options(inputs.kernel), inputs.kernel, "kernel")
         self.caller = _dropdown(list(CALLERS), inputs.caller, "caller")
-        self.swapfile = w.Checkbox(value=inputs.swapfile, description="swapfile", indent=False)
-        self.beyond_eof = w.Checkbox(
+        spaced = {"width": "auto", "margin": "0 1em 0 0"}
+        self.swapfile = part(w.Checkbox, value=inputs.swapfile, description="swapfile", indent=False, layout=spaced)
+        self.beyond_eof = part(
+            w.Checkbox,
             value=bool(inputs.truncated_beyond_eof) if inputs.truncated_beyond_eof is not None else True,
             description="truncated beyond EOF",
             indent=False,
         )
-        self.debug_vm = w.Checkbox(value=inputs.debug_vm, description="CONFIG_DEBUG_VM", indent=False)
-        for box in (self.swapfile, self.beyond_eof, self.debug_vm):
-            box.layout = w.Layout(width="auto", margin="0 1em 0 0")
+        # its own Layout: show() hides it unless the folio is truncated
+        self.beyond_eof.layout = w.Layout(width="auto", margin="0 1em 0 0")
+        self.debug_vm = part(
+            w.Checkbox, value=inputs.debug_vm, description="CONFIG_DEBUG_VM", indent=False, layout=spaced
+        )
         row1 = [self.kernel, self.handler]
         row2 = [self.folio, self.caller, self.swapfile, self.beyond_eof, self.debug_vm]
-        self.era_label = w.HTML("")
+        self.era_label = part(w.HTML, "")
         rows = [
-            w.HBox([*row1, self.era_label], layout=w.Layout(flex_flow="row wrap", align_items="center")),
-            w.HBox(row2, layout=w.Layout(flex_flow="row wrap")),
+            part(w.HBox, [*row1, self.era_label], layout={"flex_flow": "row wrap", "align_items": "center"}),
+            part(w.HBox, row2, layout={"flex_flow": "row wrap"}),
         ]
         if with_check:
             rows.append(self.check)
-        super().__init__(rows)
+        super().__init__(rows, layout=layout())
         self.add_class("fv-mkwrite-controls")
 
     def widgets(self) -> list[w.Widget]:
@@ -150,12 +165,13 @@ class _Pane(w.VBox):
 
     def __init__(self, title: Markup | str = "", *, comments: bool = True) -> None:
         self.comments = comments
-        self.title = w.HTML(escape(title))
-        self.code = w.HTML("")
-        self.state = w.HTML("")
-        self.outcome = w.HTML("")
+        self.title = part(w.HTML, escape(title))
+        self.code = part(w.HTML, "")
+        self.state = part(w.HTML, "")
+        self.outcome = part(w.HTML, "")
         super().__init__(
-            [self.title, self.outcome, w.HBox([self.code, self.state], layout=w.Layout(flex_flow="row wrap"))]
+            [self.title, self.outcome, part(w.HBox, [self.code, self.state], layout={"flex_flow": "row wrap"})],
+            layout=layout(),
         )
 
     def render(
@@ -291,18 +307,20 @@ class MkwriteWidget(SnapshotMixin, _InputsMixin, w.VBox):
         inputs.setdefault("kernel", default_era().example_kernel)
         first = self._stepped(MkwriteInputs(**inputs), view)
         self._controls = _Controls(first.state.inputs)
-        self._view_picker = w.ToggleButtons(
-            options=[("inside do_page_mkwrite()", "function"), ("the fault, retried", "loop")], value=view
+        self._view_picker = part(
+            w.ToggleButtons,
+            options=[("inside do_page_mkwrite()", "function"), ("the fault, retried", "loop")],
+            value=view,
+            style={"button_width": "auto"},
         )
-        self._view_picker.style.button_width = "auto"
         self._make_error_box()
         self._pane = _Pane()
-        self._stepper: Stepper[Any] = Stepper(first.state.scenario)
+        self._stepper: Stepper[Any] = Stepper(first.state.scenario, layout=layout())
         self._watch_controls(self._controls.read)
         self._view_picker.observe(lambda change: self._from_control({"view": change["new"]}), names="value")
         super().__init__(
             [
-                w.HTML(style_html(presenter) + MKWRITE_STYLE),
+                part(w.HTML, style_html(presenter) + MKWRITE_STYLE),
                 self._controls,
                 self._view_picker,
                 self._error_box,
@@ -411,15 +429,15 @@ class MkwriteSideBySide(SnapshotMixin, _InputsMixin, w.VBox):
         self._right = _Pane(side_title(first_inputs.kernel, list(CHECKS)[1]))
         for pane in (self._left, self._right):
             pane.add_class("fv-side")
-        self._stepper: Stepper[Any] = Stepper(self._longest(first.state[1]))
+        self._stepper: Stepper[Any] = Stepper(self._longest(first.state[1]), layout=layout())
         self._watch_controls(self._read_controls)
         super().__init__(
             [
-                w.HTML(style_html(presenter) + MKWRITE_STYLE),
+                part(w.HTML, style_html(presenter) + MKWRITE_STYLE),
                 self._controls,
                 self._error_box,
                 self._stepper,
-                w.HBox([self._left, self._right], layout=w.Layout(flex_flow="row wrap")),
+                part(w.HBox, [self._left, self._right], layout={"flex_flow": "row wrap"}),
             ]
         )
         self.add_class("folioviz")

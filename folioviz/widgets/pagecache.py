@@ -28,6 +28,7 @@ from ..render.svg import pagecache_svg
 from ..render.tables import cell_note_html, style_html
 from ..render.theme import is_presenter
 from .base import GuardedInputs
+from .looks import layout, part
 from .snapshot import SnapshotMixin
 from .stepper import Stepper
 
@@ -74,58 +75,63 @@ class PageCacheWidget(SnapshotMixin, GuardedInputs, w.VBox):
         else:
             initial, name = build_scenario(scenario, nr_pages=nr_pages, era=self._era), scenario
         self._scenario = initial
-        self._picker = w.Dropdown(
+        self._picker = part(
+            w.Dropdown,
             options=self._picker_options(),
             value=name,
             description="Scenario",
             style={"description_width": "initial"},
-            layout=w.Layout(width="auto"),
+            layout={"width": "auto"},
         )
-        self._size = w.Dropdown(
+        self._size = part(
+            w.Dropdown,
             options=[(f"{n} pages", n) for n in LARGE_SIZES],
             value=nr_pages if nr_pages in LARGE_SIZES else 4,
             description="folio size",
             style={"description_width": "initial"},
-            layout=w.Layout(width="auto"),
         )
+        self._size.layout = w.Layout(width="auto")  # its own: shown only for the large-folio scenario
         self._size.layout.display = "" if name == "large-folio" else "none"
-        self._era_picker = w.Dropdown(
+        self._era_picker = part(
+            w.Dropdown,
             options=[(e.label, e.id) for e in eras()],
             value=self._era,
             description="Kernel",
             style={"description_width": "initial"},
-            layout=w.Layout(width="auto"),
+            layout={"width": "auto"},
         )
         self._era_picker.observe(self._on_era, names="value")
-        self._era_label = w.HTML("")
-        self._diagram = w.HTML("")
+        self._era_label = part(w.HTML, "")
+        self._diagram = part(w.HTML, "")
         self._diagram.add_class("fv-pagecache-box")
         self._make_error_box()
-        self._ops = w.Textarea(
+        self._ops = part(
+            w.Textarea,
             placeholder="one operation per line, e.g.\nlookup thread A\nfind_lock_entries\nremove\nunlock truncate",
-            layout=w.Layout(width="28em", height="9em"),
+            layout={"width": "28em", "height": "9em"},
         )
-        self._run = w.Button(description="Run my sequence", tooltip="build a scenario from the lines above")
+        self._run = part(w.Button, description="Run my sequence", tooltip="build a scenario from the lines above")
         self._run.on_click(lambda _: self.compose(self._ops.value.splitlines()))
         names = ", ".join(COMPOSER_OPS)
         aliases = ", ".join(f"{k}={v}" for k, v in COMPOSER_ALIASES.items())
-        composer = w.VBox(
+        composer = part(
+            w.VBox,
             [
-                w.HTML(composer_note_html(names, aliases)),
+                part(w.HTML, composer_note_html(names, aliases)),
                 self._ops,
                 self._run,
-            ]
+            ],
         )
-        self._stepper: Stepper[PageCacheFolio] = Stepper(initial, self._render_step, start=start)
+        self._stepper: Stepper[PageCacheFolio] = Stepper(initial, self._render_step, start=start, layout=layout())
         self._picker.observe(self._on_pick, names="value")
         self._size.observe(self._on_pick, names="value")
-        top = w.HBox(
-            [self._era_picker, self._picker, self._size, self._era_label], layout=w.Layout(flex_flow="row wrap")
+        top = part(
+            w.HBox, [self._era_picker, self._picker, self._size, self._era_label], layout={"flex_flow": "row wrap"}
         )
-        more = w.Accordion(children=[composer], titles=("Compose your own sequence",))
+        more = part(w.Accordion, children=[composer], titles=("Compose your own sequence",))
         more.selected_index = None
         super().__init__(
-            [w.HTML(style_html(presenter)), top, self._stepper, self._error_box, self._diagram, more], **kwargs
+            [part(w.HTML, style_html(presenter)), top, self._stepper, self._error_box, self._diagram, more], **kwargs
         )
         self.add_class("folioviz")
         self.add_class("folioviz-pagecache")

@@ -14,6 +14,7 @@ from ..kernel import FolioVizError
 from ..render.pagecache import pagecache_table_html, value_entry_html, walk_entry_note_html, walk_error_html
 from ..render.tables import style_html
 from ..render.theme import is_presenter
+from .looks import part
 from .mapping_word import MappingWordWidget
 
 __all__ = ["PageCacheWalkWidget"]
@@ -26,28 +27,29 @@ class PageCacheWalkWidget(w.VBox):
         self.entries = tuple(entries)
         self._presenter = is_presenter(presenter)
         self._error = ""
-        self._table = w.HTML(pagecache_table_html(self.entries))
+        self._table = part(w.HTML, pagecache_table_html(self.entries))
         options = [
             (f"row {i}: index {e.index} — {e.summary if e.kind == 'folio' else 'value entry'}", i)
             for i, e in enumerate(self.entries)
         ]
-        self._picker = w.Dropdown(
+        self._picker = part(
+            w.Dropdown,
             options=options,
             value=options[0][1] if options else None,
             description="Entry",
-            layout=w.Layout(width="auto"),
+            layout={"width": "auto"},
             style={"description_width": "initial"},
         )
-        self._open = w.Button(description="Open in mapping-word widget", layout=w.Layout(width="auto"))
+        self._open = part(w.Button, description="Open in mapping-word widget", layout={"width": "auto"})
         self._open.add_class("fv-open-row")
-        self._message = w.HTML("")
-        self._detail = w.VBox([])
+        self._message = part(w.HTML, "")
+        self._detail = part(w.VBox, [])
         self._open.on_click(lambda _button: self.open_row(self._picker.value))
         super().__init__(
             [
-                w.HTML(style_html(self._presenter)),
+                part(w.HTML, style_html(self._presenter)),
                 self._table,
-                w.HBox([self._picker, self._open], layout=w.Layout(flex_flow="row wrap")),
+                part(w.HBox, [self._picker, self._open], layout={"flex_flow": "row wrap"}),
                 self._message,
                 self._detail,
             ],

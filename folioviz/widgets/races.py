@@ -48,6 +48,7 @@ from ..render.svg import race_timeline_svg
 from ..render.tables import outcome_banner_html, race_state_html, race_table_html, style_html
 from ..render.theme import is_presenter
 from .base import InputProtocol, Plan
+from .looks import layout, part
 from .snapshot import SnapshotMixin
 from .stepper import Stepper
 
@@ -60,8 +61,14 @@ _kernel_options = kernel_options
 
 
 def _dropdown(options: Any, value: Any, description: str, cls: str) -> w.Dropdown:
-    box = w.Dropdown(options=options, value=value, description=description, layout=w.Layout(width="auto"))
-    box.style.description_width = "initial"
+    box = part(
+        w.Dropdown,
+        options=options,
+        value=value,
+        description=description,
+        layout={"width": "auto"},
+        style={"description_width": "initial"},
+    )
     box.add_class(cls)
     return box
 
@@ -166,31 +173,34 @@ class RaceExplorer(SnapshotMixin, InputProtocol[_Explored], w.VBox):
         )
         self._kernel = _dropdown(_kernel_options(model.kernel), model.kernel, "kernel", "fv-race-kernel")
         self._threads = _dropdown(list(THREAD_CHOICES), threads, "threads", "fv-race-threads")
-        self._variant = w.ToggleButtons(
-            options=[(VARIANT_SHORT[v], v) for v in VARIANTS], value=model.variant, description="variant"
+        self._variant = part(
+            w.ToggleButtons,
+            options=[(VARIANT_SHORT[v], v) for v in VARIANTS],
+            value=model.variant,
+            description="variant",
+            style={"button_width": "auto"},
         )
-        self._variant.style.button_width = "auto"
         self._variant.add_class("fv-race-variant")
         self._outcome_picker = _dropdown(
             self._outcome_options(first), first.state.outcome, "replay", "fv-race-outcome-picker"
         )
         self._make_error_box()
-        self._table = w.HTML("")
-        self._banner = w.HTML("")
-        self._state = w.HTML("")
-        self._timeline = w.HTML("")
+        self._table = part(w.HTML, "")
+        self._banner = part(w.HTML, "")
+        self._state = part(w.HTML, "")
+        self._timeline = part(w.HTML, "")
         self._timeline.add_class("fv-race-timeline-box")
-        self._stepper: Stepper[Any] = Stepper(first.state.replay.scenario)
+        self._stepper: Stepper[Any] = Stepper(first.state.replay.scenario, layout=layout())
         for control in (self._handler, self._folio, self._kernel, self._threads):
             control.observe(lambda _: self._from_control(self._explored_inputs()), names="value")
         self._variant.observe(lambda change: self._from_control({"variant": change["new"]}), names="value")
         self._outcome_picker.observe(self._on_outcome, names="value")
-        controls = w.HBox(
-            [self._handler, self._folio, self._kernel, self._threads], layout=w.Layout(flex_flow="row wrap")
+        controls = part(
+            w.HBox, [self._handler, self._folio, self._kernel, self._threads], layout={"flex_flow": "row wrap"}
         )
         super().__init__(
             [
-                w.HTML(style_html(presenter) + race_explorer_style()),
+                part(w.HTML, style_html(presenter) + race_explorer_style()),
                 controls,
                 self._error_box,
                 self._table,

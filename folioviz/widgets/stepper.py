@@ -23,6 +23,7 @@ from ..render.markup import Markup
 from ..render.snapshot import stepper_snapshot_html
 from ..render.tables import step_caption_html
 from .base import InputProtocol, Plan
+from .looks import part
 from .snapshot import SnapshotMixin
 
 __all__ = ["SPEEDS", "Stepper"]
@@ -64,22 +65,32 @@ class Stepper(SnapshotMixin, InputProtocol[int], w.VBox, Generic[S]):
         self._back = self._button("◀ back", "step back (← on the slider)", "fv-back")
         self._next = self._button("next ▶", "next step (→ on the slider)", "fv-next")
         self._last = self._button("last ▶|", "last step (End on the slider)", "fv-last")
-        self._play = w.Play(value=0, min=0, max=last, step=1, interval=SPEEDS[1][1], show_repeat=False)
-        self._play.description = "play"
+        self._play = part(
+            w.Play, value=0, min=0, max=last, step=1, interval=SPEEDS[1][1], show_repeat=False, description="play"
+        )
         self._play.add_class("fv-play")
-        self._slider = w.IntSlider(
+        self._slider = part(
+            w.IntSlider,
             value=0,
             min=0,
             max=last,
             description="step",
             continuous_update=True,
-            readout=True,
-            layout=w.Layout(width="22em"),
+            # No readout: the caption's "step i of n" says the same, and a readout measures itself on
+            # every move (ipywidgets' readout_overflow, a forced layout in the page).
+            readout=False,
+            layout={"width": "22em"},
         )
         self._slider.add_class("fv-step-slider")
-        self._speed = w.Dropdown(options=SPEEDS, value=SPEEDS[1][1], description="speed", layout=w.Layout(width="11em"))
-        self._speed.style.description_width = "initial"
-        self._caption = w.HTML("")
+        self._speed = part(
+            w.Dropdown,
+            options=SPEEDS,
+            value=SPEEDS[1][1],
+            description="speed",
+            layout={"width": "11em"},
+            style={"description_width": "initial"},
+        )
+        self._caption = part(w.HTML, "")
         w.jslink((self._play, "value"), (self._slider, "value"))
         self._speed.observe(lambda change: setattr(self._play, "interval", change["new"]), names="value")
         self._slider.observe(lambda change: self._from_control({"step": change["new"]}), names="value")
@@ -87,9 +98,10 @@ class Stepper(SnapshotMixin, InputProtocol[int], w.VBox, Generic[S]):
         self._back.on_click(lambda _: self.go(self.index - 1))
         self._next.on_click(lambda _: self.go(self.index + 1))
         self._last.on_click(lambda _: self.go(len(self._scenario) - 1))
-        controls = w.HBox(
+        controls = part(
+            w.HBox,
             [self._first, self._back, self._play, self._next, self._last, self._slider, self._speed],
-            layout=w.Layout(flex_flow="row wrap", align_items="center"),
+            layout={"flex_flow": "row wrap", "align_items": "center"},
         )
         super().__init__([controls, self._make_error_box(), self._caption], **kwargs)
         self.add_class("fv-stepper")
@@ -97,7 +109,7 @@ class Stepper(SnapshotMixin, InputProtocol[int], w.VBox, Generic[S]):
 
     @staticmethod
     def _button(glyph: str, label: str, cls: str) -> w.Button:
-        button = w.Button(description=glyph, tooltip=label, layout=w.Layout(width="auto"))
+        button = part(w.Button, description=glyph, tooltip=label, layout={"width": "auto"})
         button.add_class("fv-step-button")
         button.add_class(cls)
         return button

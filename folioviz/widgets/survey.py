@@ -17,6 +17,7 @@ from ..render.markup import Markup
 from ..render.survey import survey_count_html, survey_snapshot_html, survey_table_html
 from ..render.tables import style_html
 from ..render.theme import is_presenter
+from .looks import part
 from .snapshot import SnapshotMixin
 
 __all__ = ["SurveyExplorer"]
@@ -29,19 +30,27 @@ class SurveyExplorer(SnapshotMixin, w.VBox):
         presenter = is_presenter(presenter)
         if release not in RELEASES:
             raise ValueError(f"release must be one of {', '.join(RELEASES)}, not {release!r}")
-        self._release = w.ToggleButtons(options=list(RELEASES), value=release, description="release")
-        self._convention = w.Dropdown(options=[("any", ""), *[(c, c) for c in CONVENTIONS]], description="convention")
-        self._helper = w.Dropdown(options=[("any", ""), *[(h, h) for h in HELPERS]], description="helper")
-        self._search = w.Text(placeholder="handler or file", description="search", continuous_update=True)
-        self._count = w.HTML("")
-        self._table = w.HTML("")
-        for control in (self._release, self._convention, self._helper, self._search):
-            control.style.description_width = "initial"
-            control.observe(lambda _: self._render(), names="value")
-        controls = w.HBox(
-            [self._release, self._convention, self._helper, self._search], layout=w.Layout(flex_flow="row wrap")
+        initial = {"description_width": "initial"}
+        self._release = part(
+            w.ToggleButtons, options=list(RELEASES), value=release, description="release", style=initial
         )
-        super().__init__([w.HTML(style_html(presenter)), controls, self._count, self._table], **kwargs)
+        self._convention = part(
+            w.Dropdown, options=[("any", ""), *[(c, c) for c in CONVENTIONS]], description="convention", style=initial
+        )
+        self._helper = part(
+            w.Dropdown, options=[("any", ""), *[(h, h) for h in HELPERS]], description="helper", style=initial
+        )
+        self._search = part(
+            w.Text, placeholder="handler or file", description="search", continuous_update=True, style=initial
+        )
+        self._count = part(w.HTML, "")
+        self._table = part(w.HTML, "")
+        for control in (self._release, self._convention, self._helper, self._search):
+            control.observe(lambda _: self._render(), names="value")
+        controls = part(
+            w.HBox, [self._release, self._convention, self._helper, self._search], layout={"flex_flow": "row wrap"}
+        )
+        super().__init__([part(w.HTML, style_html(presenter)), controls, self._count, self._table], **kwargs)
         self.add_class("folioviz")
         self.add_class("folioviz-survey")
         self._render()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..paste import poison_name
+from ..poison import poison_name
 from ..sources import SourceRef, source_ref
 from ..versions import Era, get_era
 from .helpers import (

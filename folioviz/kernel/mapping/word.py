@@ -9,10 +9,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from ..errors import BadWordError, ContradictoryFolioError, expect_type, quote
-from ..paste import Paste, is_paste, parse_number, parse_paste
+from ..pastetext import parse_number
 from ..versions import Era, get_era
+
+if TYPE_CHECKING:
+    from ..paste import Paste
+
+
+def _is_paste(text: str) -> bool:
+    """:func:`folioviz.kernel.paste.is_paste`, imported on first use: the paste readers load only for a paste."""
+    from ..paste import is_paste
+
+    return is_paste(text)
+
 
 __all__ = [
     "KIND_RULE",
@@ -154,7 +166,12 @@ def parse_word(value: int | str, word_bits: int = 64) -> int:
             )
         if text.startswith("-"):
             raise BadWordError(f"{quote(value)} is negative; a mapping word is an unsigned {word_bits}-bit value")
-        number = parse_paste(text, word_bits=word_bits).word if is_paste(text) else parse_number(text)
+        if _is_paste(text):
+            from ..paste import parse_paste  # the paste readers load on first use (issue 22)
+
+            number = parse_paste(text, word_bits=word_bits).word
+        else:
+            number = parse_number(text)
     else:
         number = value
     if number < 0:
@@ -197,7 +214,9 @@ def make_folio(
         kernel = era
     era = get_era(era)
     paste = None
-    if isinstance(word, str) and is_paste(word):
+    if isinstance(word, str) and _is_paste(word):
+        from ..paste import parse_paste
+
         paste = parse_paste(word, era, word_bits, kernel=kernel)
         slab = slab or bool(paste.slab)
         swapcache = swapcache or bool(paste.swapcache)
