@@ -36,6 +36,7 @@ from voila.app import Voila
 
 DEFAULT_MAX_KERNELS = 4
 DEFAULT_CULL_IDLE_S = 600
+NODELAY_CONNECTION = "folioviz._server.NodelayConnection"  # imported by Voila when it starts
 PREHEAT_ENV = "VOILA_PREHEAT"  # Voilà sets it to "True" in the environment of a pool (pre-heated) kernel
 
 
@@ -101,6 +102,9 @@ def config(token: str) -> Config:
     c.Voila.ip = "127.0.0.1"
     c.Voila.token = token
     c.VoilaConfiguration.multi_kernel_manager_class = CappedKernelManager
+    # Standalone Voila loads no Jupyter server extension: folioviz._server's TCP_NODELAY comes in through the
+    # connection class each kernel websocket (Voila's VoilaKernelWebsocketHandler) is served by.
+    c.Voila.kernel_websocket_connection_class = NODELAY_CONNECTION
     c.MappingKernelManager.cull_idle_timeout = DEFAULT_CULL_IDLE_S
     c.MappingKernelManager.cull_interval = 60
     return c
