@@ -42,7 +42,7 @@ class NodelayMixin:
         return super().connect()  # type: ignore[misc]
 
 
-class NodelayConnection(NodelayMixin, ZMQChannelsWebsocketConnection):  # type: ignore[misc]
+class NodelayConnection(NodelayMixin, ZMQChannelsWebsocketConnection):
     """jupyter_server's own kernel websocket connection (ZMQ channels), with TCP_NODELAY."""
 
 

@@ -18,6 +18,9 @@ The kernel Voilà keeps pre-heated for the next page (``--VoilaConfiguration.pre
 Makefile's APP_FLAGS) is never culled (Voilà skips pooled kernels) and its refill is never refused (it waits for
 room under the cap), so the first widget is as fast as before.
 Every other Voilà option passes through unchanged.
+
+Its kernel websockets send each frame at once (TCP_NODELAY), as in every Jupyter server of the environment: Voilà
+run standalone loads no server extension, so it is given folioviz._server's connection class here.
 """
 
 from __future__ import annotations
