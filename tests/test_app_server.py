@@ -101,7 +101,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     env["JUPYTER_DATA_DIR"] = str(base / "data")
     env["JUPYTER_PATH"] = str(ROOT / "folioviz" / "_jupyter")
     env.pop("JUPYTER_TOKEN", None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))  # folioviz._server
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))  # folioviz.server_extension
     port = free_port()
     cmd = [sys.executable, str(ROOT / "tools" / "voila_app.py"), "--no-browser", f"--port={port}"]
     flags = [f for f in app_flags() if not f.startswith("--VoilaKernelManager.fill_delay=")]
@@ -170,7 +170,7 @@ def test_page_names_no_cdn(app):
 
 @pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="reads the server's socket with pidfd_getfd")
 def test_the_kernel_websocket_sets_tcp_nodelay(app):
-    """Voilà loads no server extension; tools/voila_app.py gives it folioviz._server's connection class."""
+    """Voilà loads no server extension; tools/voila_app.py gives it folioviz.server_extension's connection class."""
     status, body = get(app.url())
     assert status == 200, body[-2000:]
     kernel_id = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', body)

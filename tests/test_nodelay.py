@@ -1,7 +1,7 @@
-"""Every Jupyter server started from the environment sets TCP_NODELAY on its kernel websockets (folioviz._server).
+"""Every Jupyter server started from the environment sets TCP_NODELAY on its kernel websockets.
 
 The package ships ``etc/jupyter/jupyter_server_config.d/folioviz.json`` (``jupyter-config/`` here) that enables
-the server extension ``folioviz._server``. The servers here find that file on ``JUPYTER_CONFIG_PATH`` (the
+the server extension ``folioviz.server_extension``. The servers here find that file on ``JUPYTER_CONFIG_PATH`` (the
 repository's copy, as the browser suite's servers do), with their own Jupyter dirs in a scratch directory, and
 import folioviz from this checkout. The socket option is read on the server's end of a real kernel websocket
 (tests/kernel_socket.py); the same server with the extension switched off is the control: it leaves the option
@@ -30,11 +30,11 @@ from typing import Any
 import pytest
 from kernel_socket import kernel_websocket_nodelay
 
-from folioviz import _server
+from folioviz import server_extension
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "jupyter-config" / "jupyter_server_config.d" / "folioviz.json"
-OFF = "--ServerApp.jpserver_extensions=folioviz._server=False"
+OFF = "--ServerApp.jpserver_extensions=folioviz.server_extension=False"
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="reads the server's socket with pidfd_getfd")
 
@@ -124,14 +124,14 @@ def test_extension_list_shows_it_enabled_and_ok(tmp_path: Path) -> None:
     )
     listing = re.sub(r"\x1b\[[0-9;]*m", "", out.stdout + out.stderr)  # it colours "enabled" and "OK" regardless
     section = listing.split(f"Config dir: {config_d.parent}")[1].split("Config dir:")[0]
-    assert "folioviz._server" in section and "enabled" in section, listing
-    assert re.search(r"^\s*folioviz\._server\s.*\bOK\b", section, flags=re.MULTILINE), listing  # it imports
+    assert "folioviz.server_extension" in section and "enabled" in section, listing
+    assert re.search(r"^\s*folioviz\.server_extension\s.*\bOK\b", section, flags=re.MULTILINE), listing  # it imports
 
 
 def test_the_shipped_file_enables_the_extension() -> None:
     config = json.loads(SHIPPED.read_text())
-    assert config == {"ServerApp": {"jpserver_extensions": {"folioviz._server": True}}}
-    assert _server._jupyter_server_extension_points() == [{"module": "folioviz._server"}]
+    assert config == {"ServerApp": {"jpserver_extensions": {"folioviz.server_extension": True}}}
+    assert server_extension._jupyter_server_extension_points() == [{"module": "folioviz.server_extension"}]
 
 
 class _ServerApp(SimpleNamespace):
@@ -145,14 +145,14 @@ def test_loading_twice_wraps_once() -> None:
     logged: list[str] = []
     log = SimpleNamespace(info=lambda message, *args: logged.append(message % args))
     app = _ServerApp(
-        web_app=SimpleNamespace(settings={_server.SETTING: ZMQChannelsWebsocketConnection}),
+        web_app=SimpleNamespace(settings={server_extension.SETTING: ZMQChannelsWebsocketConnection}),
         kernel_websocket_connection_class=ZMQChannelsWebsocketConnection,
         log=log,
     )
-    _server._load_jupyter_server_extension(app)
-    _server._load_jupyter_server_extension(app)
-    assert app.web_app.settings[_server.SETTING] is _server.NodelayConnection
-    assert app.kernel_websocket_connection_class is _server.NodelayConnection
+    server_extension._load_jupyter_server_extension(app)
+    server_extension._load_jupyter_server_extension(app)
+    assert app.web_app.settings[server_extension.SETTING] is server_extension.NodelayConnection
+    assert app.kernel_websocket_connection_class is server_extension.NodelayConnection
     assert len(logged) == 1, logged
 
 
@@ -166,8 +166,8 @@ def test_any_configured_connection_class_keeps_its_behaviour() -> None:
         def connect(self) -> str:
             return "connected"
 
-    wrapped = _server.with_nodelay(Other)
-    assert issubclass(wrapped, Other) and _server.with_nodelay(wrapped) is wrapped
+    wrapped = server_extension.with_nodelay(Other)
+    assert issubclass(wrapped, Other) and server_extension.with_nodelay(wrapped) is wrapped
     calls: list[bool] = []
     handler = SimpleNamespace(set_nodelay=calls.append)
     assert wrapped(handler).connect() == "connected"

@@ -20,7 +20,7 @@ room under the cap), so the first widget is as fast as before.
 Every other Voilà option passes through unchanged.
 
 Its kernel websockets send each frame at once (TCP_NODELAY), as in every Jupyter server of the environment: Voilà
-run standalone loads no server extension, so it is given folioviz._server's connection class here.
+run standalone loads no server extension, so it is given folioviz.server_extension's connection class here.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from voila.app import Voila
 
 DEFAULT_MAX_KERNELS = 4
 DEFAULT_CULL_IDLE_S = 600
-NODELAY_CONNECTION = "folioviz._server.NodelayConnection"  # imported by Voila when it starts
+NODELAY_CONNECTION = "folioviz.server_extension.NodelayConnection"  # imported by Voila when it starts
 PREHEAT_ENV = "VOILA_PREHEAT"  # Voilà sets it to "True" in the environment of a pool (pre-heated) kernel
 
 
@@ -105,7 +105,7 @@ def config(token: str) -> Config:
     c.Voila.ip = "127.0.0.1"
     c.Voila.token = token
     c.VoilaConfiguration.multi_kernel_manager_class = CappedKernelManager
-    # Standalone Voila loads no Jupyter server extension: folioviz._server's TCP_NODELAY comes in through the
+    # Standalone Voila loads no Jupyter server extension: folioviz.server_extension's TCP_NODELAY comes in through the
     # connection class each kernel websocket (Voila's VoilaKernelWebsocketHandler) is served by.
     c.Voila.kernel_websocket_connection_class = NODELAY_CONNECTION
     c.MappingKernelManager.cull_idle_timeout = DEFAULT_CULL_IDLE_S

@@ -1,9 +1,9 @@
 """The measurements behind each row of `make bench`'s table, by the benchmarks that already measure them.
 
 * Run All and clicks: the profile package (benchmarks/profile) in this process: one JupyterLab server (the browser
-  suite's set-up, folioviz._server loaded) and one chromium. Run All: ``run_all_once`` untraced, three times per
-  ready notebook, from the menu click to the frame in which every widget output shows its view and every plotly
-  output its SVG. Clicks: ``profile_clicks`` on notebook 01 (in-page, click to word box).
+  suite's set-up, folioviz.server_extension loaded) and one chromium. Run All: ``run_all_once`` untraced, three
+  times per ready notebook, from the menu click to the frame in which every widget output shows its view and every
+  plotly output its SVG. Clicks: ``profile_clicks`` on notebook 01 (in-page, click to word box).
 * Voila: benchmarks/voila_first_widget.py ``--modes app-cold`` (``make app``'s flags, the page asked for as soon as
   the server answers), read back from test-artifacts/voila_first_widget.json.
 * Browser build: benchmarks/lite.py, its printed medians (it needs ``lite/``: `make lite`).

@@ -40,7 +40,7 @@ the click's window, the frames received (by message type, models updated), the l
 ms from the click to the ``comm_msg`` frame leaving the page, to the kernel's ``busy`` and ``idle`` for it, to
 the first update reaching a second ZeroMQ subscriber of the kernel's IOPub socket on this machine, to the first
 and last update frame reaching the page, and to the word box. Written to
-``benchmarks/results/profile-clicks<tag>.json``. The server loads folioviz._server, as every server of the
+``benchmarks/results/profile-clicks<tag>.json``. The server loads folioviz.server_extension, as every server of the
 environment does (its kernel websockets set TCP_NODELAY); ``--no-nodelay`` switches it off, for the server as
 jupyter_server ships it.
 

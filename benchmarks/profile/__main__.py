@@ -36,7 +36,7 @@ def main() -> None:
         "--no-nodelay",
         dest="nodelay",
         action="store_false",
-        help="as upstream: switch off folioviz._server (TCP_NODELAY on kernel websockets), for comparison",
+        help="as upstream: switch off folioviz.server_extension (TCP_NODELAY on kernel websockets), for comparison",
     )
     parser.add_argument("--tag", default="", help="suffix of the result files (e.g. -upstream)")
     parser.add_argument(

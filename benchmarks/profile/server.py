@@ -90,11 +90,11 @@ def git_commit() -> str:
 # ------------------------------------------------------------------------------------ server and browser
 
 
-# The server loads folioviz._server (TCP_NODELAY on kernel websockets; hermetic_jupyter_env puts the checkout's
+# The server loads folioviz.server_extension (TCP_NODELAY on kernel websockets; hermetic_jupyter_env puts the checkout's
 # jupyter-config/ on the config path). --no-nodelay switches it off: the server as jupyter_server ships it, whose
 # small kernel frames wait for the browser's delayed ACK (docs/performance.md, "Bit clicks").
 NODELAY_LOG = "folioviz: TCP_NODELAY on kernel websockets"
-NODELAY_OFF = "--ServerApp.jpserver_extensions=folioviz._server=False"
+NODELAY_OFF = "--ServerApp.jpserver_extensions=folioviz.server_extension=False"
 
 
 @contextlib.contextmanager
@@ -139,7 +139,7 @@ def lab_server(*, nodelay: bool = True, settings: dict[str, dict[str, Any]] | No
             wait_until_ready(lab)
             if nodelay != (NODELAY_LOG in lab.log_tail(400)):
                 raise RuntimeError(
-                    f"the server should {'' if nodelay else 'not '}load folioviz._server:\n{lab.log_tail()}"
+                    f"the server should {'' if nodelay else 'not '}load folioviz.server_extension:\n{lab.log_tail()}"
                 )
             yield lab
         finally:

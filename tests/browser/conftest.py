@@ -156,7 +156,7 @@ def hermetic_jupyter_env(base: Path) -> dict[str, str]:
     env.pop("JUPYTER_TOKEN", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     # The checkout's jupyter_server_config.d (what the package installs into <sys.prefix>/etc/jupyter): the server
-    # loads folioviz._server (TCP_NODELAY on kernel websockets) even from a venv installed before it shipped.
+    # loads folioviz.server_extension (TCP_NODELAY on kernel websockets) even from a venv installed before it shipped.
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
         filter(None, [str(REPO_ROOT / "jupyter-config"), env.get("JUPYTER_CONFIG_PATH")])
     )

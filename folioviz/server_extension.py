@@ -56,7 +56,7 @@ def with_nodelay(connection_class: type) -> type:
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    return [{"module": "folioviz._server"}]
+    return [{"module": "folioviz.server_extension"}]
 
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
