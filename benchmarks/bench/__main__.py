@@ -23,7 +23,8 @@ def git_commit() -> str:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout.strip()
 
-    return git("rev-parse", "--short", "HEAD") + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+    dirty = git("status", "--porcelain", "--untracked-files=no")  # tracked changes, as the profile counts them
+    return git("rev-parse", "--short", "HEAD") + ("+dirty" if dirty else "")
 
 
 def chosen(only: list[str], skip: list[str]) -> list[str]:

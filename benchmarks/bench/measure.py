@@ -27,6 +27,7 @@ from .table import TARGETS, Row
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ["run.py", "races.py", "lean.py", "real_kernel.py", "kernel_times.py", "lab.py"]
+SCRIPT_TIMEOUT_S = 3600  # benchmarks/lab.py boots every kernel of the lab (about 2 minutes each on a busy machine)
 RUN_ALL_RUNS = 3
 CLICKS = 30
 CLICKS_NOTEBOOK = "01_the_mapping_word.ipynb"
@@ -44,7 +45,13 @@ def run_scripts() -> list[str]:
     failed = []
     for script in SCRIPTS:
         print(f"\n[bench] benchmarks/{script}", flush=True)
-        done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script)], cwd=ROOT, env=child_env())
+        try:
+            done = subprocess.run(
+                [sys.executable, str(ROOT / "benchmarks" / script)], cwd=ROOT, env=child_env(), timeout=SCRIPT_TIMEOUT_S
+            )
+        except subprocess.TimeoutExpired:
+            failed.append(f"{script} (over {SCRIPT_TIMEOUT_S} s)")
+            continue
         if done.returncode:
             failed.append(f"{script} (exit {done.returncode})")
     return failed
