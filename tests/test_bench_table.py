@@ -51,7 +51,7 @@ def test_the_table_holds_each_row_with_figure_goal_and_verdict() -> None:
     assert [c.strip() for c in lines[0].strip("|").split("|")] == ["target", "measured", "goal", "verdict"]
     assert set(lines[1]) <= {"|", "-"}
     body = [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:]]
-    assert body[0][0].endswith(": 01_the_mapping_word") and body[0][1:] == ["0.84 s", "≤ 1.00 s", "pass"]
+    assert body[0] == ["Run All: 01_the_mapping_word", "0.84 s", "≤ 1.00 s", "pass"]
     assert body[1][1:] == ["1.31 s", "≤ 1.00 s", "over"]
     assert body[2][1:] == ["28 ms (median 19 ms)", "≤ 30 ms", "pass"]
     assert body[4][1:] == ["not built: run make lite", "≤ 30.0 MB", "-"]
@@ -63,7 +63,7 @@ def test_the_section_names_commit_date_load_and_counts() -> None:
     text = section(a_run())
     assert text.startswith("### 2026-12-07 05:40 UTC, commit `abc1234+dirty`\n")
     assert "Load average 1.00, 2.00, 3.00 at the start, 4.00, 5.00, 6.00 at the end, 2 CPUs." in text
-    assert "3 pass, 1 over, 2 not measured." in text
+    assert "3 pass, 1 over, 2 not measured. Run All rows: Run All in JupyterLab until every widget" in text
     assert markdown_table(a_run().rows) in text
 
 
