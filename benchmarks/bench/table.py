@@ -9,7 +9,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-HISTORY = "## History (`make bench --record`)"
+HISTORY = "## History (`make bench BENCH=--record`)"
 HISTORY_INTRO = (
     "What `make bench` printed, newest first: each issue-22 target, the figure measured, and whether it passed, with\n"
     "the commit and the machine's load average at the start and the end of the run.\n"
