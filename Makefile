@@ -159,13 +159,11 @@ provenance: $(STAMP)
 site: $(STAMP)
 	$(PY) -m tools.site
 
-bench: $(STAMP) lab-deps
-	$(PY) benchmarks/run.py
-	$(PY) benchmarks/races.py
-	$(PY) benchmarks/lean.py
-	$(PY) benchmarks/real_kernel.py
-	$(PY) benchmarks/kernel_times.py
-	$(PY) benchmarks/lab.py
+# Every issue-22 target in one table, with the commit and the load average (benchmarks/bench/), after the older
+# benchmark scripts. make bench CI=1 also times a fresh clone's .ci/run (~15 min); BENCH='--only clicks' re-measures
+# one row; BENCH=--record adds the table to docs/performance.md's History.
+bench: $(STAMP) lab-deps browser-deps
+	$(PY) -m benchmarks.bench $(if $(filter command line,$(origin CI)),--ci) $(BENCH)
 
 # JupyterLab and a Python kernel (Pyodide) in the browser, as a folder of static files: lite/ (see README,
 # "Try it in your browser"). The builder and the front-end extensions live in their own env (.venv-lite);

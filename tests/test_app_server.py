@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from kernel_socket import kernel_websocket_nodelay
 
 from tools.makefile_vars import app_flags
 
@@ -99,6 +100,7 @@ def app_env(base: Path) -> dict[str, str]:
     env["JUPYTER_DATA_DIR"] = str(base / "data")
     env["JUPYTER_PATH"] = str(ROOT / "folioviz" / "_jupyter")
     env.pop("JUPYTER_TOKEN", None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))  # folioviz.server_extension
     return env
 
 
@@ -171,6 +173,17 @@ def test_page_names_no_cdn(app):
     remote = re.findall(r"""(?:src|href|import\()\s*=?\s*["'](https?:)?//(?!127\.0\.0\.1|localhost)[^"']+""", body)
     assert not remote, remote
     assert "cdnjs.cloudflare.com" not in body and "cdn.jsdelivr.net" not in body
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="reads the server's socket with pidfd_getfd")
+def test_the_kernel_websocket_sets_tcp_nodelay(app):
+    """Voilà loads no server extension; tools/voila_app.py gives it folioviz.server_extension's connection class."""
+    status, body = get(app.url())
+    assert status == 200, body[-2000:]
+    kernel_id = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', body)
+    assert kernel_id, "the page names no kernel"
+    ws_url = f"ws://127.0.0.1:{app.port}/api/kernels/{kernel_id.group(1)}/channels?token={app.token}"
+    assert kernel_websocket_nodelay(app.proc.pid, ws_url) is True
 
 
 def test_kernels_are_capped_and_culled(app):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -107,6 +108,13 @@ def test_wheel_carries_the_data_and_works_outside_the_repo(tmp_path):
     assert not [n for n in names if n.endswith("glossary.py") or n.startswith("tools/")]
     # the bit field's front-end ships in the wheel (anywidget loads it from there, never from a CDN)
     assert {"folioviz/widgets/static/bitfield.js", "folioviz/widgets/static/bitfield.css"} <= set(names)
+    # every Jupyter server of the environment loads folioviz.server_extension (TCP_NODELAY on kernel websockets)
+    shipped = ".data/data/etc/jupyter/jupyter_server_config.d/folioviz.json"  # pip puts it in <prefix>/etc/jupyter
+    config_name = next((n for n in names if n.startswith("folioviz-") and n.endswith(shipped)), None)
+    assert config_name, f"the wheel ships no {shipped}"
+    config = json.loads(zipfile.ZipFile(wheel).read(config_name))
+    assert config["ServerApp"]["jpserver_extensions"] == {"folioviz.server_extension": True}
+    assert "folioviz/server_extension.py" in names
     # Import from the wheel alone, from a directory that is not the repository.
     code = (
         "import folioviz.kernel as k, folioviz.kernel.datafiles as d;"

@@ -23,6 +23,9 @@ Two speed-ups for the page asked for as the server starts (Voilà opens the brow
 the page waits for the pre-heated kernel that is already starting instead of starting a second kernel beside
 it (``first_heat``), and ``rfc3987_syntax``'s grammar, built when jupyter_server is imported and most of the
 server's start, is built only if an IRI is ever checked (``defer_rfc3987_syntax``).
+
+Its kernel websockets send each frame at once (TCP_NODELAY), as in every Jupyter server of the environment: Voilà
+run standalone loads no server extension, so it is given folioviz.server_extension's connection class here.
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ from voila.tornado.handler import TornadoVoilaHandler  # noqa: E402
 
 DEFAULT_MAX_KERNELS = 4
 DEFAULT_CULL_IDLE_S = 600
+NODELAY_CONNECTION = "folioviz.server_extension.NodelayConnection"  # imported by Voila when it starts
 PREHEAT_ENV = "VOILA_PREHEAT"  # Voilà sets it to "True" in the environment of a pool (pre-heated) kernel
 
 
@@ -172,6 +176,9 @@ def config(token: str) -> Config:
     c.Voila.ip = "127.0.0.1"
     c.Voila.token = token
     c.VoilaConfiguration.multi_kernel_manager_class = CappedKernelManager
+    # Standalone Voila loads no Jupyter server extension: folioviz.server_extension's TCP_NODELAY comes in through the
+    # connection class each kernel websocket (Voila's VoilaKernelWebsocketHandler) is served by.
+    c.Voila.kernel_websocket_connection_class = NODELAY_CONNECTION
     c.MappingKernelManager.cull_idle_timeout = DEFAULT_CULL_IDLE_S
     c.MappingKernelManager.cull_interval = 60
     return c

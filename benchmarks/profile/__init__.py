@@ -1,7 +1,7 @@
 """Where Run All's time goes in JupyterLab, from Chrome performance traces (issue 22, item 1). ``make profile``.
 
 Usage: python -m benchmarks.profile [--runs 3] [--untraced 1] [--nb NAME ...] [--clicks 30]
-       [--no-clicks] [--no-run-all] [--nodelay --tag=-nodelay] [--dump-trace DIR]
+       [--no-clicks] [--no-run-all] [--no-nodelay --tag=-upstream] [--dump-trace DIR]
 
 **Run All.** For each ready notebook (data/workbook.toml), a fresh chromium context opens it in JupyterLab (the
 browser suite's server set-up: 127.0.0.1, a token, hermetic Jupyter dirs, a scratch copy of notebooks/), with a
@@ -40,8 +40,9 @@ the click's window, the frames received (by message type, models updated), the l
 ms from the click to the ``comm_msg`` frame leaving the page, to the kernel's ``busy`` and ``idle`` for it, to
 the first update reaching a second ZeroMQ subscriber of the kernel's IOPub socket on this machine, to the first
 and last update frame reaching the page, and to the word box. Written to
-``benchmarks/results/profile-clicks<tag>.json``. ``--nodelay`` is an experiment: the server's kernel websockets
-set TCP_NODELAY (see server.NODELAY_CONFIG).
+``benchmarks/results/profile-clicks<tag>.json``. The server loads folioviz.server_extension, as every server of the
+environment does (its kernel websockets set TCP_NODELAY); ``--no-nodelay`` switches it off, for the server as
+jupyter_server ships it.
 
 Nothing is asserted; figures are printed with the commit and the machine's load average.
 

@@ -33,9 +33,12 @@ def main() -> None:
     parser.add_argument("--no-run-all", action="store_true")
     parser.add_argument("--dump-trace", type=Path, help="write each raw trace here (not committed)")
     parser.add_argument(
-        "--nodelay", action="store_true", help="experiment: the server sets TCP_NODELAY on kernel websockets"
+        "--no-nodelay",
+        dest="nodelay",
+        action="store_false",
+        help="as upstream: switch off folioviz.server_extension (TCP_NODELAY on kernel websockets), for comparison",
     )
-    parser.add_argument("--tag", default="", help="suffix of the result files (e.g. -nodelay)")
+    parser.add_argument("--tag", default="", help="suffix of the result files (e.g. -upstream)")
     parser.add_argument(
         "--setting",
         nargs=3,
@@ -51,7 +54,7 @@ def main() -> None:
     header = {"commit": git_commit(), "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}
     print(f"[profile] commit {header['commit']}, {header['date']}, {machine}", flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    machine["nodelay_experiment"] = args.nodelay
+    machine["nodelay"] = args.nodelay
     settings: dict[str, dict[str, Any]] = defaultdict(dict)
     for plugin, key, value in args.setting:
         settings[plugin][key] = json.loads(value)

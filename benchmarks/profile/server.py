@@ -90,27 +90,15 @@ def git_commit() -> str:
 # ------------------------------------------------------------------------------------ server and browser
 
 
-# --nodelay (an experiment, not a fix): the server's kernel websockets set TCP_NODELAY, so that a small frame is
-# not held back by Nagle's algorithm until the browser's delayed ACK (40 ms on Linux) comes. jupyter_server never
-# sets it (tornado's WebSocketHandler.set_nodelay defaults to off).
-NODELAY_CONFIG = """
-from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
-
-_open = KernelWebsocketHandler.open
-
-
-async def _open_nodelay(self, kernel_id):
-    self.set_nodelay(True)
-    return await _open(self, kernel_id)
-
-
-KernelWebsocketHandler.open = _open_nodelay
-print("folioviz profile: TCP_NODELAY on kernel websockets", flush=True)
-"""
+# The server loads folioviz.server_extension (TCP_NODELAY on kernel websockets; hermetic_jupyter_env puts the checkout's
+# jupyter-config/ on the config path). --no-nodelay switches it off: the server as jupyter_server ships it, whose
+# small kernel frames wait for the browser's delayed ACK (docs/performance.md, "Bit clicks").
+NODELAY_LOG = "folioviz: TCP_NODELAY on kernel websockets"
+NODELAY_OFF = "--ServerApp.jpserver_extensions=folioviz.server_extension=False"
 
 
 @contextlib.contextmanager
-def lab_server(*, nodelay: bool = False, settings: dict[str, dict[str, Any]] | None = None) -> Iterator[LabServer]:
+def lab_server(*, nodelay: bool = True, settings: dict[str, dict[str, Any]] | None = None) -> Iterator[LabServer]:
     """JupyterLab as the browser suite starts it (tests/browser/conftest.py ``lab_server``), for this script."""
     with tempfile.TemporaryDirectory(prefix="fv-profile-") as tmp:
         base = Path(tmp)
@@ -138,10 +126,10 @@ def lab_server(*, nodelay: bool = False, settings: dict[str, dict[str, Any]] | N
         ]
         if os.geteuid() == 0:
             cmd.insert(3, "--allow-root")
+        if not nodelay:
+            cmd.append(NODELAY_OFF)
         log_path = base / "server.log"
         env = hermetic_jupyter_env(base)
-        if nodelay:
-            (base / "config" / "jupyter_server_config.py").write_text(NODELAY_CONFIG)
         with log_path.open("wb") as log:
             proc = subprocess.Popen(
                 cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=base, start_new_session=True
@@ -149,8 +137,10 @@ def lab_server(*, nodelay: bool = False, settings: dict[str, dict[str, Any]] | N
         lab = LabServer(f"http://127.0.0.1:{port}", token, root, settings_dir, log_path, proc)
         try:
             wait_until_ready(lab)
-            if nodelay and "TCP_NODELAY on kernel websockets" not in lab.log_tail(400):
-                raise RuntimeError(f"--nodelay: the server did not load {base / 'config'}:\n{lab.log_tail()}")
+            if nodelay != (NODELAY_LOG in lab.log_tail(400)):
+                raise RuntimeError(
+                    f"the server should {'' if nodelay else 'not '}load folioviz.server_extension:\n{lab.log_tail()}"
+                )
             yield lab
         finally:
             stop_server(lab)

@@ -141,8 +141,8 @@ def hermetic_jupyter_env(base: Path) -> dict[str, str]:
     """The environment for a test server: per-test Jupyter and IPython dirs under ``base``.
 
     JUPYTER_DATA_DIR only replaces the *user* data dir: the kernelspec and the prebuilt lab extensions
-    in <sys.prefix>/share/jupyter stay on the search path. Kernels inherit PYTHONPATH, so notebooks can
-    ``import folioviz`` from the checkout without an install.
+    in <sys.prefix>/share/jupyter stay on the search path (and <sys.prefix>/etc/jupyter on the config path).
+    Kernels inherit PYTHONPATH, so notebooks can ``import folioviz`` from the checkout without an install.
     """
     env = os.environ.copy()
     for var, sub in {
@@ -155,6 +155,11 @@ def hermetic_jupyter_env(base: Path) -> dict[str, str]:
         env[var] = str(base / sub)
     env.pop("JUPYTER_TOKEN", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    # The checkout's jupyter_server_config.d (what the package installs into <sys.prefix>/etc/jupyter): the server
+    # loads folioviz.server_extension (TCP_NODELAY on kernel websockets) even from a venv installed before it shipped.
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+        filter(None, [str(REPO_ROOT / "jupyter-config"), env.get("JUPYTER_CONFIG_PATH")])
+    )
     return env
 
 
