@@ -9,7 +9,7 @@
   page (performance.now() around the click and a MutationObserver), median of 10 clicks per load.
 
 Every request that would leave 127.0.0.1 is aborted and counted (the count is printed; it should be 0).
-Usage: python benchmarks/lite.py [--loads 3] [--dir lite]
+Usage: python benchmarks/lite.py [--loads 3] [--dir lite] [--timeline]
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "lite"))
 
-from litekit import CHROMIUM, CHROMIUM_ARGS, KERNEL_READY, NOTEBOOK, VIEWPORT, is_local  # noqa: E402
+from playwright_harness import CHROMIUM, CHROMIUM_ARGS, KERNEL_READY, NOTEBOOK, VIEWPORT, is_local  # noqa: E402
 from serve_lite import make_server  # noqa: E402
 
 NOTEBOOK_01 = "01_the_mapping_word.ipynb"
@@ -100,6 +101,40 @@ def cold_load(browser, base: str) -> dict[str, float]:  # type: ignore[no-untype
         context.close()
 
 
+def timeline(browser, base: str) -> list[tuple[float, str]]:  # type: ignore[no-untyped-def]
+    """One cold load of notebook 01 with Run All asked at once: when each runtime file and wheel finished loading
+    (the page's and the kernel worker's requests), when the kernel was ready and when the first widget showed."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.route("**/*", lambda r: r.continue_() if is_local(r.request.url) else r.abort())
+    events: list[tuple[float, str]] = []
+    started = time.monotonic()
+
+    def finished(request):  # type: ignore[no-untyped-def]
+        # JupyterLite's service worker passes every request through: its own fetch of the file is the same load.
+        if request.service_worker is not None:
+            return
+        name = request.url.rsplit("/", 1)[-1].split("?", 1)[0]
+        if name.endswith((".whl", ".wasm", ".zip", "pyodide.mjs", "pyodide.asm.mjs", "pyodide-lock.json")):
+            events.append((time.monotonic() - started, f"loaded {name}"))
+
+    context.on("requestfinished", finished)
+    page = context.new_page()
+    try:
+        page.goto(f"{base}lab/index.html?path={urllib.parse.quote(NOTEBOOK_01)}")
+        page.wait_for_selector(NOTEBOOK, timeout=60_000)
+        events.append((time.monotonic() - started, "notebook shown"))
+        page.locator(NOTEBOOK).first.click(position={"x": 5, "y": 5})
+        page.locator(".lm-MenuBar-item", has_text="Run").first.click()
+        page.locator("li[data-command='runmenu:run-all']").click()
+        page.wait_for_function(KERNEL_READY, timeout=120_000, polling=50)
+        events.append((time.monotonic() - started, "kernel ready"))
+        page.wait_for_selector(f"{WIDGET} .fv-kind", timeout=120_000)
+        events.append((time.monotonic() - started, "first widget"))
+    finally:
+        context.close()
+    return sorted(events)
+
+
 def kernel_ready_alone(browser, base: str) -> float:  # type: ignore[no-untyped-def]
     """Page load -> kernel idle, running nothing (a reader who only reads)."""
     context = browser.new_context(viewport=VIEWPORT)
@@ -118,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--loads", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=ROOT / "lite")
+    parser.add_argument("--timeline", action="store_true", help="one more cold load: when each file loaded")
     args = parser.parse_args(argv)
     if not (args.dir / "lab" / "index.html").is_file():
         print(f"no JupyterLite site in {args.dir}: run `make lite`", file=sys.stderr)
@@ -143,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
                     f"first widget {r['widget']:.1f} s, bit click {r['click_ms']:.0f} ms, "
                     f"external requests {r['external']}"
                 )
+            if args.timeline:
+                print("timeline of one cold load (s after the page was asked for; 'loaded': read by page or kernel):")
+                for at, what in timeline(browser, base):
+                    print(f"  {at:6.2f}  {what}")
         finally:
             browser.close()
             server.shutdown()

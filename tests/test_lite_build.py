@@ -5,6 +5,7 @@ The built site itself is tested in tests/lite (``make test-lite``).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -76,6 +77,63 @@ def test_slimming_cuts_the_members_and_their_record_lines_and_is_reproducible(tm
         record = whl.read("demo-1.0.dist-info/RECORD").decode()
     assert names == {"demo/__init__.py", "demo-1.0.dist-info/METADATA", "demo-1.0.dist-info/RECORD"}
     assert "labextension" not in record and "demo/__init__.py" in record
+
+
+def _pygments_wheel(tmp_path: Path) -> Path:
+    mapping = (
+        "LEXERS = {\n"
+        "    'CLexer': ('pygments.lexers.c_cpp', 'C', ('c',), ('*.c',), ()),\n"
+        "    'PythonLexer': ('pygments.lexers.python', 'Python', ('python',), ('*.py',), ()),\n"
+        "    'RustLexer': ('pygments.lexers.rust', 'Rust', ('rust',), ('*.rs',), ()),\n"
+        "}\n"
+    )
+    return _wheel(
+        tmp_path / "pygments-2.0-py3-none-any.whl",
+        {
+            "pygments/__init__.py": b"",
+            "pygments/lexers/__init__.py": b"from pygments.lexers._mapping import LEXERS\n",
+            "pygments/lexers/_mapping.py": mapping.encode(),
+            "pygments/lexers/python.py": b"from pygments.lexers.c_cpp import CLexer\n",
+            "pygments/lexers/c_cpp.py": b"import pygments.lexers._c_builtins\n",
+            "pygments/lexers/_c_builtins.py": b"",
+            "pygments/lexers/rust.py": b"",
+        },
+    )
+
+
+def test_pygments_keeps_the_named_lexers_with_their_imports_and_a_table_to_match(tmp_path):
+    source = _pygments_wheel(tmp_path)
+    assert build_lite.pygments_lexers_kept(source, ["python"]) == {"python", "c_cpp", "_c_builtins", "_mapping"}
+    target = tmp_path / "slim.whl"
+    assert build_lite.slim_pygments(source, target, ["python"]) == 1
+    with zipfile.ZipFile(target) as whl:
+        names = set(whl.namelist())
+        mapping = whl.read("pygments/lexers/_mapping.py")
+        record = whl.read("demo-1.0.dist-info/RECORD").decode()
+    assert "pygments/lexers/rust.py" not in names and "pygments/lexers/_c_builtins.py" in names
+    assert b"RustLexer" not in mapping and b"CLexer" in mapping and b"PythonLexer" in mapping
+    namespace: dict = {}
+    exec(mapping, namespace)  # still Python, and the kept lexers are all in the table
+    assert sorted(namespace["LEXERS"]) == ["CLexer", "PythonLexer"]
+    # RECORD names the rewritten table with its new hash, and no longer the lexer cut.
+    digest = base64.urlsafe_b64encode(hashlib.sha256(mapping).digest()).rstrip(b"=").decode()
+    assert f"pygments/lexers/_mapping.py,sha256={digest},{len(mapping)}" in record
+    assert "rust.py" not in record
+
+
+def test_pygments_slimming_refuses_an_unknown_lexer(tmp_path):
+    with pytest.raises(build_lite.LiteBuildError, match="no lexer module cobol"):
+        build_lite.pygments_lexers_kept(_pygments_wheel(tmp_path), ["python", "cobol"])
+
+
+def test_jedi_keeps_a_stub_in_third_party():
+    """jedi 0.19 lists typeshed/third_party at start: the slimming must leave that folder one file."""
+    cut = [re.compile(p) for p in build_lite.SLIM["jedi"]]
+    kept = "jedi/third_party/typeshed/third_party/2/enum.pyi"
+    assert not any(p.fullmatch(kept) for p in cut)
+    for gone in ("jedi/third_party/typeshed/third_party/2and3/six/__init__.pyi", "jedi/third_party/django-stubs/x"):
+        assert any(p.fullmatch(gone) for p in cut), gone
+    assert not any(p.fullmatch("jedi/third_party/typeshed/stdlib/3/os/__init__.pyi") for p in cut)
 
 
 def test_dependencies_are_evaluated_for_pyodide_and_limited_to_shipped_wheels():

@@ -79,6 +79,30 @@ def test_the_lock_lists_exactly_the_shipped_wheels(lite_dir):
         assert not [n for n in whl.namelist() if n.endswith(".min.js")], "plotly.js ships once, in extensions/"
 
 
+def test_the_site_keeps_within_its_size_budget(lite_dir):
+    """Every file on disk, uncompressed, as served: within SITE_BUDGET_BYTES; no source maps, no wheel shipped twice
+    in static/pyodide/, and the slimmed wheels really slimmed (their cut files would be the first to creep back)."""
+    from tools.lite.config import SITE_BUDGET_BYTES
+
+    files = [p for p in lite_dir.rglob("*") if p.is_file()]
+    total = sum(p.stat().st_size for p in files)
+    biggest = sorted(files, key=lambda p: -p.stat().st_size)[:5]
+    assert total <= SITE_BUDGET_BYTES, (
+        f"the site is {total / 1e6:.1f} MB, over its budget of {SITE_BUDGET_BYTES / 1e6:.1f} MB; biggest files: "
+        + ", ".join(f"{p.relative_to(lite_dir)} {p.stat().st_size / 1e6:.1f} MB" for p in biggest)
+    )
+    assert [p for p in files if p.name.endswith(".map")] == [], "source maps are left out of the site"
+    wheels = [p.name.split("-")[0].lower() for p in (lite_dir / PYODIDE_DIR).glob("*.whl")]
+    assert len(wheels) == len(set(wheels)), f"a package is shipped twice: {sorted(wheels)}"
+    pyodide = lite_dir / PYODIDE_DIR
+    with zipfile.ZipFile(next(pyodide.glob("jedi-*.whl"))) as whl:
+        stubs = [n for n in whl.namelist() if "django-stubs" in n or "/typeshed/third_party/2and3/" in n]
+    assert stubs == [], f"jedi ships stubs it never reads: {stubs[:3]}"
+    with zipfile.ZipFile(next(pyodide.glob("pygments-*.whl"))) as whl:
+        lexers = [n for n in whl.namelist() if n.startswith("pygments/lexers/")]
+    assert "pygments/lexers/python.py" in lexers and len(lexers) < 40, f"{len(lexers)} pygments lexer modules"
+
+
 def test_every_notebook_is_shipped(lite_dir):
     repo = sorted(p.name for p in (REPO_ROOT / "notebooks").glob("*.ipynb"))
     assert sorted(p.name for p in (lite_dir / "files").glob("*.ipynb")) == repo

@@ -24,9 +24,11 @@ Where each piece comes from, all by pinned version and hash (a mismatch stops th
   It holds no package wheels, so:
 * the wheels (``tools/lite-wheels.txt``): from PyPI with ``pip download``, each checked against its pinned sha256.
   bitstring is pinned to 4.4 because bitstring 5 needs ``tibs``, which has no WebAssembly wheel; bitarray is
-  PyPI's own build for Pyodide's ABI. Three wheels are slimmed after the check (files the browser kernel never
+  PyPI's own build for Pyodide's ABI. Five wheels are slimmed after the check (files the browser kernel never
   uses: plotly.js and FigureWidget's bundle, the labextensions that the site serves anyway, sample data sets,
-  tests); the lock lists the slimmed wheel's own sha256. No nbformat is shipped: folioviz's figures display their
+  tests, jedi's stubs of Python 2, Django and third-party packages, pygments' lexers of languages nothing here
+  highlights); the lock lists the slimmed wheel's own sha256. The site is held to a size budget
+  (``SITE_BUDGET_BYTES``, checked by tests/lite). No nbformat is shipped: folioviz's figures display their
   own mime bundle (``FolioFigure``), so nothing in the kernel imports it.
 * the kernel's own wheels (piplite, pyodide-kernel and the ipykernel/widgetsnbextension shims) from the
   ``jupyterlite-pyodide-kernel`` package of the build environment, checked against pinned sha256 too;

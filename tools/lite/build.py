@@ -28,6 +28,7 @@ from tools.lite.config import (
     MARKER,
     NOTEBOOKS,
     PREFETCH,
+    PYGMENTS_LEXERS,
     PYODIDE,
     PYODIDE_DIR,
     ROOT,
@@ -38,7 +39,7 @@ from tools.lite.config import (
     lite_config,
     read_wheels,
 )
-from tools.lite.wheels import build_folioviz_wheel, fetch_wheels, slim_wheel, write_lock
+from tools.lite.wheels import build_folioviz_wheel, fetch_wheels, slim_pygments, slim_wheel, write_lock
 from tools.pinned import Wheel
 
 
@@ -92,7 +93,9 @@ def stage_pyodide(
     slimmed: dict[str, int] = {}
     for wheel in pinned_wheels:
         target = pyodide_dir / wheel.filename
-        if wheel.name in SLIM:
+        if wheel.name == "pygments":
+            slimmed[wheel.name] = slim_pygments(fetched[wheel.name], target, PYGMENTS_LEXERS)
+        elif wheel.name in SLIM:
             slimmed[wheel.name] = slim_wheel(fetched[wheel.name], target, SLIM[wheel.name])
         else:
             shutil.copy2(fetched[wheel.name], target)

@@ -3,7 +3,9 @@ exactly the shipped ones."""
 
 from __future__ import annotations
 
+import base64
 import email.parser
+import hashlib
 import io
 import json
 import re
@@ -12,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +53,21 @@ def _zip_bytes(entries: Iterable[tuple[str, bytes]]) -> bytes:
     return buf.getvalue()
 
 
-def slim_wheel(source: Path, target: Path, patterns: Sequence[str]) -> int:
-    """Copy ``source`` to ``target`` without the members matching ``patterns`` (RECORD updated); files cut."""
+def _record_line(name: str, data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"{name},sha256={digest},{len(data)}"
+
+
+def slim_wheel(
+    source: Path, target: Path, patterns: Sequence[str], rewrite: Mapping[str, Callable[[bytes], bytes]] | None = None
+) -> int:
+    """Copy ``source`` to ``target`` without the members matching ``patterns``, and with the members named in
+    ``rewrite`` passed through their function (RECORD updated to match); returns the number of files cut."""
     cut = [re.compile(p) for p in patterns]
+    rewrite = rewrite or {}
     entries: list[tuple[str, bytes]] = []
     removed: set[str] = set()
+    rewritten: dict[str, bytes] = {}
     record_name = None
     with zipfile.ZipFile(source) as whl:
         for info in whl.infolist():
@@ -67,13 +79,71 @@ def slim_wheel(source: Path, target: Path, patterns: Sequence[str]) -> int:
             if info.filename.endswith(".dist-info/RECORD"):
                 record_name = info.filename
                 continue
-            entries.append((info.filename, whl.read(info)))
+            data = whl.read(info)
+            if info.filename in rewrite:
+                data = rewritten[info.filename] = rewrite[info.filename](data)
+            entries.append((info.filename, data))
         record = whl.read(record_name).decode() if record_name else ""
+    missing = set(rewrite) - set(rewritten)
+    if missing:
+        raise LiteBuildError(f"{source.name} has no {', '.join(sorted(missing))} to rewrite")
     if record_name:
-        kept = [line for line in record.splitlines() if line and line.split(",", 1)[0] not in removed]
+        kept = []
+        for line in record.splitlines():
+            name = line.split(",", 1)[0]
+            if line and name not in removed:
+                kept.append(_record_line(name, rewritten[name]) if name in rewritten else line)
         entries.append((record_name, ("\n".join(kept) + "\n").encode()))
     target.write_bytes(_zip_bytes(entries))
     return len(removed)
+
+
+_LEXER_IMPORT = re.compile(r"^\s*(?:from\s+pygments\.lexers\.(\w+)\s+import|import\s+pygments\.lexers\.(\w+))", re.M)
+_LEXER_ENTRY = re.compile(r"^\s*'\w+': \('pygments\.lexers\.(\w+)',")
+
+
+def pygments_lexers_kept(source: Path, seed: Sequence[str]) -> set[str]:
+    """The lexer modules of pygments' wheel ``source`` that ``seed`` names, with every lexer module they import."""
+    with zipfile.ZipFile(source) as whl:
+        modules = {
+            m.group(1): whl.read(n).decode()
+            for n in whl.namelist()
+            if (m := re.fullmatch(r"pygments/lexers/(\w+)\.py", n)) and not m.group(1).startswith("__")
+        }
+    unknown = sorted(set(seed) - set(modules))
+    if unknown:
+        raise LiteBuildError(f"pygments {source.name} has no lexer module {', '.join(unknown)}")
+    kept: set[str] = set()
+    todo = list(seed)
+    while todo:
+        name = todo.pop()
+        if name in kept:
+            continue
+        kept.add(name)
+        todo += [a or b for a, b in _LEXER_IMPORT.findall(modules[name]) if (a or b) in modules]
+    return kept | {"_mapping"}
+
+
+def _pygments_mapping(kept: set[str]) -> Callable[[bytes], bytes]:
+    """pygments' lexer table (pygments/lexers/_mapping.py) without the lexers of the modules not ``kept``."""
+
+    def rewrite(data: bytes) -> bytes:
+        lines = data.decode().splitlines(keepends=True)
+        out = [line for line in lines if not (m := _LEXER_ENTRY.match(line)) or m.group(1) in kept]
+        if len(out) == len(lines):
+            raise LiteBuildError("pygments/lexers/_mapping.py: no lexer entry recognised; is the pin a new layout?")
+        text = "".join(out)
+        compile(text, "_mapping.py", "exec")  # still Python
+        return text.encode()
+
+    return rewrite
+
+
+def slim_pygments(source: Path, target: Path, seed: Sequence[str]) -> int:
+    """pygments with only the lexer modules of ``seed`` (and those they import), and a lexer table to match."""
+    kept = pygments_lexers_kept(source, seed)
+    pattern = r"pygments/lexers/(?!(?:__init__|" + "|".join(sorted(kept)) + r")\.py$).*"
+    return slim_wheel(source, target, [pattern], {"pygments/lexers/_mapping.py": _pygments_mapping(kept)})
 
 
 def build_folioviz_wheel(target_dir: Path) -> Path:
