@@ -72,6 +72,9 @@ def main() -> None:
         print(table(notebooks))
         print("\nCPU seconds during Run All (untraced) and an IOPub message's trip to the page (ms, median):")
         print(flow_table(notebooks))
+        print("\nFigures: Run All until every figure is drawn (in view or not), and scroll to a figure -> drawn (ms):")
+        for nb in notebooks:
+            print(f"  {nb['notebook']}: all drawn {nb['all_drawn_s_median']:.2f} s; {nb['scroll_to_drawn_ms']}")
     if clicks:
         (RESULTS / f"profile-clicks{args.tag}.json").write_text(
             json.dumps({**header, "machine": machine, **clicks}, separators=(",", ":")) + "\n"
