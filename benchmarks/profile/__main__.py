@@ -35,6 +35,11 @@ def main() -> None:
     parser.add_argument(
         "--nodelay", action="store_true", help="experiment: the server sets TCP_NODELAY on kernel websockets"
     )
+    parser.add_argument(
+        "--eager-figures",
+        action="store_true",
+        help="experiment: without folioviz-lazy-figures (every plotly figure drawn as it arrives, in view or not)",
+    )
     parser.add_argument("--tag", default="", help="suffix of the result files (e.g. -nodelay)")
     parser.add_argument(
         "--setting",
@@ -52,11 +57,15 @@ def main() -> None:
     print(f"[profile] commit {header['commit']}, {header['date']}, {machine}", flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     machine["nodelay_experiment"] = args.nodelay
+    machine["eager_figures_experiment"] = args.eager_figures
     settings: dict[str, dict[str, Any]] = defaultdict(dict)
     for plugin, key, value in args.setting:
         settings[plugin][key] = json.loads(value)
     machine["settings_experiment"] = dict(settings)
-    with lab_server(nodelay=args.nodelay, settings=settings) as lab, launch_chromium("profile") as browser:
+    with (
+        lab_server(nodelay=args.nodelay, settings=settings, eager_figures=args.eager_figures) as lab,
+        launch_chromium("profile") as browser,
+    ):
         session = Session(browser, lab, args.dump_trace)
         notebooks = (
             [] if args.no_run_all else [profile_notebook(session, name, args.runs, args.untraced) for name in names]

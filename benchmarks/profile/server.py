@@ -110,7 +110,9 @@ print("folioviz profile: TCP_NODELAY on kernel websockets", flush=True)
 
 
 @contextlib.contextmanager
-def lab_server(*, nodelay: bool = False, settings: dict[str, dict[str, Any]] | None = None) -> Iterator[LabServer]:
+def lab_server(
+    *, nodelay: bool = False, settings: dict[str, dict[str, Any]] | None = None, eager_figures: bool = False
+) -> Iterator[LabServer]:
     """JupyterLab as the browser suite starts it (tests/browser/conftest.py ``lab_server``), for this script."""
     with tempfile.TemporaryDirectory(prefix="fv-profile-") as tmp:
         base = Path(tmp)
@@ -140,6 +142,10 @@ def lab_server(*, nodelay: bool = False, settings: dict[str, dict[str, Any]] | N
             cmd.insert(3, "--allow-root")
         log_path = base / "server.log"
         env = hermetic_jupyter_env(base)
+        if eager_figures:  # the experiment: without folioviz's lab extension, jupyterlab-plotly draws every figure
+            env["JUPYTER_PATH"] = os.pathsep.join(
+                p for p in env["JUPYTER_PATH"].split(os.pathsep) if "_jupyter" not in p
+            )
         if nodelay:
             (base / "config" / "jupyter_server_config.py").write_text(NODELAY_CONFIG)
         with log_path.open("wb") as log:
