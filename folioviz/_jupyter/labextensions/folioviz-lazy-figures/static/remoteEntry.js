@@ -31,6 +31,21 @@ var _JUPYTERLAB;
   // The figure is drawn when it comes within 200 px of the view, so a reader scrolling to it rarely sees it undrawn.
   var MARGIN = "200px 0px 200px 0px";
 
+  // plotly.js is evaluated on jupyterlab-plotly's first draw (a few hundred ms). Once a figure waits, do that
+  // when the page is idle, with an empty figure in a node that is never shown, so the first figure scrolled to
+  // does not wait for it.
+  var warmed = false;
+  function warm(inner) {
+    if (warmed) return;
+    warmed = true;
+    var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 500); };
+    idle(function () {
+      var model = {data: {}, setData: function () {}};
+      model.data[MIME] = {data: [], layout: {}};
+      Promise.resolve(inner.createRenderer({mimeType: MIME}).renderModel(model)).catch(function () {});
+    }, {timeout: 3000});
+  }
+
   function lazyFactory(inner) {
     return {
       safe: inner.safe,
@@ -53,6 +68,7 @@ var _JUPYTERLAB;
           var height = (figure.layout && figure.layout.height) || 360;
           renderer.node.style.minHeight = height + "px";
           renderer.node.dataset.fvLazy = "waiting";
+          warm(inner);
           observer = new IntersectionObserver(function (entries) {
             if (!entries.some(function (e) { return e.isIntersecting; })) return;
             observer.disconnect();
