@@ -83,8 +83,9 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 # make lab ERA=latest starts every notebook in another kernel era (see 00_start_here).
+# JUPYTER_PATH: folioviz's lab extension (folioviz-lazy-figures: a plotly figure is drawn once it scrolls into view).
 lab: $(STAMP)
-	$(if $(ERA),FOLIOVIZ_ERA='$(ERA)') $(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+	$(if $(ERA),FOLIOVIZ_ERA='$(ERA)') env JUPYTER_PATH='$(CURDIR)/folioviz/_jupyter' $(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
 		--ServerApp.root_dir=$(CURDIR)/notebooks $(CURDIR)/notebooks/00_start_here.ipynb
 
 # make app [NB=01_the_mapping_word]: one notebook as a standalone page (Voila), for a demo. The

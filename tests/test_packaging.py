@@ -115,6 +115,10 @@ def test_wheel_carries_the_data_and_works_outside_the_repo(tmp_path):
     config = json.loads(zipfile.ZipFile(wheel).read(config_name))
     assert config["ServerApp"]["jpserver_extensions"] == {"folioviz.server_extension": True}
     assert "folioviz/server_extension.py" in names
+    # folioviz's lab extension lands in <prefix>/share/jupyter/labextensions, where JupyterLab and Notebook 7 look
+    share = "share/jupyter/labextensions/folioviz-lazy-figures"
+    for part in ("package.json", "static/remoteEntry.js"):
+        assert any(n.endswith(f".data/data/{share}/{part}") for n in names), f"the wheel has no {share}/{part}"
     # Import from the wheel alone, from a directory that is not the repository.
     code = (
         "import folioviz.kernel as k, folioviz.kernel.datafiles as d;"

@@ -1,7 +1,7 @@
 """Where Run All's time goes in JupyterLab, from Chrome performance traces (issue 22, item 1). ``make profile``.
 
 Usage: python -m benchmarks.profile [--runs 3] [--untraced 1] [--nb NAME ...] [--clicks 30]
-       [--no-clicks] [--no-run-all] [--no-nodelay --tag=-upstream] [--dump-trace DIR]
+       [--no-clicks] [--no-run-all] [--no-nodelay --tag=-upstream] [--eager-figures] [--dump-trace DIR]
 
 **Run All.** For each ready notebook (data/workbook.toml), a fresh chromium context opens it in JupyterLab (the
 browser suite's server set-up: 127.0.0.1, a token, hermetic Jupyter dirs, a scratch copy of notebooks/), with a
@@ -9,8 +9,11 @@ fresh kernel and its outputs cleared. A Chrome trace (categories toplevel, devto
 blink.user_timing) and a CPU profile (CDP ``Profiler``, one sample per SAMPLE_US µs, on the trace's clock) are
 recorded around Run > Run All Cells, from the pointer-up on the menu item (``performance.mark("fv-run-all")``) to
 the first animation frame in which the kernel is idle, no cell is at ``[*]``, every widget output shows a widget
-view and every plotly output its SVG (``fv-done``). That window (the wall time) is sorted into columns that add
-up to it, by what the page's main thread was doing at each sample:
+view and every plotly output in view its SVG (``fv-done``): a figure out of view (folioviz-lazy-figures draws it
+when it comes near the view) counts as ready, and is then scrolled into view and timed until it shows its traces
+(*scroll to drawn*); the old condition, every figure drawn in view or not, is kept beside it (*all drawn*).
+``--eager-figures`` is the experiment without folioviz's lab extension. That window (the wall time) is sorted
+into columns that add up to it, by what the page's main thread was doing at each sample:
 
 * ``layout``  the sample falls in a Layout, UpdateLayoutTree (style), Paint, PrePaint, Layerize, Commit,
   HitTest or IntersectionObserver event, even when script forced it;

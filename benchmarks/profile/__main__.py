@@ -38,6 +38,11 @@ def main() -> None:
         action="store_false",
         help="as upstream: switch off folioviz.server_extension (TCP_NODELAY on kernel websockets), for comparison",
     )
+    parser.add_argument(
+        "--eager-figures",
+        action="store_true",
+        help="experiment: without folioviz-lazy-figures (every plotly figure drawn as it arrives, in view or not)",
+    )
     parser.add_argument("--tag", default="", help="suffix of the result files (e.g. -upstream)")
     parser.add_argument(
         "--setting",
@@ -55,11 +60,15 @@ def main() -> None:
     print(f"[profile] commit {header['commit']}, {header['date']}, {machine}", flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     machine["nodelay"] = args.nodelay
+    machine["eager_figures_experiment"] = args.eager_figures
     settings: dict[str, dict[str, Any]] = defaultdict(dict)
     for plugin, key, value in args.setting:
         settings[plugin][key] = json.loads(value)
     machine["settings_experiment"] = dict(settings)
-    with lab_server(nodelay=args.nodelay, settings=settings) as lab, launch_chromium("profile") as browser:
+    with (
+        lab_server(nodelay=args.nodelay, settings=settings, eager_figures=args.eager_figures) as lab,
+        launch_chromium("profile") as browser,
+    ):
         session = Session(browser, lab, args.dump_trace)
         notebooks = (
             [] if args.no_run_all else [profile_notebook(session, name, args.runs, args.untraced) for name in names]
@@ -75,6 +84,9 @@ def main() -> None:
         print(table(notebooks))
         print("\nCPU seconds during Run All (untraced) and an IOPub message's trip to the page (ms, median):")
         print(flow_table(notebooks))
+        print("\nFigures: Run All until every figure is drawn (in view or not), and scroll to a figure -> drawn (ms):")
+        for nb in notebooks:
+            print(f"  {nb['notebook']}: all drawn {nb['all_drawn_s_median']:.2f} s; {nb['scroll_to_drawn_ms']}")
     if clicks:
         (RESULTS / f"profile-clicks{args.tag}.json").write_text(
             json.dumps({**header, "machine": machine, **clicks}, separators=(",", ":")) + "\n"

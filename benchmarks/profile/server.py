@@ -98,7 +98,9 @@ NODELAY_OFF = "--ServerApp.jpserver_extensions=folioviz.server_extension=False"
 
 
 @contextlib.contextmanager
-def lab_server(*, nodelay: bool = True, settings: dict[str, dict[str, Any]] | None = None) -> Iterator[LabServer]:
+def lab_server(
+    *, nodelay: bool = True, settings: dict[str, dict[str, Any]] | None = None, eager_figures: bool = False
+) -> Iterator[LabServer]:
     """JupyterLab as the browser suite starts it (tests/browser/conftest.py ``lab_server``), for this script."""
     with tempfile.TemporaryDirectory(prefix="fv-profile-") as tmp:
         base = Path(tmp)
@@ -130,6 +132,10 @@ def lab_server(*, nodelay: bool = True, settings: dict[str, dict[str, Any]] | No
             cmd.append(NODELAY_OFF)
         log_path = base / "server.log"
         env = hermetic_jupyter_env(base)
+        if eager_figures:  # the experiment: without folioviz's lab extension, jupyterlab-plotly draws every figure
+            env["JUPYTER_PATH"] = os.pathsep.join(
+                p for p in env["JUPYTER_PATH"].split(os.pathsep) if "_jupyter" not in p
+            )
         with log_path.open("wb") as log:
             proc = subprocess.Popen(
                 cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=base, start_new_session=True

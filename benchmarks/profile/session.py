@@ -26,10 +26,14 @@ RUN_ALL_TIMEOUT_MS = 180_000
 
 
 # Installed before the click on Run All Cells: marks the pointer-up on the menu item and the first animation
-# frame in which the run is over and every widget and plot is shown (the figures test's watch, plus plots).
+# frame in which the run is over and every widget is shown and every plotly output is either drawn (its SVG) or
+# out of view (the notebook's scroller): a figure below the fold counts as ready when it draws after being
+# scrolled into view, which _SCROLL_TO_DRAWN times. ``allDrawn`` keeps the old condition (every plotly output
+# drawn, in view or not) for comparison; ``offscreen`` counts the figures undrawn and out of view at ``done``.
 _WATCH = f"""([widgets, plots]) => {{
   const __fvWidgetState = {WIDGET_OUTPUTS_JS};
-  const fig = window.__fvProfile = {{t0: null, done: null, wall0: null, views: 0, plots: 0}};
+  const fig = window.__fvProfile = {{t0: null, done: null, allDrawn: null, wall0: null, views: 0, plots: 0,
+    offscreen: 0}};
   document.addEventListener("pointerup", (event) => {{
     const item = event.target.closest && event.target.closest(".lm-Menu-item");
     const label = item && item.querySelector(".lm-Menu-itemLabel");
@@ -41,21 +45,48 @@ _WATCH = f"""([widgets, plots]) => {{
   const __fvTick = (now) => {{
     if (fig.t0 !== null) {{
       const state = __fvWidgetState(".jp-NotebookPanel");
-      fig.views = state.views;
-      fig.plots = [...document.querySelectorAll(".jp-NotebookPanel .jp-RenderedPlotly")]
-        .filter(p => p.querySelector(".main-svg")).length;
+      const outputs = [...document.querySelectorAll(".jp-NotebookPanel .jp-RenderedPlotly")];
+      const drawn = outputs.filter(p => p.querySelector(".main-svg"));
+      const port = (document.querySelector(".jp-NotebookPanel .jp-WindowedPanel-outer") ||
+        document.documentElement).getBoundingClientRect();
+      const inView = (p) => {{ const b = p.getBoundingClientRect();
+        return b.height > 0 && b.bottom > port.top && b.top < port.bottom; }};
+      const waiting = outputs.filter(p => !p.querySelector(".main-svg") && inView(p));
       const prompts = {CODE_PROMPTS};
       const idle = document.querySelector({json.dumps(KERNEL_IDLE)}) !== null;
       const started = prompts.some(p => /\\[[*0-9]+\\]/.test(p.textContent));
       const finished = started && idle && !prompts.some(p => p.textContent.includes("[*]"));
-      if (finished && state.loading === 0 && state.views >= widgets && fig.plots >= plots) {{
-        fig.done = now; performance.mark("fv-done"); return;
+      const shown = finished && state.loading === 0 && state.views >= widgets && outputs.length >= plots;
+      if (fig.done === null && shown && waiting.length === 0) {{
+        fig.views = state.views; fig.plots = drawn.length; fig.offscreen = outputs.length - drawn.length;
+        fig.done = now; performance.mark("fv-done");
       }}
+      if (fig.allDrawn === null && shown && drawn.length >= plots) fig.allDrawn = now;
+      if (fig.done !== null && fig.allDrawn !== null) return;
     }}
     requestAnimationFrame(__fvTick);
   }};
   requestAnimationFrame(__fvTick);
 }}"""
+
+# Run right after ``done``: each plotly output, top to bottom, scrolled into the middle of the notebook's view;
+# ms from the scroll to the first animation frame that shows its SVG with its traces drawn, and whether it was
+# already drawn when scrolled to (a reader scrolling down at once after Run All).
+_SCROLL_TO_DRAWN = """async () => {
+  const out = [];
+  for (const plot of document.querySelectorAll(".jp-NotebookPanel .jp-RenderedPlotly")) {
+    const before = plot.querySelector(".main-svg .trace") !== null;
+    const t0 = performance.now();
+    plot.scrollIntoView({block: "center"});
+    const ms = await new Promise((resolve) => {
+      const tick = () => plot.querySelector(".main-svg .trace") ? resolve(performance.now() - t0)
+        : performance.now() - t0 > 10000 ? resolve(null) : requestAnimationFrame(tick);
+      requestAnimationFrame(tick);
+    });
+    out.push({drawn_before: before, ms: ms === null ? null : Math.round(ms)});
+  }
+  return out;
+}"""
 
 
 def committed_plots(name: str) -> int:
@@ -157,15 +188,19 @@ def run_all_once(session: Session, name: str, *, traced: bool, label: str) -> di
             cpu_before = cpu_seconds(session.lab.proc.pid)
             click_menu(page, "Run", "Run All Cells")
             page.wait_for_function("() => window.__fvProfile.done !== null", timeout=RUN_ALL_TIMEOUT_MS, polling=100)
-            fig = page.evaluate("() => window.__fvProfile")
             cpu = {k: round(v - cpu_before[k], 2) for k, v in cpu_seconds(session.lab.proc.pid).items()}
+            scrolls = page.evaluate(_SCROLL_TO_DRAWN)
+            page.wait_for_function("() => window.__fvProfile.allDrawn !== null", timeout=30_000, polling=100)
+            fig = page.evaluate("() => window.__fvProfile")
             page.wait_for_timeout(300)  # the last frame's paint lands in the trace
         if listener:
             listener.stopping.set()
             listener.join(5)
         wall = (fig["done"] - fig["t0"]) / 1e3
         summary: dict[str, Any] = {"notebook": name, "traced": traced, "wall_s": round(wall, 3), "load": load}
-        summary.update({"widgets": fig["views"], "plots": fig["plots"], "cpu_s": cpu})
+        summary.update({"widgets": fig["views"], "plots": fig["plots"], "offscreen": fig["offscreen"], "cpu_s": cpu})
+        summary["all_drawn_s"] = round((fig["allDrawn"] - fig["t0"]) / 1e3, 3)
+        summary["scroll_to_drawn_ms"] = scrolls
         if traced:
             if session.dump:
                 recording.dump(session.dump / f"{label}.json")
@@ -218,6 +253,16 @@ def profile_notebook(session: Session, name: str, runs: int, untraced: int) -> d
             for k in ("to_page_median", "to_zmq_median", "zmq_to_page_median")
         },
         "comm_open_median": statistics.median(r["frames_received"]["types"].get("comm_open", 0) for r in traced),
+        "all_drawn_s_median": round(statistics.median(r["all_drawn_s"] for r in (untimed or traced)), 3),
+        "scroll_to_drawn_ms": _scroll_summary(untimed + traced),
         "runs": traced,
         "untraced": untimed,
     }
+
+
+def _scroll_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The slowest scroll-to-drawn, over every run: of the figures undrawn when scrolled to, and of all."""
+    scrolls = [s for r in runs for s in r["scroll_to_drawn_ms"]]
+    undrawn = [s["ms"] for s in scrolls if not s["drawn_before"]]
+    slowest = max((s["ms"] for s in scrolls), default=None, key=lambda ms: float("inf") if ms is None else ms)
+    return {"undrawn": len(undrawn), "of": len(scrolls), "max_undrawn": max(undrawn, default=None), "max": slowest}

@@ -137,6 +137,10 @@ def child_pids(pid: int) -> list[int]:
     return children
 
 
+#: folioviz's Jupyter data dir in the checkout (labextensions/, voila/), shipped in the wheel's share/jupyter.
+JUPYTER_DATA = REPO_ROOT / "folioviz" / "_jupyter"
+
+
 def hermetic_jupyter_env(base: Path) -> dict[str, str]:
     """The environment for a test server: per-test Jupyter and IPython dirs under ``base``.
 
@@ -160,6 +164,9 @@ def hermetic_jupyter_env(base: Path) -> dict[str, str]:
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
         filter(None, [str(REPO_ROOT / "jupyter-config"), env.get("JUPYTER_CONFIG_PATH")])
     )
+    # As `make lab` and `make app`: folioviz's Jupyter data (the folioviz-lazy-figures lab extension, the Voila
+    # template) is on the search path, as an installed wheel puts it in <sys.prefix>/share/jupyter.
+    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(JUPYTER_DATA), env.get("JUPYTER_PATH")]))
     return env
 
 

@@ -200,7 +200,7 @@ def test_plotly_animation_frame_rate(lab_server, page, run_all):
     run_all(page, ANIMATED)
     plot = page.locator(".jp-RenderedPlotly").first
     plot.scroll_into_view_if_needed()
-    expect(plot.locator(".main-svg").first).to_be_visible()
+    expect(plot.locator(".main-svg").first).to_be_visible(timeout=30_000)  # drawn once in view (lazy figures)
     slider_label = plot.locator(".slider-container .slider-label").first
     painted, plotly_fps, gaps = [], [], []
     figure = {}

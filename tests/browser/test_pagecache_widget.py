@@ -44,7 +44,8 @@ def test_plotly_animation_plays_to_the_end(page, page_log, run_all):
     run_all(page, NOTEBOOK)
     plot = page.locator(".jp-RenderedPlotly").first
     plot.scroll_into_view_if_needed()
-    expect(plot.locator(".main-svg").first).to_be_visible()
+    # drawn once in view (folioviz-lazy-figures): plotly's first draw may come after the scroll, on a busy machine late
+    expect(plot.locator(".main-svg").first).to_be_visible(timeout=30_000)
     slider_label = plot.locator(".slider-container .slider-label").first  # "step N", the current value
     # The figure plays itself once when it appears; a rewind clicked while that autoplay still runs is
     # overtaken by it. So wait for the state that matters, plotly's animation queue being empty, not for time.
