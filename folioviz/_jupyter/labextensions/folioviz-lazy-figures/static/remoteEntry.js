@@ -3,7 +3,7 @@
 // jupyterlab-plotly draws every plotly output as soon as it arrives, on or off screen, and then renders it a
 // second time into a PNG (Plotly.toImage) to cache in the output: during Run All that is the page's longest
 // work. This extension wraps jupyterlab-plotly's own renderer so that an output out of view keeps a
-// placeholder of the figure's height and is drawn, by jupyterlab-plotly, when it first comes within a screen
+// placeholder of the figure's height and is drawn, by jupyterlab-plotly, when it first comes within 200 px
 // of the view (an IntersectionObserver). plotly.js is not shipped here: it is jupyterlab-plotly's copy,
 // taken from the shared module scope. Where jupyterlab-plotly is absent (make app's Voila denies it), this
 // does nothing.
