@@ -131,12 +131,15 @@ real-kernels: $(STAMP) lab-deps
 test-real-kernels: $(STAMP) lab-deps
 	$(PY) -m pytest tests/real_kernels -q
 
-test: $(STAMP) browser-deps lab-deps
+# Every test in one pytest run, the lite site's (tests/lite) too, so it is built first: on every core (pytest-xdist,
+# one worker per core, at most 4; PYTEST_XDIST_AUTO_NUM_WORKERS=1 for one), each worker with its own JupyterLab
+# server and chromium; the tests that share a kernel, a server or a build run on one worker (tests/conftest.py).
+TEST_PARALLEL := -n auto --maxprocesses=4 --dist loadgroup
+test: $(STAMP) browser-deps lab-deps lite
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	FOLIOVIZ_ERA= $(PY) -m pytest tests notebooks --ignore=tests/lite --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
-	$(MAKE) test-lite
+	FOLIOVIZ_ERA= $(PY) -m pytest $(TEST_PARALLEL) tests notebooks --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 test-fast: $(STAMP)
 	$(PY) -m pytest tests --ignore=tests/lite -m "not browser"
@@ -186,7 +189,7 @@ lite: $(STAMP) $(LITE_STAMP)
 lite-serve: $(if $(wildcard lite/lab/index.html),$(STAMP),lite)
 	$(PY) tools/serve_lite.py --port $(LITE_PORT)
 
-# The browser tests of the lite site (built first); `make test` runs them after the other tests.
+# The browser tests of the lite site (built first); `make test` runs them with the other tests.
 test-lite: lite browser-deps
 	$(PY) -m pytest tests/lite -q
 

@@ -65,3 +65,45 @@ def restore_global_state() -> None:
 def _global_state_as_the_session_found_it() -> Iterator[None]:
     yield
     restore_global_state()
+
+
+# ------------------------------------------------------------------------- parallel runs (pytest-xdist)
+
+
+def xdist_group_of(item: pytest.Item) -> str | None:
+    """The pytest-xdist group ``item`` must run in (``--dist loadgroup``), or None: any worker may run it.
+
+    - a notebook's nbval cells share one kernel and run in order: one group per notebook;
+    - a test using a module- or session-scoped fixture defined in its own test module (a Voila server, a built
+      site, a booted kernel, parsed BTF) runs on the worker that already holds that fixture: one group per
+      module, and per parameter of a parametrized fixture (each booted kernel, each era's BTF), so the
+      fixture is made once in the whole run, as without xdist.
+    Session fixtures of a conftest (the JupyterLab server, chromium, the lite site's server) are made once
+    per worker instead: every test may run on either.
+    """
+    if item.path.suffix == ".ipynb":
+        return f"nbval:{item.path.name}"
+    module = item.nodeid.split("::", 1)[0]
+    callspec = getattr(item, "callspec", None)
+    params = []
+    for name, defs in getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}).items():
+        shared = [d for d in defs if d.scope in ("module", "class", "package", "session")]
+        if any(d.baseid.split("::", 1)[0] == module for d in shared):
+            if callspec is not None and name in callspec.params:
+                params.append(f"{name}={callspec.indices[name]}")
+            else:
+                params.append(name)
+    if not params:
+        return None
+    parametrized = ",".join(sorted(p for p in params if "=" in p))
+    return f"{module}[{parametrized}]" if parametrized else module
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups from the markers
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        group = xdist_group_of(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
