@@ -72,7 +72,7 @@ STAMP  := $(VENV)/.folioviz-installed
 LAB_PORT ?= 8888
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: kernels vm real-kernels test-real-kernels lab-deps lab app test test-lite test-fast lint notebooks bench bench-lite figures profile screenshot browser-deps provenance site lite lite-serve clean drgn-fixtures flag-tables
+.PHONY: kernels vm real-kernels test-real-kernels lab-deps system-deps lab app test test-lite test-fast lint notebooks bench bench-lite figures profile screenshot browser-deps provenance site lite lite-serve clean drgn-fixtures flag-tables
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "folioviz needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
@@ -113,6 +113,11 @@ app: $(STAMP)
 browser-deps:
 	@tools/ensure_chromium.sh
 
+# chromium and the lab's packages, one after the other (apt-get takes one lock): what `make test` installs.
+system-deps:
+	@tools/ensure_chromium.sh
+	@tools/ensure_lab.sh
+
 # The kernel lab's Debian packages (QEMU, busybox-static, zstd, gcc): installed with apt-get as root.
 lab-deps:
 	@tools/ensure_lab.sh
@@ -134,8 +139,12 @@ test-real-kernels: $(STAMP) lab-deps
 # Every test in one pytest run, the lite site's (tests/lite) too, so it is built first: on every core (pytest-xdist,
 # one worker per core, at most 4; PYTEST_XDIST_AUTO_NUM_WORKERS=1 for one), each worker with its own JupyterLab
 # server and chromium; the tests that share a kernel, a server or a build run on one worker (tests/conftest.py).
+# The two environments and the system packages are set up side by side first (the pip installs wait on the
+# network, the lite build's pip on wheels only).
 TEST_PARALLEL := -n auto --maxprocesses=4 --dist loadgroup
-test: $(STAMP) browser-deps lab-deps lite
+test:
+	@$(MAKE) --no-print-directory -j3 $(STAMP) $(LITE_STAMP) system-deps
+	@$(MAKE) --no-print-directory lite
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
