@@ -138,10 +138,11 @@ test-real-kernels: $(STAMP) lab-deps
 
 # Every test in one pytest run, the lite site's (tests/lite) too, so it is built first: on every core (pytest-xdist,
 # one worker per core, at most 4; PYTEST_XDIST_AUTO_NUM_WORKERS=1 for one), each worker with its own JupyterLab
-# server and chromium; the tests that share a kernel, a server or a build run on one worker (tests/conftest.py).
+# server and chromium; the tests that share a kernel, a server or a build run on one worker (tests/conftest.py,
+# xdist_scope).
 # The two environments and the system packages are set up side by side first (the pip installs wait on the
 # network, the lite build's pip on wheels only).
-TEST_PARALLEL := -n auto --maxprocesses=4 --dist loadgroup
+TEST_PARALLEL := -n auto --maxprocesses=4 --dist loadscope
 test:
 	@$(MAKE) --no-print-directory -j3 $(STAMP) $(LITE_STAMP) system-deps
 	@$(MAKE) --no-print-directory lite

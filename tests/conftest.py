@@ -13,9 +13,12 @@ CLI is a new process and is not concerned.
 
 from __future__ import annotations
 
+import functools
 import inspect
+import re
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -69,41 +72,48 @@ def _global_state_as_the_session_found_it() -> Iterator[None]:
 
 # ------------------------------------------------------------------------- parallel runs (pytest-xdist)
 
+# A test module that makes something once for several of its tests: a fixture of its own that outlives a test,
+# or a setup_module/setup_class.
+_SHARES_STATE = re.compile(
+    r"""scope\s*=\s*["'](?:module|class|package|session)["']|def (?:setup|teardown)_(?:module|class)\b|setUpClass"""
+)
 
-def xdist_group_of(item: pytest.Item) -> str | None:
-    """The pytest-xdist group ``item`` must run in (``--dist loadgroup``), or None: any worker may run it.
 
-    - a notebook's nbval cells share one kernel and run in order: one group per notebook;
-    - a test using a module- or session-scoped fixture defined in its own test module (a Voila server, a built
-      site, a booted kernel, parsed BTF) runs on the worker that already holds that fixture: one group per
-      module, and per parameter of a parametrized fixture (each booted kernel, each era's BTF), so the
-      fixture is made once in the whole run, as without xdist.
-    Session fixtures of a conftest (the JupyterLab server, chromium, the lite site's server) are made once
-    per worker instead: every test may run on either.
+@functools.cache
+def _module_shares_state(path: Path) -> bool:
+    try:
+        return bool(_SHARES_STATE.search(path.read_text(errors="replace")))
+    except OSError:
+        return True
+
+
+def xdist_scope(rootpath: Path, nodeid: str) -> str:
+    """The unit of work a test is sent to a pytest-xdist worker in (``make test``: ``-n auto --dist loadscope``).
+
+    - a notebook's nbval cells share one kernel and run in order: one unit per notebook;
+    - a test module with a fixture of its own that outlives a test (a Voila server, a built site, a booted
+      kernel, parsed BTF) runs on one worker, so that fixture is made once in the whole run, as without xdist;
+    - any other test is a unit of its own: the browser and lite tests spread over the workers one by one.
+    Session fixtures of a conftest (the JupyterLab server, chromium, the lite site's server) are made once per
+    worker instead, so every test may run on either.
     """
-    if item.path.suffix == ".ipynb":
-        return f"nbval:{item.path.name}"
-    module = item.nodeid.split("::", 1)[0]
-    callspec = getattr(item, "callspec", None)
-    params = []
-    for name, defs in getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}).items():
-        shared = [d for d in defs if d.scope in ("module", "class", "package", "session")]
-        if any(d.baseid.split("::", 1)[0] == module for d in shared):
-            if callspec is not None and name in callspec.params:
-                params.append(f"{name}={callspec.indices[name]}")
-            else:
-                params.append(name)
-    if not params:
+    path = nodeid.split("::", 1)[0]
+    if path.endswith(".ipynb") or _module_shares_state(rootpath / path):
+        return path
+    return nodeid
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: absent without it
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    # pytest-xdist's own `--dist loadgroup` does not group under pytest 9.2 (the group rides on the node id,
+    # which pytest no longer lets a plugin change: pytest-dev/pytest-xdist#1386), so the units are chosen here,
+    # from the node ids, with `--dist loadscope`'s scheduler.
+    if config.getvalue("dist") != "loadscope":
         return None
-    parametrized = ",".join(sorted(p for p in params if "=" in p))
-    return f"{module}[{parametrized}]" if parametrized else module
+    from xdist.scheduler import LoadScopeScheduling
 
+    class SharedStateScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_scope(config.rootpath, nodeid)
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups from the markers
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        group = xdist_group_of(item)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
+    return SharedStateScheduling(config, log)
