@@ -136,7 +136,8 @@ real-kernels: $(STAMP) lab-deps
 test-real-kernels: $(STAMP) lab-deps
 	$(PY) -m pytest tests/real_kernels -q
 
-# Every test in one pytest run, the lite site's (tests/lite) too, so it is built first: on every core (pytest-xdist,
+# Every test, the lite site's (tests/lite, in a pytest run of their own: one Playwright per process) too, so the
+# site is built first: on every core (pytest-xdist,
 # one worker per core, at most 4; PYTEST_XDIST_AUTO_NUM_WORKERS=1 for one), each worker with its own JupyterLab
 # server and chromium; the tests that share a kernel, a server or a build run on one worker (tests/conftest.py,
 # xdist_scope).
@@ -149,7 +150,8 @@ test:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	FOLIOVIZ_ERA= $(PY) -m pytest $(TEST_PARALLEL) tests notebooks --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+	FOLIOVIZ_ERA= $(PY) -m pytest $(TEST_PARALLEL) tests notebooks --ignore=tests/lite --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(PY) -m pytest $(TEST_PARALLEL) tests/lite -q
 
 test-fast: $(STAMP)
 	$(PY) -m pytest tests --ignore=tests/lite -m "not browser"

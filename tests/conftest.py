@@ -73,9 +73,11 @@ def _global_state_as_the_session_found_it() -> Iterator[None]:
 # ------------------------------------------------------------------------- parallel runs (pytest-xdist)
 
 # A test module that makes something once for several of its tests: a fixture of its own that outlives a test,
-# or a setup_module/setup_class.
+# or a setup_module/setup_class; or tests that run in their order on purpose (the line `# xdist: one worker`).
 _SHARES_STATE = re.compile(
     r"""scope\s*=\s*["'](?:module|class|package|session)["']|def (?:setup|teardown)_(?:module|class)\b|setUpClass"""
+    r"""|^# xdist: one worker""",
+    re.MULTILINE,
 )
 
 
