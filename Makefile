@@ -72,7 +72,7 @@ STAMP  := $(VENV)/.folioviz-installed
 LAB_PORT ?= 8888
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: kernels vm real-kernels test-real-kernels lab-deps lab app test test-lite test-fast lint notebooks bench bench-lite figures profile screenshot browser-deps provenance site lite lite-serve clean drgn-fixtures flag-tables
+.PHONY: kernels vm real-kernels test-real-kernels lab-deps system-deps lab app test test-lite test-fast lint notebooks bench bench-lite figures profile screenshot browser-deps provenance site lite lite-serve clean drgn-fixtures flag-tables
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "folioviz needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
@@ -114,6 +114,11 @@ app: $(STAMP)
 browser-deps:
 	@tools/ensure_chromium.sh
 
+# chromium and the lab's packages, one after the other (apt-get takes one lock): what `make test` installs.
+system-deps:
+	@tools/ensure_chromium.sh
+	@tools/ensure_lab.sh
+
 # The kernel lab's Debian packages (QEMU, busybox-static, zstd, gcc): installed with apt-get as root.
 lab-deps:
 	@tools/ensure_lab.sh
@@ -132,12 +137,22 @@ real-kernels: $(STAMP) lab-deps
 test-real-kernels: $(STAMP) lab-deps
 	$(PY) -m pytest tests/real_kernels -q
 
-test: $(STAMP) browser-deps lab-deps
+# Every test, the lite site's (tests/lite, in a pytest run of their own: one Playwright per process) too, so the
+# site is built first: on every core (pytest-xdist,
+# one worker per core, at most 4; PYTEST_XDIST_AUTO_NUM_WORKERS=1 for one), each worker with its own JupyterLab
+# server and chromium; the tests that share a kernel, a server or a build run on one worker (tests/conftest.py,
+# xdist_scope).
+# The two environments and the system packages are set up side by side first (the pip installs wait on the
+# network, the lite build's pip on wheels only).
+TEST_PARALLEL := -n auto --maxprocesses=4 --dist loadscope
+test:
+	@$(MAKE) --no-print-directory -j3 $(STAMP) $(LITE_STAMP) system-deps
+	@$(MAKE) --no-print-directory lite
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	FOLIOVIZ_ERA= $(PY) -m pytest tests notebooks --ignore=tests/lite --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
-	$(MAKE) test-lite
+	FOLIOVIZ_ERA= $(PY) -m pytest $(TEST_PARALLEL) tests notebooks --ignore=tests/lite --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(PY) -m pytest $(TEST_PARALLEL) tests/lite -q
 
 test-fast: $(STAMP)
 	$(PY) -m pytest tests --ignore=tests/lite -m "not browser"
@@ -185,7 +200,7 @@ lite: $(STAMP) $(LITE_STAMP)
 lite-serve: $(if $(wildcard lite/lab/index.html),$(STAMP),lite)
 	$(PY) tools/serve_lite.py --port $(LITE_PORT)
 
-# The browser tests of the lite site (built first); `make test` runs them after the other tests.
+# The browser tests of the lite site (built first); `make test` runs them with the other tests.
 test-lite: lite browser-deps
 	$(PY) -m pytest tests/lite -q
 

@@ -13,9 +13,12 @@ CLI is a new process and is not concerned.
 
 from __future__ import annotations
 
+import functools
 import inspect
+import re
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -65,3 +68,54 @@ def restore_global_state() -> None:
 def _global_state_as_the_session_found_it() -> Iterator[None]:
     yield
     restore_global_state()
+
+
+# ------------------------------------------------------------------------- parallel runs (pytest-xdist)
+
+# A test module that makes something once for several of its tests: a fixture of its own that outlives a test,
+# or a setup_module/setup_class; or tests that run in their order on purpose (the line `# xdist: one worker`).
+_SHARES_STATE = re.compile(
+    r"""scope\s*=\s*["'](?:module|class|package|session)["']|def (?:setup|teardown)_(?:module|class)\b|setUpClass"""
+    r"""|^# xdist: one worker""",
+    re.MULTILINE,
+)
+
+
+@functools.cache
+def _module_shares_state(path: Path) -> bool:
+    try:
+        return bool(_SHARES_STATE.search(path.read_text(errors="replace")))
+    except OSError:
+        return True
+
+
+def xdist_scope(rootpath: Path, nodeid: str) -> str:
+    """The unit of work a test is sent to a pytest-xdist worker in (``make test``: ``-n auto --dist loadscope``).
+
+    - a notebook's nbval cells share one kernel and run in order: one unit per notebook;
+    - a test module with a fixture of its own that outlives a test (a Voila server, a built site, a booted
+      kernel, parsed BTF) runs on one worker, so that fixture is made once in the whole run, as without xdist;
+    - any other test is a unit of its own: the browser and lite tests spread over the workers one by one.
+    Session fixtures of a conftest (the JupyterLab server, chromium, the lite site's server) are made once per
+    worker instead, so every test may run on either.
+    """
+    path = nodeid.split("::", 1)[0]
+    if path.endswith(".ipynb") or _module_shares_state(rootpath / path):
+        return path
+    return nodeid
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: absent without it
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    # pytest-xdist's own `--dist loadgroup` does not group under pytest 9.2 (the group rides on the node id,
+    # which pytest no longer lets a plugin change: pytest-dev/pytest-xdist#1386), so the units are chosen here,
+    # from the node ids, with `--dist loadscope`'s scheduler.
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedStateScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_scope(config.rootpath, nodeid)
+
+    return SharedStateScheduling(config, log)

@@ -1,5 +1,7 @@
 """tests/conftest.py puts the workbook's global settings back after every test (the tests below run in order)."""
 
+# xdist: one worker (the tests run in their order)
+
 from __future__ import annotations
 
 import functools
