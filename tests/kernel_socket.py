@@ -16,6 +16,7 @@ import socket
 import uuid
 from pathlib import Path
 
+from event_loop import run_fresh
 from tornado.websocket import websocket_connect
 
 SYS_PIDFD_GETFD = 438  # the same number on every architecture Linux has added it to
@@ -76,4 +77,4 @@ def kernel_websocket_nodelay(server_pid: int, ws_url: str, timeout: float = 60) 
         finally:
             conn.close()
 
-    return asyncio.run(probe())
+    return run_fresh(probe, timeout + 30)

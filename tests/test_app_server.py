@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from event_loop import run_fresh
 from kernel_socket import kernel_websocket_nodelay
 
 from tools.makefile_vars import app_flags
@@ -277,7 +278,7 @@ def test_first_heat_waits_for_the_pool_kernel_without_taking_it() -> None:
         await first_heat(Manager(), "other.ipynb")  # no pool (pre-heating off): returns at once
         return seen
 
-    assert asyncio.run(scenario()) == ["heated", "page"]
+    assert run_fresh(scenario) == ["heated", "page"]  # a loop of its own (a browser test may have run here)
 
 
 def test_iri_grammar_is_built_only_when_an_iri_is_checked() -> None:

@@ -140,6 +140,8 @@ def test_jupyterlab(browser: Browser, lab_server: Any, run_all: Any) -> None:
     with guarded_page(browser) as (page, guard):
         run_all(page, name)
         wait_for_widgets(page, 1, f"{name} in JupyterLab")
+        # folioviz-lazy-figures draws a figure once it comes near the view: bring it there first
+        page.locator(".jp-NotebookPanel .jp-RenderedPlotly").first.scroll_into_view_if_needed(timeout=TIMEOUT_MS)
         page.locator(".jp-NotebookPanel .js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
         guard.settle(page)
     _assert_none_outside(guard, "JupyterLab")
