@@ -137,6 +137,12 @@ def test_the_wheels_carry_bytecode_for_pyodides_python(lite_dir):
                 assert modules and not [n for n in names if n.endswith(".pyc") and "/__pycache__/" not in n]
     for project in ("folioviz", "ipython", "ipywidgets", "traitlets", "jedi", "prompt_toolkit", "plotly"):
         assert compiled.get(project), f"no bytecode in the {project} wheel: {compiled}"
+    with zipfile.ZipFile(pyodide / "python_stdlib.zip") as stdlib:
+        pycs = {n: stdlib.read(n)[:8] for n in stdlib.namelist() if n.endswith(".pyc")}
+        names = set(stdlib.namelist())
+    assert {"json/__init__.pyc", "asyncio/__init__.pyc", "inspect.pyc"} <= set(pycs), "no bytecode in the stdlib"
+    assert {header for header in pycs.values()} == {PYC_MAGIC + UNCHECKED_HASH.to_bytes(4, "little")}
+    assert not [n for n in pycs if n[:-1] in names], "a stdlib module ships both as source and as bytecode"
 
 
 def test_every_notebook_is_shipped(lite_dir):

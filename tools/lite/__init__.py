@@ -39,7 +39,8 @@ Where each piece comes from, all by pinned version and hash (a mismatch stops th
   an unchecked hash-based pyc (``tools/lite/bytecode.py``; the lock lists the rewritten wheel's sha256). Pyodide
   never writes bytecode, so without it the browser compiled each of these modules on every page load (half of
   ``import IPython``). Library modules ship as .pyc only (their tracebacks show no source lines); folioviz keeps
-  its sources beside its bytecode.
+  its sources beside its bytecode. The standard library modules those cells import are compiled into
+  python_stdlib.zip the same way (.pyc in place of .py).
 
 Downloads are cached in ``~/.cache/folioviz/lite`` (like ``make site``'s assets); later builds need no network.
 

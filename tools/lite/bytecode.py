@@ -10,7 +10,9 @@ Library wheels are shipped bytecode only, as Pyodide ships its own packages: ``m
 the same folder (loaded by Python's sourceless loader), which is smaller than source and bytecode together. What a
 reader loses there: a traceback through library code shows the file, line and function but not the line's text,
 and ``??`` on a library function shows no source. folioviz keeps its sources, with its bytecode beside them in
-``__pycache__/``, so its tracebacks and ``??`` read as on a desktop.
+``__pycache__/``, so its tracebacks and ``??`` read as on a desktop. The standard library's modules that the same
+cells import (Pyodide's python_stdlib.zip ships source only) are compiled too and replace their sources in the
+zip (``json/__init__.pyc``), which Python's zipimport loads the same way.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from tools.lite.config import PYC_CACHE_TAG, PYC_MAGIC, PYTHON_VERSION, LiteBuil
 from tools.lite.wheels import _record_line, _zip_bytes, canonical
 
 PYCOMPILE = Path(__file__).with_name("pycompile.mjs")
+STDLIB_ZIP = "python_stdlib.zip"
 SITE_PACKAGES = f"/lib/python{PYTHON_VERSION}/site-packages"
 # The flags word of an unchecked hash-based pyc (PEP 552): bit 0 hash-based, bit 1 (check the source) clear.
 UNCHECKED_HASH = 0b01
@@ -59,6 +62,7 @@ def compile_in_pyodide(
             raise LiteBuildError(f"compiling bytecode in Pyodide failed:\n{(done.stderr or done.stdout)[-4000:]}")
         info = json.loads(done.stdout.strip().splitlines()[-1])
         pycs = {member: (work / "pyc" / (member + "c")).read_bytes() for member in info.pop("compiled")}
+        info["stdlib"] = {member: (work / "stdlib" / (member + "c")).read_bytes() for member in info["stdlib"]}
     return info, pycs
 
 
@@ -107,9 +111,26 @@ def compile_wheels(
         placed |= set(mine)
     if set(pycs) - placed:
         raise LiteBuildError(f"compiled modules in no wheel: {', '.join(sorted(set(pycs) - placed)[:5])}")
+    stdlib = pyodide_dir / STDLIB_ZIP
+    before = stdlib.stat().st_size
+    _write_stdlib(stdlib, info.pop("stdlib"))
+    grown[STDLIB_ZIP] = stdlib.stat().st_size - before
     info["modules"] = len(pycs)
     info["grown"] = grown
     return info
+
+
+def _write_stdlib(path: Path, pycs: dict[str, bytes]) -> None:
+    """Put each pyc of ``pycs`` in the standard library's zip in place of its source (``json/__init__.pyc`` for
+    ``json/__init__.py``), as the libraries' (keeping both would add 1.2 MB more)."""
+    with zipfile.ZipFile(path) as archive:
+        entries = [(info.filename, archive.read(info)) for info in archive.infolist() if not info.is_dir()]
+    names = {name for name, _ in entries}
+    missing = sorted(name for name in pycs if name not in names)
+    if missing:
+        raise LiteBuildError(f"{path.name} has no {', '.join(missing[:5])}")
+    entries = [(name + "c", pycs[name]) if name in pycs else (name, data) for name, data in entries]
+    path.write_bytes(_zip_bytes(entries))
 
 
 def _write_bytecode(wheel: Path, pycs: dict[str, bytes], cache_tag: str, keep_source: bool) -> None:
