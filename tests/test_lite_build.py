@@ -309,3 +309,27 @@ def test_the_url_check_names_lookalikes_of_loopback(text):
 )
 def test_the_url_check_lets_loopback_and_relative_through(text):
     assert build_lite.external_urls(text) == []
+
+
+def test_bytecode_goes_beside_the_source_or_in_its_place_with_the_record_to_match(tmp_path):
+    """folioviz keeps its sources with the pyc in __pycache__ (PEP 3147); a library's module becomes mod.pyc."""
+    from tools.lite import bytecode
+
+    assert bytecode.cached_name("demo/sub/mod.py", "cpython-314") == "demo/sub/__pycache__/mod.cpython-314.pyc"
+    assert bytecode.cached_name("top.py", "cpython-314") == "__pycache__/top.cpython-314.pyc"
+    files = {"demo/__init__.py": b"x = 1\n", "demo/cold.py": b"y = 2\n", "demo/data.txt": b"text"}
+    pycs = {"demo/__init__.py": b"PYC-init"}
+    for keep in (True, False):
+        wheel = _wheel(tmp_path / f"demo-{keep}.whl", files)
+        bytecode._write_bytecode(wheel, pycs, "cpython-314", keep)
+        with zipfile.ZipFile(wheel) as whl:
+            names = set(whl.namelist())
+            record = whl.read("demo-1.0.dist-info/RECORD").decode()
+            pyc = "demo/__pycache__/__init__.cpython-314.pyc" if keep else "demo/__init__.pyc"
+            assert whl.read(pyc) == b"PYC-init"
+        assert {"demo/cold.py", "demo/data.txt", pyc} <= names, "a module not compiled keeps its source"
+        assert ("demo/__init__.py" in names) is keep
+        listed = {line.split(",")[0] for line in record.splitlines()}
+        assert listed == names, "RECORD lists exactly the wheel's files"
+        digest = base64.urlsafe_b64encode(hashlib.sha256(b"PYC-init").digest()).rstrip(b"=").decode()
+        assert f"{pyc},sha256={digest},8" in record

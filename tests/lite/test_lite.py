@@ -100,7 +100,49 @@ def test_the_site_keeps_within_its_size_budget(lite_dir):
     assert stubs == [], f"jedi ships stubs it never reads: {stubs[:3]}"
     with zipfile.ZipFile(next(pyodide.glob("pygments-*.whl"))) as whl:
         lexers = [n for n in whl.namelist() if n.startswith("pygments/lexers/")]
-    assert "pygments/lexers/python.py" in lexers and len(lexers) < 40, f"{len(lexers)} pygments lexer modules"
+    python = {"pygments/lexers/python.py", "pygments/lexers/python.pyc"}  # .pyc alone once compiled (bytecode.py)
+    assert python & set(lexers) and len(lexers) < 40, f"{len(lexers)} pygments lexer modules"
+
+
+def test_the_wheels_carry_bytecode_for_pyodides_python(lite_dir):
+    """The modules the kernel and notebook 01 import ship compiled (tools/lite/bytecode.py) for the site's Python:
+    its magic number, unchecked hash-based (no file time can invalidate them), the hash of folioviz's own source;
+    library modules as .pyc alone, folioviz's with their sources."""
+    import _imp
+
+    from tools.lite.bytecode import UNCHECKED_HASH
+    from tools.lite.config import PYC_CACHE_TAG, PYC_MAGIC
+
+    pyodide = lite_dir / PYODIDE_DIR
+    compiled: dict[str, int] = {}
+    for wheel in sorted(pyodide.glob("*.whl")):
+        with zipfile.ZipFile(wheel) as whl:
+            names = set(whl.namelist())
+            record = next(n for n in names if n.endswith(".dist-info/RECORD"))
+            listed = {line.split(",")[0] for line in whl.read(record).decode().splitlines() if line}
+            assert listed == names, f"{wheel.name}: RECORD does not list exactly its files"
+            for name in sorted(n for n in names if n.endswith(".pyc")):
+                pyc = whl.read(name)
+                assert pyc[:4] == PYC_MAGIC, f"{wheel.name} {name}: magic {pyc[:4].hex()}"
+                assert int.from_bytes(pyc[4:8], "little") == UNCHECKED_HASH, f"{wheel.name} {name}: not unchecked"
+                if "/__pycache__/" in name:
+                    folder, _, file = name.partition("/__pycache__/")
+                    assert file.endswith(f".{PYC_CACHE_TAG}.pyc"), name
+                    source = whl.read(f"{folder}/{file.removesuffix(f'.{PYC_CACHE_TAG}.pyc')}.py")
+                    key = int.from_bytes(PYC_MAGIC, "little")
+                    assert pyc[8:16] == _imp.source_hash(key, source), f"{name}: not the hash of its source"
+                compiled[wheel.name.split("-")[0]] = compiled.get(wheel.name.split("-")[0], 0) + 1
+            if wheel.name.startswith("folioviz-"):
+                modules = [n for n in names if n.endswith(".py")]
+                assert modules and not [n for n in names if n.endswith(".pyc") and "/__pycache__/" not in n]
+    for project in ("folioviz", "ipython", "ipywidgets", "traitlets", "jedi", "prompt_toolkit", "plotly"):
+        assert compiled.get(project), f"no bytecode in the {project} wheel: {compiled}"
+    with zipfile.ZipFile(pyodide / "python_stdlib.zip") as stdlib:
+        pycs = {n: stdlib.read(n)[:8] for n in stdlib.namelist() if n.endswith(".pyc")}
+        names = set(stdlib.namelist())
+    assert {"json/__init__.pyc", "asyncio/__init__.pyc", "inspect.pyc"} <= set(pycs), "no bytecode in the stdlib"
+    assert {header for header in pycs.values()} == {PYC_MAGIC + UNCHECKED_HASH.to_bytes(4, "little")}
+    assert not [n for n in pycs if n[:-1] in names], "a stdlib module ships both as source and as bytecode"
 
 
 def test_every_notebook_is_shipped(lite_dir):
@@ -182,6 +224,29 @@ def test_a_plotly_figure_draws(lite_page):
     drawn = lite.page.locator(".js-plotly-plot").count()
     run_own_cell(lite, "import plotly.graph_objects as go; go.Figure(go.Bar(y=[1, 2]))")
     expect(lite.page.locator(".js-plotly-plot"), "a plain go.Figure did not draw").to_have_count(drawn + 1)
+    assert_clean(lite)
+
+
+# A fresh kernel imports folioviz and its figures' and widgets' modules: every one from its shipped bytecode
+# (tools/lite/bytecode.py), none compiled from source in the browser; libraries by Python's sourceless loader.
+# (One statement a line, none indented: the cell is typed into the editor, which indents on its own.)
+BYTECODE_PROBE = """import importlib.machinery as machinery, sys
+compiled = []
+source_to_code = machinery.SourceFileLoader.source_to_code
+spy = lambda self, data, path, *args, **kw: compiled.append(path) or source_to_code(self, data, path, *args, **kw)
+machinery.SourceFileLoader.source_to_code = spy
+import folioviz, folioviz.widgets, ipywidgets, anywidget, plotly.graph_objects
+machinery.SourceFileLoader.source_to_code = source_to_code
+print("from source:", [p for p in compiled if "site-packages" in p], type(plotly.__loader__).__name__)"""
+
+
+def test_the_kernel_imports_the_shipped_bytecode(lite_page):
+    lite = lite_page
+    lite.open("01_the_mapping_word.ipynb")
+    run_own_cell(lite, BYTECODE_PROBE)
+    expect(lite.page.locator(".jp-OutputArea-output", has_text="from source:")).to_have_text(
+        "from source: [] SourcelessFileLoader", timeout=120_000
+    )
     assert_clean(lite)
 
 

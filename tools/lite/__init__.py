@@ -3,8 +3,9 @@
 Usage: python -m tools.lite [--out lite] [--cache-dir DIR] [--jupyter PATH]
 
 Modules: ``config`` (what the site is made of, its JupyterLite config and the config checks), ``wheels`` (the
-kernel's wheels through tools.pinned, slimmed, and the lock), ``chunks`` (surgery on JupyterLab's bundles),
-``build`` (orchestration and the command line).
+kernel's wheels through tools.pinned, slimmed, and the lock), ``bytecode`` (the wheels' modules compiled by the
+site's own Pyodide under Node, ``pycompile.mjs``), ``chunks`` (surgery on JupyterLab's bundles), ``build``
+(orchestration and the command line).
 
 Output (``lite/`` by default, git-ignored): a folder of static files. Serve it on any static HTTP server
 (``make lite-serve``; it does not work from file://) and open ``lab/index.html``. It holds
@@ -33,6 +34,13 @@ Where each piece comes from, all by pinned version and hash (a mismatch stops th
 * the kernel's own wheels (piplite, pyodide-kernel and the ipykernel/widgetsnbextension shims) from the
   ``jupyterlite-pyodide-kernel`` package of the build environment, checked against pinned sha256 too;
 * folioviz: a wheel built from this checkout.
+* bytecode: every module that the kernel and the notebooks' code cells import is compiled at build time by the
+  site's own Pyodide (run under the machine's Node, which ``npm pack`` needs anyway) and written into its wheel as
+  an unchecked hash-based pyc (``tools/lite/bytecode.py``; the lock lists the rewritten wheel's sha256). Pyodide
+  never writes bytecode, so without it the browser compiled each of these modules on every page load (half of
+  ``import IPython``). Library modules ship as .pyc only (their tracebacks show no source lines); folioviz keeps
+  its sources beside its bytecode. The standard library modules those cells import are compiled into
+  python_stdlib.zip the same way (.pyc in place of .py).
 
 Downloads are cached in ``~/.cache/folioviz/lite`` (like ``make site``'s assets); later builds need no network.
 

@@ -18,8 +18,11 @@ from typing import Any
 
 import tools.lite
 from tools import pinned
+from tools.lite.bytecode import compile_wheels
 from tools.lite.chunks import drop_unreferenced_bundles, prune_font_twins, prune_lazy_chunks, slim_favicon
 from tools.lite.config import (
+    BYTECODE_IMPORTS,
+    BYTECODE_KEEP_SOURCE,
     DEFAULT_CACHE,
     DEFAULT_OUT,
     KERNEL_EXTENSION,
@@ -102,7 +105,21 @@ def stage_pyodide(
         wheels.append(target)
     wheels += kernel_wheels(exts, pyodide_dir)
     wheels.append(build_folioviz_wheel(pyodide_dir))
+    write_lock(pyodide_dir, wheels)
+    compiled = compile_wheels(pyodide_dir, wheels, BYTECODE_IMPORTS, bytecode_cells(), BYTECODE_KEEP_SOURCE)
+    if compiled["failed_cells"]:
+        raise LiteBuildError(f"the bytecode step could not run: {'; '.join(compiled['failed_cells'])[:2000]}")
+    slimmed["_bytecode"] = compiled["modules"]
     return write_lock(pyodide_dir, wheels), slimmed
+
+
+def bytecode_cells() -> list[str]:
+    """What the bytecode step runs after its imports: every code cell of every notebook, in order."""
+    cells = []
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        notebook = json.loads(path.read_text())
+        cells += ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
+    return cells
 
 
 def finish_site(site: Path) -> tuple[int, dict[str, int]]:
@@ -144,6 +161,11 @@ def notice_text(
         notice.append(f"  {wheel.filename}: PyPI, sha256 {wheel.sha256}{how}")
     notice += [f"  {name}: jupyterlite-pyodide-kernel, sha256 {sha}" for name, sha in KERNEL_WHEELS.items()]
     notice.append("  folioviz-*.whl: built from this repository")
+    if "_bytecode" in slimmed:
+        notice.append(
+            f"  {slimmed['_bytecode']} modules (those the kernel and the notebooks import) compiled to "
+            "bytecode at build time by this Pyodide; library modules ship as .pyc only, folioviz with its sources"
+        )
     notice.append("extensions/: " + ", ".join(extensions))
     notice.append(f"build/: JupyterLab (the lab app); {fonts_cut / 1e6:.1f} MB of non-woff2 font copies left out")
     notice.append(

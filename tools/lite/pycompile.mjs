@@ -1,0 +1,70 @@
+// Compile the modules a reader's first cells import to bytecode, with the Pyodide the site ships, under Node
+// (tools/lite/bytecode.py runs this). Usage: node pycompile.mjs PYODIDE_DIR WORK_DIR
+// WORK_DIR/job.json: {"packages": [names in the site's pyodide-lock.json], "imports": [modules], "cells": [code]}.
+// The packages are installed from the site, the modules imported, the cells run in an IPython shell (the kernel's
+// own shell when pyodide_kernel is among the imports, as in the browser), and every module then
+// imported from site-packages is compiled by py_compile to WORK_DIR/pyc/<its path in site-packages>c as an
+// unchecked hash-based pyc (PEP 552), so no file time can invalidate it. Prints one line of JSON:
+// {"magic": "<hex>", "cache_tag": "cpython-3XX", "version": "3.X.Y", "compiled": [paths], "failed_cells": N}.
+// The standard library's modules then imported (from its zip) are compiled too, to WORK_DIR/stdlib/<path>c, and
+// listed as "stdlib".
+import fs from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+
+const [pyodideDir, workDir] = process.argv.slice(2).map((p) => path.resolve(p));
+const job = JSON.parse(fs.readFileSync(path.join(workDir, "job.json"), "utf8"));
+const { loadPyodide } = await import(pathToFileURL(path.join(pyodideDir, "pyodide.mjs")).href);
+const pyodide = await loadPyodide({
+  indexURL: pyodideDir + "/",
+  lockFileURL: path.join(pyodideDir, "pyodide-lock.json"),
+  env: { HOME: "/home/pyodide", PLOTLY_RENDERER: "plotly_mimetype" },
+  stdout: () => {},
+  stderr: () => {},
+});
+await pyodide.loadPackage(job.packages, { messageCallback: () => {}, errorCallback: (s) => console.error(s) });
+pyodide.FS.mkdirTree("/work");
+pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: workDir }, "/work");
+pyodide.globals.set("cells", pyodide.toPy(job.cells));
+pyodide.globals.set("imports", pyodide.toPy(job.imports));
+const result = pyodide.runPython(`
+import importlib.util, json, os, py_compile, sys, sysconfig, zipfile
+import importlib
+from IPython.core.interactiveshell import InteractiveShell
+
+failed = []
+for name in imports:
+    try:
+        importlib.import_module(name)
+    except Exception as error:
+        failed.append(f"import {name}: {error!r}")
+shell = InteractiveShell.instance()
+shell.send_comm = lambda *args, **kwargs: None  # pyodide_kernel's comms send through the kernel; none here
+failed += [cell.split(chr(10))[0] for cell in cells if not shell.run_cell(cell).success]
+site = "/" + sysconfig.get_paths()["purelib"].lstrip("/") + "/"
+modules = sorted({f for m in list(sys.modules.values())
+                  if isinstance(f := getattr(m, "__file__", None), str) and f.startswith(site) and f.endswith(".py")})
+for source in modules:
+    target = "/work/pyc/" + source[len(site):] + "c"
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    py_compile.compile(source, cfile=target, dfile=source, doraise=True,
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+# The standard library is a zip on sys.path; its modules' pycs go beside their sources in it (zipimport's order).
+(stdlib,) = [p for p in sys.path if p.endswith(".zip")]
+prefix = stdlib + "/"
+zipped = sorted({f for m in list(sys.modules.values())
+                 if isinstance(f := getattr(m, "__file__", None), str) and f.startswith(prefix) and f.endswith(".py")})
+with zipfile.ZipFile(stdlib) as archive:
+    for source in zipped:
+        with open("/tmp/module.py", "wb") as copy:
+            copy.write(archive.read(source[len(prefix):]))
+        target = "/work/stdlib/" + source[len(prefix):] + "c"
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        py_compile.compile("/tmp/module.py", cfile=target, dfile=source, doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+json.dumps({"magic": importlib.util.MAGIC_NUMBER.hex(), "cache_tag": sys.implementation.cache_tag,
+            "version": ".".join(map(str, sys.version_info[:3])), "failed_cells": failed,
+            "compiled": [m[len(site):] for m in modules],
+            "stdlib": [m[len(prefix):] for m in zipped]})
+`);
+console.log(result);
