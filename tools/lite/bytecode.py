@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.lite.config import PYC_CACHE_TAG, PYC_MAGIC, PYTHON_VERSION, LiteBuildError
-from tools.lite.wheels import _record_line, _zip_bytes, canonical
+from tools.lite.wheels import canonical, record_line, zip_bytes
 
 PYCOMPILE = Path(__file__).with_name("pycompile.mjs")
 STDLIB_ZIP = "python_stdlib.zip"
@@ -130,7 +130,7 @@ def _write_stdlib(path: Path, pycs: dict[str, bytes]) -> None:
     if missing:
         raise LiteBuildError(f"{path.name} has no {', '.join(missing[:5])}")
     entries = [(name + "c", pycs[name]) if name in pycs else (name, data) for name, data in entries]
-    path.write_bytes(_zip_bytes(entries))
+    path.write_bytes(zip_bytes(entries))
 
 
 def _write_bytecode(wheel: Path, pycs: dict[str, bytes], cache_tag: str, keep_source: bool) -> None:
@@ -163,8 +163,8 @@ def _write_bytecode(wheel: Path, pycs: dict[str, bytes], cache_tag: str, keep_so
         if name in renamed:
             if keep_source:
                 lines.append(line)
-            lines.append(_record_line(*renamed[name]))
+            lines.append(record_line(*renamed[name]))
         else:
             lines.append(line)
     entries.append((record_name, ("\n".join(lines) + "\n").encode()))
-    wheel.write_bytes(_zip_bytes(entries))
+    wheel.write_bytes(zip_bytes(entries))

@@ -41,7 +41,7 @@ def fetch_wheels(wheels: Sequence[Wheel], cache_dir: Path, pip: Sequence[str]) -
     )
 
 
-def _zip_bytes(entries: Iterable[tuple[str, bytes]]) -> bytes:
+def zip_bytes(entries: Iterable[tuple[str, bytes]]) -> bytes:
     """A wheel (zip) with fixed timestamps and order, so the same input gives the same sha256."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as out:
@@ -53,7 +53,7 @@ def _zip_bytes(entries: Iterable[tuple[str, bytes]]) -> bytes:
     return buf.getvalue()
 
 
-def _record_line(name: str, data: bytes) -> str:
+def record_line(name: str, data: bytes) -> str:
     digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
     return f"{name},sha256={digest},{len(data)}"
 
@@ -92,9 +92,9 @@ def slim_wheel(
         for line in record.splitlines():
             name = line.split(",", 1)[0]
             if line and name not in removed:
-                kept.append(_record_line(name, rewritten[name]) if name in rewritten else line)
+                kept.append(record_line(name, rewritten[name]) if name in rewritten else line)
         entries.append((record_name, ("\n".join(kept) + "\n").encode()))
-    target.write_bytes(_zip_bytes(entries))
+    target.write_bytes(zip_bytes(entries))
     return len(removed)
 
 
