@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from playwright_harness import PLOTLY_IDLE  # the graph has no animation frame pending or queued
 
 from folioviz.kernel.datafiles import workbook_notebooks
 
@@ -287,8 +288,13 @@ def test_plotly_animation_plays_offline(offline_page: tuple[Page, OfflineLog], s
     )
     assert frames == len(plot.evaluate("gd => gd.layout.sliders[0].steps")), "the frames were not added"
     slider_label = plot.locator(".slider-container .slider-label").first
+    # The page plays the figure once when it is drawn (plotly's auto_play); a rewind or a play clicked while that
+    # runs is overtaken by it (seen under pytest-xdist's load). Wait for plotly's animation queue to be empty.
+    graph = plot.element_handle()
+    page.wait_for_function(PLOTLY_IDLE, arg=graph, timeout=30_000)
     plot.locator(".slider-container .slider-label-group").first.click(force=True)  # rewind with the slider
     expect(slider_label).to_have_text(first, timeout=10_000)
+    page.wait_for_function(PLOTLY_IDLE, arg=graph, timeout=30_000)
     page.evaluate(
         """() => { window.__fvFrames = 0; window.__fvStop = false;
                    const tick = () => { window.__fvFrames++; if (!window.__fvStop) requestAnimationFrame(tick); };
