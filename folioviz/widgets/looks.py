@@ -23,7 +23,7 @@ import ipywidgets as w
 
 from ..kernel.errors import FolioVizError
 
-__all__ = ["SharedLookError", "layout", "part", "shared_models", "style"]
+__all__ = ["SharedLookError", "dropdown", "layout", "part", "shared_models", "style"]
 
 W = TypeVar("W", bound=w.DOMWidget)
 
@@ -94,3 +94,15 @@ def part(
     elif style:
         raise TypeError(f"{cls.__name__} has no style model")
     return cls(*args, **kwargs)
+
+
+def dropdown(options: Any, value: Any, description: str) -> w.Dropdown:
+    """A control-row dropdown: as wide as its choices, its label never cut (the mkwrite and race widgets' look)."""
+    return part(
+        w.Dropdown,
+        options=options,
+        value=value,
+        description=description,
+        layout={"width": "auto"},
+        style={"description_width": "initial"},
+    )

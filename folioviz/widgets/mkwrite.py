@@ -47,7 +47,7 @@ from ..render.snapshot import mkwrite_inputs_html, mkwrite_pane_html, step_html
 from ..render.tables import cell_note_html, style_html
 from ..render.theme import is_presenter
 from .base import InputProtocol, Plan
-from .looks import layout, part
+from .looks import dropdown, layout, part
 from .snapshot import SnapshotMixin
 from .stepper import Stepper
 
@@ -67,23 +67,12 @@ def _refuse_unknown(changes: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- widgets
 
 
-def _dropdown(options: Any, value: Any, description: str) -> w.Dropdown:
-    return part(
-        w.Dropdown,
-        options=options,
-        value=value,
-        description=description,
-        layout={"width": "auto"},
-        style={"description_width": "initial"},
-    )
-
-
 class _Controls(w.VBox):
     """The "what if" inputs, shared by both widgets. ``on_change(inputs)`` fires with a validated input."""
 
     def __init__(self, inputs: MkwriteInputs, *, with_check: bool = True) -> None:
-        self.handler = _dropdown([(f"{k}: {v[:60]}", k) for k, v in HANDLERS.items()], inputs.handler, "handler")
-        self.folio = _dropdown([(f"{k}", k) for k in FOLIO_STATES], inputs.folio, "folio")
+        self.handler = dropdown([(f"{k}: {v[:60]}", k) for k, v in HANDLERS.items()], inputs.handler, "handler")
+        self.folio = dropdown([(f"{k}", k) for k in FOLIO_STATES], inputs.folio, "folio")
         self.check = part(
             w.ToggleButtons,
             options=list(CHECKS),
@@ -91,8 +80,8 @@ class _Controls(w.VBox):
             description="check",
             style={"button_width": "auto"},
         )
-        self.kernel = _dropdown(kernel_options(inputs.kernel), inputs.kernel, "kernel")
-        self.caller = _dropdown(list(CALLERS), inputs.caller, "caller")
+        self.kernel = dropdown(kernel_options(inputs.kernel), inputs.kernel, "kernel")
+        self.caller = dropdown(list(CALLERS), inputs.caller, "caller")
         spaced = {"width": "auto", "margin": "0 1em 0 0"}
         self.swapfile = part(w.Checkbox, value=inputs.swapfile, description="swapfile", indent=False, layout=spaced)
         self.beyond_eof = part(

@@ -48,7 +48,7 @@ from ..render.svg import race_timeline_svg
 from ..render.tables import outcome_banner_html, race_state_html, race_table_html, style_html
 from ..render.theme import is_presenter
 from .base import InputProtocol, Plan
-from .looks import layout, part
+from .looks import dropdown, layout, part
 from .snapshot import SnapshotMixin
 from .stepper import Stepper
 
@@ -61,14 +61,7 @@ _kernel_options = kernel_options
 
 
 def _dropdown(options: Any, value: Any, description: str, cls: str) -> w.Dropdown:
-    box = part(
-        w.Dropdown,
-        options=options,
-        value=value,
-        description=description,
-        layout={"width": "auto"},
-        style={"description_width": "initial"},
-    )
+    box = dropdown(options, value, description)
     box.add_class(cls)
     return box
 
