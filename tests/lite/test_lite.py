@@ -12,9 +12,20 @@ import zipfile
 
 import pytest
 from litekit import REPO_ROOT, LitePage, notebooks
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tools.lite.config import KERNEL_EXTENSION, PYODIDE_DIR, check_config, external_urls
+from tools.lite.config import (
+    KERNEL_EXTENSION,
+    PLOTLY_BUNDLE,
+    PLOTLY_BUNDLE_SHA256,
+    PLOTLY_EXTENSION,
+    PLOTLY_TRACES,
+    PYODIDE_DIR,
+    check_config,
+    external_urls,
+    sha256_of,
+)
 
 # Run All in Pyodide: up to 60 s to show the notebook, 120 s for the kernel, 300 s for the run
 pytestmark = [pytest.mark.lite, pytest.mark.timeout(900)]
@@ -34,6 +45,55 @@ def run_own_cell(lite: LitePage, code: str) -> None:
     page.keyboard.press("Enter")
     page.keyboard.type(code)
     page.keyboard.press("Shift+Enter")
+
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+PLOTS = ".jp-NotebookPanel .jp-RenderedPlotly"
+
+
+def committed_figures(name: str) -> list[dict]:
+    """The plotly figures of notebook ``name`` as committed, in order."""
+    notebook = json.loads((REPO_ROOT / "notebooks" / name).read_text())
+    outputs = (out for cell in notebook["cells"] for out in cell.get("outputs", []))
+    return [out["data"][PLOTLY_MIME] for out in outputs if PLOTLY_MIME in out.get("data", {})]
+
+
+# The trace types plotly drew in a figure's graph div (its full data), or null when it is not drawn.
+DRAWN_TRACES = """(plot) => {
+  const gd = plot.querySelector(".js-plotly-plot");
+  return gd && gd._fullData ? gd._fullData.map(trace => trace.type) : null;
+}"""
+
+
+# A reader scrolling to a figure: scroll it to the middle of the view until the renderer has drawn it (the notebook
+# lays out the cells above as they come into view, so one scroll may leave it short of the view).
+SCROLL_UNTIL_DRAWN = """(plot) => {
+  if (plot.dataset.fvLazy === "waiting") plot.scrollIntoView({block: "center"});
+  return plot.dataset.fvLazy === "drawn";
+}"""
+
+
+def scroll_to(plot: Locator, what: str) -> None:
+    """Scroll to the figure output ``plot`` until it is drawn (it fails with ``what`` if it never is)."""
+    try:
+        plot.page.wait_for_function(SCROLL_UNTIL_DRAWN, arg=plot.element_handle(), polling=500, timeout=60_000)
+    except PlaywrightTimeoutError:
+        state = plot.get_attribute("data-fv-lazy")
+        raise AssertionError(f"{what} was not drawn once scrolled to (data-fv-lazy={state!r})") from None
+
+
+def assert_figures_drawn(lite: LitePage, name: str) -> None:
+    """Every figure of notebook ``name``, scrolled to, is drawn by the site's renderer with all its traces."""
+    figures = committed_figures(name)
+    plots = lite.page.locator(PLOTS)
+    expect(plots, f"{name}: not every figure has an output").to_have_count(len(figures))
+    for index, figure in enumerate(figures):
+        plot = plots.nth(index)
+        scroll_to(plot, f"{name}: figure {index}")
+        expect(plot.locator(".main-svg").first).to_be_visible()
+        types = [trace.get("type", "scatter") for trace in figure["data"]]
+        assert plot.evaluate(DRAWN_TRACES) == types, f"{name}: figure {index} lacks traces"
+        expect(plot.locator(".main-svg .cartesianlayer .trace")).to_have_count(len(types))
 
 
 def assert_clean(lite: LitePage) -> None:
@@ -77,6 +137,28 @@ def test_the_lock_lists_exactly_the_shipped_wheels(lite_dir):
     assert "nbformat" not in lock, "figures display their own mime bundle; the site needs no nbformat"
     with zipfile.ZipFile(pyodide / lock["plotly"]["file_name"]) as whl:
         assert not [n for n in whl.namelist() if n.endswith(".min.js")], "plotly.js ships once, in extensions/"
+
+
+def test_plotly_is_drawn_by_the_sites_own_renderer_with_the_pinned_bundle(lite_dir):
+    """jupyterlab-plotly (its 4.8 MB chunk bundles the full plotly.js) is not in the site; the site's own renderer
+    ships the pinned cartesian bundle, with its licence."""
+    extensions = lite_dir / "extensions"
+    assert not (extensions / "jupyterlab-plotly").exists()
+    config = json.loads((lite_dir / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    names = [ext["name"] for ext in config["federated_extensions"]]
+    assert "jupyterlab-plotly" not in names and PLOTLY_EXTENSION in names
+    # No script of the site holds the full plotly.js (its 3-D traces) or jupyterlab-plotly's renderer.
+    for script in [*extensions.rglob("*.js"), *(lite_dir / "build").rglob("*.js")]:
+        text = script.read_text(errors="replace")
+        assert "@jupyterlab/plotly-extension" not in text, f"{script} is jupyterlab-plotly's"
+        assert text.count("streamtube") < 3, f"{script} bundles the full plotly.js"
+    bundle = extensions / PLOTLY_EXTENSION / "static" / PLOTLY_BUNDLE
+    assert sha256_of(bundle) == PLOTLY_BUNDLE_SHA256
+    licences = json.loads((bundle.parent / "third-party-licenses.json").read_text())["packages"]
+    assert [(p["name"], p["licenseId"]) for p in licences] == [("plotly.js-cartesian-dist-min", "MIT")]
+    assert "MIT License" in licences[0]["extractedText"]
+    notice = (lite_dir / "NOTICE-folioviz.txt").read_text()
+    assert "plotly.js-cartesian-dist-min@4.1.1 (MIT)" in notice and PLOTLY_BUNDLE_SHA256 in notice
 
 
 def test_the_site_keeps_within_its_size_budget(lite_dir):
@@ -190,6 +272,8 @@ def test_run_all_completes_offline(lite_page, name):
     if views:
         rendered = lite.page.locator(".jp-OutputArea-output .jupyter-widgets").count()
         assert rendered >= views, f"{name}: {rendered} widget views rendered, {views} in the committed notebook"
+    assert_figures_drawn(lite, name)
+    assert lite.page_errors == [], f"page errors: {lite.page_errors}"
 
 
 def test_the_mapping_word_answers_a_bit_click(lite_page):
@@ -207,24 +291,89 @@ def test_the_mapping_word_answers_a_bit_click(lite_page):
     assert_clean(lite)
 
 
-def test_a_plotly_figure_draws(lite_page):
+# Listens to plotly's animation events on a figure's graph div; returns how many frames the figure holds.
+ANIMATION_SPY = """(plot) => {
+  const gd = plot.querySelector(".js-plotly-plot");
+  window.__fvFrames = [];
+  gd.on("plotly_animatingframe", event => window.__fvFrames.push(event.name));
+  return gd._transitionData._frames.length;
+}"""
+
+
+def test_a_plotly_figure_draws_and_its_animation_plays(lite_page):
     lite = lite_page
     lite.open("02_page_cache_refcounts.ipynb")
     lite.run_all()
-    figure = lite.page.locator(".js-plotly-plot").first
-    figure.scroll_into_view_if_needed()
+    figure = lite.page.locator(PLOTS).first
+    scroll_to(figure, "the first figure of 02")
     expect(figure.locator(".main-svg").first, "plotly drew no SVG").to_be_visible()
     expect(figure.locator(".main-svg .trace, .main-svg .barlayer, .main-svg .scatterlayer").first).to_be_attached()
+    # plotly.js is the site's cartesian bundle, loaded once from the renderer's own folder; it registers exactly
+    # the 2-D trace types tools/lite/config.py names (PLOTLY_TRACES, quoted by the README).
+    bundle = f"/extensions/{PLOTLY_EXTENSION}/static/{PLOTLY_BUNDLE}"
+    loaded = lite.page.evaluate(
+        "(bundle) => performance.getEntriesByType('resource').filter(e => e.name.endsWith(bundle)).length", bundle
+    )
+    assert loaded == 1, f"the page loaded {bundle} {loaded} times"
+    assert not [r for r in lite.requests if "jupyterlab-plotly" in r]
+    registered = lite.page.evaluate("() => Object.keys(window.Plotly.PlotSchema.get().traces).sort()")
+    assert registered == sorted(PLOTLY_TRACES)
+    # The animation plays its frames: the figure's own play button steps through them.
+    frames = len(committed_figures("02_page_cache_refcounts.ipynb")[0]["frames"])
+    assert figure.evaluate(ANIMATION_SPY) == frames
+    figure.locator(".updatemenu-button").first.click()
+    lite.page.wait_for_function("() => new Set(window.__fvFrames).size >= 3", timeout=60_000)
     # Displaying the figures imported neither nbformat nor jsonschema (the site ships neither).
     run_own_cell(
         lite, 'import sys; print("loaded:", [m for m in sys.modules if m.split(".")[0] in ("nbformat", "jsonschema")])'
     )
     expect(lite.page.locator(".jp-OutputArea-output", has_text="loaded: []")).to_have_count(1)
     # A figure of the reader's own (a plain go.Figure) draws too, without an error.
-    drawn = lite.page.locator(".js-plotly-plot").count()
+    plots = lite.page.locator(PLOTS).count()
     run_own_cell(lite, "import plotly.graph_objects as go; go.Figure(go.Bar(y=[1, 2]))")
-    expect(lite.page.locator(".js-plotly-plot"), "a plain go.Figure did not draw").to_have_count(drawn + 1)
+    expect(lite.page.locator(PLOTS), "a plain go.Figure has no output").to_have_count(plots + 1)
+    own = lite.page.locator(PLOTS).last
+    scroll_to(own, "a plain go.Figure")
+    expect(own.locator(".main-svg .barlayer .trace"), "a plain go.Figure did not draw").to_have_count(1)
     assert_clean(lite)
+
+
+def test_a_figure_is_drawn_once_scrolled_to(lite_page):
+    """The renderer draws a figure only when it comes within 200 px of the view; until then its output keeps the
+    figure's height. Opened as committed (no Run All), notebook 02's last figure is far below the first screen."""
+    lite = lite_page
+    lite.open("02_page_cache_refcounts.ipynb")
+    figure = lite.page.locator(PLOTS).last
+    height = committed_figures("02_page_cache_refcounts.ipynb")[-1]["layout"]["height"]
+    expect(figure).to_have_attribute("data-fv-lazy", "waiting")
+    below = figure.evaluate("(plot) => plot.getBoundingClientRect().top - window.innerHeight")
+    assert below > 200, f"the figure is only {below:.0f} px below the view"
+    assert figure.locator(".main-svg").count() == 0, "a figure out of view was drawn"
+    assert figure.evaluate("(plot) => plot.getBoundingClientRect().height") >= height, "no placeholder height"
+    scroll_to(figure, "the last figure of 02")
+    expect(figure.locator(".main-svg").first).to_be_visible()
+    assert_clean(lite)
+
+
+# A figure with a 3-D trace, as a cell of the reader's own might display it (plotly.js's cartesian bundle has none).
+UNSUPPORTED_FIGURE = (
+    "from IPython.display import display; display({'application/vnd.plotly.v1+json': {'data': ["
+    "{'type': 'scatter3d', 'x': [1], 'y': [2], 'z': [3]}, {'type': 'bar', 'y': [1, 2]}], 'layout': {}}}, raw=True)"
+)
+
+
+def test_a_figure_the_browser_build_cannot_draw_says_so(lite_page):
+    lite = lite_page
+    lite.open("00_start_here.ipynb")
+    run_own_cell(lite, UNSUPPORTED_FIGURE)
+    note = lite.page.locator(f"{PLOTS} .fv-plotly-unsupported")
+    expect(note, "no message for a trace type the browser build lacks").to_be_visible(timeout=120_000)
+    expect(note).to_contain_text("scatter3d")
+    expect(note).to_contain_text("2-D charts")
+    expect(note).to_contain_text("make lab")
+    for kind in ("bar", "scatter", "heatmap"):
+        expect(note).to_contain_text(kind)
+    assert lite.page_errors == [], lite.page_errors
 
 
 # A fresh kernel imports folioviz and its figures' and widgets' modules: every one from its shipped bytecode

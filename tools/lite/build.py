@@ -30,6 +30,11 @@ from tools.lite.config import (
     LABEXTENSIONS,
     MARKER,
     NOTEBOOKS,
+    OWN_LABEXTENSIONS,
+    PLOTLY_BUNDLE,
+    PLOTLY_BUNDLE_SHA256,
+    PLOTLY_EXTENSION,
+    PLOTLY_JS,
     PREFETCH,
     PYGMENTS_LEXERS,
     PYODIDE,
@@ -58,6 +63,24 @@ def stage_labextensions(jupyter: Path, target: Path) -> list[str]:
         version = json.loads((source / "package.json").read_text())["version"]
         found.append(f"{name} {version}")
     return found
+
+
+def stage_plotly_renderer(tarball: Path, target: Path) -> str:
+    """The site's own plotly renderer (tools/lite/labextensions/folioviz-plotly) in ``target``, with the pinned
+    cartesian plotly.js from ``tarball`` and its licence (third-party-licenses.json, read by Help > Licenses)."""
+    ext = target / PLOTLY_EXTENSION
+    shutil.copytree(OWN_LABEXTENSIONS / PLOTLY_EXTENSION, ext)
+    (bundle,) = pinned.extract_npm_asset(PLOTLY_JS, tarball, target, LiteBuildError)
+    pinned.verify(bundle, PLOTLY_BUNDLE_SHA256, f"{PLOTLY_BUNDLE} of {PLOTLY_JS.spec}", LiteBuildError)
+    with tarfile.open(tarball) as tar:
+        member = tar.extractfile("package/LICENSE")
+        assert member is not None
+        licence = member.read().decode()
+    entry = {"name": PLOTLY_JS.name, "versionInfo": PLOTLY_JS.version, "licenseId": PLOTLY_JS.licence}
+    licences = {"packages": [{**entry, "extractedText": licence}]}
+    (ext / "static" / "third-party-licenses.json").write_text(json.dumps(licences, indent=2) + "\n")
+    version = json.loads((ext / "package.json").read_text())["version"]
+    return f"{PLOTLY_EXTENSION} {version} (with {PLOTLY_JS.spec})"
 
 
 def kernel_wheels(staged_ext: Path, target_dir: Path) -> list[Path]:
@@ -167,6 +190,11 @@ def notice_text(
             "bytecode at build time by this Pyodide; library modules ship as .pyc only, folioviz with its sources"
         )
     notice.append("extensions/: " + ", ".join(extensions))
+    notice.append(
+        f"  {PLOTLY_EXTENSION}/static/{PLOTLY_BUNDLE}: npm {PLOTLY_JS.spec} ({PLOTLY_JS.licence}), integrity "
+        f"{PLOTLY_JS.integrity}, sha256 {PLOTLY_BUNDLE_SHA256}; {PLOTLY_EXTENSION} itself: this repository "
+        "(tools/lite/labextensions/)"
+    )
     notice.append(f"build/: JupyterLab (the lab app); {fonts_cut / 1e6:.1f} MB of non-woff2 font copies left out")
     notice.append(
         "  left out (the code of the features disabled in jupyter-lite.json; files never fetched): "
@@ -188,6 +216,7 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
     started = time.monotonic()
     _check_out(out)
     tarball = pinned.fetch_npm(PYODIDE, cache_dir, error=LiteBuildError, unavailable=LiteAssetsUnavailableError)
+    plotly_js = pinned.fetch_npm(PLOTLY_JS, cache_dir, error=LiteBuildError, unavailable=LiteAssetsUnavailableError)
     pinned_wheels = read_wheels()
     fetched = fetch_wheels(pinned_wheels, cache_dir, [sys.executable, "-m", "pip"])
     notebooks = sorted(NOTEBOOKS.glob("*.ipynb"))
@@ -201,6 +230,7 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
         for d in (lite_dir, contents, exts):
             d.mkdir()
         extensions = stage_labextensions(jupyter, exts)
+        extensions.append(stage_plotly_renderer(plotly_js, exts))
         for nb in notebooks:
             shutil.copy2(nb, contents / nb.name)
         # Pyodide's runtime and the wheels go in the lite dir's static/ (copied to the site as they are).

@@ -81,8 +81,8 @@ SLIM = {
     "plotly": (
         r"plotly-[^/]+\.data/data/share/.*",
         r"plotly/labextension/.*",
-        # plotly.js itself: the site's plotly labextension draws the figures; folioviz's figures display their
-        # own mime bundle (FolioFigure), so the kernel never builds plotly's HTML repr, which embeds this file.
+        # plotly.js itself: the site's own renderer (PLOTLY_EXTENSION) draws the figures; folioviz's figures display
+        # their own mime bundle (FolioFigure), so the kernel never builds plotly's HTML repr, which embeds this file.
         r"plotly/package_data/plotly\.min\.js",
         r"plotly/package_data/widgetbundle\.js",
         r"plotly/package_data/datasets/.*",
@@ -135,7 +135,33 @@ BYTECODE_KEEP_SOURCE = ("folioviz",)
 PREFETCH = ("micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython", "widgetsnbextension")
 
 # Front-end extensions copied into the site (from the build environment's share/jupyter/labextensions).
-LABEXTENSIONS = (KERNEL_EXTENSION, "@jupyter-widgets/jupyterlab-manager", "anywidget", "jupyterlab-plotly")
+# jupyterlab-plotly is not among them: its one chunk bundles the full plotly.js (4.8 MB); the site's own renderer
+# (PLOTLY_EXTENSION) draws the figures instead.
+LABEXTENSIONS = (KERNEL_EXTENSION, "@jupyter-widgets/jupyterlab-manager", "anywidget")
+# Extensions this repository writes for the site, copied from tools/lite/labextensions/ (no build step).
+OWN_LABEXTENSIONS = ROOT / "tools" / "lite" / "labextensions"
+LEFT_OUT_LABEXTENSIONS = ("jupyterlab-plotly",)  # check_config fails if one is in the site
+
+# The site's renderer of plotly figures (application/vnd.plotly.v1+json): tools/lite/labextensions/folioviz-plotly,
+# with Plotly's official partial bundle of 2-D traces beside it (1.5 MB instead of the full plotly.js's 4.8 MB):
+# PLOTLY_TRACES. A figure with another trace type (3-D, maps, polar, WebGL...) shows a message naming it.
+# JupyterLab proper (make lab) keeps jupyterlab-plotly and the full plotly.js.
+PLOTLY_EXTENSION = "folioviz-plotly"
+PLOTLY_BUNDLE = "plotly-cartesian.min.js"
+PLOTLY_JS = NpmAsset(
+    name="plotly.js-cartesian-dist-min",
+    version="4.1.1",  # the plotly.js of jupyterlab-plotly 7.1.0 (plotly==7.1.0 in tools/lite-wheels.txt)
+    integrity="sha512-o8GrFeusncwBIxbBynRJpY4pkgVB6caM+JLpwrLYbbsO7dZ8FJ+SVN2Fr+L7kiG/Z6w4P5O0Jus/Qr5EefHVeg==",
+    licence="MIT",
+    files=((rf"package/{re.escape(PLOTLY_BUNDLE)}", f"{PLOTLY_EXTENSION}/static"),),
+)
+# The bundle's own sha256 (inside the pinned tarball): checked when it is staged and in the built site (check_config).
+PLOTLY_BUNDLE_SHA256 = "79542150855a52c567260e3137095dbe2b744e6d702a5cabe67da246942fba7a"
+# The trace types that bundle draws (its registry; tests/lite checks the site's Plotly registers exactly these).
+PLOTLY_TRACES = (
+    *("bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour"),
+    *("image", "pie", "scatter", "scatterternary", "violin"),
+)
 
 # JupyterLab features no notebook of the workbook uses, each loaded lazily (webpack chunks) by one plugin: the
 # plugins are disabled in jupyter-lite.json and the chunks only they load are left out of build/
@@ -258,7 +284,32 @@ def _lock_matches_wheels(out: Path) -> list[str]:
     return problems
 
 
+def _plotly_renderer(out: Path) -> list[str]:
+    """The site's plotly renderer: folioviz-plotly loaded as a mime extension, with the pinned cartesian bundle
+    and its licence beside it; jupyterlab-plotly (the full plotly.js) neither shipped nor loaded."""
+    problems = []
+    extensions = out / "extensions"
+    root = json.loads((out / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    loaded = {ext.get("name"): ext for ext in root.get("federated_extensions", [])}
+    for name in LEFT_OUT_LABEXTENSIONS:
+        if name in loaded or (extensions / name).exists():
+            problems.append(f"{name} is in the site; the site's own {PLOTLY_EXTENSION} draws its figures")
+    if loaded.get(PLOTLY_EXTENSION, {}).get("mimeExtension") != "./mimeExtension":
+        problems.append(f"jupyter-lite.json does not load {PLOTLY_EXTENSION} as a mime extension")
+    static = extensions / PLOTLY_EXTENSION / "static"
+    bundle = static / PLOTLY_BUNDLE
+    if not bundle.is_file():
+        problems.append(f"extensions/{PLOTLY_EXTENSION}/static/{PLOTLY_BUNDLE} is missing")
+    elif sha256_of(bundle) != PLOTLY_BUNDLE_SHA256:
+        problems.append(f"{bundle.relative_to(out).as_posix()} is not the pinned {PLOTLY_JS.spec} (sha256)")
+    licences = static / "third-party-licenses.json"
+    listed = json.loads(licences.read_text()).get("packages", []) if licences.is_file() else []
+    if not any(p.get("name") == PLOTLY_JS.name and p.get("licenseId") == PLOTLY_JS.licence for p in listed):
+        problems.append(f"extensions/{PLOTLY_EXTENSION}/static/third-party-licenses.json does not list {PLOTLY_JS.name}")
+    return problems
+
+
 def check_config(out: Path) -> list[str]:
     """Problems with the site's configuration: any URL off the site, a CDN pyodideUrl, PyPI fallback on,
-    a lock entry without its wheel."""
-    return _config_urls(out) + _kernel_settings(out) + _lock_matches_wheels(out)
+    a lock entry without its wheel, the plotly renderer not the site's own with its pinned bundle."""
+    return _config_urls(out) + _kernel_settings(out) + _lock_matches_wheels(out) + _plotly_renderer(out)
