@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import re
+import shutil
+import subprocess
+import tarfile
 import types
 import zipfile
 from pathlib import Path
@@ -149,7 +153,22 @@ def test_dependencies_are_evaluated_for_pyodide_and_limited_to_shipped_wheels():
     assert drop == ["tibs"]
 
 
+# A stand-in for plotly-cartesian.min.js (the real one is 1.5 MB); tests that use it pin its sha256 (plotly_pin).
+FAKE_PLOTLY = b"/* plotly.js (cartesian - minified) */ window.Plotly = {};\n"
+MIT = "MIT License\n\nCopyright (c) Plotly\n"
+
+
+@pytest.fixture
+def plotly_pin(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The site's plotly bundle pinned to FAKE_PLOTLY's sha256, where the builder and the config check read it."""
+    pin = hashlib.sha256(FAKE_PLOTLY).hexdigest()
+    monkeypatch.setattr(config, "PLOTLY_BUNDLE_SHA256", pin)
+    monkeypatch.setattr(build, "PLOTLY_BUNDLE_SHA256", pin)
+    return pin
+
+
 def _site(tmp_path: Path, settings: dict) -> Path:
+    """A built site in miniature: the kernel's settings, one wheel and its lock, the site's plotly renderer."""
     site = tmp_path / "site"
     pyodide = site / build_lite.PYODIDE_DIR
     pyodide.mkdir(parents=True)
@@ -157,18 +176,30 @@ def _site(tmp_path: Path, settings: dict) -> Path:
     wheel = _wheel(pyodide / "demo-1.0-py3-none-any.whl", {"demo/__init__.py": b""})
     lock = {"demo": {"file_name": wheel.name, "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest()}}
     (pyodide / "pyodide-lock.json").write_text(json.dumps({"info": {}, "packages": lock}))
-    config = {"jupyter-config-data": {"litePluginSettings": {f"{build_lite.KERNEL_EXTENSION}:kernel": settings}}}
+    static = site / "extensions" / build_lite.PLOTLY_EXTENSION / "static"
+    static.mkdir(parents=True)
+    (static / build_lite.PLOTLY_BUNDLE).write_bytes(FAKE_PLOTLY)
+    licences = {"packages": [{"name": build_lite.PLOTLY_JS.name, "licenseId": "MIT", "extractedText": MIT}]}
+    (static / "third-party-licenses.json").write_text(json.dumps(licences))
+    renderer = {"name": build_lite.PLOTLY_EXTENSION, "load": "static/remoteEntry.js"}
+    renderer["mimeExtension"] = "./mimeExtension"
+    config = {
+        "jupyter-config-data": {
+            "litePluginSettings": {f"{build_lite.KERNEL_EXTENSION}:kernel": settings},
+            "federated_extensions": [renderer],
+        }
+    }
     (site / "jupyter-lite.json").write_text(json.dumps(config))
     return site
 
 
-def test_the_config_check_passes_a_local_site(tmp_path):
+def test_the_config_check_passes_a_local_site(tmp_path, plotly_pin):
     settings = build_lite.lite_config(["micropip"])["jupyter-config-data"]["litePluginSettings"]
     site = _site(tmp_path, settings[f"{build_lite.KERNEL_EXTENSION}:kernel"])
     assert build_lite.check_config(site) == []
 
 
-def test_the_config_check_names_a_cdn_and_the_pypi_fallback(tmp_path):
+def test_the_config_check_names_a_cdn_and_the_pypi_fallback(tmp_path, plotly_pin):
     cdn = "https://cdn.jsdelivr.net/pyodide/v314.0.6/full/pyodide.mjs"
     site = _site(tmp_path, {"pyodideUrl": cdn, "disablePyPIFallback": False})
     problems = build_lite.check_config(site)
@@ -177,11 +208,91 @@ def test_the_config_check_names_a_cdn_and_the_pypi_fallback(tmp_path):
     assert any("is not a file in the site" in p for p in problems)
 
 
-def test_the_config_check_notices_a_wheel_that_does_not_match_the_lock(tmp_path):
+def test_the_config_check_notices_a_wheel_that_does_not_match_the_lock(tmp_path, plotly_pin):
     settings = build_lite.lite_config([])["jupyter-config-data"]["litePluginSettings"]
     site = _site(tmp_path, settings[f"{build_lite.KERNEL_EXTENSION}:kernel"])
     (site / build_lite.PYODIDE_DIR / "demo-1.0-py3-none-any.whl").write_bytes(b"tampered")
     assert build_lite.check_config(site) == ["lock entry demo: sha256 does not match demo-1.0-py3-none-any.whl"]
+
+
+def test_the_config_check_refuses_jupyterlab_plotly_and_a_plotly_bundle_not_pinned(tmp_path, plotly_pin):
+    settings = build_lite.lite_config([])["jupyter-config-data"]["litePluginSettings"]
+    site = _site(tmp_path, settings[f"{build_lite.KERNEL_EXTENSION}:kernel"])
+    (site / "extensions" / "jupyterlab-plotly" / "static").mkdir(parents=True)
+    static = site / "extensions" / build_lite.PLOTLY_EXTENSION / "static"
+    (static / build_lite.PLOTLY_BUNDLE).write_bytes(FAKE_PLOTLY + b"// changed")
+    (static / "third-party-licenses.json").write_text('{"packages": []}')
+    config = json.loads((site / "jupyter-lite.json").read_text())
+    config["jupyter-config-data"]["federated_extensions"] = [{"name": "jupyterlab-plotly", "mimeExtension": "./m"}]
+    (site / "jupyter-lite.json").write_text(json.dumps(config))
+    assert build_lite.check_config(site) == [
+        "jupyterlab-plotly is in the site; the site's own folioviz-plotly draws its figures",
+        "jupyter-lite.json does not load folioviz-plotly as a mime extension",
+        "extensions/folioviz-plotly/static/plotly-cartesian.min.js is not the pinned "
+        "plotly.js-cartesian-dist-min@4.1.1 (sha256)",
+        "extensions/folioviz-plotly/static/third-party-licenses.json does not list plotly.js-cartesian-dist-min",
+    ]
+
+
+def _plotly_tarball(path: Path, bundle: bytes) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in (("package/plotly-cartesian.min.js", bundle), ("package/LICENSE", MIT.encode())):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_the_plotly_renderer_is_staged_with_the_pinned_bundle_and_its_licence(tmp_path, plotly_pin):
+    exts = tmp_path / "labextensions"
+    exts.mkdir()
+    staged = build_lite.stage_plotly_renderer(_plotly_tarball(tmp_path / "p.tgz", FAKE_PLOTLY), exts)
+    assert staged == "folioviz-plotly 0.1.0 (with plotly.js-cartesian-dist-min@4.1.1)"
+    static = exts / build_lite.PLOTLY_EXTENSION / "static"
+    assert sorted(p.name for p in static.iterdir()) == [
+        "plotly-cartesian.min.js",
+        "remoteEntry.js",
+        "third-party-licenses.json",
+    ]
+    assert (static / "plotly-cartesian.min.js").read_bytes() == FAKE_PLOTLY
+    licences = json.loads((static / "third-party-licenses.json").read_text())["packages"]
+    assert licences == [
+        {"name": "plotly.js-cartesian-dist-min", "versionInfo": "4.1.1", "licenseId": "MIT", "extractedText": MIT}
+    ]
+
+
+def test_a_plotly_bundle_that_is_not_the_pinned_one_stops_the_build(tmp_path, plotly_pin):
+    exts = tmp_path / "labextensions"
+    exts.mkdir()
+    changed = b"window.Plotly = {full: true};"
+    with pytest.raises(
+        build_lite.LiteBuildError,
+        match=rf"expected sha256 {plotly_pin}, actual sha256 {hashlib.sha256(changed).hexdigest()}",
+    ):
+        build_lite.stage_plotly_renderer(_plotly_tarball(tmp_path / "p.tgz", changed), exts)
+
+
+def test_the_plotly_renderer_is_a_mime_extension_that_loads_the_pinned_bundle():
+    """The pin is npm's sha512 integrity plus the file's sha256; the hand-written container is valid JavaScript,
+    names the bundle it loads and the mime type it draws, and its package.json points JupyterLab at it."""
+    assert pinned.SRI_SHA512.fullmatch(build_lite.PLOTLY_JS.integrity)
+    assert build_lite.SHA256_HEX.fullmatch(config.PLOTLY_BUNDLE_SHA256)
+    assert "jupyterlab-plotly" not in build_lite.LABEXTENSIONS
+    assert set(build_lite.LEFT_OUT_LABEXTENSIONS) == {"jupyterlab-plotly"}
+    ext = build_lite.OWN_LABEXTENSIONS / build_lite.PLOTLY_EXTENSION
+    package = json.loads((ext / "package.json").read_text())
+    assert package["name"] == build_lite.PLOTLY_EXTENSION
+    entry = ext / package["jupyterlab"]["_build"]["load"]
+    assert package["jupyterlab"]["_build"]["mimeExtension"] == "./mimeExtension"
+    source = entry.read_text()
+    for needle in (f'"{build_lite.PLOTLY_BUNDLE}"', '"application/vnd.plotly.v1+json"', '"./mimeExtension"'):
+        assert needle in source, needle
+    assert ".toImage(" not in source, "no PNG copy of a figure is rendered into the output"
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed (make lite needs it)")
+    done = subprocess.run([node, "--check", str(entry)], capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
 
 
 def _build(tmp_path: Path, *, terminal: bool = True) -> Path:

@@ -11,7 +11,8 @@ Output (``lite/`` by default, git-ignored): a folder of static files. Serve it o
 (``make lite-serve``; it does not work from file://) and open ``lab/index.html``. It holds
 
     lab/, build/, extensions/ ...   JupyterLab-in-the-browser (the ``lab`` app only) and four extensions:
-                                    the Pyodide kernel, ipywidgets' manager, anywidget, plotly's renderer
+                                    the Pyodide kernel, ipywidgets' manager, anywidget, and folioviz-plotly
+                                    (the site's own plotly renderer, with plotly.js's cartesian bundle)
     files/                          every notebook of notebooks/, with its stored outputs
     static/pyodide/                 Pyodide's runtime (npm ``pyodide``) and every wheel the kernel may load,
                                     with a pyodide-lock.json that lists exactly those wheels
@@ -34,6 +35,8 @@ Where each piece comes from, all by pinned version and hash (a mismatch stops th
 * the kernel's own wheels (piplite, pyodide-kernel and the ipykernel/widgetsnbextension shims) from the
   ``jupyterlite-pyodide-kernel`` package of the build environment, checked against pinned sha256 too;
 * folioviz: a wheel built from this checkout.
+* plotly.js: the npm tarball ``plotly.js-cartesian-dist-min@4.1.1`` (sha512 integrity pinned; the file's own sha256
+  too), Plotly's official bundle of the 2-D trace types (``PLOTLY_TRACES``): 1.5 MB instead of the full 4.8 MB.
 * bytecode: every module that the kernel and the notebooks' code cells import is compiled at build time by the
   site's own Pyodide (run under the machine's Node, which ``npm pack`` needs anyway) and written into its wheel as
   an unchecked hash-based pyc (``tools/lite/bytecode.py``; the lock lists the rewritten wheel's sha256). Pyodide
@@ -54,6 +57,17 @@ Start-up. The notebook shows as soon as JupyterLab has loaded; the kernel boots 
 packages (ipykernel, comm, pyodide-kernel, jedi, IPython, piplite, micropip) are fetched in parallel while Pyodide
 starts (``loadPyodideOptions.packages``), instead of one after another; folioviz and its dependencies load when a
 cell first imports them (prefetching them too made the kernel ready later and the first widget no sooner).
+
+Figures. jupyterlab-plotly is not shipped: its one chunk, fetched with the page, bundles the full plotly.js (every
+trace type, 3-D and maps included). folioviz's figures draw only scatter and bar traces and their animation frames,
+so the site draws ``application/vnd.plotly.v1+json`` with its own renderer, ``folioviz-plotly``
+(``tools/lite/labextensions/``: a mime extension written by hand, no build step, taking @lumino/widgets from the
+share scope). It loads the cartesian bundle from its own folder once, when the first figure is about to show;
+draws each figure when it comes within 200 px of the view (its output keeps the figure's height until then), with
+its frames, so animations play; resizes it with its output; and renders no PNG copy into the output (as
+jupyterlab-plotly did after every draw). A figure with a trace type the bundle lacks shows a message naming it and
+saying that ``make lab`` draws it. JupyterLab proper (``make lab``) keeps jupyterlab-plotly and the full plotly.js.
+``check_config`` refuses a site that ships jupyterlab-plotly or a bundle that is not the pinned one.
 
 Cut from JupyterLab: the features no notebook uses, each of which one plugin loads on demand: mermaid diagrams
 (with their layout engines), Vega outputs and the terminal. Their plugins are disabled in jupyter-lite.json

@@ -305,7 +305,7 @@ def _plotly_renderer(out: Path) -> list[str]:
     licences = static / "third-party-licenses.json"
     listed = json.loads(licences.read_text()).get("packages", []) if licences.is_file() else []
     if not any(p.get("name") == PLOTLY_JS.name and p.get("licenseId") == PLOTLY_JS.licence for p in listed):
-        problems.append(f"extensions/{PLOTLY_EXTENSION}/static/third-party-licenses.json does not list {PLOTLY_JS.name}")
+        problems.append(f"{licences.relative_to(out).as_posix()} does not list {PLOTLY_JS.name}")
     return problems
 
 
