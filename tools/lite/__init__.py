@@ -3,7 +3,8 @@
 Usage: python -m tools.lite [--out lite] [--cache-dir DIR] [--jupyter PATH]
 
 Modules: ``config`` (what the site is made of, its JupyterLite config and the config checks), ``wheels`` (the
-kernel's wheels through tools.pinned, slimmed, and the lock), ``bytecode`` (the wheels' modules compiled by the
+kernel's wheels through tools.pinned, slimmed, and the lock), ``plotly_slim`` (plotly cut to the trace types the
+site draws, its stand-ins ``plotly_browser_build.py`` and its check in Pyodide, ``smoke_plotly.py``), ``bytecode`` (the wheels' modules compiled by the
 site's own Pyodide under Node, ``pycompile.mjs``), ``chunks`` (surgery on JupyterLab's bundles), ``build``
 (orchestration and the command line).
 
@@ -25,10 +26,17 @@ Where each piece comes from, all by pinned version and hash (a mismatch stops th
   It holds no package wheels, so:
 * the wheels (``tools/lite-wheels.txt``): from PyPI with ``pip download``, each checked against its pinned sha256.
   bitstring is pinned to 4.4 because bitstring 5 needs ``tibs``, which has no WebAssembly wheel; bitarray is
-  PyPI's own build for Pyodide's ABI. Five wheels are slimmed after the check (files the browser kernel never
+  PyPI's own build for Pyodide's ABI. Six wheels are slimmed after the check (files the browser kernel never
   uses: plotly.js and FigureWidget's bundle, the labextensions that the site serves anyway, sample data sets,
   tests, jedi's stubs of Python 2, Django and third-party packages, pygments' lexers of languages nothing here
-  highlights); the lock lists the slimmed wheel's own sha256. The site is held to a size budget
+  highlights, narwhals' code for the data-frame libraries the site does not ship); the lock lists the slimmed
+  wheel's own sha256. plotly keeps the Python classes of the trace types the site's plotly.js draws
+  (``PLOTLY_TRACES``, plotly.js's cartesian bundle: 2-D charts) and of the layout parts they use; the other
+  trace types, the 3-D, map, polar and Smith subplots, ``plotly.express`` and ``plotly.figure_factory`` (both need
+  numpy, which the site does not ship) and ``FigureWidget`` are stand-ins that raise an ImportError saying they
+  are not in the browser build and that ``make lab`` has them (``tools/lite/plotly_slim.py``: 3.7 MB of wheel
+  to 1.4 MB). The build then runs ``smoke_plotly.py`` in the site's Pyodide (every kept trace type and template
+  builds, folioviz's figures build, each cut part says so) and stops if it finds a problem. The site is held to a size budget
   (``SITE_BUDGET_BYTES``, checked by tests/lite). No nbformat is shipped: folioviz's figures display their
   own mime bundle (``FolioFigure``), so nothing in the kernel imports it.
 * the kernel's own wheels (piplite, pyodide-kernel and the ipykernel/widgetsnbextension shims) from the

@@ -30,6 +30,8 @@ from tools.lite.config import (
     LABEXTENSIONS,
     MARKER,
     NOTEBOOKS,
+    PLOTLY_SUBPLOTS_CUT,
+    PLOTLY_TRACES,
     PREFETCH,
     PYGMENTS_LEXERS,
     PYODIDE,
@@ -42,6 +44,7 @@ from tools.lite.config import (
     lite_config,
     read_wheels,
 )
+from tools.lite.plotly_slim import slim_plotly, smoke_in_pyodide
 from tools.lite.wheels import build_folioviz_wheel, fetch_wheels, slim_pygments, slim_wheel, write_lock
 from tools.pinned import Wheel
 
@@ -98,6 +101,10 @@ def stage_pyodide(
         target = pyodide_dir / wheel.filename
         if wheel.name == "pygments":
             slimmed[wheel.name] = slim_pygments(fetched[wheel.name], target, PYGMENTS_LEXERS)
+        elif wheel.name == "plotly":
+            slimmed[wheel.name] = slim_plotly(
+                fetched[wheel.name], target, SLIM[wheel.name], PLOTLY_TRACES, PLOTLY_SUBPLOTS_CUT
+            )
         elif wheel.name in SLIM:
             slimmed[wheel.name] = slim_wheel(fetched[wheel.name], target, SLIM[wheel.name])
         else:
@@ -110,6 +117,9 @@ def stage_pyodide(
     if compiled["failed_cells"]:
         raise LiteBuildError(f"the bytecode step could not run: {'; '.join(compiled['failed_cells'])[:2000]}")
     slimmed["_bytecode"] = compiled["modules"]
+    problems = smoke_in_pyodide(pyodide_dir)
+    if problems:
+        raise LiteBuildError("the slimmed plotly fails its check in Pyodide:\n  " + "\n  ".join(problems))
     return write_lock(pyodide_dir, wheels), slimmed
 
 

@@ -99,6 +99,23 @@ SLIM = {
     ),
 }
 
+# narwhals (plotly's validators import it to read data frames): the code for each data-frame library (pandas,
+# polars, pyarrow, dask, duckdb, ibis, PySpark/SQLFrame) loads only when an object of that library is passed, and the
+# site ships none of them (nor can a cell install one: the PyPI fallback is off); its testing helpers too.
+SLIM["narwhals"] = (
+    r"narwhals/_(?:pandas_like|arrow|polars|spark_like|dask|duckdb|ibis|sql)/.*",
+    r"narwhals/testing/.*",
+)
+
+# plotly's trace types kept in the browser build (tools/lite/plotly_slim.py): the ones the site's plotly.js draws,
+# as plotly.js's cartesian bundle (npm plotly.js-cartesian-dist-min 4.1.1, README and its modules' names) lists
+# them. The others, and the layout's subplot kinds only they use, are cut to stand-ins that say so when used.
+PLOTLY_TRACES = (
+    *("bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour"),
+    *("image", "pie", "scatter", "scatterternary", "violin"),
+)
+PLOTLY_SUBPLOTS_CUT = ("scene", "geo", "map", "polar", "smith")
+
 # pygments' lexers the kernel keeps (with every lexer module they import, found when the wheel is slimmed): the
 # ones IPython and ipython-pygments-lexers import (Python, IPython's own, shell, HTML, JavaScript, Ruby, Perl, TeX)
 # and the languages of the workbook's text (C, diffs, plain text, JSON). The other ~240 lexer modules (three
