@@ -453,3 +453,47 @@ def test_the_stand_ins_say_what_is_missing_and_where_to_find_it():
             use()
     with pytest.raises(ImportError, match=r"plotly\.express is not in this browser build of folioviz: it needs numpy"):
         helper.unavailable_module("plotly.express", "it needs numpy")
+
+
+def _stdlib_zip(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in (
+            *("encodings/__init__.pyc", "encodings/utf_8.pyc", "encodings/koi8_r.py", "encodings/cp1252.py"),
+            *("multiprocessing/__init__.py", "multiprocessing/pool.py", "smtplib.py", "json/__init__.pyc"),
+        ):
+            archive.writestr(name, b"x = 1\n")
+    return path
+
+
+def test_the_stdlib_keeps_the_named_codecs_and_stands_in_for_the_cut_modules(tmp_path):
+    from tools.lite import cuts
+
+    stdlib = _stdlib_zip(tmp_path / "python_stdlib.zip")
+    before = stdlib.stat().st_size
+    saved = cuts.slim_stdlib(
+        stdlib, ["__init__", "utf_8", "cp1252"], {"multiprocessing": "no processes", "smtplib": "no"}
+    )
+    assert saved == before - stdlib.stat().st_size
+    with zipfile.ZipFile(stdlib) as archive:
+        names = set(archive.namelist())
+        stand_in = archive.read("multiprocessing/__init__.py")
+    assert names == {
+        *("encodings/__init__.pyc", "encodings/utf_8.pyc", "encodings/cp1252.py"),
+        *("multiprocessing/__init__.py", "smtplib.py", "json/__init__.pyc"),
+    }
+    with pytest.raises(ModuleNotFoundError, match="multiprocessing is not in this browser build of folioviz: no proc"):
+        exec(stand_in, {})
+
+
+def test_the_stdlib_cut_refuses_an_imported_or_unknown_module_or_codec(tmp_path):
+    from tools.lite import cuts
+
+    stdlib = _stdlib_zip(tmp_path / "python_stdlib.zip")
+    with pytest.raises(build_lite.LiteBuildError, match=r"imports json/__init__\.pyc"):
+        cuts.slim_stdlib(stdlib, ["__init__", "utf_8"], {"json": "no"})
+    with pytest.raises(build_lite.LiteBuildError, match="has no module tkinter"):
+        cuts.slim_stdlib(stdlib, ["__init__", "utf_8"], {"tkinter": "no screen"})
+    with pytest.raises(build_lite.LiteBuildError, match="has no codec utf_9"):
+        cuts.slim_stdlib(stdlib, ["__init__", "utf_9"], {})
+    with pytest.raises(build_lite.LiteBuildError, match=r"imports encodings/utf_8\.pyc"):
+        cuts.slim_stdlib(stdlib, ["__init__"], {})

@@ -38,13 +38,16 @@ from tools.lite.config import (
     PYODIDE_DIR,
     ROOT,
     SLIM,
+    STDLIB_CUT,
+    STDLIB_KEPT_CODECS,
     LiteAssetsUnavailableError,
     LiteBuildError,
     check_config,
     lite_config,
     read_wheels,
 )
-from tools.lite.plotly_slim import slim_plotly, smoke_in_pyodide
+from tools.lite.cuts import check_in_pyodide, slim_stdlib
+from tools.lite.plotly_slim import slim_plotly
 from tools.lite.wheels import build_folioviz_wheel, fetch_wheels, slim_pygments, slim_wheel, write_lock
 from tools.pinned import Wheel
 
@@ -117,9 +120,12 @@ def stage_pyodide(
     if compiled["failed_cells"]:
         raise LiteBuildError(f"the bytecode step could not run: {'; '.join(compiled['failed_cells'])[:2000]}")
     slimmed["_bytecode"] = compiled["modules"]
-    problems = smoke_in_pyodide(pyodide_dir)
+    slimmed["_stdlib"] = slim_stdlib(pyodide_dir / "python_stdlib.zip", STDLIB_KEPT_CODECS, STDLIB_CUT)
+    problems = check_in_pyodide(pyodide_dir)
     if problems:
-        raise LiteBuildError("the slimmed plotly fails its check in Pyodide:\n  " + "\n  ".join(problems))
+        raise LiteBuildError(
+            "the cut wheels and standard library fail their check in Pyodide:\n  " + "\n  ".join(problems)
+        )
     return write_lock(pyodide_dir, wheels), slimmed
 
 
@@ -175,6 +181,11 @@ def notice_text(
         notice.append(
             f"  {slimmed['_bytecode']} modules (those the kernel and the notebooks import) compiled to "
             "bytecode at build time by this Pyodide; library modules ship as .pyc only, folioviz with its sources"
+        )
+    if "_stdlib" in slimmed:
+        notice.append(
+            f"  python_stdlib.zip: {_size(slimmed['_stdlib'])} of legacy codecs and of modules that cannot "
+            "run in a browser left out (tools/lite/config.py: STDLIB_KEPT_CODECS, STDLIB_CUT)"
         )
     notice.append("extensions/: " + ", ".join(extensions))
     notice.append(f"build/: JupyterLab (the lab app); {fonts_cut / 1e6:.1f} MB of non-woff2 font copies left out")

@@ -116,6 +116,24 @@ PLOTLY_TRACES = (
 )
 PLOTLY_SUBPLOTS_CUT = ("scene", "geo", "map", "polar", "smith")
 
+# Pyodide's standard library zip, cut (tools/lite/cuts.py; the build refuses to cut a module the kernel or a notebook
+# imports). The codecs kept: UTF-8/16/32, ASCII, Latin-1, cp437 (zip file names), cp1252 (IPython's fallback) and the
+# binary ones; the ~90 of legacy code pages and East Asian encodings go (``"x".encode("koi8_r")`` then says
+# ``unknown encoding``). And the modules that cannot run in a browser, each cut to a stand-in that says so.
+STDLIB_KEPT_CODECS = (
+    *("__init__", "aliases", "ascii", "latin_1", "charmap", "undefined", "idna", "punycode"),
+    *("utf_8", "utf_8_sig", "utf_7", "utf_16", "utf_16_be", "utf_16_le", "utf_32", "utf_32_be", "utf_32_le"),
+    *("unicode_escape", "raw_unicode_escape", "base64_codec", "hex_codec", "zlib_codec", "bz2_codec"),
+    *("quopri_codec", "uu_codec", "rot_13", "cp437", "cp1252"),
+)
+_NO_PROCESSES = "a browser gives Python no processes"
+_NO_SOCKETS = "a browser gives Python no sockets to talk to a server or serve one"
+STDLIB_CUT = {
+    "multiprocessing": _NO_PROCESSES,
+    "concurrent.futures.process": _NO_PROCESSES,
+    **dict.fromkeys(("wsgiref", "xmlrpc", "imaplib", "smtplib", "ftplib", "poplib"), _NO_SOCKETS),
+}
+
 # pygments' lexers the kernel keeps (with every lexer module they import, found when the wheel is slimmed): the
 # ones IPython and ipython-pygments-lexers import (Python, IPython's own, shell, HTML, JavaScript, Ruby, Perl, TeX)
 # and the languages of the workbook's text (C, diffs, plain text, JSON). The other ~240 lexer modules (three

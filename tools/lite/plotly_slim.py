@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -43,8 +41,6 @@ FIGURE_WIDGET = "plotly/graph_objs/_figurewidget.py"
 BASEWIDGET = "plotly/basewidget.py"
 HELPER = "plotly/_browser_build.py"
 HELPER_SOURCE = Path(__file__).with_name("plotly_browser_build.py")
-SMOKE = Path(__file__).with_name("smoke_plotly.py")
-PYSMOKE = Path(__file__).with_name("pysmoke.mjs")
 
 
 def helper_source(traces: Sequence[str]) -> str:
@@ -156,18 +152,3 @@ def slim_plotly(
 def _read(source: Path, member: str) -> bytes:
     with zipfile.ZipFile(source) as whl:
         return whl.read(member)
-
-
-def smoke_in_pyodide(pyodide_dir: Path, node: str = "node") -> list[str]:
-    """Run ``smoke_plotly.py`` in the site's Pyodide under Node (every shipped wheel installed); returns its
-    problems: a kept trace type or template that no longer builds, a folioviz figure that fails, a cut part of
-    plotly that does not say it is cut."""
-    node_path = shutil.which(node)
-    if node_path is None:
-        raise LiteBuildError(f"{node} not found: the lite build checks its plotly with Pyodide under Node")
-    cmd = [node_path, str(PYSMOKE), str(pyodide_dir), str(SMOKE)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=900)
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        return [f"the plotly smoke check did not run:\n{(done.stderr or done.stdout)[-4000:]}"]
-    return list(json.loads(lines[-1])["problems"])

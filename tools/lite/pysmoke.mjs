@@ -1,5 +1,5 @@
 // Run a Python script in the site's own Pyodide, under Node, with every wheel of the site's lock installed
-// (tools/lite/build.py runs tools/lite/smoke_plotly.py this way after slimming). Usage: node pysmoke.mjs PYODIDE_DIR
+// (tools/lite/cuts.py runs tools/lite/smoke_cuts.py this way). Usage: node pysmoke.mjs PYODIDE_DIR
 // SCRIPT. Prints what the script prints (its last line is its JSON verdict).
 import fs from "node:fs";
 import path from "node:path";

@@ -1,6 +1,6 @@
-"""Run inside the site's Pyodide after the wheels are slimmed (tools/lite/plotly_slim.py, run by tools/lite/build.py
-through pysmoke.mjs; tests/test_lite_build.py runs it on the desktop too, against a slimmed wheel): what a reader's
-cells do with plotly must still work, and what was cut must say so. Prints one line of JSON, {"problems": [...]}.
+"""Run inside the site's Pyodide once the wheels and the standard library are cut (tools/lite/cuts.py runs it, through
+pysmoke.mjs, for tools/lite/build.py and tests/lite): what a reader's cells do with plotly and the standard library
+must still work, and what was cut must say so. Prints one line of JSON, {"problems": [...]}.
 
 Not imported by anything: its text is run as a script (it imports only what the site ships).
 """
@@ -35,7 +35,7 @@ def expect_not_shipped(label: str, make: object) -> None:
         problems.append(f"{label}: worked, but the browser build cut it")
 
 
-def main() -> None:
+def check_plotly() -> None:
     import plotly.graph_objects as go
     import plotly.io as pio
     from plotly._browser_build import TRACES  # type: ignore[import-not-found]  # only in the slimmed wheel
@@ -78,6 +78,11 @@ def main() -> None:
     expect_not_shipped("go.FigureWidget()", lambda: go.FigureWidget())
     if not isinstance(go.Scatter3d, type):
         problems.append("go.Scatter3d does not name a class")
+
+
+def check_completer() -> None:
+    import plotly.graph_objects as go
+
     # The completer (IPython's, with jedi) still offers go's names, the cut ones too, without an error.
     from IPython.core.completer import provisionalcompleter
     from IPython.core.interactiveshell import InteractiveShell
@@ -92,6 +97,8 @@ def main() -> None:
         if wanted and found is not None and wanted not in found:  # type: ignore[operator]
             problems.append(f"completing {typed} offers {found} (no {wanted})")
 
+
+def check_folioviz() -> None:
     # folioviz: every figure it makes (the notebooks' cells ran in the bytecode step already).
     from folioviz.kernel.pagecache import early_put_scenario, truncation_scenario
     from folioviz.kernel.races import compare_variants
@@ -109,6 +116,37 @@ def main() -> None:
     for label, make in figures.items():
         expect_ok(label, lambda make=make: make()._repr_mimebundle_())
 
+
+def check_stdlib() -> None:
+    # The standard library: the codecs and modules kept work; a cut module gets Pyodide's own message.
+    import codecs
+    import io
+    import zipfile
+
+    for encoding in ("utf-8", "utf-16", "utf-32", "latin-1", "iso-8859-1", "ascii", "cp437", "cp1252", "idna"):
+        expect_ok(f"codec {encoding}", lambda encoding=encoding: "folio".encode(encoding).decode(encoding))
+    expect_ok("hex codec", lambda: codecs.encode(b"\x01", "hex"))
+    expect_ok("zip file", lambda: zipfile.ZipFile(io.BytesIO(), "w").writestr("a.txt", "a"))
+    for name in ("concurrent.futures", "statistics", "csv", "http.server", "email.message", "doctest", "pdb"):
+        expect_ok(f"import {name}", lambda name=name: __import__(name))
+    for name in ("multiprocessing", "smtplib"):
+        try:
+            __import__(name)
+            problems.append(f"{name} imports, but the build cut it")
+        except ModuleNotFoundError as error:
+            if "not in this browser build" not in str(error):
+                problems.append(f"import {name}: no word of the browser build: {error}")
+    try:
+        from concurrent.futures import ProcessPoolExecutor  # noqa: F401
+
+        problems.append("ProcessPoolExecutor imports, but the build cut it")
+    except ModuleNotFoundError as error:
+        if "not in this browser build" not in str(error):
+            problems.append(f"ProcessPoolExecutor: no word of the browser build: {error}")
+    expect_ok("ThreadPoolExecutor", lambda: __import__("concurrent.futures").futures.ThreadPoolExecutor)
+
+
+def check_narwhals() -> None:
     # No module of a data-frame library was loaded (narwhals' back ends for them are cut).
     loaded = sorted(m for m in sys.modules if m.startswith("narwhals._") and m.split(".")[1] in CUT_NARWHALS)
     if loaded:
@@ -118,7 +156,8 @@ def main() -> None:
 CUT_NARWHALS = {"_pandas_like", "_arrow", "_polars", "_spark_like", "_dask", "_duckdb", "_ibis", "_sql"}
 
 try:
-    main()
+    for check in (check_plotly, check_completer, check_folioviz, check_stdlib, check_narwhals):
+        check()
 except Exception as error:  # the script itself failed: say where
     import traceback
 
