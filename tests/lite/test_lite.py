@@ -102,6 +102,13 @@ def test_the_site_keeps_within_its_size_budget(lite_dir):
         lexers = [n for n in whl.namelist() if n.startswith("pygments/lexers/")]
     python = {"pygments/lexers/python.py", "pygments/lexers/python.pyc"}  # .pyc alone once compiled (bytecode.py)
     assert python & set(lexers) and len(lexers) < 40, f"{len(lexers)} pygments lexer modules"
+    for project, prefixes in {
+        "ipython": ("IPython/sphinxext/", "IPython/testing/plugin/", "IPython/terminal/pt_inputhooks/qt"),
+        "prompt_toolkit": ("prompt_toolkit/contrib/telnet/", "prompt_toolkit/input/win32"),
+    }.items():
+        with zipfile.ZipFile(next(pyodide.glob(f"{project}-*.whl"))) as whl:
+            left = [n for n in whl.namelist() if n.startswith(prefixes)]
+        assert left == [], f"{project} ships parts for other places than a browser kernel: {left[:3]}"
 
 
 def test_the_wheels_carry_bytecode_for_pyodides_python(lite_dir):

@@ -27,11 +27,12 @@ Where each piece comes from, all by pinned version and hash (a mismatch stops th
   It holds no package wheels, so:
 * the wheels (``tools/lite-wheels.txt``): from PyPI with ``pip download``, each checked against its pinned sha256.
   bitstring is pinned to 4.4 because bitstring 5 needs ``tibs``, which has no WebAssembly wheel; bitarray is
-  PyPI's own build for Pyodide's ABI. Six wheels are slimmed after the check (files the browser kernel never
-  uses: plotly.js and FigureWidget's bundle, the labextensions that the site serves anyway, sample data sets,
+  PyPI's own build for Pyodide's ABI. Eight wheels are slimmed after the check (files the browser kernel
+  never uses: plotly.js and FigureWidget's bundle, the labextensions that the site serves anyway, sample data sets,
   tests, jedi's stubs of Python 2, Django and third-party packages, pygments' lexers of languages nothing here
-  highlights, narwhals' code for the data-frame libraries the site does not ship); the lock lists the slimmed
-  wheel's own sha256. plotly keeps the Python classes of the trace types the site's plotly.js draws
+  highlights, narwhals' code for the data-frame libraries the site does not ship, IPython's Sphinx extension and
+  desktop GUI event-loop hooks, prompt_toolkit's Windows console and SSH/Telnet servers); the lock lists the
+  slimmed wheel's own sha256. plotly keeps the Python classes of the trace types the site's plotly.js draws
   (``PLOTLY_TRACES``, plotly.js's cartesian bundle: 2-D charts) and of the layout parts they use; the other
   trace types, the 3-D, map, polar and Smith subplots, ``plotly.express`` and ``plotly.figure_factory`` (both need
   numpy, which the site does not ship) and ``FigureWidget`` are stand-ins that raise an ImportError saying they

@@ -89,6 +89,20 @@ SLIM = {
     ),
     "anywidget": (r"anywidget-[^/]+\.data/data/share/.*", r"anywidget/(nbextension|labextension)/.*"),
     "ipywidgets": (r"ipywidgets/tests/.*", r"ipywidgets/widgets/tests/.*"),
+    # Parts of IPython and prompt_toolkit for other places than a browser kernel (none is imported by the kernel or
+    # a notebook: the bytecode step would fail on a missing one): IPython's Sphinx extension and the plugins of its
+    # own test suite, the terminal's event-loop hooks for desktop GUI toolkits (Qt, GTK, Tk, wx, macOS, GLUT,
+    # pyglet; the kernel has its own), prompt_toolkit's Windows console code and its SSH and Telnet servers.
+    "ipython": (
+        r"IPython/sphinxext/.*",
+        r"IPython/testing/plugin/.*",
+        r"IPython/terminal/pt_inputhooks/(?:glut|gtk\d?|osx|pyglet|qt|tk|wx)\.py",
+    ),
+    "prompt-toolkit": (
+        r"prompt_toolkit/contrib/(?:ssh|telnet)/.*",
+        r"prompt_toolkit/(?:input|output|eventloop)/(?:win32|win32_pipe|conemu|windows10)\.py",
+        r"prompt_toolkit/win32_types\.py",
+    ),
     # jedi (IPython's completer) reads typeshed's stubs of the standard library for Python 3: the stubs of Python 2,
     # of third-party packages the site does not ship (requests, six, paramiko...) and of Django are never read.
     # One stub of third_party/ is kept: jedi 0.19 lists that folder at start and fails if it is missing.
