@@ -444,3 +444,167 @@ def test_bytecode_goes_beside_the_source_or_in_its_place_with_the_record_to_matc
         assert listed == names, "RECORD lists exactly the wheel's files"
         digest = base64.urlsafe_b64encode(hashlib.sha256(b"PYC-init").digest()).rstrip(b"=").decode()
         assert f"{pyc},sha256={digest},8" in record
+
+
+def test_slimming_adds_new_members_with_their_record_lines(tmp_path):
+    source = _wheel(tmp_path / "demo-1.0-py3-none-any.whl", {"demo/__init__.py": b"x = 1\n"})
+    target = tmp_path / "slim.whl"
+    build_lite.slim_wheel(source, target, [], add={"demo/_extra.py": b"y = 2\n"})
+    with zipfile.ZipFile(target) as whl:
+        assert whl.read("demo/_extra.py") == b"y = 2\n"
+        record = whl.read("demo-1.0.dist-info/RECORD").decode()
+    assert wheels.record_line("demo/_extra.py", b"y = 2\n") in record.splitlines()
+    with pytest.raises(build_lite.LiteBuildError, match=r"already has demo/__init__\.py"):
+        build_lite.slim_wheel(source, target, [], add={"demo/__init__.py": b""})
+
+
+def _plotly_wheel(tmp_path: Path) -> Path:
+    """A plotly-shaped wheel: two trace types (scatter kept, scatter3d cut), a layout with a 3-D scene, a template."""
+    classes = {"scatter": "Scatter", "scatter3d": "Scatter3d"}
+    validators = {
+        "data": {"params": {"class_strs_map": classes}, "superclass": "BaseDataValidator"},
+        "scatter": {"params": {}, "superclass": "CompoundValidator"},
+        "scatter.x": {"params": {}, "superclass": "DataArrayValidator"},
+        "scatter3d": {"params": {}, "superclass": "CompoundValidator"},
+        "scatter3d.z": {"params": {}, "superclass": "DataArrayValidator"},
+        "layout.scene": {"params": {}, "superclass": "CompoundValidator"},
+        "layout.scene.xaxis": {"params": {}, "superclass": "CompoundValidator"},
+        "layout.xaxis": {"params": {}, "superclass": "CompoundValidator"},
+    }
+    template = {"data": {"scatter": [{}], "scatter3d": [{}]}, "layout": {"scene": {}, "xaxis": {"showgrid": True}}}
+    files = {
+        "plotly/validators/_validators.json": json.dumps(validators).encode(),
+        "plotly/package_data/templates/plotly.json": json.dumps(template).encode(),
+        "plotly/graph_objs/_scatter.py": b"class Scatter: ...\n",
+        "plotly/graph_objs/scatter/__init__.py": b"",
+        "plotly/graph_objs/_scatter3d.py": b"class Scatter3d: ...\n",
+        "plotly/graph_objs/scatter3d/__init__.py": b"",
+        "plotly/graph_objs/scatter3d/marker/__init__.py": b"",
+        "plotly/graph_objs/layout/_scene.py": b"class Scene(_BaseLayoutHierarchyType):\n    pass\n",
+        "plotly/graph_objs/layout/scene/__init__.py": b"",
+        "plotly/graph_objs/layout/scene/_xaxis.py": b"",
+        "plotly/graph_objs/_figurewidget.py": b"",
+        "plotly/basewidget.py": b"",
+    }
+    for package in ("express", "figure_factory", "matplotlylib"):
+        files[f"plotly/{package}/__init__.py"] = b""
+        files[f"plotly/{package}/_core.py"] = b""
+    return _wheel(tmp_path / "plotly-7.0-py3-none-any.whl", files)
+
+
+def test_plotly_keeps_the_drawn_trace_types_and_stands_in_for_the_others(tmp_path):
+    from tools.lite import plotly_slim
+
+    target = tmp_path / "slim.whl"
+    plotly_slim.slim_plotly(_plotly_wheel(tmp_path), target, [], ["scatter"], ["scene"])
+    with zipfile.ZipFile(target) as whl:
+        names = set(whl.namelist())
+        read = {n: whl.read(n) for n in names}
+    kept = {"plotly/graph_objs/_scatter.py", "plotly/graph_objs/scatter/__init__.py", "plotly/_browser_build.py"}
+    assert kept <= names
+    for gone in ("plotly/graph_objs/scatter3d/marker/__init__.py", "plotly/graph_objs/layout/scene/_xaxis.py"):
+        assert gone not in names
+    assert not {"plotly/basewidget.py", "plotly/express/_core.py"} & names
+    # The stand-ins name the class, the layout kind or the package, through the shipped helper.
+    assert b"unavailable_class('Scatter3d'" in read["plotly/graph_objs/_scatter3d.py"]
+    assert b"unavailable_module('plotly.graph_objects.scatter3d'" in read["plotly/graph_objs/scatter3d/__init__.py"]
+    assert b"unavailable_layout_class('Scene', 'scene'" in read["plotly/graph_objs/layout/_scene.py"]
+    assert b"numpy" in read["plotly/express/__init__.py"]
+    assert b"unavailable_class('FigureWidget'" in read["plotly/graph_objs/_figurewidget.py"]
+    assert b"TRACES: tuple[str, ...] = ('scatter',)" in read["plotly/_browser_build.py"]
+    for name in names - {"plotly/validators/_validators.json"}:
+        if name.endswith(".py"):
+            compile(read[name], name, "exec")
+    # The validators and the template keep what was kept (and the cut kinds' own entries, naming the stand-ins).
+    validators = json.loads(read["plotly/validators/_validators.json"])
+    assert sorted(validators) == ["data", "layout.scene", "layout.xaxis", "scatter", "scatter.x", "scatter3d"]
+    template = json.loads(read["plotly/package_data/templates/plotly.json"])
+    assert template == {"data": {"scatter": [{}]}, "layout": {"xaxis": {"showgrid": True}}}
+
+
+def test_plotly_slimming_refuses_an_unknown_trace_type_or_subplot_kind(tmp_path):
+    from tools.lite import plotly_slim
+
+    source = _plotly_wheel(tmp_path)
+    with pytest.raises(build_lite.LiteBuildError, match="no trace type scatterhex"):
+        plotly_slim.slim_plotly(source, tmp_path / "a.whl", [], ["scatter", "scatterhex"], [])
+    with pytest.raises(build_lite.LiteBuildError, match="no layout subplot kind moon"):
+        plotly_slim.slim_plotly(source, tmp_path / "a.whl", [], ["scatter"], ["moon"])
+
+
+def test_the_kept_trace_types_are_the_cartesian_bundles():
+    """plotly.js's cartesian bundle (npm plotly.js-cartesian-dist-min 4.1.1) draws these and no others."""
+    assert sorted(build_lite.PLOTLY_TRACES) == [
+        *("bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour", "image", "pie"),
+        *("scatter", "scatterternary", "violin"),
+    ]
+    assert "ternary" not in build_lite.PLOTLY_SUBPLOTS_CUT  # scatterternary draws on it
+
+
+def test_the_stand_ins_say_what_is_missing_and_where_to_find_it():
+    """The helper shipped as plotly/_browser_build.py, run on the desktop's plotly."""
+    import importlib.util
+
+    from tools.lite import plotly_slim
+
+    spec = importlib.util.spec_from_loader("browser_build_probe", loader=None)
+    helper = importlib.util.module_from_spec(spec)
+    exec(plotly_slim.helper_source(["bar", "scatter"]), helper.__dict__)
+    assert helper.TRACES == ("bar", "scatter")
+    scatter3d = helper.unavailable_class("Scatter3d", "go.Scatter3d")
+    with pytest.raises(ImportError, match=r"go.Scatter3d is not in this browser build.*bar, scatter.*make lab"):
+        scatter3d(x=[1])
+    scene = helper.unavailable_layout_class("Scene", "scene", "go.layout.Scene")
+    import plotly.graph_objects as go
+
+    empty = scene(_parent=go.Layout())  # plotly builds an empty one of each subplot kind itself
+    assert empty.to_plotly_json() == {} and empty.update() is empty
+    for use in (lambda: scene({"xaxis": {}}), lambda: empty.update(xaxis={}), lambda: setattr(empty, "x", 1)):
+        with pytest.raises(ImportError, match=r"go\.layout\.Scene is not in this browser build"):
+            use()
+    with pytest.raises(ImportError, match=r"plotly\.express is not in this browser build of folioviz: it needs numpy"):
+        helper.unavailable_module("plotly.express", "it needs numpy")
+
+
+def _stdlib_zip(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in (
+            *("encodings/__init__.pyc", "encodings/utf_8.pyc", "encodings/koi8_r.py", "encodings/cp1252.py"),
+            *("multiprocessing/__init__.py", "multiprocessing/pool.py", "smtplib.py", "json/__init__.pyc"),
+        ):
+            archive.writestr(name, b"x = 1\n")
+    return path
+
+
+def test_the_stdlib_keeps_the_named_codecs_and_stands_in_for_the_cut_modules(tmp_path):
+    from tools.lite import cuts
+
+    stdlib = _stdlib_zip(tmp_path / "python_stdlib.zip")
+    before = stdlib.stat().st_size
+    saved = cuts.slim_stdlib(
+        stdlib, ["__init__", "utf_8", "cp1252"], {"multiprocessing": "no processes", "smtplib": "no"}
+    )
+    assert saved == before - stdlib.stat().st_size
+    with zipfile.ZipFile(stdlib) as archive:
+        names = set(archive.namelist())
+        stand_in = archive.read("multiprocessing/__init__.py")
+    assert names == {
+        *("encodings/__init__.pyc", "encodings/utf_8.pyc", "encodings/cp1252.py"),
+        *("multiprocessing/__init__.py", "smtplib.py", "json/__init__.pyc"),
+    }
+    with pytest.raises(ModuleNotFoundError, match="multiprocessing is not in this browser build of folioviz: no proc"):
+        exec(stand_in, {})
+
+
+def test_the_stdlib_cut_refuses_an_imported_or_unknown_module_or_codec(tmp_path):
+    from tools.lite import cuts
+
+    stdlib = _stdlib_zip(tmp_path / "python_stdlib.zip")
+    with pytest.raises(build_lite.LiteBuildError, match=r"imports json/__init__\.pyc"):
+        cuts.slim_stdlib(stdlib, ["__init__", "utf_8"], {"json": "no"})
+    with pytest.raises(build_lite.LiteBuildError, match="has no module tkinter"):
+        cuts.slim_stdlib(stdlib, ["__init__", "utf_8"], {"tkinter": "no screen"})
+    with pytest.raises(build_lite.LiteBuildError, match="has no codec utf_9"):
+        cuts.slim_stdlib(stdlib, ["__init__", "utf_9"], {})
+    with pytest.raises(build_lite.LiteBuildError, match=r"imports encodings/utf_8\.pyc"):
+        cuts.slim_stdlib(stdlib, ["__init__"], {})

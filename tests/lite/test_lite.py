@@ -184,6 +184,13 @@ def test_the_site_keeps_within_its_size_budget(lite_dir):
         lexers = [n for n in whl.namelist() if n.startswith("pygments/lexers/")]
     python = {"pygments/lexers/python.py", "pygments/lexers/python.pyc"}  # .pyc alone once compiled (bytecode.py)
     assert python & set(lexers) and len(lexers) < 40, f"{len(lexers)} pygments lexer modules"
+    for project, prefixes in {
+        "ipython": ("IPython/sphinxext/", "IPython/testing/plugin/", "IPython/terminal/pt_inputhooks/qt"),
+        "prompt_toolkit": ("prompt_toolkit/contrib/telnet/", "prompt_toolkit/input/win32"),
+    }.items():
+        with zipfile.ZipFile(next(pyodide.glob(f"{project}-*.whl"))) as whl:
+            left = [n for n in whl.namelist() if n.startswith(prefixes)]
+        assert left == [], f"{project} ships parts for other places than a browser kernel: {left[:3]}"
 
 
 def test_the_wheels_carry_bytecode_for_pyodides_python(lite_dir):
@@ -225,6 +232,47 @@ def test_the_wheels_carry_bytecode_for_pyodides_python(lite_dir):
     assert {"json/__init__.pyc", "asyncio/__init__.pyc", "inspect.pyc"} <= set(pycs), "no bytecode in the stdlib"
     assert {header for header in pycs.values()} == {PYC_MAGIC + UNCHECKED_HASH.to_bytes(4, "little")}
     assert not [n for n in pycs if n[:-1] in names], "a stdlib module ships both as source and as bytecode"
+
+
+def test_plotly_ships_the_trace_types_the_sites_plotlyjs_draws(lite_dir):
+    """tools/lite/plotly_slim.py: the Python classes of exactly the trace types that the site's plotly.js draws
+    (its trace modules, found in the site's scripts), stand-ins for the others; narwhals without the code for the
+    data-frame libraries the site does not ship."""
+    import re
+
+    from tools.lite.config import PLOTLY_SUBPLOTS_CUT, PLOTLY_TRACES
+
+    drawn: set[str] = set()
+    for script in lite_dir.rglob("*.js"):
+        drawn |= set(re.findall(r'moduleType:"trace",name:"(\w+)"', script.read_text(errors="replace")))
+    assert drawn, "no plotly.js trace module found in the site's scripts"
+    assert set(PLOTLY_TRACES) <= drawn, f"the site's plotly.js cannot draw {sorted(set(PLOTLY_TRACES) - drawn)}"
+    pyodide = lite_dir / PYODIDE_DIR
+    with zipfile.ZipFile(next(pyodide.glob("plotly-*.whl"))) as whl:
+        names = set(whl.namelist())
+        modules = {n: whl.read(n) for n in names if re.fullmatch(r"plotly/graph_objs/_[a-z0-9]+\.pyc?", n)}
+    traces = {re.sub(r"\.pyc?$", "", n).rsplit("/_", 1)[1] for n in modules} - {"figure", "frame", "layout"}
+    real = {t for t in traces if not any(b"unavailable_class" in modules[n] for n in modules if f"/_{t}.py" in n)}
+    assert real - {"deprecations", "figurewidget"} == set(PLOTLY_TRACES), "plotly's kept trace types"
+    assert len(traces) > 40, "every other trace type keeps its stand-in"
+    for kind in PLOTLY_SUBPLOTS_CUT:
+        assert not [n for n in names if n.startswith(f"plotly/graph_objs/layout/{kind}/") and "__init__" not in n]
+    assert {n for n in names if n.startswith(("plotly/express/", "plotly/figure_factory/"))} == {
+        "plotly/express/__init__.py",
+        "plotly/figure_factory/__init__.py",
+    }, "plotly.express and plotly.figure_factory (which need numpy) are stand-ins"
+    with zipfile.ZipFile(next(pyodide.glob("narwhals-*.whl"))) as whl:
+        backends = [n for n in whl.namelist() if re.match(r"narwhals/_(pandas_like|polars|arrow|dask)/", n)]
+    assert backends == [], f"narwhals ships code for libraries the site lacks: {backends[:3]}"
+
+
+def test_what_was_cut_passes_its_check_in_the_sites_pyodide(lite_dir):
+    """tools/lite/smoke_cuts.py in the site's Pyodide under Node (as the build runs it): every kept trace type and
+    template builds, folioviz's figures build, each cut part of plotly says it is not in the browser build, the
+    standard library's kept codecs and modules work and a cut module gets Pyodide's message."""
+    from tools.lite.cuts import check_in_pyodide
+
+    assert check_in_pyodide(lite_dir / PYODIDE_DIR) == []
 
 
 def test_every_notebook_is_shipped(lite_dir):

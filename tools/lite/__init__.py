@@ -3,8 +3,10 @@
 Usage: python -m tools.lite [--out lite] [--cache-dir DIR] [--jupyter PATH]
 
 Modules: ``config`` (what the site is made of, its JupyterLite config and the config checks), ``wheels`` (the
-kernel's wheels through tools.pinned, slimmed, and the lock), ``bytecode`` (the wheels' modules compiled by the
-site's own Pyodide under Node, ``pycompile.mjs``), ``chunks`` (surgery on JupyterLab's bundles), ``build``
+kernel's wheels through tools.pinned, slimmed, and the lock), ``plotly_slim`` (plotly cut to the trace types the
+site draws; its stand-ins, ``plotly_browser_build.py``), ``bytecode`` (the wheels' modules compiled by the site's
+own Pyodide under Node, ``pycompile.mjs``), ``cuts`` (the standard library's cuts, and the check in Pyodide of
+everything cut, ``smoke_cuts.py`` through ``pysmoke.mjs``), ``chunks`` (surgery on JupyterLab's bundles), ``build``
 (orchestration and the command line).
 
 Output (``lite/`` by default, git-ignored): a folder of static files. Serve it on any static HTTP server
@@ -26,12 +28,21 @@ Where each piece comes from, all by pinned version and hash (a mismatch stops th
   It holds no package wheels, so:
 * the wheels (``tools/lite-wheels.txt``): from PyPI with ``pip download``, each checked against its pinned sha256.
   bitstring is pinned to 4.4 because bitstring 5 needs ``tibs``, which has no WebAssembly wheel; bitarray is
-  PyPI's own build for Pyodide's ABI. Five wheels are slimmed after the check (files the browser kernel never
-  uses: plotly.js and FigureWidget's bundle, the labextensions that the site serves anyway, sample data sets,
+  PyPI's own build for Pyodide's ABI. Eight wheels are slimmed after the check (files the browser kernel
+  never uses: plotly.js and FigureWidget's bundle, the labextensions that the site serves anyway, sample data sets,
   tests, jedi's stubs of Python 2, Django and third-party packages, pygments' lexers of languages nothing here
-  highlights); the lock lists the slimmed wheel's own sha256. The site is held to a size budget
-  (``SITE_BUDGET_BYTES``, checked by tests/lite). No nbformat is shipped: folioviz's figures display their
-  own mime bundle (``FolioFigure``), so nothing in the kernel imports it.
+  highlights, narwhals' code for the data-frame libraries the site does not ship, IPython's Sphinx extension and
+  desktop GUI event-loop hooks, prompt_toolkit's Windows console and SSH/Telnet servers); the lock lists the
+  slimmed wheel's own sha256. plotly keeps the Python classes of the trace types the site's plotly.js draws
+  (``PLOTLY_TRACES``, plotly.js's cartesian bundle: 2-D charts) and of the layout parts they use; the other
+  trace types, the 3-D, map, polar and Smith subplots, ``plotly.express`` and ``plotly.figure_factory`` (both need
+  numpy, which the site does not ship) and ``FigureWidget`` are stand-ins that raise an ImportError saying they
+  are not in the browser build and that ``make lab`` has them (``tools/lite/plotly_slim.py``: 3.7 MB of wheel
+  to 1.4 MB). Why not more: plotly's docstrings stay, since in an offline site ``go.Scatter?`` and the
+  completer's documentation are the only plotly reference a reader has (stripping the properties' docstrings
+  would save 0.3 MB). The site is held to a size budget (``SITE_BUDGET_BYTES``, checked by tests/lite). No
+  nbformat is shipped: folioviz's figures display their own mime bundle (``FolioFigure``), so nothing in the
+  kernel imports it.
 * the kernel's own wheels (piplite, pyodide-kernel and the ipykernel/widgetsnbextension shims) from the
   ``jupyterlite-pyodide-kernel`` package of the build environment, checked against pinned sha256 too;
 * folioviz: a wheel built from this checkout.
@@ -44,6 +55,12 @@ Where each piece comes from, all by pinned version and hash (a mismatch stops th
   ``import IPython``). Library modules ship as .pyc only (their tracebacks show no source lines); folioviz keeps
   its sources beside its bytecode. The standard library modules those cells import are compiled into
   python_stdlib.zip the same way (.pyc in place of .py).
+* the standard library: Pyodide's python_stdlib.zip without the codecs of legacy code pages
+  (``STDLIB_KEPT_CODECS``) and with the modules that cannot run in a browser (processes; mail, FTP, WSGI and
+  XML-RPC clients and servers: ``STDLIB_CUT``) cut to stand-ins that say so when imported (``tools/lite/cuts.py``).
+* the cuts' check: the build then runs ``smoke_cuts.py`` in the site's Pyodide under Node, every wheel installed
+  (every kept trace type and template builds, folioviz's figures build, each cut part of plotly says so, the kept
+  codecs and modules work) and stops if it finds a problem; tests/lite runs it on the built site too.
 
 Downloads are cached in ``~/.cache/folioviz/lite`` (like ``make site``'s assets); later builds need no network.
 

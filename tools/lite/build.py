@@ -35,18 +35,24 @@ from tools.lite.config import (
     PLOTLY_BUNDLE_SHA256,
     PLOTLY_EXTENSION,
     PLOTLY_JS,
+    PLOTLY_SUBPLOTS_CUT,
+    PLOTLY_TRACES,
     PREFETCH,
     PYGMENTS_LEXERS,
     PYODIDE,
     PYODIDE_DIR,
     ROOT,
     SLIM,
+    STDLIB_CUT,
+    STDLIB_KEPT_CODECS,
     LiteAssetsUnavailableError,
     LiteBuildError,
     check_config,
     lite_config,
     read_wheels,
 )
+from tools.lite.cuts import check_in_pyodide, slim_stdlib
+from tools.lite.plotly_slim import slim_plotly
 from tools.lite.wheels import build_folioviz_wheel, fetch_wheels, slim_pygments, slim_wheel, write_lock
 from tools.pinned import Wheel
 
@@ -121,6 +127,10 @@ def stage_pyodide(
         target = pyodide_dir / wheel.filename
         if wheel.name == "pygments":
             slimmed[wheel.name] = slim_pygments(fetched[wheel.name], target, PYGMENTS_LEXERS)
+        elif wheel.name == "plotly":
+            slimmed[wheel.name] = slim_plotly(
+                fetched[wheel.name], target, SLIM[wheel.name], PLOTLY_TRACES, PLOTLY_SUBPLOTS_CUT
+            )
         elif wheel.name in SLIM:
             slimmed[wheel.name] = slim_wheel(fetched[wheel.name], target, SLIM[wheel.name])
         else:
@@ -133,6 +143,12 @@ def stage_pyodide(
     if compiled["failed_cells"]:
         raise LiteBuildError(f"the bytecode step could not run: {'; '.join(compiled['failed_cells'])[:2000]}")
     slimmed["_bytecode"] = compiled["modules"]
+    slimmed["_stdlib"] = slim_stdlib(pyodide_dir / "python_stdlib.zip", STDLIB_KEPT_CODECS, STDLIB_CUT)
+    problems = check_in_pyodide(pyodide_dir)
+    if problems:
+        raise LiteBuildError(
+            "the cut wheels and standard library fail their check in Pyodide:\n  " + "\n  ".join(problems)
+        )
     return write_lock(pyodide_dir, wheels), slimmed
 
 
@@ -188,6 +204,11 @@ def notice_text(
         notice.append(
             f"  {slimmed['_bytecode']} modules (those the kernel and the notebooks import) compiled to "
             "bytecode at build time by this Pyodide; library modules ship as .pyc only, folioviz with its sources"
+        )
+    if "_stdlib" in slimmed:
+        notice.append(
+            f"  python_stdlib.zip: {_size(slimmed['_stdlib'])} of legacy codecs and of modules that cannot "
+            "run in a browser left out (tools/lite/config.py: STDLIB_KEPT_CODECS, STDLIB_CUT)"
         )
     notice.append("extensions/: " + ", ".join(extensions))
     notice.append(

@@ -89,6 +89,20 @@ SLIM = {
     ),
     "anywidget": (r"anywidget-[^/]+\.data/data/share/.*", r"anywidget/(nbextension|labextension)/.*"),
     "ipywidgets": (r"ipywidgets/tests/.*", r"ipywidgets/widgets/tests/.*"),
+    # Parts of IPython and prompt_toolkit for other places than a browser kernel (none is imported by the kernel or
+    # a notebook: the bytecode step would fail on a missing one): IPython's Sphinx extension and the plugins of its
+    # own test suite, the terminal's event-loop hooks for desktop GUI toolkits (Qt, GTK, Tk, wx, macOS, GLUT,
+    # pyglet; the kernel has its own), prompt_toolkit's Windows console code and its SSH and Telnet servers.
+    "ipython": (
+        r"IPython/sphinxext/.*",
+        r"IPython/testing/plugin/.*",
+        r"IPython/terminal/pt_inputhooks/(?:glut|gtk\d?|osx|pyglet|qt|tk|wx)\.py",
+    ),
+    "prompt-toolkit": (
+        r"prompt_toolkit/contrib/(?:ssh|telnet)/.*",
+        r"prompt_toolkit/(?:input|output|eventloop)/(?:win32|win32_pipe|conemu|windows10)\.py",
+        r"prompt_toolkit/win32_types\.py",
+    ),
     # jedi (IPython's completer) reads typeshed's stubs of the standard library for Python 3: the stubs of Python 2,
     # of third-party packages the site does not ship (requests, six, paramiko...) and of Django are never read.
     # One stub of third_party/ is kept: jedi 0.19 lists that folder at start and fails if it is missing.
@@ -97,6 +111,37 @@ SLIM = {
         r"jedi/third_party/typeshed/stdlib/2/.*",
         r"jedi/third_party/typeshed/third_party/(?!2/enum\.pyi$).*",
     ),
+}
+
+# narwhals (plotly's validators import it to read data frames): the code for each data-frame library (pandas,
+# polars, pyarrow, dask, duckdb, ibis, PySpark/SQLFrame) loads only when an object of that library is passed, and the
+# site ships none of them (nor can a cell install one: the PyPI fallback is off); its testing helpers too.
+SLIM["narwhals"] = (
+    r"narwhals/_(?:pandas_like|arrow|polars|spark_like|dask|duckdb|ibis|sql)/.*",
+    r"narwhals/testing/.*",
+)
+
+# plotly's Python package in the browser build keeps only the trace types of PLOTLY_TRACES, the ones the site's
+# plotly.js draws (tools/lite/plotly_slim.py). The others, and the layout's subplot kinds only they use, are cut to
+# stand-ins that say so when used.
+PLOTLY_SUBPLOTS_CUT = ("scene", "geo", "map", "polar", "smith")
+
+# Pyodide's standard library zip, cut (tools/lite/cuts.py; the build refuses to cut a module the kernel or a notebook
+# imports). The codecs kept: UTF-8/16/32, ASCII, Latin-1, cp437 (zip file names), cp1252 (IPython's fallback) and the
+# binary ones; the ~90 of legacy code pages and East Asian encodings go (``"x".encode("koi8_r")`` then says
+# ``unknown encoding``). And the modules that cannot run in a browser, each cut to a stand-in that says so.
+STDLIB_KEPT_CODECS = (
+    *("__init__", "aliases", "ascii", "latin_1", "charmap", "undefined", "idna", "punycode"),
+    *("utf_8", "utf_8_sig", "utf_7", "utf_16", "utf_16_be", "utf_16_le", "utf_32", "utf_32_be", "utf_32_le"),
+    *("unicode_escape", "raw_unicode_escape", "base64_codec", "hex_codec", "zlib_codec", "bz2_codec"),
+    *("quopri_codec", "uu_codec", "rot_13", "cp437", "cp1252"),
+)
+_NO_PROCESSES = "a browser gives Python no processes"
+_NO_SOCKETS = "a browser gives Python no sockets to talk to a server or serve one"
+STDLIB_CUT = {
+    "multiprocessing": _NO_PROCESSES,
+    "concurrent.futures.process": _NO_PROCESSES,
+    **dict.fromkeys(("wsgiref", "xmlrpc", "imaplib", "smtplib", "ftplib", "poplib"), _NO_SOCKETS),
 }
 
 # pygments' lexers the kernel keeps (with every lexer module they import, found when the wheel is slimmed): the
@@ -157,7 +202,8 @@ PLOTLY_JS = NpmAsset(
 )
 # The bundle's own sha256 (inside the pinned tarball): checked when it is staged and in the built site (check_config).
 PLOTLY_BUNDLE_SHA256 = "79542150855a52c567260e3137095dbe2b744e6d702a5cabe67da246942fba7a"
-# The trace types that bundle draws (its registry; tests/lite checks the site's Plotly registers exactly these).
+# The trace types that bundle draws (its registry; tests/lite checks the site's Plotly registers exactly these), and
+# the only ones the site's Python plotly keeps (PLOTLY_SUBPLOTS_CUT above).
 PLOTLY_TRACES = (
     *("bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour"),
     *("image", "pie", "scatter", "scatterternary", "violin"),
