@@ -60,14 +60,15 @@ in jupyter-lite.json (``disabledExtensions``, DISABLED_EXTENSIONS in tools/lite/
 outputs, the terminal, MathJax (no notebook writes LaTeX; it was loaded as every notebook showed, 1 MB of code), the
 viewers of CSV/TSV, JSON, JSON lines, PDF, audio, video, image and HTML files and of JavaScript outputs (the site
 ships notebooks only), the contextual-help panel (Shift+Tab's tooltip shows the same docstrings) and the language
-server plugins (no server to talk to). 197 plugins are kept (218 before MathJax, the viewers, the inspector and
-LSP went). The code some of them load on demand is left out of build/ (``prune_lazy_chunks``, about 6.9 MB), and
-so are MathJax's fonts (0.3 MB), the disabled plugins' settings and the per-plugin copies of the settings schemas
-(0.2 MB; JupyterLite reads only schemas/all.json and all_federated.json). A mermaid block in a Markdown cell then
-shows as code, ``$x$`` as the text typed, a JSON output as text. Kept: the notebook with its toolbar, menus and keyboard shortcuts, the file browser, the table
-of contents, saving, the code console, the text editor, the settings editor, the light, dark and high-contrast
-themes, tooltips, the log console and the licenses (tests/lite opens each kept plugin, and uses the file browser, the
-table of contents, the themes, a tooltip, saving and the settings editor as a learner would).
+server plugins (no server to talk to). 197 plugins are kept (218 before MathJax, the viewers, the inspector and LSP
+went). The code some of them load on demand is left out of build/ (``prune_lazy_chunks``, about 6.9 MB), and so are
+MathJax's fonts (0.3 MB), the disabled plugins' settings and the per-plugin copies of the settings schemas (0.2 MB;
+JupyterLite reads only schemas/all.json and all_federated.json). A mermaid block in a Markdown cell then shows as
+code, ``$x$`` as the text typed, a JSON output as text. Kept: the notebook with its toolbar, menus and keyboard
+shortcuts, the file browser, the table of contents, saving, the code console, the text editor, the settings editor,
+the light, dark and high-contrast themes, tooltips, the log console and the licenses (tests/lite opens each kept
+plugin, and uses the file browser, the table of contents, the themes, a tooltip, saving and the settings editor as a
+learner would).
 
 Exit status: 0 built; 1 build error; 3 a pinned download is neither cached nor downloadable (offline).
 """
