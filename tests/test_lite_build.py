@@ -280,6 +280,29 @@ def test_the_settings_of_disabled_plugins_and_the_per_plugin_schema_files_are_cu
         build_lite.prune_schemas(schemas, disabled)
 
 
+SETTINGS_CHUNK = (
+    '"use strict";(self.webpackChunk=self.webpackChunk||[]).push([[4191],{1(e,t,s){class X{async list(e){let n=await '
+    'this._getAll("all.json")}async _getAll(e){var t;let s=null!=(t=u.PageConfig.getOption("settingsUrl"))?t:"/";'
+    "return await (await fetch(u.URLExt.join(s,e))).json()}}}}]);"
+)
+
+
+def test_the_settings_lists_are_fetched_once_per_page(tmp_path):
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "4191.097b4ea.js").write_text(SETTINGS_CHUNK)
+    (build / "jlab_core.1a.js").write_text("async _getAllFrames(){return 1}")
+    assert build_lite.fetch_settings_once(build) == 1
+    patched = (build / "4191.097b4ea.js").read_text()
+    assert "return await (await fetch(" not in patched
+    assert "this.__fvAll||(this.__fvAll=new Map)" in patched and "JSON.parse(await __fvAll.get(__fvUrl))" in patched
+    assert patched.startswith(SETTINGS_CHUNK.split("async _getAll")[0])
+    assert patched.endswith("}}}}]);")
+    # run twice, or on a JupyterLite whose settings service changed: the build stops instead of shipping it unpatched
+    with pytest.raises(build_lite.LiteBuildError, match="settings service changed"):
+        build_lite.fetch_settings_once(build)
+
+
 def test_an_extension_bundle_named_nowhere_is_dropped(tmp_path):
     static = tmp_path / "extensions" / "demo" / "static"
     static.mkdir(parents=True)

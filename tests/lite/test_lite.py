@@ -373,12 +373,16 @@ def test_what_a_learner_keeps_works(lite_page):
     """What the cuts of DISABLED_EXTENSIONS leave a learner: the file browser lists the notebooks, the table of
     contents the headings, the themes switch (dark, high contrast, light), the settings editor opens, Shift+Tab shows
     a docstring (the inspector panel is cut), Markdown with ``$...$`` shows its text (MathJax is cut) and the
-    notebook saves; no file the pages ask for is missing."""
+    notebook saves; no file the pages ask for is missing, and the settings' schema lists are fetched once each."""
     lite = lite_page
     page = lite.page
     missing: list[str] = []
     page.on("response", lambda response: missing.append(response.url) if response.status >= 400 else None)
+    schema_lists: list[str] = []  # the page's own requests (the service worker's pass-throughs are not the page's)
+    page.on("request", lambda r: schema_lists.append(r.url) if "/build/schemas/all" in r.url else None)
     lite.open("00_start_here.ipynb")
+    # JupyterLite's settings service fetches each schema list once (tools/lite/chunks.py fetch_settings_once)
+    assert sorted(url.rsplit("/", 1)[-1].split("?")[0] for url in schema_lists) == ["all.json", "all_federated.json"]
     if not page.locator(".jp-FileBrowser").is_visible():
         page.locator(".jp-SideBar.jp-mod-left li[data-id='filebrowser']").click()
     listed = page.locator(".jp-FileBrowser .jp-DirListing-itemText")

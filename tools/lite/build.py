@@ -21,6 +21,7 @@ from tools import pinned
 from tools.lite.bytecode import compile_wheels
 from tools.lite.chunks import (
     drop_unreferenced_bundles,
+    fetch_settings_once,
     prune_feature_assets,
     prune_font_twins,
     prune_lazy_chunks,
@@ -141,6 +142,8 @@ def finish_site(site: Path) -> tuple[int, dict[str, int]]:
         chunks_cut[feature] = chunks_cut.get(feature, 0) + size
     # The disabled plugins' settings, and the per-plugin copies of every schema (JupyterLite reads the lists only).
     chunks_cut["settings schemas"] = prune_schemas(site / "build" / "schemas", DISABLED_EXTENSIONS)
+    # JupyterLite fetched schemas/all.json anew for every plugin's settings asked for (six times as JupyterLab starts).
+    fetch_settings_once(site / "build")
     chunks_cut["unreferenced extension bundles"] = drop_unreferenced_bundles(site / "extensions")
     favicon = site / "lab" / "favicon.ico"
     if favicon.is_file():

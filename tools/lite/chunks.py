@@ -171,6 +171,44 @@ def prune_schemas(schemas: Path, disabled: tuple[str, ...]) -> int:
     return before - sum(p.stat().st_size for p in schemas.rglob("*") if p.is_file())
 
 
+# JupyterLite's settings service: ``_getAll(name)`` fetches and parses build/schemas/<name> (all.json, 0.12 MB) on every
+# call, and every plugin's settings asked for is a call: six fetches of the same static file while JupyterLab starts.
+_GET_ALL = re.compile(
+    r"async _getAll\((?P<arg>\w)\)\{(?P<url>[^{}]*?)return await \(await fetch\((?P<target>[^;{}]*?)\)\)\.json\(\)\}"
+)
+
+
+def fetch_settings_once(build: Path) -> int:
+    """Make JupyterLite's settings service fetch each schema list once per page: the text of the first answer is
+    kept (the file is static) and parsed on every call, so each caller still gets objects of its own; a failed
+    answer fails every call, as before. Returns the number of files patched (exactly one, else the build fails).
+    """
+    patched = []
+    for path in sorted(build.glob("*.js")):
+        text = path.read_text(errors="replace")
+        found = list(_GET_ALL.finditer(text))
+        if not found:
+            continue
+        if len(found) > 1:
+            raise LiteBuildError(f"{path.name}: {len(found)} settings fetchers (_getAll); expected one")
+        match = found[0]
+        memo = (
+            f"async _getAll({match['arg']}){{{match['url']}let __fvUrl={match['target']},"
+            "__fvAll=this.__fvAll||(this.__fvAll=new Map);"
+            "__fvAll.has(__fvUrl)||__fvAll.set(__fvUrl,fetch(__fvUrl).then("
+            "r=>r.ok?r.text():Promise.reject(Error(`${r.status} ${r.statusText}: ${__fvUrl}`))));"
+            "return JSON.parse(await __fvAll.get(__fvUrl))}"
+        )
+        path.write_text(text[: match.start()] + memo + text[match.end() :])
+        patched.append(path)
+    if len(patched) != 1:
+        raise LiteBuildError(
+            f"JupyterLite's settings service changed: {len(patched)} files hold its fetcher (_getAll), expected one; "
+            "update fetch_settings_once in tools/lite/chunks.py"
+        )
+    return len(patched)
+
+
 def drop_unreferenced_bundles(extensions: Path) -> int:
     """Remove an extension's ``<name>.<hash>.js`` that no other file of it names (by its hash); bytes cut.
 
