@@ -70,5 +70,9 @@ the light, dark and high-contrast themes, tooltips, the log console and the lice
 plugin, and uses the file browser, the table of contents, the themes, a tooltip, saving and the settings editor as a
 learner would).
 
+Settings: JupyterLite's settings service fetched and parsed schemas/all.json anew each time a plugin's settings were
+asked for, six times while JupyterLab started; the build patches it (``fetch_settings_once``) to fetch each schema
+list once per page and parse that text for every caller (8 requests and 0.5 MB fewer before the notebook shows).
+
 Exit status: 0 built; 1 build error; 3 a pinned download is neither cached nor downloadable (offline).
 """
