@@ -305,13 +305,19 @@ def _build(tmp_path: Path, *, terminal: bool = True) -> Path:
         '{name:"vega",version:"5.25.0",factory:()=>Promise.all([o.e(20),o.e(30)])}',
         '{name:"lodash",version:"4",factory:()=>o.e(30)}',
         '80:{shareScope:"default",shareKey:"vega-embed",import:"vega-embed",fallback:()=>o.e(21)}',
+        '{name:"@lumino/datagrid",version:"2.5.7",factory:()=>o.e(60)}',
+        '{name:"react-json-tree",version:"0.18.0",factory:()=>o.e(61)}',
     ]
     (build / "lab" / "bundle.js").write_text(pad.join(bundle))
-    core = ["o.e(10).then(o.bind(o,1))", "async function g(){return o.e(40)}n.ensureMermaid=g"]
+    # MathJax's loader is longer than a marker window: every load between its two ends is the feature's.
+    mathjax = "a.ensureMathDocument=async function(){r=new c.PromiseDelegate,o.e(70);" + "x" * 900
+    mathjax += "let[{mathjax:n}]=await Promise.all([o.e(71),o.e(11)]);C=n.document(window.document,{})}"
+    core = ["o.e(10).then(o.bind(o,1))", "async function g(){return o.e(40)}n.ensureMermaid=g", mathjax]
     if terminal:
         core.append("let[n,h]=await Promise.all([o.e(50),o.e(51)]);r=n.Terminal,s=h.FitAddon")
     (build / "jlab_core.0a1b2c3.js").write_text(pad.join(core))
     chunks = {10: "o.e(11)", 11: "", 20: "", 21: "", 30: "", 40: "o.e(41);o.e(11)", 41: "", 50: "", 51: "", 99: ""}
+    chunks |= {60: "", 61: "", 70: "", 71: ""}
     for chunk, text in chunks.items():
         (build / f"{chunk}.abc{chunk:04d}.js").write_text(text + " " * 100)
     return build
@@ -324,21 +330,88 @@ def test_chunks_only_a_disabled_feature_loads_are_cut_and_the_rest_kept(tmp_path
     # 11 is also loaded by 10; 30 is also the lodash package's; 99 is loaded by nothing seen (so not touched).
     assert left == {10, 11, 30, 99}
     assert (build / "jlab_core.0a1b2c3.js").is_file() and (build / "lab" / "bundle.js").is_file()
-    assert set(cut) == {"mermaid", "terminal", "vega"}
+    assert set(cut) == {"csv", "json", "mathjax", "mermaid", "terminal", "vega"}
     assert cut["mermaid"] == 2 * 100 + len("o.e(41);o.e(11)") and cut["terminal"] == 200 and cut["vega"] == 200
+    assert cut["mathjax"] == 200 and cut["csv"] == 100 and cut["json"] == 100
+    # What each feature's code loads directly is gone; what other code loads too (11) is not counted as its own.
+    ids = build_lite.feature_chunk_ids(build)
+    assert ids["mathjax"] == {70, 71} and ids["mermaid"] == {40} and ids["vega"] == {20, 21}
 
 
 def test_pruning_refuses_a_build_where_a_feature_is_not_found(tmp_path):
     build = _build(tmp_path, terminal=False)
     with pytest.raises(build_lite.LiteBuildError, match="no chunk load found for terminal"):
         build_lite.prune_lazy_chunks(build)
-    assert len(list(build.glob("[0-9]*.js"))) == 10, "nothing is cut when a feature is missing"
+    assert len(list(build.glob("[0-9]*.js"))) == 14, "nothing is cut when a feature is missing"
 
 
 def test_the_lite_config_disables_the_pruned_features():
     config = build_lite.lite_config([])["jupyter-config-data"]
     assert config["disabledExtensions"] == list(build_lite.DISABLED_EXTENSIONS)
     assert {"@jupyterlab/mermaid-extension", "@jupyterlab/vega5-extension"} <= set(config["disabledExtensions"])
+    # the features whose chunks are pruned (tools/lite/config.py LAZY_FEATURES, LAZY_SHARED, FEATURE_ASSETS)
+    pruned = {"@jupyterlab/mathjax-extension", "@jupyterlab/csvviewer-extension", "@jupyterlab/json-extension"}
+    assert pruned <= set(config["disabledExtensions"])
+
+
+def test_a_disabled_features_assets_are_cut_and_the_others_kept(tmp_path):
+    build = tmp_path / "build"
+    (build / "themes").mkdir(parents=True)
+    for name in ("MathJax_Main-Regular.woff", "MathJax_AMS-Regular.woff", "fa-solid-900.woff2", "jlab_core.1a.js"):
+        (build / name).write_bytes(b"x" * 10)
+    (build / "themes" / "index.css").write_text("MathJax_Main-Regular.woff")
+    assert build_lite.prune_feature_assets(build) == {"mathjax": 20}
+    assert sorted(p.name for p in build.rglob("*") if p.is_file()) == [
+        "fa-solid-900.woff2",
+        "index.css",
+        "jlab_core.1a.js",
+    ]
+
+
+def test_the_settings_of_disabled_plugins_and_the_per_plugin_schema_files_are_cut(tmp_path):
+    schemas = tmp_path / "schemas"
+    (schemas / "@jupyterlab" / "mathjax-extension").mkdir(parents=True)
+    (schemas / "@jupyterlab" / "mathjax-extension" / "plugin.json").write_text("{}")
+    ids = [
+        "@jupyterlab/mathjax-extension:plugin",
+        "@jupyterlab/lsp-extension:plugin",
+        "@jupyterlab/notebook-extension:tracker",
+    ]
+    ids += ["@jupyterlab/notebook-extension:language-server"]
+    (schemas / "all.json").write_text(json.dumps([{"id": i, "schema": {}} for i in ids], indent=2))
+    (schemas / "all_federated.json").write_text('[{"id": "anywidget:plugin", "schema": {}}]')
+    disabled = ("@jupyterlab/mathjax-extension", "@jupyterlab/notebook-extension:language-server")
+    assert build_lite.prune_schemas(schemas, disabled) > 0
+    assert sorted(p.name for p in schemas.iterdir()) == ["all.json", "all_federated.json"]
+    kept = [e["id"] for e in json.loads((schemas / "all.json").read_text())]
+    assert kept == ["@jupyterlab/lsp-extension:plugin", "@jupyterlab/notebook-extension:tracker"]
+    assert (schemas / "all_federated.json").read_text() == '[{"id": "anywidget:plugin", "schema": {}}]'
+    (schemas / "all_federated.json").unlink()
+    with pytest.raises(build_lite.LiteBuildError, match="JupyterLite's settings changed"):
+        build_lite.prune_schemas(schemas, disabled)
+
+
+SETTINGS_CHUNK = (
+    '"use strict";(self.webpackChunk=self.webpackChunk||[]).push([[4191],{1(e,t,s){class X{async list(e){let n=await '
+    'this._getAll("all.json")}async _getAll(e){var t;let s=null!=(t=u.PageConfig.getOption("settingsUrl"))?t:"/";'
+    "return await (await fetch(u.URLExt.join(s,e))).json()}}}}]);"
+)
+
+
+def test_the_settings_lists_are_fetched_once_per_page(tmp_path):
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "4191.097b4ea.js").write_text(SETTINGS_CHUNK)
+    (build / "jlab_core.1a.js").write_text("async _getAllFrames(){return 1}")
+    assert build_lite.fetch_settings_once(build) == 1
+    patched = (build / "4191.097b4ea.js").read_text()
+    assert "return await (await fetch(" not in patched
+    assert "this.__fvAll||(this.__fvAll=new Map)" in patched and "JSON.parse(await __fvAll.get(__fvUrl))" in patched
+    assert patched.startswith(SETTINGS_CHUNK.split("async _getAll")[0])
+    assert patched.endswith("}}}}]);")
+    # run twice, or on a JupyterLite whose settings service changed: the build stops instead of shipping it unpatched
+    with pytest.raises(build_lite.LiteBuildError, match="settings service changed"):
+        build_lite.fetch_settings_once(build)
 
 
 def test_an_extension_bundle_named_nowhere_is_dropped(tmp_path):

@@ -8,6 +8,7 @@ value"> (or the older ToggleButtons' ``fv-bit-<n>`` class). Clicking one goes th
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 
 import pytest
@@ -280,6 +281,35 @@ def test_every_notebook_is_shipped(lite_dir):
     assert sorted(p.name for p in (lite_dir / "files").glob("*.ipynb")) == repo
 
 
+def test_the_disabled_plugins_are_the_configs_and_their_files_are_left_out(lite_dir):
+    """jupyter-lite.json disables exactly DISABLED_EXTENSIONS, each naming a package or plugin of the build; the
+    chunks only their code loads, MathJax's fonts, their settings and the per-plugin schema files are not shipped."""
+    from tools.lite.chunks import SCHEMA_LISTS, feature_chunk_ids
+    from tools.lite.config import DISABLED_EXTENSIONS, FEATURE_ASSETS
+
+    config = json.loads((lite_dir / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    assert config["disabledExtensions"] == list(DISABLED_EXTENSIONS)
+    lab = json.loads((lite_dir / "lab" / "package.json").read_text())["jupyterlab"]
+    packages = set(lab["extensions"]) | set(lab["mimeExtensions"])
+    code = "".join(p.read_text(errors="replace") for p in (lite_dir / "build").glob("*.js"))
+    for name in DISABLED_EXTENSIONS:  # a package of the lab app, or a plugin id (or its package part) in its code
+        found = f'id:"{name}"' in code if ":" in name else name in packages or f'id:"{name}:' in code
+        assert found, f"{name} (disabledExtensions) is no package or plugin of this JupyterLab"
+    build = lite_dir / "build"
+    for feature, ids in feature_chunk_ids(build).items():
+        assert ids, f"no chunk load of {feature} found: the pruning would not notice it coming back"
+        left = [p.name for i in ids for p in build.glob(f"{i}.*.js")]
+        assert left == [], f"chunks only {feature} loads are shipped: {left}"
+    for feature, pattern in FEATURE_ASSETS.items():
+        assets = [p.name for p in build.rglob("*") if pattern.fullmatch(p.name)]
+        assert assets == [], f"{feature}'s files are shipped: {assets[:5]}"
+    schemas = build / "schemas"
+    assert sorted(p.name for p in schemas.iterdir()) == sorted(SCHEMA_LISTS), "per-plugin schema files are shipped"
+    ids = [e["id"] for e in json.loads((schemas / "all.json").read_text())]
+    assert "@jupyterlab/notebook-extension:tracker" in ids
+    assert [i for i in ids if i in DISABLED_EXTENSIONS or i.split(":")[0] in DISABLED_EXTENSIONS] == []
+
+
 # ------------------------------------------------------------------------------------------- browser
 
 
@@ -486,6 +516,9 @@ def test_browser_notes_era_default_and_presenter_mode(lite_page):
     assert_clean(lite)
 
 
+KEPT_PLUGINS = 197
+
+
 def test_every_plugin_the_site_keeps_activates(lite_page):
     """The chunk pruning of JupyterLab's bundles (tools/lite/chunks.py) cut only what the disabled extensions load:
     every plugin the site keeps activates, and no file any of them asks for is missing.
@@ -523,9 +556,73 @@ def test_every_plugin_the_site_keeps_activates(lite_page):
     )
     chunks = sorted({url.rsplit("/", 1)[-1] for url in set(lite.requests) - opened if url.endswith(".js")})
     print(f"[lite] {len(result['ids'])} plugins kept, all active; deferred ones loaded {len(chunks)} more script(s)")
-    assert len(result["ids"]) > 100, result["ids"]  # JupyterLab's own plugins and the four extensions'
+    # JupyterLab's own plugins and the four extensions': 218 until the cuts of 2026-12-07 (tools/lite/config.py
+    # DISABLED_EXTENSIONS: mathjax, the file viewers, the inspector, the language servers), 197 since
+    assert len(result["ids"]) == KEPT_PLUGINS, f"{len(result['ids'])} plugins kept, not {KEPT_PLUGINS}"
     assert not [i for i in result["ids"] if i.startswith(DISABLED_EXTENSIONS)], "a disabled extension was loaded"
     assert result["failed"] == [], result["failed"]
     assert result["inactive"] == [], result["inactive"]
     assert missing == [], f"files the site lacks: {missing}"
     assert lite.page_errors == [], lite.page_errors
+
+
+def test_what_a_learner_keeps_works(lite_page):
+    """What the cuts of DISABLED_EXTENSIONS leave a learner: the file browser lists the notebooks, the table of
+    contents the headings, the themes switch (dark, high contrast, light), the settings editor opens, Shift+Tab shows
+    a docstring (the inspector panel is cut), Markdown with ``$...$`` shows its text (MathJax is cut) and the
+    notebook saves; no file the pages ask for is missing, and the settings' schema lists are fetched once each."""
+    lite = lite_page
+    page = lite.page
+    missing: list[str] = []
+    page.on("response", lambda response: missing.append(response.url) if response.status >= 400 else None)
+    schema_lists: list[str] = []  # the page's own requests (the service worker's pass-throughs are not the page's)
+    page.on("request", lambda r: schema_lists.append(r.url) if "/build/schemas/all" in r.url else None)
+    lite.open("00_start_here.ipynb")
+    # JupyterLite's settings service fetches each schema list once (tools/lite/chunks.py fetch_settings_once)
+    assert sorted(url.rsplit("/", 1)[-1].split("?")[0] for url in schema_lists) == ["all.json", "all_federated.json"]
+    if not page.locator(".jp-FileBrowser").is_visible():
+        page.locator(".jp-SideBar.jp-mod-left li[data-id='filebrowser']").click()
+    listed = page.locator(".jp-FileBrowser .jp-DirListing-itemText")
+    expect(listed.filter(has_text="01_the_mapping_word.ipynb")).to_have_count(1)
+    assert sorted(listed.all_text_contents()) == notebooks()
+    page.locator(".jp-SideBar.jp-mod-left li[data-id='table-of-contents']").click()
+    expect(page.locator(".jp-TableOfContents-content .jp-tocItem").first).to_be_visible()
+    for theme, light in (
+        ("JupyterLab Dark", "false"),
+        ("JupyterLab Dark High Contrast", "false"),
+        ("JupyterLab Light", "true"),
+    ):
+        page.get_by_role("menuitem", name="Settings", exact=True).click()
+        page.locator(".lm-Menu-item[data-type='submenu']:has(.lm-Menu-itemLabel:text-is('Theme'))").click()
+        page.locator(f".lm-Menu-item:has(.lm-Menu-itemLabel:text-is({json.dumps(theme)}))").click()
+        expect(page.locator(f"body[data-jp-theme-name={json.dumps(theme)}]")).to_have_count(1)
+        expect(page.locator("body")).to_have_attribute("data-jp-theme-light", light)
+    # Shift+Tab on a name: its docstring in a tooltip, from the browser kernel
+    run_own_cell(lite, "import folioviz")
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.type("folioviz.presenter_mode")
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator(".jp-Tooltip"), "Shift+Tab showed no tooltip").to_contain_text("presenter", timeout=60_000)
+    page.keyboard.press("Escape")
+    # Markdown with math: the text as typed, no MathJax
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("m")
+    page.keyboard.press("Enter")
+    page.keyboard.type("The mapping word is $m = 8 \\cdot k + 1$ here")
+    page.keyboard.press("Shift+Enter")
+    rendered = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown", has_text="The mapping word is")
+    expect(rendered).to_contain_text("$m = 8 \\cdot k + 1$")
+    assert rendered.locator("mjx-container, .MathJax").count() == 0
+    # saving: the notebook is dirty after the edits, clean after Ctrl+S
+    tab = page.locator(".lm-TabBar-tab.jp-mod-current")
+    expect(tab).to_have_class(re.compile(r"\bjp-mod-dirty\b"))
+    page.keyboard.press("Control+s")
+    expect(tab).not_to_have_class(re.compile(r"\bjp-mod-dirty\b"))
+    page.get_by_role("menuitem", name="Settings", exact=True).click()
+    page.locator(".lm-Menu-item:has(.lm-Menu-itemLabel:text-is('Settings Editor'))").click()
+    expect(page.locator(".jp-PluginList").get_by_text("Notebook", exact=True).first).to_be_visible()
+    assert missing == [], f"files the site lacks: {missing}"
+    assert_clean(lite)

@@ -86,10 +86,24 @@ jupyterlab-plotly did after every draw). A figure with a trace type the bundle l
 saying that ``make lab`` draws it. JupyterLab proper (``make lab``) keeps jupyterlab-plotly and the full plotly.js.
 ``check_config`` refuses a site that ships jupyterlab-plotly or a bundle that is not the pinned one.
 
-Cut from JupyterLab: the features no notebook uses, each of which one plugin loads on demand: mermaid diagrams
-(with their layout engines), Vega outputs and the terminal. Their plugins are disabled in jupyter-lite.json
-(``disabledExtensions``) and the chunks that only they load are left out (``prune_lazy_chunks``, about 5.8 MB).
-A mermaid block in a Markdown cell then shows as code.
+Cut from JupyterLab: the plugins of features no notebook uses and a learner has no use for in the browser, disabled
+in jupyter-lite.json (``disabledExtensions``, DISABLED_EXTENSIONS in tools/lite/config.py): mermaid diagrams, Vega
+outputs, the terminal, MathJax (no notebook writes LaTeX; it was loaded as every notebook showed, 1 MB of code), the
+viewers of CSV/TSV, JSON, JSON lines, PDF, audio, video, image and HTML files and of JavaScript outputs (the site
+ships notebooks only), the contextual-help panel (Shift+Tab's tooltip shows the same docstrings) and the language
+server plugins (no server to talk to). 197 plugins are kept (218 before MathJax, the viewers, the inspector and LSP
+went). The code some of them load on demand is left out of build/ (``prune_lazy_chunks``, about 6.9 MB), and so are
+MathJax's fonts (0.3 MB), the disabled plugins' settings and the per-plugin copies of the settings schemas (0.2 MB;
+JupyterLite reads only schemas/all.json and all_federated.json). A mermaid block in a Markdown cell then shows as
+code, ``$x$`` as the text typed, a JSON output as text. Kept: the notebook with its toolbar, menus and keyboard
+shortcuts, the file browser, the table of contents, saving, the code console, the text editor, the settings editor,
+the light, dark and high-contrast themes, tooltips, the log console and the licenses (tests/lite opens each kept
+plugin, and uses the file browser, the table of contents, the themes, a tooltip, saving and the settings editor as a
+learner would).
+
+Settings: JupyterLite's settings service fetched and parsed schemas/all.json anew each time a plugin's settings were
+asked for, six times while JupyterLab started; the build patches it (``fetch_settings_once``) to fetch each schema
+list once per page and parse that text for every caller (8 requests and 0.5 MB fewer before the notebook shows).
 
 Exit status: 0 built; 1 build error; 3 a pinned download is neither cached nor downloadable (offline).
 """

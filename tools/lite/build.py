@@ -19,12 +19,21 @@ from typing import Any
 import tools.lite
 from tools import pinned
 from tools.lite.bytecode import compile_wheels
-from tools.lite.chunks import drop_unreferenced_bundles, prune_font_twins, prune_lazy_chunks, slim_favicon
+from tools.lite.chunks import (
+    drop_unreferenced_bundles,
+    fetch_settings_once,
+    prune_feature_assets,
+    prune_font_twins,
+    prune_lazy_chunks,
+    prune_schemas,
+    slim_favicon,
+)
 from tools.lite.config import (
     BYTECODE_IMPORTS,
     BYTECODE_KEEP_SOURCE,
     DEFAULT_CACHE,
     DEFAULT_OUT,
+    DISABLED_EXTENSIONS,
     KERNEL_EXTENSION,
     KERNEL_WHEELS,
     LABEXTENSIONS,
@@ -168,6 +177,12 @@ def finish_site(site: Path) -> tuple[int, dict[str, int]]:
     fonts_cut = prune_font_twins(site / "build")
     # The code of the features whose plugins jupyter-lite.json disables (DISABLED_EXTENSIONS).
     chunks_cut = prune_lazy_chunks(site / "build")
+    for feature, size in prune_feature_assets(site / "build").items():
+        chunks_cut[feature] = chunks_cut.get(feature, 0) + size
+    # The disabled plugins' settings, and the per-plugin copies of every schema (JupyterLite reads the lists only).
+    chunks_cut["settings schemas"] = prune_schemas(site / "build" / "schemas", DISABLED_EXTENSIONS)
+    # JupyterLite fetched schemas/all.json anew for every plugin's settings asked for (six times as JupyterLab starts).
+    fetch_settings_once(site / "build")
     chunks_cut["unreferenced extension bundles"] = drop_unreferenced_bundles(site / "extensions")
     favicon = site / "lab" / "favicon.ico"
     if favicon.is_file():

@@ -209,21 +209,50 @@ PLOTLY_TRACES = (
     *("image", "pie", "scatter", "scatterternary", "violin"),
 )
 
-# JupyterLab features no notebook of the workbook uses, each loaded lazily (webpack chunks) by one plugin: the
-# plugins are disabled in jupyter-lite.json and the chunks only they load are left out of build/
-# (prune_lazy_chunks). A feature's loading code is found by a marker: text within LAZY_WINDOW characters of the
-# chunk load, or the name of the shared package (module federation) that the load provides.
+# JupyterLab's plugins the site disables in jupyter-lite.json (a package name disables all its plugins): features no
+# notebook of the workbook uses and a learner of it has no use for in the browser. The code JupyterLab loads on demand
+# for some of them (webpack chunks) is left out of build/ (prune_lazy_chunks): a feature's loading code is found by a
+# marker (a pattern; a chunk load within LAZY_WINDOW characters of a match belongs to the feature) or by the name of
+# the shared package (module federation) that the load provides. The other plugins' code is part of the chunks
+# JupyterLab loads at start and stays; disabled, they are not activated and their settings are not loaded.
 DISABLED_EXTENSIONS = (
     "@jupyterlab/mermaid-extension",  # mermaid diagrams in Markdown cells, with their layout engines
     "@jupyterlab/vega5-extension",  # Vega / Vega-Lite outputs
     "@jupyterlab/terminal-extension",  # terminals (xterm.js): the browser kernel has no terminal to offer
+    # LaTeX in Markdown ($...$): no notebook writes any, yet MathJax (1 MB of code) was loaded as each notebook
+    # showed; math now shows as the text typed
+    "@jupyterlab/mathjax-extension",
+    "@jupyterlab/csvviewer-extension",  # CSV/TSV files as a grid: the site ships notebooks only
+    "@jupyterlab/json-extension",  # application/json outputs and .json files as a tree (they show as text)
+    "@jupyterlab/json-lines-extension",  # .jsonl files
+    "@jupyterlab/javascript-extension",  # application/javascript outputs (nothing here displays any)
+    "@jupyterlab/pdf-extension",  # PDF files and outputs
+    "@jupyterlab/audio-extension",  # audio files
+    "@jupyterlab/video-extension",  # video files
+    "@jupyterlab/imageviewer-extension",  # image files (images in notebooks are drawn by the notebook itself)
+    "@jupyterlab/htmlviewer-extension",  # .html files
+    "@jupyterlab/inspector-extension",  # the contextual help panel (Shift+Tab's tooltip shows the same docstrings)
+    # Language servers (code intelligence of a Jupyter server's LSP): the browser has none to connect to
+    "@jupyterlab/lsp-extension",
+    "@jupyterlab/notebook-extension:language-server",
+    "@jupyterlab/fileeditor-extension:language-server",
+    "@jupyterlite/application-extension:lsp-connection-manager",
 )
 LAZY_FEATURES: dict[str, re.Pattern[str]] = {
     "mermaid": re.compile(r"ensureMermaid"),
     "terminal": re.compile(r"FitAddon"),
+    # MathJax's loader: one function that loads its 16 chunks, from its name to the typeset document it builds
+    "mathjax": re.compile(r"ensureMathDocument=async function\(\)\{.{0,4000}?\.document\(window\.document", re.S),
 }
-LAZY_SHARED: dict[str, frozenset[str]] = {"vega": frozenset({"vega", "vega-embed", "vega-lite"})}
+LAZY_SHARED: dict[str, frozenset[str]] = {
+    "vega": frozenset({"vega", "vega-embed", "vega-lite"}),
+    "csv": frozenset({"@jupyterlab/csvviewer", "@lumino/datagrid"}),
+    "json": frozenset({"react-json-tree"}),
+}
 LAZY_WINDOW = 400
+# Files of build/ only a disabled feature asks for, by feature: MathJax's fonts (its @font-face rules stay in
+# JupyterLab's style sheet, but a browser fetches a font only for text set in it, and only MathJax sets any).
+FEATURE_ASSETS: dict[str, re.Pattern[str]] = {"mathjax": re.compile(r"MathJax_[\w-]+\.(?:woff2?|ttf|otf|eot|svg)")}
 
 # A URL with a host (http://, https:// or protocol-relative //) unless that host is exactly 127.0.0.1, localhost or
 # [::1]: localhost.evil.example, 127.0.0.1.nip.io and localhost@evil.example are other sites.
