@@ -333,3 +333,47 @@ def test_bytecode_goes_beside_the_source_or_in_its_place_with_the_record_to_matc
         assert listed == names, "RECORD lists exactly the wheel's files"
         digest = base64.urlsafe_b64encode(hashlib.sha256(b"PYC-init").digest()).rstrip(b"=").decode()
         assert f"{pyc},sha256={digest},8" in record
+
+
+def test_the_ipython_patch_imports_embed_on_first_use_only(tmp_path, monkeypatch):
+    """tools/lite/patches.py: a package laid out as IPython's (``__init__`` importing ``.terminal.embed``), patched,
+    imports without its terminal half, and still gives the very same ``embed`` when asked for it."""
+    from tools.lite.patches import PATCHES, lazy_ipython_embed
+
+    assert PATCHES["ipython"] == {"IPython/__init__.py": lazy_ipython_embed}
+    package = tmp_path / "fakeipython"
+    (package / "terminal").mkdir(parents=True)
+    (package / "terminal" / "__init__.py").write_text("")
+    (package / "terminal" / "embed.py").write_text("def embed(**kwargs):\n    return 'embedded'\n")
+    original = '"""Doc."""\nfrom .terminal.embed import embed\n__all__ = ["embed"]\nversion = 9\n'
+    (package / "__init__.py").write_bytes(lazy_ipython_embed(original.encode()))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+    import sys
+
+    module = importlib.import_module("fakeipython")
+    try:
+        assert module.version == 9 and "fakeipython.terminal" not in sys.modules
+        from fakeipython import embed  # type: ignore[import-not-found]
+
+        assert embed is sys.modules["fakeipython.terminal.embed"].embed and embed() == "embedded"
+        with pytest.raises(AttributeError, match="no attribute 'shell'"):
+            module.shell  # noqa: B018
+    finally:
+        for name in [n for n in sys.modules if n.split(".")[0] == "fakeipython"]:
+            del sys.modules[name]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "import sys\n",
+        "from .terminal.embed import embed\n" * 2,
+        "from .terminal.embed import embed\ndef __getattr__(n): pass\n",
+    ],
+)
+def test_the_ipython_patch_stops_the_build_on_another_layout(text):
+    from tools.lite.patches import lazy_ipython_embed
+
+    with pytest.raises(build_lite.LiteBuildError, match="update tools/lite/patches.py"):
+        lazy_ipython_embed(text.encode())

@@ -25,6 +25,7 @@ from tools.lite.config import (
     BYTECODE_KEEP_SOURCE,
     DEFAULT_CACHE,
     DEFAULT_OUT,
+    DEFERRED,
     KERNEL_EXTENSION,
     KERNEL_WHEELS,
     LABEXTENSIONS,
@@ -42,6 +43,7 @@ from tools.lite.config import (
     lite_config,
     read_wheels,
 )
+from tools.lite.patches import PATCHES
 from tools.lite.wheels import build_folioviz_wheel, fetch_wheels, slim_pygments, slim_wheel, write_lock
 from tools.pinned import Wheel
 
@@ -98,19 +100,21 @@ def stage_pyodide(
         target = pyodide_dir / wheel.filename
         if wheel.name == "pygments":
             slimmed[wheel.name] = slim_pygments(fetched[wheel.name], target, PYGMENTS_LEXERS)
-        elif wheel.name in SLIM:
-            slimmed[wheel.name] = slim_wheel(fetched[wheel.name], target, SLIM[wheel.name])
+        elif wheel.name in SLIM or wheel.name in PATCHES:
+            cut = slim_wheel(fetched[wheel.name], target, SLIM.get(wheel.name, ()), PATCHES.get(wheel.name))
+            if wheel.name in SLIM:
+                slimmed[wheel.name] = cut
         else:
             shutil.copy2(fetched[wheel.name], target)
         wheels.append(target)
     wheels += kernel_wheels(exts, pyodide_dir)
     wheels.append(build_folioviz_wheel(pyodide_dir))
-    write_lock(pyodide_dir, wheels)
+    write_lock(pyodide_dir, wheels, DEFERRED)
     compiled = compile_wheels(pyodide_dir, wheels, BYTECODE_IMPORTS, bytecode_cells(), BYTECODE_KEEP_SOURCE)
     if compiled["failed_cells"]:
         raise LiteBuildError(f"the bytecode step could not run: {'; '.join(compiled['failed_cells'])[:2000]}")
     slimmed["_bytecode"] = compiled["modules"]
-    return write_lock(pyodide_dir, wheels), slimmed
+    return write_lock(pyodide_dir, wheels, DEFERRED), slimmed
 
 
 def bytecode_cells() -> list[str]:
@@ -158,6 +162,8 @@ def notice_text(
     ]
     for wheel in pinned_wheels:
         how = f", slimmed ({slimmed[wheel.name]} files cut)" if wheel.name in slimmed else ""
+        if wheel.name in PATCHES:
+            how += f", patched for the kernel's start-up ({', '.join(PATCHES[wheel.name])}: tools/lite/patches.py)"
         notice.append(f"  {wheel.filename}: PyPI, sha256 {wheel.sha256}{how}")
     notice += [f"  {name}: jupyterlite-pyodide-kernel, sha256 {sha}" for name, sha in KERNEL_WHEELS.items()]
     notice.append("  folioviz-*.whl: built from this repository")
