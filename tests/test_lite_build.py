@@ -375,5 +375,52 @@ def test_the_ipython_patch_imports_embed_on_first_use_only(tmp_path, monkeypatch
 def test_the_ipython_patch_stops_the_build_on_another_layout(text):
     from tools.lite.patches import lazy_ipython_embed
 
-    with pytest.raises(build_lite.LiteBuildError, match="update tools/lite/patches.py"):
+    with pytest.raises(build_lite.LiteBuildError, match=r"update tools/lite/patches\.py"):
         lazy_ipython_embed(text.encode())
+
+
+def test_the_ipywidgets_patch_names_traitlets_by_its_code_file():
+    """tools/lite/patches.py: ipywidgets' test for traitlets' frames compares code file names with a code file name
+    (the installed ipywidgets' widget.py, patched, still compiles and keeps its four checks)."""
+    import ipywidgets.widgets.widget as widget_module
+
+    from tools.lite.patches import PATCHES, traitlets_file_from_code
+
+    assert PATCHES["ipywidgets"] == {"ipywidgets/widgets/widget.py": traitlets_file_from_code}
+    source = Path(widget_module.__file__).read_bytes()
+    patched = traitlets_file_from_code(source).decode()
+    assert "TRAITLETS_FILE = HasTraits.__init__.__code__.co_filename" in patched
+    assert "inspect.getfile(HasTraits)" not in patched and patched.count("== TRAITLETS_FILE") == 4
+    from traitlets import HasTraits
+
+    frame_file = HasTraits.setup_instance.__code__.co_filename  # what a frame of traitlets' set-up carries
+    assert HasTraits.__init__.__code__.co_filename == frame_file
+    with pytest.raises(build_lite.LiteBuildError, match=r"update tools/lite/patches\.py"):
+        traitlets_file_from_code(source.replace(b"inspect.getfile(HasTraits)", b"'traitlets.py'"))
+
+
+def test_folioviz_wheel_gets_a_json_twin_of_each_data_file(tmp_path):
+    """tools/lite/patches.py add_toml_twins: a twin beside each folioviz/_data TOML, made by datafiles.toml_twin,
+    listed in RECORD with its hash; nothing else changes."""
+    from folioviz.kernel.datafiles import toml_twin
+    from tools.lite.patches import add_toml_twins
+
+    toml = b'default = "6.4"\n'
+    wheel = tmp_path / "folioviz-0.1-py3-none-any.whl"
+    members = {
+        "folioviz/__init__.py": b"",
+        "folioviz/_data/eras.toml": toml,
+        "folioviz/_data/page_flags/6.4.toml": toml,
+        "folioviz/_data/real_kernels/6.4.json": b"{}",
+    }
+    record = "".join(f"{name},sha256=x,{len(data)}\n" for name, data in members.items())
+    wheel.write_bytes(wheels.zip_bytes([*members.items(), ("folioviz-0.1.dist-info/RECORD", record.encode())]))
+    assert add_toml_twins(wheel) == 2
+    with zipfile.ZipFile(wheel) as whl:
+        names = set(whl.namelist())
+        twin = whl.read("folioviz/_data/eras.toml.json")
+        record_after = whl.read("folioviz-0.1.dist-info/RECORD").decode()
+        assert {name: whl.read(name) for name in members} == members
+    assert names == {*members, "folioviz-0.1.dist-info/RECORD", *(n + ".json" for n in members if n.endswith(".toml"))}
+    assert twin == toml_twin(toml)
+    assert wheels.record_line("folioviz/_data/eras.toml.json", twin) in record_after.splitlines()

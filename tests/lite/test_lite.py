@@ -258,6 +258,16 @@ after = (embed.__module__, folioviz.render.figures.go.Figure.__module__, os.path
 print("at start:", before, "asked for:", after)"""
 
 
+# ipywidgets' deprecated class attributes stay quiet when traitlets sets a widget class up, as natively, and still
+# warn a reader who reads one (tools/lite/patches.py: traitlets ships as bytecode only in the site).
+WIDGET_CLASS_PROBE = """import warnings, ipywidgets
+recorder = warnings.catch_warnings(record=True); caught = recorder.__enter__(); warnings.simplefilter("always")
+Probe = type("Probe", (ipywidgets.DOMWidget,), {})
+quiet = len(caught)
+ipywidgets.Widget.widgets
+recorder.__exit__(None, None, None); print("deprecations:", quiet, len(caught))"""
+
+
 def test_the_kernel_starts_light_and_imports_the_shipped_bytecode(lite_page):
     lite = lite_page
     lite.open("01_the_mapping_word.ipynb")
@@ -269,6 +279,10 @@ def test_the_kernel_starts_light_and_imports_the_shipped_bytecode(lite_page):
     run_own_cell(lite, BYTECODE_PROBE)
     expect(lite.page.locator(".jp-OutputArea-output", has_text="from source:")).to_have_text(
         "from source: [] SourcelessFileLoader", timeout=120_000
+    )
+    run_own_cell(lite, WIDGET_CLASS_PROBE)
+    expect(lite.page.locator(".jp-OutputArea-output", has_text="deprecations:")).to_have_text(
+        "deprecations: 0 1", timeout=120_000
     )
     assert_clean(lite)
 
