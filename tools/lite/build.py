@@ -43,7 +43,7 @@ from tools.lite.config import (
     lite_config,
     read_wheels,
 )
-from tools.lite.patches import PATCHES
+from tools.lite.patches import PATCHES, add_toml_twins
 from tools.lite.wheels import build_folioviz_wheel, fetch_wheels, slim_pygments, slim_wheel, write_lock
 from tools.pinned import Wheel
 
@@ -109,6 +109,7 @@ def stage_pyodide(
         wheels.append(target)
     wheels += kernel_wheels(exts, pyodide_dir)
     wheels.append(build_folioviz_wheel(pyodide_dir))
+    add_toml_twins(wheels[-1])
     write_lock(pyodide_dir, wheels, DEFERRED)
     compiled = compile_wheels(pyodide_dir, wheels, BYTECODE_IMPORTS, bytecode_cells(), BYTECODE_KEEP_SOURCE)
     if compiled["failed_cells"]:
