@@ -424,3 +424,26 @@ def test_folioviz_wheel_gets_a_json_twin_of_each_data_file(tmp_path):
     assert names == {*members, "folioviz-0.1.dist-info/RECORD", *(n + ".json" for n in members if n.endswith(".toml"))}
     assert twin == toml_twin(toml)
     assert wheels.record_line("folioviz/_data/eras.toml.json", twin) in record_after.splitlines()
+
+
+def test_the_piplite_patch_imports_micropip_on_first_install():
+    """tools/lite/patches.py: piplite's micropip imports move into a function that _install calls first."""
+    from tools.lite.patches import PATCHES, lazy_piplite_micropip
+
+    assert PATCHES["piplite"] == {"piplite/piplite.py": lazy_piplite_micropip}
+    original = (
+        "import logging\nfrom unittest.mock import patch\n\nimport micropip\n"
+        "from micropip.package_index import CompatibilityLayer, ProjectInfo\n"
+        "from micropip.package_index import query_package as _MP_QUERY_PACKAGE\n\n"
+        "async def _install(requirements):\n"
+        '    """Invoke micropip.install with a patch to get data from local indexes"""\n'
+        "    with patch('micropip.package_index.query_package', None):\n"
+        "        return await micropip.install(requirements)\n"
+    )
+    patched = lazy_piplite_micropip(original.encode()).decode()
+    top_level = [line for line in patched.splitlines() if line.startswith(("import ", "from "))]
+    assert top_level == ["import logging"], top_level
+    body = patched[patched.index("async def _install") :]
+    assert body.index("_import_micropip()") < body.index("await micropip.install"), body
+    with pytest.raises(build_lite.LiteBuildError, match=r"update tools/lite/patches\.py"):
+        lazy_piplite_micropip(patched.encode())

@@ -245,12 +245,13 @@ machinery.SourceFileLoader.source_to_code = source_to_code
 print("from source:", [p for p in compiled if "site-packages" in p], type(plotly.__loader__).__name__)"""
 
 
-# What the kernel's start-up leaves for later (tools/lite/patches.py, config.DEFERRED): IPython's terminal shell is
-# not imported and plotly not installed until asked for; then both are there (plotly through folioviz's finder).
+# What the kernel's start-up leaves for later (tools/lite/patches.py, config.DEFERRED): IPython's terminal shell and
+# micropip are not imported and plotly not installed until asked for; then they are there (plotly through folioviz's
+# finder, micropip through %pip).
 START_UP_PROBE = """import os, sys, sysconfig
 from folioviz import MappingWordWidget
 site = sysconfig.get_paths()["purelib"]
-later = ("IPython.terminal.embed", "prompt_toolkit", "plotly")
+later = ("IPython.terminal.embed", "prompt_toolkit", "micropip", "plotly")
 before = ([m for m in later if m in sys.modules], os.path.isdir(site + "/plotly"))
 from IPython import embed
 import folioviz.render.figures
@@ -280,6 +281,8 @@ def test_the_kernel_starts_light_and_imports_the_shipped_bytecode(lite_page):
     expect(lite.page.locator(".jp-OutputArea-output", has_text="from source:")).to_have_text(
         "from source: [] SourcelessFileLoader", timeout=120_000
     )
+    run_own_cell(lite, '%pip install narwhals\nimport sys; print("pip:", "micropip" in sys.modules)')
+    expect(lite.page.locator(".jp-OutputArea-output", has_text="pip:")).to_have_text("pip: True", timeout=120_000)
     run_own_cell(lite, WIDGET_CLASS_PROBE)
     expect(lite.page.locator(".jp-OutputArea-output", has_text="deprecations:")).to_have_text(
         "deprecations: 0 1", timeout=120_000

@@ -70,7 +70,12 @@ def kernel_wheels(staged_ext: Path, target_dir: Path) -> list[Path]:
         if not path.is_file():
             raise LiteBuildError(f"{path} missing: is jupyterlite-pyodide-kernel the pinned version?")
         pinned.verify(path, pin, "jupyterlite-pyodide-kernel's own wheel", LiteBuildError)
-        out.append(Path(shutil.copy2(path, target_dir / filename)))
+        project = filename.split("-", 1)[0].replace("_", "-")
+        if project in PATCHES:
+            slim_wheel(path, target_dir / filename, (), PATCHES[project])
+            out.append(target_dir / filename)
+        else:
+            out.append(Path(shutil.copy2(path, target_dir / filename)))
     return out
 
 
@@ -166,7 +171,10 @@ def notice_text(
         if wheel.name in PATCHES:
             how += f", patched for the kernel's start-up ({', '.join(PATCHES[wheel.name])}: tools/lite/patches.py)"
         notice.append(f"  {wheel.filename}: PyPI, sha256 {wheel.sha256}{how}")
-    notice += [f"  {name}: jupyterlite-pyodide-kernel, sha256 {sha}" for name, sha in KERNEL_WHEELS.items()]
+    for name, sha in KERNEL_WHEELS.items():
+        project = name.split("-", 1)[0].replace("_", "-")
+        how = f", patched for the kernel's start-up ({', '.join(PATCHES[project])})" if project in PATCHES else ""
+        notice.append(f"  {name}: jupyterlite-pyodide-kernel, sha256 {sha}{how}")
     notice.append("  folioviz-*.whl: built from this repository")
     if "_bytecode" in slimmed:
         notice.append(

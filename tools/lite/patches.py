@@ -20,6 +20,11 @@ of notebook 01's first cell in the kernel. The patch takes the file name from a 
 (``HasTraits.__init__.__code__.co_filename``), which is what the frames carry however traitlets is shipped; the
 warnings for a reader's own use of the attributes are unchanged.
 
+``piplite/piplite.py`` (piplite 0.8.6, the kernel's ``%pip``) imports micropip, its vendored ``packaging`` and
+``unittest.mock`` at the top, and the kernel imports piplite at start to set two options; micropip itself is used
+only when a reader installs a package. The patch imports those three on the first ``piplite.install`` (``%pip
+install``) instead: what that call does is unchanged.
+
 folioviz's own wheel gets a JSON twin of each of its data files (``folioviz/_data/eras.toml.json``...;
 :func:`add_toml_twins`), which ``folioviz.kernel.datafiles.load_toml`` reads in place of the TOML when it was made
 from the same bytes: Pyodide parses TOML in pure Python (tomllib), about 50 times slower than JSON, and notebook
@@ -85,10 +90,47 @@ def traitlets_file_from_code(data: bytes) -> bytes:
     return text.encode()
 
 
+_PIPLITE_IMPORTS = (
+    "from unittest.mock import patch\n\n"
+    "import micropip\n"
+    "from micropip.package_index import CompatibilityLayer, ProjectInfo\n"
+    "from micropip.package_index import query_package as _MP_QUERY_PACKAGE\n"
+)
+_PIPLITE_LAZY_IMPORTS = '''
+
+def _import_micropip():
+    """Patched by folioviz's lite build (tools/lite/patches.py): micropip is imported on the first install, not
+    when the kernel starts."""
+    global patch, micropip, CompatibilityLayer, ProjectInfo, _MP_QUERY_PACKAGE
+    from unittest.mock import patch
+
+    import micropip
+    from micropip.package_index import CompatibilityLayer, ProjectInfo
+    from micropip.package_index import query_package as _MP_QUERY_PACKAGE
+
+'''
+_PIPLITE_INSTALL = '    """Invoke micropip.install with a patch to get data from local indexes"""\n'
+
+
+def lazy_piplite_micropip(data: bytes) -> bytes:
+    """piplite's module with micropip imported by its first install (module docstring)."""
+    text = data.decode()
+    if text.count(_PIPLITE_IMPORTS) != 1 or text.count(_PIPLITE_INSTALL) != 1 or "_import_micropip" in text:
+        raise LiteBuildError(
+            "piplite/piplite.py: expected its micropip imports and _install's docstring once each; "
+            "update tools/lite/patches.py for the new piplite"
+        )
+    text = text.replace(_PIPLITE_IMPORTS, _PIPLITE_LAZY_IMPORTS)
+    text = text.replace(_PIPLITE_INSTALL, _PIPLITE_INSTALL + "    _import_micropip()\n")
+    compile(text, "piplite/piplite.py", "exec")
+    return text.encode()
+
+
 # {project (canonical name): {member of its wheel: patch}}
 PATCHES: dict[str, dict[str, Callable[[bytes], bytes]]] = {
     "ipython": {"IPython/__init__.py": lazy_ipython_embed},
     "ipywidgets": {"ipywidgets/widgets/widget.py": traitlets_file_from_code},
+    "piplite": {"piplite/piplite.py": lazy_piplite_micropip},
 }
 
 
