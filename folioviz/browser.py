@@ -196,7 +196,7 @@ def install_site_packages_on_import() -> bool:  # pragma: no cover - Pyodide onl
     try:
         import sysconfig
 
-        import pyodide_js  # type: ignore[import-not-found]
+        import pyodide_js
 
         packages = pyodide_js.lockfile.packages.to_py()
         site_packages = Path(sysconfig.get_paths()["purelib"])
