@@ -15,7 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 from ._version import __version__
-from .browser import browser_note, in_browser
+from .browser import browser_note, in_browser, install_site_packages_on_import
+
+if in_browser():  # before any folioviz module imports plotly (the lite build installs it on first import)
+    install_site_packages_on_import()
+
 from .kernel import (
     DEFAULT_ERA,
     FolioVizError,

@@ -9,7 +9,9 @@ missing key when the file is read, not at first use.
 from __future__ import annotations
 
 import dataclasses
+import json
 import tomllib
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -31,6 +33,7 @@ __all__ = [
     "freeze",
     "load_toml",
     "records",
+    "toml_twin",
     "workbook_notebooks",
 ]
 
@@ -63,10 +66,43 @@ def freeze(value: Any) -> Any:
 
 @cache
 def load_toml(name: str) -> Mapping[str, Any]:
-    """Return the parsed contents of ``data/<name>``, read once and deeply read-only (see :func:`freeze`)."""
-    with (data_root() / name).open("rb") as handle:
-        frozen: Mapping[str, Any] = freeze(tomllib.load(handle))
+    """Return the parsed contents of ``data/<name>``, read once and deeply read-only (see :func:`freeze`).
+
+    A JSON twin beside the file (``<name>.json``, see :func:`toml_twin`; only the browser build's wheel has them)
+    is read instead when it was made from these very bytes: Pyodide parses JSON in C and TOML in pure Python,
+    about 50 times slower, and a notebook's first widget reads five of these files.
+    """
+    root = data_root()
+    raw = (root / name).read_bytes()
+    twin = root / (name + ".json")
+    if twin.is_file():
+        made = json.loads(twin.read_bytes())
+        if made.get("toml") == _fingerprint(raw):
+            frozen: Mapping[str, Any] = freeze(made["tables"])
+            return frozen
+    frozen = freeze(tomllib.loads(raw.decode("utf-8")))
     return frozen
+
+
+def _fingerprint(raw: bytes) -> dict[str, int]:
+    return {"crc32": zlib.crc32(raw), "size": len(raw)}
+
+
+def toml_twin(raw: bytes) -> bytes:
+    """The JSON twin of a TOML file's bytes that :func:`load_toml` reads in its place: the same tables, and the
+    TOML's CRC-32 and size, so a twin that no longer matches its file is ignored. Written by the browser build
+    (tools/lite) into its wheel.
+
+    :raises DataFileError: the file holds a value JSON cannot carry as it is (a date or time)
+    """
+    tables = tomllib.loads(raw.decode("utf-8"))
+    try:
+        text = json.dumps({"toml": _fingerprint(raw), "tables": tables}, ensure_ascii=False)
+    except TypeError as exc:
+        raise DataFileError(f"a TOML value JSON cannot carry: {exc}") from exc
+    if json.loads(text)["tables"] != tables:
+        raise DataFileError("the TOML does not read back the same from JSON")
+    return text.encode("utf-8")
 
 
 def check_keys(row: Mapping[str, Any], allowed: Iterable[str], required: Iterable[str], where: str) -> None:

@@ -70,10 +70,25 @@ its real sha256, its top-level imports and its dependencies (from the wheel's me
 Emscripten and Python 3.14, restricted to shipped packages). With it, ``import folioviz`` in a cell makes the
 kernel load folioviz and everything it needs, from the site, by itself.
 
-Start-up. The notebook shows as soon as JupyterLab has loaded; the kernel boots behind it. The kernel's own
-packages (ipykernel, comm, pyodide-kernel, jedi, IPython, piplite, micropip) are fetched in parallel while Pyodide
-starts (``loadPyodideOptions.packages``), instead of one after another; folioviz and its dependencies load when a
-cell first imports them (prefetching them too made the kernel ready later and the first widget no sooner).
+Start-up. The notebook shows as soon as JupyterLab has loaded; the kernel boots behind it, in its worker, one
+Python thread: Pyodide starts, unpacks the kernel's wheels, imports the kernel, then runs the first cells. The kernel's
+own packages (ipykernel, comm, pyodide-kernel, jedi, IPython, piplite, micropip) are fetched in parallel while Pyodide
+starts (``loadPyodideOptions.packages``), instead of one after another. The rest is cut from that thread's path
+(``tools/lite/patches.py``, each patch checked against the exact text it replaces, or the build stops):
+
+* IPython's ``__init__`` imports its terminal shell (prompt_toolkit) only when ``IPython.embed`` is asked for, and
+  piplite imports micropip only on the first ``%pip install``: neither is used by a kernel starting;
+* ipywidgets recognises traitlets' class set-up by its code's file name, which stays right with traitlets shipped as
+  bytecode only (it compared it with ``traitlets.pyc`` and warned eight times per widget class at import);
+* folioviz's data files get a JSON twin in its wheel, which ``load_toml`` reads in place of the TOML when made from
+  the same bytes (tomllib is pure Python, about 50 times slower);
+* plotly (with narwhals and packaging, 21 MB unpacked) is left out of folioviz's dependencies in the lock
+  (``config.DEFERRED``): a cell that imports folioviz no longer waits for it; folioviz's ``SiteWheelFinder``
+  (folioviz/browser.py) installs it from the site, checked against the lock, when a module first imports it.
+
+Together (2026-12-07, the kernel under Node): the kernel's work from Pyodide started to notebook 01's first widget
+down from about 1.5 s to 0.9 s of CPU. folioviz and its other dependencies load when a cell first imports them
+(prefetching them too made the kernel ready later and the first widget no sooner: one thread does all the work).
 
 Figures. jupyterlab-plotly is not shipped: its one chunk, fetched with the page, bundles the full plotly.js (every
 trace type, 3-D and maps included). folioviz's figures draw only scatter and bar traces and their animation frames,

@@ -33,6 +33,7 @@ from tools.lite.config import (
     BYTECODE_KEEP_SOURCE,
     DEFAULT_CACHE,
     DEFAULT_OUT,
+    DEFERRED,
     DISABLED_EXTENSIONS,
     KERNEL_EXTENSION,
     KERNEL_WHEELS,
@@ -61,6 +62,7 @@ from tools.lite.config import (
     read_wheels,
 )
 from tools.lite.cuts import check_in_pyodide, slim_stdlib
+from tools.lite.patches import PATCHES, add_toml_twins
 from tools.lite.plotly_slim import slim_plotly
 from tools.lite.wheels import build_folioviz_wheel, fetch_wheels, slim_pygments, slim_wheel, write_lock
 from tools.pinned import Wheel
@@ -106,7 +108,12 @@ def kernel_wheels(staged_ext: Path, target_dir: Path) -> list[Path]:
         if not path.is_file():
             raise LiteBuildError(f"{path} missing: is jupyterlite-pyodide-kernel the pinned version?")
         pinned.verify(path, pin, "jupyterlite-pyodide-kernel's own wheel", LiteBuildError)
-        out.append(Path(shutil.copy2(path, target_dir / filename)))
+        project = filename.split("-", 1)[0].replace("_", "-")
+        if project in PATCHES:
+            slim_wheel(path, target_dir / filename, (), PATCHES[project])
+            out.append(target_dir / filename)
+        else:
+            out.append(Path(shutil.copy2(path, target_dir / filename)))
     return out
 
 
@@ -140,14 +147,17 @@ def stage_pyodide(
             slimmed[wheel.name] = slim_plotly(
                 fetched[wheel.name], target, SLIM[wheel.name], PLOTLY_TRACES, PLOTLY_SUBPLOTS_CUT
             )
-        elif wheel.name in SLIM:
-            slimmed[wheel.name] = slim_wheel(fetched[wheel.name], target, SLIM[wheel.name])
+        elif wheel.name in SLIM or wheel.name in PATCHES:
+            cut = slim_wheel(fetched[wheel.name], target, SLIM.get(wheel.name, ()), PATCHES.get(wheel.name))
+            if wheel.name in SLIM:
+                slimmed[wheel.name] = cut
         else:
             shutil.copy2(fetched[wheel.name], target)
         wheels.append(target)
     wheels += kernel_wheels(exts, pyodide_dir)
     wheels.append(build_folioviz_wheel(pyodide_dir))
-    write_lock(pyodide_dir, wheels)
+    add_toml_twins(wheels[-1])
+    write_lock(pyodide_dir, wheels, DEFERRED)
     compiled = compile_wheels(pyodide_dir, wheels, BYTECODE_IMPORTS, bytecode_cells(), BYTECODE_KEEP_SOURCE)
     if compiled["failed_cells"]:
         raise LiteBuildError(f"the bytecode step could not run: {'; '.join(compiled['failed_cells'])[:2000]}")
@@ -158,7 +168,7 @@ def stage_pyodide(
         raise LiteBuildError(
             "the cut wheels and standard library fail their check in Pyodide:\n  " + "\n  ".join(problems)
         )
-    return write_lock(pyodide_dir, wheels), slimmed
+    return write_lock(pyodide_dir, wheels, DEFERRED), slimmed
 
 
 def bytecode_cells() -> list[str]:
@@ -212,8 +222,13 @@ def notice_text(
     ]
     for wheel in pinned_wheels:
         how = f", slimmed ({slimmed[wheel.name]} files cut)" if wheel.name in slimmed else ""
+        if wheel.name in PATCHES:
+            how += f", patched for the kernel's start-up ({', '.join(PATCHES[wheel.name])}: tools/lite/patches.py)"
         notice.append(f"  {wheel.filename}: PyPI, sha256 {wheel.sha256}{how}")
-    notice += [f"  {name}: jupyterlite-pyodide-kernel, sha256 {sha}" for name, sha in KERNEL_WHEELS.items()]
+    for name, sha in KERNEL_WHEELS.items():
+        project = name.split("-", 1)[0].replace("_", "-")
+        how = f", patched for the kernel's start-up ({', '.join(PATCHES[project])})" if project in PATCHES else ""
+        notice.append(f"  {name}: jupyterlite-pyodide-kernel, sha256 {sha}{how}")
     notice.append("  folioviz-*.whl: built from this repository")
     if "_bytecode" in slimmed:
         notice.append(

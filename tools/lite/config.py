@@ -175,6 +175,13 @@ BYTECODE_IMPORTS = (
 # Projects whose sources ship beside their bytecode (tracebacks and ?? show their lines); the others ship .pyc only.
 BYTECODE_KEEP_SOURCE = ("folioviz",)
 
+# Dependencies left out of a package's ``depends`` in the site's lock (they stay in the lock): Pyodide then does not
+# install them with the package when a cell imports it, and folioviz's SiteWheelFinder (folioviz/browser.py) installs
+# them when a module first imports them. plotly, with narwhals and packaging (4.7 MB of wheels, 21 MB unpacked; a
+# quarter of the kernel's work before notebook 01's first widget), is needed by the figures only: notebooks 00 and
+# 01 draw none, and a notebook with figures installs it at its first figure's import instead of its first cell.
+DEFERRED = {"folioviz": ("plotly",)}
+
 # Packages the kernel needs before its first cell: fetched in parallel while Pyodide boots.
 # (The kernel installs each of ipykernel, comm, pyodide-kernel, jedi and ipython one after another unless listed.)
 PREFETCH = ("micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython", "widgetsnbextension")

@@ -222,8 +222,12 @@ def _depends(requires: Sequence[str], shipped: set[str]) -> tuple[list[str], lis
     return sorted(set(keep)), sorted(set(drop))
 
 
-def write_lock(pyodide_dir: Path, wheel_files: Sequence[Path]) -> dict[str, Any]:
+def write_lock(
+    pyodide_dir: Path, wheel_files: Sequence[Path], deferred: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, Any]:
     """Rewrite ``pyodide_dir/pyodide-lock.json`` to list exactly ``wheel_files``; returns the lock.
+    ``deferred`` ({package: [dependencies]}) leaves those dependencies out of the package's ``depends`` (they stay in
+    the lock; see config.DEFERRED): a dependency not declared by the package stops the build.
 
     Written here, not by JupyterLite's lock tooling (tried 2026-12-07 against this build's 30 wheels):
     jupyterlite-pyodide-lock 0.1.1's PyodideLockAddon needs jupyterlite-core < 0.6 and jupyterlite-pyodide-kernel
@@ -239,6 +243,10 @@ def write_lock(pyodide_dir: Path, wheel_files: Sequence[Path]) -> dict[str, Any]
     dropped: dict[str, list[str]] = {}
     for path, (name, version, requires, imports) in sorted(metas.items(), key=lambda kv: canonical(kv[1][0])):
         depends, drop = _depends(requires, shipped)
+        later = set((deferred or {}).get(canonical(name), ()))
+        if later - set(depends):
+            raise LiteBuildError(f"{name} does not depend on {', '.join(sorted(later - set(depends)))} (DEFERRED)")
+        depends = [d for d in depends if d not in later]
         if drop:
             dropped[canonical(name)] = drop
         packages[canonical(name)] = {

@@ -1,0 +1,164 @@
+"""Patches of the shipped wheels' sources, applied at build time for the kernel's start-up.
+
+Each patch is a function from a member's bytes to its new bytes, listed in ``PATCHES`` by project and member; the
+build passes them to ``slim_wheel`` (the RECORD and the lock's sha256 follow) before the bytecode step compiles the
+result. A patch finds the exact text it replaces and stops the build if the text is not there once (a new pin's
+layout), and its output must still compile.
+
+``IPython/__init__.py`` (IPython 9.12) imports ``IPython.terminal.embed`` for one name, ``embed``: a terminal shell
+that pulls prompt_toolkit, IPython's terminal debugger and its key bindings, about a quarter of ``import
+pyodide_kernel`` in the browser, where no terminal exists and the kernel never embeds one. The patch resolves
+``IPython.embed`` on first use instead (a module ``__getattr__``, PEP 562), so ``from IPython import embed`` and
+``IPython.embed`` still give the same function, and ``IPython.terminal`` is imported only then.
+
+``ipywidgets/widgets/widget.py`` (ipywidgets 8.1) keeps four deprecated class attributes (``Widget.widgets``...)
+that warn unless read by traitlets' own class set-up, which it recognises by comparing the reading frame's file,
+``co_filename``, with ``inspect.getfile(HasTraits)``. The site ships traitlets as bytecode only: its module file is
+``traitlets.pyc`` while its code objects say ``traitlets.py``, so the test never matches and every widget class
+(111 at ``import ipywidgets``) raises four DeprecationWarnings, each walking the stack through ``pathlib``: a fifth
+of notebook 01's first cell in the kernel. The patch takes the file name from a code object of traitlets
+(``HasTraits.__init__.__code__.co_filename``), which is what the frames carry however traitlets is shipped; the
+warnings for a reader's own use of the attributes are unchanged.
+
+``piplite/piplite.py`` (piplite 0.8.6, the kernel's ``%pip``) imports micropip, its vendored ``packaging`` and
+``unittest.mock`` at the top, and the kernel imports piplite at start to set two options; micropip itself is used
+only when a reader installs a package. The patch imports those three on the first ``piplite.install`` (``%pip
+install``) instead: what that call does is unchanged.
+
+folioviz's own wheel gets a JSON twin of each of its data files (``folioviz/_data/eras.toml.json``...;
+:func:`add_toml_twins`), which ``folioviz.kernel.datafiles.load_toml`` reads in place of the TOML when it was made
+from the same bytes: Pyodide parses TOML in pure Python (tomllib), about 50 times slower than JSON, and notebook
+01's first widget reads five of these files.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from folioviz.kernel.datafiles import DataFileError, toml_twin
+from tools.lite.config import LiteBuildError
+from tools.lite.wheels import record_line, zip_bytes
+
+_EMBED_IMPORT = "from .terminal.embed import embed\n"
+_LAZY_EMBED = """
+
+# Patched by folioviz's lite build (tools/lite/patches.py): IPython.terminal (prompt_toolkit) is imported when
+# IPython.embed is first asked for, not with IPython; the browser kernel never embeds a terminal shell.
+def __getattr__(name):
+    if name == "embed":
+        from .terminal.embed import embed
+
+        return embed
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+"""
+
+
+def lazy_ipython_embed(data: bytes) -> bytes:
+    """IPython's ``__init__`` with ``embed`` imported on first use (module docstring)."""
+    text = data.decode()
+    if text.count(_EMBED_IMPORT) != 1 or "def __getattr__" in text:
+        raise LiteBuildError(
+            f"IPython/__init__.py: expected one {_EMBED_IMPORT.strip()!r} and no module __getattr__; "
+            "update tools/lite/patches.py for the new IPython pin"
+        )
+    text = text.replace(_EMBED_IMPORT, "") + _LAZY_EMBED
+    compile(text, "IPython/__init__.py", "exec")
+    return text.encode()
+
+
+_TRAITLETS_FILE = "TRAITLETS_FILE = inspect.getfile(HasTraits)\n"
+_TRAITLETS_CODE_FILE = (
+    "# Patched by folioviz's lite build (tools/lite/patches.py): the file name the frames of traitlets' code carry,\n"
+    "# also when traitlets ships as bytecode only (its module file is then traitlets.pyc).\n"
+    "TRAITLETS_FILE = HasTraits.__init__.__code__.co_filename\n"
+)
+
+
+def traitlets_file_from_code(data: bytes) -> bytes:
+    """ipywidgets' ``widget.py`` recognising traitlets' frames by their code's file name (module docstring)."""
+    text = data.decode()
+    if text.count(_TRAITLETS_FILE) != 1 or text.count("== TRAITLETS_FILE") != 4:
+        raise LiteBuildError(
+            f"ipywidgets/widgets/widget.py: expected one {_TRAITLETS_FILE.strip()!r} used four times; "
+            "update tools/lite/patches.py for the new ipywidgets pin"
+        )
+    text = text.replace(_TRAITLETS_FILE, _TRAITLETS_CODE_FILE)
+    compile(text, "ipywidgets/widgets/widget.py", "exec")
+    return text.encode()
+
+
+_PIPLITE_IMPORTS = (
+    "from unittest.mock import patch\n\n"
+    "import micropip\n"
+    "from micropip.package_index import CompatibilityLayer, ProjectInfo\n"
+    "from micropip.package_index import query_package as _MP_QUERY_PACKAGE\n"
+)
+_PIPLITE_LAZY_IMPORTS = '''
+
+def _import_micropip():
+    """Patched by folioviz's lite build (tools/lite/patches.py): micropip is imported on the first install, not
+    when the kernel starts."""
+    global patch, micropip, CompatibilityLayer, ProjectInfo, _MP_QUERY_PACKAGE
+    from unittest.mock import patch
+
+    import micropip
+    from micropip.package_index import CompatibilityLayer, ProjectInfo
+    from micropip.package_index import query_package as _MP_QUERY_PACKAGE
+
+'''
+_PIPLITE_INSTALL = '    """Invoke micropip.install with a patch to get data from local indexes"""\n'
+
+
+def lazy_piplite_micropip(data: bytes) -> bytes:
+    """piplite's module with micropip imported by its first install (module docstring)."""
+    text = data.decode()
+    if text.count(_PIPLITE_IMPORTS) != 1 or text.count(_PIPLITE_INSTALL) != 1 or "_import_micropip" in text:
+        raise LiteBuildError(
+            "piplite/piplite.py: expected its micropip imports and _install's docstring once each; "
+            "update tools/lite/patches.py for the new piplite"
+        )
+    text = text.replace(_PIPLITE_IMPORTS, _PIPLITE_LAZY_IMPORTS)
+    text = text.replace(_PIPLITE_INSTALL, _PIPLITE_INSTALL + "    _import_micropip()\n")
+    compile(text, "piplite/piplite.py", "exec")
+    return text.encode()
+
+
+# {project (canonical name): {member of its wheel: patch}}
+PATCHES: dict[str, dict[str, Callable[[bytes], bytes]]] = {
+    "ipython": {"IPython/__init__.py": lazy_ipython_embed},
+    "ipywidgets": {"ipywidgets/widgets/widget.py": traitlets_file_from_code},
+    "piplite": {"piplite/piplite.py": lazy_piplite_micropip},
+}
+
+
+TOML_DATA = re.compile(r"folioviz/_data/.+\.toml")
+
+
+def add_toml_twins(wheel: Path) -> int:
+    """Add to folioviz's ``wheel``, in place, the JSON twin of each of its data files (``<file>.toml.json``, made by
+    ``folioviz.kernel.datafiles.toml_twin``), with RECORD to match; returns how many were added."""
+    entries: list[tuple[str, bytes]] = []
+    twins: list[tuple[str, bytes]] = []
+    record_name, record = None, ""
+    with zipfile.ZipFile(wheel) as whl:
+        for info in whl.infolist():
+            if info.is_dir():
+                continue
+            data = whl.read(info)
+            if info.filename.endswith(".dist-info/RECORD"):
+                record_name, record = info.filename, data.decode()
+                continue
+            entries.append((info.filename, data))
+            if TOML_DATA.fullmatch(info.filename):
+                try:
+                    twins.append((info.filename + ".json", toml_twin(data)))
+                except DataFileError as exc:
+                    raise LiteBuildError(f"{wheel.name} {info.filename}: {exc}") from exc
+    if record_name is None or not twins:
+        raise LiteBuildError(f"{wheel.name}: no RECORD or no folioviz/_data/*.toml to give a JSON twin")
+    lines = [line for line in record.splitlines() if line] + [record_line(name, data) for name, data in twins]
+    wheel.write_bytes(zip_bytes([*entries, *twins, (record_name, ("\n".join(lines) + "\n").encode())]))
+    return len(twins)
