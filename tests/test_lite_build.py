@@ -130,14 +130,65 @@ def test_pygments_slimming_refuses_an_unknown_lexer(tmp_path):
         build_lite.pygments_lexers_kept(_pygments_wheel(tmp_path), ["python", "cobol"])
 
 
-def test_jedi_keeps_a_stub_in_third_party():
-    """jedi 0.19 lists typeshed/third_party at start: the slimming must leave that folder one file."""
-    cut = [re.compile(p) for p in build_lite.SLIM["jedi"]]
-    kept = "jedi/third_party/typeshed/third_party/2/enum.pyi"
-    assert not any(p.fullmatch(kept) for p in cut)
-    for gone in ("jedi/third_party/typeshed/third_party/2and3/six/__init__.pyi", "jedi/third_party/django-stubs/x"):
-        assert any(p.fullmatch(gone) for p in cut), gone
-    assert not any(p.fullmatch("jedi/third_party/typeshed/stdlib/3/os/__init__.pyi") for p in cut)
+def test_the_site_ships_no_jedi_and_the_kernel_completes_with_ipython():
+    """No jedi or parso pinned or prefetched; pyodide-kernel's shell leaves ``use_jedi`` to IPython
+    (tools/lite/patches.py); a new pyodide-kernel without the line stops the build."""
+    from tools.lite.patches import PATCHES, completer_without_jedi
+
+    assert not {"jedi", "parso"} & {w.name for w in build_lite.read_wheels()}
+    assert "jedi" not in build_lite.PREFETCH
+    assert PATCHES["pyodide-kernel"] == {"pyodide_kernel/interpreter.py": completer_without_jedi}
+    shell = b"class Interpreter:\n    def __init__(self):\n        self.Completer.use_jedi = True\n        self.x = 1\n"
+    patched = completer_without_jedi(shell).decode()
+    assert "use_jedi = True" not in patched and "self.x = 1" in patched
+    compile(patched, "interpreter.py", "exec")
+    with pytest.raises(build_lite.LiteBuildError, match=r"expected one 'self\.Completer\.use_jedi = True'"):
+        completer_without_jedi(b"class Interpreter:\n    pass\n")
+
+
+def test_ipythons_terminal_shell_is_cut_to_stand_ins_that_say_so():
+    """No prompt_toolkit or wcwidth pinned; every module of IPython/terminal is cut but the package and its list of
+    event-loop hooks (the kernel imports both), and each importable one has a stand-in naming it."""
+    from tools.lite.cuts import module_stand_in
+
+    assert not {"prompt-toolkit", "wcwidth"} & {w.name for w in build_lite.read_wheels()}
+    cut = [re.compile(p) for p in build_lite.SLIM["ipython"]]
+    for kept in (
+        "IPython/terminal/__init__.py",
+        "IPython/terminal/pt_inputhooks/__init__.py",
+        "IPython/core/debugger.py",
+    ):
+        assert not any(p.fullmatch(kept) for p in cut), kept
+    stand_ins = build_lite.STAND_INS["ipython"]
+    for member in (*stand_ins, "IPython/terminal/shortcuts/auto_match.py"):
+        assert any(p.fullmatch(member) for p in cut), member
+    assert "IPython/terminal/embed.py" in stand_ins and "IPython/terminal/shortcuts/__init__.py" in stand_ins
+    source = module_stand_in("IPython/terminal/shortcuts/__init__.py", "no terminal")
+    with pytest.raises(
+        ModuleNotFoundError, match=r"IPython\.terminal\.shortcuts is not in this browser build.*make lab"
+    ):
+        exec(source, {})
+
+
+def test_the_kernels_worker_no_longer_installs_jedi(tmp_path):
+    from tools.lite.patches import WORKER_PACKAGES, worker_without_jedi
+
+    static = tmp_path / "static"
+    static.mkdir()
+    for name in ("comlink.worker.1.js", "coincident.worker.2.js"):
+        (static / name).write_text(f"async initKernel(e){{for(let e of{WORKER_PACKAGES})t.includes(e)}}")
+    (static / "remoteEntry.3.js").write_text("no packages here")
+    assert worker_without_jedi(static) == 2
+    for name in ("comlink.worker.1.js", "coincident.worker.2.js"):
+        assert (
+            (static / name).read_text() == 'async initKernel(e){for(let e of["ipykernel","comm","pyodide-kernel",'
+            '"ipython"])t.includes(e)}'
+        )
+    with pytest.raises(build_lite.LiteBuildError, match=r"no script of .* names"):
+        worker_without_jedi(static)  # patched already: a new extension without the list stops the build
+    (static / "other.js").write_text('const x = ["jedi"];')
+    with pytest.raises(build_lite.LiteBuildError, match=r"other\.js: expected jedi named once"):
+        worker_without_jedi(static)
 
 
 def test_dependencies_are_evaluated_for_pyodide_and_limited_to_shipped_wheels():

@@ -181,20 +181,20 @@ def test_the_site_keeps_within_its_size_budget(lite_dir):
     wheels = [p.name.split("-")[0].lower() for p in (lite_dir / PYODIDE_DIR).glob("*.whl")]
     assert len(wheels) == len(set(wheels)), f"a package is shipped twice: {sorted(wheels)}"
     pyodide = lite_dir / PYODIDE_DIR
-    with zipfile.ZipFile(next(pyodide.glob("jedi-*.whl"))) as whl:
-        stubs = [n for n in whl.namelist() if "django-stubs" in n or "/typeshed/third_party/2and3/" in n]
-    assert stubs == [], f"jedi ships stubs it never reads: {stubs[:3]}"
+    # No jedi or parso (1.2 MB): Tab completes with IPython's own completer (tools/lite/patches.py)
+    assert not [w for w in wheels if w in ("jedi", "parso")], "jedi is back in the site"
     with zipfile.ZipFile(next(pyodide.glob("pygments-*.whl"))) as whl:
         lexers = [n for n in whl.namelist() if n.startswith("pygments/lexers/")]
     python = {"pygments/lexers/python.py", "pygments/lexers/python.pyc"}  # .pyc alone once compiled (bytecode.py)
     assert python & set(lexers) and len(lexers) < 40, f"{len(lexers)} pygments lexer modules"
-    for project, prefixes in {
-        "ipython": ("IPython/sphinxext/", "IPython/testing/plugin/", "IPython/terminal/pt_inputhooks/qt"),
-        "prompt_toolkit": ("prompt_toolkit/contrib/telnet/", "prompt_toolkit/input/win32"),
-    }.items():
-        with zipfile.ZipFile(next(pyodide.glob(f"{project}-*.whl"))) as whl:
-            left = [n for n in whl.namelist() if n.startswith(prefixes)]
-        assert left == [], f"{project} ships parts for other places than a browser kernel: {left[:3]}"
+    # No prompt_toolkit or wcwidth (0.45 MB): IPython's terminal shell is cut to stand-ins (config.STAND_INS)
+    assert not [w for w in wheels if w in ("prompt_toolkit", "wcwidth")], "prompt_toolkit is back in the site"
+    prefixes = ("IPython/sphinxext/", "IPython/testing/plugin/", "IPython/terminal/pt_inputhooks/qt")
+    with zipfile.ZipFile(next(pyodide.glob("ipython-*.whl"))) as whl:
+        left = [n for n in whl.namelist() if n.startswith(prefixes)]
+        shell = whl.read("IPython/terminal/interactiveshell.py")
+    assert left == [], f"ipython ships parts for other places than a browser kernel: {left[:3]}"
+    assert b"not in this browser build" in shell and len(shell) < 1000, "IPython's terminal shell is back"
 
 
 def test_the_wheels_carry_bytecode_for_pyodides_python(lite_dir):
@@ -228,10 +228,8 @@ def test_the_wheels_carry_bytecode_for_pyodides_python(lite_dir):
             if wheel.name.startswith("folioviz-"):
                 modules = [n for n in names if n.endswith(".py")]
                 assert modules and not [n for n in names if n.endswith(".pyc") and "/__pycache__/" not in n]
-    for project in ("folioviz", "ipython", "ipywidgets", "traitlets", "jedi", "parso", "plotly"):
+    for project in ("folioviz", "ipython", "ipywidgets", "traitlets", "plotly"):
         assert compiled.get(project), f"no bytecode in the {project} wheel: {compiled}"
-    # prompt_toolkit is IPython's terminal shell's, which the kernel no longer imports (tools/lite/patches.py).
-    assert not compiled.get("prompt_toolkit"), "the kernel imports IPython's terminal shell again"
     with zipfile.ZipFile(pyodide / "python_stdlib.zip") as stdlib:
         pycs = {n: stdlib.read(n)[:8] for n in stdlib.namelist() if n.endswith(".pyc")}
         names = set(stdlib.namelist())
@@ -472,17 +470,17 @@ machinery.SourceFileLoader.source_to_code = source_to_code
 print("from source:", [p for p in compiled if "site-packages" in p], type(plotly.__loader__).__name__)"""
 
 
-# What the kernel's start-up leaves for later (tools/lite/patches.py, config.DEFERRED): IPython's terminal shell and
-# micropip are not imported and plotly not installed until asked for; then they are there (plotly through folioviz's
-# finder, micropip through %pip).
+# What the kernel's start-up leaves for later (tools/lite/patches.py, config.DEFERRED): micropip is not imported and
+# plotly not installed until asked for; then they are there (plotly through folioviz's finder, micropip through %pip).
+# IPython's terminal shell is not imported at start, and asking for it says the browser build has none (STAND_INS).
 START_UP_PROBE = """import os, sys, sysconfig
 from folioviz import MappingWordWidget
 site = sysconfig.get_paths()["purelib"]
 later = ("IPython.terminal.embed", "prompt_toolkit", "micropip", "plotly")
 before = ([m for m in later if m in sys.modules], os.path.isdir(site + "/plotly"))
-from IPython import embed
+exec("try:\\n    from IPython import embed\\nexcept ImportError as error:\\n    embed = str(error).split(':')[0]")
 import folioviz.render.figures
-after = (embed.__module__, folioviz.render.figures.go.Figure.__module__, os.path.isdir(site + "/plotly"))
+after = (embed, folioviz.render.figures.go.Figure.__module__, os.path.isdir(site + "/plotly"))
 print("at start:", before, "asked for:", after)"""
 
 
@@ -501,7 +499,8 @@ def test_the_kernel_starts_light_and_imports_the_shipped_bytecode(lite_page):
     lite.open("01_the_mapping_word.ipynb")
     run_own_cell(lite, START_UP_PROBE)
     expect(lite.page.locator(".jp-OutputArea-output", has_text="at start:")).to_have_text(
-        "at start: ([], False) asked for: ('IPython.terminal.embed', 'plotly.graph_objs._figure', True)",
+        "at start: ([], False) asked for: ('IPython.terminal.embed is not in this browser build of folioviz', "
+        "'plotly.graph_objs._figure', True)",
         timeout=120_000,
     )
     run_own_cell(lite, BYTECODE_PROBE)
@@ -514,6 +513,39 @@ def test_the_kernel_starts_light_and_imports_the_shipped_bytecode(lite_page):
     expect(lite.page.locator(".jp-OutputArea-output", has_text="deprecations:")).to_have_text(
         "deprecations: 0 1", timeout=120_000
     )
+    assert_clean(lite)
+
+
+# A live object of the reader's own, whose attributes Tab should offer (one line: the cell is typed).
+LIVE_OBJECT = 'probe = type("Probe", (), {"alpha_one": 1, "alpha_two": 2})()'
+
+
+def test_tab_completes_with_ipythons_own_completer(lite_page):
+    """The site ships no jedi (tools/lite/patches.py): Tab offers IPython's own completions, a module's names and a
+    live object's attributes, and the kernel never imported jedi."""
+    lite = lite_page
+    page = lite.page
+    lite.open("00_start_here.ipynb")
+    run_own_cell(lite, 'import sys, folioviz; print("jedi:", "jedi" in sys.modules, get_ipython().Completer.use_jedi)')
+    expect(page.locator(".jp-OutputArea-output", has_text="jedi:")).to_have_text("jedi: False False", timeout=120_000)
+    run_own_cell(lite, LIVE_OBJECT)
+    for typed, offered in (("folioviz.dec", ("decode",)), ("probe.alpha_", ("alpha_one", "alpha_two"))):
+        page.keyboard.press("Escape")
+        page.keyboard.press("b")
+        page.keyboard.press("Enter")
+        page.keyboard.type(typed)
+        page.keyboard.press("Tab")
+        items = page.locator(".jp-Completer .jp-Completer-item")
+        editor = page.locator(".jp-Notebook .jp-Cell.jp-mod-active .cm-content")
+        if len(offered) == 1:  # one completion: JupyterLab inserts it (or lists it, if the kernel sent more)
+            both = items.filter(has_text=offered[0]).or_(editor.filter(has_text=f".{offered[0]}"))
+            expect(both.first, f"Tab after {typed} offered no {offered[0]}").to_be_visible(timeout=60_000)
+        else:
+            for name in offered:
+                expect(items.filter(has_text=name), f"Tab after {typed} offered no {name}").to_have_count(
+                    1, timeout=60_000
+                )
+        page.keyboard.press("Escape")
     assert_clean(lite)
 
 

@@ -30,19 +30,23 @@ Where each piece comes from, all by pinned version and hash (a mismatch stops th
   bitstring is pinned to 4.4 because bitstring 5 needs ``tibs``, which has no WebAssembly wheel; bitarray is
   PyPI's own build for Pyodide's ABI. Eight wheels are slimmed after the check (files the browser kernel
   never uses: plotly.js and FigureWidget's bundle, the labextensions that the site serves anyway, sample data sets,
-  tests, jedi's stubs of Python 2, Django and third-party packages, pygments' lexers of languages nothing here
-  highlights, narwhals' code for the data-frame libraries the site does not ship, IPython's Sphinx extension and
-  desktop GUI event-loop hooks, prompt_toolkit's Windows console and SSH/Telnet servers); the lock lists the
-  slimmed wheel's own sha256. plotly keeps the Python classes of the trace types the site's plotly.js draws
-  (``PLOTLY_TRACES``, plotly.js's cartesian bundle: 2-D charts) and of the layout parts they use; the other
-  trace types, the 3-D, map, polar and Smith subplots, ``plotly.express`` and ``plotly.figure_factory`` (both need
-  numpy, which the site does not ship) and ``FigureWidget`` are stand-ins that raise an ImportError saying they
-  are not in the browser build and that ``make lab`` has them (``tools/lite/plotly_slim.py``: 3.7 MB of wheel
-  to 1.4 MB). Why not more: plotly's docstrings stay, since in an offline site ``go.Scatter?`` and the
-  completer's documentation are the only plotly reference a reader has (stripping the properties' docstrings
-  would save 0.3 MB). The site is held to a size budget (``SITE_BUDGET_BYTES``, checked by tests/lite). No
-  nbformat is shipped: folioviz's figures display their own mime bundle (``FolioFigure``), so nothing in the
-  kernel imports it.
+  tests, pygments' lexers of languages nothing here highlights, narwhals' code for the data-frame libraries the site
+  does not ship, IPython's Sphinx extension, desktop GUI event-loop hooks and terminal shell); the lock lists the
+  slimmed wheel's own sha256. Not shipped although IPython declares them: jedi and parso (1.2 MB; Tab completes
+  with IPython's own completer, which offers the names of modules and live objects, keys and arguments but infers
+  nothing from code not yet run; ``tools/lite/patches.py`` makes the kernel leave ``use_jedi`` to IPython and its
+  worker stop installing jedi) and prompt_toolkit with wcwidth (0.5 MB; IPython's terminal shell, for
+  ``IPython.embed()`` and the terminal debugger: a browser kernel has no terminal, and ``IPython/terminal``'s
+  modules are stand-ins that say so, ``STAND_INS``; the kernel imports only the package and its list of event-loop
+  hooks, and ``%debug`` is IPython.core's debugger). plotly keeps the Python classes of the trace types the site's
+  plotly.js draws (``PLOTLY_TRACES``, plotly.js's cartesian bundle: 2-D charts) and of the layout parts they use; the
+  other trace types, the 3-D, map, polar and Smith subplots, ``plotly.express`` and ``plotly.figure_factory`` (both
+  need numpy, which the site does not ship) and ``FigureWidget`` are stand-ins that raise an ImportError saying they
+  are not in the browser build and that ``make lab`` has them (``tools/lite/plotly_slim.py``: 3.7 MB of wheel to 1.4
+  MB). Why not more: plotly's docstrings stay, since in an offline site ``go.Scatter?`` and the completer's
+  documentation are the only plotly reference a reader has (stripping the properties' docstrings would save 0.3 MB).
+  The site is held to a size budget (``SITE_BUDGET_BYTES``, checked by tests/lite). No nbformat is shipped: folioviz's
+  figures display their own mime bundle (``FolioFigure``), so nothing in the kernel imports it.
 * the kernel's own wheels (piplite, pyodide-kernel and the ipykernel/widgetsnbextension shims) from the
   ``jupyterlite-pyodide-kernel`` package of the build environment, checked against pinned sha256 too;
 * folioviz: a wheel built from this checkout.
@@ -72,12 +76,13 @@ kernel load folioviz and everything it needs, from the site, by itself.
 
 Start-up. The notebook shows as soon as JupyterLab has loaded; the kernel boots behind it, in its worker, one
 Python thread: Pyodide starts, unpacks the kernel's wheels, imports the kernel, then runs the first cells. The kernel's
-own packages (ipykernel, comm, pyodide-kernel, jedi, IPython, piplite, micropip) are fetched in parallel while Pyodide
+own packages (ipykernel, comm, pyodide-kernel, IPython, piplite, micropip) are fetched in parallel while Pyodide
 starts (``loadPyodideOptions.packages``), instead of one after another. The rest is cut from that thread's path
 (``tools/lite/patches.py``, each patch checked against the exact text it replaces, or the build stops):
 
-* IPython's ``__init__`` imports its terminal shell (prompt_toolkit) only when ``IPython.embed`` is asked for, and
-  piplite imports micropip only on the first ``%pip install``: neither is used by a kernel starting;
+* IPython's ``__init__`` imports its terminal shell only when ``IPython.embed`` is asked for (a stand-in in the
+  site), and piplite imports micropip only on the first ``%pip install``: neither is used by a kernel starting;
+* the kernel neither installs nor imports jedi (not shipped; IPython's completer imported it as the kernel started);
 * ipywidgets recognises traitlets' class set-up by its code's file name, which stays right with traitlets shipped as
   bytecode only (it compared it with ``traitlets.pyc`` and warned eight times per widget class at import);
 * folioviz's data files get a JSON twin in its wheel, which ``load_toml`` reads in place of the TOML when made from

@@ -53,6 +53,7 @@ from tools.lite.config import (
     PYODIDE_DIR,
     ROOT,
     SLIM,
+    STAND_INS,
     STDLIB_CUT,
     STDLIB_KEPT_CODECS,
     LiteAssetsUnavailableError,
@@ -61,8 +62,8 @@ from tools.lite.config import (
     lite_config,
     read_wheels,
 )
-from tools.lite.cuts import check_in_pyodide, slim_stdlib
-from tools.lite.patches import PATCHES, add_toml_twins
+from tools.lite.cuts import check_in_pyodide, module_stand_in, slim_stdlib
+from tools.lite.patches import PATCHES, add_toml_twins, worker_without_jedi
 from tools.lite.plotly_slim import slim_plotly
 from tools.lite.wheels import build_folioviz_wheel, fetch_wheels, slim_pygments, slim_wheel, write_lock
 from tools.pinned import Wheel
@@ -148,7 +149,8 @@ def stage_pyodide(
                 fetched[wheel.name], target, SLIM[wheel.name], PLOTLY_TRACES, PLOTLY_SUBPLOTS_CUT
             )
         elif wheel.name in SLIM or wheel.name in PATCHES:
-            cut = slim_wheel(fetched[wheel.name], target, SLIM.get(wheel.name, ()), PATCHES.get(wheel.name))
+            stand_ins = {m: module_stand_in(m, why) for m, why in STAND_INS.get(wheel.name, {}).items()}
+            cut = slim_wheel(fetched[wheel.name], target, SLIM.get(wheel.name, ()), PATCHES.get(wheel.name), stand_ins)
             if wheel.name in SLIM:
                 slimmed[wheel.name] = cut
         else:
@@ -197,6 +199,8 @@ def finish_site(site: Path) -> tuple[int, dict[str, int]]:
     favicon = site / "lab" / "favicon.ico"
     if favicon.is_file():
         chunks_cut["favicon sizes over 48 px"] = slim_favicon(favicon)
+    # The kernel's worker installs jedi before importing the kernel; the site ships none (IPython completes alone).
+    worker_without_jedi(site / "extensions" / KERNEL_EXTENSION / "static")
     # The kernel's settings schema names Pyodide's CDN as the default pyodideUrl (jupyter-lite.json overrides
     # it); point the default at the site's own copy too, so no setting anywhere names a CDN.
     schema = site / "extensions" / KERNEL_EXTENSION / "static" / "schema" / "kernel.v0.schema.json"

@@ -89,28 +89,33 @@ SLIM = {
     ),
     "anywidget": (r"anywidget-[^/]+\.data/data/share/.*", r"anywidget/(nbextension|labextension)/.*"),
     "ipywidgets": (r"ipywidgets/tests/.*", r"ipywidgets/widgets/tests/.*"),
-    # Parts of IPython and prompt_toolkit for other places than a browser kernel (none is imported by the kernel or
-    # a notebook: the bytecode step would fail on a missing one): IPython's Sphinx extension and the plugins of its
-    # own test suite, the terminal's event-loop hooks for desktop GUI toolkits (Qt, GTK, Tk, wx, macOS, GLUT,
-    # pyglet; the kernel has its own), prompt_toolkit's Windows console code and its SSH and Telnet servers.
+    # Parts of IPython for other places than a browser kernel (none is imported by the kernel or a notebook: the
+    # bytecode step would fail on a missing one): IPython's Sphinx extension and the plugins of its own test suite, the
+    # terminal's event-loop hooks for desktop GUI toolkits (Qt, GTK, Tk, wx, macOS, GLUT, pyglet; the kernel has its
+    # own), and its terminal shell (prompt_toolkit's: the site ships neither prompt_toolkit nor wcwidth), whose modules
+    # are stand-ins that say so (STAND_INS). The kernel imports IPython.terminal's package and its pt_inputhooks' list.
     "ipython": (
         r"IPython/sphinxext/.*",
         r"IPython/testing/plugin/.*",
         r"IPython/terminal/pt_inputhooks/(?:glut|gtk\d?|osx|pyglet|qt|tk|wx)\.py",
+        r"IPython/terminal/(?!__init__\.py$|pt_inputhooks/).*",
     ),
-    "prompt-toolkit": (
-        r"prompt_toolkit/contrib/(?:ssh|telnet)/.*",
-        r"prompt_toolkit/(?:input|output|eventloop)/(?:win32|win32_pipe|conemu|windows10)\.py",
-        r"prompt_toolkit/win32_types\.py",
-    ),
-    # jedi (IPython's completer) reads typeshed's stubs of the standard library for Python 3: the stubs of Python 2,
-    # of third-party packages the site does not ship (requests, six, paramiko...) and of Django are never read.
-    # One stub of third_party/ is kept: jedi 0.19 lists that folder at start and fails if it is missing.
-    "jedi": (
-        r"jedi/third_party/django-stubs/.*",
-        r"jedi/third_party/typeshed/stdlib/2/.*",
-        r"jedi/third_party/typeshed/third_party/(?!2/enum\.pyi$).*",
-    ),
+}
+
+# Modules cut from a wheel and replaced by a stand-in whose import raises ModuleNotFoundError saying the module is not
+# in the browser build, and why (tools/lite/cuts.py module_stand_in): {project: {member: why}}. IPython's terminal
+# shell (IPython.embed, the terminal debugger, TerminalInteractiveShell...) needs a terminal, which a browser kernel
+# does not have, and prompt_toolkit; IPython's __init__ imports it only when IPython.embed is asked for
+# (tools/lite/patches.py), and the kernel's own debugger (%debug) is IPython.core.debugger's.
+_NO_TERMINAL = "the browser kernel has no terminal, and IPython's terminal shell (prompt_toolkit) is not shipped"
+STAND_INS = {
+    "ipython": {
+        **{
+            f"IPython/terminal/{module}.py": _NO_TERMINAL
+            for module in ("embed", "interactiveshell", "ipapp", "debugger", "magics", "prompts", "ptutils")
+        },
+        "IPython/terminal/shortcuts/__init__.py": _NO_TERMINAL,
+    }
 }
 
 # narwhals (plotly's validators import it to read data frames): the code for each data-frame library (pandas,
@@ -183,8 +188,9 @@ BYTECODE_KEEP_SOURCE = ("folioviz",)
 DEFERRED = {"folioviz": ("plotly",)}
 
 # Packages the kernel needs before its first cell: fetched in parallel while Pyodide boots.
-# (The kernel installs each of ipykernel, comm, pyodide-kernel, jedi and ipython one after another unless listed.)
-PREFETCH = ("micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython", "widgetsnbextension")
+# (The kernel installs each of ipykernel, comm, pyodide-kernel and ipython one after another unless listed; it listed
+# jedi too, which the site does not ship: tools/lite/patches.py worker_without_jedi.)
+PREFETCH = ("micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "ipython", "widgetsnbextension")
 
 # Front-end extensions copied into the site (from the build environment's share/jupyter/labextensions).
 # jupyterlab-plotly is not among them: its one chunk bundles the full plotly.js (4.8 MB); the site's own renderer

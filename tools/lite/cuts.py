@@ -36,6 +36,16 @@ def stdlib_stand_in(module: str, why: str) -> bytes:
     return f"raise ModuleNotFoundError({text!r}, name={module!r})\n".encode()
 
 
+def module_stand_in(member: str, why: str) -> bytes:
+    """The source of a stand-in for a wheel's module ``member`` (a path such as ``IPython/terminal/embed.py``):
+    importing it says the module is not in the browser build, why, and where to find it."""
+    module = member.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+    text = (
+        f"{module} is not in this browser build of folioviz: {why}. Run the workbook in JupyterLab (`make lab`) for it."
+    )
+    return f"raise ModuleNotFoundError({text!r}, name={module!r})\n".encode()
+
+
 def slim_stdlib(path: Path, codecs: Sequence[str], modules: Mapping[str, str]) -> int:
     """Rewrite the standard library's zip ``path`` without the codecs of ``encodings/`` not named in ``codecs``
     and with ``modules`` (a module or package: why it cannot work here) cut to a stand-in that says so; returns

@@ -9,7 +9,8 @@ layout), and its output must still compile.
 that pulls prompt_toolkit, IPython's terminal debugger and its key bindings, about a quarter of ``import
 pyodide_kernel`` in the browser, where no terminal exists and the kernel never embeds one. The patch resolves
 ``IPython.embed`` on first use instead (a module ``__getattr__``, PEP 562), so ``from IPython import embed`` and
-``IPython.embed`` still give the same function, and ``IPython.terminal`` is imported only then.
+``IPython.embed`` still import ``IPython.terminal.embed``, only then. (The site ships no prompt_toolkit: that module
+is a stand-in saying the browser kernel has no terminal, config.STAND_INS.)
 
 ``ipywidgets/widgets/widget.py`` (ipywidgets 8.1) keeps four deprecated class attributes (``Widget.widgets``...)
 that warn unless read by traitlets' own class set-up, which it recognises by comparing the reading frame's file,
@@ -24,6 +25,14 @@ warnings for a reader's own use of the attributes are unchanged.
 ``unittest.mock`` at the top, and the kernel imports piplite at start to set two options; micropip itself is used
 only when a reader installs a package. The patch imports those three on the first ``piplite.install`` (``%pip
 install``) instead: what that call does is unchanged.
+
+``pyodide_kernel/interpreter.py`` (pyodide-kernel 0.8.6) sets ``Completer.use_jedi = True`` on its shell, and the
+kernel's worker (``@jupyterlite/pyodide-kernel-extension`` 0.8.6) installs jedi before it imports the kernel. The site
+ships no jedi (nor parso, its parser: 1.2 MB of wheels, and ``import jedi`` in IPython's completer as the kernel
+started): the patch leaves the choice to IPython, whose ``use_jedi`` defaults to whether jedi imports, so Tab offers
+IPython's own completions (names, attributes and keys of live objects, modules, paths, a call's arguments), and
+:func:`worker_without_jedi` takes jedi out of the worker's list of packages to install (it would fail on a package
+the lock does not name).
 
 folioviz's own wheel gets a JSON twin of each of its data files (``folioviz/_data/eras.toml.json``...;
 :func:`add_toml_twins`), which ``folioviz.kernel.datafiles.load_toml`` reads in place of the TOML when it was made
@@ -126,11 +135,60 @@ def lazy_piplite_micropip(data: bytes) -> bytes:
     return text.encode()
 
 
+_USE_JEDI = "        self.Completer.use_jedi = True\n"
+_USE_JEDI_DEFAULT = (
+    "        # Patched by folioviz's lite build (tools/lite/patches.py): the browser build ships no jedi; IPython's\n"
+    "        # Completer.use_jedi defaults to whether jedi imports, so completion is IPython's own.\n"
+)
+
+
+def completer_without_jedi(data: bytes) -> bytes:
+    """pyodide-kernel's shell leaving ``Completer.use_jedi`` to IPython (module docstring)."""
+    text = data.decode()
+    if text.count(_USE_JEDI) != 1:
+        raise LiteBuildError(
+            f"pyodide_kernel/interpreter.py: expected one {_USE_JEDI.strip()!r}; "
+            "update tools/lite/patches.py for the new pyodide-kernel"
+        )
+    text = text.replace(_USE_JEDI, _USE_JEDI_DEFAULT)
+    compile(text, "pyodide_kernel/interpreter.py", "exec")
+    return text.encode()
+
+
+# The packages the kernel's worker installs one by one before ``import pyodide_kernel`` (unless prefetched).
+WORKER_PACKAGES = '["ipykernel","comm","pyodide-kernel","jedi","ipython"]'
+WORKER_PACKAGES_NO_JEDI = '["ipykernel","comm","pyodide-kernel","ipython"]'
+
+
+def worker_without_jedi(static: Path) -> int:
+    """Take jedi out of the packages the kernel's worker installs at start, in each script of the kernel extension's
+    ``static`` folder that names it (its two workers and its in-page fallback); returns the number of files patched.
+    Stops the build unless every script naming ``"jedi"`` holds the list exactly once."""
+    patched = 0
+    for script in sorted(static.glob("*.js")):
+        text = script.read_text()
+        if '"jedi"' not in text:
+            continue
+        if text.count(WORKER_PACKAGES) != 1 or text.count('"jedi"') != 1:
+            raise LiteBuildError(
+                f"{script.name}: expected jedi named once, in {WORKER_PACKAGES}; update tools/lite/patches.py "
+                "(worker_without_jedi) for the new @jupyterlite/pyodide-kernel-extension"
+            )
+        script.write_text(text.replace(WORKER_PACKAGES, WORKER_PACKAGES_NO_JEDI))
+        patched += 1
+    if not patched:
+        raise LiteBuildError(
+            f"no script of {static} names {WORKER_PACKAGES}: update tools/lite/patches.py (worker_without_jedi)"
+        )
+    return patched
+
+
 # {project (canonical name): {member of its wheel: patch}}
 PATCHES: dict[str, dict[str, Callable[[bytes], bytes]]] = {
     "ipython": {"IPython/__init__.py": lazy_ipython_embed},
     "ipywidgets": {"ipywidgets/widgets/widget.py": traitlets_file_from_code},
     "piplite": {"piplite/piplite.py": lazy_piplite_micropip},
+    "pyodide-kernel": {"pyodide_kernel/interpreter.py": completer_without_jedi},
 }
 
 

@@ -83,19 +83,59 @@ def check_plotly() -> None:
 def check_completer() -> None:
     import plotly.graph_objects as go
 
-    # The completer (IPython's, with jedi) still offers go's names, the cut ones too, without an error.
+    # The completer (IPython's own: the site ships no jedi) still offers go's names, the cut ones too, without an
+    # error; and a module's names and a live object's attributes (what jedi offered before).
     from IPython.core.completer import provisionalcompleter
     from IPython.core.interactiveshell import InteractiveShell
 
+    import folioviz
+
     shell = InteractiveShell.instance()
-    shell.user_ns["go"] = go
-    for typed, wanted in (("go.Sca", "Scatter"), ("go.sca", "scatter"), ("go.scatter3d.", ""), ("go.Bar(", "")):
+    shell.user_ns.update(go=go, folioviz=folioviz, probe=type("Probe", (), {"alpha_one": 1})())
+    cases = [("go.Sca", "Scatter"), ("go.sca", "scatter"), ("go.scatter3d.", ""), ("go.Bar(", "")]
+    cases += [("folioviz.dec", "decode"), ("probe.al", "alpha_one"), ("folioviz.decode(", "word=")]
+    for typed, wanted in cases:
         with provisionalcompleter():
             found = expect_ok(
                 typed, lambda typed=typed: [c.text for c in shell.Completer.completions(typed, len(typed))]
             )
+        found = found and [text.rsplit(".", 1)[-1] for text in found]  # type: ignore[attr-defined]
         if wanted and found is not None and wanted not in found:  # type: ignore[operator]
             problems.append(f"completing {typed} offers {found} (no {wanted})")
+
+
+def check_no_jedi() -> None:
+    # jedi and parso are not shipped (tools/lite/patches.py): IPython's completer found no jedi.
+    from IPython.core import completer
+
+    for name in ("jedi", "parso"):
+        try:
+            __import__(name)
+            problems.append(f"{name} imports, but the site should not ship it")
+        except ImportError:
+            pass
+    if completer.JEDI_INSTALLED:
+        problems.append("IPython's completer found jedi")
+
+
+def check_no_terminal() -> None:
+    # IPython's terminal shell is cut (no prompt_toolkit, no wcwidth): asking for it says so; the kernel's debugger
+    # (IPython.core.debugger, %debug) needs none of it.
+    import IPython
+    from IPython.core.debugger import Pdb
+
+    for name in ("prompt_toolkit", "wcwidth"):
+        try:
+            __import__(name)
+            problems.append(f"{name} imports, but the site should not ship it")
+        except ImportError:
+            pass
+    expect_not_shipped("IPython.embed", lambda: IPython.embed)
+    expect_not_shipped("from IPython import embed", lambda: exec("from IPython import embed", {}))
+    expect_not_shipped("TerminalInteractiveShell", lambda: __import__("IPython.terminal.interactiveshell"))
+    expect_not_shipped("IPython.terminal.debugger", lambda: __import__("IPython.terminal.debugger"))
+    expect_ok("IPython.core.debugger.Pdb()", Pdb)
+    expect_ok("pt_inputhooks", lambda: __import__("IPython.terminal.pt_inputhooks").terminal.pt_inputhooks.backends)
 
 
 def check_folioviz() -> None:
@@ -156,7 +196,15 @@ def check_narwhals() -> None:
 CUT_NARWHALS = {"_pandas_like", "_arrow", "_polars", "_spark_like", "_dask", "_duckdb", "_ibis", "_sql"}
 
 try:
-    for check in (check_plotly, check_completer, check_folioviz, check_stdlib, check_narwhals):
+    for check in (
+        check_plotly,
+        check_completer,
+        check_no_jedi,
+        check_no_terminal,
+        check_folioviz,
+        check_stdlib,
+        check_narwhals,
+    ):
         check()
 except Exception as error:  # the script itself failed: say where
     import traceback
