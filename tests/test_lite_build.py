@@ -846,3 +846,49 @@ def test_the_piplite_patch_imports_micropip_on_first_install():
     assert body.index("_import_micropip()") < body.index("await micropip.install"), body
     with pytest.raises(build_lite.LiteBuildError, match=r"update tools/lite/patches\.py"):
         lazy_piplite_micropip(patched.encode())
+
+
+def test_plotlys_property_docstrings_are_cut_and_the_constructors_kept():
+    """tools/lite/plotly_slim.py: a graph object's property getters lose their docstrings; its class, its constructor
+    (which documents every argument) and its setters keep theirs, and the module still compiles."""
+    from tools.lite.plotly_slim import strip_property_docstrings
+
+    source = b'''class Bar(_BaseTraceType):
+    """A bar."""
+
+    @property
+    def orientation(self):
+        """
+        Sets the orientation of the bars.
+
+        Returns
+        -------
+        Any
+        """
+        return self["orientation"]
+
+    @orientation.setter
+    def orientation(self, val):
+        self["orientation"] = val
+
+    @property
+    def _prop_descriptions(self):
+        return """orientation: the orientation"""
+
+    def __init__(self, orientation=None):
+        """
+        Parameters
+        ----------
+        orientation
+            Sets the orientation of the bars.
+        """
+        self.orientation = orientation
+'''
+    stripped = strip_property_docstrings(source).decode()
+    namespace: dict[str, object] = {"_BaseTraceType": dict}
+    exec(stripped, namespace)
+    bar = namespace["Bar"]
+    assert bar.orientation.__doc__ is None  # type: ignore[attr-defined]
+    assert bar.__doc__ == "A bar." and "Sets the orientation" in bar.__init__.__doc__  # type: ignore[attr-defined]
+    assert '"""orientation: the orientation"""' in stripped and stripped.count("Sets the orientation") == 1
+    assert len(source.decode().splitlines()) - len(stripped.splitlines()) == 7  # the getter's docstring, no more

@@ -43,8 +43,9 @@ Where each piece comes from, all by pinned version and hash (a mismatch stops th
   other trace types, the 3-D, map, polar and Smith subplots, ``plotly.express`` and ``plotly.figure_factory`` (both
   need numpy, which the site does not ship) and ``FigureWidget`` are stand-ins that raise an ImportError saying they
   are not in the browser build and that ``make lab`` has them (``tools/lite/plotly_slim.py``: 3.7 MB of wheel to 1.4
-  MB). Why not more: plotly's docstrings stay, since in an offline site ``go.Scatter?`` and the completer's
-  documentation are the only plotly reference a reader has (stripping the properties' docstrings would save 0.3 MB).
+  MB). The graph objects' property getters ship without docstrings (0.3 MB): each
+  repeated what the constructor's docstring says of that argument, so ``go.Scatter?`` and ``help(go.Scatter)``, the
+  only plotly reference a reader has offline, still document every argument (``go.Scatter.cliponaxis?`` shows none).
   The site is held to a size budget (``SITE_BUDGET_BYTES``, checked by tests/lite). No nbformat is shipped: folioviz's
   figures display their own mime bundle (``FolioFigure``), so nothing in the kernel imports it.
 * the kernel's own wheels (piplite, pyodide-kernel and the ipykernel/widgetsnbextension shims) from the

@@ -12,6 +12,11 @@ class (so ``hasattr``, ``dir(go)`` and the completer behave).
 The rest follows: the validators' table (``plotly/validators/_validators.json``) loses the entries of what was cut;
 plotly's templates (``package_data/templates/*.json``) keep only the kept trace types and subplot kinds, since
 building a template validates everything it lists (folioviz's ``lean_template`` reads the default one).
+The graph objects' property getters lose their docstrings (``strip_property_docstrings``: a quarter of the kept
+classes' text, and of their bytecode): each repeats the description that the class's constructor docstring gives
+for the same argument, plus the values it accepts, which an invalid value's error message states too. So
+``go.Scatter?`` and ``help(go.Scatter)`` still document every argument; ``go.Scatter.cliponaxis?`` shows none.
+
 ``plotly.express`` and ``plotly.figure_factory`` cannot be imported without numpy and ``plotly.matplotlylib``
 without matplotlib, none of which the site ships; ``FigureWidget`` has no front end in the site (its bundle is cut
 by ``SLIM``): each keeps a stand-in with the same kind of message instead of its code.
@@ -19,6 +24,7 @@ by ``SLIM``): each keeps a stand-in with the same kind of message instead of its
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import zipfile
@@ -103,6 +109,26 @@ def _slim_template(traces: Sequence[str], subplots: Sequence[str]) -> Callable[[
     return rewrite
 
 
+def strip_property_docstrings(data: bytes) -> bytes:
+    """A module's source without the docstrings of its ``@property`` getters (module docstring); the rest of the text,
+    the constructors' and classes' docstrings included, is unchanged."""
+    text = data.decode()
+    lines = text.splitlines(keepends=True)
+    spans = []
+    for node in ast.walk(ast.parse(text)):
+        if not isinstance(node, ast.FunctionDef) or len(node.body) < 2:
+            continue
+        if not any(isinstance(d, ast.Name) and d.id == "property" for d in node.decorator_list):
+            continue
+        first = node.body[0]
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            assert first.end_lineno is not None
+            spans.append((first.lineno - 1, first.end_lineno))
+    for start, end in sorted(spans, reverse=True):
+        del lines[start:end]
+    return "".join(lines).encode()
+
+
 def slim_plotly(
     source: Path, target: Path, patterns: Sequence[str], traces: Sequence[str], subplots: Sequence[str]
 ) -> int:
@@ -146,6 +172,10 @@ def slim_plotly(
     rewrite[VALIDATORS] = _slim_validators(dropped, subplots)
     for name in sorted(n for n in names if TEMPLATES.fullmatch(n)):
         rewrite[name] = _slim_template(traces, subplots)
+    cut_patterns = [re.compile(p) for p in cut]
+    for name in sorted(n for n in names if n.startswith(f"{GRAPH_OBJS}/") and n.endswith(".py")):
+        if name not in rewrite and not any(p.fullmatch(name) for p in cut_patterns):
+            rewrite[name] = strip_property_docstrings
     return slim_wheel(source, target, cut, rewrite, add={HELPER: helper_source(traces).encode()})
 
 

@@ -61,7 +61,16 @@ def check_plotly() -> None:
     expect_ok("frames", lambda: go.Figure(go.Bar(y=[1]), frames=[go.Frame(data=[go.Bar(y=[2])])]).to_dict())
     specs = [[{"type": "xy"}, {"type": "domain"}, {"type": "ternary"}]]
     expect_ok("make_subplots", lambda: make_subplots(rows=1, cols=3, specs=specs).to_json())
-    expect_ok("help(go.Bar)", lambda: __import__("pydoc").render_doc(go.Bar))
+    doc = expect_ok("help(go.Bar)", lambda: __import__("pydoc").render_doc(go.Bar))
+    # The properties' docstrings are cut (plotly_slim.strip_property_docstrings); the constructor documents each
+    # argument, so go.Bar? and help(go.Bar) still do.
+    for cls in (go.Bar, go.Scatter, go.Layout, go.layout.XAxis, go.scatter.Marker):
+        if "Parameters" not in (cls.__init__.__doc__ or ""):
+            problems.append(f"go.{cls.__name__}'s constructor documents no arguments")
+    if "orientation" not in (go.Bar.__init__.__doc__ or "") or "orientation" not in str(doc):
+        problems.append("help(go.Bar) does not document its orientation argument")
+    if go.Bar.orientation.__doc__ or go.Scatter.cliponaxis.__doc__:
+        problems.append("plotly's property docstrings are shipped again")
 
     # What was cut says so, wherever a reader may reach it.
     expect_not_shipped("go.Scatter3d()", lambda: go.Scatter3d(x=[1], y=[1], z=[1]))
