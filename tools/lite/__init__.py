@@ -57,9 +57,10 @@ Where each piece comes from, all by pinned version and hash (a mismatch stops th
   site's own Pyodide (run under the machine's Node, which ``npm pack`` needs anyway) and written into its wheel as
   an unchecked hash-based pyc (``tools/lite/bytecode.py``; the lock lists the rewritten wheel's sha256). Pyodide
   never writes bytecode, so without it the browser compiled each of these modules on every page load (half of
-  ``import IPython``). Library modules ship as .pyc only (their tracebacks show no source lines); folioviz keeps
-  its sources beside its bytecode. The standard library modules those cells import are compiled into
-  python_stdlib.zip the same way (.pyc in place of .py).
+  ``import IPython``). Library modules ship as .pyc only (their tracebacks show no source lines), compiled with
+  ``-X no_debug_ranges`` (no column ranges, which only mark a traceback's line of source: 1.1 MB less bytecode);
+  folioviz keeps its sources beside its bytecode, with its column ranges. The standard library modules those cells
+  import are compiled into python_stdlib.zip the same way (.pyc in place of .py, without column ranges).
 * the standard library: Pyodide's python_stdlib.zip without the codecs of legacy code pages
   (``STDLIB_KEPT_CODECS``) and with the modules that cannot run in a browser (processes; mail, FTP, WSGI and
   XML-RPC clients and servers: ``STDLIB_CUT``) cut to stand-ins that say so when imported (``tools/lite/cuts.py``).

@@ -147,6 +147,25 @@ def check_no_terminal() -> None:
     expect_ok("pt_inputhooks", lambda: __import__("IPython.terminal.pt_inputhooks").terminal.pt_inputhooks.backends)
 
 
+def check_bytecode() -> None:
+    # Libraries ship bytecode alone, compiled without column ranges (tools/lite/bytecode.py); folioviz keeps them, with
+    # its sources (its tracebacks mark the failing part of a line).
+    import json as stdlib_module
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    import folioviz
+
+    for label, code, ranged in (
+        ("IPython's InteractiveShell.run_cell", InteractiveShell.run_cell.__code__, False),
+        ("the standard library's json.dumps", stdlib_module.dumps.__code__, False),
+        ("folioviz.decode", folioviz.decode.__code__, True),
+    ):
+        has_columns = any(column is not None for _, _, column, _ in code.co_positions())
+        if has_columns != ranged:
+            problems.append(f"{label}: column ranges {'missing' if ranged else 'shipped'} in its bytecode")
+
+
 def check_folioviz() -> None:
     # folioviz: every figure it makes (the notebooks' cells ran in the bytecode step already).
     from folioviz.kernel.pagecache import early_put_scenario, truncation_scenario
@@ -210,6 +229,7 @@ try:
         check_completer,
         check_no_jedi,
         check_no_terminal,
+        check_bytecode,
         check_folioviz,
         check_stdlib,
         check_narwhals,
