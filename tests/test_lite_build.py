@@ -340,7 +340,7 @@ def test_the_ipython_patch_imports_embed_on_first_use_only(tmp_path, monkeypatch
     imports without its terminal half, and still gives the very same ``embed`` when asked for it."""
     from tools.lite.patches import PATCHES, lazy_ipython_embed
 
-    assert PATCHES["ipython"] == {"IPython/__init__.py": lazy_ipython_embed}
+    assert PATCHES["ipython"]["IPython/__init__.py"] is lazy_ipython_embed
     package = tmp_path / "fakeipython"
     (package / "terminal").mkdir(parents=True)
     (package / "terminal" / "__init__.py").write_text("")
@@ -447,3 +447,27 @@ def test_the_piplite_patch_imports_micropip_on_first_install():
     assert body.index("_import_micropip()") < body.index("await micropip.install"), body
     with pytest.raises(build_lite.LiteBuildError, match=r"update tools/lite/patches\.py"):
         lazy_piplite_micropip(patched.encode())
+
+
+def test_the_completer_patch_imports_jedi_on_first_use():
+    """tools/lite/patches.py: IPython's completer, patched, imports jedi in its one jedi call, not at the top."""
+    from tools.lite.patches import PATCHES, lazy_completer_jedi
+
+    assert PATCHES["ipython"]["IPython/core/completer.py"] is lazy_completer_jedi
+    original = (
+        "import sys\n\ntry:\n    import jedi\n    jedi.settings.case_insensitive_completion = False\n"
+        "    import jedi.api.helpers\n    import jedi.api.classes\n    JEDI_INSTALLED = True\n"
+        "except ImportError:\n    JEDI_INSTALLED = False\n\n"
+        "def _jedi_matches(text, offset, namespaces):\n"
+        "    interpreter = jedi.Interpreter(text[:offset], namespaces)\n    return interpreter\n"
+    )
+    patched = lazy_completer_jedi(original.encode()).decode()
+    assert "    import jedi\n" not in patched.split("def _import_jedi")[0]
+    assert "interpreter = _import_jedi().Interpreter(text[:offset], namespaces)" in patched
+    namespace: dict = {}
+    exec(compile(patched, "completer.py", "exec"), namespace)  # jedi is installed here: it is found, not imported
+    assert namespace["JEDI_INSTALLED"] is True and namespace["jedi"] is None
+    jedi = namespace["_import_jedi"]()
+    assert jedi.settings.case_insensitive_completion is False and namespace["jedi"] is jedi
+    with pytest.raises(build_lite.LiteBuildError, match=r"update tools/lite/patches\.py"):
+        lazy_completer_jedi(patched.encode())

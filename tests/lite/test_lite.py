@@ -246,18 +246,24 @@ print("from source:", [p for p in compiled if "site-packages" in p], type(plotly
 
 
 # What the kernel's start-up leaves for later (tools/lite/patches.py, config.DEFERRED): IPython's terminal shell and
-# micropip are not imported and plotly not installed until asked for; then they are there (plotly through folioviz's
-# finder, micropip through %pip).
+# micropip and jedi are not imported and plotly not installed until asked for; then they are there (plotly through
+# folioviz's finder, micropip through %pip, jedi through a completion).
 START_UP_PROBE = """import os, sys, sysconfig
 from folioviz import MappingWordWidget
 site = sysconfig.get_paths()["purelib"]
-later = ("IPython.terminal.embed", "prompt_toolkit", "micropip", "plotly")
+later = ("IPython.terminal.embed", "prompt_toolkit", "micropip", "jedi", "plotly")
 before = ([m for m in later if m in sys.modules], os.path.isdir(site + "/plotly"))
 from IPython import embed
 import folioviz.render.figures
 after = (embed.__module__, folioviz.render.figures.go.Figure.__module__, os.path.isdir(site + "/plotly"))
 print("at start:", before, "asked for:", after)"""
 
+
+# The kernel's own completion (what Tab asks), typed by jedi as before.
+COMPLETION_PROBE = """kernel = sys.modules["pyodide_kernel"].kernel_instance
+reply = kernel.complete("MappingWordWid", 14)
+types = [c["type"] for c in reply["metadata"]["_jupyter_types_experimental"]]
+print("completion:", reply["matches"], types, "jedi" in sys.modules)"""
 
 # ipywidgets' deprecated class attributes stay quiet when traitlets sets a widget class up, as natively, and still
 # warn a reader who reads one (tools/lite/patches.py: traitlets ships as bytecode only in the site).
@@ -283,6 +289,10 @@ def test_the_kernel_starts_light_and_imports_the_shipped_bytecode(lite_page):
     )
     run_own_cell(lite, '%pip install narwhals\nimport sys; print("pip:", "micropip" in sys.modules)')
     expect(lite.page.locator(".jp-OutputArea-output", has_text="pip:")).to_have_text("pip: True", timeout=120_000)
+    run_own_cell(lite, COMPLETION_PROBE)
+    expect(lite.page.locator(".jp-OutputArea-output", has_text="completion:")).to_have_text(
+        "completion: ['MappingWordWidget'] ['class'] True", timeout=120_000
+    )
     run_own_cell(lite, WIDGET_CLASS_PROBE)
     expect(lite.page.locator(".jp-OutputArea-output", has_text="deprecations:")).to_have_text(
         "deprecations: 0 1", timeout=120_000

@@ -125,6 +125,8 @@ SITE_BUDGET_BYTES = 42_600_000
 # 5.6 MB to the site).
 BYTECODE_IMPORTS = (
     *("pyodide_kernel", "ipykernel", "comm", "piplite", "micropip", "IPython"),
+    # IPython's completer imports these at the first completion (tools/lite/patches.py), not with the kernel
+    *("jedi", "jedi.api.helpers", "jedi.api.classes"),
     *("ipywidgets", "anywidget", "plotly.graph_objects"),
 )
 # Projects whose sources ship beside their bytecode (tracebacks and ?? show their lines); the others ship .pyc only.
