@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from pathlib import Path
 import pytest
 from event_loop import run_fresh
 from kernel_socket import kernel_websocket_nodelay
+from servers import free_port, stop_process
 
 from tools.makefile_vars import app_flags
 
@@ -69,12 +69,6 @@ class App:
             if ppid == self.proc.pid and b"ipykernel" in cmdline:
                 found.append(int(stat.parent.name))
         return found
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(url: str, host: str | None = None, timeout: float = 90) -> tuple[int, str]:
@@ -134,17 +128,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
             time.sleep(0.2)
         yield server
     finally:
-        children = App(port, "", proc, log).kernels()
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
-        for pid in children:  # only our own kernels, by pid
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        stop_process(proc, App(port, "", proc, log).kernels())
 
 
 def test_prints_a_fresh_token_and_binds_loopback(app):
@@ -240,16 +224,7 @@ def test_page_asked_for_at_start_gets_the_preheated_kernel(tmp_path: Path) -> No
         assert text.count("Kernel started") == 1, text
         assert len(server.kernels()) == 1, server.kernels()
     finally:
-        children = server.kernels()
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-        for pid in children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        stop_process(proc, server.kernels())
 
 
 def test_first_heat_waits_for_the_pool_kernel_without_taking_it() -> None:

@@ -12,12 +12,9 @@ With any Host header other than 127.0.0.1 / localhost (DNS rebinding): 403, toke
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shlex
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from servers import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 90
@@ -72,12 +70,6 @@ class Lab:
         return f"http://127.0.0.1:{self.port}{path}" + (f"?token={token}" if token is not None else "")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     base = tmp_path_factory.mktemp("lab")
@@ -108,14 +100,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         assert token, "make lab printed no URL with a token:\n" + log.read_text(errors="replace")
         yield Lab(port, token)
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
+        stop_process(proc)
 
 
 def test_the_command_is_make_labs(lab: Lab) -> None:

@@ -47,6 +47,21 @@ def test_text_renderers_stay_light():
     assert "folioviz.widgets" not in loaded
 
 
+def test_the_race_chart_loads_plotly_only_when_it_draws():
+    """Notebook 06's first cell imports the chart builder; plotly loads with the chart (cell 2), not before."""
+    first_cell = (
+        "from folioviz.render.race_figure import race_summary_figure; "
+        "from folioviz.widgets.races import RaceExplorer; "
+        "from folioviz.render.tables import growth_table_html"
+    )
+    assert "plotly" not in {m.split(".")[0] for m in _modules_after(first_cell)}
+    drawn = _modules_after(
+        f"{first_cell}; from folioviz.kernel.races import compare_variants; "
+        "assert race_summary_figure(compare_variants()).data"
+    )
+    assert "plotly.graph_objs" in drawn
+
+
 def test_widgets_are_importable_from_the_top_level():
     import folioviz
 

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import re
+import shutil
+import subprocess
+import tarfile
 import types
 import zipfile
 from pathlib import Path
@@ -149,7 +153,22 @@ def test_dependencies_are_evaluated_for_pyodide_and_limited_to_shipped_wheels():
     assert drop == ["tibs"]
 
 
+# A stand-in for plotly-cartesian.min.js (the real one is 1.5 MB); tests that use it pin its sha256 (plotly_pin).
+FAKE_PLOTLY = b"/* plotly.js (cartesian - minified) */ window.Plotly = {};\n"
+MIT = "MIT License\n\nCopyright (c) Plotly\n"
+
+
+@pytest.fixture
+def plotly_pin(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The site's plotly bundle pinned to FAKE_PLOTLY's sha256, where the builder and the config check read it."""
+    pin = hashlib.sha256(FAKE_PLOTLY).hexdigest()
+    monkeypatch.setattr(config, "PLOTLY_BUNDLE_SHA256", pin)
+    monkeypatch.setattr(build, "PLOTLY_BUNDLE_SHA256", pin)
+    return pin
+
+
 def _site(tmp_path: Path, settings: dict) -> Path:
+    """A built site in miniature: the kernel's settings, one wheel and its lock, the site's plotly renderer."""
     site = tmp_path / "site"
     pyodide = site / build_lite.PYODIDE_DIR
     pyodide.mkdir(parents=True)
@@ -157,18 +176,30 @@ def _site(tmp_path: Path, settings: dict) -> Path:
     wheel = _wheel(pyodide / "demo-1.0-py3-none-any.whl", {"demo/__init__.py": b""})
     lock = {"demo": {"file_name": wheel.name, "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest()}}
     (pyodide / "pyodide-lock.json").write_text(json.dumps({"info": {}, "packages": lock}))
-    config = {"jupyter-config-data": {"litePluginSettings": {f"{build_lite.KERNEL_EXTENSION}:kernel": settings}}}
+    static = site / "extensions" / build_lite.PLOTLY_EXTENSION / "static"
+    static.mkdir(parents=True)
+    (static / build_lite.PLOTLY_BUNDLE).write_bytes(FAKE_PLOTLY)
+    licences = {"packages": [{"name": build_lite.PLOTLY_JS.name, "licenseId": "MIT", "extractedText": MIT}]}
+    (static / "third-party-licenses.json").write_text(json.dumps(licences))
+    renderer = {"name": build_lite.PLOTLY_EXTENSION, "load": "static/remoteEntry.js"}
+    renderer["mimeExtension"] = "./mimeExtension"
+    config = {
+        "jupyter-config-data": {
+            "litePluginSettings": {f"{build_lite.KERNEL_EXTENSION}:kernel": settings},
+            "federated_extensions": [renderer],
+        }
+    }
     (site / "jupyter-lite.json").write_text(json.dumps(config))
     return site
 
 
-def test_the_config_check_passes_a_local_site(tmp_path):
+def test_the_config_check_passes_a_local_site(tmp_path, plotly_pin):
     settings = build_lite.lite_config(["micropip"])["jupyter-config-data"]["litePluginSettings"]
     site = _site(tmp_path, settings[f"{build_lite.KERNEL_EXTENSION}:kernel"])
     assert build_lite.check_config(site) == []
 
 
-def test_the_config_check_names_a_cdn_and_the_pypi_fallback(tmp_path):
+def test_the_config_check_names_a_cdn_and_the_pypi_fallback(tmp_path, plotly_pin):
     cdn = "https://cdn.jsdelivr.net/pyodide/v314.0.6/full/pyodide.mjs"
     site = _site(tmp_path, {"pyodideUrl": cdn, "disablePyPIFallback": False})
     problems = build_lite.check_config(site)
@@ -177,11 +208,91 @@ def test_the_config_check_names_a_cdn_and_the_pypi_fallback(tmp_path):
     assert any("is not a file in the site" in p for p in problems)
 
 
-def test_the_config_check_notices_a_wheel_that_does_not_match_the_lock(tmp_path):
+def test_the_config_check_notices_a_wheel_that_does_not_match_the_lock(tmp_path, plotly_pin):
     settings = build_lite.lite_config([])["jupyter-config-data"]["litePluginSettings"]
     site = _site(tmp_path, settings[f"{build_lite.KERNEL_EXTENSION}:kernel"])
     (site / build_lite.PYODIDE_DIR / "demo-1.0-py3-none-any.whl").write_bytes(b"tampered")
     assert build_lite.check_config(site) == ["lock entry demo: sha256 does not match demo-1.0-py3-none-any.whl"]
+
+
+def test_the_config_check_refuses_jupyterlab_plotly_and_a_plotly_bundle_not_pinned(tmp_path, plotly_pin):
+    settings = build_lite.lite_config([])["jupyter-config-data"]["litePluginSettings"]
+    site = _site(tmp_path, settings[f"{build_lite.KERNEL_EXTENSION}:kernel"])
+    (site / "extensions" / "jupyterlab-plotly" / "static").mkdir(parents=True)
+    static = site / "extensions" / build_lite.PLOTLY_EXTENSION / "static"
+    (static / build_lite.PLOTLY_BUNDLE).write_bytes(FAKE_PLOTLY + b"// changed")
+    (static / "third-party-licenses.json").write_text('{"packages": []}')
+    config = json.loads((site / "jupyter-lite.json").read_text())
+    config["jupyter-config-data"]["federated_extensions"] = [{"name": "jupyterlab-plotly", "mimeExtension": "./m"}]
+    (site / "jupyter-lite.json").write_text(json.dumps(config))
+    assert build_lite.check_config(site) == [
+        "jupyterlab-plotly is in the site; the site's own folioviz-plotly draws its figures",
+        "jupyter-lite.json does not load folioviz-plotly as a mime extension",
+        "extensions/folioviz-plotly/static/plotly-cartesian.min.js is not the pinned "
+        "plotly.js-cartesian-dist-min@4.1.1 (sha256)",
+        "extensions/folioviz-plotly/static/third-party-licenses.json does not list plotly.js-cartesian-dist-min",
+    ]
+
+
+def _plotly_tarball(path: Path, bundle: bytes) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in (("package/plotly-cartesian.min.js", bundle), ("package/LICENSE", MIT.encode())):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_the_plotly_renderer_is_staged_with_the_pinned_bundle_and_its_licence(tmp_path, plotly_pin):
+    exts = tmp_path / "labextensions"
+    exts.mkdir()
+    staged = build_lite.stage_plotly_renderer(_plotly_tarball(tmp_path / "p.tgz", FAKE_PLOTLY), exts)
+    assert staged == "folioviz-plotly 0.1.0 (with plotly.js-cartesian-dist-min@4.1.1)"
+    static = exts / build_lite.PLOTLY_EXTENSION / "static"
+    assert sorted(p.name for p in static.iterdir()) == [
+        "plotly-cartesian.min.js",
+        "remoteEntry.js",
+        "third-party-licenses.json",
+    ]
+    assert (static / "plotly-cartesian.min.js").read_bytes() == FAKE_PLOTLY
+    licences = json.loads((static / "third-party-licenses.json").read_text())["packages"]
+    assert licences == [
+        {"name": "plotly.js-cartesian-dist-min", "versionInfo": "4.1.1", "licenseId": "MIT", "extractedText": MIT}
+    ]
+
+
+def test_a_plotly_bundle_that_is_not_the_pinned_one_stops_the_build(tmp_path, plotly_pin):
+    exts = tmp_path / "labextensions"
+    exts.mkdir()
+    changed = b"window.Plotly = {full: true};"
+    with pytest.raises(
+        build_lite.LiteBuildError,
+        match=rf"expected sha256 {plotly_pin}, actual sha256 {hashlib.sha256(changed).hexdigest()}",
+    ):
+        build_lite.stage_plotly_renderer(_plotly_tarball(tmp_path / "p.tgz", changed), exts)
+
+
+def test_the_plotly_renderer_is_a_mime_extension_that_loads_the_pinned_bundle():
+    """The pin is npm's sha512 integrity plus the file's sha256; the hand-written container is valid JavaScript,
+    names the bundle it loads and the mime type it draws, and its package.json points JupyterLab at it."""
+    assert pinned.SRI_SHA512.fullmatch(build_lite.PLOTLY_JS.integrity)
+    assert build_lite.SHA256_HEX.fullmatch(config.PLOTLY_BUNDLE_SHA256)
+    assert "jupyterlab-plotly" not in build_lite.LABEXTENSIONS
+    assert set(build_lite.LEFT_OUT_LABEXTENSIONS) == {"jupyterlab-plotly"}
+    ext = build_lite.OWN_LABEXTENSIONS / build_lite.PLOTLY_EXTENSION
+    package = json.loads((ext / "package.json").read_text())
+    assert package["name"] == build_lite.PLOTLY_EXTENSION
+    entry = ext / package["jupyterlab"]["_build"]["load"]
+    assert package["jupyterlab"]["_build"]["mimeExtension"] == "./mimeExtension"
+    source = entry.read_text()
+    for needle in (f'"{build_lite.PLOTLY_BUNDLE}"', '"application/vnd.plotly.v1+json"', '"./mimeExtension"'):
+        assert needle in source, needle
+    assert ".toImage(" not in source, "no PNG copy of a figure is rendered into the output"
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed (make lite needs it)")
+    done = subprocess.run([node, "--check", str(entry)], capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
 
 
 def _build(tmp_path: Path, *, terminal: bool = True) -> Path:
@@ -194,13 +305,19 @@ def _build(tmp_path: Path, *, terminal: bool = True) -> Path:
         '{name:"vega",version:"5.25.0",factory:()=>Promise.all([o.e(20),o.e(30)])}',
         '{name:"lodash",version:"4",factory:()=>o.e(30)}',
         '80:{shareScope:"default",shareKey:"vega-embed",import:"vega-embed",fallback:()=>o.e(21)}',
+        '{name:"@lumino/datagrid",version:"2.5.7",factory:()=>o.e(60)}',
+        '{name:"react-json-tree",version:"0.18.0",factory:()=>o.e(61)}',
     ]
     (build / "lab" / "bundle.js").write_text(pad.join(bundle))
-    core = ["o.e(10).then(o.bind(o,1))", "async function g(){return o.e(40)}n.ensureMermaid=g"]
+    # MathJax's loader is longer than a marker window: every load between its two ends is the feature's.
+    mathjax = "a.ensureMathDocument=async function(){r=new c.PromiseDelegate,o.e(70);" + "x" * 900
+    mathjax += "let[{mathjax:n}]=await Promise.all([o.e(71),o.e(11)]);C=n.document(window.document,{})}"
+    core = ["o.e(10).then(o.bind(o,1))", "async function g(){return o.e(40)}n.ensureMermaid=g", mathjax]
     if terminal:
         core.append("let[n,h]=await Promise.all([o.e(50),o.e(51)]);r=n.Terminal,s=h.FitAddon")
     (build / "jlab_core.0a1b2c3.js").write_text(pad.join(core))
     chunks = {10: "o.e(11)", 11: "", 20: "", 21: "", 30: "", 40: "o.e(41);o.e(11)", 41: "", 50: "", 51: "", 99: ""}
+    chunks |= {60: "", 61: "", 70: "", 71: ""}
     for chunk, text in chunks.items():
         (build / f"{chunk}.abc{chunk:04d}.js").write_text(text + " " * 100)
     return build
@@ -213,21 +330,88 @@ def test_chunks_only_a_disabled_feature_loads_are_cut_and_the_rest_kept(tmp_path
     # 11 is also loaded by 10; 30 is also the lodash package's; 99 is loaded by nothing seen (so not touched).
     assert left == {10, 11, 30, 99}
     assert (build / "jlab_core.0a1b2c3.js").is_file() and (build / "lab" / "bundle.js").is_file()
-    assert set(cut) == {"mermaid", "terminal", "vega"}
+    assert set(cut) == {"csv", "json", "mathjax", "mermaid", "terminal", "vega"}
     assert cut["mermaid"] == 2 * 100 + len("o.e(41);o.e(11)") and cut["terminal"] == 200 and cut["vega"] == 200
+    assert cut["mathjax"] == 200 and cut["csv"] == 100 and cut["json"] == 100
+    # What each feature's code loads directly is gone; what other code loads too (11) is not counted as its own.
+    ids = build_lite.feature_chunk_ids(build)
+    assert ids["mathjax"] == {70, 71} and ids["mermaid"] == {40} and ids["vega"] == {20, 21}
 
 
 def test_pruning_refuses_a_build_where_a_feature_is_not_found(tmp_path):
     build = _build(tmp_path, terminal=False)
     with pytest.raises(build_lite.LiteBuildError, match="no chunk load found for terminal"):
         build_lite.prune_lazy_chunks(build)
-    assert len(list(build.glob("[0-9]*.js"))) == 10, "nothing is cut when a feature is missing"
+    assert len(list(build.glob("[0-9]*.js"))) == 14, "nothing is cut when a feature is missing"
 
 
 def test_the_lite_config_disables_the_pruned_features():
     config = build_lite.lite_config([])["jupyter-config-data"]
     assert config["disabledExtensions"] == list(build_lite.DISABLED_EXTENSIONS)
     assert {"@jupyterlab/mermaid-extension", "@jupyterlab/vega5-extension"} <= set(config["disabledExtensions"])
+    # the features whose chunks are pruned (tools/lite/config.py LAZY_FEATURES, LAZY_SHARED, FEATURE_ASSETS)
+    pruned = {"@jupyterlab/mathjax-extension", "@jupyterlab/csvviewer-extension", "@jupyterlab/json-extension"}
+    assert pruned <= set(config["disabledExtensions"])
+
+
+def test_a_disabled_features_assets_are_cut_and_the_others_kept(tmp_path):
+    build = tmp_path / "build"
+    (build / "themes").mkdir(parents=True)
+    for name in ("MathJax_Main-Regular.woff", "MathJax_AMS-Regular.woff", "fa-solid-900.woff2", "jlab_core.1a.js"):
+        (build / name).write_bytes(b"x" * 10)
+    (build / "themes" / "index.css").write_text("MathJax_Main-Regular.woff")
+    assert build_lite.prune_feature_assets(build) == {"mathjax": 20}
+    assert sorted(p.name for p in build.rglob("*") if p.is_file()) == [
+        "fa-solid-900.woff2",
+        "index.css",
+        "jlab_core.1a.js",
+    ]
+
+
+def test_the_settings_of_disabled_plugins_and_the_per_plugin_schema_files_are_cut(tmp_path):
+    schemas = tmp_path / "schemas"
+    (schemas / "@jupyterlab" / "mathjax-extension").mkdir(parents=True)
+    (schemas / "@jupyterlab" / "mathjax-extension" / "plugin.json").write_text("{}")
+    ids = [
+        "@jupyterlab/mathjax-extension:plugin",
+        "@jupyterlab/lsp-extension:plugin",
+        "@jupyterlab/notebook-extension:tracker",
+    ]
+    ids += ["@jupyterlab/notebook-extension:language-server"]
+    (schemas / "all.json").write_text(json.dumps([{"id": i, "schema": {}} for i in ids], indent=2))
+    (schemas / "all_federated.json").write_text('[{"id": "anywidget:plugin", "schema": {}}]')
+    disabled = ("@jupyterlab/mathjax-extension", "@jupyterlab/notebook-extension:language-server")
+    assert build_lite.prune_schemas(schemas, disabled) > 0
+    assert sorted(p.name for p in schemas.iterdir()) == ["all.json", "all_federated.json"]
+    kept = [e["id"] for e in json.loads((schemas / "all.json").read_text())]
+    assert kept == ["@jupyterlab/lsp-extension:plugin", "@jupyterlab/notebook-extension:tracker"]
+    assert (schemas / "all_federated.json").read_text() == '[{"id": "anywidget:plugin", "schema": {}}]'
+    (schemas / "all_federated.json").unlink()
+    with pytest.raises(build_lite.LiteBuildError, match="JupyterLite's settings changed"):
+        build_lite.prune_schemas(schemas, disabled)
+
+
+SETTINGS_CHUNK = (
+    '"use strict";(self.webpackChunk=self.webpackChunk||[]).push([[4191],{1(e,t,s){class X{async list(e){let n=await '
+    'this._getAll("all.json")}async _getAll(e){var t;let s=null!=(t=u.PageConfig.getOption("settingsUrl"))?t:"/";'
+    "return await (await fetch(u.URLExt.join(s,e))).json()}}}}]);"
+)
+
+
+def test_the_settings_lists_are_fetched_once_per_page(tmp_path):
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "4191.097b4ea.js").write_text(SETTINGS_CHUNK)
+    (build / "jlab_core.1a.js").write_text("async _getAllFrames(){return 1}")
+    assert build_lite.fetch_settings_once(build) == 1
+    patched = (build / "4191.097b4ea.js").read_text()
+    assert "return await (await fetch(" not in patched
+    assert "this.__fvAll||(this.__fvAll=new Map)" in patched and "JSON.parse(await __fvAll.get(__fvUrl))" in patched
+    assert patched.startswith(SETTINGS_CHUNK.split("async _getAll")[0])
+    assert patched.endswith("}}}}]);")
+    # run twice, or on a JupyterLite whose settings service changed: the build stops instead of shipping it unpatched
+    with pytest.raises(build_lite.LiteBuildError, match="settings service changed"):
+        build_lite.fetch_settings_once(build)
 
 
 def test_an_extension_bundle_named_nowhere_is_dropped(tmp_path):
@@ -471,3 +655,167 @@ def test_the_completer_patch_imports_jedi_on_first_use():
     assert jedi.settings.case_insensitive_completion is False and namespace["jedi"] is jedi
     with pytest.raises(build_lite.LiteBuildError, match=r"update tools/lite/patches\.py"):
         lazy_completer_jedi(patched.encode())
+
+
+def test_slimming_adds_new_members_with_their_record_lines(tmp_path):
+    source = _wheel(tmp_path / "demo-1.0-py3-none-any.whl", {"demo/__init__.py": b"x = 1\n"})
+    target = tmp_path / "slim.whl"
+    build_lite.slim_wheel(source, target, [], add={"demo/_extra.py": b"y = 2\n"})
+    with zipfile.ZipFile(target) as whl:
+        assert whl.read("demo/_extra.py") == b"y = 2\n"
+        record = whl.read("demo-1.0.dist-info/RECORD").decode()
+    assert wheels.record_line("demo/_extra.py", b"y = 2\n") in record.splitlines()
+    with pytest.raises(build_lite.LiteBuildError, match=r"already has demo/__init__\.py"):
+        build_lite.slim_wheel(source, target, [], add={"demo/__init__.py": b""})
+
+
+def _plotly_wheel(tmp_path: Path) -> Path:
+    """A plotly-shaped wheel: two trace types (scatter kept, scatter3d cut), a layout with a 3-D scene, a template."""
+    classes = {"scatter": "Scatter", "scatter3d": "Scatter3d"}
+    validators = {
+        "data": {"params": {"class_strs_map": classes}, "superclass": "BaseDataValidator"},
+        "scatter": {"params": {}, "superclass": "CompoundValidator"},
+        "scatter.x": {"params": {}, "superclass": "DataArrayValidator"},
+        "scatter3d": {"params": {}, "superclass": "CompoundValidator"},
+        "scatter3d.z": {"params": {}, "superclass": "DataArrayValidator"},
+        "layout.scene": {"params": {}, "superclass": "CompoundValidator"},
+        "layout.scene.xaxis": {"params": {}, "superclass": "CompoundValidator"},
+        "layout.xaxis": {"params": {}, "superclass": "CompoundValidator"},
+    }
+    template = {"data": {"scatter": [{}], "scatter3d": [{}]}, "layout": {"scene": {}, "xaxis": {"showgrid": True}}}
+    files = {
+        "plotly/validators/_validators.json": json.dumps(validators).encode(),
+        "plotly/package_data/templates/plotly.json": json.dumps(template).encode(),
+        "plotly/graph_objs/_scatter.py": b"class Scatter: ...\n",
+        "plotly/graph_objs/scatter/__init__.py": b"",
+        "plotly/graph_objs/_scatter3d.py": b"class Scatter3d: ...\n",
+        "plotly/graph_objs/scatter3d/__init__.py": b"",
+        "plotly/graph_objs/scatter3d/marker/__init__.py": b"",
+        "plotly/graph_objs/layout/_scene.py": b"class Scene(_BaseLayoutHierarchyType):\n    pass\n",
+        "plotly/graph_objs/layout/scene/__init__.py": b"",
+        "plotly/graph_objs/layout/scene/_xaxis.py": b"",
+        "plotly/graph_objs/_figurewidget.py": b"",
+        "plotly/basewidget.py": b"",
+    }
+    for package in ("express", "figure_factory", "matplotlylib"):
+        files[f"plotly/{package}/__init__.py"] = b""
+        files[f"plotly/{package}/_core.py"] = b""
+    return _wheel(tmp_path / "plotly-7.0-py3-none-any.whl", files)
+
+
+def test_plotly_keeps_the_drawn_trace_types_and_stands_in_for_the_others(tmp_path):
+    from tools.lite import plotly_slim
+
+    target = tmp_path / "slim.whl"
+    plotly_slim.slim_plotly(_plotly_wheel(tmp_path), target, [], ["scatter"], ["scene"])
+    with zipfile.ZipFile(target) as whl:
+        names = set(whl.namelist())
+        read = {n: whl.read(n) for n in names}
+    kept = {"plotly/graph_objs/_scatter.py", "plotly/graph_objs/scatter/__init__.py", "plotly/_browser_build.py"}
+    assert kept <= names
+    for gone in ("plotly/graph_objs/scatter3d/marker/__init__.py", "plotly/graph_objs/layout/scene/_xaxis.py"):
+        assert gone not in names
+    assert not {"plotly/basewidget.py", "plotly/express/_core.py"} & names
+    # The stand-ins name the class, the layout kind or the package, through the shipped helper.
+    assert b"unavailable_class('Scatter3d'" in read["plotly/graph_objs/_scatter3d.py"]
+    assert b"unavailable_module('plotly.graph_objects.scatter3d'" in read["plotly/graph_objs/scatter3d/__init__.py"]
+    assert b"unavailable_layout_class('Scene', 'scene'" in read["plotly/graph_objs/layout/_scene.py"]
+    assert b"numpy" in read["plotly/express/__init__.py"]
+    assert b"unavailable_class('FigureWidget'" in read["plotly/graph_objs/_figurewidget.py"]
+    assert b"TRACES: tuple[str, ...] = ('scatter',)" in read["plotly/_browser_build.py"]
+    for name in names - {"plotly/validators/_validators.json"}:
+        if name.endswith(".py"):
+            compile(read[name], name, "exec")
+    # The validators and the template keep what was kept (and the cut kinds' own entries, naming the stand-ins).
+    validators = json.loads(read["plotly/validators/_validators.json"])
+    assert sorted(validators) == ["data", "layout.scene", "layout.xaxis", "scatter", "scatter.x", "scatter3d"]
+    template = json.loads(read["plotly/package_data/templates/plotly.json"])
+    assert template == {"data": {"scatter": [{}]}, "layout": {"xaxis": {"showgrid": True}}}
+
+
+def test_plotly_slimming_refuses_an_unknown_trace_type_or_subplot_kind(tmp_path):
+    from tools.lite import plotly_slim
+
+    source = _plotly_wheel(tmp_path)
+    with pytest.raises(build_lite.LiteBuildError, match="no trace type scatterhex"):
+        plotly_slim.slim_plotly(source, tmp_path / "a.whl", [], ["scatter", "scatterhex"], [])
+    with pytest.raises(build_lite.LiteBuildError, match="no layout subplot kind moon"):
+        plotly_slim.slim_plotly(source, tmp_path / "a.whl", [], ["scatter"], ["moon"])
+
+
+def test_the_kept_trace_types_are_the_cartesian_bundles():
+    """plotly.js's cartesian bundle (npm plotly.js-cartesian-dist-min 4.1.1) draws these and no others."""
+    assert sorted(build_lite.PLOTLY_TRACES) == [
+        *("bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour", "image", "pie"),
+        *("scatter", "scatterternary", "violin"),
+    ]
+    assert "ternary" not in build_lite.PLOTLY_SUBPLOTS_CUT  # scatterternary draws on it
+
+
+def test_the_stand_ins_say_what_is_missing_and_where_to_find_it():
+    """The helper shipped as plotly/_browser_build.py, run on the desktop's plotly."""
+    import importlib.util
+
+    from tools.lite import plotly_slim
+
+    spec = importlib.util.spec_from_loader("browser_build_probe", loader=None)
+    helper = importlib.util.module_from_spec(spec)
+    exec(plotly_slim.helper_source(["bar", "scatter"]), helper.__dict__)
+    assert helper.TRACES == ("bar", "scatter")
+    scatter3d = helper.unavailable_class("Scatter3d", "go.Scatter3d")
+    with pytest.raises(ImportError, match=r"go.Scatter3d is not in this browser build.*bar, scatter.*make lab"):
+        scatter3d(x=[1])
+    scene = helper.unavailable_layout_class("Scene", "scene", "go.layout.Scene")
+    import plotly.graph_objects as go
+
+    empty = scene(_parent=go.Layout())  # plotly builds an empty one of each subplot kind itself
+    assert empty.to_plotly_json() == {} and empty.update() is empty
+    for use in (lambda: scene({"xaxis": {}}), lambda: empty.update(xaxis={}), lambda: setattr(empty, "x", 1)):
+        with pytest.raises(ImportError, match=r"go\.layout\.Scene is not in this browser build"):
+            use()
+    with pytest.raises(ImportError, match=r"plotly\.express is not in this browser build of folioviz: it needs numpy"):
+        helper.unavailable_module("plotly.express", "it needs numpy")
+
+
+def _stdlib_zip(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in (
+            *("encodings/__init__.pyc", "encodings/utf_8.pyc", "encodings/koi8_r.py", "encodings/cp1252.py"),
+            *("multiprocessing/__init__.py", "multiprocessing/pool.py", "smtplib.py", "json/__init__.pyc"),
+        ):
+            archive.writestr(name, b"x = 1\n")
+    return path
+
+
+def test_the_stdlib_keeps_the_named_codecs_and_stands_in_for_the_cut_modules(tmp_path):
+    from tools.lite import cuts
+
+    stdlib = _stdlib_zip(tmp_path / "python_stdlib.zip")
+    before = stdlib.stat().st_size
+    saved = cuts.slim_stdlib(
+        stdlib, ["__init__", "utf_8", "cp1252"], {"multiprocessing": "no processes", "smtplib": "no"}
+    )
+    assert saved == before - stdlib.stat().st_size
+    with zipfile.ZipFile(stdlib) as archive:
+        names = set(archive.namelist())
+        stand_in = archive.read("multiprocessing/__init__.py")
+    assert names == {
+        *("encodings/__init__.pyc", "encodings/utf_8.pyc", "encodings/cp1252.py"),
+        *("multiprocessing/__init__.py", "smtplib.py", "json/__init__.pyc"),
+    }
+    with pytest.raises(ModuleNotFoundError, match="multiprocessing is not in this browser build of folioviz: no proc"):
+        exec(stand_in, {})
+
+
+def test_the_stdlib_cut_refuses_an_imported_or_unknown_module_or_codec(tmp_path):
+    from tools.lite import cuts
+
+    stdlib = _stdlib_zip(tmp_path / "python_stdlib.zip")
+    with pytest.raises(build_lite.LiteBuildError, match=r"imports json/__init__\.pyc"):
+        cuts.slim_stdlib(stdlib, ["__init__", "utf_8"], {"json": "no"})
+    with pytest.raises(build_lite.LiteBuildError, match="has no module tkinter"):
+        cuts.slim_stdlib(stdlib, ["__init__", "utf_8"], {"tkinter": "no screen"})
+    with pytest.raises(build_lite.LiteBuildError, match="has no codec utf_9"):
+        cuts.slim_stdlib(stdlib, ["__init__", "utf_9"], {})
+    with pytest.raises(build_lite.LiteBuildError, match=r"imports encodings/utf_8\.pyc"):
+        cuts.slim_stdlib(stdlib, ["__init__"], {})

@@ -7,7 +7,6 @@ import os
 import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,12 +17,12 @@ from conftest import (
     QUIET_SETTINGS,
     THEMES_PLUGIN,
     LabServer,
-    free_port,
     hermetic_jupyter_env,
     stop_server,
     wait_until_ready,
     write_settings,
 )
+from servers import free_port, jupyterlab_command
 
 from . import ROOT
 
@@ -112,24 +111,14 @@ def lab_server(
             write_settings(settings_dir, plugin_id, values)
         write_settings(settings_dir, THEMES_PLUGIN, {"theme": LIGHT})
         token, port = secrets.token_hex(16), free_port()
-        cmd = [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            f"--port={port}",
-            "--ServerApp.port_retries=0",
-            "--ServerApp.ip=127.0.0.1",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}",
-            f"--LabApp.user_settings_dir={settings_dir}",
-            f"--LabApp.workspaces_dir={workspaces_dir}",
-            "--ServerApp.terminals_enabled=False",
-        ]
-        if os.geteuid() == 0:
-            cmd.insert(3, "--allow-root")
-        if not nodelay:
-            cmd.append(NODELAY_OFF)
+        cmd = jupyterlab_command(
+            port=port,
+            token=token,
+            root=root,
+            settings_dir=settings_dir,
+            workspaces_dir=workspaces_dir,
+            extra=() if nodelay else (NODELAY_OFF,),
+        )
         log_path = base / "server.log"
         env = hermetic_jupyter_env(base)
         if eager_figures:  # the experiment: without folioviz's lab extension, jupyterlab-plotly draws every figure

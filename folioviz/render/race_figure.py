@@ -1,16 +1,21 @@
-"""The race explorer's chart: for each variant, the share of thread orders ending in each outcome."""
+"""The race explorer's chart: for each variant, the share of thread orders ending in each outcome.
+
+plotly is imported when a chart is built, not with this module: notebook 06 imports the builder in its first
+cell, where the page has nothing to draw yet and waits for the kernel (issue 22's profile).
+"""
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+from typing import TYPE_CHECKING
 
 from ..kernel.errors import FolioVizError
 from ..kernel.races import VARIANTS, Comparison, Exploration, RaceOutcome, RunOutcome
-from .figures import FolioFigure, folio_figure, lean_template
 from .markup import Markup, tag
 from .race_style import DARK_TEXT, counts_text, orders_text, outcome_style
 from .theme import theme
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 __all__ = ["race_summary_figure"]
 
@@ -30,6 +35,11 @@ def race_summary_figure(*comparisons: Comparison, presenter: bool | None = None)
     """
     if not comparisons:
         raise FolioVizError("race_summary_figure() needs at least one comparison, e.g. compare_variants()")
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from .figures import FolioFigure, folio_figure, lean_template
+
     t = theme(presenter)
     fig = make_subplots(
         rows=len(comparisons),

@@ -32,16 +32,12 @@ otherwise, may take 10 minutes (``@pytest.mark.timeout``: the first test pays fo
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -71,6 +67,7 @@ from playwright_harness import (
     wait_for_selector,
     wait_until,
 )
+from servers import child_pids, free_port, jupyterlab_command, stop_process
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -116,25 +113,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 # -------------------------------------------------------------------------------------- lab server
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def child_pids(pid: int) -> list[int]:
-    """Direct children of ``pid`` (kernels run in their own sessions, so a process-group kill misses them)."""
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            children.append(int(stat.parent.name))
-    return children
 
 
 #: folioviz's Jupyter data dir in the checkout (labextensions/, voila/), shipped in the wheel's share/jupyter.
@@ -371,27 +349,14 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
 
     token = secrets.token_hex(16)
     port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
-        "--no-browser",
-        f"--port={port}",
-        "--ServerApp.port_retries=0",
-        "--ServerApp.ip=127.0.0.1",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-        f"--LabApp.user_settings_dir={settings_dir}",
-        f"--LabApp.workspaces_dir={workspaces_dir}",
-        # Notebook 7 is its own server extension with its own settings dir (default:
-        # $JUPYTER_CONFIG_DIR/lab/user-settings): point it at Lab's, as on a normal install where both share
-        # ~/.jupyter/lab/user-settings, so the theme and the quiet notification settings apply to it too.
-        # (Its workspaces dir stays the default, under the hermetic JUPYTER_CONFIG_DIR.)
-        f"--JupyterNotebookApp.user_settings_dir={settings_dir}",
-        "--ServerApp.terminals_enabled=False",
-    ]
-    if os.geteuid() == 0:
-        cmd.insert(3, "--allow-root")  # as root the server refuses to start without it
+    # Notebook 7 is its own server extension with its own settings dir (default:
+    # $JUPYTER_CONFIG_DIR/lab/user-settings): point it at Lab's, as on a normal install where both share
+    # ~/.jupyter/lab/user-settings, so the theme and the quiet notification settings apply to it too.
+    # (Its workspaces dir stays the default, under the hermetic JUPYTER_CONFIG_DIR.)
+    notebook7 = (f"--JupyterNotebookApp.user_settings_dir={settings_dir}",)
+    cmd = jupyterlab_command(
+        port=port, token=token, root=root, settings_dir=settings_dir, workspaces_dir=workspaces_dir, extra=notebook7
+    )
     log_path = base / "server.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=base, start_new_session=True)
@@ -428,18 +393,7 @@ def stop_server(lab: LabServer) -> None:
             lab.shutdown_kernels()
         except Exception as exc:  # best effort: SIGTERM shuts kernels down too
             print(f"[lab_server] shutting kernels down over REST failed: {exc}")
-    children = child_pids(lab.proc.pid)
-    if lab.proc.poll() is None:
-        lab.proc.terminate()
-        try:
-            lab.proc.wait(SERVER_STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            print(f"[lab_server] no exit {SERVER_STOP_TIMEOUT_S:.0f} s after SIGTERM; killing")
-            os.killpg(lab.proc.pid, signal.SIGKILL)
-            lab.proc.wait(5)
-    for pid in children:  # kernels are in sessions of their own; only ours, by pid
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+    stop_process(lab.proc, child_pids(lab.proc.pid), wait_s=SERVER_STOP_TIMEOUT_S, note="lab_server")
 
 
 # ------------------------------------------------------------------------------------ browser, page

@@ -17,10 +17,8 @@ the guard itself sees and stops an outside request.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import urllib.parse
@@ -35,15 +33,14 @@ from conftest import (
     NOTEBOOKS_DIR,
     REPO_ROOT,
     VIEWPORT,
-    child_pids,
     committed_widget_outputs,
-    free_port,
     hermetic_jupyter_env,
     require_browser,
     wait_for_widgets,
 )
 from playwright.sync_api import Browser, BrowserContext, Page
 from playwright_harness import wait_until
+from servers import child_pids, free_port, stop_process
 from test_static_site import READY_IDS, WIDGET_FAILURES, WIDGETS_RENDERED, static_site  # noqa: F401  (a fixture)
 
 sys.path.insert(0, str(REPO_ROOT / "tools"))
@@ -187,17 +184,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
             pytest.fail("make app printed no URL with a token:\n" + log.read_text(errors="replace"), pytrace=False)
         yield App(url, proc, log)
     finally:
-        children = child_pids(proc.pid)
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
-        for pid in children:  # our own kernels only, by pid
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        stop_process(proc, child_pids(proc.pid))
 
 
 def test_voila_as_make_app(browser: Browser, app: App) -> None:

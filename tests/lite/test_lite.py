@@ -8,13 +8,25 @@ value"> (or the older ToggleButtons' ``fv-bit-<n>`` class). Clicking one goes th
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 
 import pytest
 from litekit import REPO_ROOT, LitePage, notebooks
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tools.lite.config import KERNEL_EXTENSION, PYODIDE_DIR, check_config, external_urls
+from tools.lite.config import (
+    KERNEL_EXTENSION,
+    PLOTLY_BUNDLE,
+    PLOTLY_BUNDLE_SHA256,
+    PLOTLY_EXTENSION,
+    PLOTLY_TRACES,
+    PYODIDE_DIR,
+    check_config,
+    external_urls,
+    sha256_of,
+)
 
 # Run All in Pyodide: up to 60 s to show the notebook, 120 s for the kernel, 300 s for the run
 pytestmark = [pytest.mark.lite, pytest.mark.timeout(900)]
@@ -34,6 +46,55 @@ def run_own_cell(lite: LitePage, code: str) -> None:
     page.keyboard.press("Enter")
     page.keyboard.type(code)
     page.keyboard.press("Shift+Enter")
+
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+PLOTS = ".jp-NotebookPanel .jp-RenderedPlotly"
+
+
+def committed_figures(name: str) -> list[dict]:
+    """The plotly figures of notebook ``name`` as committed, in order."""
+    notebook = json.loads((REPO_ROOT / "notebooks" / name).read_text())
+    outputs = (out for cell in notebook["cells"] for out in cell.get("outputs", []))
+    return [out["data"][PLOTLY_MIME] for out in outputs if PLOTLY_MIME in out.get("data", {})]
+
+
+# The trace types plotly drew in a figure's graph div (its full data), or null when it is not drawn.
+DRAWN_TRACES = """(plot) => {
+  const gd = plot.querySelector(".js-plotly-plot");
+  return gd && gd._fullData ? gd._fullData.map(trace => trace.type) : null;
+}"""
+
+
+# A reader scrolling to a figure: scroll it to the middle of the view until the renderer has drawn it (the notebook
+# lays out the cells above as they come into view, so one scroll may leave it short of the view).
+SCROLL_UNTIL_DRAWN = """(plot) => {
+  if (plot.dataset.fvLazy === "waiting") plot.scrollIntoView({block: "center"});
+  return plot.dataset.fvLazy === "drawn";
+}"""
+
+
+def scroll_to(plot: Locator, what: str) -> None:
+    """Scroll to the figure output ``plot`` until it is drawn (it fails with ``what`` if it never is)."""
+    try:
+        plot.page.wait_for_function(SCROLL_UNTIL_DRAWN, arg=plot.element_handle(), polling=500, timeout=60_000)
+    except PlaywrightTimeoutError:
+        state = plot.get_attribute("data-fv-lazy")
+        raise AssertionError(f"{what} was not drawn once scrolled to (data-fv-lazy={state!r})") from None
+
+
+def assert_figures_drawn(lite: LitePage, name: str) -> None:
+    """Every figure of notebook ``name``, scrolled to, is drawn by the site's renderer with all its traces."""
+    figures = committed_figures(name)
+    plots = lite.page.locator(PLOTS)
+    expect(plots, f"{name}: not every figure has an output").to_have_count(len(figures))
+    for index, figure in enumerate(figures):
+        plot = plots.nth(index)
+        scroll_to(plot, f"{name}: figure {index}")
+        expect(plot.locator(".main-svg").first).to_be_visible()
+        types = [trace.get("type", "scatter") for trace in figure["data"]]
+        assert plot.evaluate(DRAWN_TRACES) == types, f"{name}: figure {index} lacks traces"
+        expect(plot.locator(".main-svg .cartesianlayer .trace")).to_have_count(len(types))
 
 
 def assert_clean(lite: LitePage) -> None:
@@ -82,6 +143,28 @@ def test_the_lock_lists_exactly_the_shipped_wheels(lite_dir):
         assert not [n for n in whl.namelist() if n.endswith(".min.js")], "plotly.js ships once, in extensions/"
 
 
+def test_plotly_is_drawn_by_the_sites_own_renderer_with_the_pinned_bundle(lite_dir):
+    """jupyterlab-plotly (its 4.8 MB chunk bundles the full plotly.js) is not in the site; the site's own renderer
+    ships the pinned cartesian bundle, with its licence."""
+    extensions = lite_dir / "extensions"
+    assert not (extensions / "jupyterlab-plotly").exists()
+    config = json.loads((lite_dir / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    names = [ext["name"] for ext in config["federated_extensions"]]
+    assert "jupyterlab-plotly" not in names and PLOTLY_EXTENSION in names
+    # No script of the site holds the full plotly.js (its 3-D traces) or jupyterlab-plotly's renderer.
+    for script in [*extensions.rglob("*.js"), *(lite_dir / "build").rglob("*.js")]:
+        text = script.read_text(errors="replace")
+        assert "@jupyterlab/plotly-extension" not in text, f"{script} is jupyterlab-plotly's"
+        assert text.count("streamtube") < 3, f"{script} bundles the full plotly.js"
+    bundle = extensions / PLOTLY_EXTENSION / "static" / PLOTLY_BUNDLE
+    assert sha256_of(bundle) == PLOTLY_BUNDLE_SHA256
+    licences = json.loads((bundle.parent / "third-party-licenses.json").read_text())["packages"]
+    assert [(p["name"], p["licenseId"]) for p in licences] == [("plotly.js-cartesian-dist-min", "MIT")]
+    assert "MIT License" in licences[0]["extractedText"]
+    notice = (lite_dir / "NOTICE-folioviz.txt").read_text()
+    assert "plotly.js-cartesian-dist-min@4.1.1 (MIT)" in notice and PLOTLY_BUNDLE_SHA256 in notice
+
+
 def test_the_site_keeps_within_its_size_budget(lite_dir):
     """Every file on disk, uncompressed, as served: within SITE_BUDGET_BYTES; no source maps, no wheel shipped twice
     in static/pyodide/, and the slimmed wheels really slimmed (their cut files would be the first to creep back)."""
@@ -105,6 +188,13 @@ def test_the_site_keeps_within_its_size_budget(lite_dir):
         lexers = [n for n in whl.namelist() if n.startswith("pygments/lexers/")]
     python = {"pygments/lexers/python.py", "pygments/lexers/python.pyc"}  # .pyc alone once compiled (bytecode.py)
     assert python & set(lexers) and len(lexers) < 40, f"{len(lexers)} pygments lexer modules"
+    for project, prefixes in {
+        "ipython": ("IPython/sphinxext/", "IPython/testing/plugin/", "IPython/terminal/pt_inputhooks/qt"),
+        "prompt_toolkit": ("prompt_toolkit/contrib/telnet/", "prompt_toolkit/input/win32"),
+    }.items():
+        with zipfile.ZipFile(next(pyodide.glob(f"{project}-*.whl"))) as whl:
+            left = [n for n in whl.namelist() if n.startswith(prefixes)]
+        assert left == [], f"{project} ships parts for other places than a browser kernel: {left[:3]}"
 
 
 def test_the_wheels_carry_bytecode_for_pyodides_python(lite_dir):
@@ -150,9 +240,79 @@ def test_the_wheels_carry_bytecode_for_pyodides_python(lite_dir):
     assert not [n for n in pycs if n[:-1] in names], "a stdlib module ships both as source and as bytecode"
 
 
+def test_plotly_ships_the_trace_types_the_sites_plotlyjs_draws(lite_dir):
+    """tools/lite/plotly_slim.py: the Python classes of exactly the trace types that the site's plotly.js draws
+    (its trace modules, found in the site's scripts), stand-ins for the others; narwhals without the code for the
+    data-frame libraries the site does not ship."""
+    import re
+
+    from tools.lite.config import PLOTLY_SUBPLOTS_CUT, PLOTLY_TRACES
+
+    drawn: set[str] = set()
+    for script in lite_dir.rglob("*.js"):
+        drawn |= set(re.findall(r'moduleType:"trace",name:"(\w+)"', script.read_text(errors="replace")))
+    assert drawn, "no plotly.js trace module found in the site's scripts"
+    assert set(PLOTLY_TRACES) <= drawn, f"the site's plotly.js cannot draw {sorted(set(PLOTLY_TRACES) - drawn)}"
+    pyodide = lite_dir / PYODIDE_DIR
+    with zipfile.ZipFile(next(pyodide.glob("plotly-*.whl"))) as whl:
+        names = set(whl.namelist())
+        modules = {n: whl.read(n) for n in names if re.fullmatch(r"plotly/graph_objs/_[a-z0-9]+\.pyc?", n)}
+    traces = {re.sub(r"\.pyc?$", "", n).rsplit("/_", 1)[1] for n in modules} - {"figure", "frame", "layout"}
+    real = {t for t in traces if not any(b"unavailable_class" in modules[n] for n in modules if f"/_{t}.py" in n)}
+    assert real - {"deprecations", "figurewidget"} == set(PLOTLY_TRACES), "plotly's kept trace types"
+    assert len(traces) > 40, "every other trace type keeps its stand-in"
+    for kind in PLOTLY_SUBPLOTS_CUT:
+        assert not [n for n in names if n.startswith(f"plotly/graph_objs/layout/{kind}/") and "__init__" not in n]
+    assert {n for n in names if n.startswith(("plotly/express/", "plotly/figure_factory/"))} == {
+        "plotly/express/__init__.py",
+        "plotly/figure_factory/__init__.py",
+    }, "plotly.express and plotly.figure_factory (which need numpy) are stand-ins"
+    with zipfile.ZipFile(next(pyodide.glob("narwhals-*.whl"))) as whl:
+        backends = [n for n in whl.namelist() if re.match(r"narwhals/_(pandas_like|polars|arrow|dask)/", n)]
+    assert backends == [], f"narwhals ships code for libraries the site lacks: {backends[:3]}"
+
+
+def test_what_was_cut_passes_its_check_in_the_sites_pyodide(lite_dir):
+    """tools/lite/smoke_cuts.py in the site's Pyodide under Node (as the build runs it): every kept trace type and
+    template builds, folioviz's figures build, each cut part of plotly says it is not in the browser build, the
+    standard library's kept codecs and modules work and a cut module gets Pyodide's message."""
+    from tools.lite.cuts import check_in_pyodide
+
+    assert check_in_pyodide(lite_dir / PYODIDE_DIR) == []
+
+
 def test_every_notebook_is_shipped(lite_dir):
     repo = sorted(p.name for p in (REPO_ROOT / "notebooks").glob("*.ipynb"))
     assert sorted(p.name for p in (lite_dir / "files").glob("*.ipynb")) == repo
+
+
+def test_the_disabled_plugins_are_the_configs_and_their_files_are_left_out(lite_dir):
+    """jupyter-lite.json disables exactly DISABLED_EXTENSIONS, each naming a package or plugin of the build; the
+    chunks only their code loads, MathJax's fonts, their settings and the per-plugin schema files are not shipped."""
+    from tools.lite.chunks import SCHEMA_LISTS, feature_chunk_ids
+    from tools.lite.config import DISABLED_EXTENSIONS, FEATURE_ASSETS
+
+    config = json.loads((lite_dir / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    assert config["disabledExtensions"] == list(DISABLED_EXTENSIONS)
+    lab = json.loads((lite_dir / "lab" / "package.json").read_text())["jupyterlab"]
+    packages = set(lab["extensions"]) | set(lab["mimeExtensions"])
+    code = "".join(p.read_text(errors="replace") for p in (lite_dir / "build").glob("*.js"))
+    for name in DISABLED_EXTENSIONS:  # a package of the lab app, or a plugin id (or its package part) in its code
+        found = f'id:"{name}"' in code if ":" in name else name in packages or f'id:"{name}:' in code
+        assert found, f"{name} (disabledExtensions) is no package or plugin of this JupyterLab"
+    build = lite_dir / "build"
+    for feature, ids in feature_chunk_ids(build).items():
+        assert ids, f"no chunk load of {feature} found: the pruning would not notice it coming back"
+        left = [p.name for i in ids for p in build.glob(f"{i}.*.js")]
+        assert left == [], f"chunks only {feature} loads are shipped: {left}"
+    for feature, pattern in FEATURE_ASSETS.items():
+        assets = [p.name for p in build.rglob("*") if pattern.fullmatch(p.name)]
+        assert assets == [], f"{feature}'s files are shipped: {assets[:5]}"
+    schemas = build / "schemas"
+    assert sorted(p.name for p in schemas.iterdir()) == sorted(SCHEMA_LISTS), "per-plugin schema files are shipped"
+    ids = [e["id"] for e in json.loads((schemas / "all.json").read_text())]
+    assert "@jupyterlab/notebook-extension:tracker" in ids
+    assert [i for i in ids if i in DISABLED_EXTENSIONS or i.split(":")[0] in DISABLED_EXTENSIONS] == []
 
 
 # ------------------------------------------------------------------------------------------- browser
@@ -195,6 +355,8 @@ def test_run_all_completes_offline(lite_page, name):
     if views:
         rendered = lite.page.locator(".jp-OutputArea-output .jupyter-widgets").count()
         assert rendered >= views, f"{name}: {rendered} widget views rendered, {views} in the committed notebook"
+    assert_figures_drawn(lite, name)
+    assert lite.page_errors == [], f"page errors: {lite.page_errors}"
 
 
 def test_the_mapping_word_answers_a_bit_click(lite_page):
@@ -212,24 +374,89 @@ def test_the_mapping_word_answers_a_bit_click(lite_page):
     assert_clean(lite)
 
 
-def test_a_plotly_figure_draws(lite_page):
+# Listens to plotly's animation events on a figure's graph div; returns how many frames the figure holds.
+ANIMATION_SPY = """(plot) => {
+  const gd = plot.querySelector(".js-plotly-plot");
+  window.__fvFrames = [];
+  gd.on("plotly_animatingframe", event => window.__fvFrames.push(event.name));
+  return gd._transitionData._frames.length;
+}"""
+
+
+def test_a_plotly_figure_draws_and_its_animation_plays(lite_page):
     lite = lite_page
     lite.open("02_page_cache_refcounts.ipynb")
     lite.run_all()
-    figure = lite.page.locator(".js-plotly-plot").first
-    figure.scroll_into_view_if_needed()
+    figure = lite.page.locator(PLOTS).first
+    scroll_to(figure, "the first figure of 02")
     expect(figure.locator(".main-svg").first, "plotly drew no SVG").to_be_visible()
     expect(figure.locator(".main-svg .trace, .main-svg .barlayer, .main-svg .scatterlayer").first).to_be_attached()
+    # plotly.js is the site's cartesian bundle, loaded once from the renderer's own folder; it registers exactly
+    # the 2-D trace types tools/lite/config.py names (PLOTLY_TRACES, quoted by the README).
+    bundle = f"/extensions/{PLOTLY_EXTENSION}/static/{PLOTLY_BUNDLE}"
+    loaded = lite.page.evaluate(
+        "(bundle) => performance.getEntriesByType('resource').filter(e => e.name.endsWith(bundle)).length", bundle
+    )
+    assert loaded == 1, f"the page loaded {bundle} {loaded} times"
+    assert not [r for r in lite.requests if "jupyterlab-plotly" in r]
+    registered = lite.page.evaluate("() => Object.keys(window.Plotly.PlotSchema.get().traces).sort()")
+    assert registered == sorted(PLOTLY_TRACES)
+    # The animation plays its frames: the figure's own play button steps through them.
+    frames = len(committed_figures("02_page_cache_refcounts.ipynb")[0]["frames"])
+    assert figure.evaluate(ANIMATION_SPY) == frames
+    figure.locator(".updatemenu-button").first.click()
+    lite.page.wait_for_function("() => new Set(window.__fvFrames).size >= 3", timeout=60_000)
     # Displaying the figures imported neither nbformat nor jsonschema (the site ships neither).
     run_own_cell(
         lite, 'import sys; print("loaded:", [m for m in sys.modules if m.split(".")[0] in ("nbformat", "jsonschema")])'
     )
     expect(lite.page.locator(".jp-OutputArea-output", has_text="loaded: []")).to_have_count(1)
     # A figure of the reader's own (a plain go.Figure) draws too, without an error.
-    drawn = lite.page.locator(".js-plotly-plot").count()
+    plots = lite.page.locator(PLOTS).count()
     run_own_cell(lite, "import plotly.graph_objects as go; go.Figure(go.Bar(y=[1, 2]))")
-    expect(lite.page.locator(".js-plotly-plot"), "a plain go.Figure did not draw").to_have_count(drawn + 1)
+    expect(lite.page.locator(PLOTS), "a plain go.Figure has no output").to_have_count(plots + 1)
+    own = lite.page.locator(PLOTS).last
+    scroll_to(own, "a plain go.Figure")
+    expect(own.locator(".main-svg .barlayer .trace"), "a plain go.Figure did not draw").to_have_count(1)
     assert_clean(lite)
+
+
+def test_a_figure_is_drawn_once_scrolled_to(lite_page):
+    """The renderer draws a figure only when it comes within 200 px of the view; until then its output keeps the
+    figure's height. Opened as committed (no Run All), notebook 02's last figure is far below the first screen."""
+    lite = lite_page
+    lite.open("02_page_cache_refcounts.ipynb")
+    figure = lite.page.locator(PLOTS).last
+    height = committed_figures("02_page_cache_refcounts.ipynb")[-1]["layout"]["height"]
+    expect(figure).to_have_attribute("data-fv-lazy", "waiting")
+    below = figure.evaluate("(plot) => plot.getBoundingClientRect().top - window.innerHeight")
+    assert below > 200, f"the figure is only {below:.0f} px below the view"
+    assert figure.locator(".main-svg").count() == 0, "a figure out of view was drawn"
+    assert figure.evaluate("(plot) => plot.getBoundingClientRect().height") >= height, "no placeholder height"
+    scroll_to(figure, "the last figure of 02")
+    expect(figure.locator(".main-svg").first).to_be_visible()
+    assert_clean(lite)
+
+
+# A figure with a 3-D trace, as a cell of the reader's own might display it (plotly.js's cartesian bundle has none).
+UNSUPPORTED_FIGURE = (
+    "from IPython.display import display; display({'application/vnd.plotly.v1+json': {'data': ["
+    "{'type': 'scatter3d', 'x': [1], 'y': [2], 'z': [3]}, {'type': 'bar', 'y': [1, 2]}], 'layout': {}}}, raw=True)"
+)
+
+
+def test_a_figure_the_browser_build_cannot_draw_says_so(lite_page):
+    lite = lite_page
+    lite.open("00_start_here.ipynb")
+    run_own_cell(lite, UNSUPPORTED_FIGURE)
+    note = lite.page.locator(f"{PLOTS} .fv-plotly-unsupported")
+    expect(note, "no message for a trace type the browser build lacks").to_be_visible(timeout=120_000)
+    expect(note).to_contain_text("scatter3d")
+    expect(note).to_contain_text("2-D charts")
+    expect(note).to_contain_text("make lab")
+    for kind in ("bar", "scatter", "heatmap"):
+        expect(note).to_contain_text(kind)
+    assert lite.page_errors == [], lite.page_errors
 
 
 # A fresh kernel imports folioviz and its figures' and widgets' modules: every one from its shipped bytecode
@@ -339,6 +566,9 @@ def test_browser_notes_era_default_and_presenter_mode(lite_page):
     assert_clean(lite)
 
 
+KEPT_PLUGINS = 197
+
+
 def test_every_plugin_the_site_keeps_activates(lite_page):
     """The chunk pruning of JupyterLab's bundles (tools/lite/chunks.py) cut only what the disabled extensions load:
     every plugin the site keeps activates, and no file any of them asks for is missing.
@@ -376,9 +606,73 @@ def test_every_plugin_the_site_keeps_activates(lite_page):
     )
     chunks = sorted({url.rsplit("/", 1)[-1] for url in set(lite.requests) - opened if url.endswith(".js")})
     print(f"[lite] {len(result['ids'])} plugins kept, all active; deferred ones loaded {len(chunks)} more script(s)")
-    assert len(result["ids"]) > 100, result["ids"]  # JupyterLab's own plugins and the four extensions'
+    # JupyterLab's own plugins and the four extensions': 218 until the cuts of 2026-12-07 (tools/lite/config.py
+    # DISABLED_EXTENSIONS: mathjax, the file viewers, the inspector, the language servers), 197 since
+    assert len(result["ids"]) == KEPT_PLUGINS, f"{len(result['ids'])} plugins kept, not {KEPT_PLUGINS}"
     assert not [i for i in result["ids"] if i.startswith(DISABLED_EXTENSIONS)], "a disabled extension was loaded"
     assert result["failed"] == [], result["failed"]
     assert result["inactive"] == [], result["inactive"]
     assert missing == [], f"files the site lacks: {missing}"
     assert lite.page_errors == [], lite.page_errors
+
+
+def test_what_a_learner_keeps_works(lite_page):
+    """What the cuts of DISABLED_EXTENSIONS leave a learner: the file browser lists the notebooks, the table of
+    contents the headings, the themes switch (dark, high contrast, light), the settings editor opens, Shift+Tab shows
+    a docstring (the inspector panel is cut), Markdown with ``$...$`` shows its text (MathJax is cut) and the
+    notebook saves; no file the pages ask for is missing, and the settings' schema lists are fetched once each."""
+    lite = lite_page
+    page = lite.page
+    missing: list[str] = []
+    page.on("response", lambda response: missing.append(response.url) if response.status >= 400 else None)
+    schema_lists: list[str] = []  # the page's own requests (the service worker's pass-throughs are not the page's)
+    page.on("request", lambda r: schema_lists.append(r.url) if "/build/schemas/all" in r.url else None)
+    lite.open("00_start_here.ipynb")
+    # JupyterLite's settings service fetches each schema list once (tools/lite/chunks.py fetch_settings_once)
+    assert sorted(url.rsplit("/", 1)[-1].split("?")[0] for url in schema_lists) == ["all.json", "all_federated.json"]
+    if not page.locator(".jp-FileBrowser").is_visible():
+        page.locator(".jp-SideBar.jp-mod-left li[data-id='filebrowser']").click()
+    listed = page.locator(".jp-FileBrowser .jp-DirListing-itemText")
+    expect(listed.filter(has_text="01_the_mapping_word.ipynb")).to_have_count(1)
+    assert sorted(listed.all_text_contents()) == notebooks()
+    page.locator(".jp-SideBar.jp-mod-left li[data-id='table-of-contents']").click()
+    expect(page.locator(".jp-TableOfContents-content .jp-tocItem").first).to_be_visible()
+    for theme, light in (
+        ("JupyterLab Dark", "false"),
+        ("JupyterLab Dark High Contrast", "false"),
+        ("JupyterLab Light", "true"),
+    ):
+        page.get_by_role("menuitem", name="Settings", exact=True).click()
+        page.locator(".lm-Menu-item[data-type='submenu']:has(.lm-Menu-itemLabel:text-is('Theme'))").click()
+        page.locator(f".lm-Menu-item:has(.lm-Menu-itemLabel:text-is({json.dumps(theme)}))").click()
+        expect(page.locator(f"body[data-jp-theme-name={json.dumps(theme)}]")).to_have_count(1)
+        expect(page.locator("body")).to_have_attribute("data-jp-theme-light", light)
+    # Shift+Tab on a name: its docstring in a tooltip, from the browser kernel
+    run_own_cell(lite, "import folioviz")
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.type("folioviz.presenter_mode")
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator(".jp-Tooltip"), "Shift+Tab showed no tooltip").to_contain_text("presenter", timeout=60_000)
+    page.keyboard.press("Escape")
+    # Markdown with math: the text as typed, no MathJax
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("m")
+    page.keyboard.press("Enter")
+    page.keyboard.type("The mapping word is $m = 8 \\cdot k + 1$ here")
+    page.keyboard.press("Shift+Enter")
+    rendered = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown", has_text="The mapping word is")
+    expect(rendered).to_contain_text("$m = 8 \\cdot k + 1$")
+    assert rendered.locator("mjx-container, .MathJax").count() == 0
+    # saving: the notebook is dirty after the edits, clean after Ctrl+S
+    tab = page.locator(".lm-TabBar-tab.jp-mod-current")
+    expect(tab).to_have_class(re.compile(r"\bjp-mod-dirty\b"))
+    page.keyboard.press("Control+s")
+    expect(tab).not_to_have_class(re.compile(r"\bjp-mod-dirty\b"))
+    page.get_by_role("menuitem", name="Settings", exact=True).click()
+    page.locator(".lm-Menu-item:has(.lm-Menu-itemLabel:text-is('Settings Editor'))").click()
+    expect(page.locator(".jp-PluginList").get_by_text("Notebook", exact=True).first).to_be_visible()
+    assert missing == [], f"files the site lacks: {missing}"
+    assert_clean(lite)

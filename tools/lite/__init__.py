@@ -3,15 +3,18 @@
 Usage: python -m tools.lite [--out lite] [--cache-dir DIR] [--jupyter PATH]
 
 Modules: ``config`` (what the site is made of, its JupyterLite config and the config checks), ``wheels`` (the
-kernel's wheels through tools.pinned, slimmed, and the lock), ``bytecode`` (the wheels' modules compiled by the
-site's own Pyodide under Node, ``pycompile.mjs``), ``chunks`` (surgery on JupyterLab's bundles), ``build``
+kernel's wheels through tools.pinned, slimmed, and the lock), ``plotly_slim`` (plotly cut to the trace types the
+site draws; its stand-ins, ``plotly_browser_build.py``), ``bytecode`` (the wheels' modules compiled by the site's
+own Pyodide under Node, ``pycompile.mjs``), ``cuts`` (the standard library's cuts, and the check in Pyodide of
+everything cut, ``smoke_cuts.py`` through ``pysmoke.mjs``), ``chunks`` (surgery on JupyterLab's bundles), ``build``
 (orchestration and the command line).
 
 Output (``lite/`` by default, git-ignored): a folder of static files. Serve it on any static HTTP server
 (``make lite-serve``; it does not work from file://) and open ``lab/index.html``. It holds
 
     lab/, build/, extensions/ ...   JupyterLab-in-the-browser (the ``lab`` app only) and four extensions:
-                                    the Pyodide kernel, ipywidgets' manager, anywidget, plotly's renderer
+                                    the Pyodide kernel, ipywidgets' manager, anywidget, and folioviz-plotly
+                                    (the site's own plotly renderer, with plotly.js's cartesian bundle)
     files/                          every notebook of notebooks/, with its stored outputs
     static/pyodide/                 Pyodide's runtime (npm ``pyodide``) and every wheel the kernel may load,
                                     with a pyodide-lock.json that lists exactly those wheels
@@ -25,15 +28,26 @@ Where each piece comes from, all by pinned version and hash (a mismatch stops th
   It holds no package wheels, so:
 * the wheels (``tools/lite-wheels.txt``): from PyPI with ``pip download``, each checked against its pinned sha256.
   bitstring is pinned to 4.4 because bitstring 5 needs ``tibs``, which has no WebAssembly wheel; bitarray is
-  PyPI's own build for Pyodide's ABI. Five wheels are slimmed after the check (files the browser kernel never
-  uses: plotly.js and FigureWidget's bundle, the labextensions that the site serves anyway, sample data sets,
+  PyPI's own build for Pyodide's ABI. Eight wheels are slimmed after the check (files the browser kernel
+  never uses: plotly.js and FigureWidget's bundle, the labextensions that the site serves anyway, sample data sets,
   tests, jedi's stubs of Python 2, Django and third-party packages, pygments' lexers of languages nothing here
-  highlights); the lock lists the slimmed wheel's own sha256. The site is held to a size budget
-  (``SITE_BUDGET_BYTES``, checked by tests/lite). No nbformat is shipped: folioviz's figures display their
-  own mime bundle (``FolioFigure``), so nothing in the kernel imports it.
+  highlights, narwhals' code for the data-frame libraries the site does not ship, IPython's Sphinx extension and
+  desktop GUI event-loop hooks, prompt_toolkit's Windows console and SSH/Telnet servers); the lock lists the
+  slimmed wheel's own sha256. plotly keeps the Python classes of the trace types the site's plotly.js draws
+  (``PLOTLY_TRACES``, plotly.js's cartesian bundle: 2-D charts) and of the layout parts they use; the other
+  trace types, the 3-D, map, polar and Smith subplots, ``plotly.express`` and ``plotly.figure_factory`` (both need
+  numpy, which the site does not ship) and ``FigureWidget`` are stand-ins that raise an ImportError saying they
+  are not in the browser build and that ``make lab`` has them (``tools/lite/plotly_slim.py``: 3.7 MB of wheel
+  to 1.4 MB). Why not more: plotly's docstrings stay, since in an offline site ``go.Scatter?`` and the
+  completer's documentation are the only plotly reference a reader has (stripping the properties' docstrings
+  would save 0.3 MB). The site is held to a size budget (``SITE_BUDGET_BYTES``, checked by tests/lite). No
+  nbformat is shipped: folioviz's figures display their own mime bundle (``FolioFigure``), so nothing in the
+  kernel imports it.
 * the kernel's own wheels (piplite, pyodide-kernel and the ipykernel/widgetsnbextension shims) from the
   ``jupyterlite-pyodide-kernel`` package of the build environment, checked against pinned sha256 too;
 * folioviz: a wheel built from this checkout.
+* plotly.js: the npm tarball ``plotly.js-cartesian-dist-min@4.1.1`` (sha512 integrity pinned; the file's own sha256
+  too), Plotly's official bundle of the 2-D trace types (``PLOTLY_TRACES``): 1.5 MB instead of the full 4.8 MB.
 * bytecode: every module that the kernel and the notebooks' code cells import is compiled at build time by the
   site's own Pyodide (run under the machine's Node, which ``npm pack`` needs anyway) and written into its wheel as
   an unchecked hash-based pyc (``tools/lite/bytecode.py``; the lock lists the rewritten wheel's sha256). Pyodide
@@ -41,6 +55,12 @@ Where each piece comes from, all by pinned version and hash (a mismatch stops th
   ``import IPython``). Library modules ship as .pyc only (their tracebacks show no source lines); folioviz keeps
   its sources beside its bytecode. The standard library modules those cells import are compiled into
   python_stdlib.zip the same way (.pyc in place of .py).
+* the standard library: Pyodide's python_stdlib.zip without the codecs of legacy code pages
+  (``STDLIB_KEPT_CODECS``) and with the modules that cannot run in a browser (processes; mail, FTP, WSGI and
+  XML-RPC clients and servers: ``STDLIB_CUT``) cut to stand-ins that say so when imported (``tools/lite/cuts.py``).
+* the cuts' check: the build then runs ``smoke_cuts.py`` in the site's Pyodide under Node, every wheel installed
+  (every kept trace type and template builds, folioviz's figures build, each cut part of plotly says so, the kept
+  codecs and modules work) and stops if it finds a problem; tests/lite runs it on the built site too.
 
 Downloads are cached in ``~/.cache/folioviz/lite`` (like ``make site``'s assets); later builds need no network.
 
@@ -73,10 +93,35 @@ to 2.8 s (median of 4 alternated cold loads, load average 2-7). folioviz and its
 first imports them (prefetching them too made the kernel ready later and the first widget no sooner: one thread does
 all the work).
 
-Cut from JupyterLab: the features no notebook uses, each of which one plugin loads on demand: mermaid diagrams
-(with their layout engines), Vega outputs and the terminal. Their plugins are disabled in jupyter-lite.json
-(``disabledExtensions``) and the chunks that only they load are left out (``prune_lazy_chunks``, about 5.8 MB).
-A mermaid block in a Markdown cell then shows as code.
+Figures. jupyterlab-plotly is not shipped: its one chunk, fetched with the page, bundles the full plotly.js (every
+trace type, 3-D and maps included). folioviz's figures draw only scatter and bar traces and their animation frames,
+so the site draws ``application/vnd.plotly.v1+json`` with its own renderer, ``folioviz-plotly``
+(``tools/lite/labextensions/``: a mime extension written by hand, no build step, taking @lumino/widgets from the
+share scope). It loads the cartesian bundle from its own folder once, when the first figure is about to show;
+draws each figure when it comes within 200 px of the view (its output keeps the figure's height until then), with
+its frames, so animations play; resizes it with its output; and renders no PNG copy into the output (as
+jupyterlab-plotly did after every draw). A figure with a trace type the bundle lacks shows a message naming it and
+saying that ``make lab`` draws it. JupyterLab proper (``make lab``) keeps jupyterlab-plotly and the full plotly.js.
+``check_config`` refuses a site that ships jupyterlab-plotly or a bundle that is not the pinned one.
+
+Cut from JupyterLab: the plugins of features no notebook uses and a learner has no use for in the browser, disabled
+in jupyter-lite.json (``disabledExtensions``, DISABLED_EXTENSIONS in tools/lite/config.py): mermaid diagrams, Vega
+outputs, the terminal, MathJax (no notebook writes LaTeX; it was loaded as every notebook showed, 1 MB of code), the
+viewers of CSV/TSV, JSON, JSON lines, PDF, audio, video, image and HTML files and of JavaScript outputs (the site
+ships notebooks only), the contextual-help panel (Shift+Tab's tooltip shows the same docstrings) and the language
+server plugins (no server to talk to). 197 plugins are kept (218 before MathJax, the viewers, the inspector and LSP
+went). The code some of them load on demand is left out of build/ (``prune_lazy_chunks``, about 6.9 MB), and so are
+MathJax's fonts (0.3 MB), the disabled plugins' settings and the per-plugin copies of the settings schemas (0.2 MB;
+JupyterLite reads only schemas/all.json and all_federated.json). A mermaid block in a Markdown cell then shows as
+code, ``$x$`` as the text typed, a JSON output as text. Kept: the notebook with its toolbar, menus and keyboard
+shortcuts, the file browser, the table of contents, saving, the code console, the text editor, the settings editor,
+the light, dark and high-contrast themes, tooltips, the log console and the licenses (tests/lite opens each kept
+plugin, and uses the file browser, the table of contents, the themes, a tooltip, saving and the settings editor as a
+learner would).
+
+Settings: JupyterLite's settings service fetched and parsed schemas/all.json anew each time a plugin's settings were
+asked for, six times while JupyterLab started; the build patches it (``fetch_settings_once``) to fetch each schema
+list once per page and parse that text for every caller (8 requests and 0.5 MB fewer before the notebook shows).
 
 Exit status: 0 built; 1 build error; 3 a pinned download is neither cached nor downloadable (offline).
 """

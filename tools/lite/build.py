@@ -19,31 +19,51 @@ from typing import Any
 import tools.lite
 from tools import pinned
 from tools.lite.bytecode import compile_wheels
-from tools.lite.chunks import drop_unreferenced_bundles, prune_font_twins, prune_lazy_chunks, slim_favicon
+from tools.lite.chunks import (
+    drop_unreferenced_bundles,
+    fetch_settings_once,
+    prune_feature_assets,
+    prune_font_twins,
+    prune_lazy_chunks,
+    prune_schemas,
+    slim_favicon,
+)
 from tools.lite.config import (
     BYTECODE_IMPORTS,
     BYTECODE_KEEP_SOURCE,
     DEFAULT_CACHE,
     DEFAULT_OUT,
     DEFERRED,
+    DISABLED_EXTENSIONS,
     KERNEL_EXTENSION,
     KERNEL_WHEELS,
     LABEXTENSIONS,
     MARKER,
     NOTEBOOKS,
+    OWN_LABEXTENSIONS,
+    PLOTLY_BUNDLE,
+    PLOTLY_BUNDLE_SHA256,
+    PLOTLY_EXTENSION,
+    PLOTLY_JS,
+    PLOTLY_SUBPLOTS_CUT,
+    PLOTLY_TRACES,
     PREFETCH,
     PYGMENTS_LEXERS,
     PYODIDE,
     PYODIDE_DIR,
     ROOT,
     SLIM,
+    STDLIB_CUT,
+    STDLIB_KEPT_CODECS,
     LiteAssetsUnavailableError,
     LiteBuildError,
     check_config,
     lite_config,
     read_wheels,
 )
+from tools.lite.cuts import check_in_pyodide, slim_stdlib
 from tools.lite.patches import PATCHES, add_toml_twins
+from tools.lite.plotly_slim import slim_plotly
 from tools.lite.wheels import build_folioviz_wheel, fetch_wheels, slim_pygments, slim_wheel, write_lock
 from tools.pinned import Wheel
 
@@ -60,6 +80,24 @@ def stage_labextensions(jupyter: Path, target: Path) -> list[str]:
         version = json.loads((source / "package.json").read_text())["version"]
         found.append(f"{name} {version}")
     return found
+
+
+def stage_plotly_renderer(tarball: Path, target: Path) -> str:
+    """The site's own plotly renderer (tools/lite/labextensions/folioviz-plotly) in ``target``, with the pinned
+    cartesian plotly.js from ``tarball`` and its licence (third-party-licenses.json, read by Help > Licenses)."""
+    ext = target / PLOTLY_EXTENSION
+    shutil.copytree(OWN_LABEXTENSIONS / PLOTLY_EXTENSION, ext)
+    (bundle,) = pinned.extract_npm_asset(PLOTLY_JS, tarball, target, LiteBuildError)
+    pinned.verify(bundle, PLOTLY_BUNDLE_SHA256, f"{PLOTLY_BUNDLE} of {PLOTLY_JS.spec}", LiteBuildError)
+    with tarfile.open(tarball) as tar:
+        member = tar.extractfile("package/LICENSE")
+        assert member is not None
+        licence = member.read().decode()
+    entry = {"name": PLOTLY_JS.name, "versionInfo": PLOTLY_JS.version, "licenseId": PLOTLY_JS.licence}
+    licences = {"packages": [{**entry, "extractedText": licence}]}
+    (ext / "static" / "third-party-licenses.json").write_text(json.dumps(licences, indent=2) + "\n")
+    version = json.loads((ext / "package.json").read_text())["version"]
+    return f"{PLOTLY_EXTENSION} {version} (with {PLOTLY_JS.spec})"
 
 
 def kernel_wheels(staged_ext: Path, target_dir: Path) -> list[Path]:
@@ -105,6 +143,10 @@ def stage_pyodide(
         target = pyodide_dir / wheel.filename
         if wheel.name == "pygments":
             slimmed[wheel.name] = slim_pygments(fetched[wheel.name], target, PYGMENTS_LEXERS)
+        elif wheel.name == "plotly":
+            slimmed[wheel.name] = slim_plotly(
+                fetched[wheel.name], target, SLIM[wheel.name], PLOTLY_TRACES, PLOTLY_SUBPLOTS_CUT
+            )
         elif wheel.name in SLIM or wheel.name in PATCHES:
             cut = slim_wheel(fetched[wheel.name], target, SLIM.get(wheel.name, ()), PATCHES.get(wheel.name))
             if wheel.name in SLIM:
@@ -120,6 +162,12 @@ def stage_pyodide(
     if compiled["failed_cells"]:
         raise LiteBuildError(f"the bytecode step could not run: {'; '.join(compiled['failed_cells'])[:2000]}")
     slimmed["_bytecode"] = compiled["modules"]
+    slimmed["_stdlib"] = slim_stdlib(pyodide_dir / "python_stdlib.zip", STDLIB_KEPT_CODECS, STDLIB_CUT)
+    problems = check_in_pyodide(pyodide_dir)
+    if problems:
+        raise LiteBuildError(
+            "the cut wheels and standard library fail their check in Pyodide:\n  " + "\n  ".join(problems)
+        )
     return write_lock(pyodide_dir, wheels, DEFERRED), slimmed
 
 
@@ -139,6 +187,12 @@ def finish_site(site: Path) -> tuple[int, dict[str, int]]:
     fonts_cut = prune_font_twins(site / "build")
     # The code of the features whose plugins jupyter-lite.json disables (DISABLED_EXTENSIONS).
     chunks_cut = prune_lazy_chunks(site / "build")
+    for feature, size in prune_feature_assets(site / "build").items():
+        chunks_cut[feature] = chunks_cut.get(feature, 0) + size
+    # The disabled plugins' settings, and the per-plugin copies of every schema (JupyterLite reads the lists only).
+    chunks_cut["settings schemas"] = prune_schemas(site / "build" / "schemas", DISABLED_EXTENSIONS)
+    # JupyterLite fetched schemas/all.json anew for every plugin's settings asked for (six times as JupyterLab starts).
+    fetch_settings_once(site / "build")
     chunks_cut["unreferenced extension bundles"] = drop_unreferenced_bundles(site / "extensions")
     favicon = site / "lab" / "favicon.ico"
     if favicon.is_file():
@@ -181,7 +235,17 @@ def notice_text(
             f"  {slimmed['_bytecode']} modules (those the kernel and the notebooks import) compiled to "
             "bytecode at build time by this Pyodide; library modules ship as .pyc only, folioviz with its sources"
         )
+    if "_stdlib" in slimmed:
+        notice.append(
+            f"  python_stdlib.zip: {_size(slimmed['_stdlib'])} of legacy codecs and of modules that cannot "
+            "run in a browser left out (tools/lite/config.py: STDLIB_KEPT_CODECS, STDLIB_CUT)"
+        )
     notice.append("extensions/: " + ", ".join(extensions))
+    notice.append(
+        f"  {PLOTLY_EXTENSION}/static/{PLOTLY_BUNDLE}: npm {PLOTLY_JS.spec} ({PLOTLY_JS.licence}), integrity "
+        f"{PLOTLY_JS.integrity}, sha256 {PLOTLY_BUNDLE_SHA256}; {PLOTLY_EXTENSION} itself: this repository "
+        "(tools/lite/labextensions/)"
+    )
     notice.append(f"build/: JupyterLab (the lab app); {fonts_cut / 1e6:.1f} MB of non-woff2 font copies left out")
     notice.append(
         "  left out (the code of the features disabled in jupyter-lite.json; files never fetched): "
@@ -203,6 +267,7 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
     started = time.monotonic()
     _check_out(out)
     tarball = pinned.fetch_npm(PYODIDE, cache_dir, error=LiteBuildError, unavailable=LiteAssetsUnavailableError)
+    plotly_js = pinned.fetch_npm(PLOTLY_JS, cache_dir, error=LiteBuildError, unavailable=LiteAssetsUnavailableError)
     pinned_wheels = read_wheels()
     fetched = fetch_wheels(pinned_wheels, cache_dir, [sys.executable, "-m", "pip"])
     notebooks = sorted(NOTEBOOKS.glob("*.ipynb"))
@@ -216,6 +281,7 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
         for d in (lite_dir, contents, exts):
             d.mkdir()
         extensions = stage_labextensions(jupyter, exts)
+        extensions.append(stage_plotly_renderer(plotly_js, exts))
         for nb in notebooks:
             shutil.copy2(nb, contents / nb.name)
         # Pyodide's runtime and the wheels go in the lite dir's static/ (copied to the site as they are).

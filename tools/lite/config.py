@@ -81,14 +81,28 @@ SLIM = {
     "plotly": (
         r"plotly-[^/]+\.data/data/share/.*",
         r"plotly/labextension/.*",
-        # plotly.js itself: the site's plotly labextension draws the figures; folioviz's figures display their
-        # own mime bundle (FolioFigure), so the kernel never builds plotly's HTML repr, which embeds this file.
+        # plotly.js itself: the site's own renderer (PLOTLY_EXTENSION) draws the figures; folioviz's figures display
+        # their own mime bundle (FolioFigure), so the kernel never builds plotly's HTML repr, which embeds this file.
         r"plotly/package_data/plotly\.min\.js",
         r"plotly/package_data/widgetbundle\.js",
         r"plotly/package_data/datasets/.*",
     ),
     "anywidget": (r"anywidget-[^/]+\.data/data/share/.*", r"anywidget/(nbextension|labextension)/.*"),
     "ipywidgets": (r"ipywidgets/tests/.*", r"ipywidgets/widgets/tests/.*"),
+    # Parts of IPython and prompt_toolkit for other places than a browser kernel (none is imported by the kernel or
+    # a notebook: the bytecode step would fail on a missing one): IPython's Sphinx extension and the plugins of its
+    # own test suite, the terminal's event-loop hooks for desktop GUI toolkits (Qt, GTK, Tk, wx, macOS, GLUT,
+    # pyglet; the kernel has its own), prompt_toolkit's Windows console code and its SSH and Telnet servers.
+    "ipython": (
+        r"IPython/sphinxext/.*",
+        r"IPython/testing/plugin/.*",
+        r"IPython/terminal/pt_inputhooks/(?:glut|gtk\d?|osx|pyglet|qt|tk|wx)\.py",
+    ),
+    "prompt-toolkit": (
+        r"prompt_toolkit/contrib/(?:ssh|telnet)/.*",
+        r"prompt_toolkit/(?:input|output|eventloop)/(?:win32|win32_pipe|conemu|windows10)\.py",
+        r"prompt_toolkit/win32_types\.py",
+    ),
     # jedi (IPython's completer) reads typeshed's stubs of the standard library for Python 3: the stubs of Python 2,
     # of third-party packages the site does not ship (requests, six, paramiko...) and of Django are never read.
     # One stub of third_party/ is kept: jedi 0.19 lists that folder at start and fails if it is missing.
@@ -97,6 +111,37 @@ SLIM = {
         r"jedi/third_party/typeshed/stdlib/2/.*",
         r"jedi/third_party/typeshed/third_party/(?!2/enum\.pyi$).*",
     ),
+}
+
+# narwhals (plotly's validators import it to read data frames): the code for each data-frame library (pandas,
+# polars, pyarrow, dask, duckdb, ibis, PySpark/SQLFrame) loads only when an object of that library is passed, and the
+# site ships none of them (nor can a cell install one: the PyPI fallback is off); its testing helpers too.
+SLIM["narwhals"] = (
+    r"narwhals/_(?:pandas_like|arrow|polars|spark_like|dask|duckdb|ibis|sql)/.*",
+    r"narwhals/testing/.*",
+)
+
+# plotly's Python package in the browser build keeps only the trace types of PLOTLY_TRACES, the ones the site's
+# plotly.js draws (tools/lite/plotly_slim.py). The others, and the layout's subplot kinds only they use, are cut to
+# stand-ins that say so when used.
+PLOTLY_SUBPLOTS_CUT = ("scene", "geo", "map", "polar", "smith")
+
+# Pyodide's standard library zip, cut (tools/lite/cuts.py; the build refuses to cut a module the kernel or a notebook
+# imports). The codecs kept: UTF-8/16/32, ASCII, Latin-1, cp437 (zip file names), cp1252 (IPython's fallback) and the
+# binary ones; the ~90 of legacy code pages and East Asian encodings go (``"x".encode("koi8_r")`` then says
+# ``unknown encoding``). And the modules that cannot run in a browser, each cut to a stand-in that says so.
+STDLIB_KEPT_CODECS = (
+    *("__init__", "aliases", "ascii", "latin_1", "charmap", "undefined", "idna", "punycode"),
+    *("utf_8", "utf_8_sig", "utf_7", "utf_16", "utf_16_be", "utf_16_le", "utf_32", "utf_32_be", "utf_32_le"),
+    *("unicode_escape", "raw_unicode_escape", "base64_codec", "hex_codec", "zlib_codec", "bz2_codec"),
+    *("quopri_codec", "uu_codec", "rot_13", "cp437", "cp1252"),
+)
+_NO_PROCESSES = "a browser gives Python no processes"
+_NO_SOCKETS = "a browser gives Python no sockets to talk to a server or serve one"
+STDLIB_CUT = {
+    "multiprocessing": _NO_PROCESSES,
+    "concurrent.futures.process": _NO_PROCESSES,
+    **dict.fromkeys(("wsgiref", "xmlrpc", "imaplib", "smtplib", "ftplib", "poplib"), _NO_SOCKETS),
 }
 
 # pygments' lexers the kernel keeps (with every lexer module they import, found when the wheel is slimmed): the
@@ -144,23 +189,79 @@ DEFERRED = {"folioviz": ("plotly",)}
 PREFETCH = ("micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython", "widgetsnbextension")
 
 # Front-end extensions copied into the site (from the build environment's share/jupyter/labextensions).
-LABEXTENSIONS = (KERNEL_EXTENSION, "@jupyter-widgets/jupyterlab-manager", "anywidget", "jupyterlab-plotly")
+# jupyterlab-plotly is not among them: its one chunk bundles the full plotly.js (4.8 MB); the site's own renderer
+# (PLOTLY_EXTENSION) draws the figures instead.
+LABEXTENSIONS = (KERNEL_EXTENSION, "@jupyter-widgets/jupyterlab-manager", "anywidget")
+# Extensions this repository writes for the site, copied from tools/lite/labextensions/ (no build step).
+OWN_LABEXTENSIONS = ROOT / "tools" / "lite" / "labextensions"
+LEFT_OUT_LABEXTENSIONS = ("jupyterlab-plotly",)  # check_config fails if one is in the site
 
-# JupyterLab features no notebook of the workbook uses, each loaded lazily (webpack chunks) by one plugin: the
-# plugins are disabled in jupyter-lite.json and the chunks only they load are left out of build/
-# (prune_lazy_chunks). A feature's loading code is found by a marker: text within LAZY_WINDOW characters of the
-# chunk load, or the name of the shared package (module federation) that the load provides.
+# The site's renderer of plotly figures (application/vnd.plotly.v1+json): tools/lite/labextensions/folioviz-plotly,
+# with Plotly's official partial bundle of 2-D traces beside it (1.5 MB instead of the full plotly.js's 4.8 MB):
+# PLOTLY_TRACES. A figure with another trace type (3-D, maps, polar, WebGL...) shows a message naming it.
+# JupyterLab proper (make lab) keeps jupyterlab-plotly and the full plotly.js.
+PLOTLY_EXTENSION = "folioviz-plotly"
+PLOTLY_BUNDLE = "plotly-cartesian.min.js"
+PLOTLY_JS = NpmAsset(
+    name="plotly.js-cartesian-dist-min",
+    version="4.1.1",  # the plotly.js of jupyterlab-plotly 7.1.0 (plotly==7.1.0 in tools/lite-wheels.txt)
+    integrity="sha512-o8GrFeusncwBIxbBynRJpY4pkgVB6caM+JLpwrLYbbsO7dZ8FJ+SVN2Fr+L7kiG/Z6w4P5O0Jus/Qr5EefHVeg==",
+    licence="MIT",
+    files=((rf"package/{re.escape(PLOTLY_BUNDLE)}", f"{PLOTLY_EXTENSION}/static"),),
+)
+# The bundle's own sha256 (inside the pinned tarball): checked when it is staged and in the built site (check_config).
+PLOTLY_BUNDLE_SHA256 = "79542150855a52c567260e3137095dbe2b744e6d702a5cabe67da246942fba7a"
+# The trace types that bundle draws (its registry; tests/lite checks the site's Plotly registers exactly these), and
+# the only ones the site's Python plotly keeps (PLOTLY_SUBPLOTS_CUT above).
+PLOTLY_TRACES = (
+    *("bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour"),
+    *("image", "pie", "scatter", "scatterternary", "violin"),
+)
+
+# JupyterLab's plugins the site disables in jupyter-lite.json (a package name disables all its plugins): features no
+# notebook of the workbook uses and a learner of it has no use for in the browser. The code JupyterLab loads on demand
+# for some of them (webpack chunks) is left out of build/ (prune_lazy_chunks): a feature's loading code is found by a
+# marker (a pattern; a chunk load within LAZY_WINDOW characters of a match belongs to the feature) or by the name of
+# the shared package (module federation) that the load provides. The other plugins' code is part of the chunks
+# JupyterLab loads at start and stays; disabled, they are not activated and their settings are not loaded.
 DISABLED_EXTENSIONS = (
     "@jupyterlab/mermaid-extension",  # mermaid diagrams in Markdown cells, with their layout engines
     "@jupyterlab/vega5-extension",  # Vega / Vega-Lite outputs
     "@jupyterlab/terminal-extension",  # terminals (xterm.js): the browser kernel has no terminal to offer
+    # LaTeX in Markdown ($...$): no notebook writes any, yet MathJax (1 MB of code) was loaded as each notebook
+    # showed; math now shows as the text typed
+    "@jupyterlab/mathjax-extension",
+    "@jupyterlab/csvviewer-extension",  # CSV/TSV files as a grid: the site ships notebooks only
+    "@jupyterlab/json-extension",  # application/json outputs and .json files as a tree (they show as text)
+    "@jupyterlab/json-lines-extension",  # .jsonl files
+    "@jupyterlab/javascript-extension",  # application/javascript outputs (nothing here displays any)
+    "@jupyterlab/pdf-extension",  # PDF files and outputs
+    "@jupyterlab/audio-extension",  # audio files
+    "@jupyterlab/video-extension",  # video files
+    "@jupyterlab/imageviewer-extension",  # image files (images in notebooks are drawn by the notebook itself)
+    "@jupyterlab/htmlviewer-extension",  # .html files
+    "@jupyterlab/inspector-extension",  # the contextual help panel (Shift+Tab's tooltip shows the same docstrings)
+    # Language servers (code intelligence of a Jupyter server's LSP): the browser has none to connect to
+    "@jupyterlab/lsp-extension",
+    "@jupyterlab/notebook-extension:language-server",
+    "@jupyterlab/fileeditor-extension:language-server",
+    "@jupyterlite/application-extension:lsp-connection-manager",
 )
 LAZY_FEATURES: dict[str, re.Pattern[str]] = {
     "mermaid": re.compile(r"ensureMermaid"),
     "terminal": re.compile(r"FitAddon"),
+    # MathJax's loader: one function that loads its 16 chunks, from its name to the typeset document it builds
+    "mathjax": re.compile(r"ensureMathDocument=async function\(\)\{.{0,4000}?\.document\(window\.document", re.S),
 }
-LAZY_SHARED: dict[str, frozenset[str]] = {"vega": frozenset({"vega", "vega-embed", "vega-lite"})}
+LAZY_SHARED: dict[str, frozenset[str]] = {
+    "vega": frozenset({"vega", "vega-embed", "vega-lite"}),
+    "csv": frozenset({"@jupyterlab/csvviewer", "@lumino/datagrid"}),
+    "json": frozenset({"react-json-tree"}),
+}
 LAZY_WINDOW = 400
+# Files of build/ only a disabled feature asks for, by feature: MathJax's fonts (its @font-face rules stay in
+# JupyterLab's style sheet, but a browser fetches a font only for text set in it, and only MathJax sets any).
+FEATURE_ASSETS: dict[str, re.Pattern[str]] = {"mathjax": re.compile(r"MathJax_[\w-]+\.(?:woff2?|ttf|otf|eot|svg)")}
 
 # A URL with a host (http://, https:// or protocol-relative //) unless that host is exactly 127.0.0.1, localhost or
 # [::1]: localhost.evil.example, 127.0.0.1.nip.io and localhost@evil.example are other sites.
@@ -267,7 +368,32 @@ def _lock_matches_wheels(out: Path) -> list[str]:
     return problems
 
 
+def _plotly_renderer(out: Path) -> list[str]:
+    """The site's plotly renderer: folioviz-plotly loaded as a mime extension, with the pinned cartesian bundle
+    and its licence beside it; jupyterlab-plotly (the full plotly.js) neither shipped nor loaded."""
+    problems = []
+    extensions = out / "extensions"
+    root = json.loads((out / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    loaded = {ext.get("name"): ext for ext in root.get("federated_extensions", [])}
+    for name in LEFT_OUT_LABEXTENSIONS:
+        if name in loaded or (extensions / name).exists():
+            problems.append(f"{name} is in the site; the site's own {PLOTLY_EXTENSION} draws its figures")
+    if loaded.get(PLOTLY_EXTENSION, {}).get("mimeExtension") != "./mimeExtension":
+        problems.append(f"jupyter-lite.json does not load {PLOTLY_EXTENSION} as a mime extension")
+    static = extensions / PLOTLY_EXTENSION / "static"
+    bundle = static / PLOTLY_BUNDLE
+    if not bundle.is_file():
+        problems.append(f"extensions/{PLOTLY_EXTENSION}/static/{PLOTLY_BUNDLE} is missing")
+    elif sha256_of(bundle) != PLOTLY_BUNDLE_SHA256:
+        problems.append(f"{bundle.relative_to(out).as_posix()} is not the pinned {PLOTLY_JS.spec} (sha256)")
+    licences = static / "third-party-licenses.json"
+    listed = json.loads(licences.read_text()).get("packages", []) if licences.is_file() else []
+    if not any(p.get("name") == PLOTLY_JS.name and p.get("licenseId") == PLOTLY_JS.licence for p in listed):
+        problems.append(f"{licences.relative_to(out).as_posix()} does not list {PLOTLY_JS.name}")
+    return problems
+
+
 def check_config(out: Path) -> list[str]:
     """Problems with the site's configuration: any URL off the site, a CDN pyodideUrl, PyPI fallback on,
-    a lock entry without its wheel."""
-    return _config_urls(out) + _kernel_settings(out) + _lock_matches_wheels(out)
+    a lock entry without its wheel, the plotly renderer not the site's own with its pinned bundle."""
+    return _config_urls(out) + _kernel_settings(out) + _lock_matches_wheels(out) + _plotly_renderer(out)

@@ -59,12 +59,18 @@ def record_line(name: str, data: bytes) -> str:
 
 
 def slim_wheel(
-    source: Path, target: Path, patterns: Sequence[str], rewrite: Mapping[str, Callable[[bytes], bytes]] | None = None
+    source: Path,
+    target: Path,
+    patterns: Sequence[str],
+    rewrite: Mapping[str, Callable[[bytes], bytes]] | None = None,
+    add: Mapping[str, bytes] | None = None,
 ) -> int:
-    """Copy ``source`` to ``target`` without the members matching ``patterns``, and with the members named in
-    ``rewrite`` passed through their function (RECORD updated to match); returns the number of files cut."""
+    """Copy ``source`` to ``target`` without the members matching ``patterns``, with the members named in
+    ``rewrite`` passed through their function and the new members ``add`` (RECORD updated to match); returns the
+    number of files cut."""
     cut = [re.compile(p) for p in patterns]
     rewrite = rewrite or {}
+    add = add or {}
     entries: list[tuple[str, bytes]] = []
     removed: set[str] = set()
     rewritten: dict[str, bytes] = {}
@@ -87,12 +93,17 @@ def slim_wheel(
     missing = set(rewrite) - set(rewritten)
     if missing:
         raise LiteBuildError(f"{source.name} has no {', '.join(sorted(missing))} to rewrite")
+    clash = sorted(set(add) & {name for name, _ in entries})
+    if clash:
+        raise LiteBuildError(f"{source.name} already has {', '.join(clash)}")
+    entries += sorted(add.items())
     if record_name:
         kept = []
         for line in record.splitlines():
             name = line.split(",", 1)[0]
             if line and name not in removed:
                 kept.append(record_line(name, rewritten[name]) if name in rewritten else line)
+        kept += [record_line(name, data) for name, data in sorted(add.items())]
         entries.append((record_name, ("\n".join(kept) + "\n").encode()))
     target.write_bytes(zip_bytes(entries))
     return len(removed)
