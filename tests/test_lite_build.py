@@ -570,6 +570,144 @@ def test_bytecode_goes_beside_the_source_or_in_its_place_with_the_record_to_matc
         assert f"{pyc},sha256={digest},8" in record
 
 
+def test_the_ipython_patch_imports_embed_on_first_use_only(tmp_path, monkeypatch):
+    """tools/lite/patches.py: a package laid out as IPython's (``__init__`` importing ``.terminal.embed``), patched,
+    imports without its terminal half, and still gives the very same ``embed`` when asked for it."""
+    from tools.lite.patches import PATCHES, lazy_ipython_embed
+
+    assert PATCHES["ipython"]["IPython/__init__.py"] is lazy_ipython_embed
+    package = tmp_path / "fakeipython"
+    (package / "terminal").mkdir(parents=True)
+    (package / "terminal" / "__init__.py").write_text("")
+    (package / "terminal" / "embed.py").write_text("def embed(**kwargs):\n    return 'embedded'\n")
+    original = '"""Doc."""\nfrom .terminal.embed import embed\n__all__ = ["embed"]\nversion = 9\n'
+    (package / "__init__.py").write_bytes(lazy_ipython_embed(original.encode()))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+    import sys
+
+    module = importlib.import_module("fakeipython")
+    try:
+        assert module.version == 9 and "fakeipython.terminal" not in sys.modules
+        from fakeipython import embed  # type: ignore[import-not-found]
+
+        assert embed is sys.modules["fakeipython.terminal.embed"].embed and embed() == "embedded"
+        with pytest.raises(AttributeError, match="no attribute 'shell'"):
+            module.shell  # noqa: B018
+    finally:
+        for name in [n for n in sys.modules if n.split(".")[0] == "fakeipython"]:
+            del sys.modules[name]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "import sys\n",
+        "from .terminal.embed import embed\n" * 2,
+        "from .terminal.embed import embed\ndef __getattr__(n): pass\n",
+    ],
+)
+def test_the_ipython_patch_stops_the_build_on_another_layout(text):
+    from tools.lite.patches import lazy_ipython_embed
+
+    with pytest.raises(build_lite.LiteBuildError, match=r"update tools/lite/patches\.py"):
+        lazy_ipython_embed(text.encode())
+
+
+def test_the_ipywidgets_patch_names_traitlets_by_its_code_file():
+    """tools/lite/patches.py: ipywidgets' test for traitlets' frames compares code file names with a code file name
+    (the installed ipywidgets' widget.py, patched, still compiles and keeps its four checks)."""
+    import ipywidgets.widgets.widget as widget_module
+
+    from tools.lite.patches import PATCHES, traitlets_file_from_code
+
+    assert PATCHES["ipywidgets"] == {"ipywidgets/widgets/widget.py": traitlets_file_from_code}
+    source = Path(widget_module.__file__).read_bytes()
+    patched = traitlets_file_from_code(source).decode()
+    assert "TRAITLETS_FILE = HasTraits.__init__.__code__.co_filename" in patched
+    assert "inspect.getfile(HasTraits)" not in patched and patched.count("== TRAITLETS_FILE") == 4
+    from traitlets import HasTraits
+
+    frame_file = HasTraits.setup_instance.__code__.co_filename  # what a frame of traitlets' set-up carries
+    assert HasTraits.__init__.__code__.co_filename == frame_file
+    with pytest.raises(build_lite.LiteBuildError, match=r"update tools/lite/patches\.py"):
+        traitlets_file_from_code(source.replace(b"inspect.getfile(HasTraits)", b"'traitlets.py'"))
+
+
+def test_folioviz_wheel_gets_a_json_twin_of_each_data_file(tmp_path):
+    """tools/lite/patches.py add_toml_twins: a twin beside each folioviz/_data TOML, made by datafiles.toml_twin,
+    listed in RECORD with its hash; nothing else changes."""
+    from folioviz.kernel.datafiles import toml_twin
+    from tools.lite.patches import add_toml_twins
+
+    toml = b'default = "6.4"\n'
+    wheel = tmp_path / "folioviz-0.1-py3-none-any.whl"
+    members = {
+        "folioviz/__init__.py": b"",
+        "folioviz/_data/eras.toml": toml,
+        "folioviz/_data/page_flags/6.4.toml": toml,
+        "folioviz/_data/real_kernels/6.4.json": b"{}",
+    }
+    record = "".join(f"{name},sha256=x,{len(data)}\n" for name, data in members.items())
+    wheel.write_bytes(wheels.zip_bytes([*members.items(), ("folioviz-0.1.dist-info/RECORD", record.encode())]))
+    assert add_toml_twins(wheel) == 2
+    with zipfile.ZipFile(wheel) as whl:
+        names = set(whl.namelist())
+        twin = whl.read("folioviz/_data/eras.toml.json")
+        record_after = whl.read("folioviz-0.1.dist-info/RECORD").decode()
+        assert {name: whl.read(name) for name in members} == members
+    assert names == {*members, "folioviz-0.1.dist-info/RECORD", *(n + ".json" for n in members if n.endswith(".toml"))}
+    assert twin == toml_twin(toml)
+    assert wheels.record_line("folioviz/_data/eras.toml.json", twin) in record_after.splitlines()
+
+
+def test_the_piplite_patch_imports_micropip_on_first_install():
+    """tools/lite/patches.py: piplite's micropip imports move into a function that _install calls first."""
+    from tools.lite.patches import PATCHES, lazy_piplite_micropip
+
+    assert PATCHES["piplite"] == {"piplite/piplite.py": lazy_piplite_micropip}
+    original = (
+        "import logging\nfrom unittest.mock import patch\n\nimport micropip\n"
+        "from micropip.package_index import CompatibilityLayer, ProjectInfo\n"
+        "from micropip.package_index import query_package as _MP_QUERY_PACKAGE\n\n"
+        "async def _install(requirements):\n"
+        '    """Invoke micropip.install with a patch to get data from local indexes"""\n'
+        "    with patch('micropip.package_index.query_package', None):\n"
+        "        return await micropip.install(requirements)\n"
+    )
+    patched = lazy_piplite_micropip(original.encode()).decode()
+    top_level = [line for line in patched.splitlines() if line.startswith(("import ", "from "))]
+    assert top_level == ["import logging"], top_level
+    body = patched[patched.index("async def _install") :]
+    assert body.index("_import_micropip()") < body.index("await micropip.install"), body
+    with pytest.raises(build_lite.LiteBuildError, match=r"update tools/lite/patches\.py"):
+        lazy_piplite_micropip(patched.encode())
+
+
+def test_the_completer_patch_imports_jedi_on_first_use():
+    """tools/lite/patches.py: IPython's completer, patched, imports jedi in its one jedi call, not at the top."""
+    from tools.lite.patches import PATCHES, lazy_completer_jedi
+
+    assert PATCHES["ipython"]["IPython/core/completer.py"] is lazy_completer_jedi
+    original = (
+        "import sys\n\ntry:\n    import jedi\n    jedi.settings.case_insensitive_completion = False\n"
+        "    import jedi.api.helpers\n    import jedi.api.classes\n    JEDI_INSTALLED = True\n"
+        "except ImportError:\n    JEDI_INSTALLED = False\n\n"
+        "def _jedi_matches(text, offset, namespaces):\n"
+        "    interpreter = jedi.Interpreter(text[:offset], namespaces)\n    return interpreter\n"
+    )
+    patched = lazy_completer_jedi(original.encode()).decode()
+    assert "    import jedi\n" not in patched.split("def _import_jedi")[0]
+    assert "interpreter = _import_jedi().Interpreter(text[:offset], namespaces)" in patched
+    namespace: dict = {}
+    exec(compile(patched, "completer.py", "exec"), namespace)  # jedi is installed here: it is found, not imported
+    assert namespace["JEDI_INSTALLED"] is True and namespace["jedi"] is None
+    jedi = namespace["_import_jedi"]()
+    assert jedi.settings.case_insensitive_completion is False and namespace["jedi"] is jedi
+    with pytest.raises(build_lite.LiteBuildError, match=r"update tools/lite/patches\.py"):
+        lazy_completer_jedi(patched.encode())
+
+
 def test_slimming_adds_new_members_with_their_record_lines(tmp_path):
     source = _wheel(tmp_path / "demo-1.0-py3-none-any.whl", {"demo/__init__.py": b"x = 1\n"})
     target = tmp_path / "slim.whl"
@@ -732,120 +870,6 @@ def test_the_stdlib_cut_refuses_an_imported_or_unknown_module_or_codec(tmp_path)
         cuts.slim_stdlib(stdlib, ["__init__", "utf_9"], {})
     with pytest.raises(build_lite.LiteBuildError, match=r"imports encodings/utf_8\.pyc"):
         cuts.slim_stdlib(stdlib, ["__init__"], {})
-
-
-def test_the_ipython_patch_imports_embed_on_first_use_only(tmp_path, monkeypatch):
-    """tools/lite/patches.py: a package laid out as IPython's (``__init__`` importing ``.terminal.embed``), patched,
-    imports without its terminal half, and still gives the very same ``embed`` when asked for it."""
-    from tools.lite.patches import PATCHES, lazy_ipython_embed
-
-    assert PATCHES["ipython"] == {"IPython/__init__.py": lazy_ipython_embed}
-    package = tmp_path / "fakeipython"
-    (package / "terminal").mkdir(parents=True)
-    (package / "terminal" / "__init__.py").write_text("")
-    (package / "terminal" / "embed.py").write_text("def embed(**kwargs):\n    return 'embedded'\n")
-    original = '"""Doc."""\nfrom .terminal.embed import embed\n__all__ = ["embed"]\nversion = 9\n'
-    (package / "__init__.py").write_bytes(lazy_ipython_embed(original.encode()))
-    monkeypatch.syspath_prepend(str(tmp_path))
-    import importlib
-    import sys
-
-    module = importlib.import_module("fakeipython")
-    try:
-        assert module.version == 9 and "fakeipython.terminal" not in sys.modules
-        from fakeipython import embed  # type: ignore[import-not-found]
-
-        assert embed is sys.modules["fakeipython.terminal.embed"].embed and embed() == "embedded"
-        with pytest.raises(AttributeError, match="no attribute 'shell'"):
-            module.shell  # noqa: B018
-    finally:
-        for name in [n for n in sys.modules if n.split(".")[0] == "fakeipython"]:
-            del sys.modules[name]
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "import sys\n",
-        "from .terminal.embed import embed\n" * 2,
-        "from .terminal.embed import embed\ndef __getattr__(n): pass\n",
-    ],
-)
-def test_the_ipython_patch_stops_the_build_on_another_layout(text):
-    from tools.lite.patches import lazy_ipython_embed
-
-    with pytest.raises(build_lite.LiteBuildError, match=r"update tools/lite/patches\.py"):
-        lazy_ipython_embed(text.encode())
-
-
-def test_the_ipywidgets_patch_names_traitlets_by_its_code_file():
-    """tools/lite/patches.py: ipywidgets' test for traitlets' frames compares code file names with a code file name
-    (the installed ipywidgets' widget.py, patched, still compiles and keeps its four checks)."""
-    import ipywidgets.widgets.widget as widget_module
-
-    from tools.lite.patches import PATCHES, traitlets_file_from_code
-
-    assert PATCHES["ipywidgets"] == {"ipywidgets/widgets/widget.py": traitlets_file_from_code}
-    source = Path(widget_module.__file__).read_bytes()
-    patched = traitlets_file_from_code(source).decode()
-    assert "TRAITLETS_FILE = HasTraits.__init__.__code__.co_filename" in patched
-    assert "inspect.getfile(HasTraits)" not in patched and patched.count("== TRAITLETS_FILE") == 4
-    from traitlets import HasTraits
-
-    frame_file = HasTraits.setup_instance.__code__.co_filename  # what a frame of traitlets' set-up carries
-    assert HasTraits.__init__.__code__.co_filename == frame_file
-    with pytest.raises(build_lite.LiteBuildError, match=r"update tools/lite/patches\.py"):
-        traitlets_file_from_code(source.replace(b"inspect.getfile(HasTraits)", b"'traitlets.py'"))
-
-
-def test_folioviz_wheel_gets_a_json_twin_of_each_data_file(tmp_path):
-    """tools/lite/patches.py add_toml_twins: a twin beside each folioviz/_data TOML, made by datafiles.toml_twin,
-    listed in RECORD with its hash; nothing else changes."""
-    from folioviz.kernel.datafiles import toml_twin
-    from tools.lite.patches import add_toml_twins
-
-    toml = b'default = "6.4"\n'
-    wheel = tmp_path / "folioviz-0.1-py3-none-any.whl"
-    members = {
-        "folioviz/__init__.py": b"",
-        "folioviz/_data/eras.toml": toml,
-        "folioviz/_data/page_flags/6.4.toml": toml,
-        "folioviz/_data/real_kernels/6.4.json": b"{}",
-    }
-    record = "".join(f"{name},sha256=x,{len(data)}\n" for name, data in members.items())
-    wheel.write_bytes(wheels.zip_bytes([*members.items(), ("folioviz-0.1.dist-info/RECORD", record.encode())]))
-    assert add_toml_twins(wheel) == 2
-    with zipfile.ZipFile(wheel) as whl:
-        names = set(whl.namelist())
-        twin = whl.read("folioviz/_data/eras.toml.json")
-        record_after = whl.read("folioviz-0.1.dist-info/RECORD").decode()
-        assert {name: whl.read(name) for name in members} == members
-    assert names == {*members, "folioviz-0.1.dist-info/RECORD", *(n + ".json" for n in members if n.endswith(".toml"))}
-    assert twin == toml_twin(toml)
-    assert wheels.record_line("folioviz/_data/eras.toml.json", twin) in record_after.splitlines()
-
-
-def test_the_piplite_patch_imports_micropip_on_first_install():
-    """tools/lite/patches.py: piplite's micropip imports move into a function that _install calls first."""
-    from tools.lite.patches import PATCHES, lazy_piplite_micropip
-
-    assert PATCHES["piplite"] == {"piplite/piplite.py": lazy_piplite_micropip}
-    original = (
-        "import logging\nfrom unittest.mock import patch\n\nimport micropip\n"
-        "from micropip.package_index import CompatibilityLayer, ProjectInfo\n"
-        "from micropip.package_index import query_package as _MP_QUERY_PACKAGE\n\n"
-        "async def _install(requirements):\n"
-        '    """Invoke micropip.install with a patch to get data from local indexes"""\n'
-        "    with patch('micropip.package_index.query_package', None):\n"
-        "        return await micropip.install(requirements)\n"
-    )
-    patched = lazy_piplite_micropip(original.encode()).decode()
-    top_level = [line for line in patched.splitlines() if line.startswith(("import ", "from "))]
-    assert top_level == ["import logging"], top_level
-    body = patched[patched.index("async def _install") :]
-    assert body.index("_import_micropip()") < body.index("await micropip.install"), body
-    with pytest.raises(build_lite.LiteBuildError, match=r"update tools/lite/patches\.py"):
-        lazy_piplite_micropip(patched.encode())
 
 
 def test_plotlys_property_docstrings_are_cut_and_the_constructors_kept():

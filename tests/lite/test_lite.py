@@ -472,17 +472,25 @@ print("from source:", [p for p in compiled if "site-packages" in p], type(plotly
 
 # What the kernel's start-up leaves for later (tools/lite/patches.py, config.DEFERRED): micropip is not imported and
 # plotly not installed until asked for; then they are there (plotly through folioviz's finder, micropip through %pip).
-# IPython's terminal shell is not imported at start, and asking for it says the browser build has none (STAND_INS).
+# IPython's terminal shell is not imported at start, and asking for it says the browser build has none (STAND_INS);
+# jedi is not shipped (IPython's own completer answers Tab), so it is never imported.
 START_UP_PROBE = """import os, sys, sysconfig
 from folioviz import MappingWordWidget
 site = sysconfig.get_paths()["purelib"]
-later = ("IPython.terminal.embed", "prompt_toolkit", "micropip", "plotly")
+later = ("IPython.terminal.embed", "prompt_toolkit", "micropip", "jedi", "plotly")
 before = ([m for m in later if m in sys.modules], os.path.isdir(site + "/plotly"))
 exec("try:\\n    from IPython import embed\\nexcept ImportError as error:\\n    embed = str(error).split(':')[0]")
 import folioviz.render.figures
 after = (embed, folioviz.render.figures.go.Figure.__module__, os.path.isdir(site + "/plotly"))
 print("at start:", before, "asked for:", after)"""
 
+
+# The kernel's own completion (what Tab asks), by IPython's own completer: the site ships no jedi, which typed a class
+# 'class'; IPython's types names of the namespace 'variable'.
+COMPLETION_PROBE = """kernel = sys.modules["pyodide_kernel"].kernel_instance
+reply = kernel.complete("MappingWordWid", 14)
+types = [c["type"] for c in reply["metadata"]["_jupyter_types_experimental"]]
+print("completion:", reply["matches"], types, "jedi" in sys.modules)"""
 
 # ipywidgets' deprecated class attributes stay quiet when traitlets sets a widget class up, as natively, and still
 # warn a reader who reads one (tools/lite/patches.py: traitlets ships as bytecode only in the site).
@@ -509,6 +517,10 @@ def test_the_kernel_starts_light_and_imports_the_shipped_bytecode(lite_page):
     )
     run_own_cell(lite, '%pip install narwhals\nimport sys; print("pip:", "micropip" in sys.modules)')
     expect(lite.page.locator(".jp-OutputArea-output", has_text="pip:")).to_have_text("pip: True", timeout=120_000)
+    run_own_cell(lite, COMPLETION_PROBE)
+    expect(lite.page.locator(".jp-OutputArea-output", has_text="completion:")).to_have_text(
+        "completion: ['MappingWordWidget'] ['variable'] False", timeout=120_000
+    )
     run_own_cell(lite, WIDGET_CLASS_PROBE)
     expect(lite.page.locator(".jp-OutputArea-output", has_text="deprecations:")).to_have_text(
         "deprecations: 0 1", timeout=120_000

@@ -84,7 +84,8 @@ starts (``loadPyodideOptions.packages``), instead of one after another. The rest
 
 * IPython's ``__init__`` imports its terminal shell only when ``IPython.embed`` is asked for (a stand-in in the
   site), and piplite imports micropip only on the first ``%pip install``: neither is used by a kernel starting;
-* the kernel neither installs nor imports jedi (not shipped; IPython's completer imported it as the kernel started);
+* the kernel neither installs nor imports jedi (not shipped; IPython's completer imported it as the kernel started,
+  and its import is also deferred to the first completion that asks jedi, ``lazy_completer_jedi``);
 * ipywidgets recognises traitlets' class set-up by its code's file name, which stays right with traitlets shipped as
   bytecode only (it compared it with ``traitlets.pyc`` and warned eight times per widget class at import);
 * folioviz's data files get a JSON twin in its wheel, which ``load_toml`` reads in place of the TOML when made from
@@ -93,9 +94,11 @@ starts (``loadPyodideOptions.packages``), instead of one after another. The rest
   (``config.DEFERRED``): a cell that imports folioviz no longer waits for it; folioviz's ``SiteWheelFinder``
   (folioviz/browser.py) installs it from the site, checked against the lock, when a module first imports it.
 
-Together (2026-12-07, the kernel under Node): the kernel's work from Pyodide started to notebook 01's first widget
-down from about 1.5 s to 0.9 s of CPU. folioviz and its other dependencies load when a cell first imports them
-(prefetching them too made the kernel ready later and the first widget no sooner: one thread does all the work).
+Together (2026-12-07, notebook 01's first two cells after Pyodide's start, the kernel under Node, median of 3): the
+kernel's CPU time from 1.57 s to 0.85 s; in chromium, the kernel worker's CPU time until the first widget from 3.7 s
+to 2.8 s (median of 4 alternated cold loads, load average 2-7). folioviz and its other dependencies load when a cell
+first imports them (prefetching them too made the kernel ready later and the first widget no sooner: one thread does
+all the work).
 
 Figures. jupyterlab-plotly is not shipped: its one chunk, fetched with the page, bundles the full plotly.js (every
 trace type, 3-D and maps included). folioviz's figures draw only scatter and bar traces and their animation frames,

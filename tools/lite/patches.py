@@ -21,6 +21,12 @@ of notebook 01's first cell in the kernel. The patch takes the file name from a 
 (``HasTraits.__init__.__code__.co_filename``), which is what the frames carry however traitlets is shipped; the
 warnings for a reader's own use of the attributes are unchanged.
 
+``IPython/core/completer.py`` imports jedi (and parso) at the top, a quarter of what is left of ``import
+pyodide_kernel``; jedi is used by a completion (Tab) only. The patch imports it, with the same setting, on the first
+completion that asks jedi, and sets ``JEDI_INSTALLED`` from whether jedi can be found, as the import did. (The site
+no longer ships jedi (pyodide-kernel's patch below): ``JEDI_INSTALLED`` is false and no completion asks it; this keeps
+the kernel's start light should jedi come back.)
+
 ``piplite/piplite.py`` (piplite 0.8.6, the kernel's ``%pip``) imports micropip, its vendored ``packaging`` and
 ``unittest.mock`` at the top, and the kernel imports piplite at start to set two options; micropip itself is used
 only when a reader installs a package. The patch imports those three on the first ``piplite.install`` (``%pip
@@ -75,6 +81,51 @@ def lazy_ipython_embed(data: bytes) -> bytes:
         )
     text = text.replace(_EMBED_IMPORT, "") + _LAZY_EMBED
     compile(text, "IPython/__init__.py", "exec")
+    return text.encode()
+
+
+_JEDI_IMPORT = """try:
+    import jedi
+    jedi.settings.case_insensitive_completion = False
+    import jedi.api.helpers
+    import jedi.api.classes
+    JEDI_INSTALLED = True
+except ImportError:
+    JEDI_INSTALLED = False
+"""
+_JEDI_LAZY = """# Patched by folioviz's lite build (tools/lite/patches.py): jedi is imported by the first
+# completion that asks it.
+import importlib.util as _jedi_util
+
+JEDI_INSTALLED = _jedi_util.find_spec("jedi") is not None
+jedi = None
+
+
+def _import_jedi():
+    global jedi
+    if jedi is None:
+        import jedi as _jedi
+
+        _jedi.settings.case_insensitive_completion = False
+        import jedi.api.helpers
+        import jedi.api.classes
+
+        jedi = _jedi
+    return jedi
+"""
+_JEDI_USE = "interpreter = jedi.Interpreter(text[:offset], namespaces)"
+
+
+def lazy_completer_jedi(data: bytes) -> bytes:
+    """IPython's completer with jedi imported by its first jedi completion (module docstring)."""
+    text = data.decode()
+    if text.count(_JEDI_IMPORT) != 1 or text.count(_JEDI_USE) != 1 or "_import_jedi" in text:
+        raise LiteBuildError(
+            "IPython/core/completer.py: expected its jedi import block and one jedi.Interpreter call; "
+            "update tools/lite/patches.py for the new IPython pin"
+        )
+    text = text.replace(_JEDI_IMPORT, _JEDI_LAZY).replace(_JEDI_USE, _JEDI_USE.replace("jedi.", "_import_jedi().", 1))
+    compile(text, "IPython/core/completer.py", "exec")
     return text.encode()
 
 
@@ -185,7 +236,7 @@ def worker_without_jedi(static: Path) -> int:
 
 # {project (canonical name): {member of its wheel: patch}}
 PATCHES: dict[str, dict[str, Callable[[bytes], bytes]]] = {
-    "ipython": {"IPython/__init__.py": lazy_ipython_embed},
+    "ipython": {"IPython/__init__.py": lazy_ipython_embed, "IPython/core/completer.py": lazy_completer_jedi},
     "ipywidgets": {"ipywidgets/widgets/widget.py": traitlets_file_from_code},
     "piplite": {"piplite/piplite.py": lazy_piplite_micropip},
     "pyodide-kernel": {"pyodide_kernel/interpreter.py": completer_without_jedi},
