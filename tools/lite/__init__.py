@@ -63,7 +63,9 @@ Where each piece comes from, all by pinned version and hash (a mismatch stops th
   import are compiled into python_stdlib.zip the same way (.pyc in place of .py, without column ranges).
 * the standard library: Pyodide's python_stdlib.zip without the codecs of legacy code pages
   (``STDLIB_KEPT_CODECS``) and with the modules that cannot run in a browser (processes; mail, FTP, WSGI and
-  XML-RPC clients and servers: ``STDLIB_CUT``) cut to stand-ins that say so when imported (``tools/lite/cuts.py``).
+  XML-RPC clients and servers; Python's own interactive prompt) or that Python never uses there (the pure-Python
+  twins of io and datetime; the pickle disassembler) cut to stand-ins that say so when imported (``STDLIB_CUT``,
+  ``tools/lite/cuts.py``).
 * the cuts' check: the build then runs ``smoke_cuts.py`` in the site's Pyodide under Node, every wheel installed
   (every kept trace type and template builds, folioviz's figures build, each cut part of plotly says so, the kept
   codecs and modules work) and stops if it finds a problem; tests/lite runs it on the built site too.

@@ -143,10 +143,23 @@ STDLIB_KEPT_CODECS = (
 )
 _NO_PROCESSES = "a browser gives Python no processes"
 _NO_SOCKETS = "a browser gives Python no sockets to talk to a server or serve one"
+# Python's interactive prompt (_pyrepl): the parts pydoc's pager and pdb's colouring import stay (the build refuses to
+# cut an imported module), the prompt itself goes. The pure-Python twins of io and datetime, which Python uses only
+# where their C modules are missing (Pyodide has them), and the pickle disassembler go too (0.13 MB together).
+_NO_PROMPT = "a browser kernel has no terminal for Python's own interactive prompt"
+_PYREPL_PROMPT = (
+    *("__main__", "_module_completer", "_threading_handler", "base_eventqueue", "commands", "completing_reader"),
+    *("console", "fancy_termios", "historical_reader", "input", "keymap", "main", "reader", "readline"),
+    *("simple_interact", "terminfo", "unix_console", "unix_eventqueue", "windows_console", "windows_eventqueue"),
+)
 STDLIB_CUT = {
     "multiprocessing": _NO_PROCESSES,
     "concurrent.futures.process": _NO_PROCESSES,
     **dict.fromkeys(("wsgiref", "xmlrpc", "imaplib", "smtplib", "ftplib", "poplib"), _NO_SOCKETS),
+    **{f"_pyrepl.{module}": _NO_PROMPT for module in _PYREPL_PROMPT},
+    "_pyio": "Python uses io's C implementation, which this build has",
+    "_pydatetime": "Python uses datetime's C implementation, which this build has",
+    "pickletools": "pickle works, but its disassembler is left out to keep the site small",
 }
 
 # pygments' lexers the kernel keeps (with every lexer module they import, found when the wheel is slimmed): the

@@ -197,7 +197,12 @@ def check_stdlib() -> None:
     expect_ok("zip file", lambda: zipfile.ZipFile(io.BytesIO(), "w").writestr("a.txt", "a"))
     for name in ("concurrent.futures", "statistics", "csv", "http.server", "email.message", "doctest", "pdb"):
         expect_ok(f"import {name}", lambda name=name: __import__(name))
-    for name in ("multiprocessing", "smtplib"):
+    expect_ok("help(len)", lambda: __import__("pydoc").render_doc(len))
+    expect_ok("pdb's colouring", lambda: __import__("_pyrepl.utils").utils.gen_colors)
+    expect_ok("datetime", lambda: __import__("datetime").datetime(2026, 12, 7).isoformat())
+    expect_ok("io", lambda: __import__("io").StringIO("folio").read())
+    expect_ok("pickle", lambda: __import__("pickle").loads(__import__("pickle").dumps({"a": 1})))
+    for name in ("multiprocessing", "smtplib", "_pyrepl.reader", "_pyio", "pickletools"):
         try:
             __import__(name)
             problems.append(f"{name} imports, but the build cut it")
