@@ -310,6 +310,35 @@ def test_the_disabled_plugins_are_the_configs_and_their_files_are_left_out(lite_
     assert [i for i in ids if i in DISABLED_EXTENSIONS or i.split(":")[0] in DISABLED_EXTENSIONS] == []
 
 
+def test_codemirror_knows_the_kept_languages_only_and_the_others_code_is_left_out(lite_dir):
+    """JupyterLab's language registry lists KEPT_LANGUAGES and the languages whose code ships anyway (Markdown's own
+    code loads HTML, CSS and JavaScript), not C, C++, Rust, PHP, Java or SQL, and their parsers are not shipped
+    (tools/lite/chunks.py prune_languages)."""
+    from tools.lite.chunks import language_registry
+    from tools.lite.config import KEPT_LANGUAGES
+
+    texts = [p.read_text(errors="replace") for p in (lite_dir / "build").glob("*.js")]
+    registries = [found for text in texts if (found := language_registry(text))]
+    assert len(registries) == 1, f"{len(registries)} language registries in build/"
+    names = {name for name, _ in registries[0][2]}
+    assert names >= KEPT_LANGUAGES
+    assert names <= KEPT_LANGUAGES | {"CSS", "HTML", "Javascript", "JSX", "TypeScript", "TSX"}, "languages kept"
+    parsers = {name for text in texts for name in re.findall(r'LRLanguage\.define\(\{name:"([\w+-]+)"', text)}
+    assert "python" in parsers
+    assert parsers.isdisjoint({"cpp", "rust", "php", "java", "sql", "xml", "wast"}), f"parsers shipped: {parsers}"
+
+
+def test_no_script_carries_an_inline_source_map_and_no_build_set_up_is_shipped(lite_dir):
+    """anywidget's bundles carried their source maps inline (0.2 MB, read by developer tools only); jupyter lite build
+    copied rspack's configs and jupyter-lite.json's schema to the root (tools/lite/chunks.py)."""
+    from tools.lite.chunks import BUILD_LEFTOVERS, INLINE_SOURCE_MAP
+
+    inline = [p.name for p in lite_dir.rglob("*.js") if INLINE_SOURCE_MAP.search(p.read_text(errors="replace"))]
+    assert inline == [], f"scripts with an inline source map: {inline}"
+    assert [name for name in BUILD_LEFTOVERS if (lite_dir / name).exists()] == []
+    assert list((lite_dir / "extensions" / "anywidget" / "static").glob("remoteEntry.*.js")), "anywidget is gone"
+
+
 # ------------------------------------------------------------------------------------------- browser
 
 
@@ -564,6 +593,48 @@ def test_every_plugin_the_site_keeps_activates(lite_page):
     assert result["inactive"] == [], result["inactive"]
     assert missing == [], f"files the site lacks: {missing}"
     assert lite.page_errors == [], lite.page_errors
+
+
+# A Markdown cell of a learner's own: fences in two languages the site's registry does not know and in Python
+FENCES = "Code:\n\n```c\nint mapped = 1;\n```\n\n```rust\nfn main() {}\n```\n\n```python\nimport os\n```\n"
+
+
+def test_fences_of_languages_the_site_lacks_show_as_plain_code(lite_page):
+    """The languages left out of CodeMirror's registry (tools/lite/chunks.py prune_languages): a ```c or ```rust
+    fence renders as plain code, with no error and nothing missing fetched; a ```python fence and the code cells
+    are highlighted."""
+    lite = lite_page
+    page = lite.page
+    missing: list[str] = []
+    page.on("response", lambda response: missing.append(response.url) if response.status >= 400 else None)
+    lite.open("00_start_here.ipynb")
+    highlighted = page.locator(".jp-CodeCell .cm-content .cm-line span[class]")
+    expect(highlighted.first, "the Python code cells are not highlighted").to_be_attached()
+    page.locator(".jp-NotebookPanel .jp-Cell").last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("m")
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text(FENCES)
+    page.keyboard.press("Shift+Enter")
+    rendered = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown", has_text="int mapped")
+    expect(rendered).to_have_count(1)
+    codes = rendered.locator("pre code")
+    expect(codes).to_have_count(3)
+    expect(codes.nth(0)).to_have_text("int mapped = 1;")
+    expect(codes.nth(1)).to_have_text("fn main() {}")
+    expect(codes.nth(2)).to_have_text("import os")
+    expect(codes.nth(2).locator("span").first, "the Python fence is not highlighted").to_be_attached()
+    assert codes.nth(0).locator("span").count() == 0 and codes.nth(1).locator("span").count() == 0
+    # editing the cell again (CodeMirror's Markdown mode highlights fences by the registry too)
+    rendered.dblclick()
+    expect(page.locator(".jp-MarkdownCell .cm-content", has_text="int mapped")).to_be_visible()
+    page.keyboard.press("Shift+Enter")
+    expect(rendered).to_have_count(1)
+    assert missing == [], f"files the site lacks: {missing}"
+    chunk_errors = [e for e in lite.console_errors if "chunk" in e.lower() or "language" in e.lower()]
+    assert chunk_errors == [], chunk_errors
+    assert_clean(lite)
 
 
 def test_what_a_learner_keeps_works(lite_page):

@@ -20,13 +20,16 @@ import tools.lite
 from tools import pinned
 from tools.lite.bytecode import compile_wheels
 from tools.lite.chunks import (
+    drop_build_leftovers,
     drop_unreferenced_bundles,
     fetch_settings_once,
     prune_feature_assets,
     prune_font_twins,
+    prune_languages,
     prune_lazy_chunks,
     prune_schemas,
     slim_favicon,
+    strip_inline_source_maps,
 )
 from tools.lite.config import (
     BYTECODE_IMPORTS,
@@ -34,6 +37,7 @@ from tools.lite.config import (
     DEFAULT_CACHE,
     DEFAULT_OUT,
     DISABLED_EXTENSIONS,
+    KEPT_LANGUAGES,
     KERNEL_EXTENSION,
     KERNEL_WHEELS,
     LABEXTENSIONS,
@@ -177,6 +181,8 @@ def finish_site(site: Path) -> tuple[int, dict[str, int]]:
     fonts_cut = prune_font_twins(site / "build")
     # The code of the features whose plugins jupyter-lite.json disables (DISABLED_EXTENSIONS).
     chunks_cut = prune_lazy_chunks(site / "build")
+    # CodeMirror's languages nobody writes here (KEPT_LANGUAGES): out of the registry, their chunks out of build/.
+    chunks_cut["languages"], _ = prune_languages(site / "build", KEPT_LANGUAGES)
     for feature, size in prune_feature_assets(site / "build").items():
         chunks_cut[feature] = chunks_cut.get(feature, 0) + size
     # The disabled plugins' settings, and the per-plugin copies of every schema (JupyterLite reads the lists only).
@@ -184,6 +190,10 @@ def finish_site(site: Path) -> tuple[int, dict[str, int]]:
     # JupyterLite fetched schemas/all.json anew for every plugin's settings asked for (six times as JupyterLab starts).
     fetch_settings_once(site / "build")
     chunks_cut["unreferenced extension bundles"] = drop_unreferenced_bundles(site / "extensions")
+    chunks_cut["inline source maps"] = strip_inline_source_maps(site / "extensions") + strip_inline_source_maps(
+        site / "build"
+    )
+    chunks_cut["build set-up files"] = drop_build_leftovers(site)
     favicon = site / "lab" / "favicon.ico"
     if favicon.is_file():
         chunks_cut["favicon sizes over 48 px"] = slim_favicon(favicon)
