@@ -276,9 +276,18 @@ def test_what_was_cut_passes_its_check_in_the_sites_pyodide(lite_dir):
     assert check_in_pyodide(lite_dir / PYODIDE_DIR) == []
 
 
-def test_every_notebook_is_shipped(lite_dir):
+def test_every_notebook_is_shipped_without_its_outputs(lite_dir):
+    """Every notebook, cell for cell, with no outputs, execution counts or saved widget state: the browser build
+    always has a kernel, and Run All makes every output (tools/lite/build.py site_notebook)."""
     repo = sorted(p.name for p in (REPO_ROOT / "notebooks").glob("*.ipynb"))
     assert sorted(p.name for p in (lite_dir / "files").glob("*.ipynb")) == repo
+    for name in repo:
+        shipped = json.loads((lite_dir / "files" / name).read_text())
+        committed = json.loads((REPO_ROOT / "notebooks" / name).read_text())
+        assert [c["source"] for c in shipped["cells"]] == [c["source"] for c in committed["cells"]], name
+        assert "widgets" not in shipped["metadata"], f"{name}: saved widget state shipped"
+        stored = [c for c in shipped["cells"] if c["cell_type"] == "code" and (c["outputs"] or c["execution_count"])]
+        assert stored == [], f"{name}: {len(stored)} code cell(s) shipped with outputs"
 
 
 def test_the_disabled_plugins_are_the_configs_and_their_files_are_left_out(lite_dir):
@@ -447,8 +456,16 @@ def test_a_plotly_figure_draws_and_its_animation_plays(lite_page):
 
 def test_a_figure_is_drawn_once_scrolled_to(lite_page):
     """The renderer draws a figure only when it comes within 200 px of the view; until then its output keeps the
-    figure's height. Opened as committed (no Run All), notebook 02's last figure is far below the first screen."""
+    figure's height. The site's notebooks have no stored outputs: notebook 02 is run, saved (in the browser's storage)
+    and opened again with its outputs, and its last figure is far below the first screen."""
     lite = lite_page
+    lite.open("02_page_cache_refcounts.ipynb")
+    lite.run_all()
+    tab = lite.page.locator(".lm-TabBar-tab.jp-mod-current")
+    expect(tab).to_have_class(re.compile(r"\bjp-mod-dirty\b"))
+    lite.page.get_by_role("menuitem", name="File", exact=True).click()
+    lite.page.locator("li[data-command='docmanager:save']").click()
+    expect(tab).not_to_have_class(re.compile(r"\bjp-mod-dirty\b"))
     lite.open("02_page_cache_refcounts.ipynb")
     figure = lite.page.locator(PLOTS).last
     height = committed_figures("02_page_cache_refcounts.ipynb")[-1]["layout"]["height"]

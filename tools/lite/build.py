@@ -174,6 +174,20 @@ def bytecode_cells() -> list[str]:
     return cells
 
 
+def site_notebook(text: str) -> str:
+    """The site's copy of a notebook (its JSON ``text``): every code cell without outputs and execution count, and
+    no saved widget state (the ``widgets`` metadata). The browser build always has a kernel, and a notebook opened
+    with its stored outputs rendered them (HTML snapshots, restored widgets, figures) while the kernel started,
+    competing with it for the CPU; Run All makes every output. The repository's notebooks keep theirs."""
+    notebook = json.loads(text)
+    notebook.get("metadata", {}).pop("widgets", None)
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
 def finish_site(site: Path) -> tuple[int, dict[str, int]]:
     """Trim and patch the built site in place; returns the bytes of fonts cut, and of chunks cut by feature."""
     # Fonts: every @font-face that lists a .woff2 lists it before its .eot/.ttf/.svg/.woff twins, and every
@@ -277,8 +291,8 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
             d.mkdir()
         extensions = stage_labextensions(jupyter, exts)
         extensions.append(stage_plotly_renderer(plotly_js, exts))
-        for nb in notebooks:
-            shutil.copy2(nb, contents / nb.name)
+        for nb in notebooks:  # without their outputs: Run All makes every one (site_notebook)
+            (contents / nb.name).write_text(site_notebook(nb.read_text()))
         # Pyodide's runtime and the wheels go in the lite dir's static/ (copied to the site as they are).
         lock, slimmed = stage_pyodide(tarball, lite_dir / PYODIDE_DIR, pinned_wheels, fetched, exts)
         prefetch = [p for p in PREFETCH if p in lock["packages"]]
