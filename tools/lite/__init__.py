@@ -113,8 +113,10 @@ exactly once, with every kept language.
 Stored outputs: the site's notebooks are the repository's without outputs, execution counts or saved widget state
 (``site_notebook``; 1.0 MB of files/ to 0.17 MB). The browser build always has a kernel, and a notebook opened
 with its outputs rendered them (HTML snapshots, restored widgets, figures) while the kernel started, competing with it
-for the CPU; Run All makes every output, widget and figure. The repository's notebooks keep theirs (``make site``,
-GitHub and JupyterLab proper show them).
+for the CPU; Run All makes every output, widget and figure. Measured with and without them (benchmarks/lite.py's cold
+loads, interleaved, 2026-12-07): the first widget of notebook 01 no later at a load average of 2-4 (medians 6.0 s and
+6.1 s), 1.7 s sooner at 9-14 (16.5 s and 14.8 s). The repository's notebooks keep theirs (``make site``, GitHub and
+JupyterLab proper show them).
 
 Other files never fetched: anywidget's three bundles carried their source maps inline (0.2 MB of base64 that only a
 browser's developer tools read; ``strip_inline_source_maps``), and jupyter lite build copied rspack's configs and
