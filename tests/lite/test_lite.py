@@ -279,9 +279,18 @@ def test_what_was_cut_passes_its_check_in_the_sites_pyodide(lite_dir):
     assert check_in_pyodide(lite_dir / PYODIDE_DIR) == []
 
 
-def test_every_notebook_is_shipped(lite_dir):
+def test_every_notebook_is_shipped_without_its_outputs(lite_dir):
+    """Every notebook, cell for cell, with no outputs, execution counts or saved widget state: the browser build
+    always has a kernel, and Run All makes every output (tools/lite/build.py site_notebook)."""
     repo = sorted(p.name for p in (REPO_ROOT / "notebooks").glob("*.ipynb"))
     assert sorted(p.name for p in (lite_dir / "files").glob("*.ipynb")) == repo
+    for name in repo:
+        shipped = json.loads((lite_dir / "files" / name).read_text())
+        committed = json.loads((REPO_ROOT / "notebooks" / name).read_text())
+        assert [c["source"] for c in shipped["cells"]] == [c["source"] for c in committed["cells"]], name
+        assert "widgets" not in shipped["metadata"], f"{name}: saved widget state shipped"
+        stored = [c for c in shipped["cells"] if c["cell_type"] == "code" and (c["outputs"] or c["execution_count"])]
+        assert stored == [], f"{name}: {len(stored)} code cell(s) shipped with outputs"
 
 
 def test_the_disabled_plugins_are_the_configs_and_their_files_are_left_out(lite_dir):
@@ -311,6 +320,35 @@ def test_the_disabled_plugins_are_the_configs_and_their_files_are_left_out(lite_
     ids = [e["id"] for e in json.loads((schemas / "all.json").read_text())]
     assert "@jupyterlab/notebook-extension:tracker" in ids
     assert [i for i in ids if i in DISABLED_EXTENSIONS or i.split(":")[0] in DISABLED_EXTENSIONS] == []
+
+
+def test_codemirror_knows_the_kept_languages_only_and_the_others_code_is_left_out(lite_dir):
+    """JupyterLab's language registry lists KEPT_LANGUAGES and the languages whose code ships anyway (Markdown's own
+    code loads HTML, CSS and JavaScript), not C, C++, Rust, PHP, Java or SQL, and their parsers are not shipped
+    (tools/lite/chunks.py prune_languages)."""
+    from tools.lite.chunks import language_registry
+    from tools.lite.config import KEPT_LANGUAGES
+
+    texts = [p.read_text(errors="replace") for p in (lite_dir / "build").glob("*.js")]
+    registries = [found for text in texts if (found := language_registry(text))]
+    assert len(registries) == 1, f"{len(registries)} language registries in build/"
+    names = {name for name, _ in registries[0][2]}
+    assert names >= KEPT_LANGUAGES
+    assert names <= KEPT_LANGUAGES | {"CSS", "HTML", "Javascript", "JSX", "TypeScript", "TSX"}, "languages kept"
+    parsers = {name for text in texts for name in re.findall(r'LRLanguage\.define\(\{name:"([\w+-]+)"', text)}
+    assert "python" in parsers
+    assert parsers.isdisjoint({"cpp", "rust", "php", "java", "sql", "xml", "wast"}), f"parsers shipped: {parsers}"
+
+
+def test_no_script_carries_an_inline_source_map_and_no_build_set_up_is_shipped(lite_dir):
+    """anywidget's bundles carried their source maps inline (0.2 MB, read by developer tools only); jupyter lite build
+    copied rspack's configs and jupyter-lite.json's schema to the root (tools/lite/chunks.py)."""
+    from tools.lite.chunks import BUILD_LEFTOVERS, INLINE_SOURCE_MAP
+
+    inline = [p.name for p in lite_dir.rglob("*.js") if INLINE_SOURCE_MAP.search(p.read_text(errors="replace"))]
+    assert inline == [], f"scripts with an inline source map: {inline}"
+    assert [name for name in BUILD_LEFTOVERS if (lite_dir / name).exists()] == []
+    assert list((lite_dir / "extensions" / "anywidget" / "static").glob("remoteEntry.*.js")), "anywidget is gone"
 
 
 # ------------------------------------------------------------------------------------------- browser
@@ -421,8 +459,16 @@ def test_a_plotly_figure_draws_and_its_animation_plays(lite_page):
 
 def test_a_figure_is_drawn_once_scrolled_to(lite_page):
     """The renderer draws a figure only when it comes within 200 px of the view; until then its output keeps the
-    figure's height. Opened as committed (no Run All), notebook 02's last figure is far below the first screen."""
+    figure's height. The site's notebooks have no stored outputs: notebook 02 is run, saved (in the browser's storage)
+    and opened again with its outputs, and its last figure is far below the first screen."""
     lite = lite_page
+    lite.open("02_page_cache_refcounts.ipynb")
+    lite.run_all()
+    tab = lite.page.locator(".lm-TabBar-tab.jp-mod-current")
+    expect(tab).to_have_class(re.compile(r"\bjp-mod-dirty\b"))
+    lite.page.get_by_role("menuitem", name="File", exact=True).click()
+    lite.page.locator("li[data-command='docmanager:save']").click()
+    expect(tab).not_to_have_class(re.compile(r"\bjp-mod-dirty\b"))
     lite.open("02_page_cache_refcounts.ipynb")
     figure = lite.page.locator(PLOTS).last
     height = committed_figures("02_page_cache_refcounts.ipynb")[-1]["layout"]["height"]
@@ -648,6 +694,48 @@ def test_every_plugin_the_site_keeps_activates(lite_page):
     assert result["inactive"] == [], result["inactive"]
     assert missing == [], f"files the site lacks: {missing}"
     assert lite.page_errors == [], lite.page_errors
+
+
+# A Markdown cell of a learner's own: fences in two languages the site's registry does not know and in Python
+FENCES = "Code:\n\n```c\nint mapped = 1;\n```\n\n```rust\nfn main() {}\n```\n\n```python\nimport os\n```\n"
+
+
+def test_fences_of_languages_the_site_lacks_show_as_plain_code(lite_page):
+    """The languages left out of CodeMirror's registry (tools/lite/chunks.py prune_languages): a ```c or ```rust
+    fence renders as plain code, with no error and nothing missing fetched; a ```python fence and the code cells
+    are highlighted."""
+    lite = lite_page
+    page = lite.page
+    missing: list[str] = []
+    page.on("response", lambda response: missing.append(response.url) if response.status >= 400 else None)
+    lite.open("00_start_here.ipynb")
+    highlighted = page.locator(".jp-CodeCell .cm-content .cm-line span[class]")
+    expect(highlighted.first, "the Python code cells are not highlighted").to_be_attached()
+    page.locator(".jp-NotebookPanel .jp-Cell").last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("m")
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text(FENCES)
+    page.keyboard.press("Shift+Enter")
+    rendered = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown", has_text="int mapped")
+    expect(rendered).to_have_count(1)
+    codes = rendered.locator("pre code")
+    expect(codes).to_have_count(3)
+    expect(codes.nth(0)).to_have_text("int mapped = 1;")
+    expect(codes.nth(1)).to_have_text("fn main() {}")
+    expect(codes.nth(2)).to_have_text("import os")
+    expect(codes.nth(2).locator("span").first, "the Python fence is not highlighted").to_be_attached()
+    assert codes.nth(0).locator("span").count() == 0 and codes.nth(1).locator("span").count() == 0
+    # editing the cell again (CodeMirror's Markdown mode highlights fences by the registry too)
+    rendered.dblclick()
+    expect(page.locator(".jp-MarkdownCell .cm-content", has_text="int mapped")).to_be_visible()
+    page.keyboard.press("Shift+Enter")
+    expect(rendered).to_have_count(1)
+    assert missing == [], f"files the site lacks: {missing}"
+    chunk_errors = [e for e in lite.console_errors if "chunk" in e.lower() or "language" in e.lower()]
+    assert chunk_errors == [], chunk_errors
+    assert_clean(lite)
 
 
 def test_what_a_learner_keeps_works(lite_page):

@@ -15,7 +15,7 @@ Output (``lite/`` by default, git-ignored): a folder of static files. Serve it o
     lab/, build/, extensions/ ...   JupyterLab-in-the-browser (the ``lab`` app only) and four extensions:
                                     the Pyodide kernel, ipywidgets' manager, anywidget, and folioviz-plotly
                                     (the site's own plotly renderer, with plotly.js's cartesian bundle)
-    files/                          every notebook of notebooks/, with its stored outputs
+    files/                          every notebook of notebooks/, without its outputs (Run All makes them)
     static/pyodide/                 Pyodide's runtime (npm ``pyodide``) and every wheel the kernel may load,
                                     with a pyodide-lock.json that lists exactly those wheels
     jupyter-lite.json               the kernel points at static/pyodide/; the PyPI fallback is off
@@ -127,6 +127,31 @@ shortcuts, the file browser, the table of contents, saving, the code console, th
 the light, dark and high-contrast themes, tooltips, the log console and the licenses (tests/lite opens each kept
 plugin, and uses the file browser, the table of contents, the themes, a tooltip, saving and the settings editor as a
 learner would).
+
+CodeMirror's languages: JupyterLab's registry knows 150 and loads each one's code when a cell, a file or a Markdown
+fence first needs it. The site keeps Python (the code cells), Markdown (GFM, the Markdown cells), JSON, the shell,
+diff, YAML, TOML and LaTeX (``KEPT_LANGUAGES``), and HTML, CSS and JavaScript/TypeScript, whose code Markdown's own
+loads anyway; the build takes the other 124 (C, C++, Rust, PHP, Java, SQL, XML and the legacy modes) out of the
+registry and their chunks out of build/ (``prune_languages``, 0.8 MB). A fence or a file in one of them shows as plain
+code and nothing is fetched; the notebooks' own fences are ```console and ```text, plain text either way (tests/lite
+renders a ```c and a ```rust fence). The language list is patched in place, and the build fails unless it is found
+exactly once, with every kept language.
+
+Stored outputs: the site's notebooks are the repository's without outputs, execution counts or saved widget state
+(``site_notebook``; 1.0 MB of files/ to 0.17 MB). The browser build always has a kernel, and a notebook opened
+with its outputs rendered them (HTML snapshots, restored widgets, figures) while the kernel started, competing with it
+for the CPU; Run All makes every output, widget and figure. Measured with and without them (benchmarks/lite.py's cold
+loads, interleaved, 2026-12-07): the first widget of notebook 01 no later at a load average of 2-4 (medians 6.0 s and
+6.1 s), 1.7 s sooner at 9-14 (16.5 s and 14.8 s). The repository's notebooks keep theirs (``make site``, GitHub and
+JupyterLab proper show them).
+
+Other files never fetched: anywidget's three bundles carried their source maps inline (0.2 MB of base64 that only a
+browser's developer tools read; ``strip_inline_source_maps``), and jupyter lite build copied rspack's configs and
+jupyter-lite.json's schema to the site's root (``drop_build_leftovers``). Fetched, so kept: ipywidgets' manager's
+chunks 121 and 718 (@jupyter-widgets/controls, loaded with every notebook) and anywidget's two chunks (solid-js with
+uuid, and anywidget's own front end: no duplicate). Never fetched but kept: the kernel extension's pypi/ index and its
+wheels (``pipliteUrls``: ``%pip install`` reads the index), its coincident worker (the kernel's worker when the page
+is cross-origin isolated), JupyterLab's third-party licenses (Help > Licenses) and Font Awesome's brand icons.
 
 Settings: JupyterLite's settings service fetched and parsed schemas/all.json anew each time a plugin's settings were
 asked for, six times while JupyterLab started; the build patches it (``fetch_settings_once``) to fetch each schema

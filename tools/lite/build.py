@@ -20,13 +20,16 @@ import tools.lite
 from tools import pinned
 from tools.lite.bytecode import compile_wheels
 from tools.lite.chunks import (
+    drop_build_leftovers,
     drop_unreferenced_bundles,
     fetch_settings_once,
     prune_feature_assets,
     prune_font_twins,
+    prune_languages,
     prune_lazy_chunks,
     prune_schemas,
     slim_favicon,
+    strip_inline_source_maps,
 )
 from tools.lite.config import (
     BYTECODE_IMPORTS,
@@ -35,6 +38,7 @@ from tools.lite.config import (
     DEFAULT_OUT,
     DEFERRED,
     DISABLED_EXTENSIONS,
+    KEPT_LANGUAGES,
     KERNEL_EXTENSION,
     KERNEL_WHEELS,
     LABEXTENSIONS,
@@ -182,6 +186,20 @@ def bytecode_cells() -> list[str]:
     return cells
 
 
+def site_notebook(text: str) -> str:
+    """The site's copy of a notebook (its JSON ``text``): every code cell without outputs and execution count, and
+    no saved widget state (the ``widgets`` metadata). The browser build always has a kernel, and a notebook opened
+    with its stored outputs rendered them (HTML snapshots, restored widgets, figures) while the kernel started,
+    competing with it for the CPU; Run All makes every output. The repository's notebooks keep theirs."""
+    notebook = json.loads(text)
+    notebook.get("metadata", {}).pop("widgets", None)
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
 def finish_site(site: Path) -> tuple[int, dict[str, int]]:
     """Trim and patch the built site in place; returns the bytes of fonts cut, and of chunks cut by feature."""
     # Fonts: every @font-face that lists a .woff2 lists it before its .eot/.ttf/.svg/.woff twins, and every
@@ -189,6 +207,8 @@ def finish_site(site: Path) -> tuple[int, dict[str, int]]:
     fonts_cut = prune_font_twins(site / "build")
     # The code of the features whose plugins jupyter-lite.json disables (DISABLED_EXTENSIONS).
     chunks_cut = prune_lazy_chunks(site / "build")
+    # CodeMirror's languages nobody writes here (KEPT_LANGUAGES): out of the registry, their chunks out of build/.
+    chunks_cut["languages"], _ = prune_languages(site / "build", KEPT_LANGUAGES)
     for feature, size in prune_feature_assets(site / "build").items():
         chunks_cut[feature] = chunks_cut.get(feature, 0) + size
     # The disabled plugins' settings, and the per-plugin copies of every schema (JupyterLite reads the lists only).
@@ -196,6 +216,10 @@ def finish_site(site: Path) -> tuple[int, dict[str, int]]:
     # JupyterLite fetched schemas/all.json anew for every plugin's settings asked for (six times as JupyterLab starts).
     fetch_settings_once(site / "build")
     chunks_cut["unreferenced extension bundles"] = drop_unreferenced_bundles(site / "extensions")
+    chunks_cut["inline source maps"] = strip_inline_source_maps(site / "extensions") + strip_inline_source_maps(
+        site / "build"
+    )
+    chunks_cut["build set-up files"] = drop_build_leftovers(site)
     favicon = site / "lab" / "favicon.ico"
     if favicon.is_file():
         chunks_cut["favicon sizes over 48 px"] = slim_favicon(favicon)
@@ -286,8 +310,8 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
             d.mkdir()
         extensions = stage_labextensions(jupyter, exts)
         extensions.append(stage_plotly_renderer(plotly_js, exts))
-        for nb in notebooks:
-            shutil.copy2(nb, contents / nb.name)
+        for nb in notebooks:  # without their outputs: Run All makes every one (site_notebook)
+            (contents / nb.name).write_text(site_notebook(nb.read_text()))
         # Pyodide's runtime and the wheels go in the lite dir's static/ (copied to the site as they are).
         lock, slimmed = stage_pyodide(tarball, lite_dir / PYODIDE_DIR, pinned_wheels, fetched, exts)
         prefetch = [p for p in PREFETCH if p in lock["packages"]]

@@ -25,9 +25,16 @@ def prune_font_twins(build: Path) -> int:
     return cut
 
 
-_CHUNK_LOAD = re.compile(r"\b[\w$]+\.e\((\d+)\)")  # webpack's __webpack_require__.e(id), minified or not
+# webpack's __webpack_require__.e(id), minified or not; the minifier writes a round id as 6e3
+_CHUNK_LOAD = re.compile(r"\b[\w$]+\.e\((\d+(?:e\d+)?)\)")
 _CHUNK_FILE = re.compile(r"(\d+)\.[0-9a-f]+\.js")
 _SHARED_NAME = re.compile(r'(?:name|shareKey):"([^"]+)"')
+
+
+def _chunk_id(literal: str) -> int:
+    """A chunk id as the bundle writes it: ``913``, or ``6e3`` for 6000."""
+    digits, _, exponent = literal.partition("e")
+    return int(digits) * 10 ** int(exponent or 0)
 
 
 def _marker_spans(text: str) -> dict[str, list[tuple[int, int]]]:
@@ -70,7 +77,7 @@ def chunk_edges(build: Path) -> tuple[Path, dict[int, Path], dict[Path, list[tup
     edges: dict[Path, list[tuple[int, str | None]]] = {}
     for path, text in files.items():
         spans = _marker_spans(text)
-        edges[path] = [(int(m[1]), _lazy_feature(text, m.start(), spans)) for m in _CHUNK_LOAD.finditer(text)]
+        edges[path] = [(_chunk_id(m[1]), _lazy_feature(text, m.start(), spans)) for m in _CHUNK_LOAD.finditer(text)]
     return entry, chunk_file, edges
 
 
@@ -131,6 +138,111 @@ def prune_lazy_chunks(build: Path) -> dict[str, int]:
     for path in everything - kept:
         path.unlink()
     return cut
+
+
+# JupyterLab's language registry: EditorLanguageRegistry.getDefaultLanguages returns an array of language specs,
+# each ``{name:"C",displayName:...,load:async()=>...}`` whose load() fetches the language's chunk(s) when a cell, a
+# file or a Markdown fence first needs it.
+_LANGUAGE_LIST = re.compile(r"\.getDefaultLanguages=function\(\w,\w\)\{let \w=[^;{}]*;return(?=\[\{name:)")
+_LANGUAGE_NAME = re.compile(r'\{name:"([^"]+)",displayName:')
+# Its SQL dialects share one loader of @codemirror/lang-sql, ``async function ea(n){...o.e(3481)...sql({dialect:...})}``
+_SQL_LOADER = re.compile(
+    r"async function (?P<name>[\w$]+)\(\w\)\{let \w=await [\w$]+\.e\(\d+\)[^{}]*?\.sql\(\{dialect:[^{}]*\}\)\}"
+)
+
+
+def _array_entries(text: str, start: int) -> tuple[list[tuple[int, int]], int]:
+    """The top-level ``{...}`` entries of the array literal whose ``[`` is ``text[start]``, and the index of its
+    ``]``. Strings are skipped; the caller checks that the entries and commas rebuild the array exactly."""
+    depth, at, entries, opened = 0, start, [], 0
+    while True:
+        char = text[at]
+        if char == '"':
+            at = text.index('"', at + 1)
+            while text[at - 1] == "\\":
+                at = text.index('"', at + 1)
+        elif char in "[{(":
+            depth += 1
+            if depth == 2 and char == "{":
+                opened = at
+        elif char in "]})":
+            depth -= 1
+            if depth == 1 and char == "}":
+                entries.append((opened, at + 1))
+            if depth == 0:
+                return entries, at
+        at += 1
+
+
+def language_registry(text: str) -> tuple[int, int, list[tuple[str, str]]] | None:
+    """Where JupyterLab's default language list is in ``text`` (the ``[`` and ``]``) and its entries as (name,
+    code), or None if ``text`` has none; a list that does not parse as expected fails the build."""
+    found = list(_LANGUAGE_LIST.finditer(text))
+    if not found:
+        return None
+    if len(found) > 1:
+        raise LiteBuildError(f"{len(found)} default language lists (getDefaultLanguages) in one file; expected one")
+    start = found[0].end()
+    spans, end = _array_entries(text, start)
+    codes = [text[a:b] for a, b in spans]
+    names = [_LANGUAGE_NAME.match(code) for code in codes]
+    if "[" + ",".join(codes) + "]" != text[start : end + 1] or not all(names):
+        raise LiteBuildError("JupyterLab's default language list (getDefaultLanguages) no longer parses as expected")
+    return start, end, [(m[1], code) for m, code in zip(names, codes, strict=True) if m]
+
+
+def prune_languages(build: Path, kept: frozenset[str]) -> tuple[int, list[str]]:
+    """Leave CodeMirror's languages other than ``kept`` out of JupyterLab's language registry, and their chunks out
+    of ``build``; returns the bytes cut and the names dropped.
+
+    The registry then does not know them: a Markdown fence or a file in one of them shows as plain text and
+    nothing is fetched (a language it knew but whose chunk were missing would fail to load, with a 404). A
+    language not in ``kept`` whose chunks ship anyway (Markdown's own code loads HTML, CSS and JavaScript) stays
+    in the registry. The SQL dialects' shared loader is emptied when no SQL dialect stays. A chunk is removed
+    when build/lab/bundle.js reached it before the registry was cut and does not after (the chunk graph of
+    ``prune_lazy_chunks``). The list must be found exactly once and must hold every kept language, else the
+    build fails.
+    """
+    entry, chunk_file, edges = chunk_edges(build)
+    before = _reached(entry, chunk_file, edges, frozenset())
+    found = [(path, path.read_text(errors="replace")) for path in sorted(build.glob("*.js"))]
+    found = [(path, text, registry) for path, text in found if (registry := language_registry(text))]
+    if len(found) != 1:
+        raise LiteBuildError(
+            f"JupyterLab's language registry changed: {len(found)} files hold its default list "
+            "(getDefaultLanguages), expected one; update prune_languages in tools/lite/chunks.py"
+        )
+    path, text, (start, end, languages) = found[0]
+    missing = kept - {name for name, _ in languages}
+    if missing:
+        raise LiteBuildError(f"JupyterLab's language registry lacks {', '.join(sorted(missing))} (KEPT_LANGUAGES)")
+
+    def write(names: set[str]) -> None:
+        array = "[" + ",".join(code for name, code in languages if name in names) + "]"
+        path.write_text(text[:start] + array + text[end + 1 :])
+
+    write(set(kept))
+    entry, chunk_file, edges = chunk_edges(build)
+    after = _reached(entry, chunk_file, edges, frozenset())
+    shipped = {c for c, p in chunk_file.items() if p in after}
+    loads = {name: {_chunk_id(m[1]) for m in _CHUNK_LOAD.finditer(code)} for name, code in languages}
+    names = set(kept) | {name for name, ids in loads.items() if ids and ids <= shipped}
+    dropped = [name for name, _ in languages if name not in names]
+    write(names)
+    text = path.read_text()
+    sql = list(_SQL_LOADER.finditer(text))
+    if len(sql) != 1:
+        raise LiteBuildError(f"{len(sql)} loaders of the SQL dialects in JupyterLab's registry; expected one")
+    loader = sql[0]
+    if not any(f"{loader['name']}(" in code for name, code in languages if name in names):
+        empty = f"async function {loader['name']}(n){{return null}}"
+        path.write_text(text[: loader.start()] + empty + text[loader.end() :])
+    entry, chunk_file, edges = chunk_edges(build)
+    gone = before - _reached(entry, chunk_file, edges, frozenset())
+    cut = sum(p.stat().st_size for p in gone)
+    for gone_path in gone:
+        gone_path.unlink()
+    return cut, dropped
 
 
 def prune_feature_assets(build: Path) -> dict[str, int]:
@@ -227,6 +339,43 @@ def drop_unreferenced_bundles(extensions: Path) -> int:
                 continue
             cut += bundle.stat().st_size
             bundle.unlink()
+    return cut
+
+
+INLINE_SOURCE_MAP = re.compile(r"\n?//# sourceMappingURL=data:[^\n]*\n?$")
+
+
+def strip_inline_source_maps(root: Path) -> int:
+    """Remove the source map that a .js file under ``root`` carries inline at its end (a base64 ``data:`` URL, read
+    only by a browser's developer tools); returns bytes cut. anywidget ships its three bundles so (0.2 MB of maps)."""
+    cut = 0
+    for path in sorted(root.rglob("*.js")):
+        text = path.read_text(errors="surrogateescape")
+        stripped = INLINE_SOURCE_MAP.sub("\n", text) if "sourceMappingURL=data:" in text else text
+        if stripped != text:
+            path.write_text(stripped, errors="surrogateescape")
+            cut += len(text.encode(errors="surrogateescape")) - len(stripped.encode(errors="surrogateescape"))
+    return cut
+
+
+# jupyter lite build copies the app's build set-up (rspack's configs) and the schema of jupyter-lite.json to the
+# site's root: nothing fetches them.
+BUILD_LEFTOVERS = (
+    "rspack.config.js",
+    "rspack.config.analyze.js",
+    "rspack.config.watch.js",
+    "jupyterlite.schema.v0.json",
+)
+
+
+def drop_build_leftovers(site: Path) -> int:
+    """Remove BUILD_LEFTOVERS from the site's root; returns bytes cut (a missing one is fine: nothing to cut)."""
+    cut = 0
+    for name in BUILD_LEFTOVERS:
+        path = site / name
+        if path.is_file():
+            cut += path.stat().st_size
+            path.unlink()
     return cut
 
 

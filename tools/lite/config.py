@@ -276,6 +276,15 @@ LAZY_SHARED: dict[str, frozenset[str]] = {
     "json": frozenset({"react-json-tree"}),
 }
 LAZY_WINDOW = 400
+# CodeMirror's languages (JupyterLab's language registry, EditorLanguageRegistry.getDefaultLanguages) the site keeps,
+# by name: the code cells' Python, the Markdown cells' own language (ipythongfm, added beside this list) and the
+# Markdown files', the JSON of settings and notebooks opened as text, the shell of a learner's ```bash fence, and
+# a few of a few kB (LaTeX's code is part of the Markdown cells' anyway). Languages whose code ships anyway stay
+# too (Markdown's own code loads HTML, CSS and JavaScript/TypeScript). The registry forgets the other 124 (C, C++,
+# Rust, PHP, Java, SQL, XML and the legacy modes: 0.8 MB of lazily loaded chunks; tools/lite/chunks.py
+# prune_languages): a fence or a file in one of them shows as plain text, with nothing fetched. The notebooks'
+# own fences are ```console and ```text (plain text either way).
+KEPT_LANGUAGES = frozenset({"Python", "ipython", "Markdown", "JSON", "Shell", "diff", "YAML", "TOML", "sTeX", "LaTeX"})
 # Files of build/ only a disabled feature asks for, by feature: MathJax's fonts (its @font-face rules stay in
 # JupyterLab's style sheet, but a browser fetches a font only for text set in it, and only MathJax sets any).
 FEATURE_ASSETS: dict[str, re.Pattern[str]] = {"mathjax": re.compile(r"MathJax_[\w-]+\.(?:woff2?|ttf|otf|eot|svg)")}
