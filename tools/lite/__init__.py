@@ -129,12 +129,13 @@ plugin, and uses the file browser, the table of contents, the themes, a tooltip,
 learner would).
 
 CodeMirror's languages: JupyterLab's registry knows 150 and loads each one's code when a cell, a file or a Markdown
-fence first needs it. The site keeps Python (the code cells), Markdown (GFM, the Markdown cells), JSON, the shell,
-diff, YAML, TOML and LaTeX (``KEPT_LANGUAGES``), and HTML, CSS and JavaScript/TypeScript, whose code Markdown's own
-loads anyway; the build takes the other 124 (C, C++, Rust, PHP, Java, SQL, XML and the legacy modes) out of the
-registry and their chunks out of build/ (``prune_languages``, 0.8 MB). A fence or a file in one of them shows as plain
-code and nothing is fetched; the notebooks' own fences are ```console and ```text, plain text either way (tests/lite
-renders a ```c and a ```rust fence). The language list is patched in place, and the build fails unless it is found
+fence first needs it. The site keeps Python (the code cells), Markdown (GFM, the Markdown cells), C and C++ (a
+workbook about kernel C: one parser, 0.1 MB), JSON, the shell, diff, YAML, TOML and LaTeX (``KEPT_LANGUAGES``), and
+HTML, CSS and JavaScript/TypeScript, whose code Markdown's own loads anyway; the build takes the other 122 (Rust,
+PHP, Java, SQL, XML and the legacy modes) out of the registry and their chunks out of build/ (``prune_languages``,
+0.7 MB). A fence or a file in one of them shows as plain code and nothing is fetched; the notebooks' own fences are
+```console and ```text, plain text either way (tests/lite renders a ```c fence highlighted and a ```rust one plain).
+The language list is patched in place, and the build fails unless it is found
 exactly once, with every kept language.
 
 Stored outputs: the site's notebooks are the repository's without outputs, execution counts or saved widget state
