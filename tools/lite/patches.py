@@ -57,6 +57,39 @@ from folioviz.kernel.datafiles import DataFileError, toml_twin
 from tools.lite.config import LiteBuildError
 from tools.lite.wheels import record_line, zip_bytes
 
+
+def _patched(
+    data: bytes,
+    member: str,
+    expected: str,
+    pin: str,
+    *,
+    once: tuple[str, ...],
+    absent: str = "",
+    counts: tuple[tuple[str, int], ...] = (),
+    replace: tuple[tuple[str, str], ...] = (),
+    append: str = "",
+) -> bytes:
+    """``member``'s text with each ``(old, new)`` of ``replace`` made (every occurrence) and ``append`` added.
+
+    Stops the build, saying ``expected`` and to update this file for the new ``pin``, unless each text of ``once`` is
+    there exactly once, ``absent`` is not there (the patch is not applied twice) and each ``(text, n)`` of ``counts``
+    is there ``n`` times; the result must compile.
+    """
+    text = data.decode()
+    if (
+        any(text.count(part) != 1 for part in once)
+        or (absent and absent in text)
+        or any(text.count(part) != n for part, n in counts)
+    ):
+        raise LiteBuildError(f"{member}: expected {expected}; update tools/lite/patches.py for the new {pin}")
+    for old, new in replace:
+        text = text.replace(old, new)
+    text += append
+    compile(text, member, "exec")
+    return text.encode()
+
+
 _EMBED_IMPORT = "from .terminal.embed import embed\n"
 _LAZY_EMBED = """
 
@@ -73,15 +106,16 @@ def __getattr__(name):
 
 def lazy_ipython_embed(data: bytes) -> bytes:
     """IPython's ``__init__`` with ``embed`` imported on first use (module docstring)."""
-    text = data.decode()
-    if text.count(_EMBED_IMPORT) != 1 or "def __getattr__" in text:
-        raise LiteBuildError(
-            f"IPython/__init__.py: expected one {_EMBED_IMPORT.strip()!r} and no module __getattr__; "
-            "update tools/lite/patches.py for the new IPython pin"
-        )
-    text = text.replace(_EMBED_IMPORT, "") + _LAZY_EMBED
-    compile(text, "IPython/__init__.py", "exec")
-    return text.encode()
+    return _patched(
+        data,
+        "IPython/__init__.py",
+        f"one {_EMBED_IMPORT.strip()!r} and no module __getattr__",
+        "IPython pin",
+        once=(_EMBED_IMPORT,),
+        absent="def __getattr__",
+        replace=((_EMBED_IMPORT, ""),),
+        append=_LAZY_EMBED,
+    )
 
 
 _JEDI_IMPORT = """try:
@@ -118,15 +152,15 @@ _JEDI_USE = "interpreter = jedi.Interpreter(text[:offset], namespaces)"
 
 def lazy_completer_jedi(data: bytes) -> bytes:
     """IPython's completer with jedi imported by its first jedi completion (module docstring)."""
-    text = data.decode()
-    if text.count(_JEDI_IMPORT) != 1 or text.count(_JEDI_USE) != 1 or "_import_jedi" in text:
-        raise LiteBuildError(
-            "IPython/core/completer.py: expected its jedi import block and one jedi.Interpreter call; "
-            "update tools/lite/patches.py for the new IPython pin"
-        )
-    text = text.replace(_JEDI_IMPORT, _JEDI_LAZY).replace(_JEDI_USE, _JEDI_USE.replace("jedi.", "_import_jedi().", 1))
-    compile(text, "IPython/core/completer.py", "exec")
-    return text.encode()
+    return _patched(
+        data,
+        "IPython/core/completer.py",
+        "its jedi import block and one jedi.Interpreter call",
+        "IPython pin",
+        once=(_JEDI_IMPORT, _JEDI_USE),
+        absent="_import_jedi",
+        replace=((_JEDI_IMPORT, _JEDI_LAZY), (_JEDI_USE, _JEDI_USE.replace("jedi.", "_import_jedi().", 1))),
+    )
 
 
 _TRAITLETS_FILE = "TRAITLETS_FILE = inspect.getfile(HasTraits)\n"
@@ -139,15 +173,15 @@ _TRAITLETS_CODE_FILE = (
 
 def traitlets_file_from_code(data: bytes) -> bytes:
     """ipywidgets' ``widget.py`` recognising traitlets' frames by their code's file name (module docstring)."""
-    text = data.decode()
-    if text.count(_TRAITLETS_FILE) != 1 or text.count("== TRAITLETS_FILE") != 4:
-        raise LiteBuildError(
-            f"ipywidgets/widgets/widget.py: expected one {_TRAITLETS_FILE.strip()!r} used four times; "
-            "update tools/lite/patches.py for the new ipywidgets pin"
-        )
-    text = text.replace(_TRAITLETS_FILE, _TRAITLETS_CODE_FILE)
-    compile(text, "ipywidgets/widgets/widget.py", "exec")
-    return text.encode()
+    return _patched(
+        data,
+        "ipywidgets/widgets/widget.py",
+        f"one {_TRAITLETS_FILE.strip()!r} used four times",
+        "ipywidgets pin",
+        once=(_TRAITLETS_FILE,),
+        counts=(("== TRAITLETS_FILE", 4),),
+        replace=((_TRAITLETS_FILE, _TRAITLETS_CODE_FILE),),
+    )
 
 
 _PIPLITE_IMPORTS = (
@@ -174,16 +208,18 @@ _PIPLITE_INSTALL = '    """Invoke micropip.install with a patch to get data from
 
 def lazy_piplite_micropip(data: bytes) -> bytes:
     """piplite's module with micropip imported by its first install (module docstring)."""
-    text = data.decode()
-    if text.count(_PIPLITE_IMPORTS) != 1 or text.count(_PIPLITE_INSTALL) != 1 or "_import_micropip" in text:
-        raise LiteBuildError(
-            "piplite/piplite.py: expected its micropip imports and _install's docstring once each; "
-            "update tools/lite/patches.py for the new piplite"
-        )
-    text = text.replace(_PIPLITE_IMPORTS, _PIPLITE_LAZY_IMPORTS)
-    text = text.replace(_PIPLITE_INSTALL, _PIPLITE_INSTALL + "    _import_micropip()\n")
-    compile(text, "piplite/piplite.py", "exec")
-    return text.encode()
+    return _patched(
+        data,
+        "piplite/piplite.py",
+        "its micropip imports and _install's docstring once each",
+        "piplite",
+        once=(_PIPLITE_IMPORTS, _PIPLITE_INSTALL),
+        absent="_import_micropip",
+        replace=(
+            (_PIPLITE_IMPORTS, _PIPLITE_LAZY_IMPORTS),
+            (_PIPLITE_INSTALL, _PIPLITE_INSTALL + "    _import_micropip()\n"),
+        ),
+    )
 
 
 _USE_JEDI = "        self.Completer.use_jedi = True\n"
@@ -195,15 +231,14 @@ _USE_JEDI_DEFAULT = (
 
 def completer_without_jedi(data: bytes) -> bytes:
     """pyodide-kernel's shell leaving ``Completer.use_jedi`` to IPython (module docstring)."""
-    text = data.decode()
-    if text.count(_USE_JEDI) != 1:
-        raise LiteBuildError(
-            f"pyodide_kernel/interpreter.py: expected one {_USE_JEDI.strip()!r}; "
-            "update tools/lite/patches.py for the new pyodide-kernel"
-        )
-    text = text.replace(_USE_JEDI, _USE_JEDI_DEFAULT)
-    compile(text, "pyodide_kernel/interpreter.py", "exec")
-    return text.encode()
+    return _patched(
+        data,
+        "pyodide_kernel/interpreter.py",
+        f"one {_USE_JEDI.strip()!r}",
+        "pyodide-kernel",
+        once=(_USE_JEDI,),
+        replace=((_USE_JEDI, _USE_JEDI_DEFAULT),),
+    )
 
 
 # The packages the kernel's worker installs one by one before ``import pyodide_kernel`` (unless prefetched).
