@@ -113,16 +113,21 @@ def check_completer() -> None:
             problems.append(f"completing {typed} offers {found} (no {wanted})")
 
 
-def check_no_jedi() -> None:
-    # jedi and parso are not shipped (tools/lite/patches.py): IPython's completer found no jedi.
-    from IPython.core import completer
-
-    for name in ("jedi", "parso"):
+def expect_not_importable(*names: str) -> None:
+    """Each of ``names`` fails to import: the site does not ship it."""
+    for name in names:
         try:
             __import__(name)
             problems.append(f"{name} imports, but the site should not ship it")
         except ImportError:
             pass
+
+
+def check_no_jedi() -> None:
+    # jedi and parso are not shipped (tools/lite/patches.py): IPython's completer found no jedi.
+    from IPython.core import completer
+
+    expect_not_importable("jedi", "parso")
     if completer.JEDI_INSTALLED:
         problems.append("IPython's completer found jedi")
 
@@ -133,12 +138,7 @@ def check_no_terminal() -> None:
     import IPython
     from IPython.core.debugger import Pdb
 
-    for name in ("prompt_toolkit", "wcwidth"):
-        try:
-            __import__(name)
-            problems.append(f"{name} imports, but the site should not ship it")
-        except ImportError:
-            pass
+    expect_not_importable("prompt_toolkit", "wcwidth")
     expect_not_shipped("IPython.embed", lambda: IPython.embed)
     expect_not_shipped("from IPython import embed", lambda: exec("from IPython import embed", {}))
     expect_not_shipped("TerminalInteractiveShell", lambda: __import__("IPython.terminal.interactiveshell"))
