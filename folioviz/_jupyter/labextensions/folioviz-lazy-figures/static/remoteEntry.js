@@ -2,11 +2,13 @@
 //
 // jupyterlab-plotly draws every plotly output as soon as it arrives, on or off screen, and then renders it a
 // second time into a PNG (Plotly.toImage) to cache in the output: during Run All that is the page's longest
-// work. This extension wraps jupyterlab-plotly's own renderer so that an output out of view keeps a
-// placeholder of the figure's height and is drawn, by jupyterlab-plotly, when it first comes within 200 px
-// of the view (an IntersectionObserver). plotly.js is not shipped here: it is jupyterlab-plotly's copy,
-// taken from the shared module scope. Where jupyterlab-plotly is absent (make app's Voila denies it), this
-// does nothing.
+// work. This extension wraps jupyterlab-plotly's own renderer so that
+// - an output out of view keeps a placeholder of the figure's height and is drawn, by jupyterlab-plotly, when
+//   it first comes within 200 px of the view (an IntersectionObserver);
+// - the PNG copy is still made and stored, but when the page is idle (requestIdleCallback), not in the same
+//   task as the draw: it costs about as much as the draw itself and the reader never sees it.
+// plotly.js is not shipped here: it is jupyterlab-plotly's copy, taken from the shared module scope. Where
+// jupyterlab-plotly is absent (make app's Voila denies it), this does nothing.
 //
 // It is a module-federation container as JupyterLab loads one (window._JUPYTERLAB[name] with init and get).
 var _JUPYTERLAB;
@@ -31,28 +33,92 @@ var _JUPYTERLAB;
   // The figure is drawn when it comes within 200 px of the view, so a reader scrolling to it rarely sees it undrawn.
   var MARGIN = "200px 0px 200px 0px";
 
-  // plotly.js is evaluated on jupyterlab-plotly's first draw (a few hundred ms). Once a figure waits, do that
-  // when the page is idle, with an empty figure in a node that is never shown, so the first figure scrolled to
-  // does not wait for it.
+  // plotly.js is evaluated on jupyterlab-plotly's first draw (a few hundred ms of the main thread). Do that
+  // when the page is idle, with an empty figure in a node that is never shown, so that the first figure does
+  // not wait for it: once a figure waits for the view, and as soon as a notebook that uses plotly or folioviz
+  // opens (before the reader asks for Run All).
   var warmed = false;
-  function warm(inner) {
-    if (warmed) return;
+  var plotlyFactory = null;
+  function warm() {
+    if (warmed || plotlyFactory === null) return;
     warmed = true;
-    var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 500); };
+    var inner = plotlyFactory;
+    var marks = document.documentElement.dataset;  // data-fv-plotly on <html>: "warming", then "ready"
+    marks.fvPlotly = "warming";
     idle(function () {
       var model = {data: {}, setData: function () {}};
       model.data[MIME] = {data: [], layout: {}};
-      Promise.resolve(inner.createRenderer({mimeType: MIME}).renderModel(model)).catch(function () {});
+      Promise.resolve(inner.createRenderer({mimeType: MIME}).renderModel(model)).then(function () {
+        marks.fvPlotly = "ready";
+      }, function () {});
     }, {timeout: 3000});
   }
 
+  // Does this notebook draw plotly figures? Its stored outputs or its code say so.
+  var USES_PLOTLY = /folioviz|plotly/;
+  function usesPlotly(notebook) {
+    var cells = (notebook && notebook.cells) || [];
+    return cells.some(function (cell) {
+      if (cell.cell_type !== "code") return false;
+      var source = Array.isArray(cell.source) ? cell.source.join("") : String(cell.source || "");
+      if (USES_PLOTLY.test(source)) return true;
+      return (cell.outputs || []).some(function (output) { return Boolean(output.data && output.data[MIME]); });
+    });
+  }
+
+  function warmForNotebooks(tracker) {
+    if (!tracker || !tracker.widgetAdded) return;
+    tracker.widgetAdded.connect(function (sender, panel) {
+      if (warmed || !panel || !panel.context) return;
+      panel.context.ready.then(function () {
+        if (!warmed && usesPlotly(panel.context.model.toJSON())) warm();
+      }).catch(function () {});
+    });
+  }
+
+  function idle(callback, options) {
+    if (typeof requestIdleCallback === "function") return requestIdleCallback(callback, options);
+    return setTimeout(callback, 200);
+  }
+
+  // jupyterlab-plotly's renderer class keeps plotly.js in a static field (Plotly) once loaded, and calls
+  // Plotly.toImage through it after each draw. Give that class a view of plotly.js whose toImage waits for an
+  // idle moment (at most 5 s); everything else is plotly.js itself. A figure removed meanwhile gets no PNG.
+  var snapshotsDeferred = new WeakSet();
+  function deferSnapshots(cls) {
+    if (typeof cls !== "function" || snapshotsDeferred.has(cls) || !cls.loadingPlotly) return;
+    snapshotsDeferred.add(cls);
+    Promise.resolve(cls.loadingPlotly).then(function () {
+      var plotly = cls.Plotly;
+      if (!plotly || typeof plotly.toImage !== "function" || plotly.fvIdleSnapshots) return;
+      // plotly.js's module object has getters only: define the two own properties, do not assign them
+      var view = Object.create(plotly);
+      Object.defineProperty(view, "fvIdleSnapshots", {value: true});
+      Object.defineProperty(view, "toImage", {value: function (graph, options) {
+        if (graph && graph.dataset) graph.dataset.fvSnapshot = "waiting";
+        return new Promise(function (resolve, reject) {
+          idle(function () {
+            if (!graph || !graph.isConnected || !graph._fullLayout) return;  // re-run or closed meanwhile
+            plotly.toImage(graph, options).then(function (image) {
+              if (graph.dataset) graph.dataset.fvSnapshot = "made";
+              resolve(image);
+            }, reject);
+          }, {timeout: 5000});
+        });
+      }});
+      cls.Plotly = view;
+    });
+  }
+
   function lazyFactory(inner) {
+    plotlyFactory = inner;
     return {
       safe: inner.safe,
       mimeTypes: inner.mimeTypes,
       defaultRank: inner.defaultRank,
       createRenderer: function (options) {
         var renderer = inner.createRenderer(options);
+        deferSnapshots(renderer.constructor);
         var render = renderer.renderModel.bind(renderer);
         var observer = null;
         renderer.node.classList.add("fv-lazy-figure");
@@ -68,7 +134,7 @@ var _JUPYTERLAB;
           var height = (figure.layout && figure.layout.height) || 360;
           renderer.node.style.minHeight = height + "px";
           renderer.node.dataset.fvLazy = "waiting";
-          warm(inner);
+          warm();
           observer = new IntersectionObserver(function (entries) {
             if (!entries.some(function (e) { return e.isIntersecting; })) return;
             observer.disconnect();
@@ -98,7 +164,8 @@ var _JUPYTERLAB;
       description: "Draw plotly figures once they scroll into view.",
       autoStart: true,
       requires: [tokens.IRenderMimeRegistry],
-      activate: function (app, registry) {
+      optional: tokens.INotebookTracker ? [tokens.INotebookTracker] : [],
+      activate: function (app, registry, notebooks) {
         var wrapped = new WeakSet();
         function wrap(factory) {
           var lazy = lazyFactory(factory);
@@ -113,6 +180,7 @@ var _JUPYTERLAB;
         };
         var current = registry.getFactory(MIME);
         if (current && !wrapped.has(current)) add(wrap(current), registry.getRank(MIME));
+        warmForNotebooks(notebooks);
       },
     };
   }
@@ -126,8 +194,13 @@ var _JUPYTERLAB;
       if (module !== "./extension") {
         return Promise.reject(new Error("Module " + module + " does not exist in container " + NAME));
       }
-      return shared("@jupyterlab/rendermime").then(function (rendermime) {
-        var plugins = rendermime && rendermime.IRenderMimeRegistry ? [plugin(rendermime)] : [];
+      return Promise.all([shared("@jupyterlab/rendermime"), shared("@jupyterlab/notebook")]).then(function (modules) {
+        var rendermime = modules[0], notebook = modules[1];
+        var tokens = {
+          IRenderMimeRegistry: rendermime && rendermime.IRenderMimeRegistry,
+          INotebookTracker: notebook && notebook.INotebookTracker,
+        };
+        var plugins = tokens.IRenderMimeRegistry ? [plugin(tokens)] : [];
         return function () { return {__esModule: true, default: plugins}; };
       });
     },
