@@ -4,10 +4,10 @@ Usage: python -m benchmarks.bench [--only GROUP ...] [--skip GROUP ...] [--ci] [
 
 Groups, in order: ``scripts`` (the older benchmark scripts: benchmarks/run.py, races.py, lean.py, real_kernel.py,
 kernel_times.py, lab.py; their output above the table, no row), ``runall`` (Run All per ready notebook in
-JupyterLab, every widget and figure shown, median of 3 untraced runs), ``clicks`` (in-page bit click to word box on
-notebook 01, p90 and median of 30), ``voila`` (``make app``'s first widget, the page asked for as the server
-starts), ``lite`` (the JupyterLite site's size and cold first widget; needs ``make lite``) and ``ci`` (a fresh
-clone's ``CI=true bash .ci/run``, only with ``--ci``, ``make bench CI=1``: about 15 minutes).
+JupyterLab, every widget and figure shown, median of 3 untraced runs), ``clicks`` (in-page bit click to word box
+on notebook 01, p90 and median of 30 untraced clicks), ``voila`` (``make app``'s first widget, the page asked for as
+the server starts), ``lite`` (the JupyterLite site's size and cold first widget; needs ``make lite``) and ``ci`` (a
+fresh clone's ``CI=true bash .ci/run``, only with ``--ci``, ``make bench CI=1``: about 15 minutes).
 
 The run ends with one table: each target, the figure, the goal (issue 22, "Done when") and pass/over, under the
 commit (``+dirty`` when the tree has changes), the date and the load average at the start and the end.

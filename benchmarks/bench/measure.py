@@ -3,7 +3,7 @@
 * Run All and clicks: the profile package (benchmarks/profile) in this process: one JupyterLab server (the browser
   suite's set-up, folioviz.server_extension loaded) and one chromium. Run All: ``run_all_once`` untraced, three
   times per ready notebook, from the menu click to the frame in which every widget output shows its view and every
-  plotly output its SVG. Clicks: ``profile_clicks`` on notebook 01 (in-page, click to word box).
+  plotly output its SVG. Clicks: ``profile_clicks`` on notebook 01 (in-page, click to word box), untraced.
 * Voila: benchmarks/voila_first_widget.py ``--modes app-cold`` (``make app``'s flags, the page asked for as soon as
   the server answers), read back from test-artifacts/voila_first_widget.json.
 * Browser build: benchmarks/lite.py, its printed medians (it needs ``lite/``: `make lite`).
@@ -81,7 +81,7 @@ def lab_rows(run_all: bool, clicks: bool) -> list[Row]:
             print(f"[bench] Run All {stem}: {wall:.2f} s (runs {', '.join(f'{w:.2f}' for w in walls)})", flush=True)
             rows.append(Row(TARGETS["runall"], wall, subject=stem))
         if clicks:
-            found = profile_clicks(session, CLICKS)
+            found = profile_clicks(session, CLICKS, traced=False)
             rows.append(Row(TARGETS["clicks"], found["p90_ms"], detail=f"median {found['median_ms']:.0f} ms"))
     return rows
 
