@@ -946,3 +946,24 @@ def test_a_page_that_names_no_notebook_starts_no_kernel(lite_page):
     assert page.evaluate(KERNEL_WORKERS) == []
     assert page.evaluate(RUNNING) == {"sessions": [], "kernels": []}
     assert lite.page_errors == []
+
+
+def test_a_url_naming_no_such_notebook_starts_no_kernel(lite_page):
+    """``?path=`` naming a notebook that does not exist: folioviz-early-kernel says why it started nothing, and no
+    kernel runs (an early kernel that no session would adopt)."""
+    lite = lite_page
+    page = lite.page
+    expose_app(lite)
+    page.add_init_script(WATCH_WORKERS)
+    page.goto(lite.url("no_such_notebook.ipynb"))
+    skipped = wait_for_function(
+        page,
+        f"() => ({EARLY_MARKS})('skipped').length ? ({EARLY_MARKS})('skipped') : null",
+        "the early start to give up",
+        OPEN_TIMEOUT_MS,
+    )
+    assert [s["path"] for s in skipped] == ["no_such_notebook.ipynb"], skipped
+    assert page.evaluate("() => window.jupyterapp.restored.then(() => true)")
+    assert page.evaluate(EARLY_MARKS, "started") == []
+    assert page.evaluate(KERNEL_WORKERS) == []
+    assert page.evaluate(RUNNING) == {"sessions": [], "kernels": []}
