@@ -234,10 +234,11 @@ def _site(tmp_path: Path, settings: dict) -> Path:
     (static / "third-party-licenses.json").write_text(json.dumps(licences))
     renderer = {"name": build_lite.PLOTLY_EXTENSION, "load": "static/remoteEntry.js"}
     renderer["mimeExtension"] = "./mimeExtension"
+    early = {"name": build_lite.EARLY_KERNEL_EXTENSION, "load": "static/remoteEntry.js", "extension": "./extension"}
     config = {
         "jupyter-config-data": {
             "litePluginSettings": {f"{build_lite.KERNEL_EXTENSION}:kernel": settings},
-            "federated_extensions": [renderer],
+            "federated_extensions": [renderer, early],
         }
     }
     (site / "jupyter-lite.json").write_text(json.dumps(config))
@@ -274,7 +275,9 @@ def test_the_config_check_refuses_jupyterlab_plotly_and_a_plotly_bundle_not_pinn
     (static / build_lite.PLOTLY_BUNDLE).write_bytes(FAKE_PLOTLY + b"// changed")
     (static / "third-party-licenses.json").write_text('{"packages": []}')
     config = json.loads((site / "jupyter-lite.json").read_text())
-    config["jupyter-config-data"]["federated_extensions"] = [{"name": "jupyterlab-plotly", "mimeExtension": "./m"}]
+    loaded = config["jupyter-config-data"]["federated_extensions"]
+    loaded[:] = [e for e in loaded if e["name"] != build_lite.PLOTLY_EXTENSION]
+    loaded.append({"name": "jupyterlab-plotly", "mimeExtension": "./m"})
     (site / "jupyter-lite.json").write_text(json.dumps(config))
     assert build_lite.check_config(site) == [
         "jupyterlab-plotly is in the site; the site's own folioviz-plotly draws its figures",
@@ -463,6 +466,119 @@ def test_the_settings_lists_are_fetched_once_per_page(tmp_path):
     # run twice, or on a JupyterLite whose settings service changed: the build stops instead of shipping it unpatched
     with pytest.raises(build_lite.LiteBuildError, match="settings service changed"):
         build_lite.fetch_settings_once(build)
+
+
+def test_the_config_check_names_a_site_without_the_early_kernel_start(tmp_path, plotly_pin):
+    settings = build_lite.lite_config(["micropip"])["jupyter-config-data"]["litePluginSettings"]
+    site = _site(tmp_path, settings[f"{build_lite.KERNEL_EXTENSION}:kernel"])
+    root = json.loads((site / "jupyter-lite.json").read_text())
+    extensions = root["jupyter-config-data"]["federated_extensions"]
+    extensions[:] = [e for e in extensions if e["name"] != build_lite.EARLY_KERNEL_EXTENSION]
+    (site / "jupyter-lite.json").write_text(json.dumps(root))
+    assert build_lite.check_config(site) == ["jupyter-lite.json does not load folioviz-early-kernel as an extension"]
+
+
+# JupyterLite's session client as @jupyterlite/services 0.8.6 ships it (minified, trimmed to what the patch touches):
+# update() starts a kernel from expressions, startNew() from names, then makes the session's model.
+SESSION_CLIENT = (
+    "class er{constructor(e){this._sessions=[],this._kernelClient=e.kernelClient}"
+    "async update(e){let{id:t,path:s,name:n,kernel:r}=e,a=this._sessions.findIndex(e=>e.id===t),i=this._sessions[a],"
+    "o={...i,path:null!=s?s:i.path};if(r&&r.name){let e=await this._kernelClient.startNew({id:m.UUID.uuid4(),"
+    "name:r.name,location:u.PathExt.dirname(o.path)});e&&(o.kernel=e)}return this._sessions[a]=o,o}"
+    "async startNew(e){var t,s,n,r;let{path:a,name:i}=e,o=this._sessions.find(e=>e.name===i);if(o)return o;"
+    'let h=null!=(n=null==(s=e.kernel)?void 0:s.name)?n:"",c=m.UUID.uuid4(),d=null!=(r=e.name)?r:e.path,'
+    'p=u.PathExt.dirname(e.name)||u.PathExt.dirname(e.path),g=d.includes(":")?d.split(":")[0]:"",'
+    "f=p.includes(g)?p:`${g}:${p}`,_=await this._kernelClient.startNew({id:c,name:h,location:f}),"
+    'y={id:c,path:a,name:null!=i?i:a,type:"notebook",kernel:{id:_.id,name:_.name}};return this._sessions.push(y),y}}'
+)
+CHUNK_HEAD = '"use strict";(self.webpackChunk=self.webpackChunk||[]).push([[4191],{1(e,t,s){'
+SESSION_CHUNK = CHUNK_HEAD + SESSION_CLIENT + "}}]);"
+
+# Runs the patched session client under node: three sessions started, with the early-kernel hook answering a model,
+# answering null, failing, and with no hook; prints each session's kernel and the kernels the client started.
+SESSION_CLIENT_RUN = """
+const m = {UUID: {uuid4: (() => { let n = 0; return () => `id-${++n}`; })()}};
+const u = {PathExt: {dirname: (p) => p.includes("/") ? p.slice(0, p.lastIndexOf("/")) : ""}};
+%s
+const started = [];
+const kernelClient = {startNew: async (o) => { started.push(o); return {id: o.id, name: o.name}; }};
+const client = new er({kernelClient});
+const asked = [];
+(async () => {
+  const out = {};
+  out.plain = (await client.startNew({path: "a/x.ipynb", name: "x.ipynb", kernel: {name: "python"}})).kernel;
+  kernelClient.foliovizEarlyKernels = {adopt: async (kernel, session) => {
+    asked.push([kernel, session]);
+    if (session.name === "y.ipynb") return {id: "early", name: kernel.name};
+    if (session.name === "z.ipynb") throw new Error("broken hook");
+    return null;
+  }};
+  out.adopted = (await client.startNew({path: "b/tmp-1", name: "y.ipynb", kernel: {name: "python"}})).kernel;
+  out.failed = (await client.startNew({path: "z.ipynb", name: "z.ipynb", kernel: {name: "python"}})).kernel;
+  out.declined = (await client.startNew({path: "w.ipynb", name: "w.ipynb", kernel: {name: "python"}})).kernel;
+  console.log(JSON.stringify({out, started, asked}));
+})();
+"""
+
+
+def test_the_session_client_adopts_the_early_kernel_else_starts_its_own(tmp_path):
+    """The session client's patch (chunks.adopt_early_kernels) asks the early-kernel hook first, with the kernel it
+    was about to start and the session's path and name, and starts that kernel itself when there is no hook or the
+    hook answers null or fails; it is applied once, and a JupyterLite without that kernel start stops the build."""
+    build = tmp_path / "build"
+    build.mkdir()
+    chunk = build / "4191.097b4ea.js"
+    chunk.write_text(SESSION_CHUNK)
+    (build / "jlab_core.1a.js").write_text("async startNew(e){return await this._kernelClient.startNew(e)}")
+    assert build_lite.adopt_early_kernels(build) == 1
+    patched = chunk.read_text()
+    assert patched.count("this._kernelClient.foliovizEarlyKernels") == 1
+    assert patched.count("this._kernelClient.startNew(") == 2  # update()'s, untouched, and the patched fallback
+    node = shutil.which("node")
+    if node is not None:
+        client = patched[patched.index("class er{") : patched.rindex("}}]);")]
+        script = tmp_path / "run.js"
+        script.write_text(SESSION_CLIENT_RUN % client)
+        done = subprocess.run([node, str(script)], capture_output=True, text=True, check=False, timeout=60)
+        assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout)
+        assert result["out"] == {
+            "plain": {"id": "id-1", "name": "python"},
+            "adopted": {"id": "early", "name": "python"},
+            "failed": {"id": "id-3", "name": "python"},
+            "declined": {"id": "id-4", "name": "python"},
+        }
+        assert [o["id"] for o in result["started"]] == ["id-1", "id-3", "id-4"]  # no kernel started for y.ipynb
+        assert result["asked"][0] == [
+            {"id": "id-2", "name": "python", "location": "b"},
+            {"path": "b/tmp-1", "name": "y.ipynb"},
+        ]
+    # applied twice, or a JupyterLite whose session client changed: the build stops instead of shipping it unpatched
+    with pytest.raises(build_lite.LiteBuildError, match="session client changed: 0 files"):
+        build_lite.adopt_early_kernels(build)
+    chunk.write_text(SESSION_CHUNK.replace("class er{", SESSION_CLIENT[:-1] + "}class es{", 1))
+    with pytest.raises(build_lite.LiteBuildError, match="2 session kernel starts"):
+        build_lite.adopt_early_kernels(build)
+
+
+def test_the_early_kernel_extension_is_a_plugin_that_sets_the_hook_the_patch_asks():
+    """folioviz-early-kernel is valid JavaScript, a JupyterLab extension (not a mime one) that sets, on JupyterLite's
+    kernel client, the property the session client's patch reads."""
+    ext = build_lite.OWN_LABEXTENSIONS / build_lite.EARLY_KERNEL_EXTENSION
+    package = json.loads((ext / "package.json").read_text())
+    assert package["name"] == build_lite.EARLY_KERNEL_EXTENSION
+    assert package["jupyterlab"]["_build"]["extension"] == "./extension"
+    entry = ext / package["jupyterlab"]["_build"]["load"]
+    source = entry.read_text()
+    assert f'var HOOK = "{build_lite.EARLY_KERNELS_HOOK}";' in source
+    assert "kernelClient[HOOK] = {" in source
+    for needle in ('"./extension"', "services.IKernelClient", "SessionContext.getDefaultKernel"):
+        assert needle in source, needle
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed (make lite needs it)")
+    done = subprocess.run([node, "--check", str(entry)], capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
 
 
 def test_an_extension_bundle_named_nowhere_is_dropped(tmp_path):

@@ -7,14 +7,16 @@ value"> (or the older ToggleButtons' ``fv-bit-<n>`` class). Clicking one goes th
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import zipfile
 
 import pytest
-from litekit import REPO_ROOT, LitePage, notebooks
+from litekit import OPEN_TIMEOUT_MS, REPO_ROOT, LitePage, notebooks
 from playwright.sync_api import Locator, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright_harness import KERNEL_NAME, KERNEL_READY, wait_for_function
 
 from tools.lite.config import (
     KERNEL_EXTENSION,
@@ -646,7 +648,7 @@ def test_browser_notes_era_default_and_presenter_mode(lite_page):
     assert_clean(lite)
 
 
-KEPT_PLUGINS = 197
+KEPT_PLUGINS = 198
 
 
 def test_every_plugin_the_site_keeps_activates(lite_page):
@@ -686,8 +688,9 @@ def test_every_plugin_the_site_keeps_activates(lite_page):
     )
     chunks = sorted({url.rsplit("/", 1)[-1] for url in set(lite.requests) - opened if url.endswith(".js")})
     print(f"[lite] {len(result['ids'])} plugins kept, all active; deferred ones loaded {len(chunks)} more script(s)")
-    # JupyterLab's own plugins and the four extensions': 218 until the cuts of 2026-12-07 (tools/lite/config.py
-    # DISABLED_EXTENSIONS: mathjax, the file viewers, the inspector, the language servers), 197 since
+    # JupyterLab's own plugins and the extensions': 218 until the cuts of 2026-12-07 (tools/lite/config.py
+    # DISABLED_EXTENSIONS: mathjax, the file viewers, the inspector, the language servers), 197 since, 198 with
+    # folioviz-early-kernel's plugin
     assert len(result["ids"]) == KEPT_PLUGINS, f"{len(result['ids'])} plugins kept, not {KEPT_PLUGINS}"
     assert not [i for i in result["ids"] if i.startswith(DISABLED_EXTENSIONS)], "a disabled extension was loaded"
     assert result["failed"] == [], result["failed"]
@@ -799,3 +802,168 @@ def test_what_a_learner_keeps_works(lite_page):
     expect(page.locator(".jp-PluginList").get_by_text("Notebook", exact=True).first).to_be_visible()
     assert missing == [], f"files the site lacks: {missing}"
     assert_clean(lite)
+
+
+# ------------------------------------------------------------------------- the kernel's early start
+
+EARLY = "folioviz-early-kernel"
+NOTEBOOK_01 = "01_the_mapping_word.ipynb"
+# In the page, from its first script: every web worker made (url, when) and when a notebook panel was first attached.
+WATCH_WORKERS = """(() => {
+  window.__fvWorkers = [];
+  const Made = window.Worker;
+  window.Worker = class extends Made {
+    constructor(url, options) {
+      super(url, options);
+      window.__fvWorkers.push({url: String(url), at: performance.now()});
+    }
+  };
+  new MutationObserver((changes, observer) => {
+    if (document.querySelector(".jp-NotebookPanel")) {
+      window.__fvPanelAt = performance.now();
+      observer.disconnect();
+    }
+  }).observe(document, {subtree: true, childList: true});
+})();"""
+KERNEL_WORKERS = "() => window.__fvWorkers.filter(w => /\\/(comlink|coincident)\\.worker\\./.test(w.url))"
+EARLY_MARKS = f"(what) => performance.getEntriesByName('{EARLY}:' + what).map(mark => mark.detail)"
+# The sessions and kernels JupyterLite runs, as its services list them now.
+RUNNING = """async () => {
+  const {sessions, kernels} = window.jupyterapp.serviceManager;
+  await sessions.refreshRunning();
+  await kernels.refreshRunning();
+  return {
+    sessions: [...sessions.running()].map(s => ({path: s.path, kernel: s.kernel.id, name: s.kernel.name})).sort(
+      (a, b) => a.path.localeCompare(b.path)),
+    kernels: [...kernels.running()].map(k => ({id: k.id, name: k.name})),
+  };
+}"""
+# The status of the kernel of the open notebook ``path`` (its widget's session), or null.
+KERNEL_STATUS_OF = """(path) => {
+  for (const widget of window.jupyterapp.shell.widgets("main")) {
+    if (widget.context && widget.context.path === path) {
+      const session = widget.context.sessionContext.session;
+      return session && session.kernel ? session.kernel.status : null;
+    }
+  }
+  return null;
+}"""
+
+
+def expose_app(lite: LitePage) -> None:
+    """Reach the app as window.jupyterapp: JupyterLab's ``exposeAppInBrowser`` option, set for this test only (its
+    jupyter-lite.json answers are amended on the way in); the site itself is not changed."""
+
+    def expose(route):  # type: ignore[no-untyped-def]
+        response = route.fetch()
+        data = response.json()
+        data.setdefault("jupyter-config-data", {})["exposeAppInBrowser"] = "true"
+        route.fulfill(response=response, json=data)
+
+    lite.page.route("**/jupyter-lite.json", expose)
+
+
+def test_the_notebooks_kernel_boots_while_jupyterlab_starts_and_is_its_only_kernel(lite_page):
+    """folioviz-early-kernel starts the kernel of the notebook the URL names while JupyterLab starts: its worker is
+    made before the notebook panel is, and the notebook's session adopts it (tools/lite/chunks.py
+    adopt_early_kernels). After Run All it is the one kernel and the notebook the one session; it is JupyterLab's
+    default kernel for the notebook; the files the kernel writes are in the notebook's folder; a restart keeps it; a
+    second notebook opened gets a kernel of its own."""
+    lite = lite_page
+    page = lite.page
+    expose_app(lite)
+    page.add_init_script(WATCH_WORKERS)
+    lite.open(NOTEBOOK_01)
+    started = page.evaluate(EARLY_MARKS, "started")
+    assert [(s["path"], s["location"]) for s in started] == [(NOTEBOOK_01, "")], started
+    kernel = started[0]["kernel"]
+    assert [a["kernel"] for a in page.evaluate(EARLY_MARKS, "adopted")] == [kernel]
+    workers = page.evaluate(KERNEL_WORKERS)
+    assert len(workers) == 1, f"kernel workers made: {workers}"
+    assert workers[0]["at"] < page.evaluate("window.__fvPanelAt"), "the kernel's worker was made after the notebook"
+    lite.run_all()
+    assert_clean(lite)
+    expect(page.locator(".folioviz-mapping-word .fv-kind").first).to_be_visible()
+    default = page.evaluate("() => window.jupyterapp.serviceManager.kernelspecs.specs.default")
+    running = page.evaluate(RUNNING)
+    assert running == {
+        "sessions": [{"path": NOTEBOOK_01, "kernel": kernel, "name": default}],
+        "kernels": [{"id": kernel, "name": default}],
+    }
+    display = page.evaluate(
+        "(name) => window.jupyterapp.serviceManager.kernelspecs.specs.kernelspecs[name].display_name", default
+    )
+    expect(page.locator(KERNEL_NAME)).to_have_text(display)
+    # what the kernel writes is in the notebook's folder (JupyterLite's drive), where the file browser lists it
+    run_own_cell(
+        lite,
+        'import os; open("written_by_the_kernel.txt", "w").write("early"); '
+        f'print("kernel folder:", os.getcwd(), "{NOTEBOOK_01}" in os.listdir("."))',
+    )
+    expect(page.locator(".jp-OutputArea-output", has_text="kernel folder:")).to_have_text(
+        "kernel folder: /drive True", timeout=120_000
+    )
+    written = page.evaluate(
+        "async (path) => (await window.jupyterapp.serviceManager.contents.get(path, {content: true})).content",
+        "written_by_the_kernel.txt",
+    )
+    assert base64.b64decode(written) == b"early"  # the kernel's drive writes a file's bytes
+    # a restart: the same kernel, with a fresh namespace, in a new worker
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.context.sessionContext.restartKernel().then(() => 1)")
+    wait_for_function(page, KERNEL_READY, "the kernel to be ready after its restart", 120_000)
+    run_own_cell(lite, 'print("after restart:", 6 * 7, "os" in dir())')
+    expect(page.locator(".jp-OutputArea-output", has_text="after restart:")).to_have_text(
+        "after restart: 42 False", timeout=120_000
+    )
+    assert page.evaluate(RUNNING)["kernels"] == [{"id": kernel, "name": default}]
+    assert len(page.evaluate(KERNEL_WORKERS)) == 2
+    # a second notebook: its own session and kernel, started by its session (nothing early to adopt)
+    second = "00_start_here.ipynb"
+    page.evaluate("(path) => window.jupyterapp.commands.execute('docmanager:open', {path}).then(() => 1)", second)
+    wait_for_function(
+        page, f"(path) => ({KERNEL_STATUS_OF})(path) === 'idle'", f"the kernel of {second}", 120_000, arg=second
+    )
+    running = page.evaluate(RUNNING)
+    assert [s["path"] for s in running["sessions"]] == [second, NOTEBOOK_01]
+    assert running["sessions"][1]["kernel"] == kernel
+    assert running["sessions"][0]["kernel"] not in (kernel, None)
+    assert sorted(k["id"] for k in running["kernels"]) == sorted(s["kernel"] for s in running["sessions"])
+    assert len(page.evaluate(EARLY_MARKS, "adopted")) == 1
+    assert_clean(lite)
+
+
+def test_a_page_that_names_no_notebook_starts_no_kernel(lite_page):
+    """``lab/index.html`` without a ``path``: folioviz-early-kernel starts nothing, and no kernel runs."""
+    lite = lite_page
+    page = lite.page
+    expose_app(lite)
+    page.add_init_script(WATCH_WORKERS)
+    page.goto(f"{lite.base_url}lab/index.html")
+    wait_for_function(page, "() => window.jupyterapp !== undefined", "JupyterLab to start", OPEN_TIMEOUT_MS)
+    assert page.evaluate("() => window.jupyterapp.restored.then(() => true)")
+    assert page.evaluate(EARLY_MARKS, "none") == [{"search": ""}]
+    assert page.evaluate(EARLY_MARKS, "started") == []
+    assert page.evaluate(KERNEL_WORKERS) == []
+    assert page.evaluate(RUNNING) == {"sessions": [], "kernels": []}
+    assert lite.page_errors == []
+
+
+def test_a_url_naming_no_such_notebook_starts_no_kernel(lite_page):
+    """``?path=`` naming a notebook that does not exist: folioviz-early-kernel says why it started nothing, and no
+    kernel runs (an early kernel that no session would adopt)."""
+    lite = lite_page
+    page = lite.page
+    expose_app(lite)
+    page.add_init_script(WATCH_WORKERS)
+    page.goto(lite.url("no_such_notebook.ipynb"))
+    skipped = wait_for_function(
+        page,
+        f"() => ({EARLY_MARKS})('skipped').length ? ({EARLY_MARKS})('skipped') : null",
+        "the early start to give up",
+        OPEN_TIMEOUT_MS,
+    )
+    assert [s["path"] for s in skipped] == ["no_such_notebook.ipynb"], skipped
+    assert page.evaluate("() => window.jupyterapp.restored.then(() => true)")
+    assert page.evaluate(EARLY_MARKS, "started") == []
+    assert page.evaluate(KERNEL_WORKERS) == []
+    assert page.evaluate(RUNNING) == {"sessions": [], "kernels": []}

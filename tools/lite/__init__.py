@@ -12,9 +12,10 @@ everything cut, ``smoke_cuts.py`` through ``pysmoke.mjs``), ``chunks`` (surgery 
 Output (``lite/`` by default, git-ignored): a folder of static files. Serve it on any static HTTP server
 (``make lite-serve``; it does not work from file://) and open ``lab/index.html``. It holds
 
-    lab/, build/, extensions/ ...   JupyterLab-in-the-browser (the ``lab`` app only) and four extensions:
-                                    the Pyodide kernel, ipywidgets' manager, anywidget, and folioviz-plotly
-                                    (the site's own plotly renderer, with plotly.js's cartesian bundle)
+    lab/, build/, extensions/ ...   JupyterLab-in-the-browser (the ``lab`` app only) and five extensions:
+                                    the Pyodide kernel, ipywidgets' manager, anywidget, folioviz-plotly
+                                    (the site's own plotly renderer, with plotly.js's cartesian bundle) and
+                                    folioviz-early-kernel (starts the URL's notebook's kernel early)
     files/                          every notebook of notebooks/, without its outputs (Run All makes them)
     static/pyodide/                 Pyodide's runtime (npm ``pyodide``) and every wheel the kernel may load,
                                     with a pyodide-lock.json that lists exactly those wheels
@@ -78,7 +79,19 @@ its real sha256, its top-level imports and its dependencies (from the wheel's me
 Emscripten and Python 3.14, restricted to shipped packages). With it, ``import folioviz`` in a cell makes the
 kernel load folioviz and everything it needs, from the site, by itself.
 
-Start-up. The notebook shows as soon as JupyterLab has loaded; the kernel boots behind it, in its worker, one
+Start-up. The kernel of the notebook the URL names (``lab/index.html?path=...``) starts while JupyterLab is still
+starting, not once the notebook shows: JupyterLite asks for a notebook's kernel only after it has restored its layout,
+opened, loaded and shown the notebook (the worker was made 1-2 s after the notebook showed, while the page's second
+core idled). ``folioviz-early-kernel`` (``tools/lite/labextensions/``, a plugin written by hand, no build step) starts,
+as JupyterLab activates it, the kernel JupyterLab would pick for that notebook (its kernelspec and language, as the
+notebook's context reads them), in the notebook's folder, once the service worker controls the page (the kernel's
+drive goes through it). The notebook's session then adopts that kernel instead of starting one: JupyterLite's session
+client is patched (``chunks.adopt_early_kernels``, anchored on its kernel start, found exactly once or the build
+stops) to ask the plugin first, with the kernel it was about to start and the session's name and path; the plugin
+answers the early kernel for that notebook only, once, and only with the same kernel name and folder (otherwise it
+shuts it down and the session starts its own, as before). One kernel per notebook, the same id for the session's
+life, restarts and other notebooks as before; a URL without a notebook starts nothing, and an early kernel no session
+took within 60 s (the notebook never opened) is shut down. Then the kernel boots in its worker, one
 Python thread: Pyodide starts, unpacks the kernel's wheels, imports the kernel, then runs the first cells. The kernel's
 own packages (ipykernel, comm, pyodide-kernel, IPython, piplite, micropip) are fetched in parallel while Pyodide
 starts (``loadPyodideOptions.packages``), instead of one after another. The rest is cut from that thread's path

@@ -20,6 +20,7 @@ import tools.lite
 from tools import pinned
 from tools.lite.bytecode import compile_wheels
 from tools.lite.chunks import (
+    adopt_early_kernels,
     drop_build_leftovers,
     drop_unreferenced_bundles,
     fetch_settings_once,
@@ -38,6 +39,7 @@ from tools.lite.config import (
     DEFAULT_OUT,
     DEFERRED,
     DISABLED_EXTENSIONS,
+    EARLY_KERNEL_EXTENSION,
     KEPT_LANGUAGES,
     KERNEL_EXTENSION,
     KERNEL_WHEELS,
@@ -103,6 +105,13 @@ def stage_plotly_renderer(tarball: Path, target: Path) -> str:
     (ext / "static" / "third-party-licenses.json").write_text(json.dumps(licences, indent=2) + "\n")
     version = json.loads((ext / "package.json").read_text())["version"]
     return f"{PLOTLY_EXTENSION} {version} (with {PLOTLY_JS.spec})"
+
+
+def stage_early_kernel(target: Path) -> str:
+    """The site's early kernel start (tools/lite/labextensions/folioviz-early-kernel) in ``target``."""
+    shutil.copytree(OWN_LABEXTENSIONS / EARLY_KERNEL_EXTENSION, target / EARLY_KERNEL_EXTENSION)
+    version = json.loads((target / EARLY_KERNEL_EXTENSION / "package.json").read_text())["version"]
+    return f"{EARLY_KERNEL_EXTENSION} {version}"
 
 
 def kernel_wheels(staged_ext: Path, target_dir: Path) -> list[Path]:
@@ -215,6 +224,8 @@ def finish_site(site: Path) -> tuple[int, dict[str, int]]:
     chunks_cut["settings schemas"] = prune_schemas(site / "build" / "schemas", DISABLED_EXTENSIONS)
     # JupyterLite fetched schemas/all.json anew for every plugin's settings asked for (six times as JupyterLab starts).
     fetch_settings_once(site / "build")
+    # The notebook's session takes the kernel folioviz-early-kernel started for it while JupyterLab started.
+    adopt_early_kernels(site / "build")
     chunks_cut["unreferenced extension bundles"] = drop_unreferenced_bundles(site / "extensions")
     chunks_cut["inline source maps"] = strip_inline_source_maps(site / "extensions") + strip_inline_source_maps(
         site / "build"
@@ -310,6 +321,7 @@ def build_lite(out: Path, cache_dir: Path, jupyter: Path) -> dict[str, Any]:
             d.mkdir()
         extensions = stage_labextensions(jupyter, exts)
         extensions.append(stage_plotly_renderer(plotly_js, exts))
+        extensions.append(stage_early_kernel(exts))
         for nb in notebooks:  # without their outputs: Run All makes every one (site_notebook)
             (contents / nb.name).write_text(site_notebook(nb.read_text()))
         # Pyodide's runtime and the wheels go in the lite dir's static/ (copied to the site as they are).

@@ -321,6 +321,51 @@ def fetch_settings_once(build: Path) -> int:
     return len(patched)
 
 
+# JupyterLite's session client (LiteSessionClient.startNew, @jupyterlite/services 0.8) starts a session's kernel, then
+# makes the session's model: ``_=await this._kernelClient.startNew({id:c,name:h,location:f}),y={id:c,path:a,
+# name:null!=i?i:a,type:"notebook",...`` (its other kernel start, in update(), passes expressions, not names).
+_SESSION_KERNEL_START = re.compile(
+    r"(?P<kernel>[\w$]+)=await this\._kernelClient\.startNew\((?P<options>\{id:(?P<id>[\w$]+),name:[\w$]+,"
+    r"location:[\w$]+\})\),(?P<session>[\w$]+)=\{id:(?P=id),path:(?P<path>[\w$]+),"
+    r"name:(?P<name>null!=(?P<given>[\w$]+)\?(?P=given):(?P=path)),type:\"notebook\""
+)
+# The kernel client's property that tools/lite/labextensions/folioviz-early-kernel sets (its HOOK).
+EARLY_KERNELS_HOOK = "foliovizEarlyKernels"
+
+
+def adopt_early_kernels(build: Path) -> int:
+    """Make JupyterLite's session client take the kernel that folioviz-early-kernel started for a notebook before
+    starting one: it asks ``this._kernelClient.foliovizEarlyKernels.adopt(kernel, session)`` (``kernel``: the
+    {id, name, location} it was about to start; ``session``: the session's {path, name}) and starts the kernel as
+    before when there is no such object, or it answers null or fails. Returns the number of files patched (exactly
+    one, holding the kernel start exactly once, else the build fails)."""
+    patched = []
+    for path in sorted(build.glob("*.js")):
+        text = path.read_text(errors="replace")
+        found = list(_SESSION_KERNEL_START.finditer(text))
+        if not found:
+            continue
+        if len(found) > 1:
+            raise LiteBuildError(f"{path.name}: {len(found)} session kernel starts (LiteSessionClient); expected one")
+        match = found[0]
+        adopt = (
+            f"{match['kernel']}=await(async(__fvKernel,__fvSession)=>{{"
+            f"let __fvEarly=this._kernelClient.{EARLY_KERNELS_HOOK};"
+            "return(__fvEarly&&await __fvEarly.adopt(__fvKernel,__fvSession).catch(()=>null))"
+            "||this._kernelClient.startNew(__fvKernel)})"
+            f"({match['options']},{{path:{match['path']},name:{match['name']}}}),"
+            f'{match["session"]}={{id:{match["id"]},path:{match["path"]},name:{match["name"]},type:"notebook"'
+        )
+        path.write_text(text[: match.start()] + adopt + text[match.end() :])
+        patched.append(path)
+    if len(patched) != 1:
+        raise LiteBuildError(
+            f"JupyterLite's session client changed: {len(patched)} files start a session's kernel as expected "
+            "(LiteSessionClient.startNew), expected one; update adopt_early_kernels in tools/lite/chunks.py"
+        )
+    return len(patched)
+
+
 def drop_unreferenced_bundles(extensions: Path) -> int:
     """Remove an extension's ``<name>.<hash>.js`` that no other file of it names (by its hash); bytes cut.
 

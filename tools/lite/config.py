@@ -212,6 +212,9 @@ LABEXTENSIONS = (KERNEL_EXTENSION, "@jupyter-widgets/jupyterlab-manager", "anywi
 # Extensions this repository writes for the site, copied from tools/lite/labextensions/ (no build step).
 OWN_LABEXTENSIONS = ROOT / "tools" / "lite" / "labextensions"
 LEFT_OUT_LABEXTENSIONS = ("jupyterlab-plotly",)  # check_config fails if one is in the site
+# The site's early start of the kernel of the notebook the URL names (tools/lite/labextensions/folioviz-early-kernel):
+# its worker boots while JupyterLab starts, and the notebook's session adopts it (chunks.adopt_early_kernels).
+EARLY_KERNEL_EXTENSION = "folioviz-early-kernel"
 
 # The site's renderer of plotly figures (application/vnd.plotly.v1+json): tools/lite/labextensions/folioviz-plotly,
 # with Plotly's official partial bundle of 2-D traces beside it (1.5 MB instead of the full plotly.js's 4.8 MB):
@@ -422,7 +425,18 @@ def _plotly_renderer(out: Path) -> list[str]:
     return problems
 
 
+def _early_kernel(out: Path) -> list[str]:
+    """The early kernel start: folioviz-early-kernel loaded as an extension."""
+    root = json.loads((out / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    loaded = {ext.get("name"): ext for ext in root.get("federated_extensions", [])}
+    if loaded.get(EARLY_KERNEL_EXTENSION, {}).get("extension") != "./extension":
+        return [f"jupyter-lite.json does not load {EARLY_KERNEL_EXTENSION} as an extension"]
+    return []
+
+
 def check_config(out: Path) -> list[str]:
     """Problems with the site's configuration: any URL off the site, a CDN pyodideUrl, PyPI fallback on,
-    a lock entry without its wheel, the plotly renderer not the site's own with its pinned bundle."""
-    return _config_urls(out) + _kernel_settings(out) + _lock_matches_wheels(out) + _plotly_renderer(out)
+    a lock entry without its wheel, the plotly renderer not the site's own with its pinned bundle, the early kernel
+    start not loaded."""
+    problems = _config_urls(out) + _kernel_settings(out) + _lock_matches_wheels(out) + _plotly_renderer(out)
+    return problems + _early_kernel(out)
