@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import nbformat
 import pytest
 from conftest import REPO_ROOT, split_known_errors
 from playwright.sync_api import expect
+from playwright_harness import wait_until
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 # Run All scrolls past both refcount figures of notebook 02 (the notebook follows the running cell).
@@ -71,14 +71,20 @@ def test_png_copy_is_still_made_and_saved(lab_server, page, page_log, run_all):
     expect(plot.locator(".main-svg").first).to_be_visible(timeout=30_000)
     # the copy waits for an idle moment (at most 5 s), then is stored in the output like jupyterlab-plotly's own
     expect(plot).to_have_attribute("data-fv-snapshot", "made", timeout=30_000)
-    stored: list[str] = []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not stored:
-        page.keyboard.press("Control+s")
-        time.sleep(1)
-        saved = json.loads((lab_server.root_dir / name).read_text())
+    page.keyboard.press("Control+s")
+
+    def stored_copies() -> list[str]:
+        try:
+            saved = json.loads((lab_server.root_dir / name).read_text())
+        except ValueError:  # caught while the server writes it
+            return []
         outputs = [out for cell in saved["cells"] for out in cell.get("outputs", [])]
-        stored = [out["data"]["image/png"] for out in outputs if "image/png" in out.get("data", {})]
+        return [out["data"]["image/png"] for out in outputs if "image/png" in out.get("data", {})]
+
+    try:
+        stored = wait_until(stored_copies, "the saved notebook to hold the figure's PNG copy", 30)
+    except TimeoutError:
+        stored = []
     assert stored, "the figure's PNG copy was never stored in the saved notebook"
     assert stored[0].startswith("iVBORw0KGgo"), "the stored copy is not a base64 PNG"
     unexplained, _known = split_known_errors(page_log, lab_server)
@@ -87,6 +93,7 @@ def test_png_copy_is_still_made_and_saved(lab_server, page, page_log, run_all):
 
 def test_plotly_is_evaluated_before_run_all_for_a_folioviz_notebook(lab_server, page):
     lab_server.open_notebook(page, "04_page_mkwrite_in_the_wild.ipynb")
+    expect(page.locator(".jp-NotebookPanel")).to_have_attribute("data-fv-uses-plotly", "yes")
     page.wait_for_function(PLOTLY_READY, timeout=20_000)  # no cell has run
 
 
@@ -94,6 +101,6 @@ def test_plotly_is_not_loaded_for_a_notebook_without_it(lab_server, page):
     name = "fv_no_plotly.ipynb"
     _one_cell_notebook(lab_server, name, "1 + 1")
     lab_server.open_notebook(page, name)
-    page.wait_for_timeout(4_000)  # longer than the idle warm-up's own 3 s limit
+    expect(page.locator(".jp-NotebookPanel")).to_have_attribute("data-fv-uses-plotly", "no")  # decided
     warmed = page.evaluate("() => document.documentElement.dataset.fvPlotly || null")
     assert warmed is None, f"plotly.js was evaluated for a notebook that draws no figure ({warmed})"

@@ -69,9 +69,11 @@ var _JUPYTERLAB;
   function warmForNotebooks(tracker) {
     if (!tracker || !tracker.widgetAdded) return;
     tracker.widgetAdded.connect(function (sender, panel) {
-      if (warmed || !panel || !panel.context) return;
+      if (!panel || !panel.context) return;
       panel.context.ready.then(function () {
-        if (!warmed && usesPlotly(panel.context.model.toJSON())) warm();
+        var uses = usesPlotly(panel.context.model.toJSON());
+        panel.node.dataset.fvUsesPlotly = uses ? "yes" : "no";  // what was decided, for the tests
+        if (uses) warm();
       }).catch(function () {});
     });
   }
