@@ -663,14 +663,7 @@ def test_every_plugin_the_site_keeps_activates(lite_page):
     lite = lite_page
     missing: list[str] = []
     lite.page.on("response", lambda response: missing.append(response.url) if response.status >= 400 else None)
-
-    def expose(route):  # type: ignore[no-untyped-def]
-        response = route.fetch()
-        data = response.json()
-        data.setdefault("jupyter-config-data", {})["exposeAppInBrowser"] = "true"
-        route.fulfill(response=response, json=data)
-
-    lite.page.route("**/jupyter-lite.json", expose)
+    expose_app(lite)
     lite.open("00_start_here.ipynb")
     lite.page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
     opened = set(lite.requests)

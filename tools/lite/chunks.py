@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 from tools.lite.config import FEATURE_ASSETS, LAZY_FEATURES, LAZY_SHARED, LAZY_WINDOW, LiteBuildError
@@ -295,28 +296,41 @@ def fetch_settings_once(build: Path) -> int:
     kept (the file is static) and parsed on every call, so each caller still gets objects of its own; a failed
     answer fails every call, as before. Returns the number of files patched (exactly one, else the build fails).
     """
-    patched = []
-    for path in sorted(build.glob("*.js")):
-        text = path.read_text(errors="replace")
-        found = list(_GET_ALL.finditer(text))
-        if not found:
-            continue
-        if len(found) > 1:
-            raise LiteBuildError(f"{path.name}: {len(found)} settings fetchers (_getAll); expected one")
-        match = found[0]
-        memo = (
+
+    def memo(match: re.Match[str]) -> str:
+        return (
             f"async _getAll({match['arg']}){{{match['url']}let __fvUrl={match['target']},"
             "__fvAll=this.__fvAll||(this.__fvAll=new Map);"
             "__fvAll.has(__fvUrl)||__fvAll.set(__fvUrl,fetch(__fvUrl).then("
             "r=>r.ok?r.text():Promise.reject(Error(`${r.status} ${r.statusText}: ${__fvUrl}`))));"
             "return JSON.parse(await __fvAll.get(__fvUrl))}"
         )
-        path.write_text(text[: match.start()] + memo + text[match.end() :])
+
+    return _patch_one_site(
+        build, _GET_ALL, memo, "settings fetchers (_getAll)", "JupyterLite's settings service", "fetch_settings_once"
+    )
+
+
+def _patch_one_site(
+    build: Path, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str], what: str, owner: str, fixer: str
+) -> int:
+    """Replace the one match of ``pattern`` in the one chunk of ``build`` that holds it; the build fails (naming
+    ``owner``, and ``fixer`` to update) when a chunk holds it twice or the chunks hold it other than once."""
+    patched = []
+    for path in sorted(build.glob("*.js")):
+        text = path.read_text(errors="replace")
+        found = list(pattern.finditer(text))
+        if not found:
+            continue
+        if len(found) > 1:
+            raise LiteBuildError(f"{path.name}: {len(found)} {what}; expected one")
+        match = found[0]
+        path.write_text(text[: match.start()] + replace(match) + text[match.end() :])
         patched.append(path)
     if len(patched) != 1:
         raise LiteBuildError(
-            f"JupyterLite's settings service changed: {len(patched)} files hold its fetcher (_getAll), expected one; "
-            "update fetch_settings_once in tools/lite/chunks.py"
+            f"{owner} changed: {len(patched)} files hold its {what}, expected one; "
+            f"update {fixer} in tools/lite/chunks.py"
         )
     return len(patched)
 
@@ -339,16 +353,9 @@ def adopt_early_kernels(build: Path) -> int:
     {id, name, location} it was about to start; ``session``: the session's {path, name}) and starts the kernel as
     before when there is no such object, or it answers null or fails. Returns the number of files patched (exactly
     one, holding the kernel start exactly once, else the build fails)."""
-    patched = []
-    for path in sorted(build.glob("*.js")):
-        text = path.read_text(errors="replace")
-        found = list(_SESSION_KERNEL_START.finditer(text))
-        if not found:
-            continue
-        if len(found) > 1:
-            raise LiteBuildError(f"{path.name}: {len(found)} session kernel starts (LiteSessionClient); expected one")
-        match = found[0]
-        adopt = (
+
+    def adopt(match: re.Match[str]) -> str:
+        return (
             f"{match['kernel']}=await(async(__fvKernel,__fvSession)=>{{"
             f"let __fvEarly=this._kernelClient.{EARLY_KERNELS_HOOK};"
             "return(__fvEarly&&await __fvEarly.adopt(__fvKernel,__fvSession).catch(()=>null))"
@@ -356,14 +363,15 @@ def adopt_early_kernels(build: Path) -> int:
             f"({match['options']},{{path:{match['path']},name:{match['name']}}}),"
             f'{match["session"]}={{id:{match["id"]},path:{match["path"]},name:{match["name"]},type:"notebook"'
         )
-        path.write_text(text[: match.start()] + adopt + text[match.end() :])
-        patched.append(path)
-    if len(patched) != 1:
-        raise LiteBuildError(
-            f"JupyterLite's session client changed: {len(patched)} files start a session's kernel as expected "
-            "(LiteSessionClient.startNew), expected one; update adopt_early_kernels in tools/lite/chunks.py"
-        )
-    return len(patched)
+
+    return _patch_one_site(
+        build,
+        _SESSION_KERNEL_START,
+        adopt,
+        "session kernel starts (LiteSessionClient.startNew)",
+        "JupyterLite's session client",
+        "adopt_early_kernels",
+    )
 
 
 def drop_unreferenced_bundles(extensions: Path) -> int:
