@@ -1068,7 +1068,6 @@ def test_the_drive_finder_lists_its_folder_once_per_cell_and_finds_a_learners_mo
     import importlib.util
     import os
     import sys
-    from importlib import _bootstrap_external  # type: ignore[attr-defined]
 
     from tools.lite.patches import DRIVE_FINDER, DRIVE_MOUNT
 
@@ -1083,8 +1082,8 @@ def test_the_drive_finder_lists_its_folder_once_per_cell_and_finds_a_learners_mo
     hooks = list(sys.path_hooks)
     namespace: dict = {"sys": sys}
     listed: list[str] = []
-    stats: list[str] = []
-    listdir, path_stat = os.listdir, _bootstrap_external._path_stat
+    asked: list[str] = []  # Python's own FileFinder.find_spec, which stats the folder
+    listdir, find_spec = os.listdir, importlib.machinery.FileFinder.find_spec
     try:
         exec(compile(source, "pyodide_kernel/__init__.py", "exec"), namespace)
         finder_class = namespace["_DriveFileFinder"]
@@ -1092,11 +1091,15 @@ def test_the_drive_finder_lists_its_folder_once_per_cell_and_finds_a_learners_mo
         monkeypatch.syspath_prepend(str(elsewhere))
         monkeypatch.syspath_prepend(str(drive))
         monkeypatch.setattr(os, "listdir", lambda path=".": listed.append(str(path)) or listdir(path))
-        monkeypatch.setattr(_bootstrap_external, "_path_stat", lambda path: stats.append(str(path)) or path_stat(path))
+        monkeypatch.setattr(
+            importlib.machinery.FileFinder,
+            "find_spec",
+            lambda self, name, target=None: asked.append(self.path) or find_spec(self, name, target),
+        )
 
         for n in range(20):
             assert importlib.util.find_spec(f"fv_absent_{n}") is None
-        assert listed == [str(drive)] and str(drive) not in stats
+        assert listed == [str(drive)] and str(drive) not in asked
         assert type(sys.path_importer_cache[str(drive)]) is finder_class
         assert type(sys.path_importer_cache[str(elsewhere)]) is importlib.machinery.FileFinder
 

@@ -265,7 +265,7 @@ def _install_drive_finder(mount):
     """Give the folders of JupyterLite's drive (``mount``) a finder that lists its folder on its first use in a cell
     and answers "not here" from that listing: each request to the drive is a round trip through the page."""
     import os
-    from importlib import _bootstrap_external
+    from importlib import machinery
     from importlib.machinery import FileFinder
 
     class DriveFileFinder(FileFinder):
@@ -297,7 +297,12 @@ def _install_drive_finder(mount):
             self._listed = None
             super().invalidate_caches()
 
-    loaders = _bootstrap_external._get_supported_file_loaders()
+    # Python's own FileFinder's loaders (importlib._bootstrap_external._get_supported_file_loaders)
+    loaders = [
+        (machinery.ExtensionFileLoader, machinery.EXTENSION_SUFFIXES),
+        (machinery.SourceFileLoader, machinery.SOURCE_SUFFIXES),
+        (machinery.SourcelessFileLoader, machinery.BYTECODE_SUFFIXES),
+    ]
 
     def drive_path_hook(path):
         if path == mount or path.startswith(mount + "/"):
