@@ -101,11 +101,26 @@ def cold_load(browser, base: str) -> dict[str, float]:  # type: ignore[no-untype
         context.close()
 
 
+# The kernel's drive requests (JupyterLite's DriveFS: synchronous, from the kernel's worker through the service worker
+# to the page's main thread), as the page receives them: [when (ms), method].
+WATCH_DRIVE = """(() => {
+  window.__fvDrive = [];
+  new BroadcastChannel("/sw-api.v1").addEventListener("message", (event) => {
+    const message = event.data;
+    if (message && !("response" in message) && message.data && message.data.method) {
+      window.__fvDrive.push([performance.now(), message.data.method]);
+    }
+  });
+})();"""
+
+
 def timeline(browser, base: str) -> list[tuple[float, str]]:  # type: ignore[no-untyped-def]
     """One cold load of notebook 01 with Run All asked at once: when each runtime file and wheel finished loading
-    (the page's and the kernel worker's requests), when the kernel was ready and when the first widget showed."""
+    (the page's and the kernel worker's requests), when the kernel was ready, when the first widget showed, and how
+    many requests the kernel had sent its drive by then."""
     context = browser.new_context(viewport=VIEWPORT)
     context.route("**/*", lambda r: r.continue_() if is_local(r.request.url) else r.abort())
+    context.add_init_script(WATCH_DRIVE)
     events: list[tuple[float, str]] = []
     started = time.monotonic()
 
@@ -130,6 +145,9 @@ def timeline(browser, base: str) -> list[tuple[float, str]]:  # type: ignore[no-
         events.append((time.monotonic() - started, "kernel ready"))
         page.wait_for_selector(f"{WIDGET} .fv-kind", timeout=120_000)
         events.append((time.monotonic() - started, "first widget"))
+        drive = page.evaluate("() => window.__fvDrive")
+        methods = ", ".join(f"{m} {sum(1 for _, x in drive if x == m)}" for m in sorted({x for _, x in drive}))
+        events.append((time.monotonic() - started, f"drive requests by the first widget: {len(drive)} ({methods})"))
     finally:
         context.close()
     return sorted(events)

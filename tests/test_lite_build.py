@@ -137,7 +137,7 @@ def test_the_site_ships_no_jedi_and_the_kernel_completes_with_ipython():
 
     assert not {"jedi", "parso"} & {w.name for w in build_lite.read_wheels()}
     assert "jedi" not in build_lite.PREFETCH
-    assert PATCHES["pyodide-kernel"] == {"pyodide_kernel/interpreter.py": completer_without_jedi}
+    assert PATCHES["pyodide-kernel"]["pyodide_kernel/interpreter.py"] is completer_without_jedi
     shell = b"class Interpreter:\n    def __init__(self):\n        self.Completer.use_jedi = True\n        self.x = 1\n"
     patched = completer_without_jedi(shell).decode()
     assert "use_jedi = True" not in patched and "self.x = 1" in patched
@@ -1032,3 +1032,92 @@ def test_plotlys_property_docstrings_are_cut_and_the_constructors_kept():
     assert bar.__doc__ == "A bar." and "Sets the orientation" in bar.__init__.__doc__  # type: ignore[attr-defined]
     assert '"""orientation: the orientation"""' in stripped and stripped.count("Sets the orientation") == 1
     assert len(source.decode().splitlines()) - len(stripped.splitlines()) == 7  # the getter's docstring, no more
+
+
+_KERNEL_INIT = (
+    '"""A Python kernel backed by Pyodide"""\n\nimport sys\n\n# 0. do early mocks that change `sys.modules`\n'
+    "from . import mocks\n\nipython_shell = app.shell\nkernel_instance = ipython_shell.kernel\n\nsys.stdout = out\n"
+)
+
+
+def test_the_kernel_patch_installs_the_drive_finder_first_and_lists_anew_each_cell():
+    """tools/lite/patches.py drive_listed_once_per_cell: pyodide-kernel's ``__init__`` installs the drive's finder
+    before its first import and, once the shell exists, counts the cells by IPython's ``pre_execute`` event; another
+    layout, or the patch applied twice, stops the build."""
+    from tools.lite.patches import DRIVE_FINDER, PATCHES, drive_listed_once_per_cell
+
+    assert PATCHES["pyodide-kernel"]["pyodide_kernel/__init__.py"] is drive_listed_once_per_cell
+    patched = drive_listed_once_per_cell(_KERNEL_INIT.encode()).decode()
+    assert patched.index("import sys\n") < patched.index(DRIVE_FINDER) < patched.index("from . import mocks")
+    registered = 'ipython_shell.events.register("pre_execute", _new_cell)\n'
+    assert patched.index("kernel_instance = ipython_shell.kernel") < patched.index(registered)
+    assert patched.index(registered) < patched.index("sys.stdout = out")
+    others = (_KERNEL_INIT.replace("# 0. do early mocks", "# 0. mocks"), _KERNEL_INIT.replace("\nimport sys", ""))
+    for text in (patched, *others):
+        with pytest.raises(build_lite.LiteBuildError, match=r"update tools/lite/patches\.py for the new pyodide-k"):
+            drive_listed_once_per_cell(text.encode())
+
+
+def test_the_drive_finder_lists_its_folder_once_per_cell_and_finds_a_learners_module(tmp_path, monkeypatch):
+    """The drive's finder (tools/lite/patches.py DRIVE_FINDER, here for a folder standing in for the drive): within a
+    cell, modules the folder lacks cost one listing of it and no stat; a module written in the cell is found from the
+    next cell on, or at once after importlib.invalidate_caches(); packages, their submodules and folders outside the
+    drive are found as by Python's own FileFinder."""
+    import importlib
+    import importlib.machinery
+    import importlib.util
+    import os
+    import sys
+
+    from tools.lite.patches import DRIVE_FINDER, DRIVE_MOUNT
+
+    drive = tmp_path / "drive"
+    (drive / "fv_pkg").mkdir(parents=True)
+    (drive / "fv_pkg" / "__init__.py").write_text("")
+    (drive / "fv_pkg" / "sub.py").write_text("")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    source = DRIVE_FINDER.replace(f"_install_drive_finder({DRIVE_MOUNT!r})", f"_install_drive_finder({str(drive)!r})")
+    assert source != DRIVE_FINDER
+    hooks = list(sys.path_hooks)
+    namespace: dict = {"sys": sys}
+    listed: list[str] = []
+    asked: list[str] = []  # Python's own FileFinder.find_spec, which stats the folder
+    listdir, find_spec = os.listdir, importlib.machinery.FileFinder.find_spec
+    try:
+        exec(compile(source, "pyodide_kernel/__init__.py", "exec"), namespace)
+        finder_class = namespace["_DriveFileFinder"]
+        assert sys.path_hooks[1:] == hooks and issubclass(finder_class, importlib.machinery.FileFinder)
+        monkeypatch.syspath_prepend(str(elsewhere))
+        monkeypatch.syspath_prepend(str(drive))
+        monkeypatch.setattr(os, "listdir", lambda path=".": listed.append(str(path)) or listdir(path))
+        monkeypatch.setattr(
+            importlib.machinery.FileFinder,
+            "find_spec",
+            lambda self, name, target=None: asked.append(self.path) or find_spec(self, name, target),
+        )
+
+        for n in range(20):
+            assert importlib.util.find_spec(f"fv_absent_{n}") is None
+        assert listed == [str(drive)] and str(drive) not in asked
+        assert type(sys.path_importer_cache[str(drive)]) is finder_class
+        assert type(sys.path_importer_cache[str(elsewhere)]) is importlib.machinery.FileFinder
+
+        (drive / "fv_learner.py").write_text("X = 1\n")
+        assert importlib.util.find_spec("fv_learner") is None, "listed once per cell"
+        finder_class.cell += 1  # a new cell (IPython's pre_execute)
+        assert importlib.util.find_spec("fv_learner").origin == str(drive / "fv_learner.py")
+        (drive / "fv_later.py").write_text("Y = 2\n")
+        importlib.invalidate_caches()
+        assert importlib.util.find_spec("fv_later").origin == str(drive / "fv_later.py")
+        assert importlib.import_module("fv_pkg.sub").__file__ == str(drive / "fv_pkg" / "sub.py")
+        assert type(sys.path_importer_cache[str(drive / "fv_pkg")]) is finder_class
+        (elsewhere / "fv_outside.py").write_text("")
+        importlib.invalidate_caches()
+        assert importlib.util.find_spec("fv_outside").origin == str(elsewhere / "fv_outside.py")
+    finally:
+        sys.path_hooks[:] = hooks
+        for path in [p for p in sys.path_importer_cache if p.startswith(str(tmp_path))]:
+            del sys.path_importer_cache[path]
+        for name in [m for m in sys.modules if m.startswith("fv_")]:
+            del sys.modules[name]

@@ -11,9 +11,10 @@ import base64
 import json
 import re
 import zipfile
+from collections import Counter
 
 import pytest
-from litekit import OPEN_TIMEOUT_MS, REPO_ROOT, LitePage, notebooks
+from litekit import OPEN_TIMEOUT_MS, REPO_ROOT, LitePage, notebooks, site_dir
 from playwright.sync_api import Locator, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright_harness import KERNEL_NAME, KERNEL_READY, wait_for_function
@@ -960,3 +961,75 @@ def test_a_url_naming_no_such_notebook_starts_no_kernel(lite_page):
     assert page.evaluate(EARLY_MARKS, "started") == []
     assert page.evaluate(KERNEL_WORKERS) == []
     assert page.evaluate(RUNNING) == {"sessions": [], "kernels": []}
+
+
+# ------------------------------------------------------------------------- the kernel's drive
+
+# In the page, from its first script: every request the kernel's drive (JupyterLite's DriveFS, a synchronous request
+# from the kernel's worker) sends through the service worker to the page, which answers it on its main thread.
+WATCH_DRIVE = """(() => {
+  window.__fvDrive = [];
+  new BroadcastChannel("/sw-api.v1").addEventListener("message", (event) => {
+    const message = event.data;
+    if (message && !("response" in message) && message.data && message.data.method) {
+      window.__fvDrive.push([message.data.method, message.data.path]);
+    }
+  });
+})();"""
+# A learner's files next to the notebook: a module (found by a cell after the one that wrote it, the folder having
+# been listed before: tools/lite/patches.py lists the drive's folders once per cell) and a text file.
+LEARNER_FILES = (
+    'import importlib.util; print("listed:", importlib.util.find_spec("fv_learner_mod")); '
+    'open("fv_learner_mod.py", "w").write("WHERE = __file__\\n"); '
+    'open("fv_learner_notes.txt", "w").write("kept next to the notebook")'
+)
+LEARNER_IMPORT = (
+    'import fv_learner_mod; print("learner module:", fv_learner_mod.WHERE, open("fv_learner_notes.txt").read())'
+)
+# In the same cell, after importlib.invalidate_caches() (as Python's documentation asks of a module made at run time).
+SAME_CELL_IMPORT = (
+    'open("fv_same_cell.py", "w").write("X = 2\\n"); import importlib; importlib.invalidate_caches(); '
+    'import fv_same_cell; print("same cell:", fv_same_cell.X)'
+)
+
+
+def test_the_kernel_asks_its_drive_once_per_cell_and_a_learners_module_imports(lite_page):
+    """The kernel works in the notebook's folder on JupyterLite's drive, where every request is a round trip through
+    the page's main thread. Its finder for that folder (tools/lite/patches.py, drive_listed_once_per_cell) lists it
+    once per cell instead of asking it once per module imported: notebook 01's Run All asks the drive at most
+    once per code cell for the listing, once per file of the folder when it is first listed (the kernel's file system
+    then knows it), and a few times at the kernel's start (its folder stat'ed before the patched kernel runs); the
+    code cells' HTML(...) outputs each check whether their text names a file. Unpatched: 93 requests, 77 of them a
+    stat of the folder, one per module imported. A learner's module written next to the notebook imports from the
+    next cell on (in the same cell after importlib.invalidate_caches()), files are read and written relative to the
+    notebook's folder, and the file browser lists them."""
+    lite = lite_page
+    page = lite.page
+    page.add_init_script(WATCH_DRIVE)
+    lite.open(NOTEBOOK_01)
+    lite.run_all()
+    assert_clean(lite)
+    expect(page.locator(".folioviz-mapping-word .fv-kind").first).to_be_visible()
+    requests = page.evaluate("() => window.__fvDrive")
+    methods = Counter(method for method, _ in requests)
+    notebook = json.loads((site_dir() / "files" / NOTEBOOK_01).read_text())
+    code_cells = sum(cell["cell_type"] == "code" for cell in notebook["cells"])
+    html_outputs = sum("HTML(" in "".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code")
+    start_up = 4
+    bound = code_cells + 1 + len(notebooks()) + start_up + html_outputs
+    assert methods["getattr"] <= start_up, f"the folder was stat'ed per import: {methods}"
+    assert len(requests) <= bound, f"{len(requests)} drive requests (bound {bound}): {methods}, {requests[:40]}"
+    run_own_cell(lite, LEARNER_FILES)
+    expect(page.locator(".jp-OutputArea-output", has_text="listed:")).to_have_text("listed: None", timeout=120_000)
+    run_own_cell(lite, LEARNER_IMPORT)
+    expect(page.locator(".jp-OutputArea-output", has_text="learner module:")).to_have_text(
+        "learner module: /drive/fv_learner_mod.py kept next to the notebook", timeout=120_000
+    )
+    run_own_cell(lite, SAME_CELL_IMPORT)
+    expect(page.locator(".jp-OutputArea-output", has_text="same cell:")).to_have_text("same cell: 2", timeout=120_000)
+    if not page.locator(".jp-FileBrowser").is_visible():
+        page.locator(".jp-SideBar.jp-mod-left li[data-id='filebrowser']").click()
+    listed = page.locator(".jp-FileBrowser .jp-DirListing-itemText")
+    for name in ("fv_learner_mod.py", "fv_learner_notes.txt", "fv_same_cell.py"):
+        expect(listed.filter(has_text=name), f"the file browser does not list {name}").to_have_count(1, timeout=60_000)
+    assert_clean(lite)

@@ -105,6 +105,12 @@ starts (``loadPyodideOptions.packages``), instead of one after another. The rest
   bytecode only (it compared it with ``traitlets.pyc`` and warned eight times per widget class at import);
 * folioviz's data files get a JSON twin in its wheel, which ``load_toml`` reads in place of the TOML when made from
   the same bytes (tomllib is pure Python, about 50 times slower);
+* the kernel works in the notebook's folder on JupyterLite's drive, whose every request is a synchronous round trip
+  through the page's main thread; Python's path finder stat'ed that folder once per module imported (93 requests
+  during notebook 01's first cells). pyodide-kernel's start gives the drive's folders a finder that lists each once
+  per cell and answers "not here" from that listing (22 requests); it also finds a learner's module written after
+  the kernel started, from the next cell on (the drive gives folders no modification time, so Python's own finder
+  never noticed one until ``importlib.invalidate_caches()``);
 * plotly (with narwhals and packaging, 21 MB unpacked) is left out of folioviz's dependencies in the lock
   (``config.DEFERRED``): a cell that imports folioviz no longer waits for it; folioviz's ``SiteWheelFinder``
   (folioviz/browser.py) installs it from the site, checked against the lock, when a module first imports it.

@@ -40,6 +40,21 @@ IPython's own completions (names, attributes and keys of live objects, modules, 
 :func:`worker_without_jedi` takes jedi out of the worker's list of packages to install (it would fail on a package
 the lock does not name).
 
+``pyodide_kernel/__init__.py`` (pyodide-kernel 0.8.6): Pyodide puts ``''`` (the working folder) first on ``sys.path``
+and the kernel works in the notebook's folder on JupyterLite's drive (``/drive``, mounted by the kernel's worker), so
+Python's path finder asked that folder first for every module not yet imported: one ``stat`` of the folder per
+import, each a synchronous request from the kernel's worker through the service worker to the page's main thread (93
+drive requests while notebook 01's first cells ran, 77 of them that ``stat``; 1-145 ms each while JupyterLab starts).
+The drive gives its folders no modification time (always 0), so the ``stat`` never told the finder that a folder had
+changed either: a ``.py`` file made after the kernel's first import was not importable until
+``importlib.invalidate_caches()``. The patch gives the drive's folders their own finder (``DRIVE_FINDER``, a
+``FileFinder`` subclass, first in ``sys.path_hooks``): it lists its folder on its first use in each cell (IPython's
+``pre_execute`` event) and after ``importlib.invalidate_caches()``, answers "not here" from that listing for any
+other module without asking the drive, and leaves a name the folder holds to ``FileFinder`` itself. ``sys.path`` is
+unchanged (a learner's module shadows a library's as before); a file the kernel writes is importable from the next
+cell on (in the same cell after ``importlib.invalidate_caches()``, as Python's documentation asks for a module made
+while the program runs).
+
 folioviz's own wheel gets a JSON twin of each of its data files (``folioviz/_data/eras.toml.json``...;
 :func:`add_toml_twins`), which ``folioviz.kernel.datafiles.load_toml`` reads in place of the TOML when it was made
 from the same bytes: Pyodide parses TOML in pure Python (tomllib), about 50 times slower than JSON, and notebook
@@ -241,6 +256,91 @@ def completer_without_jedi(data: bytes) -> bytes:
     )
 
 
+# The kernel's worker mounts JupyterLite's drive here and works in the notebook's folder on it.
+DRIVE_MOUNT = "/drive"
+_KERNEL_STEP_0 = "# 0. do early mocks that change `sys.modules`\n"
+_KERNEL_INSTANCE = "kernel_instance = ipython_shell.kernel\n"
+DRIVE_FINDER = f'''# Patched by folioviz's lite build (tools/lite/patches.py): each drive folder listed once a cell.
+def _install_drive_finder(mount):
+    """Give the folders of JupyterLite's drive (``mount``) a finder that lists its folder on its first use in a cell
+    and answers "not here" from that listing: each request to the drive is a round trip through the page."""
+    import os
+    from importlib import machinery
+    from importlib.machinery import FileFinder
+
+    class DriveFileFinder(FileFinder):
+        """FileFinder for a folder of JupyterLite's drive, listed once per cell (``cell``) and after
+        ``importlib.invalidate_caches()``; a name the folder holds is left to FileFinder itself."""
+
+        cell = 0
+
+        def __init__(self, path, *loader_details):
+            super().__init__(path, *loader_details)
+            self._stems = frozenset()
+            self._listed = None
+
+        def find_spec(self, fullname, target=None):
+            if self._listed != DriveFileFinder.cell:
+                try:
+                    names = os.listdir(self.path)
+                except OSError:
+                    names = ()
+                # a module, package or extension module N is the folder's entry N or N.<suffix>
+                self._stems = frozenset(name.partition(".")[0] for name in names)
+                self._listed = DriveFileFinder.cell
+                super().invalidate_caches()
+            if fullname.rpartition(".")[2] not in self._stems:
+                return None
+            return super().find_spec(fullname, target)
+
+        def invalidate_caches(self):
+            self._listed = None
+            super().invalidate_caches()
+
+    # Python's own FileFinder's loaders (importlib._bootstrap_external._get_supported_file_loaders)
+    loaders = [
+        (machinery.ExtensionFileLoader, machinery.EXTENSION_SUFFIXES),
+        (machinery.SourceFileLoader, machinery.SOURCE_SUFFIXES),
+        (machinery.SourcelessFileLoader, machinery.BYTECODE_SUFFIXES),
+    ]
+
+    def drive_path_hook(path):
+        if path == mount or path.startswith(mount + "/"):
+            return DriveFileFinder(path, *loaders)
+        raise ImportError("not a folder of JupyterLite's drive")
+
+    sys.path_hooks.insert(0, drive_path_hook)
+    for path in [p for p in sys.path_importer_cache if p == mount or p.startswith(mount + "/")]:
+        del sys.path_importer_cache[path]
+    return DriveFileFinder
+
+
+_DriveFileFinder = _install_drive_finder({DRIVE_MOUNT!r})
+del _install_drive_finder
+
+'''
+_NEW_CELL = (
+    "# Patched by folioviz's lite build (tools/lite/patches.py): each cell lists the drive's folders anew.\n"
+    "def _new_cell():\n"
+    "    _DriveFileFinder.cell += 1\n\n\n"
+    'ipython_shell.events.register("pre_execute", _new_cell)\n'
+)
+
+
+def drive_listed_once_per_cell(data: bytes) -> bytes:
+    """pyodide-kernel's ``__init__`` giving the drive's folders a finder that lists each once per cell (module
+    docstring)."""
+    return _patched(
+        data,
+        "pyodide_kernel/__init__.py",
+        f"one {_KERNEL_STEP_0.strip()!r}, one {_KERNEL_INSTANCE.strip()!r} and one 'import sys'",
+        "pyodide-kernel",
+        once=(_KERNEL_STEP_0, _KERNEL_INSTANCE, "\nimport sys\n"),
+        absent="_install_drive_finder",
+        replace=((_KERNEL_STEP_0, DRIVE_FINDER + _KERNEL_STEP_0), (_KERNEL_INSTANCE, _KERNEL_INSTANCE + _NEW_CELL)),
+    )
+
+
 # The packages the kernel's worker installs one by one before ``import pyodide_kernel`` (unless prefetched).
 WORKER_PACKAGES = '["ipykernel","comm","pyodide-kernel","jedi","ipython"]'
 WORKER_PACKAGES_NO_JEDI = '["ipykernel","comm","pyodide-kernel","ipython"]'
@@ -274,7 +374,10 @@ PATCHES: dict[str, dict[str, Callable[[bytes], bytes]]] = {
     "ipython": {"IPython/__init__.py": lazy_ipython_embed, "IPython/core/completer.py": lazy_completer_jedi},
     "ipywidgets": {"ipywidgets/widgets/widget.py": traitlets_file_from_code},
     "piplite": {"piplite/piplite.py": lazy_piplite_micropip},
-    "pyodide-kernel": {"pyodide_kernel/interpreter.py": completer_without_jedi},
+    "pyodide-kernel": {
+        "pyodide_kernel/interpreter.py": completer_without_jedi,
+        "pyodide_kernel/__init__.py": drive_listed_once_per_cell,
+    },
 }
 
 
