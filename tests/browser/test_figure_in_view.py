@@ -97,9 +97,11 @@ def test_plotly_is_evaluated_before_run_all_for_a_folioviz_notebook(lab_server, 
     page.wait_for_function(PLOTLY_READY, timeout=20_000)  # no cell has run
 
 
-def test_plotly_is_not_loaded_for_a_notebook_without_it(lab_server, page):
-    name = "fv_no_plotly.ipynb"
-    _one_cell_notebook(lab_server, name, "1 + 1")
+@pytest.mark.parametrize("name", ["fv_no_plotly.ipynb", "01_the_mapping_word.ipynb"])
+def test_plotly_is_not_loaded_for_a_notebook_without_it(lab_server, page, name):
+    # a notebook of plain Python, and one of folioviz's widgets that draws no figure
+    if name == "fv_no_plotly.ipynb":
+        _one_cell_notebook(lab_server, name, "1 + 1")
     lab_server.open_notebook(page, name)
     expect(page.locator(".jp-NotebookPanel")).to_have_attribute("data-fv-uses-plotly", "no")  # decided
     warmed = page.evaluate("() => document.documentElement.dataset.fvPlotly || null")

@@ -35,8 +35,8 @@ var _JUPYTERLAB;
 
   // plotly.js is evaluated on jupyterlab-plotly's first draw (a few hundred ms of the main thread). Do that
   // when the page is idle, with an empty figure in a node that is never shown, so that the first figure does
-  // not wait for it: once a figure waits for the view, and as soon as a notebook that uses plotly or folioviz
-  // opens (before the reader asks for Run All).
+  // not wait for it: once a figure waits for the view, and as soon as a notebook that draws figures opens
+  // (before the reader asks for Run All). A notebook without figures never loads it.
   var warmed = false;
   var plotlyFactory = null;
   function warm() {
@@ -54,8 +54,9 @@ var _JUPYTERLAB;
     }, {timeout: 3000});
   }
 
-  // Does this notebook draw plotly figures? Its stored outputs or its code say so.
-  var USES_PLOTLY = /folioviz|plotly/;
+  // Does this notebook draw plotly figures? Its stored outputs say so, or its code names plotly or calls a
+  // figure function (folioviz's are named *_figure).
+  var USES_PLOTLY = /plotly|_figure\(/;
   function usesPlotly(notebook) {
     var cells = (notebook && notebook.cells) || [];
     return cells.some(function (cell) {
