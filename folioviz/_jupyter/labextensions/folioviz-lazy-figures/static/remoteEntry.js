@@ -167,23 +167,38 @@ var _JUPYTERLAB;
       description: "Draw plotly figures once they scroll into view.",
       autoStart: true,
       requires: [tokens.IRenderMimeRegistry],
-      optional: tokens.INotebookTracker ? [tokens.INotebookTracker] : [],
-      activate: function (app, registry, notebooks) {
+      activate: function (app, registry) {
         var wrapped = new WeakSet();
         function wrap(factory) {
           var lazy = lazyFactory(factory);
           wrapped.add(lazy);
           return lazy;
         }
+        // The notebooks opened, to warm plotly.js for those that draw figures: only where jupyterlab-plotly is,
+        // and @jupyterlab/notebook is asked of the share scope only then (Voila, which denies jupyterlab-plotly,
+        // would otherwise load it for nothing while its first widget waits).
+        var watching = false;
+        function watchNotebooks() {
+          if (watching || typeof app.resolveOptionalService !== "function") return;
+          watching = true;
+          shared("@jupyterlab/notebook").then(function (notebook) {
+            return notebook && notebook.INotebookTracker ? app.resolveOptionalService(notebook.INotebookTracker) : null;
+          }).then(warmForNotebooks).catch(function () {});
+        }
         // jupyterlab-plotly registers its factory as a mime extension, before or after this plugin.
         var add = registry.addFactory.bind(registry);
         registry.addFactory = function (factory, rank) {
-          if (factory.mimeTypes.indexOf(MIME) >= 0 && !wrapped.has(factory)) factory = wrap(factory);
+          if (factory.mimeTypes.indexOf(MIME) >= 0 && !wrapped.has(factory)) {
+            factory = wrap(factory);
+            watchNotebooks();
+          }
           return add(factory, rank);
         };
         var current = registry.getFactory(MIME);
-        if (current && !wrapped.has(current)) add(wrap(current), registry.getRank(MIME));
-        warmForNotebooks(notebooks);
+        if (current && !wrapped.has(current)) {
+          add(wrap(current), registry.getRank(MIME));
+          watchNotebooks();
+        }
       },
     };
   }
@@ -197,13 +212,8 @@ var _JUPYTERLAB;
       if (module !== "./extension") {
         return Promise.reject(new Error("Module " + module + " does not exist in container " + NAME));
       }
-      return Promise.all([shared("@jupyterlab/rendermime"), shared("@jupyterlab/notebook")]).then(function (modules) {
-        var rendermime = modules[0], notebook = modules[1];
-        var tokens = {
-          IRenderMimeRegistry: rendermime && rendermime.IRenderMimeRegistry,
-          INotebookTracker: notebook && notebook.INotebookTracker,
-        };
-        var plugins = tokens.IRenderMimeRegistry ? [plugin(tokens)] : [];
+      return shared("@jupyterlab/rendermime").then(function (rendermime) {
+        var plugins = rendermime && rendermime.IRenderMimeRegistry ? [plugin(rendermime)] : [];
         return function () { return {__esModule: true, default: plugins}; };
       });
     },
