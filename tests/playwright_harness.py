@@ -13,6 +13,8 @@ Both suites drive Debian's chromium (``/usr/bin/chromium``, never ``playwright i
   click_menu(), run_all_and_wait()
                            Edit > Clear Outputs, then Run > Run All Cells, waiting for the run to start and
                            then to finish (both JupyterLab and JupyterLite)
+  press_plotly_slider_start()
+                           rewind a plotly figure with its own slider, without plotly's press/redraw race
   KERNEL_READY, PLOTLY_IDLE, CODE_PROMPTS, ...   the page conditions they share
 
 The module is imported as ``playwright_harness``: tests/conftest.py puts tests/ on sys.path (pytest's rootdir
@@ -35,7 +37,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Locator, Page
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
@@ -322,6 +324,41 @@ def click_menu(page: Page, menu: str, item: str) -> None:
     # exact=True matters: a loose match for "Run All Cells" can hit a hidden item, and then nothing runs.
     page.get_by_role("menuitem", name=menu, exact=True).click()
     page.get_by_role("menuitem", name=item, exact=True).click()
+
+
+# The graph div of a plotly figure (the element itself or the div plotly gave a _fullLayout), as a JS expression.
+_GRAPH = "(root._fullLayout ? root : [...root.querySelectorAll('div')].find(node => node._fullLayout))"
+# Armed before the press: set once plotly has drawn the frame the press asked for.
+_ARM_REWIND = f"""root => {{ const gd = {_GRAPH}; window.__fvRewound = false;
+  gd.once('plotly_animated', () => {{ window.__fvRewound = true; }}); }}"""
+# The slider's own flag (plotly.js keeps it on the slider's options) that a press is still held.
+_SLIDER_RELEASED = f"""root => {{ const gd = {_GRAPH};
+  const group = gd && gd.querySelector('g.slider-group');
+  return !!group && !!group.__data__ && !group.__data__._dragging; }}"""
+
+
+def press_plotly_slider_start(page: Page, plot: Locator) -> None:
+    """Rewind a plotly figure by pressing its slider at the first step, releasing once that frame is drawn.
+
+    Not a plain ``click()``: plotly.js (seen with 4.1.1) marks its slider as held on mousedown and clears the mark on
+    mouseup, on whichever slider options it has at that moment. The press redraws the figure (the steps animate with
+    ``redraw: true``), and the redraw makes new options that copy the mark. A mouseup that arrives after the copy but
+    before the slider is drawn from the new options clears the old ones, and from then on the slider ignores the
+    animation: the figure plays while its label stays at the first step. Playwright's click sends its mouseup that
+    soon on a busy machine (CI did once); a person's press lasts longer. Waiting for the frame before the release
+    tests the slider without that race.
+    """
+    graph = plot.element_handle()
+    label = plot.locator(".slider-container .slider-label-group").first
+    label.scroll_into_view_if_needed()  # the mouse presses where the label is on the screen
+    box = label.bounding_box()
+    assert box is not None, "the figure has no slider to press"
+    page.evaluate(_ARM_REWIND, graph)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    wait_for_function(page, "() => window.__fvRewound === true", "plotly to draw the slider's first step", 30_000)
+    page.mouse.up()
+    wait_for_function(page, _SLIDER_RELEASED, "the slider to be released (plotly's _dragging unset)", 10_000, arg=graph)
 
 
 def run_all_and_wait(

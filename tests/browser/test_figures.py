@@ -43,7 +43,14 @@ from conftest import (
     wait_for_widgets,
 )
 from playwright.sync_api import expect
-from playwright_harness import CODE_PROMPTS, PAINTED, PLOTLY_IDLE, PROMPTS_CLEARED, click_menu
+from playwright_harness import (
+    CODE_PROMPTS,
+    PAINTED,
+    PLOTLY_IDLE,
+    PROMPTS_CLEARED,
+    click_menu,
+    press_plotly_slider_start,
+)
 
 pytestmark = [
     pytest.mark.skipif(
@@ -205,7 +212,7 @@ def test_plotly_animation_frame_rate(lab_server, page, run_all):
     painted, plotly_fps, gaps = [], [], []
     figure = {}
     for run in range(RUNS):
-        plot.locator(".slider-container .slider-label-group").first.click(force=True)  # rewind to step 0
+        press_plotly_slider_start(page, plot)  # rewind with the figure's own slider
         expect(slider_label).to_have_text("step 0", timeout=10_000)
         page.wait_for_function(PLOTLY_IDLE, arg=plot.element_handle(), timeout=30_000)  # the rewind has settled
         figure = plot.evaluate(_FRAME_COUNTER)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from playwright.sync_api import expect
-from playwright_harness import PLOTLY_IDLE  # the graph has no animation frame pending or queued
+from playwright_harness import PLOTLY_IDLE, press_plotly_slider_start  # PLOTLY_IDLE: no animation frame pending
 
 NOTEBOOK = "02_page_cache_refcounts.ipynb"
 
@@ -53,7 +53,7 @@ def test_plotly_animation_plays_to_the_end(page, page_log, run_all):
     graph = plot.element_handle()
     page.wait_for_function(PLOTLY_IDLE, arg=graph, timeout=30_000)
     # rewind with the figure's own slider (click its first step label), then press the figure's play button
-    plot.locator(".slider-container .slider-label-group").first.click(force=True)
+    press_plotly_slider_start(page, plot)  # rewind with the figure's own slider
     expect(slider_label, "clicking the slider's first step did not rewind the figure").to_have_text("step 0")
     page.wait_for_function(PLOTLY_IDLE, arg=graph, timeout=30_000)
     plot.locator(".updatemenu-button").first.click()

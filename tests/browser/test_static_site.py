@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from playwright_harness import PLOTLY_IDLE  # the graph has no animation frame pending or queued
+from playwright_harness import PLOTLY_IDLE, press_plotly_slider_start  # PLOTLY_IDLE: no animation frame pending
 
 from folioviz.kernel.datafiles import workbook_notebooks
 
@@ -292,7 +292,7 @@ def test_plotly_animation_plays_offline(offline_page: tuple[Page, OfflineLog], s
     # runs is overtaken by it (seen under pytest-xdist's load). Wait for plotly's animation queue to be empty.
     graph = plot.element_handle()
     page.wait_for_function(PLOTLY_IDLE, arg=graph, timeout=30_000)
-    plot.locator(".slider-container .slider-label-group").first.click(force=True)  # rewind with the slider
+    press_plotly_slider_start(page, plot)  # rewind with the figure's own slider
     expect(slider_label).to_have_text(first, timeout=10_000)
     page.wait_for_function(PLOTLY_IDLE, arg=graph, timeout=30_000)
     page.evaluate(
