@@ -86,11 +86,12 @@ RUN_FINISHED = f"""() => {{
 # A plotly graph that is not animating: plotly's own bookkeeping (plotly.js: _transitionData._animationRaf is the
 # pending animation frame, _frameQueue the frames still to play). The graph div is the element itself or a div
 # inside it: the one plotly gave a _fullLayout.
-PLOTLY_IDLE = """root => {
-  const gd = root._fullLayout ? root : [...root.querySelectorAll("div")].find(node => node._fullLayout);
+_GRAPH = "(root._fullLayout ? root : [...root.querySelectorAll('div')].find(node => node._fullLayout))"
+PLOTLY_IDLE = f"""root => {{
+  const gd = {_GRAPH};
   const td = gd && gd._transitionData;
   return !!td && !td._animationRaf && !(td._frameQueue && td._frameQueue.length);
-}"""
+}}"""
 # Resolves after the browser has painted twice: whatever the last event changed is on the screen.
 PAINTED = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))"
 
@@ -326,8 +327,6 @@ def click_menu(page: Page, menu: str, item: str) -> None:
     page.get_by_role("menuitem", name=item, exact=True).click()
 
 
-# The graph div of a plotly figure (the element itself or the div plotly gave a _fullLayout), as a JS expression.
-_GRAPH = "(root._fullLayout ? root : [...root.querySelectorAll('div')].find(node => node._fullLayout))"
 # Armed before the press: set once plotly has drawn the frame the press asked for.
 _ARM_REWIND = f"""root => {{ const gd = {_GRAPH}; window.__fvRewound = false;
   gd.once('plotly_animated', () => {{ window.__fvRewound = true; }}); }}"""
