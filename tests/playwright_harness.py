@@ -57,7 +57,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1400, "height": 900}
-DEFAULT_TIMEOUT_MS = 30_000  # any Playwright action or expect() without its own timeout
+DEFAULT_TIMEOUT_MS = 30_000  # any Playwright action or expect() without its own timeout (both set below)
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 LOCAL_SCHEMES = frozenset({"data", "blob", "about"})
@@ -126,8 +126,11 @@ def require_browser(suite: str) -> None:
 def launch_chromium(suite: str) -> Iterator[Browser]:
     """Debian's chromium, headless, through Playwright; closed (and Playwright stopped) on the way out."""
     require_browser(suite)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect() keeps its own default (5 s), apart from the context's: give it the suite's, or an assertion that
+    # waits for a kernel round trip fails on a loaded CI machine (one did: a value row opened after 5 s).
+    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)

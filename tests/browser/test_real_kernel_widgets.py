@@ -55,6 +55,7 @@ def test_open_a_folio_row_and_a_value_row(lab_server, page, page_log, run_all):
 
     picker.select_option(index=1)  # the value entry
     button.focus()
+    expect(button).to_be_focused()
     page.keyboard.press("Enter")  # keyboard-operable
     expect(widget).to_contain_text("holds a value entry")
     expect(widget.locator(".folioviz-mapping-word")).to_have_count(0)
