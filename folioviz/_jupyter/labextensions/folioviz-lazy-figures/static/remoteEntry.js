@@ -19,6 +19,8 @@ var _JUPYTERLAB;
   var scope = null;
 
   // A module shared by JupyterLab or another extension, as the highest version the share scope holds.
+  // shared() and the container object at the end are also in folioviz-plotly and folioviz-early-kernel (tools/lite/labextensions):
+  // each hand-written container loads on its own, with no bundler to share code, so keep them in step.
   function shared(name) {
     var versions = scope && scope[name];
     if (!versions) return Promise.resolve(null);

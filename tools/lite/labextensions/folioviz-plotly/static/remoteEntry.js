@@ -33,6 +33,8 @@ var _JUPYTERLAB;
   var BUNDLE_URL = here ? new URL(BUNDLE, here).href : "";
 
   // A module shared by JupyterLab, as the highest version the share scope holds.
+  // shared() and the container object at the end are also in folioviz-early-kernel (tools/lite) and folioviz-lazy-figures (folioviz/_jupyter):
+  // each hand-written container loads on its own, with no bundler to share code, so keep them in step.
   function shared(name) {
     var versions = scope && scope[name];
     if (!versions) return Promise.reject(new Error(NAME + ": " + name + " is not in the shared scope"));
